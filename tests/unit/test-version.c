@@ -1,0 +1,28 @@
+/* test-version.c - the -V line names the fail2ban release we follow. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "version.h"
+
+START_TEST(test_version_names_compat_release)
+{
+  const char *v = f2b_version_string();
+  ck_assert_str_eq(F2B_COMPAT_VERSION, "1.0.2");
+  ck_assert_ptr_nonnull(strstr(v, F2B_COMPAT_VERSION));
+  ck_assert_ptr_nonnull(strstr(v, "fail2ban-c"));
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("version");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_version_names_compat_release);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
