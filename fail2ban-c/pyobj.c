@@ -1,0 +1,722 @@
+/* pyobj.c - Python values as a tree, and Python's repr() of them.
+ *
+ * See pyobj.h.  The repr rules follow CPython 3: a string is quoted with
+ * single quotes unless it holds a single quote and no double quote; only
+ * non-printable characters are escaped (Unicode categories Cc, Cf, Cs, Co,
+ * Cn, Zl, Zp and Zs other than the space); floats use the shortest text
+ * that reads back to the same double. */
+#include "pyobj.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct F2bPyObj {
+  F2bPyKind kind;
+  union {
+    gboolean b;
+    gint64 i;
+    double f;
+    struct {
+      char *data; /* NUL-terminated copy, may hold NULs before it */
+      gsize len;
+    } s;
+    GPtrArray *items; /* LIST, TUPLE; DICT as key, value, key, value... */
+    struct {
+      char *module;
+      char *name;
+      F2bPyObj *args; /* a TUPLE */
+    } inst;
+  } v;
+};
+
+static F2bPyObj *
+py_new(F2bPyKind kind)
+{
+  F2bPyObj *obj = g_new0(F2bPyObj, 1);
+  obj->kind = kind;
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_none(void)
+{
+  return py_new(F2B_PY_NONE);
+}
+
+F2bPyObj *
+f2b_py_bool(gboolean value)
+{
+  F2bPyObj *obj = py_new(F2B_PY_BOOL);
+  obj->v.b = value ? TRUE : FALSE;
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_int(gint64 value)
+{
+  F2bPyObj *obj = py_new(F2B_PY_INT);
+  obj->v.i = value;
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_float(double value)
+{
+  F2bPyObj *obj = py_new(F2B_PY_FLOAT);
+  obj->v.f = value;
+  return obj;
+}
+
+static F2bPyObj *
+py_new_data(F2bPyKind kind, const void *data, gsize len)
+{
+  F2bPyObj *obj = py_new(kind);
+  obj->v.s.data = g_malloc(len + 1);
+  if (len > 0)
+    memcpy(obj->v.s.data, data, len);
+  obj->v.s.data[len] = '\0';
+  obj->v.s.len = len;
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_str(const char *utf8)
+{
+  g_return_val_if_fail(utf8 != NULL, NULL);
+  return py_new_data(F2B_PY_STR, utf8, strlen(utf8));
+}
+
+F2bPyObj *
+f2b_py_str_len(const char *utf8, gsize len)
+{
+  g_return_val_if_fail(utf8 != NULL || len == 0, NULL);
+  return py_new_data(F2B_PY_STR, utf8, len);
+}
+
+F2bPyObj *
+f2b_py_str_take(char *utf8)
+{
+  g_return_val_if_fail(utf8 != NULL, NULL);
+  F2bPyObj *obj = py_new(F2B_PY_STR);
+  obj->v.s.data = utf8;
+  obj->v.s.len = strlen(utf8);
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_bytes(const void *data, gsize len)
+{
+  g_return_val_if_fail(data != NULL || len == 0, NULL);
+  return py_new_data(F2B_PY_BYTES, data, len);
+}
+
+static F2bPyObj *
+py_new_container(F2bPyKind kind)
+{
+  F2bPyObj *obj = py_new(kind);
+  obj->v.items = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_py_free);
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_list_new(void)
+{
+  return py_new_container(F2B_PY_LIST);
+}
+
+F2bPyObj *
+f2b_py_tuple_new(void)
+{
+  return py_new_container(F2B_PY_TUPLE);
+}
+
+F2bPyObj *
+f2b_py_dict_new(void)
+{
+  return py_new_container(F2B_PY_DICT);
+}
+
+F2bPyObj *
+f2b_py_instance_new(const char *module, const char *name, F2bPyObj *args)
+{
+  g_return_val_if_fail(module != NULL && name != NULL, NULL);
+  g_return_val_if_fail(args == NULL || args->kind == F2B_PY_TUPLE, NULL);
+  F2bPyObj *obj = py_new(F2B_PY_INSTANCE);
+  obj->v.inst.module = g_strdup(module);
+  obj->v.inst.name = g_strdup(name);
+  obj->v.inst.args = args ? args : f2b_py_tuple_new();
+  return obj;
+}
+
+F2bPyObj *
+f2b_py_list_of_strs(const char *first, ...)
+{
+  F2bPyObj *list = f2b_py_list_new();
+  va_list ap;
+  va_start(ap, first);
+  for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+    f2b_py_append(list, f2b_py_str(s));
+  va_end(ap);
+  return list;
+}
+
+F2bPyObj *
+f2b_py_tuple_of(F2bPyObj *first, ...)
+{
+  F2bPyObj *tuple = f2b_py_tuple_new();
+  va_list ap;
+  va_start(ap, first);
+  for (F2bPyObj *item = first; item != NULL; item = va_arg(ap, F2bPyObj *))
+    f2b_py_append(tuple, item);
+  va_end(ap);
+  return tuple;
+}
+
+F2bPyObj *
+f2b_py_append(F2bPyObj *seq, F2bPyObj *item)
+{
+  g_return_val_if_fail(seq != NULL && item != NULL, NULL);
+  g_return_val_if_fail(seq->kind == F2B_PY_LIST || seq->kind == F2B_PY_TUPLE, NULL);
+  g_ptr_array_add(seq->v.items, item);
+  return item;
+}
+
+void
+f2b_py_dict_set(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
+{
+  g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
+  GPtrArray *a = dict->v.items;
+  for (guint i = 0; i < a->len; i += 2) {
+    if (f2b_py_equal(a->pdata[i], key)) {
+      f2b_py_free(key);
+      f2b_py_free(a->pdata[i + 1]);
+      a->pdata[i + 1] = value;
+      return;
+    }
+  }
+  g_ptr_array_add(a, key);
+  g_ptr_array_add(a, value);
+}
+
+void
+f2b_py_free(F2bPyObj *obj)
+{
+  if (obj == NULL)
+    return;
+  switch (obj->kind) {
+  case F2B_PY_STR:
+  case F2B_PY_BYTES:
+    g_free(obj->v.s.data);
+    break;
+  case F2B_PY_LIST:
+  case F2B_PY_TUPLE:
+  case F2B_PY_DICT:
+    g_ptr_array_unref(obj->v.items);
+    break;
+  case F2B_PY_INSTANCE:
+    g_free(obj->v.inst.module);
+    g_free(obj->v.inst.name);
+    f2b_py_free(obj->v.inst.args);
+    break;
+  default:
+    break;
+  }
+  g_free(obj);
+}
+
+F2bPyObj *
+f2b_py_copy(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL, NULL);
+  switch (obj->kind) {
+  case F2B_PY_NONE:
+    return f2b_py_none();
+  case F2B_PY_BOOL:
+    return f2b_py_bool(obj->v.b);
+  case F2B_PY_INT:
+    return f2b_py_int(obj->v.i);
+  case F2B_PY_FLOAT:
+    return f2b_py_float(obj->v.f);
+  case F2B_PY_STR:
+  case F2B_PY_BYTES:
+    return py_new_data(obj->kind, obj->v.s.data, obj->v.s.len);
+  case F2B_PY_LIST:
+  case F2B_PY_TUPLE:
+  case F2B_PY_DICT: {
+    F2bPyObj *copy = py_new_container(obj->kind);
+    for (guint i = 0; i < obj->v.items->len; i++)
+      g_ptr_array_add(copy->v.items, f2b_py_copy(obj->v.items->pdata[i]));
+    return copy;
+  }
+  case F2B_PY_INSTANCE:
+    return f2b_py_instance_new(obj->v.inst.module, obj->v.inst.name,
+                               f2b_py_copy(obj->v.inst.args));
+  }
+  g_return_val_if_reached(NULL);
+}
+
+gsize
+f2b_py_count_nodes(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL, 0);
+  switch (obj->kind) {
+  case F2B_PY_LIST:
+  case F2B_PY_TUPLE:
+  case F2B_PY_DICT: {
+    gsize n = 1;
+    for (guint i = 0; i < obj->v.items->len; i++)
+      n += f2b_py_count_nodes(obj->v.items->pdata[i]);
+    return n;
+  }
+  case F2B_PY_INSTANCE:
+    return 1 + f2b_py_count_nodes(obj->v.inst.args);
+  default:
+    return 1;
+  }
+}
+
+F2bPyKind
+f2b_py_kind(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL, F2B_PY_NONE);
+  return obj->kind;
+}
+
+gboolean
+f2b_py_get_bool(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_BOOL, FALSE);
+  return obj->v.b;
+}
+
+gint64
+f2b_py_get_int(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_INT, 0);
+  return obj->v.i;
+}
+
+double
+f2b_py_get_float(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_FLOAT, 0.0);
+  return obj->v.f;
+}
+
+const char *
+f2b_py_get_str(const F2bPyObj *obj, gsize *len)
+{
+  g_return_val_if_fail(obj != NULL && (obj->kind == F2B_PY_STR || obj->kind == F2B_PY_BYTES), NULL);
+  if (len)
+    *len = obj->v.s.len;
+  return obj->v.s.data;
+}
+
+gsize
+f2b_py_len(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL, 0);
+  switch (obj->kind) {
+  case F2B_PY_LIST:
+  case F2B_PY_TUPLE:
+    return obj->v.items->len;
+  case F2B_PY_DICT:
+    return obj->v.items->len / 2;
+  case F2B_PY_INSTANCE:
+    return obj->v.inst.args->v.items->len;
+  case F2B_PY_STR:
+  case F2B_PY_BYTES:
+    return obj->v.s.len;
+  default:
+    g_return_val_if_reached(0);
+  }
+}
+
+F2bPyObj *
+f2b_py_item(const F2bPyObj *obj, gsize i)
+{
+  g_return_val_if_fail(obj != NULL, NULL);
+  if (obj->kind == F2B_PY_INSTANCE)
+    obj = obj->v.inst.args;
+  g_return_val_if_fail(obj->kind == F2B_PY_LIST || obj->kind == F2B_PY_TUPLE, NULL);
+  g_return_val_if_fail(i < obj->v.items->len, NULL);
+  return obj->v.items->pdata[i];
+}
+
+void
+f2b_py_dict_pair(const F2bPyObj *dict, gsize i, F2bPyObj **key, F2bPyObj **value)
+{
+  g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT);
+  g_return_if_fail(2 * i + 1 < dict->v.items->len);
+  if (key)
+    *key = dict->v.items->pdata[2 * i];
+  if (value)
+    *value = dict->v.items->pdata[2 * i + 1];
+}
+
+F2bPyObj *
+f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  for (guint i = 0; i < dict->v.items->len; i += 2)
+    if (f2b_py_equal(dict->v.items->pdata[i], key))
+      return dict->v.items->pdata[i + 1];
+  return NULL;
+}
+
+const char *
+f2b_py_instance_module(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_INSTANCE, NULL);
+  return obj->v.inst.module;
+}
+
+const char *
+f2b_py_instance_name(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_INSTANCE, NULL);
+  return obj->v.inst.name;
+}
+
+F2bPyObj *
+f2b_py_instance_args(const F2bPyObj *obj)
+{
+  g_return_val_if_fail(obj != NULL && obj->kind == F2B_PY_INSTANCE, NULL);
+  return obj->v.inst.args;
+}
+
+gboolean
+f2b_py_str_equal(const F2bPyObj *obj, const char *s)
+{
+  return obj != NULL && s != NULL && obj->kind == F2B_PY_STR &&
+         obj->v.s.len == strlen(s) && memcmp(obj->v.s.data, s, obj->v.s.len) == 0;
+}
+
+/* Numbers compare across kinds as in Python: True == 1 == 1.0. */
+static gboolean
+py_number(const F2bPyObj *obj, double *as_double, gint64 *as_int, gboolean *is_int)
+{
+  switch (obj->kind) {
+  case F2B_PY_BOOL:
+    *as_int = obj->v.b;
+    *as_double = obj->v.b;
+    *is_int = TRUE;
+    return TRUE;
+  case F2B_PY_INT:
+    *as_int = obj->v.i;
+    *as_double = (double) obj->v.i;
+    *is_int = TRUE;
+    return TRUE;
+  case F2B_PY_FLOAT:
+    *as_int = 0;
+    *as_double = obj->v.f;
+    *is_int = FALSE;
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+gboolean
+f2b_py_equal(const F2bPyObj *a, const F2bPyObj *b)
+{
+  g_return_val_if_fail(a != NULL && b != NULL, FALSE);
+  double da, db;
+  gint64 ia, ib;
+  gboolean inta, intb;
+  if (py_number(a, &da, &ia, &inta) && py_number(b, &db, &ib, &intb))
+    return (inta && intb) ? ia == ib : da == db;
+  if (a->kind != b->kind)
+    return FALSE;
+  switch (a->kind) {
+  case F2B_PY_NONE:
+    return TRUE;
+  case F2B_PY_STR:
+  case F2B_PY_BYTES:
+    return a->v.s.len == b->v.s.len && memcmp(a->v.s.data, b->v.s.data, a->v.s.len) == 0;
+  case F2B_PY_LIST:
+  case F2B_PY_TUPLE:
+  case F2B_PY_DICT:
+    if (a->v.items->len != b->v.items->len)
+      return FALSE;
+    if (a->kind == F2B_PY_DICT) {
+      for (guint i = 0; i < a->v.items->len; i += 2) {
+        F2bPyObj *other = f2b_py_dict_lookup(b, a->v.items->pdata[i]);
+        if (other == NULL || !f2b_py_equal(a->v.items->pdata[i + 1], other))
+          return FALSE;
+      }
+      return TRUE;
+    }
+    for (guint i = 0; i < a->v.items->len; i++)
+      if (!f2b_py_equal(a->v.items->pdata[i], b->v.items->pdata[i]))
+        return FALSE;
+    return TRUE;
+  case F2B_PY_INSTANCE:
+    /* Python compares exceptions by identity; as data, compare by content. */
+    return strcmp(a->v.inst.module, b->v.inst.module) == 0 &&
+           strcmp(a->v.inst.name, b->v.inst.name) == 0 &&
+           f2b_py_equal(a->v.inst.args, b->v.inst.args);
+  default:
+    return FALSE;
+  }
+}
+
+/* ---- repr ---------------------------------------------------------------- */
+
+/* Python's str.isprintable() for one code point. */
+static gboolean
+py_unichar_printable(gunichar c)
+{
+  if (c == ' ')
+    return TRUE;
+  switch (g_unichar_type(c)) {
+  case G_UNICODE_CONTROL:
+  case G_UNICODE_FORMAT:
+  case G_UNICODE_SURROGATE:
+  case G_UNICODE_PRIVATE_USE:
+  case G_UNICODE_UNASSIGNED:
+  case G_UNICODE_LINE_SEPARATOR:
+  case G_UNICODE_PARAGRAPH_SEPARATOR:
+  case G_UNICODE_SPACE_SEPARATOR:
+    return FALSE;
+  default:
+    return TRUE;
+  }
+}
+
+static void
+repr_escape_codepoint(GString *out, gunichar c)
+{
+  if (c <= 0xff)
+    g_string_append_printf(out, "\\x%02x", c);
+  else if (c <= 0xffff)
+    g_string_append_printf(out, "\\u%04x", c);
+  else
+    g_string_append_printf(out, "\\U%08x", c);
+}
+
+static char
+repr_choose_quote(const char *data, gsize len)
+{
+  gboolean single = memchr(data, '\'', len) != NULL;
+  gboolean dbl = memchr(data, '"', len) != NULL;
+  return (single && !dbl) ? '"' : '\'';
+}
+
+/* Escapes of the ASCII range shared by str and bytes; FALSE when C needs
+ * the caller's own treatment. */
+static gboolean
+repr_ascii(GString *out, unsigned char c, char quote)
+{
+  if (c == '\\' || c == (unsigned char) quote) {
+    g_string_append_c(out, '\\');
+    g_string_append_c(out, (char) c);
+  } else if (c == '\t') {
+    g_string_append(out, "\\t");
+  } else if (c == '\n') {
+    g_string_append(out, "\\n");
+  } else if (c == '\r') {
+    g_string_append(out, "\\r");
+  } else if (c < 0x20 || c == 0x7f) {
+    g_string_append_printf(out, "\\x%02x", c);
+  } else if (c < 0x80) {
+    g_string_append_c(out, (char) c);
+  } else {
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+f2b_py_repr_str_append(GString *out, const char *data, gsize len)
+{
+  char quote = repr_choose_quote(data, len);
+  g_string_append_c(out, quote);
+  const char *p = data, *end = data + len;
+  while (p < end) {
+    if (repr_ascii(out, (unsigned char) *p, quote)) {
+      p++;
+      continue;
+    }
+    gunichar c = g_utf8_get_char_validated(p, end - p);
+    if (c == (gunichar) -1 || c == (gunichar) -2) {
+      /* An undecodable byte: Python's surrogateescape turns it into the
+       * lone surrogate U+DC80..U+DCFF, which repr() escapes. */
+      g_string_append_printf(out, "\\udc%02x", (unsigned char) *p);
+      p++;
+      continue;
+    }
+    const char *next = g_utf8_next_char(p);
+    if (py_unichar_printable(c))
+      g_string_append_len(out, p, next - p);
+    else
+      repr_escape_codepoint(out, c);
+    p = next;
+  }
+  g_string_append_c(out, quote);
+}
+
+static void
+repr_bytes_append(GString *out, const char *data, gsize len)
+{
+  char quote = repr_choose_quote(data, len);
+  g_string_append_c(out, 'b');
+  g_string_append_c(out, quote);
+  for (gsize i = 0; i < len; i++)
+    if (!repr_ascii(out, (unsigned char) data[i], quote))
+      g_string_append_printf(out, "\\x%02x", (unsigned char) data[i]);
+  g_string_append_c(out, quote);
+}
+
+void
+f2b_py_repr_float_append(GString *out, double value)
+{
+  if (isnan(value)) {
+    g_string_append(out, "nan");
+    return;
+  }
+  if (isinf(value)) {
+    g_string_append(out, value < 0 ? "-inf" : "inf");
+    return;
+  }
+  /* The shortest %e form that reads back to VALUE gives the digits and the
+   * decimal exponent; Python then writes it positionally when the exponent
+   * lies in [-4, 16) and in scientific notation otherwise. */
+  char buf[40];
+  for (int prec = 0; prec <= 16; prec++) {
+    snprintf(buf, sizeof buf, "%.*e", prec, value);
+    if (strtod(buf, NULL) == value)
+      break;
+  }
+  gboolean negative = buf[0] == '-';
+  const char *mant = negative ? buf + 1 : buf;
+  char *e = strchr(mant, 'e');
+  int exponent = atoi(e + 1);
+  char digits[24];
+  gsize nd = 0;
+  for (const char *p = mant; p < e; p++)
+    if (*p != '.')
+      digits[nd++] = *p;
+  while (nd > 1 && digits[nd - 1] == '0')
+    nd--;
+  digits[nd] = '\0';
+
+  if (negative)
+    g_string_append_c(out, '-');
+  if (exponent < -4 || exponent >= 16) {
+    g_string_append_c(out, digits[0]);
+    if (nd > 1) {
+      g_string_append_c(out, '.');
+      g_string_append(out, digits + 1);
+    }
+    g_string_append_printf(out, "e%c%02d", exponent < 0 ? '-' : '+', abs(exponent));
+  } else if (exponent < 0) {
+    g_string_append(out, "0.");
+    for (int i = -1; i > exponent; i--)
+      g_string_append_c(out, '0');
+    g_string_append(out, digits);
+  } else {
+    gsize int_digits = (gsize) exponent + 1;
+    for (gsize i = 0; i < int_digits; i++)
+      g_string_append_c(out, i < nd ? digits[i] : '0');
+    g_string_append_c(out, '.');
+    if (nd > int_digits)
+      g_string_append(out, digits + int_digits);
+    else
+      g_string_append_c(out, '0');
+  }
+}
+
+static void
+repr_items_append(GString *out, const GPtrArray *items, const char *open, const char *close,
+                  gboolean one_tuple)
+{
+  g_string_append(out, open);
+  for (guint i = 0; i < items->len; i++) {
+    if (i > 0)
+      g_string_append(out, ", ");
+    f2b_py_repr_append(out, items->pdata[i]);
+  }
+  if (one_tuple && items->len == 1)
+    g_string_append_c(out, ',');
+  g_string_append(out, close);
+}
+
+void
+f2b_py_repr_append(GString *out, const F2bPyObj *obj)
+{
+  g_return_if_fail(out != NULL && obj != NULL);
+  switch (obj->kind) {
+  case F2B_PY_NONE:
+    g_string_append(out, "None");
+    break;
+  case F2B_PY_BOOL:
+    g_string_append(out, obj->v.b ? "True" : "False");
+    break;
+  case F2B_PY_INT:
+    g_string_append_printf(out, "%" G_GINT64_FORMAT, obj->v.i);
+    break;
+  case F2B_PY_FLOAT:
+    f2b_py_repr_float_append(out, obj->v.f);
+    break;
+  case F2B_PY_STR:
+    f2b_py_repr_str_append(out, obj->v.s.data, obj->v.s.len);
+    break;
+  case F2B_PY_BYTES:
+    repr_bytes_append(out, obj->v.s.data, obj->v.s.len);
+    break;
+  case F2B_PY_LIST:
+    repr_items_append(out, obj->v.items, "[", "]", FALSE);
+    break;
+  case F2B_PY_TUPLE:
+    repr_items_append(out, obj->v.items, "(", ")", TRUE);
+    break;
+  case F2B_PY_DICT:
+    g_string_append_c(out, '{');
+    for (guint i = 0; i < obj->v.items->len; i += 2) {
+      if (i > 0)
+        g_string_append(out, ", ");
+      f2b_py_repr_append(out, obj->v.items->pdata[i]);
+      g_string_append(out, ": ");
+      f2b_py_repr_append(out, obj->v.items->pdata[i + 1]);
+    }
+    g_string_append_c(out, '}');
+    break;
+  case F2B_PY_INSTANCE:
+    /* BaseException.__repr__: the class name and the argument tuple, with
+     * no trailing comma for a single argument. */
+    g_string_append(out, obj->v.inst.name);
+    repr_items_append(out, obj->v.inst.args->v.items, "(", ")", FALSE);
+    break;
+  }
+}
+
+char *
+f2b_py_repr(const F2bPyObj *obj)
+{
+  GString *out = g_string_new(NULL);
+  f2b_py_repr_append(out, obj);
+  return g_string_free(out, FALSE);
+}
+
+void
+f2b_py_str_append(GString *out, const F2bPyObj *obj)
+{
+  g_return_if_fail(out != NULL && obj != NULL);
+  if (obj->kind == F2B_PY_STR) {
+    g_string_append_len(out, obj->v.s.data, obj->v.s.len);
+  } else if (obj->kind == F2B_PY_INSTANCE) {
+    /* str(exception): empty without arguments, str() of a single argument,
+     * the argument tuple otherwise. */
+    const GPtrArray *args = obj->v.inst.args->v.items;
+    if (args->len == 1)
+      f2b_py_str_append(out, args->pdata[0]);
+    else if (args->len > 1)
+      repr_items_append(out, args, "(", ")", FALSE);
+  } else {
+    f2b_py_repr_append(out, obj);
+  }
+}

@@ -1,0 +1,138 @@
+/* test-pyobj.c - Python values and their repr(), checked against what
+ * CPython 3.11 prints for the same values. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pyobj.h"
+
+static void
+assert_repr(F2bPyObj *obj, const char *expected)
+{
+  g_autofree char *text = f2b_py_repr(obj);
+  ck_assert_str_eq(text, expected);
+  f2b_py_free(obj);
+}
+
+START_TEST(test_str_quotes)
+{
+  assert_repr(f2b_py_str("a"), "'a'");
+  assert_repr(f2b_py_str("it's"), "\"it's\"");
+  assert_repr(f2b_py_str("say \"hi\""), "'say \"hi\"'");
+  assert_repr(f2b_py_str("both ' \""), "'both \\' \"'");
+  assert_repr(f2b_py_str(""), "''");
+}
+END_TEST
+
+START_TEST(test_str_escapes)
+{
+  assert_repr(f2b_py_str_len("tab\tnl\n\r\0\x7f", 10), "'tab\\tnl\\n\\r\\x00\\x7f'");
+  assert_repr(f2b_py_str("back\\slash"), "'back\\\\slash'");
+  /* printable non-ASCII stays, non-printable is escaped by code point */
+  assert_repr(f2b_py_str("\xc3\xa9 \xc3\xbc \xc2\xa0 \xe2\x80\xa8 \xe2\x80\x8b \xf0\x9f\x98\x80"),
+              "'\xc3\xa9 \xc3\xbc \\xa0 \\u2028 \\u200b \xf0\x9f\x98\x80'");
+  /* an undecodable byte shows as its surrogateescape code point */
+  assert_repr(f2b_py_str("a\xff" "b"), "'a\\udcffb'");
+}
+END_TEST
+
+START_TEST(test_containers)
+{
+  assert_repr(f2b_py_tuple_of(f2b_py_int(1), NULL), "(1,)");
+  assert_repr(f2b_py_tuple_new(), "()");
+  F2bPyObj *d = f2b_py_dict_new();
+  f2b_py_dict_set(d, f2b_py_str("a"), f2b_py_int(1));
+  F2bPyObj *l = f2b_py_list_new();
+  f2b_py_append(l, f2b_py_none());
+  f2b_py_append(l, f2b_py_bool(TRUE));
+  f2b_py_dict_set(d, f2b_py_str("b"), l);
+  f2b_py_dict_set(d, f2b_py_str("a"), f2b_py_int(2)); /* replaces, keeps order */
+  ck_assert_uint_eq(f2b_py_len(d), 2);
+  assert_repr(d, "{'a': 2, 'b': [None, True]}");
+  assert_repr(f2b_py_list_of_strs("add", "sshd", "auto", NULL), "['add', 'sshd', 'auto']");
+  assert_repr(f2b_py_list_new(), "[]");
+}
+END_TEST
+
+START_TEST(test_numbers)
+{
+  assert_repr(f2b_py_int(-42), "-42");
+  assert_repr(f2b_py_int(G_MAXINT64), "9223372036854775807");
+  static const struct { double v; const char *text; } cases[] = {
+    { 0.1, "0.1" }, { 1.0, "1.0" }, { 1e16, "1e+16" }, { 1.5e-05, "1.5e-05" },
+    { 123456789.123, "123456789.123" }, { -0.0, "-0.0" }, { 1e15, "1000000000000000.0" },
+    { 12345678901234567.0, "1.2345678901234568e+16" }, { 0.0001, "0.0001" }, { 2.5e-4, "0.00025" },
+    { 600.0, "600.0" }, { -1.25, "-1.25" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    assert_repr(f2b_py_float(cases[i].v), cases[i].text);
+  assert_repr(f2b_py_bool(FALSE), "False");
+}
+END_TEST
+
+START_TEST(test_bytes_and_instances)
+{
+  assert_repr(f2b_py_bytes("ab'c\0\xff", 6), "b\"ab'c\\x00\\xff\"");
+  assert_repr(f2b_py_instance_new("builtins", "ValueError",
+                                  f2b_py_tuple_of(f2b_py_str("x"), NULL)), "ValueError('x')");
+  assert_repr(f2b_py_instance_new("builtins", "ValueError",
+                                  f2b_py_tuple_of(f2b_py_str("a"), f2b_py_str("b"), NULL)),
+              "ValueError('a', 'b')");
+  assert_repr(f2b_py_instance_new("builtins", "ValueError", NULL), "ValueError()");
+
+  g_autoptr(F2bPyObj) e = f2b_py_instance_new("builtins", "ValueError",
+                                              f2b_py_tuple_of(f2b_py_str("a"), f2b_py_str("b"), NULL));
+  g_autoptr(GString) s = g_string_new(NULL);
+  f2b_py_str_append(s, e);
+  ck_assert_str_eq(s->str, "('a', 'b')");
+  ck_assert_str_eq(f2b_py_instance_module(e), "builtins");
+  ck_assert_str_eq(f2b_py_instance_name(e), "ValueError");
+  ck_assert_uint_eq(f2b_py_len(e), 2);
+  ck_assert(f2b_py_str_equal(f2b_py_item(e, 1), "b"));
+}
+END_TEST
+
+START_TEST(test_equal_copy_count)
+{
+  g_autoptr(F2bPyObj) a = f2b_py_list_of_strs("x", "y", NULL);
+  f2b_py_append(a, f2b_py_tuple_of(f2b_py_int(1), f2b_py_float(2.0), NULL));
+  g_autoptr(F2bPyObj) b = f2b_py_copy(a);
+  ck_assert(f2b_py_equal(a, b));
+  ck_assert_uint_eq(f2b_py_count_nodes(b), 6);
+  f2b_py_append(b, f2b_py_none());
+  ck_assert(!f2b_py_equal(a, b));
+
+  g_autoptr(F2bPyObj) one = f2b_py_int(1);
+  g_autoptr(F2bPyObj) one_f = f2b_py_float(1.0);
+  g_autoptr(F2bPyObj) yes = f2b_py_bool(TRUE);
+  g_autoptr(F2bPyObj) str1 = f2b_py_str("1");
+  ck_assert(f2b_py_equal(one, one_f));
+  ck_assert(f2b_py_equal(one, yes));
+  ck_assert(!f2b_py_equal(one, str1));
+
+  gsize len = 0;
+  g_autoptr(F2bPyObj) nul = f2b_py_str_len("a\0b", 3);
+  const char *data = f2b_py_get_str(nul, &len);
+  ck_assert_uint_eq(len, 3);
+  ck_assert_int_eq(memcmp(data, "a\0b", 4), 0);
+  ck_assert(!f2b_py_str_equal(nul, "a"));
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("pyobj");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_str_quotes);
+  tcase_add_test(tc, test_str_escapes);
+  tcase_add_test(tc, test_containers);
+  tcase_add_test(tc, test_numbers);
+  tcase_add_test(tc, test_bytes_and_instances);
+  tcase_add_test(tc, test_equal_copy_count);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
