@@ -661,16 +661,18 @@ hex_run(const char *p, gsize want)
 /* "(?flags)" or "(?flags:": Python's "u" (Unicode) is PCRE2's UCP, which is
  * always on, and "L" (locale) does not apply to text; "a" (ASCII) turns UCP
  * off for the whole pattern. */
-static gboolean
-translate_flags(const char **pp, GString *out, gboolean *ascii)
+typedef enum { FLAGS_NONE, FLAGS_DONE, FLAGS_MISPLACED } FlagsResult;
+
+static FlagsResult
+translate_flags(const char **pp, GString *out, gboolean *ascii, gboolean at_start)
 {
   const char *p = *pp + 2, *q = p;
   GString *on = g_string_new(NULL), *off = g_string_new(NULL);
-  gboolean minus = FALSE;
+  gboolean minus = FALSE, ascii_flag = FALSE;
   for (; *q; q++) {
     if (!minus && strchr("aiLmsux", *q)) {
       if (*q == 'a')
-        *ascii = TRUE;
+        ascii_flag = TRUE;
       else if (*q != 'u' && *q != 'L')
         g_string_append_c(on, *q);
     } else if (!minus && *q == '-') {
@@ -682,7 +684,11 @@ translate_flags(const char **pp, GString *out, gboolean *ascii)
     }
   }
   gboolean ok = q > p && (*q == ')' || *q == ':');
-  if (ok) {
+  FlagsResult result = ok ? FLAGS_DONE : FLAGS_NONE;
+  if (ok && *q == ')' && !at_start) {
+    result = FLAGS_MISPLACED;
+  } else if (ok) {
+    *ascii = *ascii || ascii_flag;
     if (on->len == 0 && off->len == 0) {
       if (*q == ':')
         g_string_append(out, "(?:");
@@ -693,7 +699,7 @@ translate_flags(const char **pp, GString *out, gboolean *ascii)
   }
   g_string_free(on, TRUE);
   g_string_free(off, TRUE);
-  return ok;
+  return result;
 }
 
 /* "(?(name)": PCRE2 reads a bare name as a group name too, but names
@@ -708,6 +714,24 @@ translate_condition(const char **pp, GString *out)
     return FALSE;
   g_string_append_printf(out, "(?(<%.*s>)", (int) (q - p), p);
   *pp = q + 1;
+  return TRUE;
+}
+
+/* TRUE when PY up to P holds nothing but "(?flags)" groups. */
+static gboolean
+only_flags_before(const char *py, const char *p)
+{
+  const char *q = py;
+  while (q < p) {
+    if (q[0] != '(' || q[1] != '?')
+      return FALSE;
+    q += 2;
+    while (q < p && g_ascii_isalpha(*q))
+      q++;
+    if (q >= p || *q != ')')
+      return FALSE;
+    q++;
+  }
   return TRUE;
 }
 
@@ -762,7 +786,14 @@ translate_regex(const char *py, GString *out, gboolean *ascii, GError **error)
     if (p[0] == '(' && p[1] == '?') {
       if (p[2] == '(' && translate_condition(&p, out))
         continue;
-      if (translate_flags(&p, out, ascii))
+      /* Python allows global flags only before anything else */
+      FlagsResult fr = translate_flags(&p, out, ascii, only_flags_before(py, p));
+      if (fr == FLAGS_MISPLACED) {
+        g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+                    "global flags not at the start of the expression '%s'", py);
+        return FALSE;
+      }
+      if (fr == FLAGS_DONE)
         continue;
     }
     if (p[0] == '{' && p[1] == ',' && g_ascii_isdigit(p[2])) {
@@ -1348,7 +1379,11 @@ scan_templates(F2bDateDetector *dd, const char *line, gsize len, guint skip, Hit
   return TRUE;
 }
 
-static void
+/* Returns FALSE where fail2ban fails: a match starting at the very end of
+ * the line (an empty line, or a pattern that may match nothing) makes it
+ * read the character there and raise IndexError, after it counted the win
+ * but before it noted the position. */
+static gboolean
 record_win(F2bDateDetector *dd, Hit *hit, const char *line, gsize len, double now)
 {
   Slot *s = slot_at(dd, hit->index);
@@ -1357,6 +1392,8 @@ record_win(F2bDateDetector *dd, Hit *hit, const char *line, gsize len, double no
   s->distance = hit->start;
   if (dd->first_unused == hit->index)
     dd->first_unused++;
+  if (hit_ovector(hit)[0] >= len)
+    return FALSE;
   CharPos b = locate_char(line, len, hit->start);
   CharPos e = locate_char(line, len, hit->end);
   dd->last_start = (LastPos) { hit->start, b.before, b.here };
@@ -1367,6 +1404,7 @@ record_win(F2bDateDetector *dd, Hit *hit, const char *line, gsize len, double no
     i = detector_reorder(dd, i);
   dd->last_index = i;
   hit->index = i;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1493,8 +1531,13 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
   guint skip = FAR_AWAY;
   if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||
       scan_templates(dd, line, len, skip, &hit, &reserve)) {
-    record_win(dd, &hit, line, len, now);
-    fill_result(dd, &hit, line, len, now, out);
+    if (record_win(dd, &hit, line, len, now)) {
+      fill_result(dd, &hit, line, len, now, out);
+    } else {
+      out->status = F2B_DATE_ERROR;
+      out->template_index = hit.index;
+      out->template_name = hit.template->name;
+    }
   }
   g_free(hit.saved);
   g_free(reserve.saved);

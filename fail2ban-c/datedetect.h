@@ -48,6 +48,10 @@ typedef enum {
   F2B_DATE_FOUND,       /* date found and converted: `time` is valid */
   F2B_DATE_UNPARSABLE,  /* date text found but it is not a valid date
                          * (fail2ban logs "findFailure failed to parse timeText") */
+  F2B_DATE_ERROR,       /* fail2ban raises an exception on this line (IndexError:
+                         * a template matched at the very end of the line, e.g.
+                         * {NONE} on an empty line); its server logs "Failed to
+                         * process line" and skips the line.  No span. */
 } F2bDateStatus;
 
 typedef struct {
