@@ -220,6 +220,16 @@ py_isspace(gunichar c)
 gboolean
 f2b_strptime_parse_int(const char *text, gsize len, gint64 *value)
 {
+  if (len > 0 && len <= 18) { /* the common case: plain ASCII digits */
+    gint64 v = 0;
+    gsize i = 0;
+    while (i < len && text[i] >= '0' && text[i] <= '9')
+      v = v * 10 + (text[i++] - '0');
+    if (i == len) {
+      *value = v;
+      return TRUE;
+    }
+  }
   const char *p = text, *end = text + len;
   if (!g_utf8_validate_len(text, len, NULL))
     return FALSE;
@@ -526,6 +536,18 @@ bad_value(GError **error, const char *what, const char *value, gsize len)
 static gboolean
 name_index(const char *const *names, const char *value, gsize len, gint64 *index)
 {
+  gboolean ascii = TRUE;
+  for (gsize i = 0; i < len && ascii; i++)
+    ascii = (guchar) value[i] < 0x80 && value[i] != '\0';
+  if (ascii) { /* no allocation for the usual English names */
+    for (gint64 i = 0; names[i]; i++) {
+      if (strlen(names[i]) == len && g_ascii_strncasecmp(names[i], value, len) == 0) {
+        *index = i;
+        return TRUE;
+      }
+    }
+    return FALSE;
+  }
   g_autofree char *lower = g_utf8_strdown(value, (gssize) len);
   for (gint64 i = 0; names[i]; i++) {
     if (strcmp(names[i], lower) == 0) {
