@@ -1,0 +1,1545 @@
+/* datedetect.c - find and parse the time stamp of a log line, reproducing
+ * fail2ban's DateDetector, its date templates and their ordering.
+ *
+ * Three parts:
+ *   1. building templates: a datepattern is turned into a regex the way
+ *      fail2ban does it (codes replaced, group 1 added, word or line-start
+ *      boundaries added, "**" markers removed) so that names, regexes and
+ *      spans are the same as fail2ban's; the Python regex is then
+ *      translated to PCRE2 and compiled (JIT) on first use;
+ *   2. the template list: defaults, anchored copies, datepattern lines;
+ *   3. matching: the last winner first, then a scan with fail2ban's rules
+ *      for picking the best template and moving it up.
+ *
+ * Regex flavour: fail2ban matches Python `re` patterns against decoded
+ * Unicode text, so \d, \w, \s, \b and (?i) are Unicode-aware.  PCRE2 runs
+ * in UTF + UCP mode to match that.  PCRE2_MATCH_INVALID_UTF makes lines that
+ * are not valid UTF-8 safe to search: invalid bytes match nothing.
+ * Positions fail2ban compares between lines (where the date was last
+ * time) are character positions, as in Python; spans returned to the
+ * caller are byte offsets. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "datedetect.h"
+
+#include <pcre2.h>
+#include <string.h>
+#include <time.h>
+
+#include "strptime.h"
+
+G_DEFINE_QUARK(f2b-datedetect-error-quark, f2b_datedetect_error)
+
+/* template flags, as fail2ban keeps them */
+#define FLAG_WORD_END 1
+#define FLAG_WORD_BEGIN 2
+#define FLAG_LINE_END 4
+#define FLAG_LINE_BEGIN 8
+#define FLAGS_ANCHORED (FLAG_LINE_BEGIN | FLAG_LINE_END)
+
+#define LN_BEG "{^LN-BEG}"
+#define FAR_AWAY 0x7fffffff /* fail2ban's "no position yet" */
+
+typedef enum { KIND_PATTERN, KIND_EPOCH, KIND_TAI64N } TemplateKind;
+
+/* where setRegex may add a start boundary */
+typedef enum { BEGIN_NONE, BEGIN_WORD, BEGIN_LINE } WordBegin;
+
+typedef struct {
+  guint number;
+  char *name;
+} DateGroup;
+
+typedef struct {
+  TemplateKind kind;
+  char *name;
+  char *pattern; /* the datepattern text; NULL for Epoch/TAI64N (fail2ban has no .pattern) */
+  char *regex;   /* Python syntax, after boundaries were added */
+  guint flags;
+  double weight;
+  gboolean long_epoch;
+  guint epoch_group;
+  /* compiled on first use */
+  pcre2_code *code;
+  pcre2_match_data *match_data;
+  GArray *groups; /* DateGroup, by group number: the named groups */
+  guint match_count; /* searches that matched (fail2ban's template.hits) */
+} Template;
+
+/* A template in a detector's list, with that detector's statistics. */
+typedef struct {
+  Template *template;
+  guint hits;       /* lines won */
+  double last_used; /* `now` of the last win */
+  gint64 distance;  /* character position of the last win */
+} Slot;
+
+/* One character of a line, or none: Python compares one-character slices,
+ * which may be empty.  Bytes that are not UTF-8 get a value of their own. */
+typedef gint32 Char;
+#define CHAR_NONE ((Char) -1)
+#define CHAR_INVALID_BASE 0x110000
+
+typedef struct {
+  gint64 at;  /* character position */
+  Char before;
+  Char here;
+} LastPos;
+
+struct F2bDateDetector {
+  int wall_year, epoch2001_year;
+  F2bStrptimeCode *codes;
+  GPtrArray *slots;      /* Slot*, owned */
+  GHashTable *names;     /* names in the list */
+  gboolean has_tz;
+  int tz;
+  LastPos last_start, last_end;
+  guint last_index;
+  guint first_unused;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small string helpers                                                */
+
+static gboolean
+py_space(gunichar c)
+{
+  return g_unichar_isspace(c) || (c >= 0x1c && c <= 0x1f) || c == 0x85;
+}
+
+/* Python's str.strip(): Unicode white space at both ends. */
+static char *
+strip_dup(const char *s)
+{
+  const char *b = s, *e = s + strlen(s);
+  while (b < e && py_space(g_utf8_get_char(b)))
+    b = g_utf8_next_char(b);
+  while (e > b) {
+    const char *p = g_utf8_find_prev_char(b, e);
+    if (!p || !py_space(g_utf8_get_char(p)))
+      break;
+    e = p;
+  }
+  return g_strndup(b, (gsize) (e - b));
+}
+
+static gboolean
+has_prefix(const char *s, const char *prefix)
+{
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helper regexes for rewriting patterns (compiled per build, not hot)  */
+
+typedef struct {
+  pcre2_code *no_word_begin;  /* the pattern already starts at a line start or has "**" */
+  pcre2_code *no_word_end;    /* it already ends with $, \b, \s or "**" */
+  pcre2_code *has_group;      /* an unescaped capturing "(" */
+  pcre2_code *whole;          /* flags, ^, body, $ */
+  pcre2_code *star_markers;   /* leading/trailing "**" */
+  pcre2_code *line_begin;
+  pcre2_code *line_end;
+  pcre2_code *epoch_tag;      /* {EPOCH} / {LEPOCH} */
+  pcre2_code *date_tag;       /* {DATE} */
+} Rewriter;
+
+static pcre2_code *
+helper_compile(const char *re, guint32 extra)
+{
+  int err;
+  PCRE2_SIZE off;
+  pcre2_code *c = pcre2_compile((PCRE2_SPTR) re, PCRE2_ZERO_TERMINATED,
+                                PCRE2_UTF | PCRE2_UCP | extra, &err, &off, NULL);
+  g_assert(c != NULL);
+  return c;
+}
+
+static void
+rewriter_init(Rewriter *rw)
+{
+  rw->no_word_begin = helper_compile("^\\(*(?:\\(\\?\\w+\\))?(?:\\^|\\(*\\*\\*|\\((?:\\?:)?\\^)", 0);
+  rw->no_word_end = helper_compile("(?<!\\\\)(?:\\$\\)?|\\\\b|\\\\s|\\*\\*\\)*)$", 0);
+  rw->has_group = helper_compile("(?<!\\(\\?)(?<!\\\\)\\((?!\\?)", 0);
+  rw->whole = helper_compile("^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)(.*?)(\\$?)$", 0);
+  rw->star_markers = helper_compile("^\\(*(?:\\(\\?\\w+\\))?\\(*\\*\\*|(?<!\\\\)\\*\\*\\)*$", 0);
+  rw->line_begin = helper_compile("^(?:\\(\\?\\w+\\))?(?:\\^|\\((?:\\?:)?\\^(?!\\|))", 0);
+  rw->line_end = helper_compile("(?<![\\\\|])(?:\\$\\)?)$", 0);
+  rw->epoch_tag = helper_compile("(?<!\\\\)\\{L?EPOCH\\}", PCRE2_CASELESS);
+  rw->date_tag = helper_compile("(?<!\\\\)\\{DATE\\}", PCRE2_CASELESS);
+}
+
+static void
+rewriter_clear(Rewriter *rw)
+{
+  pcre2_code **all[] = { &rw->no_word_begin, &rw->no_word_end, &rw->has_group, &rw->whole,
+                         &rw->star_markers, &rw->line_begin, &rw->line_end, &rw->epoch_tag,
+                         &rw->date_tag };
+  for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+    g_clear_pointer(all[i], pcre2_code_free);
+}
+
+/* Searches RE in S from OFFSET; on success fills OV[0..2*n) and returns TRUE. */
+static gboolean
+helper_search(pcre2_code *re, const char *s, gsize offset, PCRE2_SIZE *ov, guint n)
+{
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+  int rc = pcre2_match(re, (PCRE2_SPTR) s, strlen(s), offset, 0, md, NULL);
+  if (rc >= 0 && ov) {
+    PCRE2_SIZE *v = pcre2_get_ovector_pointer(md);
+    guint count = pcre2_get_ovector_count(md);
+    for (guint i = 0; i < n; i++) {
+      ov[2 * i] = i < count ? v[2 * i] : PCRE2_UNSET;
+      ov[2 * i + 1] = i < count ? v[2 * i + 1] : PCRE2_UNSET;
+    }
+  }
+  pcre2_match_data_free(md);
+  return rc >= 0;
+}
+
+static gboolean
+helper_found(pcre2_code *re, const char *s)
+{
+  return helper_search(re, s, 0, NULL, 0);
+}
+
+typedef void (*ReplaceFunc)(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data);
+
+/* Python's re.sub(RE, func, S): every non-overlapping match replaced. */
+static char *
+helper_sub(pcre2_code *re, const char *s, ReplaceFunc func, gpointer data)
+{
+  GString *out = g_string_new(NULL);
+  gsize len = strlen(s), pos = 0, copied = 0;
+  PCRE2_SIZE ov[8];
+  while (pos <= len && helper_search(re, s, pos, ov, 4)) {
+    g_string_append_len(out, s + copied, (gssize) (ov[0] - copied));
+    func(out, s, ov, data);
+    copied = ov[1];
+    if (ov[1] == ov[0]) {
+      if (ov[1] >= len)
+        break;
+      pos = (gsize) (g_utf8_next_char(s + ov[1]) - s);
+    } else {
+      pos = ov[1];
+    }
+  }
+  g_string_append(out, s + copied);
+  return g_string_free(out, FALSE);
+}
+
+static void
+replace_drop_stars(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data)
+{
+  for (PCRE2_SIZE i = ov[0]; i < ov[1]; i++) {
+    if (s[i] == '*' && i + 1 < ov[1] && s[i + 1] == '*')
+      i++;
+    else
+      g_string_append_c(out, s[i]);
+  }
+}
+
+static void
+replace_group_body(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data)
+{
+  for (int g = 1; g <= 3; g++) {
+    if (g == 2)
+      g_string_append_c(out, '(');
+    if (ov[2 * g] != PCRE2_UNSET)
+      g_string_append_len(out, s + ov[2 * g], (gssize) (ov[2 * g + 1] - ov[2 * g]));
+    if (g == 2)
+      g_string_append_c(out, ')');
+  }
+}
+
+static void
+replace_with_string(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data)
+{
+  g_string_append(out, data);
+}
+
+/* Start of the first "(?flags)" with lower-case flags, or NULL. */
+static const char *
+find_global_flags(const char *s, gsize *len)
+{
+  for (const char *p = strstr(s, "(?"); p; p = strstr(p + 1, "(?")) {
+    const char *q = p + 2;
+    while (*q >= 'a' && *q <= 'z')
+      q++;
+    if (q > p + 2 && *q == ')') {
+      *len = (gsize) (q + 1 - p);
+      return p;
+    }
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Templates                                                           */
+
+static void
+template_free(Template *t)
+{
+  if (!t)
+    return;
+  g_free(t->name);
+  g_free(t->pattern);
+  g_free(t->regex);
+  g_clear_pointer(&t->code, pcre2_code_free);
+  g_clear_pointer(&t->match_data, pcre2_match_data_free);
+  if (t->groups) {
+    for (guint i = 0; i < t->groups->len; i++)
+      g_free(g_array_index(t->groups, DateGroup, i).name);
+    g_array_free(t->groups, TRUE);
+  }
+  g_free(t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Template, template_free)
+
+static Template *
+template_new(TemplateKind kind)
+{
+  Template *t = g_new0(Template, 1);
+  t->kind = kind;
+  t->weight = 1.0;
+  t->epoch_group = 1;
+  return t;
+}
+
+/* fail2ban's setRegex: adds group 1 when the regex has no group, start and
+ * end boundaries unless the regex has its own, computes the anchoring
+ * flags and removes the "**" markers that switch boundaries off. */
+static void
+template_set_regex(Template *t, Rewriter *rw, const char *regex_in, WordBegin begin, gboolean end)
+{
+  g_autofree char *regex = strip_dup(regex_in);
+  g_autofree char *flags = NULL;
+  gsize flen = 0;
+  const char *gf = find_global_flags(regex, &flen);
+  if (gf) {
+    flags = g_strndup(gf, flen);
+    memmove((char *) gf, gf + flen, strlen(gf + flen) + 1);
+  }
+  gboolean bound_begin = begin != BEGIN_NONE && !helper_found(rw->no_word_begin, regex);
+  gboolean bound_end = end && !helper_found(rw->no_word_end, regex);
+  if (!helper_found(rw->has_group, regex)) {
+    char *grouped = helper_sub(rw->whole, regex, replace_group_body, NULL);
+    g_free(regex);
+    regex = grouped;
+  }
+  GString *r = g_string_new(NULL);
+  t->flags = 0;
+  if (bound_begin) {
+    if (begin == BEGIN_WORD) {
+      t->flags |= FLAG_WORD_BEGIN;
+      g_string_append(r, "(?=^|\\b|\\W)");
+    } else {
+      t->flags |= FLAG_LINE_BEGIN;
+      g_string_append(r, "^(?:\\W{0,2})?");
+      if (!has_prefix(t->name, LN_BEG)) {
+        char *named = g_strconcat(LN_BEG, t->name, NULL);
+        g_free(t->name);
+        t->name = named;
+      }
+    }
+  }
+  g_string_append(r, regex);
+  if (bound_end) {
+    t->flags |= FLAG_WORD_END;
+    g_string_append(r, "(?=\\b|\\W|$)");
+  }
+  if (!(t->flags & FLAG_LINE_BEGIN) && helper_found(rw->line_begin, r->str))
+    t->flags |= FLAG_LINE_BEGIN;
+  if (!(t->flags & FLAG_LINE_END) && helper_found(rw->line_end, r->str))
+    t->flags |= FLAG_LINE_END;
+  g_autofree char *built = g_string_free(r, FALSE);
+  char *cleaned = helper_sub(rw->star_markers, built, replace_drop_stars, NULL);
+  g_free(t->regex);
+  t->regex = flags ? g_strconcat(flags, cleaned, NULL) : g_strdup(cleaned);
+  g_free(cleaned);
+}
+
+static const F2bStrptimeCode *
+code_at(const F2bStrptimeCode *codes, const char *p)
+{
+  for (const F2bStrptimeCode *c = codes; c->code; c++)
+    if (has_prefix(p, c->code))
+      return c;
+  return NULL;
+}
+
+/* "%a", "%A", "%b", "%B", "%p" or "%c" not right after another "%": such
+ * patterns are matched ignoring case (fail2ban's check, quirks included). */
+static gboolean
+needs_ignore_case(const char *p)
+{
+  for (const char *s = p; *s; s++)
+    if (*s == '%' && s[1] && strchr("aAbBpc", s[1]) && (s == p || s[-1] != '%'))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+pattern_error(const char *pattern, const char *why, GError **error)
+{
+  g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_PATTERN,
+              "Failed to set datepattern '%s' (may be an invalid format or unescaped percent "
+              "char): %s", pattern, why);
+  return FALSE;
+}
+
+/* Replaces the % codes of PATTERN by their regexes (into REGEX) and by
+ * their display words (into NAME).  A "%" that starts no code is an error:
+ * fail2ban hands the result to Python's % formatting, which rejects it
+ * (or, for %s and %r, inserts a dictionary that fails later). */
+static gboolean
+expand_codes(const F2bStrptimeCode *codes, const char *pattern, const char *shown, GString *regex,
+             GString *name, GError **error)
+{
+  for (const char *p = pattern; *p; p++) {
+    if (*p != '%') {
+      g_string_append_c(regex, *p);
+      g_string_append_c(name, *p);
+      continue;
+    }
+    const F2bStrptimeCode *c = code_at(codes, p + 1);
+    if (!c) {
+      g_autofree char *why = p[1] ? g_strdup_printf("unsupported format code '%%%.*s' at index %ld",
+                                                     (int) (g_utf8_next_char(p + 1) - (p + 1)), p + 1,
+                                                     (long) (p - pattern))
+                                  : g_strdup("incomplete format");
+      return pattern_error(shown, why, error);
+    }
+    g_string_append(regex, c->regex);
+    g_string_append(name, c->display);
+    p += strlen(c->code);
+  }
+  return TRUE;
+}
+
+/* fail2ban's DatePatternRegex. */
+static Template *
+template_new_pattern(const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern_in,
+                     GError **error)
+{
+  g_autoptr(Template) t = template_new(KIND_PATTERN);
+  t->pattern = g_strdup(pattern_in);
+  const char *pattern = pattern_in;
+  WordBegin begin = BEGIN_WORD;
+  gboolean end = TRUE;
+  if (has_prefix(pattern, "{UNB}")) {
+    pattern += strlen("{UNB}");
+    begin = BEGIN_NONE;
+    end = FALSE;
+  }
+  if (begin != BEGIN_NONE && has_prefix(pattern, LN_BEG)) {
+    pattern += strlen(LN_BEG);
+    begin = BEGIN_LINE;
+  }
+  g_autoptr(GString) regex = g_string_new(NULL);
+  g_autoptr(GString) name = g_string_new(NULL);
+  if (!expand_codes(codes, pattern, pattern_in, regex, name, error))
+    return NULL;
+  if (needs_ignore_case(pattern))
+    g_string_prepend(regex, "(?iu)");
+  t->name = g_strdup(name->str);
+  template_set_regex(t, rw, regex->str, begin, end);
+  return g_steal_pointer(&t);
+}
+
+#define EPOCH_SHORT "\\d{10,11}\\b(?:\\.\\d{3,6})?"
+#define EPOCH_LONG "\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?"
+
+/* fail2ban's DateEpoch: plain (at line start, after "[" or in an audit
+ * record), anchored at line start, or inside a user pattern at {EPOCH}. */
+static Template *
+template_new_epoch(Rewriter *rw, gboolean line_begin_only, const char *pattern, gboolean long_form)
+{
+  Template *t = template_new(KIND_EPOCH);
+  t->long_epoch = long_form;
+  const char *num = long_form ? EPOCH_LONG : EPOCH_SHORT;
+  t->name = g_strdup(pattern ? pattern : long_form ? "LongEpoch" : "Epoch");
+  if (pattern) {
+    g_autofree char *group = g_strdup_printf("(%s)", num);
+    g_autofree char *inner = helper_sub(rw->epoch_tag, pattern, replace_with_string, group);
+    g_autofree char *regex = g_strdup_printf("(%s)", inner);
+    t->epoch_group = 2;
+    template_set_regex(t, rw, regex, BEGIN_WORD, TRUE);
+  } else if (!line_begin_only) {
+    g_autofree char *regex = g_strdup_printf(
+      "((?:^|(?P<square>(?<=^\\[))|(?P<selinux>(?<=\\baudit\\()))%s)"
+      "(?:(?(selinux)(?=:\\d+\\)))|(?(square)(?=\\])))", num);
+    template_set_regex(t, rw, regex, BEGIN_NONE, TRUE);
+  } else {
+    g_autofree char *regex = g_strdup_printf("((?P<square>(?<=^\\[))?%s)(?(square)(?=\\]))", num);
+    template_set_regex(t, rw, regex, BEGIN_LINE, TRUE);
+  }
+  return t;
+}
+
+/* fail2ban's DateTai64n. */
+static Template *
+template_new_tai64n(Rewriter *rw, gboolean line_begin)
+{
+  Template *t = template_new(KIND_TAI64N);
+  t->name = g_strdup("TAI64N");
+  template_set_regex(t, rw, "@[0-9a-f]{24}", line_begin ? BEGIN_LINE : BEGIN_NONE, TRUE);
+  return t;
+}
+
+static gboolean
+key_is(const char *key, const char *base)
+{
+  if (strcmp(key, base) == 0)
+    return TRUE;
+  if (key[0] == '^' && strcmp(key + 1, base) == 0)
+    return TRUE;
+  return has_prefix(key, LN_BEG) && strcmp(key + strlen(LN_BEG), base) == 0;
+}
+
+/* The lookup key fail2ban uses: patterns without "%" are case-insensitive. */
+static char *
+pattern_key(const char *pattern)
+{
+  return strchr(pattern, '%') ? g_strdup(pattern) : g_utf8_strup(pattern, -1);
+}
+
+/* fail2ban's _getPatternTemplate: special names first, else a pattern. */
+static Template *
+template_for_pattern(const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern,
+                     const char *key_in, GError **error)
+{
+  g_autofree char *own_key = key_in ? NULL : pattern_key(pattern);
+  const char *key = key_in ? key_in : own_key;
+  if (strstr(key, "EPOCH")) {
+    if (helper_found(rw->epoch_tag, pattern))
+      return template_new_epoch(rw, FALSE, pattern, strstr(key, "LEPOCH") != NULL);
+    if (key_is(key, "EPOCH"))
+      return template_new_epoch(rw, strcmp(key, "EPOCH") != 0, NULL, FALSE);
+    if (key_is(key, "LEPOCH"))
+      return template_new_epoch(rw, strcmp(key, "LEPOCH") != 0, NULL, TRUE);
+  }
+  if (key_is(key, "TAI64N"))
+    return template_new_tai64n(rw, strcmp(key, "TAI64N") != 0);
+  return template_new_pattern(codes, rw, pattern, error);
+}
+
+/* fail2ban's unboundPattern: a template's name or pattern without the
+ * markers and boundaries that make it stand alone. */
+static char *
+unbound_pattern(const char *p)
+{
+  if (has_prefix(p, "{UNB}"))
+    p += strlen("{UNB}");
+  if (has_prefix(p, LN_BEG))
+    p += strlen(LN_BEG);
+  if (has_prefix(p, "(^|\\b|\\W)"))
+    p += strlen("(^|\\b|\\W)");
+  else if (has_prefix(p, "(?:^|\\b|\\W)"))
+    p += strlen("(?:^|\\b|\\W)");
+  gsize len = strlen(p);
+  const char *tail = "(?=\\b|\\W|$)";
+  if (len >= strlen(tail) && strcmp(p + len - strlen(tail), tail) == 0)
+    len -= strlen(tail);
+  return g_strndup(p, len);
+}
+
+/* fail2ban's _getAnchoredTemplate: a copy of T with its pattern (or, for
+ * Epoch/TAI64N, its name) put through WRAP: "{^LN-BEG}" in front, or a
+ * {DATE} pre-match pattern. */
+typedef char *(*WrapFunc)(const char *s, gpointer data);
+
+static Template *
+template_wrapped(const F2bStrptimeCode *codes, Rewriter *rw, const Template *t, WrapFunc wrap,
+                 gpointer data, GError **error)
+{
+  g_autofree char *text = wrap(t->pattern ? t->pattern : t->name, data);
+  return template_for_pattern(codes, rw, text, NULL, error);
+}
+
+static char *
+wrap_line_begin(const char *s, gpointer data)
+{
+  return g_strconcat(LN_BEG, s, NULL);
+}
+
+static char *
+wrap_prematch(const char *s, gpointer data)
+{
+  Rewriter *rw = ((gpointer *) data)[0];
+  const char *prematch = ((gpointer *) data)[1];
+  g_autofree char *unbound = unbound_pattern(s);
+  return helper_sub(rw->date_tag, prematch, replace_with_string, unbound);
+}
+
+/* fail2ban's default templates, most specific and most common first. */
+static const char *const default_patterns[] = {
+  /* ISO 8601 and simple dates: 2005-01-23T21:59:59.981746+01:00, 2005/01/23 21:59:59 */
+  "%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?",
+  /* asctime / syslog: [Sun ]Jan 23 21:59:59[.011][ 2005] */
+  "(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+  /* year after the day: [Sun ]Jan 23 2005 21:59:59[.011] */
+  "(?:%a )?%b %d %ExY %k:%M:%S(?:\\.%f)?",
+  /* 23/01/2005 21:59:59, 23/01/05 21:59:59, 17-07-2008 17:23:25 */
+  "%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
+  /* Apache: 31/Oct/2006:09:22:55 -0000, 26-Jul-2007 15:20:52[.252][ +0200] */
+  "%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\\.%f)?(?: %z)?",
+  /* 05/20/2008:01:57:39 */
+  "%m/%d/%ExY:%H:%M:%S",
+  /* 01-27-2012 16:22:44[.252] */
+  "%m-%d-%ExY %k:%M:%S(?:\\.%f)?",
+  "EPOCH",
+  /* time only, at line start */
+  "{^LN-BEG}%H:%M:%S",
+  /* <09/16/08@05:03:30> */
+  "^<%m/%d/%Exy@%H:%M:%S>",
+  /* 130322 11:46:11 */
+  "%Exy%Exm%Exd  ?%H:%M:%S",
+  /* Jan 23, 2005 9:59:59 PM */
+  "%b %d, %ExY %I:%M:%S %p",
+  /* Apr-27-13 02:33:06, at line start */
+  "^%b-%d-%Exy %k:%M:%S",
+  /* 20050123T215959, 20050123 215959 */
+  "%ExY%Exm%Exd(?:T|  ?)%ExH%ExM%ExS(?:[.,]%f)?(?:\\s*%z)?",
+  /* with a zone name or offset in front: PDT Apr 16 21:05:29, +00:00 Jan 23 ... */
+  "(?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+  "(?:%z )?(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+  "TAI64N",
+};
+
+/* The default templates as listed (fail2ban's defaultTemplates). */
+static GPtrArray *
+default_templates(const F2bStrptimeCode *codes, Rewriter *rw)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify) template_free);
+  for (gsize i = 0; i < G_N_ELEMENTS(default_patterns); i++) {
+    Template *t = template_for_pattern(codes, rw, default_patterns[i], NULL, NULL);
+    g_assert(t != NULL);
+    g_ptr_array_add(list, t);
+  }
+  return list;
+}
+
+/* The full default list (fail2ban's DateDetectorCache): a line-start
+ * anchored copy of every template that is not anchored yet, weighted so
+ * that it wins the reordering, followed by the templates themselves. */
+static GPtrArray *
+default_templates_with_anchored(const F2bStrptimeCode *codes, Rewriter *rw)
+{
+  g_autoptr(GPtrArray) plain = default_templates(codes, rw);
+  GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify) template_free);
+  for (guint i = 0; i < plain->len; i++) {
+    Template *t = g_ptr_array_index(plain, i);
+    if (has_prefix(t->name, LN_BEG) || t->name[0] == '^')
+      continue;
+    Template *anchored = template_wrapped(codes, rw, t, wrap_line_begin, NULL, NULL);
+    g_assert(anchored != NULL);
+    if (strcmp(anchored->name, t->name) == 0) {
+      template_free(anchored);
+      continue;
+    }
+    anchored->weight = 100.0;
+    g_ptr_array_add(list, anchored);
+  }
+  while (plain->len > 0)
+    g_ptr_array_add(list, g_ptr_array_steal_index(plain, 0));
+  return list;
+}
+
+/* ------------------------------------------------------------------ */
+/* Python regex -> PCRE2                                               */
+
+static gsize
+hex_run(const char *p, gsize want)
+{
+  gsize n = 0;
+  while (n < want && g_ascii_isxdigit(p[n]))
+    n++;
+  return n;
+}
+
+/* "(?flags)" or "(?flags:": Python's "u" (Unicode) is PCRE2's UCP, which is
+ * always on, and "L" (locale) does not apply to text; "a" (ASCII) turns UCP
+ * off for the whole pattern. */
+typedef enum { FLAGS_NONE, FLAGS_DONE, FLAGS_MISPLACED } FlagsResult;
+
+static FlagsResult
+translate_flags(const char **pp, GString *out, gboolean *ascii, gboolean at_start)
+{
+  const char *p = *pp + 2, *q = p;
+  GString *on = g_string_new(NULL), *off = g_string_new(NULL);
+  gboolean minus = FALSE, ascii_flag = FALSE;
+  for (; *q; q++) {
+    if (!minus && strchr("aiLmsux", *q)) {
+      if (*q == 'a')
+        ascii_flag = TRUE;
+      else if (*q != 'u' && *q != 'L')
+        g_string_append_c(on, *q);
+    } else if (!minus && *q == '-') {
+      minus = TRUE;
+    } else if (minus && strchr("imsx", *q)) {
+      g_string_append_c(off, *q);
+    } else {
+      break;
+    }
+  }
+  gboolean ok = q > p && (*q == ')' || *q == ':');
+  FlagsResult result = ok ? FLAGS_DONE : FLAGS_NONE;
+  if (ok && *q == ')' && !at_start) {
+    result = FLAGS_MISPLACED;
+  } else if (ok) {
+    *ascii = *ascii || ascii_flag;
+    if (on->len == 0 && off->len == 0) {
+      if (*q == ':')
+        g_string_append(out, "(?:");
+    } else {
+      g_string_append_printf(out, "(?%s%s%s%c", on->str, off->len ? "-" : "", off->str, *q);
+    }
+    *pp = q + 1;
+  }
+  g_string_free(on, TRUE);
+  g_string_free(off, TRUE);
+  return result;
+}
+
+/* "(?(name)": PCRE2 reads a bare name as a group name too, but names
+ * starting with R would be taken for recursion tests: spell it (?(<name>). */
+static gboolean
+translate_condition(const char **pp, GString *out)
+{
+  const char *p = *pp + 3, *q = p;
+  while (g_ascii_isalnum(*q) || *q == '_')
+    q++;
+  if (q == p || *q != ')' || g_ascii_isdigit(*p))
+    return FALSE;
+  g_string_append_printf(out, "(?(<%.*s>)", (int) (q - p), p);
+  *pp = q + 1;
+  return TRUE;
+}
+
+/* TRUE when PY up to P holds nothing but "(?flags)" groups. */
+static gboolean
+only_flags_before(const char *py, const char *p)
+{
+  const char *q = py;
+  while (q < p) {
+    if (q[0] != '(' || q[1] != '?')
+      return FALSE;
+    q += 2;
+    while (q < p && g_ascii_isalpha(*q))
+      q++;
+    if (q >= p || *q != ')')
+      return FALSE;
+    q++;
+  }
+  return TRUE;
+}
+
+static gboolean
+translate_regex(const char *py, GString *out, gboolean *ascii, GError **error)
+{
+  gboolean in_class = FALSE;
+  const char *class_first = NULL;
+  const char *p = py;
+  while (*p) {
+    gsize clen = (gsize) (g_utf8_next_char(p) - p);
+    if (*p == '\\') {
+      if (!p[1]) {
+        g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+                    "bad escape (end of pattern) in '%s'", py);
+        return FALSE;
+      }
+      gsize hex = p[1] == 'u' ? 4 : p[1] == 'U' ? 8 : 0;
+      if (hex && hex_run(p + 2, hex) == hex) {
+        g_string_append_printf(out, "\\x{%.*s}", (int) hex, p + 2);
+        p += 2 + hex;
+        continue;
+      }
+      if (p[1] == 'Z' && !in_class) {
+        g_string_append(out, "\\z"); /* Python's \Z is the very end */
+        p += 2;
+        continue;
+      }
+      gsize elen = (gsize) (g_utf8_next_char(p + 1) - p);
+      g_string_append_len(out, p, (gssize) elen);
+      p += elen;
+      continue;
+    }
+    if (in_class) {
+      if (*p == ']' && p != class_first)
+        in_class = FALSE;
+      if (*p == '[')
+        g_string_append(out, "\\["); /* literal in Python, POSIX class opener in PCRE2 */
+      else
+        g_string_append_len(out, p, (gssize) clen);
+      p += clen;
+      continue;
+    }
+    if (*p == '[') {
+      in_class = TRUE;
+      g_string_append_c(out, *p++);
+      if (*p == '^')
+        g_string_append_c(out, *p++);
+      class_first = p;
+      continue;
+    }
+    if (p[0] == '(' && p[1] == '?') {
+      if (p[2] == '(' && translate_condition(&p, out))
+        continue;
+      /* Python allows global flags only before anything else */
+      FlagsResult fr = translate_flags(&p, out, ascii, only_flags_before(py, p));
+      if (fr == FLAGS_MISPLACED) {
+        g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+                    "global flags not at the start of the expression '%s'", py);
+        return FALSE;
+      }
+      if (fr == FLAGS_DONE)
+        continue;
+    }
+    if (p[0] == '{' && p[1] == ',' && g_ascii_isdigit(p[2])) {
+      const char *q = p + 2;
+      while (g_ascii_isdigit(*q))
+        q++;
+      if (*q == '}') { /* Python's {,n} is {0,n} */
+        g_string_append(out, "{0");
+        p++;
+        continue;
+      }
+    }
+    g_string_append_len(out, p, (gssize) clen);
+    p += clen;
+  }
+  return TRUE;
+}
+
+static gint
+compare_groups(gconstpointer a, gconstpointer b)
+{
+  const DateGroup *ga = a, *gb = b;
+  return ga->number < gb->number ? -1 : ga->number > gb->number;
+}
+
+/* The named groups in pattern order: fail2ban iterates them that way. */
+static GArray *
+collect_groups(pcre2_code *code)
+{
+  GArray *groups = g_array_new(FALSE, FALSE, sizeof(DateGroup));
+  uint32_t count = 0, entry = 0;
+  PCRE2_SPTR table = NULL;
+  pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count);
+  pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+  pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
+  for (uint32_t i = 0; i < count; i++) {
+    const unsigned char *e = table + (gsize) i * entry;
+    DateGroup g = { (guint) ((e[0] << 8) | e[1]), g_strdup((const char *) e + 2) };
+    g_array_append_val(groups, g);
+  }
+  g_array_sort(groups, compare_groups);
+  return groups;
+}
+
+static gboolean
+template_compile(Template *t, GError **error)
+{
+  if (t->code)
+    return TRUE;
+  g_autoptr(GString) re = g_string_new(NULL);
+  gboolean ascii = FALSE;
+  if (!g_utf8_validate(t->regex, -1, NULL)) {
+    g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+                "date pattern is not valid UTF-8");
+    return FALSE;
+  }
+  if (!translate_regex(t->regex, re, &ascii, error))
+    return FALSE;
+  int err;
+  PCRE2_SIZE off;
+  guint32 options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ascii ? 0 : PCRE2_UCP);
+  t->code = pcre2_compile((PCRE2_SPTR) re->str, re->len, options, &err, &off, NULL);
+  if (!t->code) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(err, msg, sizeof msg);
+    g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+                "Compile '%s' failed, expression '%s': %s at offset %zu", t->name, t->regex,
+                (const char *) msg, (size_t) off);
+    return FALSE;
+  }
+  pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE); /* without JIT the interpreter runs */
+  t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
+  t->groups = collect_groups(t->code);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The detector's template list                                        */
+
+static void
+slot_free(Slot *s)
+{
+  template_free(s->template);
+  g_free(s);
+}
+
+static GPtrArray *
+slot_list_new(void)
+{
+  return g_ptr_array_new_with_free_func((GDestroyNotify) slot_free);
+}
+
+/* A template list under construction (fail2ban's appendTemplate). */
+typedef struct {
+  GPtrArray *slots;
+  GHashTable *names;
+} ListBuilder;
+
+static gboolean
+list_append(ListBuilder *b, Template *t, gboolean ignore_duplicate, GError **error)
+{
+  if (g_hash_table_contains(b->names, t->name)) {
+    if (!ignore_duplicate)
+      g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_DUPLICATE,
+                  "There is already a template with name %s", t->name);
+    template_free(t);
+    return ignore_duplicate;
+  }
+  g_hash_table_add(b->names, g_strdup(t->name));
+  Slot *s = g_new0(Slot, 1);
+  s->template = t;
+  s->distance = FAR_AWAY;
+  g_ptr_array_add(b->slots, s);
+  return TRUE;
+}
+
+typedef enum { DEFAULTS_ALL, DEFAULTS_LINE_BEGIN, DEFAULTS_PREMATCH } DefaultsMode;
+
+/* fail2ban's addDefaultTemplate: all defaults, only those anchored at line
+ * start, or the plain defaults each wrapped into a {DATE} pattern. */
+static gboolean
+list_add_defaults(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, DefaultsMode mode,
+                  const char *prematch, GError **error)
+{
+  gboolean ignore_duplicate = b->slots->len > 0;
+  g_autoptr(GPtrArray) all = mode == DEFAULTS_PREMATCH ? default_templates(codes, rw)
+                                                       : default_templates_with_anchored(codes, rw);
+  while (all->len > 0) {
+    Template *t = g_ptr_array_steal_index(all, 0);
+    if (mode == DEFAULTS_LINE_BEGIN && !(t->flags & FLAG_LINE_BEGIN)) {
+      template_free(t);
+      continue;
+    }
+    if (mode == DEFAULTS_PREMATCH) {
+      gpointer data[] = { rw, (gpointer) prematch };
+      Template *wrapped = template_wrapped(codes, rw, t, wrap_prematch, data, error);
+      template_free(t);
+      if (!wrapped)
+        return FALSE;
+      t = wrapped;
+    }
+    if (!list_append(b, t, ignore_duplicate, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* One line of a datepattern (fail2ban's appendTemplate with a string). */
+static gboolean
+list_add_pattern(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern,
+                 GError **error)
+{
+  g_autofree char *key = pattern_key(pattern);
+  if (strcmp(key, LN_BEG) == 0)
+    return list_add_defaults(b, codes, rw, DEFAULTS_LINE_BEGIN, NULL, error);
+  if (strcmp(key, "{DEFAULT}") == 0)
+    return list_add_defaults(b, codes, rw, DEFAULTS_ALL, NULL, error);
+  if (strstr(key, "{DATE}"))
+    return list_add_defaults(b, codes, rw, DEFAULTS_PREMATCH, pattern, error);
+  Template *t = strcmp(key, "{NONE}") == 0
+                  ? template_for_pattern(codes, rw, "{UNB}^", key, error)
+                  : template_for_pattern(codes, rw, pattern, key, error);
+  if (!t)
+    return FALSE;
+  return list_append(b, t, FALSE, error);
+}
+
+static void
+detector_reset_positions(F2bDateDetector *dd)
+{
+  dd->last_start = (LastPos) { 1, CHAR_NONE, CHAR_NONE };
+  dd->last_end = (LastPos) { FAR_AWAY, CHAR_NONE, CHAR_NONE };
+  dd->last_index = FAR_AWAY;
+  dd->first_unused = 0;
+}
+
+static void
+detector_take_list(F2bDateDetector *dd, ListBuilder *b)
+{
+  g_ptr_array_unref(dd->slots);
+  g_hash_table_unref(dd->names);
+  dd->slots = b->slots;
+  dd->names = b->names;
+  detector_reset_positions(dd);
+}
+
+static ListBuilder
+list_builder_new(void)
+{
+  return (ListBuilder) { slot_list_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
+}
+
+static void
+list_builder_clear(ListBuilder *b)
+{
+  g_clear_pointer(&b->slots, g_ptr_array_unref);
+  g_clear_pointer(&b->names, g_hash_table_unref);
+}
+
+F2bDateDetector *
+f2b_datedetect_new(double wall_now)
+{
+  F2bDateDetector *dd = g_new0(F2bDateDetector, 1);
+  time_t wall = (time_t) wall_now, y2001 = 978393600; /* 2001-01-01 00:00 UTC */
+  struct tm tm;
+  localtime_r(&wall, &tm);
+  dd->wall_year = tm.tm_year + 1900;
+  localtime_r(&y2001, &tm);
+  dd->epoch2001_year = tm.tm_year + 1900;
+  dd->codes = f2b_strptime_codes_new(dd->wall_year, dd->epoch2001_year);
+  dd->slots = slot_list_new();
+  dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  detector_reset_positions(dd);
+  return dd;
+}
+
+void
+f2b_datedetect_free(F2bDateDetector *dd)
+{
+  if (!dd)
+    return;
+  g_ptr_array_unref(dd->slots);
+  g_hash_table_unref(dd->names);
+  f2b_strptime_codes_free(dd->codes);
+  g_free(dd);
+}
+
+/* Splits like fail2ban: on runs of newlines, each line stripped, empty ones
+ * dropped. */
+static gchar **
+split_pattern_lines(const char *datepattern)
+{
+  g_auto(GStrv) parts = g_strsplit(datepattern, "\n", -1);
+  GPtrArray *lines = g_ptr_array_new();
+  for (gchar **p = parts; *p; p++) {
+    char *s = strip_dup(*p);
+    if (*s)
+      g_ptr_array_add(lines, s);
+    else
+      g_free(s);
+  }
+  g_ptr_array_add(lines, NULL);
+  return (gchar **) g_ptr_array_free(lines, FALSE);
+}
+
+gboolean
+f2b_datedetect_set_pattern(F2bDateDetector *dd, const char *datepattern, GError **error)
+{
+  g_return_val_if_fail(dd != NULL, FALSE);
+  ListBuilder b = list_builder_new();
+  gboolean ok = TRUE;
+  if (datepattern) {
+    if (!g_utf8_validate(datepattern, -1, NULL)) {
+      list_builder_clear(&b);
+      return pattern_error("(invalid UTF-8)", "the pattern is not valid UTF-8", error);
+    }
+    g_auto(GStrv) lines = split_pattern_lines(datepattern);
+    Rewriter rw;
+    rewriter_init(&rw);
+    for (gchar **l = lines; ok && *l; l++)
+      ok = list_add_pattern(&b, dd->codes, &rw, *l, error);
+    rewriter_clear(&rw);
+    /* report regex errors now rather than at the first line */
+    for (guint i = 0; ok && i < b.slots->len; i++)
+      ok = template_compile(((Slot *) g_ptr_array_index(b.slots, i))->template, error);
+  }
+  if (ok)
+    detector_take_list(dd, &b);
+  else
+    list_builder_clear(&b);
+  return ok;
+}
+
+gboolean
+f2b_datedetect_set_timezone(F2bDateDetector *dd, const char *tz, GError **error)
+{
+  g_return_val_if_fail(dd != NULL, FALSE);
+  if (!tz) {
+    dd->has_tz = FALSE;
+    return TRUE;
+  }
+  int minutes;
+  g_autoptr(GError) local = NULL;
+  if (!f2b_strptime_parse_timezone(tz, strlen(tz), &minutes, &local)) {
+    g_set_error_literal(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_TIMEZONE, local->message);
+    return FALSE;
+  }
+  dd->has_tz = TRUE;
+  dd->tz = minutes;
+  return TRUE;
+}
+
+static void
+detector_add_defaults(F2bDateDetector *dd)
+{
+  ListBuilder b = list_builder_new();
+  Rewriter rw;
+  rewriter_init(&rw);
+  gboolean ok = list_add_defaults(&b, dd->codes, &rw, DEFAULTS_ALL, NULL, NULL);
+  g_assert(ok);
+  rewriter_clear(&rw);
+  detector_take_list(dd, &b);
+}
+
+static const Template *
+template_at(const F2bDateDetector *dd, guint i)
+{
+  g_return_val_if_fail(i < dd->slots->len, NULL);
+  return ((const Slot *) g_ptr_array_index(dd->slots, i))->template;
+}
+
+guint
+f2b_datedetect_n_templates(const F2bDateDetector *dd)
+{
+  return dd->slots->len;
+}
+
+const char *
+f2b_datedetect_template_name(const F2bDateDetector *dd, guint i)
+{
+  const Template *t = template_at(dd, i);
+  return t ? t->name : NULL;
+}
+
+const char *
+f2b_datedetect_template_pattern(const F2bDateDetector *dd, guint i)
+{
+  const Template *t = template_at(dd, i);
+  return t ? t->pattern : NULL;
+}
+
+const char *
+f2b_datedetect_template_regex(const F2bDateDetector *dd, guint i)
+{
+  const Template *t = template_at(dd, i);
+  return t ? t->regex : NULL;
+}
+
+guint
+f2b_datedetect_template_hits(const F2bDateDetector *dd, guint i)
+{
+  g_return_val_if_fail(i < dd->slots->len, 0);
+  return ((const Slot *) g_ptr_array_index(dd->slots, i))->hits;
+}
+
+/* ------------------------------------------------------------------ */
+/* Characters of a line                                                */
+
+/* Decodes the character at byte POS; returns its length in bytes (1 for a
+ * byte that does not start a valid UTF-8 sequence). */
+static gsize
+char_decode(const char *s, gsize len, gsize pos, Char *value)
+{
+  guchar b = (guchar) s[pos];
+  if (b < 0x80) {
+    *value = b;
+    return 1;
+  }
+  gunichar c = g_utf8_get_char_validated(s + pos, (gssize) MIN(len - pos, 4));
+  if (c == (gunichar) -1 || c == (gunichar) -2) {
+    *value = CHAR_INVALID_BASE + b;
+    return 1;
+  }
+  *value = (Char) c;
+  return (gsize) g_utf8_skip[b];
+}
+
+static gint64
+count_chars(const char *s, gsize len, gsize from, gsize to)
+{
+  gint64 n = 0;
+  Char c;
+  for (gsize pos = from; pos < to; n++)
+    pos += char_decode(s, len, pos, &c);
+  return n;
+}
+
+/* Where character INDEX starts (LEN when the line is shorter), the
+ * character there and the one before it (Python's one-character slices
+ * line[index:index+1] and line[index-1:index]). */
+typedef struct {
+  gsize byte;
+  Char here, before;
+} CharPos;
+
+static CharPos
+locate_char(const char *s, gsize len, gint64 index)
+{
+  CharPos r = { 0, CHAR_NONE, CHAR_NONE };
+  gsize pos = 0;
+  Char c = CHAR_NONE, prev = CHAR_NONE;
+  gint64 i = 0;
+  while (pos < len && i < index) {
+    pos += char_decode(s, len, pos, &c);
+    prev = c;
+    i++;
+  }
+  r.byte = pos;
+  if (i == index) {
+    if (index > 0)
+      r.before = prev;
+    if (pos < len)
+      char_decode(s, len, pos, &r.here);
+  }
+  return r;
+}
+
+static Char
+last_char(const char *s, gsize len)
+{
+  if (len == 0)
+    return CHAR_NONE;
+  gsize pos = len - 1;
+  while (pos > 0 && len - pos < 4 && ((guchar) s[pos] & 0xc0) == 0x80)
+    pos--;
+  Char c;
+  if (char_decode(s, len, pos, &c) != len - pos)
+    char_decode(s, len, len - 1, &c);
+  return c;
+}
+
+static gboolean
+char_isalnum(Char c)
+{
+  return c >= 0 && c < CHAR_INVALID_BASE && g_unichar_isalnum((gunichar) c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Matching                                                            */
+
+typedef struct {
+  Template *template;
+  guint index;
+  gint64 start, end;  /* character positions of the whole match */
+  PCRE2_SIZE *saved;  /* owned copy of the offsets, for a match kept in reserve
+                       * while the same template may be searched again */
+} Hit;
+
+static void
+hit_save(Hit *dst, const Hit *src)
+{
+  g_free(dst->saved);
+  *dst = *src;
+  gsize n = 2 * (gsize) pcre2_get_ovector_count(src->template->match_data);
+  dst->saved = g_memdup2(pcre2_get_ovector_pointer(src->template->match_data),
+                         n * sizeof(PCRE2_SIZE));
+}
+
+static const PCRE2_SIZE *
+hit_ovector(const Hit *h)
+{
+  return h->saved ? h->saved : pcre2_get_ovector_pointer(h->template->match_data);
+}
+
+static gboolean
+template_search(Template *t, const char *line, gsize from, gsize to)
+{
+  if (!template_compile(t, NULL))
+    return FALSE;
+  int rc = pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  if (rc < 0)
+    return FALSE; /* no match, or a resource limit: both mean no date here */
+  t->match_count++;
+  return TRUE;
+}
+
+static void
+hit_positions(Hit *h, const char *line, gsize len)
+{
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(h->template->match_data);
+  h->start = count_chars(line, len, 0, ov[0]);
+  h->end = h->start + count_chars(line, len, ov[0], ov[1]);
+}
+
+static Slot *
+slot_at(F2bDateDetector *dd, guint i)
+{
+  return g_ptr_array_index(dd->slots, i);
+}
+
+static double
+slot_weight(const Slot *s)
+{
+  return s->hits * s->template->weight / (double) MAX(1, s->distance);
+}
+
+/* fail2ban's _reorderTemplate: moves a winning template up, to the first
+ * never-used place or half-way, or one place, when it outweighs the
+ * template there or that one was not used for five minutes. */
+static guint
+detector_reorder(F2bDateDetector *dd, guint num)
+{
+  Slot *s = slot_at(dd, num);
+  double untime = s->last_used - 300;
+  double weight = slot_weight(s);
+  guint pos = dd->first_unused < num ? dd->first_unused : num / 2;
+#define MOVEABLE(p) (weight > slot_weight(slot_at(dd, p)) || untime > slot_at(dd, p)->last_used)
+  if (!MOVEABLE(pos)) {
+    if (pos == num - 1)
+      return num;
+    pos = num - 1;
+    if (!MOVEABLE(pos))
+      return num;
+  }
+#undef MOVEABLE
+  g_ptr_array_steal_index(dd->slots, num);
+  g_ptr_array_insert(dd->slots, (gint) pos, s);
+  while (dd->first_unused < dd->slots->len && slot_at(dd, dd->first_unused)->hits)
+    dd->first_unused++;
+  return pos;
+}
+
+/* Tries the last winner first: anchored ones on the whole line, others in
+ * the part of the line where the date was last time, provided the
+ * characters around that part agree with last time. */
+static gboolean
+try_last_template(F2bDateDetector *dd, const char *line, gsize len, Hit *hit, Hit *reserve,
+                  guint *skip)
+{
+  guint i = dd->last_index;
+  if (i >= dd->slots->len)
+    return FALSE;
+  Template *t = slot_at(dd, i)->template;
+  gboolean matched;
+  if (t->flags & FLAGS_ANCHORED) {
+    matched = template_search(t, line, 0, len);
+    *skip = i;
+  } else {
+    CharPos b = locate_char(line, len, dd->last_start.at);
+    CharPos e = locate_char(line, len, dd->last_end.at);
+    gboolean left = b.before == dd->last_start.before ||
+                    (b.here == dd->last_start.here && !char_isalnum(dd->last_start.here));
+    gboolean right = e.here == dd->last_end.here ||
+                     (e.before == dd->last_end.before && !char_isalnum(dd->last_end.before));
+    if (left && right && b.byte <= e.byte) {
+      matched = template_search(t, line, b.byte, e.byte);
+    } else {
+      matched = template_search(t, line, 0, len);
+      *skip = i;
+    }
+  }
+  if (!matched)
+    return FALSE;
+  *hit = (Hit) { t, i, 0, 0, NULL };
+  hit_positions(hit, line, len);
+  if (dd->slots->len == 1 || (t->flags & FLAGS_ANCHORED) ||
+      (hit->start == dd->last_start.at && hit->end == dd->last_end.at))
+    return TRUE;
+  hit_save(reserve, hit); /* moved: maybe another template fits better */
+  return FALSE;
+}
+
+/* Searches the list in order.  A match further into the line than before
+ * is kept in reserve and the search goes on; the closest reserve wins when
+ * nothing better turns up. */
+static gboolean
+scan_templates(F2bDateDetector *dd, const char *line, gsize len, guint skip, Hit *hit, Hit *reserve)
+{
+  guint n = dd->slots->len;
+  for (guint i = 0; i < n; i++) {
+    if (i == skip)
+      continue;
+    Slot *s = slot_at(dd, i);
+    if (!template_search(s->template, line, 0, len))
+      continue;
+    *hit = (Hit) { s->template, i, 0, 0, NULL };
+    hit_positions(hit, line, len);
+    if (i + 1 >= n || (s->template->flags & FLAGS_ANCHORED))
+      return TRUE;
+    if (hit->start == 0 && s->hits && !slot_at(dd, i + 1)->template->match_count)
+      return TRUE;
+    if (hit->start > s->distance || hit->start > dd->last_start.at) {
+      if (hit->start < (reserve->template ? reserve->start : FAR_AWAY))
+        hit_save(reserve, hit);
+      continue;
+    }
+    return TRUE;
+  }
+  if (!reserve->template)
+    return FALSE;
+  *hit = *reserve;
+  reserve->saved = NULL; /* now owned by HIT */
+  return TRUE;
+}
+
+/* Returns FALSE where fail2ban fails: a match starting at the very end of
+ * the line (an empty line, or a pattern that may match nothing) makes it
+ * read the character there and raise IndexError, after it counted the win
+ * but before it noted the position. */
+static gboolean
+record_win(F2bDateDetector *dd, Hit *hit, const char *line, gsize len, double now)
+{
+  Slot *s = slot_at(dd, hit->index);
+  s->hits++;
+  s->last_used = now;
+  s->distance = hit->start;
+  if (dd->first_unused == hit->index)
+    dd->first_unused++;
+  if (hit_ovector(hit)[0] >= len)
+    return FALSE;
+  CharPos b = locate_char(line, len, hit->start);
+  CharPos e = locate_char(line, len, hit->end);
+  dd->last_start = (LastPos) { hit->start, b.before, b.here };
+  /* Python's line[end-1] with end == 0 is the last character of the line */
+  dd->last_end = (LastPos) { hit->end, hit->end > 0 ? e.before : last_char(line, len), e.here };
+  guint i = hit->index;
+  if (i && i != dd->last_index)
+    i = detector_reorder(dd, i);
+  dd->last_index = i;
+  hit->index = i;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Converting the match                                                */
+
+static gboolean
+epoch_value(const Template *t, const char *line, const PCRE2_SIZE *ov, double *result)
+{
+  guint g = t->epoch_group;
+  if (g >= pcre2_get_ovector_count(t->match_data) || ov[2 * g] == PCRE2_UNSET)
+    return FALSE;
+  const char *p = line + ov[2 * g], *end = line + ov[2 * g + 1];
+  g_autoptr(GString) ascii = g_string_new(NULL);
+  glong chars = 0;
+  gboolean dot = FALSE;
+  for (; p < end; p = g_utf8_next_char(p), chars++) {
+    gunichar c = g_utf8_get_char(p);
+    int d = g_unichar_digit_value(c);
+    if (d >= 0)
+      g_string_append_c(ascii, (char) ('0' + d));
+    else if (c == '.')
+      g_string_append_c(ascii, '.'), dot = TRUE;
+    else
+      return FALSE;
+  }
+  char *stop = NULL;
+  double v = g_ascii_strtod(ascii->str, &stop);
+  if (ascii->len == 0 || *stop)
+    return FALSE;
+  if (t->long_epoch && chars >= 13)
+    v = chars >= 16 && !dot ? v / 1000000 : v / 1000;
+  *result = v;
+  return TRUE;
+}
+
+static gboolean
+tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
+{
+  if (ov[2] == PCRE2_UNSET || ov[3] - ov[2] < 17)
+    return FALSE;
+  gint64 v = 0;
+  for (gsize i = ov[2] + 2; i < ov[2] + 17; i++) {
+    int d = g_ascii_xdigit_value(line[i]);
+    if (d < 0)
+      return FALSE;
+    v = v * 16 + d;
+  }
+  *result = (double) v;
+  return TRUE;
+}
+
+static gboolean
+pattern_value(const F2bDateDetector *dd, const Template *t, const char *line,
+              const PCRE2_SIZE *ov, double now, double *result)
+{
+  guint n = t->groups->len;
+  g_autofree F2bStrptimeGroup *groups = g_new0(F2bStrptimeGroup, MAX(n, 1));
+  for (guint i = 0; i < n; i++) {
+    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
+    groups[i].name = g->name;
+    if (ov[2 * g->number] != PCRE2_UNSET) {
+      groups[i].value = line + ov[2 * g->number];
+      groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
+    }
+  }
+  return f2b_strptime_groups_to_time(groups, n, now, dd->has_tz ? &dd->tz : NULL, result, NULL);
+}
+
+static void
+fill_result(const F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, double now,
+            F2bDateMatch *out)
+{
+  const Template *t = hit->template;
+  const PCRE2_SIZE *ov = hit_ovector(hit);
+  out->template_index = hit->index;
+  out->template_name = t->name;
+  if (pcre2_get_ovector_count(t->match_data) < 2 || ov[2] == PCRE2_UNSET) {
+    /* fail2ban slices with -1 here: everything but the last character is
+     * "before the date", the last character "after" */
+    gsize last = len;
+    if (len > 0) {
+      last = len - 1;
+      while (last > 0 && len - last < 4 && ((guchar) line[last] & 0xc0) == 0x80)
+        last--;
+    }
+    out->start = out->end = last;
+    out->status = F2B_DATE_EMPTY;
+    return;
+  }
+  out->start = ov[2];
+  out->end = ov[3];
+  if (out->start == out->end) {
+    out->status = F2B_DATE_EMPTY;
+    return;
+  }
+  gboolean ok;
+  switch (t->kind) {
+  case KIND_EPOCH:
+    ok = epoch_value(t, line, ov, &out->time);
+    break;
+  case KIND_TAI64N:
+    ok = tai64n_value(line, ov, &out->time);
+    break;
+  default:
+    ok = pattern_value(dd, t, line, ov, now, &out->time);
+    break;
+  }
+  out->status = ok ? F2B_DATE_FOUND : F2B_DATE_UNPARSABLE;
+  if (!ok)
+    out->time = 0;
+}
+
+gboolean
+f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double now,
+                     F2bDateMatch *out)
+{
+  g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
+  *out = (F2bDateMatch) { F2B_DATE_NONE, 0, 0, 0, 0, NULL };
+  if (!line)
+    line = "";
+  if (dd->slots->len == 0)
+    detector_add_defaults(dd);
+  Hit hit = { 0 }, reserve = { 0 };
+  guint skip = FAR_AWAY;
+  if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||
+      scan_templates(dd, line, len, skip, &hit, &reserve)) {
+    if (record_win(dd, &hit, line, len, now)) {
+      fill_result(dd, &hit, line, len, now, out);
+    } else {
+      out->status = F2B_DATE_ERROR;
+      out->template_index = hit.index;
+      out->template_name = hit.template->name;
+    }
+  }
+  g_free(hit.saved);
+  g_free(reserve.saved);
+  return out->status == F2B_DATE_FOUND;
+}

@@ -1,0 +1,562 @@
+/* test-datedetect.c - fail2ban's date detection: default templates, their
+ * ordering, datepattern values, zones, year inference and hostile lines.
+ *
+ * Expected values were taken from fail2ban 1.0.2 with its test settings:
+ * TZ=CET-01CEST-02,M3.5.0,M10.5.0 and now = 2005-08-14 12:00 CEST. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "datedetect.h"
+
+#define TEST_NOW 1124013600.0
+#define WALL_2026 1780000000.0 /* 2026-05-28: %ExY accepts 2000-2029 */
+
+static F2bDateDetector *
+detector(const char *pattern)
+{
+  F2bDateDetector *dd = f2b_datedetect_new(WALL_2026);
+  if (pattern) {
+    GError *error = NULL;
+    gboolean ok = f2b_datedetect_set_pattern(dd, pattern, &error);
+    ck_assert_msg(ok, "pattern '%s': %s", pattern, error ? error->message : "");
+  }
+  return dd;
+}
+
+static F2bDateMatch
+match_line(F2bDateDetector *dd, const char *line)
+{
+  F2bDateMatch m;
+  f2b_datedetect_match(dd, line, strlen(line), TEST_NOW, &m);
+  return m;
+}
+
+static void
+assert_found(F2bDateDetector *dd, const char *line, double time, gsize start, gsize end, const char *name)
+{
+  F2bDateMatch m = match_line(dd, line);
+  ck_assert_msg(m.status == F2B_DATE_FOUND, "'%s': status %d", line, m.status);
+  ck_assert_msg(m.time == time, "'%s': time %.6f, want %.6f", line, m.time, time);
+  ck_assert_msg(m.start == start && m.end == end, "'%s': span [%zu,%zu), want [%zu,%zu)", line,
+                m.start, m.end, start, end);
+  if (name)
+    ck_assert_str_eq(m.template_name, name);
+}
+
+/* ---- default templates ---- */
+
+typedef struct {
+  const char *line, *name;
+  double time;
+  gsize start, end;
+} Sample;
+
+static const Sample default_samples[] = {
+  { "2005-01-23T21:59:59.981746 a", "{^LN-BEG}ExYear(?P<_sep>[-/.])Month(?P=_sep)Day(?:T|  ?)24hour:Minute:Second(?:[.,]Microseconds)?(?:\\s*Zone offset)?", 1106513999.0, 0, 26 },
+  { "Sun Jan 23 21:59:59.011 2005 b", "{^LN-BEG}(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1106513999.0, 0, 28 },
+  { "Sun Jan 23 2005 21:59:59.011 c", "{^LN-BEG}(?:DAY )?MON Day ExYear %k:Minute:Second(?:\\.Microseconds)?", 1106513999.0, 0, 28 },
+  { "23/01/05 21:59:59 d", "{^LN-BEG}Day(?P<_sep>[-/])Month(?P=_sep)(?:ExYear|ExYear2) %k:Minute:Second", 1106513999.0, 0, 17 },
+  { "[31/Oct/2006:09:22:55 -0000] e", "{^LN-BEG}Day(?P<_sep>[-/])MON(?P=_sep)ExYear[ :]?24hour:Minute:Second(?:\\.Microseconds)?(?: Zone offset)?", 1162286575, 1, 27 },
+  { "05/20/2008:01:57:39 f", "{^LN-BEG}Month/Day/ExYear:24hour:Minute:Second", 1211241459.0, 0, 19 },
+  { "01-27-2012 16:22:44.252 g", "{^LN-BEG}Month-Day-ExYear %k:Minute:Second(?:\\.Microseconds)?", 1327677764.0, 0, 23 },
+  { "1138725600.5 h", "{^LN-BEG}Epoch", 1138725600.0, 0, 10 },
+  { "21:59:59 i", "{^LN-BEG}24hour:Minute:Second", 1123963199.0, 0, 8 },
+  { "<09/16/08@05:03:30> j", "^<Month/Day/ExYear2@24hour:Minute:Second>", 1221534210.0, 0, 19 },
+  { "130322 11:46:11 k", "{^LN-BEG}ExYear2ExMonthExDay  ?24hour:Minute:Second", 1363949171.0, 0, 15 },
+  { "Jan 23, 2005 9:59:59 PM l", "{^LN-BEG}MON Day, ExYear 12hour:Minute:Second AMPM", 1106513999.0, 0, 23 },
+  { "Apr-27-13 02:33:06 m", "^MON-Day-ExYear2 %k:Minute:Second", 1367022786.0, 0, 18 },
+  { "20050123T215959+0100 n", "{^LN-BEG}ExYearExMonthExDay(?:T|  ?)Ex24hourExMinuteExSecond(?:[.,]Microseconds)?(?:\\s*Zone offset)?", 1106513999, 0, 20 },
+  { "PDT Apr 16 21:05:29 o", "{^LN-BEG}(?:Zone name )?(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1113710729, 0, 19 },
+  { "+0100 Jan 23 21:59:59 p", "{^LN-BEG}(?:Zone offset )?(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1106513999, 0, 21 },
+  { "@4000000045a2b4b52d5e1f9c q", "{^LN-BEG}TAI64N", 1168290997, 0, 25 },
+  { "x 2005-01-23 21:59:59 r", "ExYear(?P<_sep>[-/.])Month(?P=_sep)Day(?:T|  ?)24hour:Minute:Second(?:[.,]Microseconds)?(?:\\s*Zone offset)?", 1106513999.0, 2, 21 },
+  { "x Jan 23 21:59:59 s", "(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1106513999.0, 2, 17 },
+  { "x Jan 23 2005 21:59:59 t", "(?:DAY )?MON Day ExYear %k:Minute:Second(?:\\.Microseconds)?", 1106513999.0, 2, 22 },
+  { "x 23/01/2005 21:59:59 u", "Day(?P<_sep>[-/])Month(?P=_sep)(?:ExYear|ExYear2) %k:Minute:Second", 1106513999.0, 2, 21 },
+  { "x 26-Jul-2007 15:20:52 v", "Day(?P<_sep>[-/])MON(?P=_sep)ExYear[ :]?24hour:Minute:Second(?:\\.Microseconds)?(?: Zone offset)?", 1185456052.0, 2, 22 },
+  { "x 05/20/2008:01:57:39 w", "Month/Day/ExYear:24hour:Minute:Second", 1211241459.0, 2, 21 },
+  { "x 01-27-2012 16:22:44 y", "Month-Day-ExYear %k:Minute:Second(?:\\.Microseconds)?", 1327677764.0, 2, 21 },
+  { "x 130322 11:46:11 A", "ExYear2ExMonthExDay  ?24hour:Minute:Second", 1363949171.0, 2, 17 },
+  { "x Jan 23, 2005 9:59:59 PM B", "MON Day, ExYear 12hour:Minute:Second AMPM", 1106513999.0, 2, 25 },
+  { "x 20050123 215959 C", "ExYearExMonthExDay(?:T|  ?)Ex24hourExMinuteExSecond(?:[.,]Microseconds)?(?:\\s*Zone offset)?", 1106513999.0, 2, 17 },
+  { "x PDT Apr 16 21:05:29 D", "(?:Zone name )?(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1113710729, 2, 21 },
+  { "x +0100 Jan 23 21:59:59 E", "(?:Zone offset )?(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?", 1106513999, 2, 23 },
+  { "x @4000000045a2b4b52d5e1f9c F", "TAI64N", 1168290997, 2, 27 },
+  { "type=X audit(1138725600.123:42): G", "Epoch", 1138725600.123, 13, 27 },
+};
+
+START_TEST(test_default_template_samples)
+{
+  const Sample *s = &default_samples[_i];
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, s->line, s->time, s->start, s->end, s->name);
+}
+END_TEST
+
+START_TEST(test_default_template_list)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 0); /* added on first use, as in fail2ban */
+  F2bDateMatch m = match_line(dd, "no date");
+  ck_assert_int_eq(m.status, F2B_DATE_NONE);
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 31);
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 7), "{^LN-BEG}Epoch");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 13), "{^LN-BEG}TAI64N");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 21), "Epoch");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 22), "{^LN-BEG}24hour:Minute:Second");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 30), "TAI64N");
+  ck_assert_ptr_null(f2b_datedetect_template_pattern(dd, 7));
+  ck_assert_str_eq(f2b_datedetect_template_pattern(dd, 22), "{^LN-BEG}%H:%M:%S");
+  ck_assert_str_eq(f2b_datedetect_template_regex(dd, 22),
+                   "^(?:\\W{0,2})?((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d):(?P<S>[0-5]?\\d|6[0-1]))(?=\\b|\\W|$)");
+  ck_assert_str_eq(f2b_datedetect_template_regex(dd, 14),
+                   "(?=^|\\b|\\W)((?P<Y>20[012]\\d)(?P<_sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=_sep)"
+                   "(?P<d>[1-2]\\d|[0 ]?[1-9]|3[0-1])(?:T|  ?)(?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d):"
+                   "(?P<S>[0-5]?\\d|6[0-1])(?:[.,](?P<f>[0-9]{1,6}))?(?:\\s*(?P<z>Z|UTC|GMT|[+-][01]\\d(?::?\\d{2})?))?)"
+                   "(?=\\b|\\W|$)");
+  for (guint i = 0; i < 31; i++)
+    ck_assert_uint_eq(f2b_datedetect_template_hits(dd, i), 0);
+}
+END_TEST
+
+/* ---- preference and reordering ---- */
+
+typedef struct {
+  const char *line;
+  guint index, hits;
+  gsize start;
+} OrderStep;
+
+START_TEST(test_reordering)
+{
+  static const OrderStep steps[] = {
+    { "x Jan 23 21:59:59 a", 0, 1, 2 },   /* found at 16, moved to the first unused place */
+    { "x Jan 23 21:59:59 b", 0, 2, 2 },   /* last winner tried first */
+    { "x Jan 23 21:59:59 c", 0, 3, 2 },
+    { "x Jan 23 21:59:59 d", 0, 4, 2 },
+    { "2005-01-23 21:59:59 e", 0, 1, 0 }, /* anchored template outweighs it */
+    { "x Jan 23 21:59:59 f", 1, 5, 2 },
+    { "yy Jan 23 21:59:59 g", 1, 6, 3 },  /* other position: full search */
+    { "x 2005-01-23 21:59:59 h", 2, 1, 2 },
+  };
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+    F2bDateMatch m = match_line(dd, steps[i].line);
+    ck_assert_int_eq(m.status, F2B_DATE_FOUND);
+    ck_assert_msg(m.template_index == steps[i].index, "step %zu: index %u", i, m.template_index);
+    ck_assert_uint_eq(f2b_datedetect_template_hits(dd, m.template_index), steps[i].hits);
+    ck_assert_uint_eq(m.start, steps[i].start);
+    ck_assert_str_eq(f2b_datedetect_template_name(dd, m.template_index), m.template_name);
+  }
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0),
+                   "{^LN-BEG}ExYear(?P<_sep>[-/.])Month(?P=_sep)Day(?:T|  ?)24hour:Minute:Second(?:[.,]Microseconds)?(?:\\s*Zone offset)?");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 1),
+                   "(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?");
+}
+END_TEST
+
+START_TEST(test_closest_match_wins)
+{
+  /* a date further into the line is kept in reserve while closer ones are
+   * looked for: the zone-name template matches at 2, the plain one at 6 */
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, "x PDT Apr 16 21:05:29 D", 1113710729, 2, 21,
+               "(?:Zone name )?(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?");
+}
+END_TEST
+
+/* ---- year inference with now = 2005-08-14 12:00 CEST ---- */
+
+START_TEST(test_year_inference)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, "Aug 15 12:00:00 up to a day ahead is this year", 1124100000, 0, 15, NULL);
+  assert_found(dd, "Aug 15 12:00:01 more is last year", 1092564001, 0, 15, NULL);
+  assert_found(dd, "Dec 31 23:59:59 x", 1104533999, 0, 15, NULL);
+  assert_found(dd, "Jan  1 00:00:00 x", 1104534000, 0, 15, NULL);
+  F2bDateMatch m = match_line(dd, "Feb 29 12:00:00 not in 2005");
+  ck_assert_int_eq(m.status, F2B_DATE_UNPARSABLE);
+  ck_assert_uint_eq(m.start, 0);
+  ck_assert_uint_eq(m.end, 15);
+}
+END_TEST
+
+START_TEST(test_time_only_is_today_or_yesterday)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, "11:59:59 x", 1124013599, 0, 8, "{^LN-BEG}24hour:Minute:Second");
+  assert_found(dd, "12:00:00 x", 1124013600, 0, 8, NULL);
+  assert_found(dd, "12:00:01 x", 1123927201, 0, 8, NULL); /* after now: yesterday */
+}
+END_TEST
+
+/* ---- % codes ---- */
+
+typedef struct {
+  const char *pattern, *line;
+  double time;
+  gsize start, end;
+  const char *name;
+} CodeCase;
+
+static const CodeCase code_cases[] = {
+  { "%a %b %d %H:%M:%S %Y", "sun JAN 23 21:59:59 2005", 1106513999, 0, 24, "DAY MON Day 24hour:Minute:Second Year" },
+  { "%A, %B %d %Y %I:%M:%S %p", "Sunday, January 23 2005 09:59:59 PM", 1106513999, 0, 35, NULL },
+  { "%A, %B %d %Y %I:%M:%S %p", "Sunday, January 23 2005 12:00:00 AM", 1106434800, 0, 35, NULL },
+  { "%j %Y %H:%M", "023 2005 21:59", 1106513940, 0, 14, "Yearday Year 24hour:Minute" },
+  { "%j %Y %H:%M", "366 2004 00:00", 1104447600, 0, 14, NULL },
+  { "%Y week %U day %w", "2005 week 03 day 0", 1105830000, 0, 18, "Year week Yearweek day Weekday" },
+  { "%Y %W %a", "2005 03 Mon", 1105916400, 0, 11, NULL },
+  { "%y%m%d", "050123 x", 1106434800, 0, 6, "Year2MonthDay" },
+  { "%ExY%Exm%Exd %ExH%ExM%ExS", "20050123 215959", 1106513999, 0, 15, "ExYearExMonthExDay Ex24hourExMinuteExSecond" },
+  { "%d.%m.%Y %k:%M", "23.01.2005  9:59", 1106470740, 0, 16, "Day.Month.Year %k:Minute" },
+  { "%l:%M %p", " 9:59 PM", 1123963140, 0, 8, "%l:Minute AMPM" },
+  { "at %Exl:%M %p", "at 12:00 am", 1123970400, 0, 11, "at %Exl:Minute AMPM" },
+  { "at %Exk:%M", "at  1:00", 1123974000, 0, 8, "at %Exk:Minute" },
+  { "%c", "Mon Feb  7 01:02:03 2005", 1107734523, 0, 24, "%c" },
+  { "%x %X", "1/2/05 1:2:3", 1104624123, 0, 12, "%x %X" },
+  { "%Z %H:%M:%S", "CET 21:59:59", 1123966799, 0, 12, "Zone name 24hour:Minute:Second" },
+  { "%ExZ %H:%M:%S", "NZDT 21:59:59", 1124009999, 0, 13, "ExZone name 24hour:Minute:Second" },
+  { "%Y-%m-%d %H:%M:%S %Exz", "2005-01-23 21:59:59 CET+0100", 1106510399, 0, 28, NULL },
+  { "%Y-%m-%d %H:%M:%S %Exz", "2005-01-23 21:59:59 -05", 1106535599, 0, 23, NULL },
+  { "%Y-%m-%d %H:%M:%S.%f %z", "2005-01-23 21:59:59.123456 +0530", 1106497799, 0, 32,
+    "Year-Month-Day 24hour:Minute:Second.Microseconds Zone offset" },
+  { "%%%Y-%m-%d %H:%M:%S", "%2005-01-23 21:59:59", 1106513999, 0, 20, "%Year-Month-Day 24hour:Minute:Second" },
+  { "%m-%d", "08-16 x", 1092607200, 0, 5, "Month-Day" },
+  { "%H:%M:%S", "x 12:00:01 b", 1123927201, 2, 10, "24hour:Minute:Second" },
+};
+
+START_TEST(test_codes)
+{
+  const CodeCase *c = &code_cases[_i];
+  g_autoptr(F2bDateDetector) dd = detector(c->pattern);
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 1);
+  assert_found(dd, c->line, c->time, c->start, c->end, c->name);
+}
+END_TEST
+
+START_TEST(test_codes_unparsable)
+{
+  static const char *const cases[][2] = {
+    { "%Z %H:%M:%S", "XYZ 21:59:59" },       /* unknown zone abbreviation */
+    { "%Y-%m", "2005-01 x" },                /* month without day */
+    { "{^LN-BEG}%Y (%d)$", "2005 23" },      /* day without month */
+    { "%a %b %d %H:%M:%S %Y", "Sun Jan 23 21:59:60 2005" }, /* second 60 */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bDateDetector) dd = detector(cases[i][0]);
+    F2bDateMatch m = match_line(dd, cases[i][1]);
+    ck_assert_msg(m.status == F2B_DATE_UNPARSABLE, "%s: status %d", cases[i][1], m.status);
+    ck_assert_uint_gt(m.end, m.start);
+  }
+}
+END_TEST
+
+/* ---- special patterns ---- */
+
+START_TEST(test_special_epoch)
+{
+  g_autoptr(F2bDateDetector) dd = detector("EPOCH");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "Epoch");
+  assert_found(dd, "[1138725600.123456] b", 1138725600.123456, 1, 18, NULL);
+  assert_found(dd, "audit(1138725600.5:1): d", 1138725600.0, 6, 16, NULL);
+  ck_assert_int_eq(match_line(dd, "x 1138725600 c").status, F2B_DATE_NONE);
+
+  g_autoptr(F2bDateDetector) ln = detector("^EPOCH");
+  ck_assert_str_eq(f2b_datedetect_template_name(ln, 0), "{^LN-BEG}Epoch");
+  assert_found(ln, "1138725600 a", 1138725600, 0, 10, NULL);
+
+  g_autoptr(F2bDateDetector) tag = detector("^\\[{EPOCH}\\]");
+  ck_assert_str_eq(f2b_datedetect_template_name(tag, 0), "^\\[{EPOCH}\\]");
+  assert_found(tag, "[1138725600] a", 1138725600, 0, 12, NULL);
+}
+END_TEST
+
+START_TEST(test_special_lepoch)
+{
+  g_autoptr(F2bDateDetector) dd = detector("LEPOCH");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "LongEpoch");
+  assert_found(dd, "1138725600123 a", 1138725600.123, 0, 13, NULL);
+  assert_found(dd, "1138725600123456 b", 1138725600.123456, 0, 16, NULL);
+  assert_found(dd, "1138725600123.456 c", 1138725600.123456, 0, 17, NULL);
+  g_autoptr(F2bDateDetector) tag = detector("{LEPOCH} ms");
+  assert_found(tag, "at 1138725600123 ms", 1138725600.123, 3, 19, "{LEPOCH} ms");
+}
+END_TEST
+
+START_TEST(test_special_tai64n)
+{
+  g_autoptr(F2bDateDetector) dd = detector("{^LN-BEG}TAI64N");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "{^LN-BEG}TAI64N");
+  assert_found(dd, "@4000000045a2b4b52d5e1f9c a", 1168290997, 0, 25, NULL);
+  ck_assert_int_eq(match_line(dd, "x @4000000045a2b4b52d5e1f9c b").status, F2B_DATE_NONE);
+  g_autoptr(F2bDateDetector) any = detector("tai64n");
+  assert_found(any, "x @4000000045a2b4b52d5e1f9c b", 1168290997, 2, 27, "TAI64N");
+}
+END_TEST
+
+START_TEST(test_special_none)
+{
+  g_autoptr(F2bDateDetector) dd = detector("{NONE}");
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "^");
+  F2bDateMatch m = match_line(dd, "2005-01-23 21:59:59 a");
+  ck_assert_int_eq(m.status, F2B_DATE_EMPTY);
+  ck_assert_uint_eq(m.start, 0);
+  ck_assert_uint_eq(m.end, 0);
+  /* fail2ban raises IndexError on an empty line here */
+  ck_assert_int_eq(match_line(dd, "").status, F2B_DATE_ERROR);
+}
+END_TEST
+
+START_TEST(test_special_line_begin)
+{
+  g_autoptr(F2bDateDetector) dd = detector("{^LN-BEG}");
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 17);
+  for (guint i = 0; i < 17; i++) {
+    const char *name = f2b_datedetect_template_name(dd, i);
+    ck_assert(g_str_has_prefix(name, "{^LN-BEG}") || name[0] == '^');
+  }
+  assert_found(dd, "[Jan 23 21:59:59] c", 1106513999, 1, 16, NULL);
+  ck_assert_int_eq(match_line(dd, "x 2005-01-23 21:59:59 b").status, F2B_DATE_NONE);
+}
+END_TEST
+
+START_TEST(test_special_date_prematch)
+{
+  g_autoptr(F2bDateDetector) dd = detector("^<{DATE}>");
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 17);
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 7), "^<Epoch>"); /* a literal, as in fail2ban */
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 8), "^<24hour:Minute:Second>");
+  assert_found(dd, "<2005-01-23 21:59:59> a", 1106513999, 0, 21,
+               "^<ExYear(?P<_sep>[-/.])Month(?P=_sep)Day(?:T|  ?)24hour:Minute:Second(?:[.,]Microseconds)?(?:\\s*Zone offset)?>");
+  /* no date fields at all: today, at midnight */
+  assert_found(dd, "<Epoch> c", 1123970400, 0, 7, "^<Epoch>");
+}
+END_TEST
+
+START_TEST(test_multi_line_pattern)
+{
+  g_autoptr(F2bDateDetector) dd = detector("%H:%M:%S\n\n  %Y-%m-%d  \n");
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 2);
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 1), "Year-Month-Day");
+  assert_found(dd, "2005-01-23 b", 1106434800, 0, 10, "Year-Month-Day");
+  /* {DEFAULT} after a custom pattern: defaults appended, duplicates skipped */
+  g_autoptr(F2bDateDetector) dd2 = detector("{^LN-BEG}%H:%M:%S\n{DEFAULT}");
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd2), 31);
+}
+END_TEST
+
+START_TEST(test_boundaries)
+{
+  g_autoptr(F2bDateDetector) unb = detector("{UNB}%H:%M");
+  assert_found(unb, "ab12:34cd", 1123929240, 2, 7, "24hour:Minute");
+  g_autoptr(F2bDateDetector) word = detector("%H:%M");
+  ck_assert_int_eq(match_line(word, "ab12:34cd").status, F2B_DATE_NONE);
+  g_autoptr(F2bDateDetector) stars = detector("**%H:%M:%S**");
+  ck_assert_str_eq(f2b_datedetect_template_regex(stars, 0),
+                   "((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d):(?P<S>[0-5]?\\d|6[0-1]))");
+  g_autoptr(F2bDateDetector) dollar = detector("%H:%M:%S$");
+  ck_assert_int_eq(match_line(dollar, "12:34:56 x").status, F2B_DATE_NONE);
+  g_autoptr(F2bDateDetector) group = detector("{^LN-BEG}%Y (%d)$");
+  F2bDateMatch m = match_line(group, "2005 23");
+  ck_assert_int_eq(m.status, F2B_DATE_UNPARSABLE); /* a day without month */
+  ck_assert_uint_eq(m.start, 0); /* group 1 is the first group: (?P<Y>...) */
+  ck_assert_uint_eq(m.end, 4);
+}
+END_TEST
+
+/* ---- zones ---- */
+
+START_TEST(test_timezones)
+{
+  static const struct {
+    const char *tz, *line;
+    double time;
+  } cases[] = {
+    { "UTC", "2005-01-23 21:59:59 a", 1106517599 },
+    { "UTC", "2005-01-23 21:59:59 +0300 b", 1106506799 }, /* the line's zone wins */
+    { "UTC+0200", "2005-01-23 21:59:59 a", 1106510399 },
+    { "GMT-03", "2005-01-23 21:59:59 a", 1106528399 },
+    { "-0130", "2005-01-23 21:59:59 a", 1106522999 },
+    { "CET", "2005-07-23 21:59:59 a", 1122152399 }, /* fixed +01:00 even in summer */
+    { "EST+01:30", "2005-07-23 21:59:59 a", 1122168599 },
+    { "", "2005-01-23 21:59:59 a", 1106517599 },
+    { NULL, "2005-07-23 21:59:59 a", 1122148799 }, /* local: CEST */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bDateDetector) dd = detector(NULL);
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(f2b_datedetect_set_timezone(dd, cases[i].tz, &error), "%s", cases[i].tz);
+    F2bDateMatch m = match_line(dd, cases[i].line);
+    ck_assert_int_eq(m.status, F2B_DATE_FOUND);
+    ck_assert_msg(m.time == cases[i].time, "%s: %.0f", cases[i].tz, m.time);
+  }
+  static const char *const bad[] = { "GMT-3", "ABC", "UTC+2", "Europe/Paris", "+0200 ", "CEST1" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(F2bDateDetector) dd = detector(NULL);
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(!f2b_datedetect_set_timezone(dd, bad[i], &error), "%s accepted", bad[i]);
+    ck_assert(g_error_matches(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_TIMEZONE));
+  }
+}
+END_TEST
+
+START_TEST(test_line_zones)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, "2005-01-23T21:59:59+0100 a", 1106513999, 0, 24, NULL);
+  assert_found(dd, "2005-01-23 21:59:59 -03:30 b", 1106530199, 0, 26, NULL);
+  assert_found(dd, "2005-01-23 21:59:59Z c", 1106517599, 0, 20, NULL);
+  assert_found(dd, "2005-03-27 02:30:00 in the spring gap", 1111887000, 0, 19, NULL);
+  /* an unknown upper-case zone name is an error in fail2ban (KeyError) */
+  ck_assert_int_eq(match_line(dd, "ABCD Jan 23 21:59:59 k").status, F2B_DATE_UNPARSABLE);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+START_TEST(test_malformed_patterns)
+{
+  static const struct {
+    const char *pattern;
+    int code;
+  } cases[] = {
+    { "%q", F2B_DATEDETECT_ERROR_PATTERN },
+    { "abc%", F2B_DATEDETECT_ERROR_PATTERN },
+    { "%5d", F2B_DATEDETECT_ERROR_PATTERN },
+    { "%s", F2B_DATEDETECT_ERROR_PATTERN },
+    { "%Y (", F2B_DATEDETECT_ERROR_REGEX },
+    { "(?i)%d-%b", F2B_DATEDETECT_ERROR_REGEX }, /* (?iu) goes first, (?i) is then misplaced */
+    { "%Y %Y", F2B_DATEDETECT_ERROR_REGEX },     /* group Y twice */
+    { "%Y\n%Y", F2B_DATEDETECT_ERROR_DUPLICATE },
+    { "x\\", F2B_DATEDETECT_ERROR_REGEX },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bDateDetector) dd = detector("%H:%M:%S");
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(!f2b_datedetect_set_pattern(dd, cases[i].pattern, &error), "'%s' accepted",
+                  cases[i].pattern);
+    ck_assert_msg(g_error_matches(error, F2B_DATEDETECT_ERROR, cases[i].code), "'%s': %s",
+                  cases[i].pattern, error->message);
+    ck_assert_ptr_nonnull(strstr(error->message, cases[i].code == F2B_DATEDETECT_ERROR_DUPLICATE ? "Year" : "'"));
+    /* the detector keeps its templates */
+    ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 1);
+    ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "24hour:Minute:Second");
+  }
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  g_autoptr(GError) error = NULL;
+  ck_assert(!f2b_datedetect_set_pattern(dd, "%Y\xff", &error));
+  ck_assert(f2b_datedetect_set_pattern(dd, NULL, NULL));
+  ck_assert(f2b_datedetect_set_pattern(dd, "", NULL));
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 0);
+}
+END_TEST
+
+/* ---- hostile lines ---- */
+
+START_TEST(test_nul_and_invalid_utf8)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  static const char nul_line[] = "x\0y 2005-01-23 21:59:59 z\0";
+  F2bDateMatch m;
+  ck_assert(f2b_datedetect_match(dd, nul_line, sizeof nul_line - 1, TEST_NOW, &m));
+  ck_assert_uint_eq(m.start, 4);
+  ck_assert_uint_eq(m.end, 23);
+  /* an invalid byte right before the date is no \W: the anchored template
+   * cannot skip it, the word-bounded one finds the date after it */
+  static const char bad[] = "\xff" "2005-01-23 21:59:59 a";
+  ck_assert(f2b_datedetect_match(dd, bad, sizeof bad - 1, TEST_NOW, &m));
+  ck_assert_uint_eq(m.start, 1);
+  ck_assert_double_eq(m.time, 1106513999);
+  static const char mixed[] = "\xc3\xa9\xc3 2005-01-23 21:59:59 \xe2\x82";
+  ck_assert(f2b_datedetect_match(dd, mixed, sizeof mixed - 1, TEST_NOW, &m));
+  ck_assert_uint_eq(m.start, 4);
+  ck_assert_uint_eq(m.end, 23);
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+  gsize len = 1024 * 1024;
+  g_autofree char *line = g_malloc(len);
+  memset(line, 'a', len);
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  F2bDateMatch m;
+  ck_assert(!f2b_datedetect_match(dd, line, len, TEST_NOW, &m));
+  ck_assert_int_eq(m.status, F2B_DATE_NONE);
+  memcpy(line + len - 20, " 2005-01-23 21:59:59", 20);
+  ck_assert(f2b_datedetect_match(dd, line, len, TEST_NOW, &m));
+  ck_assert_uint_eq(m.start, len - 19);
+  ck_assert_uint_eq(m.end, len);
+  /* digits and separators everywhere: many partial matches */
+  for (gsize i = 0; i < len; i++)
+    line[i] = "0123456789-:/ "[i % 14];
+  f2b_datedetect_match(dd, line, len, TEST_NOW, &m);
+  memset(line, '\xff', len);
+  ck_assert(!f2b_datedetect_match(dd, line, len, TEST_NOW, &m));
+  ck_assert(!f2b_datedetect_match(dd, line, 0, TEST_NOW, &m));
+  ck_assert(!f2b_datedetect_match(dd, NULL, 0, TEST_NOW, &m));
+}
+END_TEST
+
+START_TEST(test_random_bytes)
+{
+  /* no assertion on results: every line must simply be handled */
+  g_autoptr(GRand) rand = g_rand_new_with_seed(20050814);
+  const char *patterns[] = { NULL, "{^LN-BEG}", "EPOCH", "LEPOCH", "%b %d %H:%M:%S", "{NONE}", "^<{DATE}>" };
+  for (gsize p = 0; p < G_N_ELEMENTS(patterns); p++) {
+    g_autoptr(F2bDateDetector) dd = detector(patterns[p]);
+    for (int n = 0; n < 300; n++) {
+      char line[96];
+      gsize len = (gsize) g_rand_int_range(rand, 0, sizeof line);
+      for (gsize i = 0; i < len; i++)
+        line[i] = (char) (g_rand_boolean(rand) ? "0123456789 :-/.[]@abcJanFebT+Z"[g_rand_int_range(rand, 0, 31)]
+                                               : g_rand_int_range(rand, 0, 256));
+      F2bDateMatch m;
+      f2b_datedetect_match(dd, line, len, TEST_NOW, &m);
+      if (m.status != F2B_DATE_NONE && m.status != F2B_DATE_ERROR)
+        ck_assert(m.start <= m.end && m.end <= len);
+    }
+  }
+}
+END_TEST
+
+int
+main(void)
+{
+  /* fail2ban's test zone; everything below depends on it */
+  g_setenv("TZ", "CET-01CEST-02,M3.5.0,M10.5.0", TRUE);
+  tzset();
+  Suite *s = suite_create("datedetect");
+  TCase *tc = tcase_create("core");
+  tcase_add_loop_test(tc, test_default_template_samples, 0, G_N_ELEMENTS(default_samples));
+  tcase_add_test(tc, test_default_template_list);
+  tcase_add_test(tc, test_reordering);
+  tcase_add_test(tc, test_closest_match_wins);
+  tcase_add_test(tc, test_year_inference);
+  tcase_add_test(tc, test_time_only_is_today_or_yesterday);
+  tcase_add_loop_test(tc, test_codes, 0, G_N_ELEMENTS(code_cases));
+  tcase_add_test(tc, test_codes_unparsable);
+  tcase_add_test(tc, test_special_epoch);
+  tcase_add_test(tc, test_special_lepoch);
+  tcase_add_test(tc, test_special_tai64n);
+  tcase_add_test(tc, test_special_none);
+  tcase_add_test(tc, test_special_line_begin);
+  tcase_add_test(tc, test_special_date_prematch);
+  tcase_add_test(tc, test_multi_line_pattern);
+  tcase_add_test(tc, test_boundaries);
+  tcase_add_test(tc, test_timezones);
+  tcase_add_test(tc, test_line_zones);
+  tcase_add_test(tc, test_malformed_patterns);
+  tcase_add_test(tc, test_nul_and_invalid_utf8);
+  tcase_add_test(tc, test_long_lines);
+  tcase_add_test(tc, test_random_bytes);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

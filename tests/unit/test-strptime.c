@@ -1,0 +1,220 @@
+/* test-strptime.c - fail2ban's % codes, zone parsing, Python int() and the
+ * conversion of date fields into a time stamp.
+ *
+ * Expected values follow fail2ban 1.0.2 with TZ=CET-01CEST-02,M3.5.0,M10.5.0
+ * and now = 2005-08-14 12:00 CEST (its test settings). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "strptime.h"
+
+#define TEST_NOW 1124013600.0
+
+START_TEST(test_year_regex)
+{
+  static const struct {
+    int wall, y2001;
+    const char *want;
+  } cases[] = {
+    { 2026, 2001, "(?P<Y>20[012]\\d)" },
+    { 2005, 2001, "(?P<Y>200\\d)" },
+    { 2028, 2001, "(?P<Y>20[0123]\\d)" },
+    { 2026, 2000, "(?P<Y>(?:199|200|201|202)\\d)" }, /* zones west of UTC */
+    { 2097, 2001, "(?P<Y>2(?:00|01|02|03|04|05|06|07|08|09|10)\\d)" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *re = f2b_strptime_year_regex(cases[i].wall, cases[i].y2001);
+    ck_assert_str_eq(re, cases[i].want);
+  }
+}
+END_TEST
+
+START_TEST(test_codes_table)
+{
+  F2bStrptimeCode *codes = f2b_strptime_codes_new(2026, 2001);
+  gsize n = 0;
+  gboolean saw_exy = FALSE;
+  for (F2bStrptimeCode *c = codes; c->code; c++, n++) {
+    if (strcmp(c->code, "ExY") == 0) {
+      ck_assert_str_eq(c->regex, "(?P<Y>20[012]\\d)");
+      ck_assert_str_eq(c->display, "ExYear");
+      saw_exy = TRUE;
+    }
+    /* "Ex" codes must come before "E"-less ones that share no prefix issue */
+    if (n < 11)
+      ck_assert(g_str_has_prefix(c->code, "Ex"));
+  }
+  ck_assert(saw_exy);
+  ck_assert_uint_eq(n, 40);
+  f2b_strptime_codes_free(codes);
+}
+END_TEST
+
+START_TEST(test_parse_int)
+{
+  static const struct {
+    const char *text;
+    gboolean ok;
+    gint64 value;
+  } cases[] = {
+    { "42", TRUE, 42 }, { " 5", TRUE, 5 }, { "+07", TRUE, 7 }, { "-12", TRUE, -12 },
+    { "1_000", TRUE, 1000 }, { "\xd9\xa2\xd9\xa0", TRUE, 20 }, /* Arabic-Indic digits */
+    { "\xe2\x80\x83" "9\t", TRUE, 9 }, { "", FALSE, 0 }, { "_1", FALSE, 0 }, { "1__0", FALSE, 0 },
+    { "1_", FALSE, 0 }, { "x", FALSE, 0 }, { "1 2", FALSE, 0 }, { "99999999999999999999", FALSE, 0 },
+    { "\xff", FALSE, 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    gint64 v = -1;
+    gboolean ok = f2b_strptime_parse_int(cases[i].text, strlen(cases[i].text), &v);
+    ck_assert_msg(ok == cases[i].ok, "'%s'", cases[i].text);
+    if (ok)
+      ck_assert_int_eq(v, cases[i].value);
+  }
+}
+END_TEST
+
+START_TEST(test_parse_timezone)
+{
+  static const struct {
+    const char *tz;
+    int minutes;
+  } good[] = {
+    { "UTC", 0 }, { "Z", 0 }, { "GMT", 0 }, { "", 0 }, { "+0200", 120 }, { "-0130", -90 },
+    { "+02", 120 }, { "-03:30", -210 }, { "UTC+0200", 120 }, { "GMT-03", -180 }, { "CET", 60 },
+    { "CEST", 120 }, { "EST+01:30", -210 }, { "NPT", 345 }, { "A", 60 }, { "UTC\n", 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    int m = -9999;
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(f2b_strptime_parse_timezone(good[i].tz, strlen(good[i].tz), &m, &error), "%s: %s",
+                  good[i].tz, error ? error->message : "");
+    ck_assert_int_eq(m, good[i].minutes);
+  }
+  static const char *const bad[] = { "GMT-3", "ABC", "UTC+2", "Europe/Paris", "+0200 ", "cet",
+                                     "PT", "ChST", "ABCDEF", "+2000", "+02:0", "UTC+" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    int m = 0;
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg(!f2b_strptime_parse_timezone(bad[i], strlen(bad[i]), &m, &error), "%s", bad[i]);
+    ck_assert(g_error_matches(error, F2B_STRPTIME_ERROR, F2B_STRPTIME_ERROR_BAD_TIMEZONE));
+    ck_assert_ptr_nonnull(strstr(error->message, bad[i]));
+  }
+}
+END_TEST
+
+#define G(n, v) { n, v, sizeof(v) - 1 }
+#define UNSET(n) { n, NULL, 0 }
+
+START_TEST(test_groups_to_time)
+{
+  double t = 0;
+  F2bStrptimeGroup full[] = { G("Y", "2005"), G("m", "01"), G("d", "23"), G("H", "21"), G("M", "59"),
+                              G("S", "59"), G("f", "981746"), UNSET("z") };
+  ck_assert(f2b_strptime_groups_to_time(full, G_N_ELEMENTS(full), TEST_NOW, NULL, &t, NULL));
+  ck_assert_double_eq(t, 1106513999); /* sub-seconds dropped, local zone */
+  int utc = 0;
+  ck_assert(f2b_strptime_groups_to_time(full, G_N_ELEMENTS(full), TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1106517599);
+
+  /* the later of y/Y wins; y is 2000 + yy */
+  F2bStrptimeGroup years[] = { G("Y", "1999"), G("y", "05"), G("m", "1"), G("d", "2") };
+  ck_assert(f2b_strptime_groups_to_time(years, 4, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1104624000);
+
+  /* %I without %p is AM; 12 AM is midnight */
+  F2bStrptimeGroup twelve[] = { G("Y", "2005"), G("m", "1"), G("d", "2"), G("I", "12") };
+  ck_assert(f2b_strptime_groups_to_time(twelve, 4, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1104624000);
+  F2bStrptimeGroup pm[] = { G("Y", "2005"), G("m", "1"), G("d", "2"), G("I", "1"), G("p", "PM") };
+  ck_assert(f2b_strptime_groups_to_time(pm, 5, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1104670800);
+  /* an AM/PM group that did not match is an error in fail2ban */
+  F2bStrptimeGroup nopm[] = { G("Y", "2005"), G("m", "1"), G("d", "2"), G("I", "1"), UNSET("p") };
+  ck_assert(!f2b_strptime_groups_to_time(nopm, 5, TEST_NOW, &utc, &t, NULL));
+
+  /* nothing but a time: today, or yesterday when later than now */
+  F2bStrptimeGroup later[] = { G("H", "12"), G("M", "00"), G("S", "01") };
+  ck_assert(f2b_strptime_groups_to_time(later, 3, TEST_NOW, NULL, &t, NULL));
+  ck_assert_double_eq(t, TEST_NOW + 1 - 86400);
+
+  /* year inference keeps the parsed day but the zone-shifted time of day */
+  F2bStrptimeGroup shifted[] = { G("m", "8"), G("d", "16"), G("H", "00"), G("M", "30"), G("z", "+0100") };
+  ck_assert(f2b_strptime_groups_to_time(shifted, 5, TEST_NOW, NULL, &t, NULL));
+  ck_assert_double_eq(t, 1092699000); /* 2004-08-16 23:30 UTC */
+}
+END_TEST
+
+START_TEST(test_groups_errors)
+{
+  double t = 0;
+  g_autoptr(GError) error = NULL;
+  F2bStrptimeGroup bad_day[] = { G("Y", "2005"), G("m", "02"), G("d", "29") };
+  ck_assert(!f2b_strptime_groups_to_time(bad_day, 3, TEST_NOW, NULL, &t, &error));
+  ck_assert(g_error_matches(error, F2B_STRPTIME_ERROR, F2B_STRPTIME_ERROR_BAD_VALUE));
+  g_clear_error(&error);
+  F2bStrptimeGroup bad_num[] = { G("Y", "20x5"), G("m", "02"), G("d", "2") };
+  ck_assert(!f2b_strptime_groups_to_time(bad_num, 3, TEST_NOW, NULL, &t, &error));
+  ck_assert_ptr_nonnull(strstr(error->message, "20x5"));
+  g_clear_error(&error);
+  F2bStrptimeGroup bad_month[] = { G("Y", "2005"), G("b", "Foo"), G("d", "2") };
+  ck_assert(!f2b_strptime_groups_to_time(bad_month, 3, TEST_NOW, NULL, &t, &error));
+  g_clear_error(&error);
+  F2bStrptimeGroup year0[] = { G("Y", "0000"), G("m", "1"), G("d", "1") };
+  ck_assert(!f2b_strptime_groups_to_time(year0, 3, TEST_NOW, NULL, &t, &error));
+  g_clear_error(&error);
+  F2bStrptimeGroup edge[] = { G("Y", "0001"), G("m", "1"), G("d", "1"), G("z", "+0100") };
+  ck_assert(!f2b_strptime_groups_to_time(edge, 4, TEST_NOW, NULL, &t, &error)); /* before year 1 */
+  g_clear_error(&error);
+  F2bStrptimeGroup zone[] = { G("Y", "2005"), G("m", "1"), G("d", "1"), G("Z", "ABC") };
+  ck_assert(!f2b_strptime_groups_to_time(zone, 4, TEST_NOW, NULL, &t, &error));
+  ck_assert(g_error_matches(error, F2B_STRPTIME_ERROR, F2B_STRPTIME_ERROR_BAD_TIMEZONE));
+  g_clear_error(&error);
+  F2bStrptimeGroup leap_back[] = { G("m", "2"), G("d", "29"), G("H", "1") };
+  /* now in 2005: Feb 29 2005 does not exist */
+  ck_assert(!f2b_strptime_groups_to_time(leap_back, 3, TEST_NOW, NULL, &t, &error));
+}
+END_TEST
+
+START_TEST(test_week_and_yearday)
+{
+  double t = 0;
+  int utc = 0;
+  F2bStrptimeGroup week[] = { G("Y", "2005"), G("U", "03"), G("w", "0") };
+  ck_assert(f2b_strptime_groups_to_time(week, 3, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1105833600); /* Sunday 2005-01-16 */
+  F2bStrptimeGroup mweek[] = { G("Y", "2005"), G("W", "03"), G("A", "Monday") };
+  ck_assert(f2b_strptime_groups_to_time(mweek, 3, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1105920000); /* Monday 2005-01-17 */
+  F2bStrptimeGroup yday[] = { G("Y", "2004"), G("j", "366") };
+  ck_assert(f2b_strptime_groups_to_time(yday, 2, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1104451200); /* 2004-12-31 */
+  /* with month and day given, %j is ignored */
+  F2bStrptimeGroup both[] = { G("Y", "2004"), G("j", "366"), G("m", "1"), G("d", "1") };
+  ck_assert(f2b_strptime_groups_to_time(both, 4, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1072915200);
+}
+END_TEST
+
+int
+main(void)
+{
+  g_setenv("TZ", "CET-01CEST-02,M3.5.0,M10.5.0", TRUE);
+  tzset();
+  Suite *s = suite_create("strptime");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_year_regex);
+  tcase_add_test(tc, test_codes_table);
+  tcase_add_test(tc, test_parse_int);
+  tcase_add_test(tc, test_parse_timezone);
+  tcase_add_test(tc, test_groups_to_time);
+  tcase_add_test(tc, test_groups_errors);
+  tcase_add_test(tc, test_week_and_yearday);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
