@@ -922,8 +922,8 @@ hint_tag_case(const char *regex)
   const char *end = regex + strlen(regex);
   for (const char *p = strchr(regex, '<'); p; p = strchr(p + 1, '<')) {
     gsize n = tag_length(p, end);
-    if (!n)
-      continue;
+    if (!n || (p - regex >= 2 && p[-2] == '?' && p[-1] == 'P'))
+      continue; /* a group name, not a tag */
     g_autofree char *tn = g_strndup(p + 1, n - 2);
     g_autofree char *up = g_ascii_strup(tn, -1);
     if (strcmp(tn, up) == 0)
@@ -1126,7 +1126,7 @@ f2b_failregex_hint(const char *regex)
 {
   g_return_val_if_fail(regex != NULL, NULL);
   char *(*const checks[])(const char *) = {
-      hint_html_escaped, hint_tag_case,   hint_tag_in_class,     hint_old_group,
+      hint_html_escaped, hint_old_group,  hint_tag_case,         hint_tag_in_class,
       hint_unknown_tag,  hint_empty_spot, hint_dangling_keyword,
   };
   for (gsize i = 0; i < G_N_ELEMENTS(checks); i++) {
