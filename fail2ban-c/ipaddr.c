@@ -1,0 +1,443 @@
+/* ipaddr.c - parse, print and compare addresses the way fail2ban's IPAddr does.
+ *
+ * Parsing and printing go through the C library's inet_pton/inet_ntop, which is
+ * what Python's socket module calls, so the accepted spellings ("1.2.3.04" is not
+ * an address, zone ids are not accepted) and the compressed IPv6 form are the
+ * same by construction. Addresses are kept as 16 network-order bytes; masks are
+ * computed on them as fail2ban computes them on Python integers, which have no
+ * width: a prefix longer than the address masks nothing. */
+#include "ipaddr.h"
+
+#include <arpa/inet.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <string.h>
+#include <sys/socket.h>
+
+G_DEFINE_QUARK(f2b-ipaddr-error-quark, f2b_ipaddr_error)
+
+/* A Python-like repr of a short text for error messages ('...' with escapes). */
+static char *
+py_repr(const char *s, gsize len)
+{
+  gboolean has_sq = memchr(s, '\'', len) != NULL;
+  gboolean has_dq = memchr(s, '"', len) != NULL;
+  char quote = (has_sq && !has_dq) ? '"' : '\'';
+  GString *out = g_string_new(NULL);
+  g_string_append_c(out, quote);
+  for (gsize i = 0; i < len; i++) {
+    guchar c = (guchar)s[i];
+    if (c == '\\' || c == (guchar)quote)
+      g_string_append_printf(out, "\\%c", c);
+    else if (c == '\n')
+      g_string_append(out, "\\n");
+    else if (c == '\r')
+      g_string_append(out, "\\r");
+    else if (c == '\t')
+      g_string_append(out, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  g_string_append_c(out, quote);
+  return g_string_free(out, FALSE);
+}
+
+/* Python's int(text) for base 10: surrounding white space, a sign, Unicode decimal
+ * digits with single underscores between them. Saturates instead of growing. */
+static gboolean
+parse_py_int(const char *s, gsize len, gint64 *value)
+{
+  const char *p = s, *end = s + len;
+  if (!g_utf8_validate_len(s, len, NULL))
+    return FALSE;
+  while (p < end && g_unichar_isspace(g_utf8_get_char(p)))
+    p = g_utf8_next_char(p);
+  while (end > p) {
+    const char *prev = g_utf8_find_prev_char(p, end);
+    if (!prev || !g_unichar_isspace(g_utf8_get_char(prev)))
+      break;
+    end = prev;
+  }
+  gboolean negative = FALSE;
+  if (p < end && (*p == '+' || *p == '-'))
+    negative = *p++ == '-';
+  gint64 acc = 0;
+  gboolean digit_seen = FALSE, last_underscore = FALSE;
+  for (; p < end; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    if (c == '_') {
+      if (!digit_seen || last_underscore)
+        return FALSE;
+      last_underscore = TRUE;
+      continue;
+    }
+    int d = g_unichar_digit_value(c);
+    if (d < 0)
+      return FALSE;
+    acc = acc > (G_MAXINT64 - d) / 10 ? G_MAXINT64 : acc * 10 + d;
+    digit_seen = TRUE;
+    last_underscore = FALSE;
+  }
+  if (!digit_seen || last_underscore)
+    return FALSE;
+  *value = negative ? -acc : acc;
+  return TRUE;
+}
+
+/* Clears the host bits past PLEN (no-op when PLEN covers the whole address). */
+static void
+mask_addr(guint8 *addr, gsize nbytes, gint64 plen)
+{
+  for (gsize i = 0; i < nbytes; i++) {
+    gint64 bit0 = (gint64)i * 8;
+    if (plen >= bit0 + 8)
+      continue;
+    addr[i] = plen <= bit0 ? 0 : (guint8)(addr[i] & (0xff << (8 - (plen - bit0))));
+  }
+}
+
+static gboolean
+is_v4_mapped(const guint8 *a)
+{
+  static const guint8 prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return memcmp(a, prefix, sizeof prefix) == 0;
+}
+
+/* fail2ban's IPAddr.__init: RAW keeps the text, otherwise inet_pton decides. */
+static gboolean
+init_addr(F2bIPAddr *ip, const char *s, gsize len, gint64 cidr, GError **error)
+{
+  ip->raw = g_malloc(len + 1);
+  memcpy(ip->raw, s, len);
+  ip->raw[len] = '\0';
+  ip->raw_len = len;
+  if (cidr == F2B_IPADDR_CIDR_RAW) {
+    ip->family = F2B_IPADDR_FAMILY_RAW;
+    return TRUE;
+  }
+  if (memchr(s, '\0', len)) {
+    g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID, "embedded null character");
+    return FALSE;
+  }
+  gboolean try4 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET4;
+  gboolean try6 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET6;
+  if (try4 && inet_pton(AF_INET, ip->raw, ip->addr) == 1) {
+    ip->family = F2B_IPADDR_FAMILY_INET4;
+    ip->plen = 32;
+    if (cidr >= 0) {
+      mask_addr(ip->addr, 4, cidr);
+      ip->plen = cidr;
+    }
+  } else if (try6 && inet_pton(AF_INET6, ip->raw, ip->addr) == 1) {
+    ip->family = F2B_IPADDR_FAMILY_INET6;
+    ip->plen = 128;
+    if (cidr >= 0) {
+      mask_addr(ip->addr, 16, cidr);
+      ip->plen = cidr;
+    } else if (is_v4_mapped(ip->addr)) {
+      memmove(ip->addr, ip->addr + 12, 4);
+      memset(ip->addr + 4, 0, 12);
+      ip->family = F2B_IPADDR_FAMILY_INET4;
+      ip->plen = 32;
+    }
+  } else {
+    memset(ip->addr, 0, sizeof ip->addr);
+  }
+  return TRUE;
+}
+
+/* fail2ban's __wrap_ipstr: "[addr]" loses its brackets, "addr/N" and "addr/mask"
+ * give the cidr. Sets *addr_len and *cidr. */
+static gboolean
+split_suffix(const char *s, gsize len, gsize *start, gsize *addr_len, gint64 *cidr,
+             GError **error)
+{
+  *start = 0;
+  if (len > 2 && s[0] == '[' && s[len - 1] == ']') {
+    *start = 1;
+    len -= 2;
+  }
+  s += *start;
+  *addr_len = len;
+  *cidr = F2B_IPADDR_CIDR_UNSPEC;
+  const char *slash = memchr(s, '/', len);
+  if (!slash)
+    return TRUE;
+  *addr_len = (gsize)(slash - s);
+  const char *m = slash + 1;
+  gsize mlen = len - *addr_len - 1;
+  if (memchr(m, '.', mlen) || memchr(m, ':', mlen)) {
+    g_autoptr(F2bIPAddr) mask = f2b_ipaddr_new(m, (gssize)mlen, F2B_IPADDR_CIDR_UNSPEC, error);
+    if (!mask)
+      return FALSE;
+    *cidr = f2b_ipaddr_maskplen(mask, error);
+    return *cidr >= 0;
+  }
+  if (!parse_py_int(m, mlen, cidr)) {
+    g_autofree char *r = py_repr(m, mlen);
+    g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
+                "invalid literal for int() with base 10: %s", r);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+F2bIPAddr *
+f2b_ipaddr_new(const char *text, gssize len, gint64 cidr, GError **error)
+{
+  g_return_val_if_fail(text != NULL, NULL);
+  gsize n = len < 0 ? strlen(text) : (gsize)len;
+  gsize start = 0, addr_len = n;
+  if (cidr == F2B_IPADDR_CIDR_UNSPEC &&
+      !split_suffix(text, n, &start, &addr_len, &cidr, error))
+    return NULL;
+  g_autoptr(F2bIPAddr) ip = g_new0(F2bIPAddr, 1);
+  if (!init_addr(ip, text + start, addr_len, cidr, error))
+    return NULL;
+  return g_steal_pointer(&ip);
+}
+
+F2bIPAddr *
+f2b_ipaddr_copy(const F2bIPAddr *ip)
+{
+  F2bIPAddr *c = g_memdup2(ip, sizeof *ip);
+  c->raw = g_memdup2(ip->raw, ip->raw_len + 1);
+  return c;
+}
+
+void
+f2b_ipaddr_free(F2bIPAddr *ip)
+{
+  if (!ip)
+    return;
+  g_free(ip->raw);
+  g_free(ip);
+}
+
+gboolean
+f2b_ipaddr_is_ipv4(const F2bIPAddr *ip)
+{
+  return ip->family == F2B_IPADDR_FAMILY_INET4;
+}
+
+gboolean
+f2b_ipaddr_is_ipv6(const F2bIPAddr *ip)
+{
+  return ip->family == F2B_IPADDR_FAMILY_INET6;
+}
+
+gboolean
+f2b_ipaddr_is_valid(const F2bIPAddr *ip)
+{
+  return ip->family != F2B_IPADDR_FAMILY_UNSPEC;
+}
+
+gboolean
+f2b_ipaddr_is_single(const F2bIPAddr *ip)
+{
+  return (f2b_ipaddr_is_ipv4(ip) && ip->plen == 32) ||
+         (f2b_ipaddr_is_ipv6(ip) && ip->plen == 128);
+}
+
+const char *
+f2b_ipaddr_family_str(const F2bIPAddr *ip)
+{
+  if (f2b_ipaddr_is_ipv4(ip))
+    return "inet4";
+  if (f2b_ipaddr_is_ipv6(ip))
+    return "inet6";
+  return NULL;
+}
+
+char *
+f2b_ipaddr_to_string(const F2bIPAddr *ip, gsize *len)
+{
+  char buf[INET6_ADDRSTRLEN + 32];
+  gint64 full;
+  if (f2b_ipaddr_is_ipv4(ip))
+    full = 32;
+  else if (f2b_ipaddr_is_ipv6(ip))
+    full = 128;
+  else {
+    if (len)
+      *len = ip->raw_len;
+    return g_memdup2(ip->raw, ip->raw_len + 1);
+  }
+  inet_ntop(full == 32 ? AF_INET : AF_INET6, ip->addr, buf, sizeof buf);
+  char *s = (ip->plen && ip->plen < full)
+                ? g_strdup_printf("%s/%" G_GINT64_FORMAT, buf, ip->plen)
+                : g_strdup(buf);
+  if (len)
+    *len = strlen(s);
+  return s;
+}
+
+char *
+f2b_ipaddr_hexdump(const F2bIPAddr *ip)
+{
+  gsize n = f2b_ipaddr_is_ipv4(ip) ? 4 : f2b_ipaddr_is_ipv6(ip) ? 16 : 0;
+  GString *out = g_string_sized_new(33);
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf(out, "%02x", ip->addr[i]);
+  return g_string_free(out, FALSE);
+}
+
+char *
+f2b_ipaddr_ptr(const F2bIPAddr *ip, const char *suffix)
+{
+  GString *out = g_string_new(NULL);
+  if (f2b_ipaddr_is_ipv4(ip)) {
+    g_autofree char *text = f2b_ipaddr_to_string(ip, NULL);
+    g_auto(GStrv) parts = g_strsplit(text, ".", -1);
+    for (gint i = (gint)g_strv_length(parts) - 1; i >= 0; i--)
+      g_string_append_printf(out, "%s.", parts[i]);
+    g_string_append(out, suffix ? suffix : "in-addr.arpa.");
+  } else if (f2b_ipaddr_is_ipv6(ip)) {
+    g_autofree char *hex = f2b_ipaddr_hexdump(ip);
+    for (gint i = (gint)strlen(hex) - 1; i >= 0; i--)
+      g_string_append_printf(out, "%c.", hex[i]);
+    g_string_append(out, suffix ? suffix : "ip6.arpa.");
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* Leading one bits of a WIDTH-bit value given as 16 bytes (value in the low bytes),
+ * or -1 when the value is not ones followed by zeros. */
+static gint64
+contiguous_mask_len(const guint8 *v, int width)
+{
+  int first = 16 - width / 8;
+  for (int i = 0; i < first; i++)
+    if (v[i])
+      return -1;
+  gint64 ones = 0;
+  gboolean zeros = FALSE;
+  for (int bit = 0; bit < width; bit++) {
+    gboolean set = (v[first + bit / 8] >> (7 - bit % 8)) & 1;
+    if (set && zeros)
+      return -1;
+    if (set)
+      ones++;
+    else
+      zeros = TRUE;
+  }
+  return ones;
+}
+
+gint64
+f2b_ipaddr_maskplen(const F2bIPAddr *ip, GError **error)
+{
+  /* fail2ban looks the address up as one integer in a table of IPv4 (32-bit) and
+   * IPv6 (128-bit) masks, whatever the family, so "::ffff:ffff" is /32 too. */
+  guint8 v[16] = {0};
+  if (f2b_ipaddr_is_ipv4(ip))
+    memcpy(v + 12, ip->addr, 4);
+  else if (f2b_ipaddr_is_ipv6(ip))
+    memcpy(v, ip->addr, 16);
+  gint64 plen = contiguous_mask_len(v, 32);
+  gboolean zero = TRUE;
+  for (int i = 0; i < 16; i++)
+    zero = zero && v[i] == 0;
+  if (zero)
+    return 0;
+  if (plen > 0)
+    return plen;
+  plen = contiguous_mask_len(v, 128);
+  if (plen > 0)
+    return plen;
+  g_autofree char *text = f2b_ipaddr_to_string(ip, NULL);
+  g_autofree char *r = py_repr(text, strlen(text));
+  g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
+              "invalid mask %s, no plen representation", r);
+  return -1;
+}
+
+gboolean
+f2b_ipaddr_equal(const F2bIPAddr *a, const F2bIPAddr *b)
+{
+  if (a->family != b->family)
+    return FALSE;
+  if (a->family == F2B_IPADDR_FAMILY_UNSPEC)
+    return a->raw_len == b->raw_len && memcmp(a->raw, b->raw, a->raw_len) == 0;
+  return memcmp(a->addr, b->addr, 16) == 0 && a->plen == b->plen;
+}
+
+gboolean
+f2b_ipaddr_less(const F2bIPAddr *a, const F2bIPAddr *b)
+{
+  /* Addresses compare as integers: IPv4 values are small, so they sort by the
+   * first four bytes only when both are IPv4. */
+  guint8 va[16] = {0}, vb[16] = {0};
+  memcpy(f2b_ipaddr_is_ipv4(a) ? va + 12 : va, a->addr, f2b_ipaddr_is_ipv4(a) ? 4 : 16);
+  memcpy(f2b_ipaddr_is_ipv4(b) ? vb + 12 : vb, b->addr, f2b_ipaddr_is_ipv4(b) ? 4 : 16);
+  return a->family < b->family || memcmp(va, vb, 16) < 0;
+}
+
+guint
+f2b_ipaddr_hash_func(gconstpointer p)
+{
+  gsize len;
+  g_autofree char *text = f2b_ipaddr_to_string(p, &len);
+  guint h = 5381;
+  for (gsize i = 0; i < len; i++)
+    h = h * 33 + (guchar)text[i];
+  return h;
+}
+
+gboolean
+f2b_ipaddr_equal_func(gconstpointer a, gconstpointer b)
+{
+  return f2b_ipaddr_equal(a, b);
+}
+
+gboolean
+f2b_ipaddr_is_in_net(const F2bIPAddr *ip, const F2bIPAddr *net)
+{
+  if (net->family == F2B_IPADDR_FAMILY_UNSPEC && net->raw_len)
+    return FALSE; /* a name: the caller resolves it */
+  if (ip->family != net->family)
+    return FALSE;
+  gsize n = f2b_ipaddr_is_ipv4(ip) ? 4 : f2b_ipaddr_is_ipv6(ip) ? 16 : 0;
+  if (!n)
+    return FALSE;
+  guint8 masked[16];
+  memcpy(masked, ip->addr, 16);
+  mask_addr(masked, n, net->plen);
+  return memcmp(masked, net->addr, n) == 0;
+}
+
+gboolean
+f2b_ipaddr_contains(const F2bIPAddr *net, const F2bIPAddr *ip)
+{
+  return f2b_ipaddr_equal(ip, net) || f2b_ipaddr_is_in_net(ip, net);
+}
+
+/* The same IPv4/IPv6 shapes fail2ban's <ADDR> tag uses, anchored. */
+#define SEARCH_IP_RE                                                                    \
+  "^(?:((?:\\d{1,3}\\.){3}\\d{1,3})|\\[?((?:[0-9a-fA-F]{1,4}::?|::){1,7}"              \
+  "(?:[0-9a-fA-F]{1,4}|(?<=:):))\\]?)$"
+
+char *
+f2b_ipaddr_search_ip(const char *text, gssize len)
+{
+  gsize n = len < 0 ? strlen(text) : (gsize)len;
+  int errcode;
+  PCRE2_SIZE erroff;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)SEARCH_IP_RE, PCRE2_ZERO_TERMINATED,
+                                 PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &errcode,
+                                 &erroff, NULL);
+  g_assert(re != NULL);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+  char *found = NULL;
+  if (pcre2_match(re, (PCRE2_SPTR)text, n, 0, 0, md, NULL) > 1) {
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    /* fail2ban returns the IPv6 group only if the IPv4 one matched "": never. */
+    if (ov[2] != PCRE2_UNSET)
+      found = g_strndup(text + ov[2], ov[3] - ov[2]);
+  }
+  pcre2_match_data_free(md);
+  pcre2_code_free(re);
+  return found;
+}

@@ -1,0 +1,46 @@
+/* pyre.h - read a regex in Python 3.11 `re` syntax and write it in PCRE2 syntax.
+ *
+ * fail2ban's filters are Python regexes; PCRE2 reads most of them the same way but
+ * not all (see failregex.h for the list of what is translated and what is refused).
+ * The pattern is parsed as Python's re parser does, with its checks and error texts
+ * ("bad escape \e at position 3"), and written out so PCRE2 matches what Python
+ * would. All groups are written as plain numbered groups; their Python names are
+ * returned beside the pattern. Positions in errors count characters, as Python's do.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define F2B_PYRE_ERROR (f2b_pyre_error_quark())
+GQuark f2b_pyre_error_quark(void);
+
+typedef enum {
+  F2B_PYRE_ERROR_SYNTAX,      /* Python's re refuses the pattern too */
+  F2B_PYRE_ERROR_UNSUPPORTED, /* valid in Python, no PCRE2 equivalent */
+} F2bPyreError;
+
+typedef struct {
+  char *pattern;       /* the PCRE2 pattern, NUL-terminated */
+  gboolean ascii;      /* a global (?a): compile without PCRE2_UCP */
+  guint n_groups;      /* capturing groups, numbered 1..n_groups as in Python */
+  char **group_names;  /* n_groups + 1 entries, [0] unused; NULL for unnamed groups */
+  GArray *offset_map;  /* private: pairs (pattern offset, source offset) */
+} F2bPyre;
+
+/* Translates PATTERN (valid UTF-8, NUL-terminated). Transfer full; NULL with ERROR
+ * whose message is Python-like ("missing ), unterminated subpattern at position 0"). */
+F2bPyre *f2b_pyre_translate(const char *pattern, GError **error);
+void f2b_pyre_free(F2bPyre *re);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bPyre, f2b_pyre_free)
+
+/* The byte offset in the Python source that produced byte OFFSET of re->pattern
+ * (used to place PCRE2's compile errors in the user's regex). */
+gsize f2b_pyre_source_offset(const F2bPyre *re, gsize offset);
+
+/* Python's error suffix for byte offset OFFSET of PATTERN: " at position N", plus
+ * " (line L, column C)" when the pattern has several lines. Transfer full. */
+char *f2b_pyre_position_suffix(const char *pattern, gsize offset);
+
+G_END_DECLS

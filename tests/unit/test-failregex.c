@@ -1,0 +1,477 @@
+/* test-failregex.c - fail2ban's Regex/FailRegex: tags, messages, matching, hints.
+ * Expected texts and results were taken from fail2ban 1.0.2 on Python 3.11. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failregex.h"
+
+#define IP4 "(?:::f{4,6}:)?(?P<ip4>(?:\\d{1,3}\\.){3}\\d{1,3})"
+#define IP6 "(?P<ip6>(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))"
+#define ADDR "\\[?(?:" IP4 "|" IP6 ")\\]?"
+#define DNS "(?P<dns>[\\w\\-.^_]*\\w)"
+#define HOST "(?:" ADDR "|" DNS ")"
+
+static void
+check_tags(const char *regex, F2bFailRegexFlags flags, const char *want)
+{
+  g_autofree char *got = f2b_failregex_resolve_tags(regex, flags);
+  ck_assert_msg(strcmp(got, want) == 0, "%s -> %s, want %s", regex, got, want);
+}
+
+START_TEST(test_tag_expansion)
+{
+  check_tags("<HOST>", 0, HOST);
+  check_tags("<HOST>", F2B_FAILREGEX_USEDNS_NO, ADDR);
+  check_tags("<ADDR>", 0, ADDR);
+  check_tags("<IP4>", 0, IP4);
+  check_tags("<F-IP4/>", 0, IP4);
+  check_tags("<IP6>", 0, IP6);
+  check_tags("<DNS>", 0, DNS);
+  check_tags("<CIDR>", 0, "(?P<cidr>\\d+)");
+  check_tags("<SUBNET>", 0, "\\[?(?:" IP4 "|" IP6 ")(?:/(?P<cidr>\\d+))?\\]?");
+  check_tags("<F-ID/>", 0, "(?P<fid>\\S+)");
+  check_tags("<F-PORT/>", 0, "(?P<fport>\\w+)");
+  check_tags("<SKIPLINES>a<SKIPLINES>", 0,
+             "\\n(?P<skiplines0>(?:(?:.*\\n)*?))a\\n(?P<skiplines1>(?:(?:.*\\n)*?))");
+  check_tags("<F-USER>x</F-USER>", 0, "(?P<user>x)");
+  check_tags("</F-USER>", 0, "</F-USER>");
+  check_tags("<F-USER>a</F-USER></F-USER>", 0, "(?P<user>a))");
+  check_tags("<F-ALT_USER1>a</F-ALT_USER1>", 0, "(?P<alt_user1>a)");
+  check_tags("<F-ID>a</F-ID><F-PORT>b</F-PORT>", 0, "(?P<fid>a)(?P<fport>b)");
+  check_tags("<F-MLFID>a</F-MLFID><F-NOFAIL>b</F-NOFAIL>", 0, "(?P<mlfid>a)(?P<nofail>b)");
+  check_tags("<F-CONTENT>.+</F-CONTENT>", 0, "(?P<content>.+)");
+  check_tags("<F-USER/>", 0, "<F-USER/>");
+  check_tags("<f-user><host><Host>", 0, "<f-user><host><Host>");
+  check_tags("<F-MY-TAG>", 0, "(?P<my-tag>");
+  check_tags("<<HOST>>", 0, "<" HOST ">");
+  check_tags("<H\xc3\x89ST><HOST", 0, "<H\xc3\x89ST><HOST");
+}
+END_TEST
+
+static GError *
+compile_error(const char *regex, const F2bRegex *pref, F2bFailRegexFlags flags)
+{
+  GError *error = NULL;
+  F2bRegex *re = f2b_failregex_new_fail(regex, pref, flags, &error);
+  ck_assert_msg(re == NULL, "%s compiled", regex);
+  return error;
+}
+
+START_TEST(test_error_messages)
+{
+  GError *e = compile_error("   ", NULL, 0);
+  ck_assert(g_error_matches(e, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_EMPTY));
+  ck_assert_str_eq(e->message, "Cannot add empty regex");
+  g_clear_error(&e);
+  e = compile_error("\\[\\] .*refused: too many connections", NULL, 0);
+  ck_assert(g_error_matches(e, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_FAILURE_ID));
+  ck_assert_str_eq(e->message, "No failure-id group in '\\[\\] .*refused: too many connections'");
+  g_clear_error(&e);
+  /* The message quotes the regex after tag expansion. */
+  e = compile_error("<F-USER></F-USER>", NULL, 0);
+  ck_assert_str_eq(e->message, "No failure-id group in '(?P<user>)'");
+  g_clear_error(&e);
+  e = compile_error("(?P<host>\\S+)", NULL, 0);
+  ck_assert_str_eq(e->message, "No failure-id group in '(?P<host>\\S+)'");
+  g_clear_error(&e);
+  e = compile_error("a(b", NULL, 0);
+  ck_assert(g_error_matches(e, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_COMPILE));
+  ck_assert_str_eq(e->message,
+                   "Unable to compile regular expression 'a(b':\nmissing ), unterminated subpattern at position 1");
+  g_clear_error(&e);
+  e = compile_error("\\((?i)x)<HOST>", NULL, 0);
+  ck_assert_str_eq(e->message, "Unable to compile regular expression '\\((?i)x)" HOST
+                               "':\nglobal flags not at the start of the expression at position 2");
+  g_clear_error(&e);
+  /* An error only PCRE2 finds: its message, placed in the fail2ban regex. */
+  e = compile_error("<HOST> x{70000}", NULL, 0);
+  ck_assert(g_error_matches(e, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_COMPILE));
+  ck_assert_msg(g_str_has_prefix(e->message, "Unable to compile regular expression '" HOST " x{70000}':\n"),
+                "%s", e->message);
+  ck_assert_msg(strstr(e->message, "too big") && strstr(e->message, "at position 153 (PCRE2)"), "%s",
+                e->message);
+  g_clear_error(&e);
+}
+END_TEST
+
+START_TEST(test_failure_id_from_prefregex)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) pref = f2b_failregex_new("^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$", 0, &error);
+  ck_assert_ptr_nonnull(pref);
+  g_autoptr(F2bRegex) fail = f2b_failregex_new_fail("^user <F-USER>\\S+</F-USER>", pref, 0, &error);
+  ck_assert_ptr_nonnull(fail);
+  g_autoptr(F2bRegex) plain = f2b_failregex_new("^user <F-USER>\\S+</F-USER>", 0, &error);
+  ck_assert_ptr_nonnull(plain); /* Regex (ignoreregex, prefregex) needs no failure id */
+  g_autoptr(F2bRegex) nopref = f2b_failregex_new("^x", 0, &error);
+  GError *e = compile_error("^user <F-USER>\\S+</F-USER>", nopref, 0);
+  ck_assert_str_eq(e->message, "No failure-id group in '^user (?P<user>\\S+)'");
+  g_error_free(e);
+  g_autoptr(F2bRegex) gl = f2b_failregex_new_fail("((?i)abc)<HOST>", NULL, 0, &error);
+  ck_assert_str_eq(f2b_failregex_get_regex(gl), "(?i:abc)" HOST);
+  g_autoptr(F2bRegex) gl2 = f2b_failregex_new_fail("(?:(?i)abc)<F-ID/>", NULL, 0, &error);
+  ck_assert_str_eq(f2b_failregex_get_regex(gl2), "(?i:abc)(?P<fid>\\S+)");
+  ck_assert(f2b_failregex_has_group(gl2, "fid"));
+  ck_assert(!f2b_failregex_has_group(gl2, "ip4"));
+}
+END_TEST
+
+static const struct {
+  const char *regex;
+  const char *hint_contains;
+} hints[] = {
+    {"\\[\\] .*refused: too many connections", "did you mean: \\[<HOST>\\] .*refused: too many connections"},
+    {"refused connect from \\S+ \\(\\)", "did you mean: refused connect from \\S+ \\(<HOST>\\)"},
+    {"login failed for \"\"", "did you mean: login failed for \"<HOST>\""},
+    {"auth failure rhost= user=x", "did you mean: auth failure rhost=<HOST> user=x"},
+    {"Failed password for .* from  port \\d+", "did you mean: Failed password for .* from <HOST> port \\d+"},
+    {"Failed password from <host>", "did you mean: Failed password from <HOST>"},
+    {"Failed password from <Host> port", "<Host> is not a tag"},
+    {"client \\[<HOST>\\]x[<HOST>]", "is inside the character class [<HOST>]"},
+    {"Failed from &lt;HOST&gt;", "did you mean: Failed from <HOST>"},
+    {"Failed from (?P<host>\\S+) port", "did you mean: Failed from <HOST> port"},
+    {"Failed from <IP> port", "did you mean <ADDR>: Failed from <ADDR> port"},
+    {"Failed from <HOSTNAME>", "did you mean <HOST>: Failed from <HOST>"},
+    {"Failed from %(host)s", "did you mean <HOST>"},
+    {"id=<F-HOST>\\S+</F-HOST>", "does not identify a failure"},
+    {"id=\\S+</F-ID>", "never opened"},
+};
+
+START_TEST(test_hints)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(hints); i++) {
+    g_autofree char *hint = f2b_failregex_hint(hints[i].regex);
+    ck_assert_msg(hint != NULL, "no hint for %s", hints[i].regex);
+    ck_assert_msg(strstr(hint, hints[i].hint_contains) != NULL, "%s: %s", hints[i].regex, hint);
+  }
+  g_autofree char *seed = f2b_failregex_hint("\\[\\] .*refused: too many connections");
+  ck_assert_str_eq(seed, "the regex has an empty \\[\\] where a <HOST> tag was probably lost (a web "
+                         "page or blog can eat \"<HOST>\" as an unknown HTML tag); did you mean: "
+                         "\\[<HOST>\\] .*refused: too many connections");
+  ck_assert_ptr_null(f2b_failregex_hint("^too many connections$"));
+  ck_assert_ptr_null(f2b_failregex_hint("^session (?P<sid>\\d+) closed \\(x\\)$"));
+  ck_assert_ptr_null(f2b_failregex_hint(""));
+}
+END_TEST
+
+static F2bRegex *
+compile_ok(const char *regex, F2bFailRegexFlags flags)
+{
+  GError *error = NULL;
+  F2bRegex *re = f2b_failregex_new(regex, flags, &error);
+  ck_assert_msg(re != NULL, "%s: %s", regex, error ? error->message : "");
+  return re;
+}
+
+/* Searches TEXT (LEN bytes) and returns the whole match as a new string, or NULL. */
+static char *
+search_text(F2bRegex *re, const char *text, gssize len)
+{
+  gsize n = len < 0 ? strlen(text) : (gsize)len;
+  GError *error = NULL;
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, text, n, NULL, 0, &error);
+  ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+  if (!m)
+    return NULL;
+  gsize s, e;
+  f2b_regex_match_bounds(m, &s, &e);
+  return g_strndup(text + s, e - s);
+}
+
+static void
+check_search(const char *regex, F2bFailRegexFlags flags, const char *text, const char *want)
+{
+  g_autoptr(F2bRegex) re = compile_ok(regex, flags);
+  g_autofree char *got = search_text(re, text, -1);
+  if (!want)
+    ck_assert_msg(got == NULL, "%s on '%s' matched '%s'", regex, text, got);
+  else
+    ck_assert_msg(got && strcmp(got, want) == 0, "%s on '%s': got '%s' want '%s'", regex, text,
+                  got ? got : "(none)", want);
+}
+
+/* Where Python and PCRE2 differ, the match must be Python's. */
+START_TEST(test_python_semantics)
+{
+  check_search("\\d{,3}", 0, "1234", "123");
+  check_search("x{,}", 0, "xxx", "xxx");
+  check_search("a{}", 0, "a{}", "a{}");
+  check_search("a$", 0, "a\n", "a");
+  check_search("a\\Z", 0, "a\n", NULL);
+  check_search("a\\Z", 0, "xa", "a");
+  check_search("(?m)^$", 0, "a\n", "");
+  check_search("^b", F2B_FAILREGEX_MULTILINE, "a\nb\n", "b");
+  check_search("^b", 0, "a\nb\n", NULL);
+  /* Python: a class of "[:alph" then "]+", no POSIX class. */
+  check_search("[[:alpha:]]+", 0, "xx:a[:]", ":]");
+  check_search("\\s", 0, "a\x1c" "b", "\x1c");
+  check_search("\\S+", 0, "\x1f" "ab\x1e", "ab");
+  check_search("(?a)\\w+", 0, "\xc3\xa9t\xc3\xa9x", "t");
+  check_search("\\w+", 0, "\xc3\xa9t\xc3\xa9 x", "\xc3\xa9t\xc3\xa9");
+  check_search("\\d+", 0, "x\xd9\xa1\xd9\xa2", "\xd9\xa1\xd9\xa2");
+  check_search("(?i)STRASSE", 0, "strasse", "strasse");
+  check_search("(?x) a b # comment\n c", 0, "abc", "abc");
+  check_search("[\\b]", 0, "a\bb", "\b");
+  check_search("\\v", 0, "a\x0b" "b\n", "\x0b");
+  check_search("(?P<q>['\"])x(?P=q)", 0, "'x\" \"x\"", "\"x\"");
+  check_search("^(?P<c>a)?(?(c)b|c)$", 0, "c", "c");
+  check_search("^(?P<c>a)?(?(c)b|c)$", 0, "ab", "ab");
+  check_search("(?<=:):", 0, "a::", ":");
+  check_search(".", 0, "\n", NULL);
+  check_search("(?s).", 0, "\n", "\n");
+}
+END_TEST
+
+START_TEST(test_lines_and_skiplines)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail("^fail from <HOST><SKIPLINES>^end (?P<x>\\w+)$", NULL,
+                                                  F2B_FAILREGEX_MULTILINE, &error);
+  ck_assert_ptr_nonnull(re);
+  F2bRegexLine lines[] = {
+      {"", 0, "", 0, "fail from 1.2.3.4", 17},
+      {"p:", 2, "D", 1, "noise", 5},
+      {"", 0, "", 0, "end X", 5},
+      {"", 0, "", 0, "after", 5},
+  };
+  g_autoptr(GString) buf = f2b_failregex_lines_buffer(lines, 4);
+  ck_assert_str_eq(buf->str, "fail from 1.2.3.4\np:noise\nend X\nafter\n");
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, buf->str, buf->len, lines, 4, &error);
+  ck_assert_ptr_nonnull(m);
+  gsize n;
+  const gsize *matched = f2b_regex_match_matched_lines(m, &n);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(matched[0], 0);
+  ck_assert_uint_eq(matched[1], 2);
+  const gsize *unmatched = f2b_regex_match_unmatched_lines(m, &n);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(unmatched[0], 1);
+  ck_assert_uint_eq(unmatched[1], 3);
+  const GArray *skipped = f2b_regex_match_skipped_lines(m);
+  ck_assert_uint_eq(skipped->len, 1);
+  F2bRegexSpan s0 = g_array_index(skipped, F2bRegexSpan, 0);
+  ck_assert_uint_eq(s0.len, 7);
+  ck_assert(memcmp(s0.ptr, "p:noise", 7) == 0);
+  F2bRegexSpan v;
+  ck_assert(f2b_regex_match_group(m, "skiplines0", &v));
+  ck_assert_uint_eq(v.len, 8);
+  ck_assert(f2b_regex_match_group(m, "x", &v) && v.len == 1 && v.ptr[0] == 'X');
+  ck_assert(!f2b_regex_match_group(m, "ip6", &v));
+  ck_assert(!f2b_regex_match_group(m, "nosuch", &v));
+  /* One line: everything is matched, nothing unmatched. */
+  g_autoptr(F2bRegex) one = compile_ok("b", 0);
+  g_autoptr(F2bRegexMatch) m1 = f2b_failregex_search(one, "abc\n", 4, lines, 1, &error);
+  f2b_regex_match_matched_lines(m1, &n);
+  ck_assert_uint_eq(n, 1);
+  f2b_regex_match_unmatched_lines(m1, &n);
+  ck_assert_uint_eq(n, 0);
+  /* A match on the second of three lines. */
+  g_autoptr(F2bRegexMatch) m2 = f2b_failregex_search(one, "x\nb\ny\n", 6, lines, 3, &error);
+  matched = f2b_regex_match_matched_lines(m2, &n);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_uint_eq(matched[0], 1);
+  unmatched = f2b_regex_match_unmatched_lines(m2, &n);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(unmatched[0], 0);
+  ck_assert_uint_eq(unmatched[1], 2);
+}
+END_TEST
+
+static const F2bRegexGroup *
+group(const GArray *groups, const char *name)
+{
+  for (guint i = 0; i < groups->len; i++)
+    if (strcmp(g_array_index(groups, F2bRegexGroup, i).name, name) == 0)
+      return &g_array_index(groups, F2bRegexGroup, i);
+  return NULL;
+}
+
+static gboolean
+span_is(F2bRegexSpan s, const char *text)
+{
+  return text ? s.ptr && s.len == strlen(text) && memcmp(s.ptr, text, s.len) == 0 : s.ptr == NULL;
+}
+
+START_TEST(test_groups_alt_tuple)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail(
+      "user=<F-USER>\\S*</F-USER> (?:alt=<F-ALT_USER>\\S+</F-ALT_USER> )?(?:alt1=<F-ALT_USER_1>\\S+"
+      "</F-ALT_USER_1> )?<F-TUPLE_ID>\\w+</F-TUPLE_ID> <F-TUPLE_ID_2>\\w+</F-TUPLE_ID_2> <HOST>",
+      NULL, 0, &error);
+  ck_assert_ptr_nonnull(re);
+  const char *text = "user= alt1=bob a b 1.2.3.4\n";
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, text, strlen(text), NULL, 0, &error);
+  ck_assert_ptr_nonnull(m);
+  const GArray *g = f2b_regex_match_groups(m);
+  /* {'user': 'bob', 'alt_user': None, 'alt_user_1': 'bob', 'tuple_id': 'a', 'tuple_id_2': 'b',
+   *  'ip4': '1.2.3.4', 'ip6': None, 'dns': None, 'fid': (None, 'a', 'b')} */
+  const char *order[] = {"user", "alt_user", "alt_user_1", "tuple_id", "tuple_id_2", "ip4", "ip6", "dns", "fid"};
+  ck_assert_uint_eq(g->len, G_N_ELEMENTS(order));
+  for (guint i = 0; i < g->len; i++)
+    ck_assert_str_eq(g_array_index(g, F2bRegexGroup, i).name, order[i]);
+  ck_assert(span_is(group(g, "user")->value, "bob"));
+  ck_assert(span_is(group(g, "alt_user")->value, NULL));
+  ck_assert(span_is(group(g, "ip4")->value, "1.2.3.4"));
+  const GArray *fid = group(g, "fid")->tuple;
+  ck_assert_ptr_nonnull(fid);
+  ck_assert_uint_eq(fid->len, 3);
+  ck_assert(span_is(g_array_index(fid, F2bRegexSpan, 0), NULL));
+  ck_assert(span_is(g_array_index(fid, F2bRegexSpan, 1), "a"));
+  ck_assert(span_is(g_array_index(fid, F2bRegexSpan, 2), "b"));
+  /* getFailID looks at the raw groups: no raw fid, so ip4. */
+  F2bRegexSpan id;
+  const char *which;
+  ck_assert(f2b_regex_match_failure_id(m, NULL, &id, &which, &error));
+  ck_assert(span_is(id, "1.2.3.4"));
+  ck_assert_str_eq(which, "ip4");
+  ck_assert(f2b_regex_match_host(m, &id, &error) && span_is(id, "1.2.3.4"));
+  g_autoptr(F2bIPAddr) ip = f2b_regex_match_ip(m, &error);
+  g_autofree char *ips = f2b_ipaddr_to_string(ip, NULL);
+  ck_assert_str_eq(ips, "1.2.3.4");
+  /* The first alt (sorted by name) wins: alt_user before alt_user_1. */
+  const char *text2 = "user= alt=al alt1=bob a b 1.2.3.4\n";
+  g_autoptr(F2bRegexMatch) m2 = f2b_failregex_search(re, text2, strlen(text2), NULL, 0, &error);
+  ck_assert(span_is(group(f2b_regex_match_groups(m2), "user")->value, "al"));
+}
+END_TEST
+
+START_TEST(test_failure_id_and_ip)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail("x(?P<fid>y)?<SUBNET>", NULL, 0, &error);
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, "x1.2.3.4/24\n", 12, NULL, 0, &error);
+  ck_assert_ptr_nonnull(m);
+  g_autoptr(F2bIPAddr) ip = f2b_regex_match_ip(m, &error);
+  g_autofree char *s = f2b_ipaddr_to_string(ip, NULL);
+  ck_assert_str_eq(s, "1.2.3.0/24");
+  g_autoptr(F2bRegex) nofid = f2b_failregex_new_fail("x(?P<fid>y)?", NULL, 0, &error);
+  g_autoptr(F2bRegexMatch) m2 = f2b_failregex_search(nofid, "xz\n", 3, NULL, 0, &error);
+  F2bRegexSpan id;
+  ck_assert(!f2b_regex_match_failure_id(m2, NULL, &id, NULL, &error));
+  ck_assert(g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_GROUP));
+  ck_assert_str_eq(error->message, "No group found in 'xz\n' using 're.compile('x(?P<fid>y)?')'");
+  g_clear_error(&error);
+  g_autoptr(F2bRegex) ml = f2b_failregex_new_fail("x(?P<fid>y)?'", NULL, F2B_FAILREGEX_MULTILINE, &error);
+  g_autoptr(F2bRegexMatch) m3 = f2b_failregex_search(ml, "x'\n", 3, NULL, 0, &error);
+  ck_assert(!f2b_regex_match_failure_id(m3, NULL, &id, NULL, &error));
+  ck_assert_str_eq(error->message, "No group found in 'x'\n' using 're.compile(\"x(?P<fid>y)?'\", re.MULTILINE)'");
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_regex_match_ip(m3, &error));
+  ck_assert(g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_GROUP));
+  g_clear_error(&error);
+  /* usedns=no: <HOST> has no dns group, so a name does not match. */
+  g_autoptr(F2bRegex) nodns = f2b_failregex_new_fail("^from <HOST>$", NULL, F2B_FAILREGEX_USEDNS_NO, &error);
+  g_autoptr(F2bRegexMatch) m4 = f2b_failregex_search(nodns, "from example.com\n", 17, NULL, 0, &error);
+  ck_assert_ptr_null(m4);
+  ck_assert_ptr_null(error);
+  g_autoptr(F2bRegex) dns = f2b_failregex_new_fail("^from <HOST>$", NULL, 0, &error);
+  g_autoptr(F2bRegexMatch) m5 = f2b_failregex_search(dns, "from example.com\n", 17, NULL, 0, &error);
+  ck_assert(f2b_regex_match_failure_id(m5, NULL, &id, NULL, &error) && span_is(id, "example.com"));
+  /* [v6]:port and ::ffff: mapped IPv4. */
+  g_autoptr(F2bRegexMatch) m6 = f2b_failregex_search(dns, "from ::ffff:10.0.0.1\n", 21, NULL, 0, &error);
+  ck_assert(f2b_regex_match_failure_id(m6, NULL, &id, NULL, &error) && span_is(id, "10.0.0.1"));
+  g_autoptr(F2bRegexMatch) m7 = f2b_failregex_search(dns, "from [2001:db8::1]\n", 19, NULL, 0, &error);
+  const char *which;
+  ck_assert(f2b_regex_match_failure_id(m7, NULL, &id, &which, &error) && span_is(id, "2001:db8::1"));
+  ck_assert_str_eq(which, "ip6");
+}
+END_TEST
+
+START_TEST(test_match_limit)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail("^(\\w+\\s?)+$<HOST>", NULL, 0, &error);
+  ck_assert_ptr_nonnull(re);
+  f2b_failregex_set_match_limit(re, 100000);
+  const char *evil = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, evil, strlen(evil), NULL, 0, &error);
+  ck_assert_ptr_null(m);
+  ck_assert(g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
+  ck_assert_msg(strstr(error->message, "limit"), "%s", error->message);
+  g_clear_error(&error);
+  /* Back to the default limit, a normal line still works. */
+  f2b_failregex_set_match_limit(re, 0);
+  g_autoptr(F2bRegexMatch) none = f2b_failregex_search(re, "abc", 3, NULL, 0, &error);
+  ck_assert_ptr_null(none);
+  ck_assert_ptr_null(error);
+}
+END_TEST
+
+START_TEST(test_hostile_subjects)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail(
+      "^(?:\\S+\\s+)?Failed password for (?:invalid user )?<F-USER>\\S+</F-USER> from <HOST>(?: port \\d+)?\\s*$",
+      NULL, 0, &error);
+  ck_assert_ptr_nonnull(re);
+  /* 1 MiB line of filler, then the failure. */
+  GString *big = g_string_new(NULL);
+  for (int i = 0; i < 1024 * 1024 / 8; i++)
+    g_string_append(big, "abcdefg ");
+  g_string_append(big, "Failed password for root from 1.2.3.4 port 22\n");
+  g_autoptr(F2bRegexMatch) m = f2b_failregex_search(re, big->str, big->len, NULL, 0, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_null(m); /* "^(?:\S+\s+)?" allows one word only */
+  g_string_free(big, TRUE);
+  /* NUL bytes inside a value. */
+  const char nul[] = "Failed password for ro\0ot from 1.2.3.4\n";
+  g_autoptr(F2bRegexMatch) m2 = f2b_failregex_search(re, nul, sizeof nul - 1, NULL, 0, &error);
+  ck_assert_ptr_nonnull(m2);
+  F2bRegexSpan user;
+  ck_assert(f2b_regex_match_group(m2, "user", &user));
+  ck_assert_uint_eq(user.len, 5);
+  ck_assert(memcmp(user.ptr, "ro\0ot", 5) == 0);
+  /* Invalid UTF-8: no error; \S does not cross the bad bytes. */
+  const char bad[] = "Failed password for r\xff\xfe from 1.2.3.4\n";
+  g_autoptr(F2bRegexMatch) m3 = f2b_failregex_search(re, bad, sizeof bad - 1, NULL, 0, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_null(m3);
+  g_autoptr(F2bRegex) any = f2b_failregex_new_fail("from <HOST>", NULL, 0, &error);
+  const char bad2[] = "\xc3(\xff\xff from 5.6.7.8 \xed\xa0\x80\n";
+  g_autoptr(F2bRegexMatch) m4 = f2b_failregex_search(any, bad2, sizeof bad2 - 1, NULL, 0, &error);
+  ck_assert_ptr_nonnull(m4);
+  F2bRegexSpan id;
+  ck_assert(f2b_regex_match_failure_id(m4, NULL, &id, NULL, &error) && span_is(id, "5.6.7.8"));
+  /* A big buffer of many lines with <SKIPLINES>. */
+  g_autoptr(F2bRegex) ml = f2b_failregex_new_fail("^start <HOST><SKIPLINES>end$", NULL, F2B_FAILREGEX_MULTILINE, &error);
+  GString *lines = g_string_new("start 1.2.3.4\n");
+  for (int i = 0; i < 20000; i++)
+    g_string_append(lines, "filler line with some text\n");
+  g_string_append(lines, "end\n");
+  g_autoptr(F2bRegexMatch) m5 = f2b_failregex_search(ml, lines->str, lines->len, NULL, 0, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_nonnull(m5);
+  ck_assert_uint_eq(f2b_regex_match_skipped_lines(m5)->len, 20000);
+  g_string_free(lines, TRUE);
+  /* A regex that is not UTF-8. */
+  ck_assert_ptr_null(f2b_failregex_new("\xff<HOST>", 0, &error));
+  ck_assert(g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_COMPILE));
+  g_clear_error(&error);
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("failregex");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_tag_expansion);
+  tcase_add_test(tc, test_error_messages);
+  tcase_add_test(tc, test_failure_id_from_prefregex);
+  tcase_add_test(tc, test_hints);
+  tcase_add_test(tc, test_python_semantics);
+  tcase_add_test(tc, test_lines_and_skiplines);
+  tcase_add_test(tc, test_groups_alt_tuple);
+  tcase_add_test(tc, test_failure_id_and_ip);
+  tcase_add_test(tc, test_match_limit);
+  tcase_add_test(tc, test_hostile_subjects);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,246 @@
+/* test-ipaddr.c - addresses parse, print and compare as fail2ban's IPAddr does.
+ * Expected values were taken from fail2ban 1.0.2 (IPAddr) on Python 3.11. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipaddr.h"
+
+static F2bIPAddr *
+parse(const char *text, gint64 cidr)
+{
+  GError *error = NULL;
+  F2bIPAddr *ip = f2b_ipaddr_new(text, -1, cidr, &error);
+  ck_assert_msg(ip != NULL, "%s: %s", text, error ? error->message : "");
+  return ip;
+}
+
+/* Parses TEXT with cidr UNSPEC and checks printed form, family and plen. */
+static void
+check_parse(const char *text, const char *printed, F2bIPFamily family, gint64 plen,
+            const char *raw)
+{
+  g_autoptr(F2bIPAddr) ip = parse(text, F2B_IPADDR_CIDR_UNSPEC);
+  g_autofree char *s = f2b_ipaddr_to_string(ip, NULL);
+  ck_assert_str_eq(s, printed);
+  ck_assert_int_eq(ip->family, family);
+  ck_assert_int_eq(ip->plen, plen);
+  ck_assert_str_eq(ip->raw, raw);
+}
+
+START_TEST(test_parse_and_print)
+{
+  check_parse("1.2.3.4", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "1.2.3.4");
+  check_parse("1.2.3.0/24", "1.2.3.0/24", F2B_IPADDR_FAMILY_INET4, 24, "1.2.3.0");
+  check_parse("1.2.3.4/255.255.255.0", "1.2.3.0/24", F2B_IPADDR_FAMILY_INET4, 24, "1.2.3.4");
+  check_parse("1.2.3.4/ +2_4 ", "1.2.3.0/24", F2B_IPADDR_FAMILY_INET4, 24, "1.2.3.4");
+  check_parse("1.2.3.4/\xd9\xa2\xd9\xa4", "1.2.3.0/24", F2B_IPADDR_FAMILY_INET4, 24, "1.2.3.4");
+  check_parse("1.2.3.4/33", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 33, "1.2.3.4");
+  check_parse("1.2.3.4/255.255.255.255", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "1.2.3.4");
+  check_parse("2001:DB8::1/32", "2001:db8::/32", F2B_IPADDR_FAMILY_INET6, 32, "2001:DB8::1");
+  check_parse("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1", F2B_IPADDR_FAMILY_INET6,
+              128, "2001:0db8:0000:0000:0000:0000:0000:0001");
+  check_parse("::/0", "::", F2B_IPADDR_FAMILY_INET6, 0, "::");
+  check_parse("::/::ffff:ffff", "::/32", F2B_IPADDR_FAMILY_INET6, 32, "::");
+  check_parse("::/ffff:ffff::", "::/32", F2B_IPADDR_FAMILY_INET6, 32, "::");
+  /* IPv4-mapped IPv6 becomes IPv4; the deprecated IPv4-compatible form does not. */
+  check_parse("[::ffff:1.2.3.4]", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "::ffff:1.2.3.4");
+  check_parse("::ffff:102:304", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "::ffff:102:304");
+  check_parse("::1.2.3.4", "::1.2.3.4", F2B_IPADDR_FAMILY_INET6, 128, "::1.2.3.4");
+  check_parse("[1.2.3.4]", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "1.2.3.4");
+  /* Not addresses: kept as raw text (zone ids, leading zeros, names). */
+  check_parse("fe80::1%eth0", "fe80::1%eth0", F2B_IPADDR_FAMILY_UNSPEC, 0, "fe80::1%eth0");
+  check_parse("1.2.3.04", "1.2.3.04", F2B_IPADDR_FAMILY_UNSPEC, 0, "1.2.3.04");
+  check_parse("example.com", "example.com", F2B_IPADDR_FAMILY_UNSPEC, 0, "example.com");
+  check_parse("[::1]/64", "[::1]", F2B_IPADDR_FAMILY_UNSPEC, 0, "[::1]");
+  /* fail2ban's odd suffix cases. */
+  check_parse("1.2.3.4/-1", "1.2.3.4", F2B_IPADDR_FAMILY_INET4, 32, "1.2.3.4");
+  check_parse("1.2.3.4/-2", "1.2.3.4", F2B_IPADDR_FAMILY_RAW, 0, "1.2.3.4");
+  check_parse("1.2.3.4/a.b", "0.0.0.0", F2B_IPADDR_FAMILY_INET4, 0, "1.2.3.4");
+}
+END_TEST
+
+START_TEST(test_explicit_cidr)
+{
+  g_autoptr(F2bIPAddr) a = parse("::ffff:1.2.3.4", F2B_IPADDR_FAM_INET6);
+  g_autofree char *as = f2b_ipaddr_to_string(a, NULL);
+  ck_assert_str_eq(as, "1.2.3.4");
+  g_autoptr(F2bIPAddr) b = parse("::ffff:1.2.3.4", F2B_IPADDR_FAM_INET4);
+  ck_assert_int_eq(b->family, F2B_IPADDR_FAMILY_UNSPEC);
+  g_autoptr(F2bIPAddr) c = parse("::ffff:1.2.3.4", 96);
+  g_autofree char *cs = f2b_ipaddr_to_string(c, NULL);
+  ck_assert_str_eq(cs, "::ffff:0.0.0.0/96");
+  /* An explicit cidr skips the bracket and suffix handling. */
+  g_autoptr(F2bIPAddr) d = parse("[1.2.3.4]", F2B_IPADDR_FAM_INET4);
+  ck_assert_int_eq(d->family, F2B_IPADDR_FAMILY_UNSPEC);
+  g_autoptr(F2bIPAddr) e = parse("1.2.3.4", -3);
+  ck_assert_int_eq(e->family, F2B_IPADDR_FAMILY_UNSPEC);
+  g_autoptr(F2bIPAddr) f = parse("10.20.30.40", 8);
+  g_autofree char *fs = f2b_ipaddr_to_string(f, NULL);
+  ck_assert_str_eq(fs, "10.0.0.0/8");
+}
+END_TEST
+
+START_TEST(test_raw_keeps_nul_bytes)
+{
+  GError *error = NULL;
+  g_autoptr(F2bIPAddr) raw = f2b_ipaddr_new("a\0b", 3, F2B_IPADDR_CIDR_RAW, &error);
+  ck_assert_ptr_nonnull(raw);
+  ck_assert_int_eq(raw->family, F2B_IPADDR_FAMILY_RAW);
+  ck_assert(f2b_ipaddr_is_valid(raw));
+  ck_assert(!f2b_ipaddr_is_single(raw));
+  ck_assert_ptr_null(f2b_ipaddr_family_str(raw));
+  gsize len;
+  g_autofree char *s = f2b_ipaddr_to_string(raw, &len);
+  ck_assert_uint_eq(len, 3);
+  ck_assert(memcmp(s, "a\0b", 3) == 0);
+  g_autoptr(F2bIPAddr) copy = f2b_ipaddr_copy(raw);
+  ck_assert_uint_eq(copy->raw_len, 3);
+  ck_assert(memcmp(copy->raw, "a\0b", 3) == 0);
+  /* Not raw: an embedded NUL is an error, as in Python's inet_pton. */
+  ck_assert_ptr_null(f2b_ipaddr_new("a\0b", 3, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "embedded null character");
+  g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+  GError *error = NULL;
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/255.0.255.0", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid mask '255.0.255.0', no plen representation");
+  ck_assert(g_error_matches(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID));
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/x", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid literal for int() with base 10: 'x'");
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid literal for int() with base 10: ''");
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/2__4", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_family_ptr_hexdump)
+{
+  g_autoptr(F2bIPAddr) v4 = parse("1.2.3.4", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) v6 = parse("2001:db8::1", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) net = parse("1.2.3.0/24", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) name = parse("example.com", F2B_IPADDR_CIDR_UNSPEC);
+  ck_assert_str_eq(f2b_ipaddr_family_str(v4), "inet4");
+  ck_assert_str_eq(f2b_ipaddr_family_str(v6), "inet6");
+  ck_assert_ptr_null(f2b_ipaddr_family_str(name));
+  ck_assert(f2b_ipaddr_is_single(v4) && f2b_ipaddr_is_single(v6));
+  ck_assert(!f2b_ipaddr_is_single(net) && !f2b_ipaddr_is_single(name));
+  ck_assert(!f2b_ipaddr_is_valid(name));
+  g_autofree char *p1 = f2b_ipaddr_ptr(v4, "");
+  ck_assert_str_eq(p1, "4.3.2.1.");
+  g_autofree char *p2 = f2b_ipaddr_ptr(v4, NULL);
+  ck_assert_str_eq(p2, "4.3.2.1.in-addr.arpa.");
+  g_autofree char *p3 = f2b_ipaddr_ptr(v6, NULL);
+  ck_assert_str_eq(p3, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+  g_autofree char *p4 = f2b_ipaddr_ptr(net, "");
+  ck_assert_str_eq(p4, "0/24.3.2.1.");
+  g_autofree char *p5 = f2b_ipaddr_ptr(name, "");
+  ck_assert_str_eq(p5, "");
+  g_autofree char *h4 = f2b_ipaddr_hexdump(v4);
+  ck_assert_str_eq(h4, "01020304");
+  g_autofree char *h6 = f2b_ipaddr_hexdump(v6);
+  ck_assert_str_eq(h6, "20010db8000000000000000000000001");
+  g_autofree char *hn = f2b_ipaddr_hexdump(name);
+  ck_assert_str_eq(hn, "");
+}
+END_TEST
+
+START_TEST(test_maskplen)
+{
+  GError *error = NULL;
+  const struct {
+    const char *mask;
+    gint64 plen;
+  } cases[] = {{"255.255.0.0", 16}, {"0.0.0.0", 0}, {"255.255.255.255", 32},
+               {"::ffff:ffff", 32}, {"ffff:ffff::", 32}, {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128},
+               {"128.0.0.0", 1}, {"ffff:fe00::", 23}};
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bIPAddr) m = parse(cases[i].mask, F2B_IPADDR_CIDR_UNSPEC);
+    ck_assert_int_eq(f2b_ipaddr_maskplen(m, &error), cases[i].plen);
+    ck_assert_ptr_null(error);
+  }
+  g_autoptr(F2bIPAddr) bad = parse("1.2.3.4", F2B_IPADDR_CIDR_UNSPEC);
+  ck_assert_int_eq(f2b_ipaddr_maskplen(bad, &error), -1);
+  ck_assert_str_eq(error->message, "invalid mask '1.2.3.4', no plen representation");
+  g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_compare_and_contain)
+{
+  g_autoptr(F2bIPAddr) a = parse("1.2.3.4", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) a2 = parse("::ffff:1.2.3.4", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) b = parse("1.2.3.5", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) net = parse("1.2.0.0/16", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) net40 = parse("1.2.3.4/40", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) net6 = parse("2001:db8::/32", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) v6 = parse("2001:db8:1::5", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) name = parse("example.com", F2B_IPADDR_CIDR_UNSPEC);
+  g_autoptr(F2bIPAddr) raw1 = parse("1.2.3.4", F2B_IPADDR_CIDR_RAW);
+  g_autoptr(F2bIPAddr) raw2 = parse("x", F2B_IPADDR_CIDR_RAW);
+  ck_assert(f2b_ipaddr_equal(a, a2));
+  ck_assert(!f2b_ipaddr_equal(a, b));
+  ck_assert(!f2b_ipaddr_equal(a, raw1));
+  ck_assert(f2b_ipaddr_equal(raw1, raw2)); /* fail2ban's quirk */
+  ck_assert(f2b_ipaddr_less(a, b) && !f2b_ipaddr_less(b, a));
+  ck_assert(f2b_ipaddr_less(a, v6));
+  ck_assert(f2b_ipaddr_is_in_net(a, net));
+  ck_assert(f2b_ipaddr_contains(net, a));
+  ck_assert(f2b_ipaddr_contains(a, a));
+  ck_assert(!f2b_ipaddr_contains(a, b));
+  ck_assert(f2b_ipaddr_is_in_net(a, net40));
+  ck_assert(f2b_ipaddr_is_in_net(v6, net6));
+  ck_assert(!f2b_ipaddr_is_in_net(a, net6));
+  ck_assert(!f2b_ipaddr_is_in_net(a, name)); /* a name: the caller resolves */
+  ck_assert_uint_eq(f2b_ipaddr_hash_func(a), f2b_ipaddr_hash_func(a2));
+  g_autoptr(GHashTable) set = g_hash_table_new(f2b_ipaddr_hash_func, f2b_ipaddr_equal_func);
+  g_hash_table_add(set, a);
+  ck_assert(g_hash_table_contains(set, a2));
+  ck_assert(!g_hash_table_contains(set, b));
+}
+END_TEST
+
+START_TEST(test_search_ip)
+{
+  g_autofree char *a = f2b_ipaddr_search_ip("1.2.3.4", -1);
+  ck_assert_str_eq(a, "1.2.3.4");
+  g_autofree char *b = f2b_ipaddr_search_ip("1.2.3.4\n", -1);
+  ck_assert_str_eq(b, "1.2.3.4");
+  g_autofree char *c = f2b_ipaddr_search_ip("999.2.3.4", -1);
+  ck_assert_str_eq(c, "999.2.3.4");
+  ck_assert_ptr_null(f2b_ipaddr_search_ip("::1", -1)); /* as fail2ban: never IPv6 */
+  ck_assert_ptr_null(f2b_ipaddr_search_ip("host.example", -1));
+  ck_assert_ptr_null(f2b_ipaddr_search_ip("1.2.3.4 x", -1));
+  ck_assert_ptr_null(f2b_ipaddr_search_ip("1.2.3.4\0", 8));
+  ck_assert_ptr_null(f2b_ipaddr_search_ip("\xff\xfe", 2));
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("ipaddr");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_parse_and_print);
+  tcase_add_test(tc, test_explicit_cidr);
+  tcase_add_test(tc, test_raw_keeps_nul_bytes);
+  tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_family_ptr_hexdump);
+  tcase_add_test(tc, test_maskplen);
+  tcase_add_test(tc, test_compare_and_contain);
+  tcase_add_test(tc, test_search_ip);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
