@@ -642,6 +642,7 @@ repcount_new(void)
   rc->order = g_ptr_array_new_with_free_func(g_free);
   return rc;
 }
+/* Pointer-free fast path: most values hold no tag at all. */
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
 static F2bIniMap *
@@ -659,11 +660,17 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
       if ((ignore && g_hash_table_contains(ignore, tag)) || g_hash_table_contains(done, tag))
         continue;
       const char *orgval = f2b_ini_map_value(tags, i);
-      g_autofree char *value = g_strdup(orgval ? orgval : "None");
+      gsize ms, me;
+      if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+        /* nothing to substitute: done unless a '<' remains */
+        if (orgval == NULL || strchr(orgval, '<') == NULL)
+          g_hash_table_add(done, g_strdup(tag));
+        continue;
+      }
+      g_autofree char *value = g_strdup(orgval);
       RepCount *stored = g_hash_table_lookup(rep_counts, tag);
       RepCount *rplc = stored ? stored : repcount_new();
-      gsize ms, me;
-      gboolean found = tag_search(value, 0, &ms, &me);
+      gboolean found = TRUE;
       while (found) {
         g_autofree char *rtag = g_strndup(value + ms + 1, me - ms - 2);
         if (ignore && g_hash_table_contains(ignore, rtag)) {
@@ -700,7 +707,7 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
           found = tag_search(value, me, &ms, &me);
           continue;
         }
-        g_autofree char *pat = g_strdup_printf("<%s>", rtag);
+        g_autofree char *pat = g_strconcat("<", rtag, ">", NULL);
         char *nv = replace_all(value, pat, repl);
         g_free(value);
         value = nv;

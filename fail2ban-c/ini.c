@@ -644,7 +644,8 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
 /* The lookup chain of one get(): extra names fail2ban adds (__name__ and
  * "sec/opt" values), the caller's vars, the section, DEFAULT. */
 typedef struct {
-  F2bIniMap *extra;
+  const char *name;       /* __name__: the section */
+  F2bIniMap *extra;       /* created when first needed */
   const F2bIniMap *vars;
   const F2bIniMap *section;
   const F2bIniMap *defaults;
@@ -653,6 +654,10 @@ typedef struct {
 static gboolean
 chain_lookup(const Chain *c, const char *key, const char **value)
 {
+  if (c->name != NULL && strcmp(key, "__name__") == 0) {
+    *value = c->name;
+    return TRUE;
+  }
   const F2bIniMap *maps[] = { c->extra, c->vars, c->section, c->defaults };
   for (guint i = 0; i < G_N_ELEMENTS(maps); i++)
     if (f2b_ini_map_contains(maps[i], key)) {
@@ -730,6 +735,8 @@ map_section_options(F2bIni *ini, const char *section, const char *rest, Chain *c
       if (!f2b_ini_map_contains(from, opt))
         continue;
     }
+    if (c->extra == NULL)
+      c->extra = f2b_ini_map_new();
     f2b_ini_map_set(c->extra, sopt, f2b_ini_map_get(from, opt));
   }
 }
@@ -739,7 +746,7 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
                  const char *rest, Chain *c, int depth, GError **error)
 {
   const char *orig_rest = rest;
-  f2b_ini_map_set(c->extra, "__name__", section);
+  c->name = section;
   map_section_options(ini, section, rest, c);
   if (depth > MAX_INTERPOLATION_DEPTH) {
     g_autofree char *raw = f2b_ini_get(ini, section, option, NULL, TRUE, NULL);
@@ -809,7 +816,11 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return NULL;
   }
   g_autoptr(F2bIniMap) lvars = NULL;
-  if (vars != NULL) {
+  gboolean lower = TRUE;
+  for (guint i = 0; vars != NULL && lower && i < f2b_ini_map_size(vars); i++)
+    for (const char *k = f2b_ini_map_key(vars, i); *k && lower; k++)
+      lower = !g_ascii_isupper(*k) && (guchar)*k < 0x80;
+  if (vars != NULL && !lower) {
     /* vars keys go through optionxform, as _unify_values does */
     lvars = f2b_ini_map_new();
     for (guint i = 0; i < f2b_ini_map_size(vars); i++) {
@@ -818,7 +829,7 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     }
   }
   g_autofree char *opt = f2b_ini_optionxform(option);
-  Chain c = { NULL, lvars, sect, ini->defaults };
+  Chain c = { NULL, NULL, lvars ? lvars : vars, sect, ini->defaults };
   const char *value;
   if (!chain_lookup(&c, opt, &value)) {
     GString *m = g_string_new("No option ");
@@ -833,11 +844,13 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return g_strdup("None");
   if (raw)
     return g_strdup(value);
-  g_autoptr(F2bIniMap) extra = f2b_ini_map_new();
-  c.extra = extra;
+  if (strchr(value, '%') == NULL)
+    return g_strdup(value);
   GString *accum = g_string_new(NULL);
   g_autofree char *vcopy = g_strdup(value);
-  if (!interpolate_some(ini, section, opt, accum, vcopy, &c, 1, error)) {
+  gboolean ok = interpolate_some(ini, section, opt, accum, vcopy, &c, 1, error);
+  f2b_ini_map_free(c.extra);
+  if (!ok) {
     g_string_free(accum, TRUE);
     return NULL;
   }
