@@ -1,0 +1,1756 @@
+/* confreader.c - fail2ban's readers: configuration -> command stream.
+ *
+ * Mirrors fail2ban's Configurator, Fail2banReader, JailsReader, JailReader,
+ * FilterReader and ActionReader: which options are read with which type
+ * and default, how filter and action arguments and [Init] values reach
+ * the tags, and the order of every command.  Merged configurations are
+ * cached by name ("jail", "filter.d/sshd") as fail2ban's share_config does,
+ * so a filter used by many jails is read once. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "confreader.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <pcre2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "version.h"
+
+G_DEFINE_QUARK(f2b-confreader-error-quark, f2b_confreader_error)
+
+#define MAX_TAG_REPLACE_COUNT 25
+#define LOG_CONFREADER "fail2ban.configreader"
+#define LOG_JAILREADER "fail2ban.jailreader"
+#define LOG_JAILSREADER "fail2ban.jailsreader"
+
+struct F2bConfReader {
+  char *basedir;
+  F2bLogSink log;
+  F2bIniCache *cache;
+  GHashTable *configs;      /* name -> F2bIni* (NULL: could not be read) */
+  pcre2_code *option_cre;
+  pcre2_code *option_extract_cre;
+  pcre2_code *option_split_cre;
+};
+
+/* ------------------------------------------------------ option templates */
+
+typedef enum { OPT_STR, OPT_BOOL, OPT_INT } OptType;
+typedef enum { DEF_NONE, DEF_STR, DEF_FALSE } OptDefault;
+
+typedef struct {
+  OptType type;
+  const char *name;
+  OptDefault def;
+  const char *def_str;
+} OptTemplate;
+
+static const OptTemplate jail_opts_1st[] = {
+  { OPT_BOOL, "enabled", DEF_FALSE, NULL },
+  { OPT_STR, "backend", DEF_STR, "auto" },
+  { OPT_STR, "filter", DEF_STR, "" },
+};
+
+static const OptTemplate filter_opts[] = {
+  { OPT_STR, "usedns", DEF_NONE, NULL },      { OPT_STR, "prefregex", DEF_NONE, NULL },
+  { OPT_STR, "ignoreregex", DEF_NONE, NULL }, { OPT_STR, "failregex", DEF_NONE, NULL },
+  { OPT_INT, "maxlines", DEF_NONE, NULL },    { OPT_STR, "datepattern", DEF_NONE, NULL },
+  { OPT_STR, "journalmatch", DEF_NONE, NULL },
+};
+
+static const OptTemplate jail_opts[] = {
+  { OPT_BOOL, "enabled", DEF_FALSE, NULL },
+  { OPT_STR, "backend", DEF_STR, "auto" },
+  { OPT_INT, "maxretry", DEF_NONE, NULL },
+  { OPT_INT, "maxmatches", DEF_NONE, NULL },
+  { OPT_STR, "findtime", DEF_NONE, NULL },
+  { OPT_STR, "bantime", DEF_NONE, NULL },
+  { OPT_BOOL, "bantime.increment", DEF_NONE, NULL },
+  { OPT_STR, "bantime.factor", DEF_NONE, NULL },
+  { OPT_STR, "bantime.formula", DEF_NONE, NULL },
+  { OPT_STR, "bantime.multipliers", DEF_NONE, NULL },
+  { OPT_STR, "bantime.maxtime", DEF_NONE, NULL },
+  { OPT_STR, "bantime.rndtime", DEF_NONE, NULL },
+  { OPT_BOOL, "bantime.overalljails", DEF_NONE, NULL },
+  { OPT_STR, "ignorecommand", DEF_NONE, NULL },
+  { OPT_BOOL, "ignoreself", DEF_NONE, NULL },
+  { OPT_STR, "ignoreip", DEF_NONE, NULL },
+  { OPT_STR, "ignorecache", DEF_NONE, NULL },
+  { OPT_STR, "filter", DEF_STR, "" },
+  { OPT_STR, "logtimezone", DEF_NONE, NULL },
+  { OPT_STR, "logencoding", DEF_NONE, NULL },
+  { OPT_STR, "logpath", DEF_NONE, NULL },
+  { OPT_STR, "action", DEF_STR, "" },
+  /* FilterReader's options follow (dict.update appends them) */
+  { OPT_STR, "usedns", DEF_NONE, NULL },      { OPT_STR, "prefregex", DEF_NONE, NULL },
+  { OPT_STR, "ignoreregex", DEF_NONE, NULL }, { OPT_STR, "failregex", DEF_NONE, NULL },
+  { OPT_INT, "maxlines", DEF_NONE, NULL },    { OPT_STR, "datepattern", DEF_NONE, NULL },
+  { OPT_STR, "journalmatch", DEF_NONE, NULL },
+};
+
+static const OptTemplate action_opts[] = {
+  { OPT_STR, "actionstart", DEF_NONE, NULL },
+  { OPT_BOOL, "actionstart_on_demand", DEF_NONE, NULL },
+  { OPT_STR, "actionstop", DEF_NONE, NULL },
+  { OPT_STR, "actionflush", DEF_NONE, NULL },
+  { OPT_STR, "actionreload", DEF_NONE, NULL },
+  { OPT_STR, "actioncheck", DEF_NONE, NULL },
+  { OPT_STR, "actionrepair", DEF_NONE, NULL },
+  { OPT_BOOL, "actionrepair_on_unban", DEF_NONE, NULL },
+  { OPT_STR, "actionban", DEF_NONE, NULL },
+  { OPT_STR, "actionprolong", DEF_NONE, NULL },
+  { OPT_STR, "actionreban", DEF_NONE, NULL },
+  { OPT_STR, "actionunban", DEF_NONE, NULL },
+  { OPT_BOOL, "norestored", DEF_NONE, NULL },
+};
+
+static const OptTemplate early_opts[] = {
+  { OPT_STR, "socket", DEF_STR, "/var/run/fail2ban/fail2ban.sock" },
+  { OPT_STR, "pidfile", DEF_STR, "/var/run/fail2ban/fail2ban.pid" },
+  { OPT_STR, "loglevel", DEF_STR, "INFO" },
+  { OPT_STR, "logtarget", DEF_STR, "/var/log/fail2ban.log" },
+  { OPT_STR, "syslogsocket", DEF_STR, "auto" },
+};
+
+static const OptTemplate general_opts[] = {
+  { OPT_STR, "loglevel", DEF_STR, "INFO" },
+  { OPT_STR, "logtarget", DEF_STR, "STDERR" },
+  { OPT_STR, "syslogsocket", DEF_STR, "auto" },
+  { OPT_STR, "allowipv6", DEF_STR, "auto" },
+  { OPT_STR, "dbfile", DEF_STR, "/var/lib/fail2ban/fail2ban.sqlite3" },
+  { OPT_INT, "dbmaxmatches", DEF_NONE, NULL },
+  { OPT_STR, "dbpurgeage", DEF_STR, "1d" },
+};
+
+static const OptTemplate thread_opts[] = {
+  { OPT_INT, "stacksize", DEF_NONE, NULL },
+};
+
+static const OptTemplate *
+template_find(const OptTemplate *t, guint n, const char *name)
+{
+  for (guint i = 0; i < n; i++)
+    if (strcmp(t[i].name, name) == 0)
+      return &t[i];
+  return NULL;
+}
+
+/* ---------------------------------------------------- python-ish helpers */
+
+static F2bPyObj *
+pyd_get(const F2bPyObj *d, const char *key)
+{
+  for (gsize i = 0; i < f2b_py_len(d); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(d, i, &k, &v);
+    if (f2b_py_str_equal(k, key))
+      return v;
+  }
+  return NULL;
+}
+
+static void
+pyd_set(F2bPyObj *d, const char *key, F2bPyObj *value)
+{
+  f2b_py_dict_set(d, f2b_py_str(key), value);
+}
+
+/* str(value); NULL for None. */
+static char *
+py_to_str(const F2bPyObj *v)
+{
+  if (v == NULL || f2b_py_kind(v) == F2B_PY_NONE)
+    return NULL;
+  GString *s = g_string_new(NULL);
+  if (f2b_py_kind(v) == F2B_PY_BOOL)
+    g_string_append(s, f2b_py_get_bool(v) ? "True" : "False");
+  else
+    f2b_py_str_append(s, v);
+  return g_string_free(s, FALSE);
+}
+
+static F2bIniMap *
+pyd_to_map(const F2bPyObj *d)
+{
+  F2bIniMap *m = f2b_ini_map_new();
+  for (gsize i = 0; d && i < f2b_py_len(d); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(d, i, &k, &v);
+    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), py_to_str(v));
+  }
+  return m;
+}
+
+static F2bPyObj *
+str_or_none(const char *s)
+{
+  return s ? f2b_py_str(s) : f2b_py_none();
+}
+
+static char *
+py_repr_of(const F2bPyObj *v)
+{
+  return f2b_py_repr(v);
+}
+
+static char *
+repr_str(const char *s)
+{
+  GString *g = g_string_new(NULL);
+  f2b_py_repr_str_append(g, s, strlen(s));
+  return g_string_free(g, FALSE);
+}
+
+static gboolean
+as_bool(const char *v)
+{
+  return g_ascii_strcasecmp(v, "1") == 0 || g_ascii_strcasecmp(v, "on") == 0 ||
+         g_ascii_strcasecmp(v, "true") == 0 || g_ascii_strcasecmp(v, "yes") == 0;
+}
+
+/* Python's int(str): surrounding whitespace, a sign, digits with single
+ * underscores between them. */
+static gboolean
+py_int(const char *v, gint64 *out)
+{
+  g_autofree char *s = f2b_ini_strip(v, strlen(v));
+  const char *p = s;
+  gboolean neg = FALSE;
+  if (*p == '+' || *p == '-')
+    neg = *p++ == '-';
+  if (!g_ascii_isdigit(*p))
+    return FALSE;
+  guint64 acc = 0;
+  for (; *p; p++) {
+    if (*p == '_') {
+      if (!g_ascii_isdigit(p[1]))
+        return FALSE;
+      continue;
+    }
+    if (!g_ascii_isdigit(*p))
+      return FALSE;
+    if (acc > (G_MAXINT64 - 9) / 10)
+      return FALSE;
+    acc = acc * 10 + (guint)(*p - '0');
+  }
+  *out = neg ? -(gint64)acc : (gint64)acc;
+  return TRUE;
+}
+
+static F2bPyObj *
+default_value(const OptTemplate *t)
+{
+  switch (t->def) {
+  case DEF_STR: return f2b_py_str(t->def_str);
+  case DEF_FALSE: return f2b_py_bool(FALSE);
+  default: return f2b_py_none();
+  }
+}
+
+/* ConfigReaderUnshared.getOptions: the template's options of SEC into
+ * VALUES (a dict), skipping those given in POPTS. */
+static gboolean
+get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t, guint n,
+            const F2bIniMap *popts, gboolean should_exist, gboolean convert, F2bPyObj *values,
+            GError **error)
+{
+  for (guint i = 0; i < n; i++) {
+    if (f2b_ini_map_contains(popts, t[i].name))
+      continue;
+    GError *local = NULL;
+    g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
+    if (v == NULL) {
+      if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_SECTION) {
+        if (should_exist) {
+          g_propagate_error(error, local);
+          return FALSE;
+        }
+        f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "%s", local->message);
+        pyd_set(values, t[i].name, default_value(&t[i]));
+      } else if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_OPTION) {
+        if (t[i].def != DEF_NONE) {
+          g_autoptr(F2bPyObj) d = default_value(&t[i]);
+          g_autofree char *rep = py_repr_of(d);
+          f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
+                  "'%s' not defined in '%s'. Using default one: %s", t[i].name, sec, rep);
+          pyd_set(values, t[i].name, g_steal_pointer(&d));
+        }
+      } else {
+        g_propagate_error(error, local);
+        return FALSE;
+      }
+      g_error_free(local);
+      continue;
+    }
+    F2bPyObj *val = NULL;
+    gint64 iv;
+    if (convert && t[i].type == OPT_BOOL) {
+      val = f2b_py_bool(as_bool(v));
+    } else if (convert && t[i].type == OPT_INT) {
+      if (py_int(v, &iv)) {
+        val = f2b_py_int(iv);
+      } else {
+        g_autoptr(F2bPyObj) d = default_value(&t[i]);
+        g_autofree char *rep = py_repr_of(d);
+        f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
+                "Wrong value for '%s' in '%s'. Using default one: '%s'", t[i].name, sec, rep);
+        val = g_steal_pointer(&d);
+      }
+    } else {
+      val = f2b_py_str(v);
+    }
+    pyd_set(values, t[i].name, val);
+  }
+  return TRUE;
+}
+
+/* -------------------------------------------------------------- reading */
+
+static gboolean
+path_exists(const char *p)
+{
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+static gint
+str_cmp(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sorted(glob(DIR + '/' + '*' + SUFFIX)) */
+static void
+add_sorted_dir(GPtrArray *out, const char *dir, const char *suffix)
+{
+  g_autofree char *pat = g_strconcat(dir, "/*", suffix, NULL);
+  g_autoptr(GPtrArray) found = f2b_confreader_glob(pat);
+  g_ptr_array_sort(found, str_cmp);
+  for (guint i = 0; i < found->len; i++)
+    g_ptr_array_add(out, g_strdup(found->pdata[i]));
+}
+
+/* ConfigReader.read(NAME) through the share: the merged configuration of
+ * NAME.conf, NAME.d/ *.conf, NAME.local, NAME.d/ *.local (transfer none), or
+ * NULL (with ERROR set only for hard errors). */
+static F2bIni *
+read_config(F2bConfReader *r, const char *name, GError **error)
+{
+  gpointer cached;
+  if (g_hash_table_lookup_extended(r->configs, name, NULL, &cached))
+    return cached;
+  if (!path_exists(r->basedir)) {
+    g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_BASEDIR,
+                "Base configuration directory %s does not exist ", r->basedir);
+    return NULL;
+  }
+  g_autofree char *base = g_strconcat(r->basedir, "/", name, NULL);
+  g_autofree char *dir = g_strconcat(base, ".d", NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(files, g_strconcat(base, ".conf", NULL));
+  add_sorted_dir(files, dir, ".conf");
+  g_ptr_array_add(files, g_strconcat(base, ".local", NULL));
+  add_sorted_dir(files, dir, ".local");
+  g_autoptr(GPtrArray) existing = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < files->len; i++)
+    if (path_exists(files->pdata[i]))
+      g_ptr_array_add(existing, g_strdup(files->pdata[i]));
+  g_autoptr(F2bIni) ini = f2b_ini_new();
+  gboolean ok = FALSE;
+  if (existing->len > 0) {
+    g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func(g_free);
+    if (!f2b_ini_read_with_includes(ini, r->cache, existing, got, error))
+      return NULL;
+    GString *missed = g_string_new(NULL);
+    for (guint i = 0; i < existing->len; i++) {
+      gboolean found = FALSE;
+      for (guint k = 0; k < got->len && !found; k++)
+        found = strcmp(got->pdata[k], existing->pdata[i]) == 0;
+      if (!found)
+        g_string_append_printf(missed, "%s%s", missed->len ? ", " : "", (char *)existing->pdata[i]);
+    }
+    if (missed->len)
+      f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "Could not read config files: %s", missed->str);
+    g_string_free(missed, TRUE);
+    ok = got->len > 0;
+    if (!ok) {
+      g_autofree char *rn = repr_str(name);
+      f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER,
+              "Found no accessible config files for %s under %s", rn, r->basedir);
+    }
+  } else {
+    g_autofree char *rn = repr_str(name);
+    f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "Found no accessible config files for %s under %s",
+            rn, r->basedir);
+  }
+  F2bIni *res = ok ? g_steal_pointer(&ini) : NULL;
+  g_hash_table_insert(r->configs, g_strdup(name), res);
+  return res;
+}
+
+/* ------------------------------------------------------------- helpers.py */
+
+static pcre2_code *
+compile(const char *pattern)
+{
+  int err;
+  PCRE2_SIZE off;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                 PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+                                 &err, &off, NULL);
+  g_assert(re != NULL);
+  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+  return re;
+}
+
+F2bConfReader *
+f2b_confreader_new(const char *basedir, const F2bLogSink *log)
+{
+  F2bConfReader *r = g_new0(F2bConfReader, 1);
+  /* basedir.rstrip('/') */
+  gsize len = strlen(basedir);
+  while (len > 0 && basedir[len - 1] == '/')
+    len--;
+  r->basedir = g_strndup(basedir, len);
+  if (log)
+    r->log = *log;
+  r->cache = f2b_ini_cache_new(log);
+  r->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
+  r->option_cre = compile("^([^\\[]+)(?:\\[(.*)\\])?\\s*$");
+  r->option_extract_cre = compile(
+      "\\s*([\\w\\-_\\.]+)=(?:\"([^\"]*)\"|\\'([^\\']*)\\'|([^,\\]]*))(?:,|\\]\\s*\\[|$|(?P<wrngA>.+))"
+      "|,?\\s*$|(?P<wrngB>.+)");
+  r->option_split_cre = compile(
+      "(?:[^\\[\\s]+(?:\\s*\\[\\s*(?:[\\w\\-_\\.]+=(?:\"[^\"]*\"|\\'[^\\']*\\'|[^,\\]]*)\\s*(?:,|\\]\\s*\\[)?"
+      "\\s*)*\\])?\\s*|\\S+)(?=\\n\\s*|\\s+|$)");
+  return r;
+}
+
+void
+f2b_confreader_free(F2bConfReader *r)
+{
+  if (r == NULL)
+    return;
+  g_hash_table_destroy(r->configs);
+  f2b_ini_cache_free(r->cache);
+  pcre2_code_free(r->option_cre);
+  pcre2_code_free(r->option_extract_cre);
+  pcre2_code_free(r->option_split_cre);
+  g_free(r->basedir);
+  g_free(r);
+}
+
+static char *
+group_dup(const char *s, PCRE2_SIZE *ov, int g)
+{
+  if (ov[2 * g] == PCRE2_UNSET)
+    return NULL;
+  return g_strndup(s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+}
+
+/* Calls FUNC for each match of RE in S, as Python's finditer steps. */
+typedef gboolean (*MatchFunc)(const char *s, PCRE2_SIZE *ov, gpointer data);
+
+static gboolean
+find_iter(pcre2_code *re, const char *s, MatchFunc func, gpointer data)
+{
+  gsize len = strlen(s);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+  PCRE2_SIZE start = 0;
+  uint32_t opts = 0;
+  gboolean ok = TRUE;
+  while (start <= len) {
+    int rc = pcre2_match(re, (PCRE2_SPTR)s, len, start, opts, md, NULL);
+    if (rc < 0) {
+      if (opts == 0)
+        break;
+      /* after an empty match: move on by one character */
+      opts = 0;
+      start++;
+      while (start < len && ((guchar)s[start] & 0xc0) == 0x80)
+        start++;
+      continue;
+    }
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (!func(s, ov, data)) {
+      ok = FALSE;
+      break;
+    }
+    if (ov[1] == ov[0]) {
+      if (ov[1] >= len)
+        break;
+      opts = PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED;
+    } else {
+      opts = 0;
+    }
+    start = ov[1];
+  }
+  pcre2_match_data_free(md);
+  return ok;
+}
+
+typedef struct {
+  F2bIniMap *opts;
+  GError **error;
+  pcre2_code *re;
+} ExtractState;
+
+static gboolean
+extract_one(const char *s, PCRE2_SIZE *ov, gpointer data)
+{
+  ExtractState *st = data;
+  int wa = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngA");
+  int wb = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngB");
+  g_autofree char *name = group_dup(s, ov, 1);
+  g_autofree char *wrong_a = group_dup(s, ov, wa);
+  g_autofree char *wrong_b = group_dup(s, ov, wb);
+  if (wrong_a) {
+    g_autofree char *head = g_utf8_substring(wrong_a, 0, MIN(25, g_utf8_strlen(wrong_a, -1)));
+    g_autofree char *rn = repr_str(name);
+    glong pos = g_utf8_pointer_to_offset(s, s + ov[2 * wa]);
+    g_set_error(st->error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                "unexpected syntax at %ld after option %s: %s", pos, rn, head);
+    return FALSE;
+  }
+  if (wrong_b) {
+    g_autofree char *head = g_utf8_substring(wrong_b, 0, MIN(25, g_utf8_strlen(wrong_b, -1)));
+    glong pos = g_utf8_pointer_to_offset(s, s + ov[2 * wb]);
+    g_set_error(st->error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                "expected option, wrong syntax at %ld: %s", pos, head);
+    return FALSE;
+  }
+  if (name == NULL || *name == '\0')
+    return TRUE;
+  char *value = NULL;
+  for (int g = 2; g <= 4 && value == NULL; g++)
+    value = group_dup(s, ov, g);
+  g_autofree char *sname = f2b_ini_strip(name, strlen(name));
+  f2b_ini_map_take(st->opts, sname, f2b_ini_strip(value, strlen(value)));
+  g_free(value);
+  return TRUE;
+}
+
+gboolean
+f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name, F2bIniMap **options,
+                               GError **error)
+{
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->option_cre, NULL);
+  int rc = pcre2_match(r->option_cre, (PCRE2_SPTR)spec, strlen(spec), 0, 0, md, NULL);
+  if (rc < 0) {
+    pcre2_match_data_free(md);
+    g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                        "unexpected option syntax");
+    return FALSE;
+  }
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+  g_autofree char *n = group_dup(spec, ov, 1);
+  g_autofree char *optstr = rc > 2 ? group_dup(spec, ov, 2) : NULL;
+  pcre2_match_data_free(md);
+  g_autoptr(F2bIniMap) opts = f2b_ini_map_new();
+  if (optstr && *optstr) {
+    ExtractState st = { opts, error, r->option_extract_cre };
+    if (!find_iter(r->option_extract_cre, optstr, extract_one, &st))
+      return FALSE;
+  }
+  *name = g_steal_pointer(&n);
+  *options = g_steal_pointer(&opts);
+  return TRUE;
+}
+
+static gboolean
+split_one(const char *s, PCRE2_SIZE *ov, gpointer data)
+{
+  g_ptr_array_add(data, g_strndup(s + ov[0], ov[1] - ov[0]));
+  return TRUE;
+}
+
+GPtrArray *
+f2b_confreader_split_with_options(F2bConfReader *r, const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  find_iter(r->option_split_cre, value, split_one, out);
+  return out;
+}
+
+/* TAG_CRE '<([^ <>]+)>' searched from FROM: start and end of the match. */
+static gboolean
+tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
+{
+  for (const char *p = strchr(s + from, '<'); p != NULL; p = strchr(p + 1, '<')) {
+    const char *q = p + 1;
+    while (*q && *q != ' ' && *q != '<' && *q != '>')
+      q++;
+    if (q > p + 1 && *q == '>') {
+      *mstart = p - s;
+      *mend = q + 1 - s;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static char *
+replace_all(const char *s, const char *what, const char *with)
+{
+  GString *out = g_string_new(NULL);
+  gsize wl = strlen(what);
+  const char *p = s, *q;
+  while ((q = strstr(p, what)) != NULL) {
+    g_string_append_len(out, p, q - p);
+    g_string_append(out, with);
+    p = q + wl;
+  }
+  g_string_append(out, p);
+  return g_string_free(out, FALSE);
+}
+
+typedef char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+
+static void
+repr_counts(GString *out, GHashTable *rplc, GPtrArray *order)
+{
+  g_string_append_c(out, '{');
+  for (guint i = 0; order && i < order->len; i++) {
+    if (i)
+      g_string_append(out, ", ");
+    f2b_py_repr_str_append(out, order->pdata[i], strlen(order->pdata[i]));
+    g_string_append_printf(out, ": %u", GPOINTER_TO_UINT(g_hash_table_lookup(rplc, order->pdata[i])));
+  }
+  g_string_append_c(out, '}');
+}
+
+typedef struct {
+  GHashTable *counts;   /* rtag -> count */
+  GPtrArray *order;     /* rtags in first-counted order */
+} RepCount;
+
+static void
+repcount_free(RepCount *rc)
+{
+  g_hash_table_destroy(rc->counts);
+  g_ptr_array_free(rc->order, TRUE);
+  g_free(rc);
+}
+
+static RepCount *
+repcount_new(void)
+{
+  RepCount *rc = g_new0(RepCount, 1);
+  rc->counts = g_hash_table_new(g_str_hash, g_str_equal);
+  rc->order = g_ptr_array_new_with_free_func(g_free);
+  return rc;
+}
+/* Pointer-free fast path: most values hold no tag at all. */
+
+/* helpers.substituteRecursiveTags, tag by tag in the map's order. */
+static F2bIniMap *
+substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
+                GError **error)
+{
+  g_autoptr(F2bIniMap) tags = f2b_ini_map_copy(input);
+  g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) rep_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                           (GDestroyNotify)repcount_free);
+  for (;;) {
+    gboolean rep_flag = FALSE;
+    for (guint i = 0; i < f2b_ini_map_size(tags); i++) {
+      const char *tag = f2b_ini_map_key(tags, i);
+      if ((ignore && g_hash_table_contains(ignore, tag)) || g_hash_table_contains(done, tag))
+        continue;
+      const char *orgval = f2b_ini_map_value(tags, i);
+      gsize ms, me;
+      if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+        /* nothing to substitute: done unless a '<' remains */
+        if (orgval == NULL || strchr(orgval, '<') == NULL)
+          g_hash_table_add(done, g_strdup(tag));
+        continue;
+      }
+      g_autofree char *value = g_strdup(orgval);
+      RepCount *stored = g_hash_table_lookup(rep_counts, tag);
+      RepCount *rplc = stored ? stored : repcount_new();
+      gboolean found = TRUE;
+      while (found) {
+        g_autofree char *rtag = g_strndup(value + ms + 1, me - ms - 2);
+        if (ignore && g_hash_table_contains(ignore, rtag)) {
+          found = tag_search(value, me, &ms, &me);
+          continue;
+        }
+        guint cnt = GPOINTER_TO_UINT(g_hash_table_lookup(rplc->counts, rtag));
+        if (strcmp(rtag, tag) == 0 || (cnt ? cnt : 1) > MAX_TAG_REPLACE_COUNT) {
+          GString *m = g_string_new(NULL);
+          g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
+                                    "resolved, fail tag: %s, found: %s in ", tag, rtag);
+          repr_counts(m, rplc->counts, rplc->order);
+          g_string_append_printf(m, ", value: %s", value);
+          g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
+          g_string_free(m, TRUE);
+          if (!stored)
+            repcount_free(rplc);
+          return NULL;
+        }
+        g_autofree char *repl = NULL;
+        if (f2b_ini_map_contains(tags, rtag) && f2b_ini_map_get(tags, rtag) != NULL)
+          repl = g_strdup(f2b_ini_map_get(tags, rtag));
+        else if (addrepl != NULL) {
+          GError *local = NULL;
+          repl = addrepl(rtag, data, &local);
+          if (local) {
+            g_propagate_error(error, local);
+            if (!stored)
+              repcount_free(rplc);
+            return NULL;
+          }
+        }
+        if (repl == NULL) {
+          found = tag_search(value, me, &ms, &me);
+          continue;
+        }
+        g_autofree char *pat = g_strconcat("<", rtag, ">", NULL);
+        char *nv = replace_all(value, pat, repl);
+        g_free(value);
+        value = nv;
+        gpointer okey, oval;
+        if (g_hash_table_lookup_extended(rplc->counts, rtag, &okey, &oval)) {
+          g_hash_table_insert(rplc->counts, okey, GUINT_TO_POINTER(GPOINTER_TO_UINT(oval) + 1));
+        } else {
+          char *k = g_strdup(rtag);
+          g_ptr_array_add(rplc->order, k);
+          g_hash_table_insert(rplc->counts, k, GUINT_TO_POINTER(1));
+        }
+        found = tag_search(value, ms, &ms, &me);
+      }
+      gboolean changed = orgval == NULL || strcmp(orgval, value) != 0;
+      if (orgval == NULL && strcmp(value, "None") == 0)
+        changed = FALSE;
+      if (changed) {
+        gsize a, b;
+        if (tag_search(value, 0, &a, &b)) {
+          if (!stored)
+            g_hash_table_insert(rep_counts, g_strdup(tag), rplc);
+          stored = rplc;
+          rep_flag = TRUE;
+        }
+        f2b_ini_map_set(tags, tag, value);
+      }
+      if (stored != rplc)
+        repcount_free(rplc);
+      if (strchr(value, '<') == NULL)
+        g_hash_table_add(done, g_strdup(tag));
+    }
+    if (!rep_flag)
+      break;
+  }
+  return g_steal_pointer(&tags);
+}
+
+F2bIniMap *
+f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
+{
+  return substitute_tags(tags, ignore, NULL, NULL, error);
+}
+
+/* ---------------------------------------------------------- small helpers */
+
+GPtrArray *
+f2b_confreader_shlex_split(const char *s, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  GString *tok = g_string_new(NULL);
+  gboolean in_tok = FALSE;
+  const char *p = s;
+  while (*p) {
+    char c = *p;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_tok) {
+        g_ptr_array_add(out, g_strdup(tok->str));
+        g_string_truncate(tok, 0);
+        in_tok = FALSE;
+      }
+      p++;
+    } else if (c == '\\') {
+      in_tok = TRUE;
+      if (p[1] == '\0') {
+        g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, "No escaped character");
+        goto fail;
+      }
+      g_string_append_c(tok, p[1]);
+      p += 2;
+    } else if (c == '\'' || c == '"') {
+      in_tok = TRUE;
+      p++;
+      while (*p && *p != c) {
+        if (c == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+          g_string_append_c(tok, p[1]);
+          p += 2;
+          continue;
+        }
+        g_string_append_c(tok, *p++);
+      }
+      if (*p != c) {
+        g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, "No closing quotation");
+        goto fail;
+      }
+      p++;
+    } else {
+      in_tok = TRUE;
+      g_string_append_c(tok, c);
+      p++;
+    }
+  }
+  if (in_tok)
+    g_ptr_array_add(out, g_strdup(tok->str));
+  g_string_free(tok, TRUE);
+  return out;
+fail:
+  g_string_free(tok, TRUE);
+  g_ptr_array_unref(out);
+  return NULL;
+}
+
+/* helpers.splitwords: split on runs of ' ', ',' and '\n'; strip; drop empties. */
+static void
+splitwords_append(F2bPyObj *list, const char *s)
+{
+  const char *p = s;
+  while (*p) {
+    gsize n = strcspn(p, " ,\n");
+    g_autofree char *w = f2b_ini_strip(p, n);
+    if (*w)
+      f2b_py_append(list, f2b_py_str(w));
+    p += n;
+    p += strspn(p, " ,\n");
+  }
+}
+
+static void
+json_str_append(GString *out, const char *s)
+{
+  g_string_append_c(out, '"');
+  for (const char *p = s; *p;) {
+    gunichar c = g_utf8_get_char(p);
+    p = g_utf8_next_char(p);
+    switch (c) {
+    case '"': g_string_append(out, "\\\""); break;
+    case '\\': g_string_append(out, "\\\\"); break;
+    case '\n': g_string_append(out, "\\n"); break;
+    case '\r': g_string_append(out, "\\r"); break;
+    case '\t': g_string_append(out, "\\t"); break;
+    case '\b': g_string_append(out, "\\b"); break;
+    case '\f': g_string_append(out, "\\f"); break;
+    default:
+      if (c < 0x20 || c > 0x7e) {
+        if (c > 0xffff) {
+          c -= 0x10000;
+          g_string_append_printf(out, "\\u%04x\\u%04x", 0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+        } else {
+          g_string_append_printf(out, "\\u%04x", c);
+        }
+      } else {
+        g_string_append_c(out, (char)c);
+      }
+    }
+  }
+  g_string_append_c(out, '"');
+}
+
+static char *
+json_dumps(const F2bIniMap *m)
+{
+  GString *out = g_string_new("{");
+  for (guint i = 0; i < f2b_ini_map_size(m); i++) {
+    if (i)
+      g_string_append(out, ", ");
+    json_str_append(out, f2b_ini_map_key(m, i));
+    g_string_append(out, ": ");
+    const char *v = f2b_ini_map_value(m, i);
+    if (v)
+      json_str_append(out, v);
+    else
+      g_string_append(out, "null");
+  }
+  g_string_append_c(out, '}');
+  return g_string_free(out, FALSE);
+}
+
+/* ------------------------------------------------------------------ glob */
+
+static gboolean
+has_magic(const char *s)
+{
+  return strpbrk(s, "*?[") != NULL;
+}
+
+static void
+path_split(const char *path, char **dir, char **base)
+{
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    *dir = g_strdup("");
+    *base = g_strdup(path);
+    return;
+  }
+  *base = g_strdup(slash + 1);
+  gsize dl = slash - path + 1;
+  /* trailing slashes go, unless the head is all slashes */
+  gsize k = dl;
+  while (k > 0 && path[k - 1] == '/')
+    k--;
+  *dir = g_strndup(path, k > 0 ? k : dl);
+}
+
+static char *
+path_join(const char *dir, const char *name)
+{
+  if (*dir == '\0')
+    return g_strdup(name);
+  if (g_str_has_suffix(dir, "/"))
+    return g_strconcat(dir, name, NULL);
+  return g_strconcat(dir, "/", name, NULL);
+}
+
+static gboolean
+lexists(const char *p)
+{
+  struct stat st;
+  return lstat(p, &st) == 0;
+}
+
+static gboolean
+is_dir(const char *p)
+{
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void glob_rec(const char *pattern, gboolean dironly, GPtrArray *out);
+
+/* names of DIR matching PATTERN, in directory order */
+static void
+glob1(const char *dir, const char *pattern, gboolean dironly, GPtrArray *out)
+{
+  GDir *d = g_dir_open(*dir ? dir : ".", 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name(d)) != NULL) {
+    if (name[0] == '.' && pattern[0] != '.')
+      continue;
+    if (dironly) {
+      g_autofree char *full = path_join(dir, name);
+      if (!is_dir(full))
+        continue;
+    }
+    if (fnmatch(pattern, name, FNM_NOESCAPE) == 0)
+      g_ptr_array_add(out, g_strdup(name));
+  }
+  g_dir_close(d);
+}
+
+static void
+glob_rec(const char *pattern, gboolean dironly, GPtrArray *out)
+{
+  g_autofree char *dir = NULL, *base = NULL;
+  path_split(pattern, &dir, &base);
+  if (!has_magic(pattern)) {
+    if (*base ? lexists(pattern) : is_dir(dir))
+      g_ptr_array_add(out, g_strdup(pattern));
+    return;
+  }
+  if (*dir == '\0') {
+    glob1("", base, dironly, out);
+    return;
+  }
+  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+  if (strcmp(dir, pattern) != 0 && has_magic(dir))
+    glob_rec(dir, TRUE, dirs);
+  else
+    g_ptr_array_add(dirs, g_strdup(dir));
+  for (guint i = 0; i < dirs->len; i++) {
+    const char *d = dirs->pdata[i];
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    if (has_magic(base)) {
+      glob1(d, base, dironly, names);
+    } else {
+      g_autofree char *full = path_join(d, base);
+      if (*base ? lexists(full) : is_dir(d))
+        g_ptr_array_add(names, g_strdup(base));
+    }
+    for (guint k = 0; k < names->len; k++)
+      g_ptr_array_add(out, path_join(d, names->pdata[k]));
+  }
+}
+
+GPtrArray *
+f2b_confreader_glob(const char *pattern)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  glob_rec(pattern, FALSE, out);
+  return out;
+}
+
+/* ------------------------------------------- filter and action readers */
+
+typedef struct {
+  F2bConfReader *r;
+  char *jail;
+  F2bIni *cfg;             /* transfer none */
+  F2bIniMap *init_opts;    /* arguments from the jail, then [Init] */
+  F2bIniMap *opts;         /* [Definition] values read */
+  F2bIniMap *popts;        /* the vars the last getOptions used */
+  GHashTable *defcache;    /* getCombOption's cache: name -> value or NULL */
+  const OptTemplate *tmpl;
+  guint ntmpl;
+  char *name;              /* an action's name in the jail */
+} DefReader;
+
+static void
+defreader_free(DefReader *dr)
+{
+  if (dr == NULL)
+    return;
+  g_free(dr->jail);
+  f2b_ini_map_free(dr->init_opts);
+  f2b_ini_map_free(dr->opts);
+  f2b_ini_map_free(dr->popts);
+  g_hash_table_destroy(dr->defcache);
+  g_free(dr->name);
+  g_free(dr);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DefReader, defreader_free)
+
+static DefReader *
+defreader_new(F2bConfReader *r, const char *jail, F2bIniMap *init_opts, const OptTemplate *t, guint n)
+{
+  DefReader *dr = g_new0(DefReader, 1);
+  dr->r = r;
+  dr->jail = g_strdup(jail);
+  dr->init_opts = init_opts;
+  dr->opts = f2b_ini_map_new();
+  dr->popts = f2b_ini_map_new();
+  dr->defcache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  dr->tmpl = t;
+  dr->ntmpl = n;
+  return dr;
+}
+
+/* DefinitionInitConfigReader.getOptions */
+static gboolean
+defreader_get_options(DefReader *dr, const F2bPyObj *jail_values, gboolean all, GError **error)
+{
+  g_autoptr(F2bIniMap) popts = pyd_to_map(jail_values);
+  f2b_ini_map_update(popts, dr->init_opts);
+  g_autoptr(F2bPyObj) values = f2b_py_dict_new();
+  if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, values, error))
+    return FALSE;
+  f2b_ini_map_free(dr->opts);
+  dr->opts = pyd_to_map(values);
+  f2b_ini_map_free(dr->popts);
+  dr->popts = g_steal_pointer(&popts);
+  F2bIniMap *init = f2b_ini_section(dr->cfg, "Init");
+  if (init != NULL) {
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < f2b_ini_map_size(init); i++)
+      g_ptr_array_add(keys, g_strdup(f2b_ini_map_key(init, i)));
+    for (guint i = 0; i < keys->len; i++) {
+      const char *opt = keys->pdata[i];
+      if (strcmp(opt, "__name__") == 0)
+        continue;
+      g_autofree char *v = NULL;
+      if (!g_str_has_prefix(opt, "known/")) {
+        if ((v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
+          return FALSE;
+        g_autofree char *k = g_strconcat("known/", opt, NULL);
+        f2b_ini_map_set(dr->init_opts, k, v);
+      }
+      if (!f2b_ini_map_contains(dr->init_opts, opt)) {
+        if (v == NULL && (v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
+          return FALSE;
+        f2b_ini_map_set(dr->init_opts, opt, v);
+      }
+    }
+  }
+  if (all && f2b_ini_has_section(dr->cfg, "Definition")) {
+    F2bIniMap *maps[2] = { f2b_ini_section(dr->cfg, "Definition"), f2b_ini_defaults(dr->cfg) };
+    for (guint m = 0; m < 2; m++)
+      for (guint i = 0; i < f2b_ini_map_size(maps[m]); i++) {
+        g_autofree char *opt = g_strdup(f2b_ini_map_key(maps[m], i));
+        if (strcmp(opt, "__name__") == 0 || f2b_ini_map_contains(dr->opts, opt))
+          continue;
+        char *v = f2b_ini_get(dr->cfg, "Definition", opt, NULL, FALSE, error);
+        if (v == NULL)
+          return FALSE;
+        f2b_ini_map_take(dr->opts, opt, v);
+      }
+  }
+  return TRUE;
+}
+
+/* getCombOption: a Definition value for a tag nothing else defines. */
+static char *
+defreader_comb_option(const char *name, gpointer data, GError **error)
+{
+  DefReader *dr = data;
+  gpointer cached;
+  if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
+    return g_strdup(cached);
+  GError *local = NULL;
+  char *v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
+  if (v == NULL) {
+    if (local->domain != F2B_INI_ERROR ||
+        (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
+      g_propagate_error(error, local);
+      return NULL;
+    }
+    g_error_free(local);
+  }
+  g_hash_table_insert(dr->defcache, g_strdup(name), g_strdup(v));
+  return v;
+}
+
+/* A name such as "blocktype?family=inet6": its part before '?'. */
+static char *
+conditional_base(const char *n)
+{
+  const char *q = n;
+  while (*q && (g_ascii_isalnum(*q) || *q == '_' || (guchar)*q >= 0x80))
+    q++;
+  if (q == n || *q != '?' || q[1] == '\0')
+    return NULL;
+  return g_strndup(n, q - n);
+}
+
+/* getCombined: Definition and Init values with their tags resolved, typed. */
+static F2bPyObj *
+defreader_combined(DefReader *dr, const char *const *ignore_names, GError **error)
+{
+  g_autoptr(F2bIniMap) combined = f2b_ini_map_copy(dr->opts);
+  f2b_ini_map_update(combined, dr->init_opts);
+  F2bPyObj *result = f2b_py_dict_new();
+  if (f2b_ini_map_size(combined) == 0)
+    return result;
+  g_autoptr(GHashTable) ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; ignore_names && ignore_names[i]; i++)
+    g_hash_table_add(ignore, g_strdup(ignore_names[i]));
+  for (guint i = 0; i < f2b_ini_map_size(combined); i++) {
+    char *b = conditional_base(f2b_ini_map_key(combined, i));
+    if (b)
+      g_hash_table_add(ignore, b);
+  }
+  g_autoptr(F2bIniMap) opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  if (opts == NULL) {
+    f2b_py_free(result);
+    return NULL;
+  }
+  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+    const char *k = f2b_ini_map_key(opts, i), *v = f2b_ini_map_value(opts, i);
+    const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
+    F2bPyObj *val;
+    gint64 iv;
+    if (v == NULL || t == NULL || t->type == OPT_STR)
+      val = str_or_none(v);
+    else if (t->type == OPT_BOOL)
+      val = f2b_py_bool(as_bool(v));
+    else if (py_int(v, &iv))
+      val = f2b_py_int(iv);
+    else {
+      g_autofree char *rv = repr_str(v), *rk = repr_str(k);
+      f2b_log(&dr->r->log, F2B_LOG_WARNING, LOG_CONFREADER,
+              "Wrong int value %s for %s. Using default one: None", rv, rk);
+      val = f2b_py_none();
+    }
+    pyd_set(result, k, val);
+  }
+  return result;
+}
+
+static F2bPyObj *
+cmd3(const char *a, const char *b, const char *c)
+{
+  return f2b_py_list_of_strs(a, b, c, NULL);
+}
+
+/* FilterReader._fillStream: options of a filter or a jail into STREAM. */
+static gboolean
+fill_stream(GPtrArray *stream, const F2bPyObj *opts, const char *jail, GError **error)
+{
+  guint prio = 0;
+  for (gsize i = 0; i < f2b_py_len(opts); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(opts, i, &k, &v);
+    const char *opt = f2b_py_get_str(k, NULL);
+    if (f2b_py_kind(v) == F2B_PY_NONE)
+      continue;
+    if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
+      g_autofree char *value = py_to_str(v);
+      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+      g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+      for (guint l = 0; lines[l]; l++)
+        if (*lines[l])
+          f2b_py_append(multi, f2b_py_str(lines[l]));
+      g_autofree char *addopt = g_strconcat("add", opt, NULL);
+      if (f2b_py_len(multi) > 1) {
+        F2bPyObj *c = f2b_py_list_of_strs("multi-set", jail, addopt, NULL);
+        f2b_py_append(c, g_steal_pointer(&multi));
+        g_ptr_array_add(stream, c);
+      } else if (f2b_py_len(multi) == 1) {
+        F2bPyObj *c = cmd3("set", jail, addopt);
+        f2b_py_append(c, f2b_py_copy(f2b_py_item(multi, 0)));
+        g_ptr_array_add(stream, c);
+      }
+    } else if (strcmp(opt, "usedns") == 0 || strcmp(opt, "maxlines") == 0 ||
+               strcmp(opt, "prefregex") == 0) {
+      F2bPyObj *c = cmd3("set", jail, opt);
+      f2b_py_append(c, f2b_py_copy(v));
+      g_ptr_array_insert(stream, strcmp(opt, "usedns") == 0 ? 0 : (gint)MIN(prio, stream->len), c);
+      prio++;
+    } else if (strstr("datepattern", opt) != NULL) {
+      /* fail2ban tests `opt in ('datepattern')`: a substring test */
+      F2bPyObj *c = cmd3("set", jail, opt);
+      f2b_py_append(c, f2b_py_copy(v));
+      g_ptr_array_add(stream, c);
+    } else if (strcmp(opt, "journalmatch") == 0) {
+      g_autofree char *value = py_to_str(v);
+      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+      for (guint l = 0; lines[l]; l++) {
+        if (*lines[l] == '\0')
+          continue;
+        g_autoptr(GPtrArray) words = f2b_confreader_shlex_split(lines[l], error);
+        if (words == NULL)
+          return FALSE;
+        F2bPyObj *c = cmd3("set", jail, "addjournalmatch");
+        for (guint w = 0; w < words->len; w++)
+          f2b_py_append(c, f2b_py_str(words->pdata[w]));
+        g_ptr_array_add(stream, c);
+      }
+    }
+  }
+  return TRUE;
+}
+
+static const char *const action_ignore[] = { "matches", "ipmatches", "ipjailmatches", "timeout",
+                                             "bantime", NULL };
+
+static gboolean
+action_convert(DefReader *a, GPtrArray *stream, GError **error)
+{
+  g_autoptr(F2bPyObj) opts = defreader_combined(a, action_ignore, error);
+  if (opts == NULL)
+    return FALSE;
+  F2bPyObj *add = f2b_py_list_of_strs("set", a->jail, "addaction", a->name, NULL);
+  g_ptr_array_add(stream, add);
+  g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+  for (gsize i = 0; i < f2b_py_len(opts); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(opts, i, &k, &v);
+    const char *opt = f2b_py_get_str(k, NULL);
+    if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
+      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt), f2b_py_copy(v), NULL));
+  }
+  for (guint i = 0; i < f2b_ini_map_size(a->init_opts); i++) {
+    const char *opt = f2b_ini_map_key(a->init_opts, i);
+    if (!template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
+      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
+                                           str_or_none(f2b_ini_map_value(a->init_opts, i)), NULL));
+  }
+  /* the pairs are lists in fail2ban */
+  g_autoptr(F2bPyObj) pairs = f2b_py_list_new();
+  for (gsize i = 0; i < f2b_py_len(multi); i++) {
+    F2bPyObj *t = f2b_py_item(multi, i);
+    F2bPyObj *l = f2b_py_list_new();
+    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 0)));
+    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 1)));
+    f2b_py_append(pairs, l);
+  }
+  if (f2b_py_len(pairs) > 1) {
+    F2bPyObj *c = f2b_py_list_of_strs("multi-set", a->jail, "action", a->name, NULL);
+    f2b_py_append(c, g_steal_pointer(&pairs));
+    g_ptr_array_add(stream, c);
+  } else if (f2b_py_len(pairs) == 1) {
+    F2bPyObj *c = f2b_py_list_of_strs("set", a->jail, "action", a->name, NULL);
+    F2bPyObj *p = f2b_py_item(pairs, 0);
+    f2b_py_append(c, f2b_py_copy(f2b_py_item(p, 0)));
+    f2b_py_append(c, f2b_py_copy(f2b_py_item(p, 1)));
+    g_ptr_array_add(stream, c);
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ jail reader */
+
+typedef struct {
+  DefReader *reader;   /* a shell action from action.d */
+  F2bPyObj *command;   /* or a Python action's ready 'addaction' command */
+} JailAction;
+
+typedef struct {
+  char *name;
+  F2bPyObj *opts;
+  DefReader *filter;
+  GPtrArray *actions;  /* JailAction* */
+  char *config_error;
+} Jail;
+
+static void
+jail_action_free(JailAction *a)
+{
+  defreader_free(a->reader);
+  if (a->command)
+    f2b_py_free(a->command);
+  g_free(a);
+}
+
+static void
+jail_free(Jail *j)
+{
+  g_free(j->name);
+  if (j->opts)
+    f2b_py_free(j->opts);
+  defreader_free(j->filter);
+  g_ptr_array_free(j->actions, TRUE);
+  g_free(j->config_error);
+  g_free(j);
+}
+
+static const char *
+opt_str(const F2bPyObj *opts, const char *key)
+{
+  F2bPyObj *v = pyd_get(opts, key);
+  return v && f2b_py_kind(v) == F2B_PY_STR ? f2b_py_get_str(v, NULL) : NULL;
+}
+
+static gboolean
+jail_def_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+jail_def_error(GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *m = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_JAILDEF, m);
+  return FALSE;
+}
+
+static F2bIni *
+read_or_empty(F2bConfReader *r, const char *name, gboolean *found, GError **error);
+
+static gboolean
+jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GError **error)
+{
+  g_autofree char *fname = NULL;
+  F2bIniMap *fopts = NULL;
+  GError *local = NULL;
+  if (!f2b_confreader_extract_options(r, flt, &fname, &fopts, &local)) {
+    g_autofree char *rf = repr_str(flt);
+    jail_def_error(error, "Invalid filter definition %s: %s", rf, local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  j->filter = defreader_new(r, j->name, fopts, filter_opts, G_N_ELEMENTS(filter_opts));
+  g_autofree char *file = g_strconcat("filter.d/", fname, NULL);
+  gboolean found;
+  j->filter->cfg = read_or_empty(r, file, &found, error);
+  if (j->filter->cfg == NULL)
+    return FALSE;
+  if (!found) {
+    g_autofree char *rf = repr_str(fname);
+    return jail_def_error(error, "Unable to read the filter %s", rf);
+  }
+  /* applyAutoOptions: the log type follows the backend */
+  const char *lt = f2b_ini_map_get(j->filter->init_opts, "logtype");
+  if ((lt == NULL || *lt == '\0') && !f2b_ini_has_option(j->filter->cfg, "Definition", "logtype", FALSE)) {
+    const char *backend = opt_str(j->opts, "backend");
+    f2b_ini_map_set(j->filter->init_opts, "logtype",
+                    backend && g_str_has_prefix(backend, "systemd") ? "journal" : "file");
+  }
+  if (!defreader_get_options(j->filter, j->opts, TRUE, error))
+    return FALSE;
+  g_autoptr(F2bPyObj) comb = defreader_combined(j->filter, NULL, error);
+  if (comb == NULL)
+    return FALSE;
+  g_autoptr(F2bIniMap) known = pyd_to_map(comb);
+  f2b_ini_merge_section(jailcfg, j->name, known, "known/");
+  return TRUE;
+}
+
+static gboolean
+jail_read_action(F2bConfReader *r, Jail *j, const char *act, GError **error)
+{
+  g_autofree char *aname = NULL;
+  F2bIniMap *aopts = NULL;
+  GError *local = NULL;
+  if (!f2b_confreader_extract_options(r, act, &aname, &aopts, &local)) {
+    g_autofree char *ra = repr_str(act);
+    jail_def_error(error, "Invalid action definition %s: %s", ra, local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  JailAction *ja = g_new0(JailAction, 1);
+  g_ptr_array_add(j->actions, ja);
+  if (g_str_has_suffix(aname, ".py")) {
+    g_autoptr(F2bIniMap) o = aopts;
+    g_autofree char *actname = g_strdup(f2b_ini_map_get(o, "actname"));
+    if (!f2b_ini_map_contains(o, "actname")) {
+      const char *b = strrchr(aname, '/');
+      b = b ? b + 1 : aname;
+      while (*b == '.')
+        b++;
+      actname = g_strndup(aname, strrchr(b, '.') ? (gsize)(strrchr(b, '.') - aname) : strlen(aname));
+    }
+    f2b_ini_map_remove(o, "actname");
+    g_autofree char *path = g_strconcat(r->basedir, "/action.d/", aname, NULL);
+    if (aname[0] == '/') {
+      g_free(path);
+      path = g_strdup(aname);
+    }
+    g_autofree char *json = json_dumps(o);
+    ja->command = f2b_py_list_of_strs("set", j->name, "addaction", actname ? actname : "None", path,
+                                      json, NULL);
+    return TRUE;
+  }
+  /* ActionReader: the jail's name and a unique action name are arguments */
+  const char *n = f2b_ini_map_get(aopts, "name");
+  if (n == NULL) {
+    f2b_ini_map_set(aopts, "name", j->name);
+    n = j->name;
+  }
+  g_autofree char *nn = g_strdup(n);
+  if (f2b_ini_map_get(aopts, "actname") == NULL) {
+    g_autofree char *actname = NULL;
+    if (strcmp(nn, j->name) != 0)
+      actname = g_str_has_prefix(nn, j->name) ? g_strconcat(aname, nn + strlen(j->name), NULL)
+                                              : g_strconcat(aname, "-", nn, NULL);
+    else
+      actname = g_strdup(aname);
+    f2b_ini_map_set(aopts, "actname", actname);
+  }
+  ja->reader = defreader_new(r, j->name, aopts, action_opts, G_N_ELEMENTS(action_opts));
+  ja->reader->name = g_strdup(f2b_ini_map_get(aopts, "actname"));
+  g_autofree char *file = g_strconcat("action.d/", aname, NULL);
+  gboolean found;
+  ja->reader->cfg = read_or_empty(r, file, &found, &local);
+  if (ja->reader->cfg != NULL && !found) {
+    g_autofree char *ra = repr_str(aname);
+    return jail_def_error(error, "Unable to read action %s", ra);
+  }
+  if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts, FALSE, &local)) {
+    g_autofree char *ra = repr_str(act);
+    g_autoptr(F2bPyObj) msg = f2b_py_str(local->message);
+    g_autofree char *rm = f2b_py_repr(msg);
+    g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                "Error in action definition %s: %s(%s)", ra,
+                local->domain == F2B_INI_ERROR ? "InterpolationError" : "ValueError", rm);
+    g_error_free(local);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* JailReader.getOptions; FALSE without ERROR for a wrong jail (JailDefError). */
+static gboolean
+jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean force_enable, GError **error)
+{
+  F2bIniMap *defs = f2b_ini_defaults(jailcfg);
+  f2b_ini_map_set(defs, "fail2ban_version", F2B_COMPAT_VERSION);
+  f2b_ini_map_set(defs, "fail2ban_confpath", r->basedir);
+  j->opts = f2b_py_dict_new();
+  if (!get_options(r, jailcfg, j->name, jail_opts_1st, G_N_ELEMENTS(jail_opts_1st), NULL, TRUE, TRUE,
+                   j->opts, error))
+    return FALSE;
+  F2bPyObj *en = pyd_get(j->opts, "enabled");
+  if (!force_enable && !(en && f2b_py_kind(en) == F2B_PY_BOOL && f2b_py_get_bool(en)))
+    return TRUE;
+  const char *flt = opt_str(j->opts, "filter");
+  if (flt && *flt) {
+    if (!jail_read_filter(r, jailcfg, j, flt, error))
+      return FALSE;
+  } else {
+    f2b_log(&r->log, F2B_LOG_WARNING, LOG_JAILREADER, "No filter set for jail %s", j->name);
+  }
+  f2b_py_free(j->opts);
+  j->opts = f2b_py_dict_new();
+  if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE, j->opts,
+                   error))
+    return FALSE;
+  if (j->filter && !defreader_get_options(j->filter, j->opts, FALSE, error))
+    return FALSE;
+  const char *actions = opt_str(j->opts, "action");
+  g_autoptr(GPtrArray) acts = f2b_confreader_split_with_options(r, actions ? actions : "");
+  for (guint i = 0; i < acts->len; i++) {
+    g_autofree char *act = f2b_ini_strip(acts->pdata[i], strlen(acts->pdata[i]));
+    if (*act == '\0')
+      continue;
+    if (!jail_read_action(r, j, act, error))
+      return FALSE;
+  }
+  if (j->actions->len == 0)
+    f2b_log(&r->log, F2B_LOG_WARNING, LOG_JAILREADER, "No actions were defined for %s", j->name);
+  return TRUE;
+}
+
+static gboolean
+jail_get_options(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean force_enable, gboolean *ret,
+                 GError **error)
+{
+  GError *local = NULL;
+  *ret = TRUE;
+  if (jail_get_options_inner(r, jailcfg, j, force_enable, &local))
+    return TRUE;
+  if (local->domain != F2B_CONFREADER_ERROR || local->code != F2B_CONFREADER_ERROR_JAILDEF) {
+    g_propagate_error(error, local);
+    return FALSE;
+  }
+  f2b_log(&r->log, F2B_LOG_ERROR, LOG_JAILREADER, "%s", local->message);
+  if (j->opts == NULL)
+    j->opts = f2b_py_dict_new();
+  pyd_set(j->opts, "config-error", f2b_py_str(local->message));
+  j->config_error = g_strdup(local->message);
+  g_error_free(local);
+  *ret = FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_ignored_jail_opt(const char *opt)
+{
+  static const char *const names[] = { "action", "filter", "enabled", "usedns", "prefregex",
+                                       "ignoreregex", "failregex", "maxlines", "datepattern",
+                                       "journalmatch" };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    if (strcmp(opt, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+jail_logpaths(F2bConfReader *r, Jail *j, const char *value, gboolean allow_no_files, GPtrArray *stream2,
+              GError **error)
+{
+  guint found = 0;
+  g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    const char *sp = strrchr(lines[i], ' ');
+    g_autofree char *path = sp ? g_strndup(lines[i], sp - lines[i]) : g_strdup(lines[i]);
+    const char *tail = sp ? sp + 1 : "head";
+    g_autoptr(GPtrArray) list = f2b_confreader_glob(path);
+    guint kept = 0;
+    for (guint k = 0; k < list->len; k++) {
+      const char *p = list->pdata[k];
+      if (!path_exists(p)) {
+        f2b_log(&r->log, F2B_LOG_WARNING, LOG_JAILREADER,
+                "File %s is a dangling link, thus cannot be monitored", p);
+        continue;
+      }
+      kept++;
+      found++;
+      g_ptr_array_add(stream2, f2b_py_list_of_strs("set", j->name, "addlogpath", p, tail, NULL));
+    }
+    if (kept == 0)
+      f2b_log(&r->log, F2B_LOG_NOTICE, LOG_JAILREADER, "No file(s) found for glob %s", path);
+  }
+  if (found == 0) {
+    if (!allow_no_files) {
+      g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                  "Have not found any log file for %s jail", j->name);
+      return FALSE;
+    }
+    f2b_log(&r->log, F2B_LOG_WARNING, LOG_JAILREADER, "Have not found any log file for %s jail", j->name);
+  }
+  return TRUE;
+}
+
+/* JailReader.convert: this jail's commands appended to OUT. */
+static gboolean
+jail_convert(F2bConfReader *r, Jail *j, gboolean allow_no_files, GPtrArray *out, GError **error)
+{
+  if (j->config_error) {
+    g_autofree char *m = g_strdup_printf("Jail '%s' skipped, because of wrong configuration: %s",
+                                         j->name, j->config_error);
+    g_ptr_array_add(out, f2b_py_list_of_strs("config-error", m, NULL));
+    return TRUE;
+  }
+  g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
+  g_autoptr(GPtrArray) stream2 = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
+  if (j->filter) {
+    g_autoptr(F2bPyObj) fopts = defreader_combined(j->filter, NULL, error);
+    if (fopts == NULL || !fill_stream(stream, fopts, j->name, error))
+      return FALSE;
+  }
+  if (!fill_stream(stream, j->opts, j->name, error))
+    return FALSE;
+  g_autoptr(F2bPyObj) backend = NULL;
+  for (gsize i = 0; i < f2b_py_len(j->opts); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(j->opts, i, &k, &v);
+    const char *opt = f2b_py_get_str(k, NULL);
+    if (strcmp(opt, "logpath") == 0) {
+      const char *b = opt_str(j->opts, "backend");
+      if (b && g_str_has_prefix(b, "systemd"))
+        continue;
+      g_autofree char *value = py_to_str(v);
+      if (!jail_logpaths(r, j, value ? value : "None", allow_no_files, stream2, error))
+        return FALSE;
+    } else if (strcmp(opt, "backend") == 0) {
+      g_clear_pointer(&backend, f2b_py_free);
+      backend = f2b_py_copy(v);
+    } else if (strcmp(opt, "ignoreip") == 0) {
+      F2bPyObj *c = cmd3("set", j->name, "addignoreip");
+      g_autofree char *value = py_to_str(v);
+      if (value)
+        splitwords_append(c, value);
+      g_ptr_array_add(stream, c);
+    } else if (!is_ignored_jail_opt(opt)) {
+      F2bPyObj *c = cmd3("set", j->name, opt);
+      f2b_py_append(c, f2b_py_copy(v));
+      g_ptr_array_add(stream, c);
+    }
+  }
+  for (guint i = 0; i < stream2->len; i++)
+    g_ptr_array_add(stream, g_steal_pointer(&stream2->pdata[i]));
+  for (guint i = 0; i < j->actions->len; i++) {
+    JailAction *a = j->actions->pdata[i];
+    if (a->command)
+      g_ptr_array_add(stream, f2b_py_copy(a->command));
+    else if (!action_convert(a->reader, stream, error))
+      return FALSE;
+  }
+  F2bPyObj *add = f2b_py_list_of_strs("add", j->name, NULL);
+  f2b_py_append(add, backend ? g_steal_pointer(&backend) : f2b_py_str("auto"));
+  g_ptr_array_add(out, add);
+  for (guint i = 0; i < stream->len; i++)
+    g_ptr_array_add(out, g_steal_pointer(&stream->pdata[i]));
+  return TRUE;
+}
+
+/* ------------------------------------------------------- configurator */
+
+static F2bIni *
+read_or_empty(F2bConfReader *r, const char *name, gboolean *found, GError **error)
+{
+  GError *local = NULL;
+  F2bIni *ini = read_config(r, name, &local);
+  *found = ini != NULL;
+  if (ini != NULL)
+    return ini;
+  if (local != NULL) {
+    g_propagate_error(error, local);
+    return NULL;
+  }
+  /* an unreadable configuration behaves as an empty one */
+  g_autofree char *key = g_strconcat("\001empty:", name, NULL);
+  F2bIni *empty = g_hash_table_lookup(r->configs, key);
+  if (empty == NULL) {
+    empty = f2b_ini_new();
+    g_hash_table_insert(r->configs, g_steal_pointer(&key), empty);
+  }
+  return empty;
+}
+
+F2bIniMap *
+f2b_confreader_early_options(F2bConfReader *r, GError **error)
+{
+  gboolean found;
+  F2bIni *cfg = read_or_empty(r, "fail2ban", &found, error);
+  if (cfg == NULL)
+    return NULL;
+  g_autoptr(F2bPyObj) values = f2b_py_dict_new();
+  if (!get_options(r, cfg, "Definition", early_opts, G_N_ELEMENTS(early_opts), NULL, FALSE, TRUE, values,
+                   error))
+    return NULL;
+  return pyd_to_map(values);
+}
+
+static gboolean
+general_stream(F2bConfReader *r, const F2bIniMap *early, GPtrArray *out, GError **error)
+{
+  gboolean found;
+  F2bIni *cfg = read_or_empty(r, "fail2ban", &found, error);
+  if (cfg == NULL)
+    return FALSE;
+  g_autoptr(F2bPyObj) opts = f2b_py_dict_new();
+  if (!get_options(r, cfg, "Definition", general_opts, G_N_ELEMENTS(general_opts), NULL, FALSE, TRUE, opts,
+                   error))
+    return FALSE;
+  for (guint i = 0; i < f2b_ini_map_size(early); i++)
+    pyd_set(opts, f2b_ini_map_key(early, i), str_or_none(f2b_ini_map_value(early, i)));
+  if (f2b_ini_has_section(cfg, "Thread")) {
+    g_autoptr(F2bPyObj) th = f2b_py_dict_new();
+    if (!get_options(r, cfg, "Thread", thread_opts, G_N_ELEMENTS(thread_opts), NULL, FALSE, TRUE, th, error))
+      return FALSE;
+    if (f2b_py_len(th) > 0)
+      pyd_set(opts, "thread", g_steal_pointer(&th));
+  }
+  static const char *const order[] = { "thread", "syslogsocket", "loglevel", "logtarget", "allowipv6",
+                                       "dbfile", "dbmaxmatches", "dbpurgeage" };
+  for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+    F2bPyObj *v = pyd_get(opts, order[i]);
+    if (v == NULL)
+      continue;
+    F2bPyObj *c = f2b_py_list_of_strs("set", order[i], NULL);
+    f2b_py_append(c, f2b_py_copy(v));
+    g_ptr_array_add(out, c);
+  }
+  return TRUE;
+}
+
+F2bPyObj *
+f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
+                      gboolean allow_no_files, gboolean *ok, GError **error)
+{
+  g_autoptr(GPtrArray) cmds = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
+  g_autoptr(GPtrArray) jails = g_ptr_array_new_with_free_func((GDestroyNotify)jail_free);
+  *ok = FALSE;
+  if (!general_stream(r, early, cmds, error))
+    return NULL;
+  gboolean found;
+  F2bIni *jailcfg = read_or_empty(r, "jail", &found, error);
+  if (jailcfg == NULL)
+    return NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < f2b_ini_n_sections(jailcfg); i++) {
+    const char *n = f2b_ini_section_name(jailcfg, i);
+    if (!g_str_has_prefix(n, "KNOWN/") && strcmp(n, "INCLUDES") != 0)
+      g_ptr_array_add(names, g_strdup(n));
+  }
+  guint status = 0;
+  for (guint i = 0; i < names->len; i++) {
+    Jail *j = g_new0(Jail, 1);
+    j->name = g_strdup(names->pdata[i]);
+    j->actions = g_ptr_array_new_with_free_func((GDestroyNotify)jail_action_free);
+    gboolean ret;
+    if (!jail_get_options(r, jailcfg, j, FALSE, &ret, error)) {
+      jail_free(j);
+      return NULL;
+    }
+    if (ret) {
+      F2bPyObj *en = pyd_get(j->opts, "enabled");
+      if (en && f2b_py_kind(en) == F2B_PY_BOOL && f2b_py_get_bool(en)) {
+        status |= 1;
+        g_ptr_array_add(jails, j);
+      } else {
+        jail_free(j);
+      }
+    } else {
+      f2b_log(&r->log, F2B_LOG_ERROR, LOG_JAILSREADER, "Errors in jail '%s'.%s", j->name,
+              ignore_wrong ? " Skipping..." : "");
+      g_ptr_array_add(jails, j);
+      status |= 2;
+    }
+  }
+  for (guint i = 0; i < jails->len; i++)
+    if (!jail_convert(r, jails->pdata[i], allow_no_files, cmds, error))
+      return NULL;
+  for (guint i = 0; i < jails->len; i++) {
+    Jail *j = jails->pdata[i];
+    if (j->config_error == NULL)
+      g_ptr_array_add(cmds, f2b_py_list_of_strs("start", j->name, NULL));
+  }
+  *ok = (ignore_wrong && (status & 1)) || !(status & 2);
+  F2bPyObj *list = f2b_py_list_new();
+  for (guint i = 0; i < cmds->len; i++)
+    f2b_py_append(list, g_steal_pointer(&cmds->pdata[i]));
+  return list;
+}

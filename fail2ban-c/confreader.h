@@ -1,0 +1,56 @@
+/* confreader.h - fail2ban's configuration turned into its command stream.
+ *
+ * This is fail2ban's Configurator with its readers (fail2ban.conf, the
+ * jails with their filters and actions): it reads a configuration
+ * directory with ini.c and produces the list of commands that
+ * `fail2ban-client -d` prints and that the server applies at start-up,
+ * in fail2ban's exact order and with its exact values. */
+#pragma once
+
+#include <glib.h>
+
+#include "ini.h"
+#include "pyobj.h"
+
+#define F2B_CONFREADER_ERROR (f2b_confreader_error_quark())
+GQuark f2b_confreader_error_quark(void);
+
+typedef enum {
+  F2B_CONFREADER_ERROR_BASEDIR,  /* the configuration directory is missing */
+  F2B_CONFREADER_ERROR_VALUE,    /* fail2ban's ValueError (e.g. no log file) */
+  F2B_CONFREADER_ERROR_JAILDEF,  /* a jail's definition is wrong */
+} F2bConfReaderError;
+
+typedef struct F2bConfReader F2bConfReader;
+
+/* BASEDIR is the configuration directory; LOG (copied, may be NULL)
+ * receives fail2ban's warnings and errors. */
+F2bConfReader *f2b_confreader_new(const char *basedir, const F2bLogSink *log);
+void           f2b_confreader_free(F2bConfReader *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bConfReader, f2b_confreader_free)
+
+/* Reads fail2ban.conf (+ .local, fail2ban.d) and returns the early options
+ * (socket, pidfile, loglevel, logtarget, syslogsocket) as a new map. */
+F2bIniMap *f2b_confreader_early_options(F2bConfReader *r, GError **error);
+
+/* Reads everything and returns the command stream (a list, transfer full).
+ * EARLY supplies the values that override fail2ban.conf's general options
+ * (fail2ban-client passes its own settings).  IGNORE_WRONG skips wrong jails
+ * (as -d does; -t does not), ALLOW_NO_FILES accepts jails whose log files
+ * do not exist.  *OK is fail2ban's verdict on the configuration. On error
+ * (fail2ban's "Failed during configuration") returns NULL. */
+F2bPyObj *f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
+                                gboolean allow_no_files, gboolean *ok, GError **error);
+
+/* fail2ban's helpers, exposed for their tests. */
+/* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */
+gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name,
+                                        F2bIniMap **options, GError **error);
+/* splitWithOptions: the action list split into its entries (transfer full). */
+GPtrArray *f2b_confreader_split_with_options(F2bConfReader *r, const char *value);
+/* substituteRecursiveTags without a callback: a new map, or NULL with ERROR. */
+F2bIniMap *f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error);
+/* shlex.split in POSIX mode (transfer full), NULL with ERROR when unbalanced. */
+GPtrArray *f2b_confreader_shlex_split(const char *s, GError **error);
+/* Python's glob.glob order and rules (no sorting: directory order). */
+GPtrArray *f2b_confreader_glob(const char *pattern);

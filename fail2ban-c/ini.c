@@ -1,0 +1,1126 @@
+/* ini.c - fail2ban's configuration file reader (see ini.h).
+ *
+ * The parser follows Python 3.11's configparser line by line: the quirks
+ * (an inline ';' only after whitespace, comment lines inside a value being
+ * skipped, a bad line reported only at the end of the file, interpolation
+ * depth 10) are part of what fail2ban's users rely on. */
+#include "ini.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pyobj.h"
+
+G_DEFINE_QUARK(f2b-ini-error-quark, f2b_ini_error)
+
+#define MAX_INTERPOLATION_DEPTH 10
+
+void
+f2b_log(const F2bLogSink *sink, int level, const char *logger, const char *fmt, ...)
+{
+  if (sink == NULL || sink->func == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  sink->func(level, logger, msg, sink->user_data);
+}
+
+/* ------------------------------------------------------------------ map */
+
+struct F2bIniMap {
+  GPtrArray *keys;    /* char* */
+  GPtrArray *values;  /* char* or NULL */
+  GHashTable *index;  /* key -> position + 1 */
+};
+
+F2bIniMap *
+f2b_ini_map_new(void)
+{
+  F2bIniMap *m = g_new0(F2bIniMap, 1);
+  m->keys = g_ptr_array_new_with_free_func(g_free);
+  m->values = g_ptr_array_new_with_free_func(g_free);
+  m->index = g_hash_table_new(g_str_hash, g_str_equal);
+  return m;
+}
+
+void
+f2b_ini_map_free(F2bIniMap *m)
+{
+  if (m == NULL)
+    return;
+  g_hash_table_destroy(m->index);
+  g_ptr_array_free(m->keys, TRUE);
+  g_ptr_array_free(m->values, TRUE);
+  g_free(m);
+}
+
+F2bIniMap *
+f2b_ini_map_copy(const F2bIniMap *src)
+{
+  F2bIniMap *m = f2b_ini_map_new();
+  f2b_ini_map_update(m, src);
+  return m;
+}
+
+void
+f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
+{
+  gpointer pos = g_hash_table_lookup(m->index, key);
+  if (pos != NULL) {
+    guint i = GPOINTER_TO_UINT(pos) - 1;
+    g_free(m->values->pdata[i]);
+    m->values->pdata[i] = value;
+    return;
+  }
+  char *k = g_strdup(key);
+  g_ptr_array_add(m->keys, k);
+  g_ptr_array_add(m->values, value);
+  g_hash_table_insert(m->index, k, GUINT_TO_POINTER(m->keys->len));
+}
+
+void
+f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
+{
+  f2b_ini_map_take(m, key, g_strdup(value));
+}
+
+gboolean
+f2b_ini_map_contains(const F2bIniMap *m, const char *key)
+{
+  return m != NULL && g_hash_table_contains(m->index, key);
+}
+
+const char *
+f2b_ini_map_get(const F2bIniMap *m, const char *key)
+{
+  if (m == NULL)
+    return NULL;
+  gpointer pos = g_hash_table_lookup(m->index, key);
+  return pos ? m->values->pdata[GPOINTER_TO_UINT(pos) - 1] : NULL;
+}
+
+gboolean
+f2b_ini_map_remove(F2bIniMap *m, const char *key)
+{
+  gpointer pos = g_hash_table_lookup(m->index, key);
+  if (pos == NULL)
+    return FALSE;
+  guint i = GPOINTER_TO_UINT(pos) - 1;
+  g_hash_table_remove(m->index, key);
+  g_ptr_array_remove_index(m->keys, i);
+  g_ptr_array_remove_index(m->values, i);
+  for (guint j = i; j < m->keys->len; j++)
+    g_hash_table_insert(m->index, m->keys->pdata[j], GUINT_TO_POINTER(j + 1));
+  return TRUE;
+}
+
+guint
+f2b_ini_map_size(const F2bIniMap *m)
+{
+  return m ? m->keys->len : 0;
+}
+
+const char *
+f2b_ini_map_key(const F2bIniMap *m, guint i)
+{
+  return m->keys->pdata[i];
+}
+
+const char *
+f2b_ini_map_value(const F2bIniMap *m, guint i)
+{
+  return m->values->pdata[i];
+}
+
+void
+f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
+{
+  if (src == NULL)
+    return;
+  for (guint i = 0; i < src->keys->len; i++)
+    f2b_ini_map_set(dst, src->keys->pdata[i], src->values->pdata[i]);
+}
+
+/* --------------------------------------------------------------- parser */
+
+struct F2bIni {
+  F2bIniMap *defaults;
+  GPtrArray *names;       /* section names in order */
+  GHashTable *sections;   /* name -> F2bIniMap* */
+};
+
+F2bIni *
+f2b_ini_new(void)
+{
+  F2bIni *ini = g_new0(F2bIni, 1);
+  ini->defaults = f2b_ini_map_new();
+  ini->names = g_ptr_array_new_with_free_func(g_free);
+  ini->sections = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify)f2b_ini_map_free);
+  return ini;
+}
+
+void
+f2b_ini_free(F2bIni *ini)
+{
+  if (ini == NULL)
+    return;
+  f2b_ini_map_free(ini->defaults);
+  g_hash_table_destroy(ini->sections);
+  g_ptr_array_free(ini->names, TRUE);
+  g_free(ini);
+}
+
+F2bIniMap *
+f2b_ini_defaults(F2bIni *ini)
+{
+  return ini->defaults;
+}
+
+F2bIniMap *
+f2b_ini_section(F2bIni *ini, const char *name)
+{
+  return g_hash_table_lookup(ini->sections, name);
+}
+
+gboolean
+f2b_ini_has_section(const F2bIni *ini, const char *name)
+{
+  return g_hash_table_contains(ini->sections, name);
+}
+
+F2bIniMap *
+f2b_ini_ensure_section(F2bIni *ini, const char *name)
+{
+  F2bIniMap *s = g_hash_table_lookup(ini->sections, name);
+  if (s == NULL) {
+    char *n = g_strdup(name);
+    g_ptr_array_add(ini->names, n);
+    s = f2b_ini_map_new();
+    g_hash_table_insert(ini->sections, n, s);
+  }
+  return s;
+}
+
+guint
+f2b_ini_n_sections(const F2bIni *ini)
+{
+  return ini->names->len;
+}
+
+const char *
+f2b_ini_section_name(const F2bIni *ini, guint i)
+{
+  return ini->names->pdata[i];
+}
+
+/* Python's str.isspace() for the character at S: ASCII whitespace, the
+ * C1/Latin-1 ones and the Unicode spaces. */
+gboolean
+f2b_ini_is_space(const char *s, gsize len, gsize *clen)
+{
+  const guchar *u = (const guchar *)s;
+  *clen = 1;
+  if (len == 0)
+    return FALSE;
+  if (u[0] < 0x80)
+    return u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r') || (u[0] >= 0x1c && u[0] <= 0x1f);
+  gunichar c = g_utf8_get_char_validated(s, len);
+  if (c == (gunichar)-1 || c == (gunichar)-2)
+    return FALSE;
+  *clen = g_utf8_skip[u[0]];
+  return c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+static gsize
+lstrip_len(const char *s, gsize len)
+{
+  gsize i = 0, cl;
+  while (i < len && f2b_ini_is_space(s + i, len - i, &cl))
+    i += cl;
+  return i;
+}
+
+/* Length of S once trailing whitespace is removed. */
+static gsize
+rstrip_len(const char *s, gsize len)
+{
+  gsize end = 0, i = 0, cl;
+  while (i < len) {
+    if (!f2b_ini_is_space(s + i, len - i, &cl))
+      end = i + cl;
+    i += cl;
+  }
+  return end;
+}
+
+char *
+f2b_ini_strip(const char *s, gsize len)
+{
+  gsize b = lstrip_len(s, len);
+  gsize e = b + rstrip_len(s + b, len - b);
+  return g_strndup(s + b, e - b);
+}
+
+char *
+f2b_ini_optionxform(const char *name)
+{
+  for (const char *p = name; *p; p++)
+    if ((guchar)*p >= 0x80)
+      return g_utf8_strdown(name, -1);
+  return g_ascii_strdown(name, -1);
+}
+
+/* Parser state of one _read() call. */
+typedef struct {
+  F2bIni *ini;
+  const char *fpname;
+  GHashTable *added;        /* "sect" and "sect\001opt" seen in this file */
+  F2bIniMap *cursect;
+  char *sectname;
+  char *optname;
+  GHashTable *pending;      /* (F2bIniMap*) -> GHashTable(key -> GPtrArray of lines) */
+  GString *errors;          /* ParsingError text, NULL while none */
+  guint indent_level;
+} ParseState;
+
+static void
+repr_append(GString *out, const char *s)
+{
+  f2b_py_repr_str_append(out, s, strlen(s));
+}
+
+static GPtrArray *
+pending_lines(ParseState *st, F2bIniMap *sect, const char *opt)
+{
+  GHashTable *h = g_hash_table_lookup(st->pending, sect);
+  if (h == NULL) {
+    h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    g_hash_table_insert(st->pending, sect, h);
+  }
+  GPtrArray *a = g_hash_table_lookup(h, opt);
+  if (a == NULL) {
+    a = g_ptr_array_new_with_free_func(g_free);
+    g_hash_table_insert(h, g_strdup(opt), a);
+  }
+  return a;
+}
+
+static void
+parse_error_add(ParseState *st, guint lineno, const char *line, gsize len)
+{
+  if (st->errors == NULL) {
+    st->errors = g_string_new("Source contains parsing errors: ");
+    repr_append(st->errors, st->fpname);
+  }
+  g_string_append_printf(st->errors, "\n\t[line %2u]: ", lineno);
+  f2b_py_repr_str_append(st->errors, line, len);
+}
+
+/* Index where an inline ';' comment starts (one at the start or after
+ * whitespace), or -1. */
+static gssize
+inline_comment_start(const char *line, gsize len)
+{
+  for (gsize i = 0; i < len; i++) {
+    if (line[i] != ';')
+      continue;
+    if (i == 0)
+      return 0;
+    gsize cl;
+    /* the character before: ASCII, or a 2/3-byte UTF-8 space */
+    for (gsize back = 1; back <= 3 && back <= i; back++) {
+      if (((guchar)line[i - back] & 0xc0) == 0x80)
+        continue;
+      if (f2b_ini_is_space(line + i - back, back, &cl) && cl == back)
+        return i;
+      break;
+    }
+  }
+  return -1;
+}
+
+static guint
+indent_of(const char *line, gsize len)
+{
+  guint chars = 0;
+  gsize i = 0, cl;
+  while (i < len && f2b_ini_is_space(line + i, len - i, &cl)) {
+    i += cl;
+    chars++;
+  }
+  return i < len ? chars : 0;
+}
+
+static gboolean
+handle_section_header(ParseState *st, const char *value, guint lineno, GError **error)
+{
+  gsize vlen = strlen(value);
+  const char *close = strrchr(value, ']');
+  g_autofree char *name = g_strndup(value + 1, close - value - 1);
+  if (g_hash_table_contains(st->ini->sections, name)) {
+    if (g_hash_table_contains(st->added, name)) {
+      GString *m = g_string_new("While reading from ");
+      repr_append(m, st->fpname);
+      g_string_append_printf(m, " [line %2u]: section ", lineno);
+      repr_append(m, name);
+      g_string_append(m, " already exists");
+      g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_DUPLICATE, m->str);
+      g_string_free(m, TRUE);
+      return FALSE;
+    }
+    st->cursect = f2b_ini_section(st->ini, name);
+  } else if (strcmp(name, "DEFAULT") == 0) {
+    st->cursect = st->ini->defaults;
+  } else {
+    st->cursect = f2b_ini_ensure_section(st->ini, name);
+  }
+  g_hash_table_add(st->added, g_strdup(name));
+  g_free(st->sectname);
+  st->sectname = g_steal_pointer(&name);
+  g_clear_pointer(&st->optname, g_free);
+  (void)vlen;
+  return TRUE;
+}
+
+static gboolean
+handle_option(ParseState *st, const char *value, const char *line, gsize linelen, guint lineno,
+              GError **error)
+{
+  const char *delim = strpbrk(value, "=:");
+  if (delim == NULL) {
+    parse_error_add(st, lineno, line, linelen);
+    return TRUE;
+  }
+  gsize olen = rstrip_len(value, delim - value);
+  if (olen == 0)
+    parse_error_add(st, lineno, line, linelen);
+  g_autofree char *raw = g_strndup(value, olen);
+  g_autofree char *opt = f2b_ini_optionxform(raw);
+  g_autofree char *key = g_strconcat(st->sectname, "\001", opt, NULL);
+  if (g_hash_table_contains(st->added, key)) {
+    GString *m = g_string_new("While reading from ");
+    repr_append(m, st->fpname);
+    g_string_append_printf(m, " [line %2u]: option ", lineno);
+    repr_append(m, opt);
+    g_string_append(m, " in section ");
+    repr_append(m, st->sectname);
+    g_string_append(m, " already exists");
+    g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_DUPLICATE, m->str);
+    g_string_free(m, TRUE);
+    return FALSE;
+  }
+  g_hash_table_add(st->added, g_steal_pointer(&key));
+  GPtrArray *lines = pending_lines(st, st->cursect, opt);
+  g_ptr_array_set_size(lines, 0);
+  g_ptr_array_add(lines, f2b_ini_strip(delim + 1, strlen(delim + 1)));
+  f2b_ini_map_set(st->cursect, opt, "");
+  g_free(st->optname);
+  st->optname = g_steal_pointer(&opt);
+  return TRUE;
+}
+
+static gboolean
+parse_line(ParseState *st, const char *line, gsize len, guint lineno, GError **error)
+{
+  gssize comment = inline_comment_start(line, len);
+  gsize ls = lstrip_len(line, len);
+  if (ls < len && (line[ls] == '#' || line[ls] == ';'))
+    comment = 0;
+  gsize vlen = comment >= 0 ? (gsize)comment : len;
+  g_autofree char *value = f2b_ini_strip(line, vlen);
+  if (lstrip_len(line, vlen) == vlen) {
+    if (comment < 0 && st->cursect != NULL && st->optname != NULL)
+      g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_strdup(""));
+    return TRUE;
+  }
+  guint cur_indent = indent_of(line, len);
+  if (st->cursect != NULL && st->optname != NULL && cur_indent > st->indent_level) {
+    g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_steal_pointer(&value));
+    return TRUE;
+  }
+  st->indent_level = cur_indent;
+  const char *close = strrchr(value, ']');
+  if (value[0] == '[' && close != NULL && close - value > 1)
+    return handle_section_header(st, value, lineno, error);
+  if (st->cursect == NULL) {
+    GString *m = g_string_new("File contains no section headers.\nfile: ");
+    repr_append(m, st->fpname);
+    g_string_append_printf(m, ", line: %u\n", lineno);
+    f2b_py_repr_str_append(m, line, len);
+    g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_PARSE, m->str);
+    g_string_free(m, TRUE);
+    return FALSE;
+  }
+  return handle_option(st, value, line, len, lineno, error);
+}
+
+/* _join_multiline_values: lines joined by '\n', trailing whitespace cut. */
+static void
+join_pending(ParseState *st)
+{
+  GHashTableIter it;
+  gpointer sect, h;
+  g_hash_table_iter_init(&it, st->pending);
+  while (g_hash_table_iter_next(&it, &sect, &h)) {
+    GHashTableIter it2;
+    gpointer opt, lines;
+    g_hash_table_iter_init(&it2, h);
+    while (g_hash_table_iter_next(&it2, &opt, &lines)) {
+      GPtrArray *a = lines;
+      GString *v = g_string_new(NULL);
+      for (guint i = 0; i < a->len; i++) {
+        if (i)
+          g_string_append_c(v, '\n');
+        g_string_append(v, a->pdata[i]);
+      }
+      g_string_truncate(v, rstrip_len(v->str, v->len));
+      f2b_ini_map_take(sect, opt, g_string_free(v, FALSE));
+    }
+  }
+}
+
+/* Checks the bytes are UTF-8 (NUL allowed) as Python's decoder would and
+ * phrases its complaint otherwise. */
+static gboolean
+check_utf8(const char *fpname, const char *data, gsize len, GError **error)
+{
+  gsize i = 0;
+  while (i < len) {
+    const char *end;
+    if (g_utf8_validate_len(data + i, len - i, &end))
+      return TRUE;
+    i = end - data;
+    if (data[i] == '\0') {
+      i++;
+      continue;
+    }
+    guchar b = (guchar)data[i];
+    const char *why = "invalid start byte";
+    if (b >= 0xc2 && b <= 0xf4) {
+      gsize need = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+      why = i + need > len ? "unexpected end of data" : "invalid continuation byte";
+    }
+    g_set_error(error, F2B_INI_ERROR, F2B_INI_ERROR_DECODE,
+                "'utf-8' codec can't decode byte 0x%02x in position %" G_GSIZE_FORMAT ": %s", b, i,
+                why);
+    (void)fpname;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GError **error)
+{
+  if (!check_utf8(fpname, data, len, error))
+    return FALSE;
+  ParseState st = { .ini = ini, .fpname = fpname };
+  st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                     (GDestroyNotify)g_hash_table_destroy);
+  gboolean ok = TRUE;
+  guint lineno = 0;
+  GString *line = g_string_new(NULL);
+  gsize i = 0;
+  while (ok && i < len) {
+    /* universal newlines: \r\n and \r end a line as \n does */
+    gsize j = i;
+    while (j < len && data[j] != '\n' && data[j] != '\r')
+      j++;
+    g_string_truncate(line, 0);
+    g_string_append_len(line, data + i, j - i);
+    if (j < len) {
+      g_string_append_c(line, '\n');
+      j += (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n') ? 2 : 1;
+    }
+    i = j;
+    lineno++;
+    ok = parse_line(&st, line->str, line->len, lineno, error);
+  }
+  g_string_free(line, TRUE);
+  if (ok)
+    join_pending(&st);
+  if (ok && st.errors != NULL) {
+    g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_PARSE, st.errors->str);
+    ok = FALSE;
+  }
+  if (st.errors)
+    g_string_free(st.errors, TRUE);
+  g_hash_table_destroy(st.added);
+  g_hash_table_destroy(st.pending);
+  g_free(st.sectname);
+  g_free(st.optname);
+  return ok;
+}
+
+gboolean
+f2b_ini_parse_file(F2bIni *ini, const char *path, gboolean *read, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  *read = FALSE;
+  if (!g_file_get_contents(path, &data, &len, NULL))
+    return FALSE;
+  *read = TRUE;
+  return f2b_ini_parse(ini, path, data, len, error);
+}
+
+/* ------------------------------------------------------------ merging */
+
+/* A section name such as "Init?family=inet6": word characters, then '?'. */
+static gboolean
+conditional_name(const char *name, gsize *base_len)
+{
+  gsize i = 0;
+  while (name[i] && (g_ascii_isalnum(name[i]) || name[i] == '_' || (guchar)name[i] >= 0x80))
+    i++;
+  if (i == 0 || name[i] != '?' || name[i + 1] == '\0')
+    return FALSE;
+  *base_len = i;
+  return TRUE;
+}
+
+void
+f2b_ini_merge_section(F2bIni *ini, const char *section, const F2bIniMap *options, const char *prefix)
+{
+  F2bIniMap *sec = f2b_ini_ensure_section(ini, section);
+  if (prefix == NULL || *prefix == '\0') {
+    f2b_ini_map_update(sec, options);
+    return;
+  }
+  for (guint i = 0; i < f2b_ini_map_size(options); i++) {
+    const char *k = f2b_ini_map_key(options, i);
+    if (g_str_has_prefix(k, prefix) || strcmp(k, "__name__") == 0)
+      continue;
+    g_autofree char *pk = g_strconcat(prefix, k, NULL);
+    f2b_ini_map_set(sec, pk, f2b_ini_map_value(options, i));
+  }
+}
+
+void
+f2b_ini_merge(F2bIni *ini, F2bIni *file)
+{
+  f2b_ini_map_update(ini->defaults, file->defaults);
+  for (guint i = 0; i < file->names->len; i++) {
+    const char *n = file->names->pdata[i];
+    F2bIniMap *s = f2b_ini_section(file, n);
+    g_autoptr(F2bIniMap) renamed = NULL;
+    g_autofree char *base = NULL;
+    gsize blen;
+    if (conditional_name(n, &blen)) {
+      base = g_strndup(n, blen);
+      renamed = f2b_ini_map_new();
+      for (guint k = 0; k < f2b_ini_map_size(s); k++) {
+        g_autofree char *key = g_strconcat(f2b_ini_map_key(s, k), n + blen, NULL);
+        f2b_ini_map_set(renamed, key, f2b_ini_map_value(s, k));
+      }
+      s = renamed;
+      n = base;
+    }
+    F2bIniMap *prev = f2b_ini_section(ini, n);
+    if (prev != NULL) {
+      g_autoptr(F2bIniMap) known = f2b_ini_map_new();
+      for (guint k = 0; k < f2b_ini_map_size(prev); k++)
+        if (f2b_ini_map_contains(s, f2b_ini_map_key(prev, k)))
+          f2b_ini_map_set(known, f2b_ini_map_key(prev, k), f2b_ini_map_value(prev, k));
+      g_autofree char *kn = g_strconcat("KNOWN/", n, NULL);
+      f2b_ini_merge_section(ini, kn, known, NULL);
+      prev = f2b_ini_section(ini, n);
+      f2b_ini_map_update(prev, s);
+    } else {
+      f2b_ini_map_update(f2b_ini_ensure_section(ini, n), s);
+    }
+  }
+}
+
+/* -------------------------------------------------------- interpolation */
+
+/* The lookup chain of one get(): extra names fail2ban adds (__name__ and
+ * "sec/opt" values), the caller's vars, the section, DEFAULT. */
+typedef struct {
+  const char *name;       /* __name__: the section */
+  F2bIniMap *extra;       /* created when first needed */
+  const F2bIniMap *vars;
+  const F2bIniMap *section;
+  const F2bIniMap *defaults;
+} Chain;
+
+static gboolean
+chain_lookup(const Chain *c, const char *key, const char **value)
+{
+  if (c->name != NULL && strcmp(key, "__name__") == 0) {
+    *value = c->name;
+    return TRUE;
+  }
+  const F2bIniMap *maps[] = { c->extra, c->vars, c->section, c->defaults };
+  for (guint i = 0; i < G_N_ELEMENTS(maps); i++)
+    if (f2b_ini_map_contains(maps[i], key)) {
+      *value = f2b_ini_map_get(maps[i], key);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+set_ini_error(GError **error, int code, const char *fmt_prefix, const char *option,
+              const char *section, const char *rawval, const char *extra)
+{
+  GString *m = g_string_new(fmt_prefix);
+  repr_append(m, option);
+  g_string_append(m, " in section ");
+  repr_append(m, section);
+  if (code == F2B_INI_ERROR_INTERPOLATION_MISSING) {
+    g_string_append(m, " contains an interpolation key ");
+    repr_append(m, extra);
+    g_string_append(m, " which is not a valid option name. Raw value: ");
+  } else {
+    g_string_append_printf(m, " contains an interpolation key which cannot be substituted in %d "
+                              "steps. Raw value: ", MAX_INTERPOLATION_DEPTH);
+  }
+  repr_append(m, rawval);
+  g_set_error_literal(error, F2B_INI_ERROR, code, m->str);
+  g_string_free(m, TRUE);
+}
+
+/* fail2ban's _map_section_options: "%(sec/opt)s" names found in REST are
+ * resolved from the raw value of opt in [sec], KNOWN/<section> or DEFAULT. */
+static void
+map_section_options(F2bIni *ini, const char *section, const char *rest, Chain *c)
+{
+  if (strchr(rest, '/') == NULL || strstr(rest, "%(") == NULL)
+    return;
+  const char *next = rest;
+  for (const char *p; (p = strstr(next, "%(")) != NULL;) {
+    next = p + 1;
+    const char *s = p + 2, *q = s;
+    while (g_ascii_isalnum(*q) || *q == '_' || *q == '-' || (guchar)*q >= 0x80)
+      q++;
+    if (q == s || *q != '/')
+      continue;
+    const char *o = q + 1, *e = o;
+    while (*e && *e != ')')
+      e++;
+    if (e == o || e[0] != ')' || e[1] != 's')
+      continue;
+    next = e + 2;
+    g_autofree char *sopt = g_strndup(s, e - s);
+    g_autofree char *sec = g_strndup(s, q - s);
+    g_autofree char *opt = g_strndup(o, e - o);
+    const char *v;
+    if (chain_lookup(c, sopt, &v))
+      continue;
+    g_autofree char *seclwr = g_utf8_strdown(sec, -1);
+    gboolean usedef = TRUE;
+    const F2bIniMap *from = NULL;
+    if (strcmp(seclwr, "default") != 0) {
+      if (strcmp(seclwr, "known") == 0) {
+        g_autofree char *kn = g_strconcat("KNOWN/", section, NULL);
+        from = f2b_ini_section(ini, kn);
+      } else {
+        from = f2b_ini_section(ini, sec);
+        if (from == NULL)
+          continue;
+      }
+      if (f2b_ini_map_contains(from, opt))
+        usedef = FALSE;
+    }
+    if (usedef) {
+      from = ini->defaults;
+      if (!f2b_ini_map_contains(from, opt))
+        continue;
+    }
+    if (c->extra == NULL)
+      c->extra = f2b_ini_map_new();
+    f2b_ini_map_set(c->extra, sopt, f2b_ini_map_get(from, opt));
+  }
+}
+
+static gboolean
+interpolate_some(F2bIni *ini, const char *section, const char *option, GString *accum,
+                 const char *rest, Chain *c, int depth, GError **error)
+{
+  const char *orig_rest = rest;
+  c->name = section;
+  map_section_options(ini, section, rest, c);
+  if (depth > MAX_INTERPOLATION_DEPTH) {
+    g_autofree char *raw = f2b_ini_get(ini, section, option, NULL, TRUE, NULL);
+    set_ini_error(error, F2B_INI_ERROR_INTERPOLATION_DEPTH,
+                  "Recursion limit exceeded in value substitution: option ", option, section,
+                  raw ? raw : rest, NULL);
+    return FALSE;
+  }
+  while (*rest) {
+    const char *p = strchr(rest, '%');
+    if (p == NULL) {
+      g_string_append(accum, rest);
+      return TRUE;
+    }
+    g_string_append_len(accum, rest, p - rest);
+    rest = p;
+    if (rest[1] == '%') {
+      g_string_append_c(accum, '%');
+      rest += 2;
+    } else if (rest[1] == '(') {
+      const char *close = strchr(rest + 2, ')');
+      if (close == NULL || close == rest + 2 || close[1] != 's') {
+        GString *m = g_string_new("bad interpolation variable reference ");
+        repr_append(m, rest);
+        g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_INTERPOLATION_SYNTAX, m->str);
+        g_string_free(m, TRUE);
+        return FALSE;
+      }
+      g_autofree char *name = g_strndup(rest + 2, close - rest - 2);
+      g_autofree char *var = f2b_ini_optionxform(name);
+      rest = close + 2;
+      const char *v = NULL;
+      if (!chain_lookup(c, var, &v) || v == NULL) {
+        g_autofree char *raw = f2b_ini_get(ini, section, option, NULL, TRUE, NULL);
+        set_ini_error(error, F2B_INI_ERROR_INTERPOLATION_MISSING, "Bad value substitution: option ",
+                      option, section, raw ? raw : orig_rest, var);
+        return FALSE;
+      }
+      if (strchr(v, '%') != NULL) {
+        g_autofree char *vcopy = g_strdup(v);
+        if (!interpolate_some(ini, section, option, accum, vcopy, c, depth + 1, error))
+          return FALSE;
+      } else {
+        g_string_append(accum, v);
+      }
+    } else {
+      GString *m = g_string_new("'%' must be followed by '%' or '(', found: ");
+      repr_append(m, rest);
+      g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_INTERPOLATION_SYNTAX, m->str);
+      g_string_free(m, TRUE);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+char *
+f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+            gboolean raw, GError **error)
+{
+  const F2bIniMap *sect = f2b_ini_section(ini, section);
+  if (sect == NULL && strcmp(section, "DEFAULT") != 0) {
+    GString *m = g_string_new("No section: ");
+    repr_append(m, section);
+    g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_NO_SECTION, m->str);
+    g_string_free(m, TRUE);
+    return NULL;
+  }
+  g_autoptr(F2bIniMap) lvars = NULL;
+  gboolean lower = TRUE;
+  for (guint i = 0; vars != NULL && lower && i < f2b_ini_map_size(vars); i++)
+    for (const char *k = f2b_ini_map_key(vars, i); *k && lower; k++)
+      lower = !g_ascii_isupper(*k) && (guchar)*k < 0x80;
+  if (vars != NULL && !lower) {
+    /* vars keys go through optionxform, as _unify_values does */
+    lvars = f2b_ini_map_new();
+    for (guint i = 0; i < f2b_ini_map_size(vars); i++) {
+      g_autofree char *k = f2b_ini_optionxform(f2b_ini_map_key(vars, i));
+      f2b_ini_map_set(lvars, k, f2b_ini_map_value(vars, i));
+    }
+  }
+  g_autofree char *opt = f2b_ini_optionxform(option);
+  Chain c = { NULL, NULL, lvars ? lvars : vars, sect, ini->defaults };
+  const char *value;
+  if (!chain_lookup(&c, opt, &value)) {
+    GString *m = g_string_new("No option ");
+    repr_append(m, opt);
+    g_string_append(m, " in section: ");
+    repr_append(m, section);
+    g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_NO_OPTION, m->str);
+    g_string_free(m, TRUE);
+    return NULL;
+  }
+  if (value == NULL)
+    return g_strdup("None");
+  if (raw)
+    return g_strdup(value);
+  if (strchr(value, '%') == NULL)
+    return g_strdup(value);
+  GString *accum = g_string_new(NULL);
+  g_autofree char *vcopy = g_strdup(value);
+  gboolean ok = interpolate_some(ini, section, opt, accum, vcopy, &c, 1, error);
+  f2b_ini_map_free(c.extra);
+  if (!ok) {
+    g_string_free(accum, TRUE);
+    return NULL;
+  }
+  return g_string_free(accum, FALSE);
+}
+
+/* "sec/opt" where sec is word characters or '-' and opt has no space or '>'. */
+static gboolean
+split_section_option(const char *option, char **sec, char **opt)
+{
+  const char *p = option;
+  while (g_ascii_isalnum(*p) || *p == '_' || *p == '-' || (guchar)*p >= 0x80)
+    p++;
+  if (p == option || *p != '/' || p[1] == '\0')
+    return FALSE;
+  for (const char *q = p + 1; *q; q++)
+    if (g_ascii_isspace(*q) || *q == '>')
+      return FALSE;
+  *sec = g_strndup(option, p - option);
+  *opt = g_strdup(p + 1);
+  return TRUE;
+}
+
+char *
+f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+               GError **error)
+{
+  g_autofree char *sec = NULL, *opt = NULL;
+  if (strchr(option, '/') != NULL && split_section_option(option, &sec, &opt)) {
+    g_autofree char *seclwr = g_utf8_strdown(sec, -1);
+    g_autofree char *known = g_strconcat("KNOWN/", section, NULL);
+    const char *tries[2] = { sec, NULL };
+    if (strcmp(seclwr, "known") == 0) {
+      tries[0] = known;
+      tries[1] = section;
+    } else if (strcmp(seclwr, "default") == 0) {
+      tries[0] = "DEFAULT";
+    }
+    for (guint i = 0; i < 2 && tries[i] != NULL; i++) {
+      GError *local = NULL;
+      char *v = f2b_ini_get(ini, tries[i], opt, NULL, FALSE, &local);
+      if (v != NULL)
+        return v;
+      if (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION) {
+        g_propagate_error(error, local);
+        return NULL;
+      }
+      g_error_free(local);
+    }
+  }
+  return f2b_ini_get(ini, section, option, vars, FALSE, error);
+}
+
+gboolean
+f2b_ini_has_option(F2bIni *ini, const char *section, const char *option, gboolean with_default)
+{
+  g_autofree char *opt = f2b_ini_optionxform(option);
+  if (!with_default)
+    return f2b_ini_map_contains(f2b_ini_section(ini, section), opt);
+  if (section == NULL || *section == '\0' || strcmp(section, "DEFAULT") == 0)
+    return f2b_ini_map_contains(ini->defaults, opt);
+  const F2bIniMap *s = f2b_ini_section(ini, section);
+  return s != NULL && (f2b_ini_map_contains(s, opt) || f2b_ini_map_contains(ini->defaults, opt));
+}
+
+/* ------------------------------------------------------ include reading */
+
+struct F2bIniCache {
+  F2bLogSink log;
+  GHashTable *files;      /* path -> F2bIni* or NULL (unreadable) */
+  GHashTable *inc_paths;  /* "\001"-joined names -> GPtrArray of paths */
+};
+
+F2bIniCache *
+f2b_ini_cache_new(const F2bLogSink *log)
+{
+  F2bIniCache *c = g_new0(F2bIniCache, 1);
+  if (log)
+    c->log = *log;
+  c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
+  c->inc_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_ptr_array_unref);
+  return c;
+}
+
+void
+f2b_ini_cache_free(F2bIniCache *c)
+{
+  if (c == NULL)
+    return;
+  g_hash_table_destroy(c->files);
+  g_hash_table_destroy(c->inc_paths);
+  g_free(c);
+}
+
+/* _getSharedSCPWI: the parsed file (transfer none), NULL when unreadable. */
+static F2bIni *
+shared_file(F2bIniCache *c, const char *path, GError **error)
+{
+  gpointer value;
+  if (g_hash_table_lookup_extended(c->files, path, NULL, &value))
+    return value;
+  g_autoptr(F2bIni) ini = f2b_ini_new();
+  gboolean read;
+  if (!f2b_ini_parse_file(ini, path, &read, error)) {
+    if (read)
+      return NULL;
+    g_clear_pointer(&ini, f2b_ini_free);
+  }
+  F2bIni *r = ini;
+  g_hash_table_insert(c->files, g_strdup(path), g_steal_pointer(&ini));
+  return r;
+}
+
+static GPtrArray *get_includes(F2bIniCache *c, GPtrArray *names, GPtrArray *seen, GError **error);
+
+static gboolean
+str_in(GPtrArray *a, const char *s)
+{
+  for (guint i = 0; a && i < a->len; i++)
+    if (strcmp(a->pdata[i], s) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+includes_of(F2bIniCache *c, F2bIni *parser, const char *resource, const char *opt,
+            GPtrArray *seen, GPtrArray *out, GError **error)
+{
+  if (!f2b_ini_has_option(parser, "INCLUDES", opt, TRUE))
+    return TRUE;
+  g_autofree char *list = f2b_ini_get(parser, "INCLUDES", opt, NULL, FALSE, error);
+  if (list == NULL)
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname(resource);
+  if (strchr(resource, '/') == NULL) {
+    g_free(dir);
+    dir = g_strdup("");
+  }
+  g_auto(GStrv) items = g_strsplit(list, "\n", -1);
+  for (guint i = 0; items[i]; i++) {
+    g_autofree char *r = NULL;
+    if (items[i][0] == '/' || dir[0] == '\0')
+      r = g_strdup(items[i]);
+    else
+      r = g_str_has_suffix(dir, "/") ? g_strconcat(dir, items[i], NULL)
+                                     : g_strconcat(dir, "/", items[i], NULL);
+    if (str_in(seen, r))
+      continue;
+    g_autoptr(GPtrArray) s = g_ptr_array_new();
+    for (guint k = 0; seen && k < seen->len; k++)
+      g_ptr_array_add(s, seen->pdata[k]);
+    g_ptr_array_add(s, (gpointer)resource);
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+    g_ptr_array_add(one, r);
+    g_autoptr(GPtrArray) got = get_includes(c, one, s, error);
+    if (got == NULL)
+      return FALSE;
+    for (guint k = 0; k < got->len; k++)
+      g_ptr_array_add(out, g_strdup(got->pdata[k]));
+  }
+  return TRUE;
+}
+
+/* __getIncludesUncached: RESOURCE with its before/after trees. */
+static GPtrArray *
+includes_uncached(F2bIniCache *c, const char *resource, GPtrArray *seen, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  GError *local = NULL;
+  F2bIni *parser = shared_file(c, resource, &local);
+  if (parser == NULL) {
+    if (local == NULL)
+      return out;
+    if (local->code != F2B_INI_ERROR_DECODE) {
+      g_propagate_error(error, local);
+      g_ptr_array_unref(out);
+      return NULL;
+    }
+    f2b_log(&c->log, F2B_LOG_ERROR, "fail2ban.configparserinc",
+            "Error decoding config file '%s': %s", resource, local->message);
+    g_error_free(local);
+    return out;
+  }
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) after = g_ptr_array_new_with_free_func(g_free);
+  if (f2b_ini_has_section(parser, "INCLUDES") &&
+      (!includes_of(c, parser, resource, "before", seen, before, error) ||
+       !includes_of(c, parser, resource, "after", seen, after, error))) {
+    g_ptr_array_unref(out);
+    return NULL;
+  }
+  for (guint i = 0; i < before->len; i++)
+    g_ptr_array_add(out, g_strdup(before->pdata[i]));
+  g_ptr_array_add(out, g_strdup(resource));
+  for (guint i = 0; i < after->len; i++)
+    g_ptr_array_add(out, g_strdup(after->pdata[i]));
+  return out;
+}
+
+/* X.conf is followed by X.local when that exists and is not listed. */
+static GPtrArray *
+expand_with_local(GPtrArray *names)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < names->len; i++) {
+    const char *f = names->pdata[i];
+    g_ptr_array_add(out, g_strdup(f));
+    /* os.path.splitext: the last dot of the base name, leading dots aside */
+    const char *slash = strrchr(f, '/');
+    const char *b = slash ? slash + 1 : f;
+    while (*b == '.')
+      b++;
+    const char *dot = strrchr(b, '.');
+    gsize stem = dot ? (gsize)(dot - f) : strlen(f);
+    g_autofree char *local = g_strdup_printf("%.*s.local", (int)stem, f);
+    if (!str_in(names, local) && g_file_test(local, G_FILE_TEST_IS_REGULAR))
+      g_ptr_array_add(out, g_steal_pointer(&local));
+  }
+  return out;
+}
+
+static GPtrArray *
+get_includes(F2bIniCache *c, GPtrArray *names, GPtrArray *seen, GError **error)
+{
+  g_autoptr(GPtrArray) files = expand_with_local(names);
+  GString *key = g_string_new(NULL);
+  for (guint i = 0; i < files->len; i++) {
+    if (i)
+      g_string_append_c(key, '\001');
+    g_string_append(key, files->pdata[i]);
+  }
+  GPtrArray *cached = g_hash_table_lookup(c->inc_paths, key->str);
+  if (cached != NULL) {
+    g_string_free(key, TRUE);
+    return g_ptr_array_ref(cached);
+  }
+  GPtrArray *full = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < files->len; i++) {
+    GPtrArray *one = includes_uncached(c, files->pdata[i], seen, error);
+    if (one == NULL) {
+      g_ptr_array_unref(full);
+      g_string_free(key, TRUE);
+      return NULL;
+    }
+    for (guint k = 0; k < one->len; k++)
+      g_ptr_array_add(full, g_strdup(one->pdata[k]));
+    g_ptr_array_unref(one);
+  }
+  g_hash_table_insert(c->inc_paths, g_string_free(key, FALSE), g_ptr_array_ref(full));
+  return full;
+}
+
+gboolean
+f2b_ini_read_with_includes(F2bIni *ini, F2bIniCache *c, GPtrArray *filenames, GPtrArray *files_read,
+                           GError **error)
+{
+  g_autoptr(GPtrArray) full = get_includes(c, filenames, NULL, error);
+  if (full == NULL)
+    return FALSE;
+  for (guint i = 0; i < full->len; i++) {
+    F2bIni *file = shared_file(c, full->pdata[i], error);
+    if (file == NULL) {
+      if (error && *error)
+        return FALSE;
+      continue;
+    }
+    if (files_read)
+      g_ptr_array_add(files_read, g_strdup(full->pdata[i]));
+    f2b_ini_merge(ini, file);
+  }
+  return TRUE;
+}

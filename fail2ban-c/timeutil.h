@@ -1,0 +1,22 @@
+/* timeutil.h - fail2ban's time expressions ("10m", "1h30m", "1year-6mo").
+ *
+ * fail2ban's MyTime.str2seconds rewrites unit abbreviations into
+ * multiplications and evaluates the result as a Python expression.  We do
+ * the same rewriting and evaluate with a small arithmetic evaluator
+ * (numbers, + - * / // % **, parentheses): nothing else is accepted. */
+#pragma once
+
+#include <glib.h>
+
+#include "pyobj.h"
+
+#define F2B_TIMEUTIL_ERROR (f2b_timeutil_error_quark())
+GQuark f2b_timeutil_error_quark(void);
+
+/* The value of EXPR in seconds: a Python int or float (transfer full),
+ * or NULL with ERROR for anything that is not such an expression. */
+F2bPyObj *f2b_timeutil_str2sec(const char *expr, GError **error);
+
+/* The expression after unit substitution, as fail2ban builds it
+ * ("1h30m" -> "1*3600+30*60"), transfer full. */
+char *f2b_timeutil_str2sec_expand(const char *expr);

@@ -1,0 +1,209 @@
+/* test-confreader.c - jail assembly and command order on small configs. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confreader.h"
+
+static char *tmpdir;
+static GString *logged;
+
+static void
+collect(int level, const char *logger, const char *message, gpointer data)
+{
+  g_string_append_printf(logged, "%d %s %s\n", level, logger, message);
+}
+
+static void
+setup(void)
+{
+  tmpdir = g_dir_make_tmp("f2b-conf-XXXXXX", NULL);
+  logged = g_string_new(NULL);
+}
+
+static void
+teardown(void)
+{
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+  g_free(tmpdir);
+  g_string_free(logged, TRUE);
+}
+
+static void
+write_file(const char *rel, const char *text)
+{
+  g_autofree char *p = g_build_filename(tmpdir, rel, NULL);
+  g_autofree char *d = g_path_get_dirname(p);
+  g_mkdir_with_parents(d, 0700);
+  ck_assert(g_file_set_contents(p, text, -1, NULL));
+}
+
+/* The dump as fail2ban-client -d prints it (one repr per line). */
+static char *
+dump(gboolean *ok, GError **error)
+{
+  F2bLogSink sink = { collect, NULL };
+  g_autoptr(F2bConfReader) r = f2b_confreader_new(tmpdir, &sink);
+  g_autoptr(F2bIniMap) early = f2b_confreader_early_options(r, error);
+  if (early == NULL)
+    return NULL;
+  g_autoptr(F2bPyObj) s = f2b_confreader_stream(r, early, TRUE, TRUE, ok, error);
+  if (s == NULL)
+    return NULL;
+  GString *out = g_string_new(NULL);
+  for (gsize i = 0; i < f2b_py_len(s); i++) {
+    f2b_py_repr_append(out, f2b_py_item(s, i));
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+static const char *base_f2b = "[Definition]\nloglevel = INFO\nlogtarget = STDERR\nsyslogsocket = auto\n"
+                              "socket = /s\npidfile = /p\nallowipv6 = auto\ndbfile = :memory:\ndbpurgeage = 1d\n";
+
+START_TEST(test_minimal_jail_order)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("filter.d/f.conf", "[Definition]\nfailregex = ^fail <HOST>$\n  ^bad <HOST>\nignoreregex =\n"
+                                "datepattern = {^LN-BEG}\n");
+  write_file("action.d/a.conf", "[Definition]\nactionban = echo <ip> <name> <p>\n[Init]\np = 1\n");
+  write_file("jail.conf", "[j]\nenabled = true\nfilter = f\naction = a[p=\"x, y\"]\nmaxretry = 3\n"
+                          "logpath = /nonexistent/log\nbackend = auto\nusedns = no\nignoreip = 1.2.3.4, ::1\n");
+  gboolean ok;
+  GError *error = NULL;
+  g_autofree char *d = dump(&ok, &error);
+  ck_assert_msg(d != NULL, "%s", error ? error->message : "");
+  ck_assert(ok);
+  ck_assert_str_eq(d,
+    "['set', 'syslogsocket', 'auto']\n['set', 'loglevel', 'INFO']\n['set', 'logtarget', 'STDERR']\n"
+    "['set', 'allowipv6', 'auto']\n['set', 'dbfile', ':memory:']\n['set', 'dbpurgeage', '1d']\n"
+    "['add', 'j', 'auto']\n"
+    "['set', 'j', 'usedns', 'no']\n"
+    "['multi-set', 'j', 'addfailregex', ['^fail <HOST>$', '^bad <HOST>']]\n"
+    "['set', 'j', 'datepattern', '{^LN-BEG}']\n"
+    "['set', 'j', 'maxretry', 3]\n"
+    "['set', 'j', 'addignoreip', '1.2.3.4', '::1']\n"
+    "['set', 'j', 'addaction', 'a']\n"
+    "['multi-set', 'j', 'action', 'a', [['actionban', 'echo <ip> j x, y'], ['p', 'x, y'], ['name', 'j'], "
+    "['actname', 'a']]]\n"
+    "['start', 'j']\n");
+  ck_assert_ptr_nonnull(strstr(logged->str, "Have not found any log file for j jail"));
+}
+END_TEST
+
+START_TEST(test_missing_filter_is_config_error)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("jail.conf", "[j]\nenabled = true\nfilter = nosuch\n");
+  gboolean ok;
+  GError *error = NULL;
+  g_autofree char *d = dump(&ok, &error);
+  ck_assert_ptr_nonnull(d);
+  ck_assert(!ok);
+  ck_assert_ptr_nonnull(strstr(d, "['config-error', \"Jail 'j' skipped, because of wrong configuration: "
+                                  "Unable to read the filter 'nosuch'\"]"));
+  ck_assert_ptr_null(strstr(d, "'start'"));
+}
+END_TEST
+
+START_TEST(test_unresolvable_interpolation_fails)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("jail.conf", "[j]\nenabled = true\nfilter =\nbantime = %(nope)s\n");
+  gboolean ok;
+  GError *error = NULL;
+  g_autofree char *d = dump(&ok, &error);
+  ck_assert_ptr_null(d);
+  ck_assert_int_eq(error->code, F2B_INI_ERROR_INTERPOLATION_MISSING);
+  g_error_free(error);
+}
+END_TEST
+
+START_TEST(test_missing_basedir)
+{
+  F2bLogSink sink = { collect, NULL };
+  g_autoptr(F2bConfReader) r = f2b_confreader_new("/nonexistent/dir/", &sink);
+  GError *error = NULL;
+  ck_assert_ptr_null(f2b_confreader_early_options(r, &error));
+  ck_assert_str_eq(error->message, "Base configuration directory /nonexistent/dir does not exist ");
+  g_error_free(error);
+}
+END_TEST
+
+START_TEST(test_extract_and_split_options)
+{
+  g_autoptr(F2bConfReader) r = f2b_confreader_new("/", NULL);
+  char *name = NULL;
+  F2bIniMap *opts = NULL;
+  GError *error = NULL;
+  ck_assert(f2b_confreader_extract_options(r, "act[a=1, b=\"q, c\", c='x'][d=4]", &name, &opts, &error));
+  ck_assert_str_eq(name, "act");
+  ck_assert_uint_eq(f2b_ini_map_size(opts), 4);
+  ck_assert_str_eq(f2b_ini_map_get(opts, "b"), "q, c");
+  ck_assert_str_eq(f2b_ini_map_get(opts, "d"), "4");
+  g_free(name);
+  f2b_ini_map_free(opts);
+  ck_assert(!f2b_confreader_extract_options(r, "act[a=\"x\" junk]", &name, &opts, &error));
+  ck_assert_str_eq(error->message, "unexpected syntax at 5 after option 'a':  junk");
+  g_clear_error(&error);
+  ck_assert(!f2b_confreader_extract_options(r, "[x]", &name, &opts, &error));
+  g_clear_error(&error);
+  g_autoptr(GPtrArray) parts = f2b_confreader_split_with_options(r, "a[x=1,\n y=2]\n b  c[p=\"1 2\"]");
+  ck_assert_uint_eq(parts->len, 3);
+  ck_assert_str_eq(g_strstrip((char *)parts->pdata[0]), "a[x=1,\n y=2]");
+  ck_assert_str_eq(g_strstrip((char *)parts->pdata[2]), "c[p=\"1 2\"]");
+}
+END_TEST
+
+START_TEST(test_substitute_tags)
+{
+  g_autoptr(F2bIniMap) t = f2b_ini_map_new();
+  f2b_ini_map_set(t, "a", "<b>-<c>");
+  f2b_ini_map_set(t, "b", "<c>");
+  f2b_ini_map_set(t, "c", "C");
+  f2b_ini_map_set(t, "d", "<unknown>");
+  GError *error = NULL;
+  g_autoptr(F2bIniMap) r = f2b_confreader_substitute_tags(t, NULL, &error);
+  ck_assert_str_eq(f2b_ini_map_get(r, "a"), "C-C");
+  ck_assert_str_eq(f2b_ini_map_get(r, "d"), "<unknown>");
+  f2b_ini_map_set(t, "c", "<a>");
+  ck_assert_ptr_null(f2b_confreader_substitute_tags(t, NULL, &error));
+  ck_assert_ptr_nonnull(strstr(error->message, "self referencing"));
+  g_error_free(error);
+}
+END_TEST
+
+START_TEST(test_shlex)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) w = f2b_confreader_shlex_split("_SYSTEMD_UNIT=a + \"x y\" 'q'\\ z", &error);
+  ck_assert_uint_eq(w->len, 4);
+  ck_assert_str_eq(w->pdata[2], "x y");
+  ck_assert_str_eq(w->pdata[3], "q z");
+  ck_assert_ptr_null(f2b_confreader_shlex_split("'open", &error));
+  g_error_free(error);
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("confreader");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_minimal_jail_order);
+  tcase_add_test(tc, test_missing_filter_is_config_error);
+  tcase_add_test(tc, test_unresolvable_interpolation_fails);
+  tcase_add_test(tc, test_missing_basedir);
+  tcase_add_test(tc, test_extract_and_split_options);
+  tcase_add_test(tc, test_substitute_tags);
+  tcase_add_test(tc, test_shlex);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,73 @@
+/* test-timeutil.c - str2sec as fail2ban's MyTime.str2seconds computes it. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "timeutil.h"
+
+static void
+expect(const char *expr, const char *repr)
+{
+  GError *error = NULL;
+  g_autoptr(F2bPyObj) v = f2b_timeutil_str2sec(expr, &error);
+  ck_assert_msg(v != NULL, "%s: %s", expr, error ? error->message : "?");
+  g_autofree char *r = f2b_py_repr(v);
+  ck_assert_str_eq(r, repr);
+}
+
+static void
+expect_error(const char *expr)
+{
+  GError *error = NULL;
+  F2bPyObj *v = f2b_timeutil_str2sec(expr, &error);
+  ck_assert_msg(v == NULL, "%s should fail", expr);
+  ck_assert_ptr_nonnull(error);
+  g_error_free(error);
+}
+
+START_TEST(test_units)
+{
+  expect("10m", "600");
+  expect("1h30m", "5400");
+  expect("-1", "-1");
+  expect("1year-6mo", "15778800.0");
+  expect("1month", "2629800.0");
+  expect("1.5h", "5400.0");
+  expect("2*3", "6");
+  expect("10 m", "600");
+  expect("1d 2h", "93600");
+  expect("1w", "604800");
+  expect("600", "600");
+  expect("7/2", "3.5");
+  expect("7//2", "3");
+  expect("-7//2", "-4");
+  expect("2**10", "1024");
+  expect("(1h+1m)*2", "7320");
+}
+END_TEST
+
+START_TEST(test_rejects_non_arithmetic)
+{
+  expect_error("abc");
+  expect_error("");
+  expect_error("1+");
+  expect_error("(1");
+  expect_error("1/0");
+  expect_error("__import__('os')");
+  expect_error("99999999999999999999");
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("timeutil");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_units);
+  tcase_add_test(tc, test_rejects_non_arithmetic);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
