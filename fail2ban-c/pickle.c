@@ -1803,13 +1803,18 @@ enc_batches(Encoder *e, const F2bPyObj *obj, guint8 one, guint8 many)
     enc_byte(e, one);
     return;
   }
-  for (gsize done = 0; done < len;) {
+  /* CPython ends a dict with an empty batch when its size is a multiple of
+   * the batch size (its loop runs again after a full batch); not a list. */
+  gboolean dict = f2b_py_kind(obj) == F2B_PY_DICT;
+  gsize done = 0, batch;
+  do {
     gsize end = MIN(len, done + BATCH_SIZE);
+    batch = end - done;
     enc_byte(e, OP_MARK);
     enc_items(e, obj, done, end);
     enc_byte(e, many);
     done = end;
-  }
+  } while (dict ? batch == BATCH_SIZE : done < len);
 }
 
 static void
