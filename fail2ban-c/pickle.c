@@ -758,9 +758,21 @@ load_string_text(Decoder *d)
 /* ---- containers */
 
 static guint
+measure(const F2bPyObj *obj, gsize *nodes, gsize *bytes);
+
+/* Height of CHILD plus one, its size added to the counts. */
+static guint
+measure_child(const F2bPyObj *child, gsize *nodes, gsize *bytes)
+{
+  return 1 + measure(child, nodes, bytes);
+}
+
+/* Nodes, string bytes and height of a tree (recursion bounded by max_depth,
+ * which every tree the decoder holds respects). */
+static guint
 measure(const F2bPyObj *obj, gsize *nodes, gsize *bytes)
 {
-  guint height = 1;
+  guint height = 1, h;
   *nodes += 1;
   switch (f2b_py_kind(obj)) {
   case F2B_PY_STR:
@@ -772,19 +784,23 @@ measure(const F2bPyObj *obj, gsize *nodes, gsize *bytes)
   }
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
-    for (gsize i = 0; i < f2b_py_len(obj); i++)
-      height = MAX(height, 1 + measure(f2b_py_item(obj, i), nodes, bytes));
+    for (gsize i = 0; i < f2b_py_len(obj); i++) {
+      h = measure_child(f2b_py_item(obj, i), nodes, bytes);
+      height = MAX(height, h);
+    }
     break;
   case F2B_PY_DICT:
     for (gsize i = 0; i < f2b_py_len(obj); i++) {
       F2bPyObj *key, *value;
       f2b_py_dict_pair(obj, i, &key, &value);
-      height = MAX(height, 1 + measure(key, nodes, bytes));
-      height = MAX(height, 1 + measure(value, nodes, bytes));
+      h = measure_child(key, nodes, bytes);
+      height = MAX(height, h);
+      h = measure_child(value, nodes, bytes);
+      height = MAX(height, h);
     }
     break;
   case F2B_PY_INSTANCE:
-    height = 1 + measure(f2b_py_instance_args(obj), nodes, bytes);
+    height = measure_child(f2b_py_instance_args(obj), nodes, bytes);
     break;
   default:
     break;

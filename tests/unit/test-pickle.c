@@ -475,6 +475,19 @@ START_TEST(test_limits)
   lim.max_memo = 2;
   assert_refused_with(BYTES("N\x94\x94\x94."), &lim, F2B_PICKLE_ERROR_LIMIT, "memo exceeds");
   assert_refused_with(BYTES("Np4294967296\n."), NULL, F2B_PICKLE_ERROR_LIMIT, "memo index");
+  /* a copy is charged exactly its size: 1 + 150 tuples, their copy, the pair
+   * (a copy walked twice per level would cost 2^150 and never finish) */
+  g_autoptr(GByteArray) deep = g_byte_array_new();
+  g_byte_array_append(deep, BYTES("K\x01"));
+  for (int i = 0; i < 150; i++)
+    g_byte_array_append(deep, BYTES("\x85"));
+  g_byte_array_append(deep, BYTES("2\x86."));
+  f2b_pickle_limits_init(&lim);
+  lim.max_nodes = 303;
+  g_autoptr(F2bPyObj) pair = decode_ok(deep->data, deep->len, &lim);
+  ck_assert_uint_eq(f2b_py_count_nodes(pair), 303);
+  lim.max_nodes = 302;
+  assert_refused_with(deep->data, deep->len, &lim, F2B_PICKLE_ERROR_LIMIT, "more than 302");
   assert_refused_with(BYTES("Np-1\n."), NULL, F2B_PICKLE_ERROR_INVALID, "negative memo");
 }
 END_TEST
