@@ -202,6 +202,14 @@ f2b_py_dict_set(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
 }
 
 void
+f2b_py_dict_append_new(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
+{
+  g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
+  g_ptr_array_add(dict->v.items, key);
+  g_ptr_array_add(dict->v.items, value);
+}
+
+void
 f2b_py_free(F2bPyObj *obj)
 {
   if (obj == NULL)

@@ -62,6 +62,11 @@ F2bPyObj *f2b_py_append(F2bPyObj *seq, F2bPyObj *item);
 /* Sets KEY to VALUE in a dict (both transfer full); an equal existing key
  * keeps its place and gets the new value, as in Python. */
 void f2b_py_dict_set(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value);
+/* Adds the pair KEY: VALUE (both transfer full) at the end of a dict in
+ * constant time; the caller guarantees that no equal key is present (a
+ * decoder that checks with its own hash index, where f2b_py_dict_set's
+ * linear search would make building a big dict quadratic). */
+void f2b_py_dict_append_new(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value);
 
 void f2b_py_free(F2bPyObj *obj);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bPyObj, f2b_py_free)
