@@ -1,6 +1,7 @@
 /* pyre.h - read a regex in Python 3.11 `re` syntax and write it in PCRE2 syntax.
  *
- * fail2ban's filters are Python regexes; PCRE2 reads most of them the same way but
+ * fail2ban's filters and date templates are Python regexes (failregex.c and
+ * datedetect.c both translate theirs here); PCRE2 reads most of them the same way but
  * not all (see failregex.h for the list of what is translated and what is refused).
  * The pattern is parsed as Python's re parser does, with its checks and error texts
  * ("bad escape \e at position 3"), and written out so PCRE2 matches what Python
