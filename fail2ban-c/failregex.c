@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "pyobj.h"
 #include "pyre.h"
 
 G_DEFINE_QUARK(f2b-failregex-error-quark, f2b_failregex_error)
@@ -54,41 +55,6 @@ static gboolean
 py_isword(gunichar c)
 {
   return c == '_' || g_unichar_isalnum(c);
-}
-
-/* repr() of a str, for messages that quote one. */
-static void
-append_py_repr(GString *out, const char *s, gsize len)
-{
-  gboolean sq = memchr(s, '\'', len) != NULL, dq = memchr(s, '"', len) != NULL;
-  char quote = sq && !dq ? '"' : '\'';
-  g_string_append_c(out, quote);
-  const char *end = s + len;
-  for (const char *p = s; p < end;) {
-    gunichar c = g_utf8_get_char_validated(p, end - p);
-    if (c == (gunichar)-1 || c == (gunichar)-2) {
-      g_string_append_printf(out, "\\udc%02x", (guchar)*p); /* surrogateescape */
-      p++;
-      continue;
-    }
-    const char *next = g_utf8_next_char(p);
-    if (c == '\\' || c == (gunichar)quote)
-      g_string_append_printf(out, "\\%c", (char)c);
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else if (c >= 0x80 && !g_unichar_isprint(c))
-      g_string_append_printf(out, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x", c);
-    else
-      g_string_append_len(out, p, next - p);
-    p = next;
-  }
-  g_string_append_c(out, quote);
 }
 
 /* ---- tag resolution -------------------------------------------------------------- */
@@ -812,10 +778,7 @@ f2b_regex_match_failure_id(const F2bRegexMatch *m, const char *const *groups,
   GString *msg = g_string_new("No group found in '");
   g_string_append_len(msg, m->subject, (gssize)m->len);
   g_string_append(msg, "' using 're.compile(");
-  GString *r = g_string_new(NULL);
-  append_py_repr(r, m->re->regex, strlen(m->re->regex));
-  g_string_append_len(msg, r->str, (gssize)MIN(r->len, 200)); /* "%.200R" */
-  g_string_free(r, TRUE);
+  f2b_py_repr_str_append_cut(msg, m->re->regex, strlen(m->re->regex), 200); /* "%.200R" */
   g_string_append_printf(msg, "%s)'", m->re->multiline ? ", re.MULTILINE" : "");
   g_set_error_literal(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_GROUP, msg->str);
   g_string_free(msg, TRUE);
@@ -858,7 +821,7 @@ f2b_regex_match_ip(F2bRegexMatch *m, GError **error)
   const F2bRegexGroup *c = find_group((GArray *)groups, "cidr");
   if (c && !c->tuple && c->value.ptr && c->value.len && !parse_cidr(&c->value, &cidr)) {
     GString *msg = g_string_new("invalid literal for int() with base 10: ");
-    append_py_repr(msg, c->value.ptr, c->value.len);
+    f2b_py_repr_str_append_cut(msg, c->value.ptr, c->value.len, 200); /* int()'s "%.200R" */
     g_set_error_literal(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_MATCH, msg->str);
     g_string_free(msg, TRUE);
     return NULL;

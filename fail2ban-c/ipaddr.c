@@ -14,35 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-G_DEFINE_QUARK(f2b-ipaddr-error-quark, f2b_ipaddr_error)
+#include "pyobj.h"
 
-/* A Python-like repr of a short text for error messages ('...' with escapes). */
-static char *
-py_repr(const char *s, gsize len)
-{
-  gboolean has_sq = memchr(s, '\'', len) != NULL;
-  gboolean has_dq = memchr(s, '"', len) != NULL;
-  char quote = (has_sq && !has_dq) ? '"' : '\'';
-  GString *out = g_string_new(NULL);
-  g_string_append_c(out, quote);
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar)s[i];
-    if (c == '\\' || c == (guchar)quote)
-      g_string_append_printf(out, "\\%c", c);
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  g_string_append_c(out, quote);
-  return g_string_free(out, FALSE);
-}
+G_DEFINE_QUARK(f2b-ipaddr-error-quark, f2b_ipaddr_error)
 
 /* Python's int(text) for base 10: surrounding white space, a sign, Unicode decimal
  * digits with single underscores between them. Saturates instead of growing. */
@@ -176,9 +150,10 @@ split_suffix(const char *s, gsize len, gsize *start, gsize *addr_len, gint64 *ci
     return *cidr >= 0;
   }
   if (!parse_py_int(m, mlen, cidr)) {
-    g_autofree char *r = py_repr(m, mlen);
+    g_autoptr(GString) r = g_string_new(NULL);
+    f2b_py_repr_str_append_cut(r, m, mlen, 200); /* int()'s "%.200R" */
     g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
-                "invalid literal for int() with base 10: %s", r);
+                "invalid literal for int() with base 10: %s", r->str);
     return FALSE;
   }
   return TRUE;
@@ -348,9 +323,10 @@ f2b_ipaddr_maskplen(const F2bIPAddr *ip, GError **error)
   if (plen > 0)
     return plen;
   g_autofree char *text = f2b_ipaddr_to_string(ip, NULL);
-  g_autofree char *r = py_repr(text, strlen(text));
+  g_autoptr(GString) r = g_string_new(NULL);
+  f2b_py_repr_str_append(r, text, strlen(text));
   g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
-              "invalid mask %s, no plen representation", r);
+              "invalid mask %s, no plen representation", r->str);
   return -1;
 }
 
