@@ -1,7 +1,6 @@
 /* test-ipaddr.c - addresses parse, print and compare as fail2ban's IPAddr does.
  * Expected values were taken from fail2ban 1.0.2 (IPAddr) on Python 3.11. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 
 #include "ipaddr.h"
@@ -256,9 +255,5 @@ main(void)
   tcase_add_test(tc, test_search_ip);
   tcase_add_test(tc, test_int_error_repr);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

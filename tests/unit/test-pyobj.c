@@ -1,7 +1,6 @@
 /* test-pyobj.c - Python values and their repr(), checked against what
  * CPython 3.11 prints for the same values. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 #include "pyobj.h"
 
@@ -149,9 +148,5 @@ main(void)
   tcase_add_test(tc, test_equal_copy_count);
   tcase_add_test(tc, test_str_repr_cut);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

@@ -1,8 +1,7 @@
 /* test-pyre.c - Python re syntax in, PCRE2 syntax out; Python's refusals kept.
  * Every error text below is the one Python 3.11's re module gives for the same
  * pattern, except the UNSUPPORTED ones, which Python accepts. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 
 #include "pyre.h"
@@ -223,9 +222,5 @@ main(void)
   tcase_add_test(tc, test_offsets);
   tcase_add_test(tc, test_deep_nesting_is_refused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }
