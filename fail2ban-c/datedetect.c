@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "pyre.h"
+#include "pystr.h"
 #include "strptime.h"
 
 G_DEFINE_QUARK(f2b-datedetect-error-quark, f2b_datedetect_error)
@@ -101,25 +102,12 @@ struct F2bDateDetector {
 /* ------------------------------------------------------------------ */
 /* Small string helpers                                                */
 
-static gboolean
-py_space(gunichar c)
-{
-  return g_unichar_isspace(c) || (c >= 0x1c && c <= 0x1f) || c == 0x85;
-}
-
-/* Python's str.strip(): Unicode white space at both ends. */
+/* Python's str.strip() */
 static char *
 strip_dup(const char *s)
 {
   const char *b = s, *e = s + strlen(s);
-  while (b < e && py_space(g_utf8_get_char(b)))
-    b = g_utf8_next_char(b);
-  while (e > b) {
-    const char *p = g_utf8_find_prev_char(b, e);
-    if (!p || !py_space(g_utf8_get_char(p)))
-      break;
-    e = p;
-  }
+  f2b_pystr_strip(&b, &e);
   return g_strndup(b, (gsize) (e - b));
 }
 

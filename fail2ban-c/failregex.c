@@ -11,6 +11,7 @@
 
 #include "pyobj.h"
 #include "pyre.h"
+#include "pystr.h"
 
 G_DEFINE_QUARK(f2b-failregex-error-quark, f2b_failregex_error)
 
@@ -42,13 +43,6 @@ static const char *const failure_id_groups[] = {"fid", "ip4", "ip6", "dns", NULL
 static const char *const failure_id_presents[] = {"fid", "ip4", "ip6", "dns", "mlfid", NULL};
 
 /* ---- Python string helpers ------------------------------------------------------- */
-
-/* str.isspace() */
-static gboolean
-py_isspace(gunichar c)
-{
-  return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20) || c == 0x85 || g_unichar_isspace(c);
-}
 
 /* \w of a Python str pattern */
 static gboolean
@@ -309,7 +303,7 @@ static gboolean
 is_blank(const char *s)
 {
   for (const char *p = s; *p; p = g_utf8_next_char(p))
-    if (!py_isspace(g_utf8_get_char(p)))
+    if (!f2b_pystr_isspace(g_utf8_get_char(p)))
       return FALSE;
   return TRUE;
 }

@@ -15,50 +15,9 @@
 #include <sys/socket.h>
 
 #include "pyobj.h"
+#include "pystr.h"
 
 G_DEFINE_QUARK(f2b-ipaddr-error-quark, f2b_ipaddr_error)
-
-/* Python's int(text) for base 10: surrounding white space, a sign, Unicode decimal
- * digits with single underscores between them. Saturates instead of growing. */
-static gboolean
-parse_py_int(const char *s, gsize len, gint64 *value)
-{
-  const char *p = s, *end = s + len;
-  if (!g_utf8_validate_len(s, len, NULL))
-    return FALSE;
-  while (p < end && g_unichar_isspace(g_utf8_get_char(p)))
-    p = g_utf8_next_char(p);
-  while (end > p) {
-    const char *prev = g_utf8_find_prev_char(p, end);
-    if (!prev || !g_unichar_isspace(g_utf8_get_char(prev)))
-      break;
-    end = prev;
-  }
-  gboolean negative = FALSE;
-  if (p < end && (*p == '+' || *p == '-'))
-    negative = *p++ == '-';
-  gint64 acc = 0;
-  gboolean digit_seen = FALSE, last_underscore = FALSE;
-  for (; p < end; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (c == '_') {
-      if (!digit_seen || last_underscore)
-        return FALSE;
-      last_underscore = TRUE;
-      continue;
-    }
-    int d = g_unichar_digit_value(c);
-    if (d < 0)
-      return FALSE;
-    acc = acc > (G_MAXINT64 - d) / 10 ? G_MAXINT64 : acc * 10 + d;
-    digit_seen = TRUE;
-    last_underscore = FALSE;
-  }
-  if (!digit_seen || last_underscore)
-    return FALSE;
-  *value = negative ? -acc : acc;
-  return TRUE;
-}
 
 /* Clears the host bits past PLEN (no-op when PLEN covers the whole address). */
 static void
@@ -149,7 +108,7 @@ split_suffix(const char *s, gsize len, gsize *start, gsize *addr_len, gint64 *ci
     *cidr = f2b_ipaddr_maskplen(mask, error);
     return *cidr >= 0;
   }
-  if (!parse_py_int(m, mlen, cidr)) {
+  if (!f2b_pystr_to_int(m, mlen, cidr, NULL)) { /* a huge prefix masks nothing anyway */
     g_autoptr(GString) r = g_string_new(NULL);
     f2b_py_repr_str_append_cut(r, m, mlen, 200); /* int()'s "%.200R" */
     g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,

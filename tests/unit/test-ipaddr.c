@@ -237,6 +237,16 @@ START_TEST(test_int_error_repr)
   g_autofree char *want = g_strdup_printf("invalid literal for int() with base 10: '%.199s", xs);
   ck_assert_str_eq(error->message, want);
   g_clear_error(&error);
+  /* int()'s white space: U+0085 and \v are, U+001C is not (Python 3.11) */
+  g_autoptr(F2bIPAddr) nel = f2b_ipaddr_new("1.2.3.4/\xc2\x85" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error);
+  ck_assert_ptr_nonnull(nel);
+  g_autofree char *nel_text = f2b_ipaddr_to_string(nel, NULL);
+  ck_assert_str_eq(nel_text, "1.2.3.0/24");
+  g_autoptr(F2bIPAddr) vt = f2b_ipaddr_new("1.2.3.4/\x0b" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error);
+  ck_assert_ptr_nonnull(vt);
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/\x1c" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid literal for int() with base 10: '\\x1c24'");
+  g_clear_error(&error);
 }
 END_TEST
 
