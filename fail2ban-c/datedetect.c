@@ -670,20 +670,11 @@ template_compile(Template *t, GError **error)
     set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  int err;
-  PCRE2_SIZE off;
-  guint32 options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (re->ascii ? 0 : PCRE2_UCP);
-  t->code = pcre2_compile((PCRE2_SPTR) re->pattern, PCRE2_ZERO_TERMINATED, options, &err, &off,
-                          NULL);
+  t->code = f2b_pyre_compile(re, t->regex, 0, &pyre_error);
   if (!t->code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(err, msg, sizeof msg);
-    g_autofree char *where = f2b_pyre_position_suffix(t->regex, f2b_pyre_source_offset(re, off));
-    g_autofree char *why = g_strdup_printf("%s%s (PCRE2)", (const char *) msg, where);
-    set_compile_error(error, t, why);
+    set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE); /* without JIT the interpreter runs */
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
   t->groups = named_groups(re);
   return TRUE;

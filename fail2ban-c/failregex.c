@@ -273,26 +273,13 @@ set_compile_error(GError **error, const char *regex, const char *detail)
 static gboolean
 compile_pcre2(F2bRegex *re, GError **error)
 {
-  pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
-  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
-  guint32 options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX |
-                    (re->pyre->ascii ? 0 : PCRE2_UCP) | (re->multiline ? PCRE2_MULTILINE : 0);
-  int errcode;
-  PCRE2_SIZE erroff;
-  re->code = pcre2_compile((PCRE2_SPTR)re->pyre->pattern, PCRE2_ZERO_TERMINATED, options,
-                           &errcode, &erroff, cctx);
-  pcre2_compile_context_free(cctx);
+  guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
+  g_autoptr(GError) pcre2_error = NULL;
+  re->code = f2b_pyre_compile(re->pyre, re->regex, options, &pcre2_error);
   if (!re->code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(errcode, msg, sizeof msg);
-    gsize src_off = f2b_pyre_source_offset(re->pyre, erroff);
-    g_autofree char *where = f2b_pyre_position_suffix(re->regex, src_off);
-    g_autofree char *detail = g_strdup_printf("%s%s (PCRE2)", (char *)msg, where);
-    set_compile_error(error, re->regex, detail);
+    set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
-  /* Without JIT (e.g. an architecture PCRE2 has no JIT for) the interpreter runs. */
-  pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
   f2b_failregex_set_match_limit(re, 0);
