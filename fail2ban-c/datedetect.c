@@ -6,7 +6,7 @@
  *      fail2ban does it (codes replaced, group 1 added, word or line-start
  *      boundaries added, "**" markers removed) so that names, regexes and
  *      spans are the same as fail2ban's; the Python regex is then
- *      translated to PCRE2 and compiled (JIT) on first use;
+ *      translated to PCRE2 by pyre.c and compiled (JIT) on first use;
  *   2. the template list: defaults, anchored copies, datepattern lines;
  *   3. matching: the last winner first, then a scan with fail2ban's rules
  *      for picking the best template and moving it up.
@@ -25,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "pyre.h"
+#include "pystr.h"
 #include "strptime.h"
 
 G_DEFINE_QUARK(f2b-datedetect-error-quark, f2b_datedetect_error)
@@ -100,25 +102,12 @@ struct F2bDateDetector {
 /* ------------------------------------------------------------------ */
 /* Small string helpers                                                */
 
-static gboolean
-py_space(gunichar c)
-{
-  return g_unichar_isspace(c) || (c >= 0x1c && c <= 0x1f) || c == 0x85;
-}
-
-/* Python's str.strip(): Unicode white space at both ends. */
+/* Python's str.strip() */
 static char *
 strip_dup(const char *s)
 {
   const char *b = s, *e = s + strlen(s);
-  while (b < e && py_space(g_utf8_get_char(b)))
-    b = g_utf8_next_char(b);
-  while (e > b) {
-    const char *p = g_utf8_find_prev_char(b, e);
-    if (!p || !py_space(g_utf8_get_char(p)))
-      break;
-    e = p;
-  }
+  f2b_pystr_strip(&b, &e);
   return g_strndup(b, (gsize) (e - b));
 }
 
@@ -647,195 +636,27 @@ default_templates_with_anchored(const F2bStrptimeCode *codes, Rewriter *rw)
 }
 
 /* ------------------------------------------------------------------ */
-/* Python regex -> PCRE2                                               */
-
-static gsize
-hex_run(const char *p, gsize want)
-{
-  gsize n = 0;
-  while (n < want && g_ascii_isxdigit(p[n]))
-    n++;
-  return n;
-}
-
-/* "(?flags)" or "(?flags:": Python's "u" (Unicode) is PCRE2's UCP, which is
- * always on, and "L" (locale) does not apply to text; "a" (ASCII) turns UCP
- * off for the whole pattern. */
-typedef enum { FLAGS_NONE, FLAGS_DONE, FLAGS_MISPLACED } FlagsResult;
-
-static FlagsResult
-translate_flags(const char **pp, GString *out, gboolean *ascii, gboolean at_start)
-{
-  const char *p = *pp + 2, *q = p;
-  GString *on = g_string_new(NULL), *off = g_string_new(NULL);
-  gboolean minus = FALSE, ascii_flag = FALSE;
-  for (; *q; q++) {
-    if (!minus && strchr("aiLmsux", *q)) {
-      if (*q == 'a')
-        ascii_flag = TRUE;
-      else if (*q != 'u' && *q != 'L')
-        g_string_append_c(on, *q);
-    } else if (!minus && *q == '-') {
-      minus = TRUE;
-    } else if (minus && strchr("imsx", *q)) {
-      g_string_append_c(off, *q);
-    } else {
-      break;
-    }
-  }
-  gboolean ok = q > p && (*q == ')' || *q == ':');
-  FlagsResult result = ok ? FLAGS_DONE : FLAGS_NONE;
-  if (ok && *q == ')' && !at_start) {
-    result = FLAGS_MISPLACED;
-  } else if (ok) {
-    *ascii = *ascii || ascii_flag;
-    if (on->len == 0 && off->len == 0) {
-      if (*q == ':')
-        g_string_append(out, "(?:");
-    } else {
-      g_string_append_printf(out, "(?%s%s%s%c", on->str, off->len ? "-" : "", off->str, *q);
-    }
-    *pp = q + 1;
-  }
-  g_string_free(on, TRUE);
-  g_string_free(off, TRUE);
-  return result;
-}
-
-/* "(?(name)": PCRE2 reads a bare name as a group name too, but names
- * starting with R would be taken for recursion tests: spell it (?(<name>). */
-static gboolean
-translate_condition(const char **pp, GString *out)
-{
-  const char *p = *pp + 3, *q = p;
-  while (g_ascii_isalnum(*q) || *q == '_')
-    q++;
-  if (q == p || *q != ')' || g_ascii_isdigit(*p))
-    return FALSE;
-  g_string_append_printf(out, "(?(<%.*s>)", (int) (q - p), p);
-  *pp = q + 1;
-  return TRUE;
-}
-
-/* TRUE when PY up to P holds nothing but "(?flags)" groups. */
-static gboolean
-only_flags_before(const char *py, const char *p)
-{
-  const char *q = py;
-  while (q < p) {
-    if (q[0] != '(' || q[1] != '?')
-      return FALSE;
-    q += 2;
-    while (q < p && g_ascii_isalpha(*q))
-      q++;
-    if (q >= p || *q != ')')
-      return FALSE;
-    q++;
-  }
-  return TRUE;
-}
-
-static gboolean
-translate_regex(const char *py, GString *out, gboolean *ascii, GError **error)
-{
-  gboolean in_class = FALSE;
-  const char *class_first = NULL;
-  const char *p = py;
-  while (*p) {
-    gsize clen = (gsize) (g_utf8_next_char(p) - p);
-    if (*p == '\\') {
-      if (!p[1]) {
-        g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
-                    "bad escape (end of pattern) in '%s'", py);
-        return FALSE;
-      }
-      gsize hex = p[1] == 'u' ? 4 : p[1] == 'U' ? 8 : 0;
-      if (hex && hex_run(p + 2, hex) == hex) {
-        g_string_append_printf(out, "\\x{%.*s}", (int) hex, p + 2);
-        p += 2 + hex;
-        continue;
-      }
-      if (p[1] == 'Z' && !in_class) {
-        g_string_append(out, "\\z"); /* Python's \Z is the very end */
-        p += 2;
-        continue;
-      }
-      gsize elen = (gsize) (g_utf8_next_char(p + 1) - p);
-      g_string_append_len(out, p, (gssize) elen);
-      p += elen;
-      continue;
-    }
-    if (in_class) {
-      if (*p == ']' && p != class_first)
-        in_class = FALSE;
-      if (*p == '[')
-        g_string_append(out, "\\["); /* literal in Python, POSIX class opener in PCRE2 */
-      else
-        g_string_append_len(out, p, (gssize) clen);
-      p += clen;
-      continue;
-    }
-    if (*p == '[') {
-      in_class = TRUE;
-      g_string_append_c(out, *p++);
-      if (*p == '^')
-        g_string_append_c(out, *p++);
-      class_first = p;
-      continue;
-    }
-    if (p[0] == '(' && p[1] == '?') {
-      if (p[2] == '(' && translate_condition(&p, out))
-        continue;
-      /* Python allows global flags only before anything else */
-      FlagsResult fr = translate_flags(&p, out, ascii, only_flags_before(py, p));
-      if (fr == FLAGS_MISPLACED) {
-        g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
-                    "global flags not at the start of the expression '%s'", py);
-        return FALSE;
-      }
-      if (fr == FLAGS_DONE)
-        continue;
-    }
-    if (p[0] == '{' && p[1] == ',' && g_ascii_isdigit(p[2])) {
-      const char *q = p + 2;
-      while (g_ascii_isdigit(*q))
-        q++;
-      if (*q == '}') { /* Python's {,n} is {0,n} */
-        g_string_append(out, "{0");
-        p++;
-        continue;
-      }
-    }
-    g_string_append_len(out, p, (gssize) clen);
-    p += clen;
-  }
-  return TRUE;
-}
-
-static gint
-compare_groups(gconstpointer a, gconstpointer b)
-{
-  const DateGroup *ga = a, *gb = b;
-  return ga->number < gb->number ? -1 : ga->number > gb->number;
-}
+/* Compiling a template: Python regex -> PCRE2 (pyre.c), then JIT      */
 
 /* The named groups in pattern order: fail2ban iterates them that way. */
 static GArray *
-collect_groups(pcre2_code *code)
+named_groups(const F2bPyre *re)
 {
   GArray *groups = g_array_new(FALSE, FALSE, sizeof(DateGroup));
-  uint32_t count = 0, entry = 0;
-  PCRE2_SPTR table = NULL;
-  pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count);
-  pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
-  pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
-  for (uint32_t i = 0; i < count; i++) {
-    const unsigned char *e = table + (gsize) i * entry;
-    DateGroup g = { (guint) ((e[0] << 8) | e[1]), g_strdup((const char *) e + 2) };
-    g_array_append_val(groups, g);
+  for (guint i = 1; i <= re->n_groups; i++) {
+    if (re->group_names[i]) {
+      DateGroup g = { i, g_strdup(re->group_names[i]) };
+      g_array_append_val(groups, g);
+    }
   }
-  g_array_sort(groups, compare_groups);
   return groups;
+}
+
+static void
+set_compile_error(GError **error, const Template *t, const char *why)
+{
+  g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
+              "Compile '%s' failed, expression '%s': %s", t->name, t->regex, why);
 }
 
 static gboolean
@@ -843,30 +664,19 @@ template_compile(Template *t, GError **error)
 {
   if (t->code)
     return TRUE;
-  g_autoptr(GString) re = g_string_new(NULL);
-  gboolean ascii = FALSE;
-  if (!g_utf8_validate(t->regex, -1, NULL)) {
-    g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
-                "date pattern is not valid UTF-8");
+  g_autoptr(GError) pyre_error = NULL;
+  g_autoptr(F2bPyre) re = f2b_pyre_translate(t->regex, &pyre_error);
+  if (!re) {
+    set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  if (!translate_regex(t->regex, re, &ascii, error))
-    return FALSE;
-  int err;
-  PCRE2_SIZE off;
-  guint32 options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ascii ? 0 : PCRE2_UCP);
-  t->code = pcre2_compile((PCRE2_SPTR) re->str, re->len, options, &err, &off, NULL);
+  t->code = f2b_pyre_compile(re, t->regex, 0, &pyre_error);
   if (!t->code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(err, msg, sizeof msg);
-    g_set_error(error, F2B_DATEDETECT_ERROR, F2B_DATEDETECT_ERROR_REGEX,
-                "Compile '%s' failed, expression '%s': %s at offset %zu", t->name, t->regex,
-                (const char *) msg, (size_t) off);
+    set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE); /* without JIT the interpreter runs */
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
-  t->groups = collect_groups(t->code);
+  t->groups = named_groups(re);
   return TRUE;
 }
 

@@ -9,7 +9,9 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "pyobj.h"
 #include "pyre.h"
+#include "pystr.h"
 
 G_DEFINE_QUARK(f2b-failregex-error-quark, f2b_failregex_error)
 
@@ -42,53 +44,11 @@ static const char *const failure_id_presents[] = {"fid", "ip4", "ip6", "dns", "m
 
 /* ---- Python string helpers ------------------------------------------------------- */
 
-/* str.isspace() */
-static gboolean
-py_isspace(gunichar c)
-{
-  return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20) || c == 0x85 || g_unichar_isspace(c);
-}
-
 /* \w of a Python str pattern */
 static gboolean
 py_isword(gunichar c)
 {
   return c == '_' || g_unichar_isalnum(c);
-}
-
-/* repr() of a str, for messages that quote one. */
-static void
-append_py_repr(GString *out, const char *s, gsize len)
-{
-  gboolean sq = memchr(s, '\'', len) != NULL, dq = memchr(s, '"', len) != NULL;
-  char quote = sq && !dq ? '"' : '\'';
-  g_string_append_c(out, quote);
-  const char *end = s + len;
-  for (const char *p = s; p < end;) {
-    gunichar c = g_utf8_get_char_validated(p, end - p);
-    if (c == (gunichar)-1 || c == (gunichar)-2) {
-      g_string_append_printf(out, "\\udc%02x", (guchar)*p); /* surrogateescape */
-      p++;
-      continue;
-    }
-    const char *next = g_utf8_next_char(p);
-    if (c == '\\' || c == (gunichar)quote)
-      g_string_append_printf(out, "\\%c", (char)c);
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else if (c >= 0x80 && !g_unichar_isprint(c))
-      g_string_append_printf(out, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x", c);
-    else
-      g_string_append_len(out, p, next - p);
-    p = next;
-  }
-  g_string_append_c(out, quote);
 }
 
 /* ---- tag resolution -------------------------------------------------------------- */
@@ -313,26 +273,13 @@ set_compile_error(GError **error, const char *regex, const char *detail)
 static gboolean
 compile_pcre2(F2bRegex *re, GError **error)
 {
-  pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
-  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
-  guint32 options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX |
-                    (re->pyre->ascii ? 0 : PCRE2_UCP) | (re->multiline ? PCRE2_MULTILINE : 0);
-  int errcode;
-  PCRE2_SIZE erroff;
-  re->code = pcre2_compile((PCRE2_SPTR)re->pyre->pattern, PCRE2_ZERO_TERMINATED, options,
-                           &errcode, &erroff, cctx);
-  pcre2_compile_context_free(cctx);
+  guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
+  g_autoptr(GError) pcre2_error = NULL;
+  re->code = f2b_pyre_compile(re->pyre, re->regex, options, &pcre2_error);
   if (!re->code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(errcode, msg, sizeof msg);
-    gsize src_off = f2b_pyre_source_offset(re->pyre, erroff);
-    g_autofree char *where = f2b_pyre_position_suffix(re->regex, src_off);
-    g_autofree char *detail = g_strdup_printf("%s%s (PCRE2)", (char *)msg, where);
-    set_compile_error(error, re->regex, detail);
+    set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
-  /* Without JIT (e.g. an architecture PCRE2 has no JIT for) the interpreter runs. */
-  pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
   f2b_failregex_set_match_limit(re, 0);
@@ -343,7 +290,7 @@ static gboolean
 is_blank(const char *s)
 {
   for (const char *p = s; *p; p = g_utf8_next_char(p))
-    if (!py_isspace(g_utf8_get_char(p)))
+    if (!f2b_pystr_isspace(g_utf8_get_char(p)))
       return FALSE;
   return TRUE;
 }
@@ -812,10 +759,7 @@ f2b_regex_match_failure_id(const F2bRegexMatch *m, const char *const *groups,
   GString *msg = g_string_new("No group found in '");
   g_string_append_len(msg, m->subject, (gssize)m->len);
   g_string_append(msg, "' using 're.compile(");
-  GString *r = g_string_new(NULL);
-  append_py_repr(r, m->re->regex, strlen(m->re->regex));
-  g_string_append_len(msg, r->str, (gssize)MIN(r->len, 200)); /* "%.200R" */
-  g_string_free(r, TRUE);
+  f2b_py_repr_str_append_cut(msg, m->re->regex, strlen(m->re->regex), 200); /* "%.200R" */
   g_string_append_printf(msg, "%s)'", m->re->multiline ? ", re.MULTILINE" : "");
   g_set_error_literal(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_GROUP, msg->str);
   g_string_free(msg, TRUE);
@@ -858,7 +802,7 @@ f2b_regex_match_ip(F2bRegexMatch *m, GError **error)
   const F2bRegexGroup *c = find_group((GArray *)groups, "cidr");
   if (c && !c->tuple && c->value.ptr && c->value.len && !parse_cidr(&c->value, &cidr)) {
     GString *msg = g_string_new("invalid literal for int() with base 10: ");
-    append_py_repr(msg, c->value.ptr, c->value.len);
+    f2b_py_repr_str_append_cut(msg, c->value.ptr, c->value.len, 200); /* int()'s "%.200R" */
     g_set_error_literal(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_MATCH, msg->str);
     g_string_free(msg, TRUE);
     return NULL;

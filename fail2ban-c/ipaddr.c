@@ -14,77 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pyobj.h"
+#include "pystr.h"
+
 G_DEFINE_QUARK(f2b-ipaddr-error-quark, f2b_ipaddr_error)
-
-/* A Python-like repr of a short text for error messages ('...' with escapes). */
-static char *
-py_repr(const char *s, gsize len)
-{
-  gboolean has_sq = memchr(s, '\'', len) != NULL;
-  gboolean has_dq = memchr(s, '"', len) != NULL;
-  char quote = (has_sq && !has_dq) ? '"' : '\'';
-  GString *out = g_string_new(NULL);
-  g_string_append_c(out, quote);
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar)s[i];
-    if (c == '\\' || c == (guchar)quote)
-      g_string_append_printf(out, "\\%c", c);
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  g_string_append_c(out, quote);
-  return g_string_free(out, FALSE);
-}
-
-/* Python's int(text) for base 10: surrounding white space, a sign, Unicode decimal
- * digits with single underscores between them. Saturates instead of growing. */
-static gboolean
-parse_py_int(const char *s, gsize len, gint64 *value)
-{
-  const char *p = s, *end = s + len;
-  if (!g_utf8_validate_len(s, len, NULL))
-    return FALSE;
-  while (p < end && g_unichar_isspace(g_utf8_get_char(p)))
-    p = g_utf8_next_char(p);
-  while (end > p) {
-    const char *prev = g_utf8_find_prev_char(p, end);
-    if (!prev || !g_unichar_isspace(g_utf8_get_char(prev)))
-      break;
-    end = prev;
-  }
-  gboolean negative = FALSE;
-  if (p < end && (*p == '+' || *p == '-'))
-    negative = *p++ == '-';
-  gint64 acc = 0;
-  gboolean digit_seen = FALSE, last_underscore = FALSE;
-  for (; p < end; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (c == '_') {
-      if (!digit_seen || last_underscore)
-        return FALSE;
-      last_underscore = TRUE;
-      continue;
-    }
-    int d = g_unichar_digit_value(c);
-    if (d < 0)
-      return FALSE;
-    acc = acc > (G_MAXINT64 - d) / 10 ? G_MAXINT64 : acc * 10 + d;
-    digit_seen = TRUE;
-    last_underscore = FALSE;
-  }
-  if (!digit_seen || last_underscore)
-    return FALSE;
-  *value = negative ? -acc : acc;
-  return TRUE;
-}
 
 /* Clears the host bits past PLEN (no-op when PLEN covers the whole address). */
 static void
@@ -175,10 +108,11 @@ split_suffix(const char *s, gsize len, gsize *start, gsize *addr_len, gint64 *ci
     *cidr = f2b_ipaddr_maskplen(mask, error);
     return *cidr >= 0;
   }
-  if (!parse_py_int(m, mlen, cidr)) {
-    g_autofree char *r = py_repr(m, mlen);
+  if (!f2b_pystr_to_int(m, mlen, cidr, NULL)) { /* a huge prefix masks nothing anyway */
+    g_autoptr(GString) r = g_string_new(NULL);
+    f2b_py_repr_str_append_cut(r, m, mlen, 200); /* int()'s "%.200R" */
     g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
-                "invalid literal for int() with base 10: %s", r);
+                "invalid literal for int() with base 10: %s", r->str);
     return FALSE;
   }
   return TRUE;
@@ -348,9 +282,10 @@ f2b_ipaddr_maskplen(const F2bIPAddr *ip, GError **error)
   if (plen > 0)
     return plen;
   g_autofree char *text = f2b_ipaddr_to_string(ip, NULL);
-  g_autofree char *r = py_repr(text, strlen(text));
+  g_autoptr(GString) r = g_string_new(NULL);
+  f2b_py_repr_str_append(r, text, strlen(text));
   g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
-              "invalid mask %s, no plen representation", r);
+              "invalid mask %s, no plen representation", r->str);
   return -1;
 }
 

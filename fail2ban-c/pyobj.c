@@ -567,6 +567,18 @@ f2b_py_repr_str_append(GString *out, const char *data, gsize len)
   g_string_append_c(out, quote);
 }
 
+void
+f2b_py_repr_str_append_cut(GString *out, const char *data, gsize len, gsize max_chars)
+{
+  gsize start = out->len;
+  f2b_py_repr_str_append(out, data, len);
+  /* the repr is valid UTF-8: undecodable bytes were escaped */
+  const char *repr = out->str + start, *cut = repr;
+  for (gsize n = 0; n < max_chars && *cut; n++)
+    cut = g_utf8_next_char(cut);
+  g_string_truncate(out, (gsize) (cut - out->str));
+}
+
 static void
 repr_bytes_append(GString *out, const char *data, gsize len)
 {

@@ -1212,6 +1212,29 @@ f2b_pyre_free(F2bPyre *re)
   g_free(re);
 }
 
+pcre2_code *
+f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError **error)
+{
+  pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
+  options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (re->ascii ? 0 : PCRE2_UCP);
+  int errcode;
+  PCRE2_SIZE erroff;
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, options,
+                                   &errcode, &erroff, cctx);
+  pcre2_compile_context_free(cctx);
+  if (!code) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(errcode, msg, sizeof msg);
+    g_autofree char *where = f2b_pyre_position_suffix(source, f2b_pyre_source_offset(re, erroff));
+    g_set_error(error, F2B_PYRE_ERROR, F2B_PYRE_ERROR_UNSUPPORTED, "%s%s (PCRE2)", (char *)msg,
+                where);
+    return NULL;
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  return code;
+}
+
 gsize
 f2b_pyre_source_offset(const F2bPyre *re, gsize offset)
 {

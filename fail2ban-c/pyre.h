@@ -1,6 +1,7 @@
 /* pyre.h - read a regex in Python 3.11 `re` syntax and write it in PCRE2 syntax.
  *
- * fail2ban's filters are Python regexes; PCRE2 reads most of them the same way but
+ * fail2ban's filters and date templates are Python regexes (failregex.c and
+ * datedetect.c both translate theirs here); PCRE2 reads most of them the same way but
  * not all (see failregex.h for the list of what is translated and what is refused).
  * The pattern is parsed as Python's re parser does, with its checks and error texts
  * ("bad escape \e at position 3"), and written out so PCRE2 matches what Python
@@ -10,6 +11,10 @@
 #pragma once
 
 #include <glib.h>
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 G_BEGIN_DECLS
 
@@ -42,5 +47,15 @@ gsize f2b_pyre_source_offset(const F2bPyre *re, gsize offset);
 /* Python's error suffix for byte offset OFFSET of PATTERN: " at position N", plus
  * " (line L, column C)" when the pattern has several lines. Transfer full. */
 char *f2b_pyre_position_suffix(const char *pattern, gsize offset);
+
+/* Compiles the translation as Python would run it: UTF-8 text (subjects that are
+ * not valid UTF-8 are searched safely, their bad bytes match nothing), Unicode
+ * \w \d \s \b and case folding unless a global (?a), "\n" as the only newline;
+ * OPTIONS adds PCRE2 options (e.g. PCRE2_MULTILINE). JIT-compiles when the
+ * platform can (else PCRE2's interpreter runs). Transfer full; NULL with an
+ * F2B_PYRE_ERROR_UNSUPPORTED error "<PCRE2's reason> at position N (PCRE2)",
+ * N placed in the Python source SOURCE that RE was translated from. */
+pcre2_code *f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options,
+                             GError **error);
 
 G_END_DECLS

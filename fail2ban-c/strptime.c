@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "pystr.h"
+
 G_DEFINE_QUARK(f2b-strptime-error-quark, f2b_strptime_error)
 
 /* ---- names as Python's C locale spells them (lower case) ---- */
@@ -209,67 +211,12 @@ f2b_strptime_codes_free(F2bStrptimeCode *codes)
 
 /* ---- Python int() ---- */
 
-/* Python's str.isspace(): Unicode white space plus the ASCII information
- * separators, which GLib does not count as space. */
-static gboolean
-py_isspace(gunichar c)
-{
-  return g_unichar_isspace(c) || (c >= 0x1c && c <= 0x1f) || c == 0x85;
-}
-
 gboolean
 f2b_strptime_parse_int(const char *text, gsize len, gint64 *value)
 {
-  if (len > 0 && len <= 18) { /* the common case: plain ASCII digits */
-    gint64 v = 0;
-    gsize i = 0;
-    while (i < len && text[i] >= '0' && text[i] <= '9')
-      v = v * 10 + (text[i++] - '0');
-    if (i == len) {
-      *value = v;
-      return TRUE;
-    }
-  }
-  const char *p = text, *end = text + len;
-  if (!g_utf8_validate_len(text, len, NULL))
-    return FALSE;
-  while (p < end && py_isspace(g_utf8_get_char(p)))
-    p = g_utf8_next_char(p);
-  while (end > p) {
-    const char *prev = g_utf8_find_prev_char(p, end);
-    if (!prev || !py_isspace(g_utf8_get_char(prev)))
-      break;
-    end = prev;
-  }
-  gboolean negative = FALSE;
-  if (p < end && (*p == '+' || *p == '-')) {
-    negative = *p == '-';
-    p++;
-  }
-  guint64 v = 0;
-  gboolean digits = FALSE, last_underscore = FALSE;
-  while (p < end) {
-    gunichar c = g_utf8_get_char(p);
-    if (c == '_') {
-      if (!digits || last_underscore)
-        return FALSE;
-      last_underscore = TRUE;
-    } else {
-      int d = g_unichar_digit_value(c);
-      if (d < 0)
-        return FALSE;
-      if (v > (G_MAXINT64 - (guint64) d) / 10)
-        return FALSE; /* far outside any date field */
-      v = v * 10 + (guint64) d;
-      digits = TRUE;
-      last_underscore = FALSE;
-    }
-    p = g_utf8_next_char(p);
-  }
-  if (!digits || last_underscore)
-    return FALSE;
-  *value = negative ? -(gint64) v : (gint64) v;
-  return TRUE;
+  gboolean saturated;
+  /* a number past gint64 is far outside any date field: refused */
+  return f2b_pystr_to_int(text, len, value, &saturated) && !saturated;
 }
 
 /* ---- time zones ---- */

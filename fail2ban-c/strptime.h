@@ -73,6 +73,6 @@ gboolean f2b_strptime_groups_to_time(const F2bStrptimeGroup *groups, guint n_gro
 gboolean f2b_strptime_parse_timezone(const char *tz, gsize len, int *minutes,
                                      GError **error);
 
-/* Python's int() applied to a string: surrounding white space, a sign,
- * Unicode decimal digits and single underscores between digits. */
+/* Python's int() applied to a string (f2b_pystr_to_int), refusing numbers
+ * past gint64. */
 gboolean f2b_strptime_parse_int(const char *text, gsize len, gint64 *value);

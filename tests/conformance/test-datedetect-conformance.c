@@ -184,6 +184,14 @@ static const Case cases[] = {
   { "dollar", "%H:%M:%S$", NULL, { "x 12:34:56", "12:34:56 x", NULL } },
   { "groups", "{^LN-BEG}%Y (%d)$", NULL, { "2005 23", "x2005 23", NULL } },
   { "optional", "(?:%H:%M:%S)?", NULL, { "a 12:00:00", "nothing", "", "12:00:00", NULL } },
+  /* Python regex syntax that PCRE2 reads differently (translated by pyre.c) */
+  { "regex \\u", "%H:%M:%S\\u00e9", NULL, { "12:34:56\xc3\xa9 a", "12:34:56e b", NULL } },
+  { "regex {,n}", "%H:%M:%S x{,2}y", NULL, { "12:34:56 xxy a", "12:34:56 xxxy b", "12:34:56 y c", NULL } },
+  { "regex (?(name))", "(?P<o>\\[)?%H:%M:%S(?(o)\\])", NULL, { "[12:34:56] a", "12:34:56 b", "[12:34:56 c", NULL } },
+  { "regex [[]", "[[]%H:%M:%S]", NULL, { "[12:34:56] a", "12:34:56] b", NULL } },
+  { "regex \\Z", "%H:%M:%S\\Z", NULL, { "x 12:34:56", "12:34:56 x", NULL } },
+  { "regex \\s", "%H:%M:%S\\s%Y", NULL, { "12:34:56\x1c" "2005 a", "12:34:56 2005 b", NULL } },
+  { "regex (?x)", "(?x) %H : %M", NULL, { "12:34 a", "12 : 34 b", NULL } },
 };
 
 static void

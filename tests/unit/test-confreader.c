@@ -1,5 +1,5 @@
 /* test-confreader.c - jail assembly and command order on small configs. */
-#include <check.h>
+#include "check-main.h"
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,9 +201,5 @@ main(void)
   tcase_add_test(tc, test_substitute_tags);
   tcase_add_test(tc, test_shlex);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

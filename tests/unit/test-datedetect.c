@@ -3,8 +3,7 @@
  *
  * Expected values were taken from fail2ban 1.0.2 with its test settings:
  * TZ=CET-01CEST-02,M3.5.0,M10.5.0 and now = 2005-08-14 12:00 CEST. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 #include <time.h>
 
@@ -554,9 +553,5 @@ main(void)
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

@@ -1,7 +1,6 @@
 /* test-failregex.c - fail2ban's Regex/FailRegex: tags, messages, matching, hints.
  * Expected texts and results were taken from fail2ban 1.0.2 on Python 3.11. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 
 #include "failregex.h"
@@ -469,9 +468,5 @@ main(void)
   tcase_add_test(tc, test_match_limit);
   tcase_add_test(tc, test_hostile_subjects);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

@@ -1,5 +1,5 @@
 /* test-ini.c - the configparser semantics fail2ban's files rely on. */
-#include <check.h>
+#include "check-main.h"
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,9 +263,5 @@ main(void)
   tcase_add_test(tc, test_includes_and_local);
   tcase_add_test(tc, test_map_order);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

@@ -1,7 +1,6 @@
 /* test-ipaddr.c - addresses parse, print and compare as fail2ban's IPAddr does.
  * Expected values were taken from fail2ban 1.0.2 (IPAddr) on Python 3.11. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 
 #include "ipaddr.h"
@@ -224,6 +223,33 @@ START_TEST(test_search_ip)
 }
 END_TEST
 
+/* int()'s message quotes the text as CPython's "%.200R" does: repr() escapes,
+ * cut to 200 characters (losing the closing quote). */
+START_TEST(test_int_error_repr)
+{
+  GError *error = NULL;
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/\xc3\xa9\xe2\x80\x8b", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid literal for int() with base 10: '\xc3\xa9\\u200b'");
+  g_clear_error(&error);
+  g_autofree char *xs = g_strnfill(300, 'x');
+  g_autofree char *addr = g_strconcat("1.2.3.4/", xs, NULL);
+  ck_assert_ptr_null(f2b_ipaddr_new(addr, -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  g_autofree char *want = g_strdup_printf("invalid literal for int() with base 10: '%.199s", xs);
+  ck_assert_str_eq(error->message, want);
+  g_clear_error(&error);
+  /* int()'s white space: U+0085 and \v are, U+001C is not (Python 3.11) */
+  g_autoptr(F2bIPAddr) nel = f2b_ipaddr_new("1.2.3.4/\xc2\x85" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error);
+  ck_assert_ptr_nonnull(nel);
+  g_autofree char *nel_text = f2b_ipaddr_to_string(nel, NULL);
+  ck_assert_str_eq(nel_text, "1.2.3.0/24");
+  g_autoptr(F2bIPAddr) vt = f2b_ipaddr_new("1.2.3.4/\x0b" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error);
+  ck_assert_ptr_nonnull(vt);
+  ck_assert_ptr_null(f2b_ipaddr_new("1.2.3.4/\x1c" "24", -1, F2B_IPADDR_CIDR_UNSPEC, &error));
+  ck_assert_str_eq(error->message, "invalid literal for int() with base 10: '\\x1c24'");
+  g_clear_error(&error);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -237,10 +263,7 @@ main(void)
   tcase_add_test(tc, test_maskplen);
   tcase_add_test(tc, test_compare_and_contain);
   tcase_add_test(tc, test_search_ip);
+  tcase_add_test(tc, test_int_error_repr);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

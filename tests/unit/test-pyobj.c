@@ -1,7 +1,6 @@
 /* test-pyobj.c - Python values and their repr(), checked against what
  * CPython 3.11 prints for the same values. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 #include "pyobj.h"
 
@@ -118,6 +117,24 @@ START_TEST(test_equal_copy_count)
 }
 END_TEST
 
+START_TEST(test_str_repr_cut)
+{
+  g_autoptr(GString) out = g_string_new("x=");
+  f2b_py_repr_str_append_cut(out, "abc", 3, 5); /* fits: unchanged */
+  ck_assert_str_eq(out->str, "x='abc'");
+  g_string_assign(out, "x=");
+  f2b_py_repr_str_append_cut(out, "abcdef", 6, 4); /* the cut drops the closing quote */
+  ck_assert_str_eq(out->str, "x='abc");
+  g_string_assign(out, "");
+  /* characters, not bytes: a two-byte letter and a six-character escape */
+  f2b_py_repr_str_append_cut(out, "\xc3\xa9\xe2\x80\x8b", 5, 4);
+  ck_assert_str_eq(out->str, "'\xc3\xa9\\u");
+  g_string_assign(out, "");
+  f2b_py_repr_str_append_cut(out, "a\xff", 2, 0);
+  ck_assert_str_eq(out->str, "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -129,10 +146,7 @@ main(void)
   tcase_add_test(tc, test_numbers);
   tcase_add_test(tc, test_bytes_and_instances);
   tcase_add_test(tc, test_equal_copy_count);
+  tcase_add_test(tc, test_str_repr_cut);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

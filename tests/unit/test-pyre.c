@@ -1,8 +1,7 @@
 /* test-pyre.c - Python re syntax in, PCRE2 syntax out; Python's refusals kept.
  * Every error text below is the one Python 3.11's re module gives for the same
  * pattern, except the UNSUPPORTED ones, which Python accepts. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 
 #include "pyre.h"
@@ -211,6 +210,41 @@ START_TEST(test_deep_nesting_is_refused)
 }
 END_TEST
 
+/* f2b_pyre_compile: Python's semantics as PCRE2 options, PCRE2's refusals placed in
+ * the Python source. */
+START_TEST(test_compile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(F2bPyre) re = f2b_pyre_translate("\\w+$", &error);
+  ck_assert_ptr_nonnull(re);
+  pcre2_code *code = f2b_pyre_compile(re, "\\w+$", 0, &error);
+  ck_assert_ptr_nonnull(code);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+  /* Unicode \w; "$" before a final "\n" only, not before "\r" */
+  ck_assert_int_eq(pcre2_match(code, (PCRE2_SPTR) "\xc3\xa9t\xc3\xa9\n", 6, 0, 0, md, NULL), 1);
+  ck_assert_int_eq(pcre2_match(code, (PCRE2_SPTR) "ab\r", 3, 0, 0, md, NULL), PCRE2_ERROR_NOMATCH);
+  /* a subject that is not UTF-8 is searched, its bad byte matches nothing */
+  ck_assert_int_eq(pcre2_match(code, (PCRE2_SPTR) "\xff" "ab", 3, 0, 0, md, NULL), 1);
+  ck_assert_uint_eq(pcre2_get_ovector_pointer(md)[0], 1);
+  pcre2_match_data_free(md);
+  pcre2_code_free(code);
+
+  g_autoptr(F2bPyre) ascii = f2b_pyre_translate("(?a)^\\w$", &error);
+  code = f2b_pyre_compile(ascii, "(?a)^\\w$", 0, &error);
+  md = pcre2_match_data_create_from_pattern(code, NULL);
+  ck_assert_int_eq(pcre2_match(code, (PCRE2_SPTR) "\xc3\xa9", 2, 0, 0, md, NULL), PCRE2_ERROR_NOMATCH);
+  pcre2_match_data_free(md);
+  pcre2_code_free(code);
+
+  g_autoptr(F2bPyre) big = f2b_pyre_translate("ab x{70000}", &error);
+  ck_assert_ptr_nonnull(big);
+  ck_assert_ptr_null(f2b_pyre_compile(big, "ab x{70000}", 0, &error));
+  ck_assert(g_error_matches(error, F2B_PYRE_ERROR, F2B_PYRE_ERROR_UNSUPPORTED));
+  ck_assert_msg(strstr(error->message, "too big") && g_str_has_suffix(error->message, " at position 4 (PCRE2)"),
+                "%s", error->message);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -222,10 +256,7 @@ main(void)
   tcase_add_test(tc, test_group_names);
   tcase_add_test(tc, test_offsets);
   tcase_add_test(tc, test_deep_nesting_is_refused);
+  tcase_add_test(tc, test_compile);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

@@ -1,6 +1,5 @@
 /* test-timeutil.c - str2sec as fail2ban's MyTime.str2seconds computes it. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 
 #include "timeutil.h"
 
@@ -65,9 +64,5 @@ main(void)
   tcase_add_test(tc, test_units);
   tcase_add_test(tc, test_rejects_non_arithmetic);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

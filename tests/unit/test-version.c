@@ -1,6 +1,5 @@
 /* test-version.c - the -V line names the fail2ban release we follow. */
-#include <check.h>
-#include <stdlib.h>
+#include "check-main.h"
 #include <string.h>
 #include "version.h"
 
@@ -20,9 +19,5 @@ main(void)
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_version_names_compat_release);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }
