@@ -3,7 +3,7 @@
  * fail2ban's exceptions) must decode to the same repr() and re-encode to the
  * same bytes, and our encodings must load in CPython to the same repr().
  * Skips (exit 77) without /usr/bin/python3 and fail2ban. */
-#include <check.h>
+#include "check-main.h"
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,9 +230,5 @@ main(void)
   tcase_add_test(tc, test_python_dumps_we_load);
   tcase_add_test(tc, test_we_dump_python_loads);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

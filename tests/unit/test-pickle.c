@@ -2,7 +2,7 @@
  * values (golden vectors from pickle.dumps), round trips, and hostile input
  * (the RCE pickle, random and truncated input, huge lengths, deep nesting,
  * memo bombs) that must be refused without harm. */
-#include <check.h>
+#include "check-main.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -643,9 +643,5 @@ main(void)
   tcase_add_test(tc, test_memo_bomb);
   tcase_add_test(tc, test_random_bytes);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

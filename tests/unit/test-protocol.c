@@ -1,7 +1,7 @@
 /* test-protocol.c - fail2ban's socket framing: messages split at the end
  * marker however the bytes arrive, the close command, the size bound, and
  * the writer's exact bytes. */
-#include <check.h>
+#include "check-main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,9 +194,5 @@ main(void)
   tcase_add_test(tc, test_writer);
   tcase_add_test(tc, test_marker_inside_pickle);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }
