@@ -54,6 +54,8 @@ struct F2bFilter {
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+  GArray *view;           /* scratch: F2bRegexLine view of view_of */
+  const GPtrArray *view_of;
 };
 
 /* ---- lines ---------------------------------------------------------------------- */
@@ -401,6 +403,7 @@ f2b_filter_new(double wall_now)
   f->line_buffer = fline_array_new();
   f->last_time_text = g_strdup("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
+  f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   return f;
 }
 
@@ -419,6 +422,7 @@ f2b_filter_free(F2bFilter *filter)
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
   g_ptr_array_unref(filter->mlfid_cache);
+  g_array_unref(filter->view);
   g_free(filter);
 }
 
@@ -855,9 +859,16 @@ f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize 
 /* One search of a regex: the match (transfer full) or NULL. A limit error is kept
  * in *LIMIT (the first one) and the regex counts as not matching. */
 static F2bRegexMatch *
-search(F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
+search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
 {
-  g_autoptr(GArray) view = lines_view(org);
+  /* the F2bRegexLine view of ORG is built once for all regexes of a line */
+  if (f->view_of != org) {
+    g_array_set_size(f->view, 0);
+    for (guint i = 0; i < org->len; i++)
+      g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
+    f->view_of = org;
+  }
+  GArray *view = f->view;
   g_autoptr(GError) err = NULL;
   F2bRegexMatch *m = f2b_failregex_search(re, buf->str, buf->len,
                                           (const F2bRegexLine *) view->data, view->len, &err);
@@ -906,7 +917,7 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
   }
   gint found = -1;
   for (guint i = 0; i < f->ignoreregex->len; i++) {
-    g_autoptr(F2bRegexMatch) m = search(f->ignoreregex->pdata[i], buf, org, limit);
+    g_autoptr(F2bRegexMatch) m = search(f, f->ignoreregex->pdata[i], buf, org, limit);
     if (m == NULL)
       continue;
     found = (gint) i;
@@ -917,6 +928,8 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
     if (!f->check_all_regex)
       break;
   }
+  if (own_org)
+    f->view_of = NULL; /* its address may be reused by the next array */
   return found;
 }
 
@@ -1255,10 +1268,10 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     if (f->line_buffer->len > f->maxlines)
       g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
   } else {
-    GPtrArray *one = fline_array_new();
-    g_ptr_array_add(one, fline_ref(line));
-    replace_buffer(f, one);
+    g_ptr_array_set_size(f->line_buffer, 0); /* nobody else holds it between lines */
+    g_ptr_array_add(f->line_buffer, fline_ref(line));
   }
+  f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer(st.org);
   gboolean ok = TRUE;
@@ -1268,7 +1281,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     goto out;
   if (f->prefregex) {
     g_clear_pointer(&f->pref_match, f2b_regex_match_free);
-    f->pref_match = search(f->prefregex, st.buf, st.org, limit);
+    f->pref_match = search(f, f->prefregex, st.buf, st.org, limit);
     f->pref_matched = f->pref_match != NULL;
     if (!f->pref_matched)
       goto out;
@@ -1287,7 +1300,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL)
       st.buf = lines_buffer(f->line_buffer);
-    F2bRegexMatch *m = search(f->failregex->pdata[i], st.buf, st.org, limit);
+    F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
     Step step = found_failure(&st, i, m, match_groups_dict(m), error);
