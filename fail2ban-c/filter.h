@@ -74,7 +74,9 @@ typedef struct {
   double time;
   /* fail2ban's `fail` dict, keys in its insertion order: the regex groups
    * (None for groups that did not take part), then what the filter adds:
-   * "matches" (a list of (prefix, date, rest) tuples), "users" (a set),
+   * "matches" (a list of (prefix, date, rest) tuples), "users" (a set in
+   * fail2ban, whose repr order is random; a list in first-seen order here,
+   * as pyobj has no set kind: print it as {...} where fail2ban's repr shows),
    * "nofail", "nofail-matches", "mlfpending", "ip" (the address as a string
    * when the failure id is not the address). */
   F2bPyObj *data;
