@@ -1754,3 +1754,38 @@ f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_
     f2b_py_append(list, g_steal_pointer(&cmds->pdata[i]));
   return list;
 }
+
+/* ------------------------------------------------- a filter on its own */
+
+F2bPyObj *
+f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const char *jail,
+                             const F2bIniMap *options, GError **error)
+{
+  g_return_val_if_fail(r != NULL && name != NULL && jail != NULL, NULL);
+  F2bIniMap *init = options ? f2b_ini_map_copy(options) : f2b_ini_map_new();
+  g_autoptr(DefReader) dr = defreader_new(r, jail, init, filter_opts, G_N_ELEMENTS(filter_opts));
+  g_autofree char *file = g_strconcat("filter.d/", name, NULL);
+  gboolean found;
+  dr->cfg = read_or_empty(r, file, &found, error);
+  if (dr->cfg == NULL)
+    return NULL;
+  if (!found) {
+    g_autofree char *rf = repr_str(name);
+    g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
+                "Unable to read the filter %s", rf);
+    return NULL;
+  }
+  g_autoptr(F2bPyObj) no_values = f2b_py_dict_new();
+  if (!defreader_get_options(dr, no_values, FALSE, error))
+    return NULL;
+  g_autoptr(F2bPyObj) comb = defreader_combined(dr, NULL, error);
+  if (comb == NULL)
+    return NULL;
+  g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_py_free);
+  if (!fill_stream(stream, comb, jail, error))
+    return NULL;
+  F2bPyObj *list = f2b_py_list_new();
+  for (guint i = 0; i < stream->len; i++)
+    f2b_py_append(list, g_steal_pointer(&stream->pdata[i]));
+  return list;
+}

@@ -42,6 +42,14 @@ F2bIniMap *f2b_confreader_early_options(F2bConfReader *r, GError **error);
 F2bPyObj *f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
                                 gboolean allow_no_files, gboolean *ok, GError **error);
 
+/* FilterReader(NAME, JAIL, OPTIONS): read(), getOptions({}), convert(), as
+ * fail2ban's own sample tests read a filter (no jail, no applyAutoOptions).
+ * OPTIONS (may be NULL) are the filter's arguments ("mode", "logtype", ...).
+ * Returns the filter's commands (a list of command lists, transfer full), or
+ * NULL with ERROR. */
+F2bPyObj *f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const char *jail,
+                                       const F2bIniMap *options, GError **error);
+
 /* fail2ban's helpers, exposed for their tests. */
 /* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */
 gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name,

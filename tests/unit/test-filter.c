@@ -1,0 +1,569 @@
+/* test-filter.c - fail2ban's Filter line processing.
+ * Expected results were taken from fail2ban 1.0.2's Filter on Python 3.11 with the
+ * same regexes and lines (checkFindTime off, MyTime pinned to 2005-08-14 10:00 UTC, TZ UTC),
+ * except that fail2ban's "users" set is a list here. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "filter.h"
+
+#define TEST_NOW 1124013600.0
+#define MLF_PREF "^\\s*\\[<F-MLFID>\\d+</F-MLFID>\\] <F-CONTENT>.+</F-CONTENT>$"
+
+static F2bFilter *
+mk(const char *const *fail, const char *pref, const char *const *ign, guint maxlines,
+   gboolean check_all)
+{
+  F2bFilter *f = f2b_filter_new(TEST_NOW);
+  f2b_filter_set_now(f, TEST_NOW);
+  f2b_filter_set_check_find_time(f, FALSE);
+  f2b_filter_set_check_all_regex(f, check_all);
+  g_autoptr(GError) err = NULL;
+  ck_assert(f2b_filter_set_maxlines(f, maxlines, &err));
+  if (pref)
+    ck_assert_msg(f2b_filter_set_prefregex(f, pref, &err), "%s", err ? err->message : "");
+  for (guint i = 0; fail && fail[i]; i++)
+    ck_assert_msg(f2b_filter_add_failregex(f, fail[i], &err), "%s", err ? err->message : "");
+  for (guint i = 0; ign && ign[i]; i++)
+    ck_assert_msg(f2b_filter_add_ignoreregex(f, ign[i], &err), "%s", err ? err->message : "");
+  return f;
+}
+
+/* The failures of one line as fail2ban's [index, fid, time, data] list. */
+static char *
+show(GPtrArray *ret)
+{
+  GString *s = g_string_new("[");
+  for (guint i = 0; i < ret->len; i++) {
+    F2bFailure *f = ret->pdata[i];
+    if (i)
+      g_string_append(s, ", ");
+    g_string_append_printf(s, "[%u, ", f->regex_index);
+    if (f->fid) {
+      gsize len;
+      g_autofree char *fid = f2b_ipaddr_to_string(f->fid, &len);
+      f2b_py_repr_str_append(s, fid, len);
+    } else {
+      g_string_append(s, "None");
+    }
+    g_string_append(s, ", ");
+    if (f->has_time)
+      f2b_py_repr_float_append(s, f->time);
+    else
+      g_string_append(s, "None");
+    g_string_append(s, ", ");
+    f2b_py_repr_append(s, f->data);
+    g_string_append(s, "]");
+  }
+  g_string_append(s, "]");
+  return g_string_free(s, FALSE);
+}
+
+static void
+expect(F2bFilter *f, const char *line, const char *want)
+{
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+  ck_assert_msg(err == NULL, "%s: %s", line, err->message);
+  ck_assert_ptr_nonnull(ret);
+  g_autofree char *got = show(ret);
+  ck_assert_msg(strcmp(got, want) == 0, "%s\n got: %s\nwant: %s", line, got, want);
+}
+
+static char *
+show_buffer(const F2bFilter *f)
+{
+  GString *s = g_string_new("[");
+  for (gsize i = 0; i < f2b_filter_n_buffered(f); i++) {
+    const F2bRegexLine *l = f2b_filter_buffered_line(f, i);
+    if (i)
+      g_string_append(s, ", ");
+    g_string_append_c(s, '(');
+    f2b_py_repr_str_append(s, l->prefix, l->prefix_len);
+    g_string_append(s, ", ");
+    f2b_py_repr_str_append(s, l->date, l->date_len);
+    g_string_append(s, ", ");
+    f2b_py_repr_str_append(s, l->rest, l->rest_len);
+    g_string_append_c(s, ')');
+  }
+  g_string_append_c(s, ']');
+  return g_string_free(s, FALSE);
+}
+
+static void
+expect_buffer(const F2bFilter *f, const char *want)
+{
+  g_autofree char *got = show_buffer(f);
+  ck_assert_msg(strcmp(got, want) == 0, "buffer\n got: %s\nwant: %s", got, want);
+}
+
+START_TEST(test_mlfid_merge_and_forget)
+{
+  const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+                        "^Failed for <F-USER>\\S+</F-USER>$",
+                        "^<F-MLFFORGET>Closed</F-MLFFORGET>$",
+                        "^<F-MLFFORGET><F-MLFGAINED>Accepted</F-MLFGAINED></F-MLFFORGET> for "
+                        "<F-USER>\\S+</F-USER>$",
+                        NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 [1] Connect from 192.0.2.5", "[]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 1);
+  expect(f, "2005-08-14 12:00:02 [1] Failed for root",
+         "[[1, '192.0.2.5', 1124020802.0, {'mlfid': '1', 'ip4': '192.0.2.5', 'ip6': None, "
+         "'dns': None, 'users': ['root'], 'user': 'root', 'matches': [('', "
+         "'2005-08-14 12:00:01', ' [1] Connect from 192.0.2.5'), ('', '2005-08-14 12:00:02', "
+         "' [1] Failed for root')]}]]");
+  expect(f, "2005-08-14 12:00:03 [1] Failed for admin",
+         "[[1, '192.0.2.5', 1124020803.0, {'mlfid': '1', 'ip4': '192.0.2.5', 'ip6': None, "
+         "'dns': None, 'users': ['root', 'admin'], 'user': 'admin', 'matches': [('', "
+         "'2005-08-14 12:00:03', ' [1] Failed for admin')]}]]");
+  expect(f, "2005-08-14 12:00:04 [1] Closed",
+         "[[2, '192.0.2.5', 1124020804.0, {'mlfid': '1', 'ip4': '192.0.2.5', 'ip6': None, "
+         "'dns': None, 'users': ['root', 'admin'], 'user': 'admin', 'matches': [('', "
+         "'2005-08-14 12:00:04', ' [1] Closed')]}]]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
+  /* after the forget, a new connection 1 without a host: pending, not reported */
+  expect(f, "2005-08-14 12:00:05 [1] Failed for x", "[]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 1);
+  expect_buffer(f, "[]");
+}
+END_TEST
+
+START_TEST(test_mlfid_gained)
+{
+  const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+                        "^Failed for <F-USER>\\S+</F-USER>$",
+                        "^<F-MLFFORGET><F-MLFGAINED>Accepted</F-MLFGAINED></F-MLFFORGET> for "
+                        "<F-USER>\\S+</F-USER>$",
+                        NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 [2] Connect from 192.0.2.6", "[]");
+  expect(f, "2005-08-14 12:00:02 [2] Accepted for root", "[]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
+}
+END_TEST
+
+START_TEST(test_mlfid_pending)
+{
+  const char *fail[] = {"^Failed for <F-USER>\\S+</F-USER>$", "^Host <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  f2b_filter_set_ignore_pending(f, FALSE);
+  expect(f, "2005-08-14 12:00:01 [3] Failed for bob",
+         "[[0, None, 1124020801.0, {'mlfid': '3', 'user': 'bob', 'users': ['bob'], 'matches': "
+         "[('', '2005-08-14 12:00:01', ' [3] Failed for bob')], 'mlfpending': 1}]]");
+  expect(f, "2005-08-14 12:00:02 [3] Host 192.0.2.8",
+         "[[1, '192.0.2.8', 1124020802.0, {'mlfid': '3', 'user': 'bob', 'users': ['bob'], "
+         "'matches': [('', '2005-08-14 12:00:01', ' [3] Failed for bob'), ('', "
+         "'2005-08-14 12:00:02', ' [3] Host 192.0.2.8')], 'ip4': '192.0.2.8'}]]");
+}
+END_TEST
+
+START_TEST(test_mlfid_cache_bounded)
+{
+  const char *fail[] = {"^Failed for <F-USER>\\S+</F-USER>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  for (guint i = 0; i < 1000; i++) {
+    g_autofree char *line = g_strdup_printf("2005-08-14 12:00:01 [%u] Failed for u%u", i, i);
+    expect(f, line, "[]");
+    ck_assert_uint_le(f2b_filter_mlfid_cache_size(f), 100);
+  }
+  ck_assert_uint_ge(f2b_filter_mlfid_cache_size(f), 1);
+  /* entries expire after 5 minutes of "now" */
+  f2b_filter_set_now(f, TEST_NOW + 301);
+  expect(f, "2005-08-14 12:00:01 [999] Failed for again", "[]");
+}
+END_TEST
+
+START_TEST(test_multiline_buffer)
+{
+  const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 3, FALSE);
+  expect(f, "2005-08-14 12:00:01 noise", "[]");
+  expect_buffer(f, "[('', '2005-08-14 12:00:01', ' noise')]");
+  expect(f, "2005-08-14 12:00:02 user bob", "[]");
+  expect(f, "2005-08-14 12:00:03 auth failed from 192.0.2.9",
+         "[[0, '192.0.2.9', 1124020803.0, {'user': 'bob', 'ip4': '192.0.2.9', 'ip6': None, "
+         "'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' user bob'), ('', "
+         "'2005-08-14 12:00:03', ' auth failed from 192.0.2.9')]}]]");
+  expect_buffer(f, "[('', '2005-08-14 12:00:01', ' noise')]");
+  expect(f, "2005-08-14 12:00:04 other", "[]");
+  expect_buffer(f, "[('', '2005-08-14 12:00:01', ' noise'), ('', '2005-08-14 12:00:04', ' other')]");
+  /* the buffer never holds more than maxlines lines */
+  for (guint i = 0; i < 50; i++)
+    expect(f, "2005-08-14 12:00:05 more", "[]");
+  ck_assert_uint_eq(f2b_filter_n_buffered(f), 3);
+}
+END_TEST
+
+START_TEST(test_several_failures_one_line)
+{
+  const char *fail[] = {"from <HOST>$", "^\\s*bad .* from <HOST>$", NULL};
+  const char *one = "[0, '192.0.2.1', 1124020801.0, {'ip4': '192.0.2.1', 'ip6': None, 'dns': "
+                    "None, 'matches': [('', '2005-08-14 12:00:01', ' bad login from 192.0.2.1')]}]";
+  g_autofree char *both = g_strdup_printf("[%s, [1%s]", one, one + 2);
+  g_autofree char *first = g_strdup_printf("[%s]", one);
+  g_autoptr(F2bFilter) all = mk(fail, NULL, NULL, 1, TRUE);
+  expect(all, "2005-08-14 12:00:01 bad login from 192.0.2.1", both);
+  expect_buffer(all, "[('', '2005-08-14 12:00:01', ' bad login from 192.0.2.1')]");
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 bad login from 192.0.2.1", first);
+  expect_buffer(f, "[]");
+}
+END_TEST
+
+START_TEST(test_failure_id_and_ip)
+{
+  const char *fail[] = {"^\\s*user <F-ID>\\S+</F-ID> from <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 user bob from 192.0.2.1",
+         "[[0, 'bob', 1124020801.0, {'fid': 'bob', 'ip4': '192.0.2.1', 'ip6': None, 'dns': "
+         "None, 'matches': [('', '2005-08-14 12:00:01', ' user bob from 192.0.2.1')], 'ip': "
+         "'192.0.2.1'}]]");
+  expect(f, "2005-08-14 12:00:01 user 192.0.2.1 from 192.0.2.1",
+         "[[0, '192.0.2.1', 1124020801.0, {'fid': '192.0.2.1', 'ip4': '192.0.2.1', 'ip6': None, "
+         "'dns': None, 'matches': [('', '2005-08-14 12:00:01', ' user 192.0.2.1 from "
+         "192.0.2.1')]}]]");
+  const char *sub[] = {"fail <SUBNET>$", NULL};
+  g_autoptr(F2bFilter) s = mk(sub, NULL, NULL, 1, FALSE);
+  expect(s, "2005-08-14 12:00:01 fail 192.0.2.77/24",
+         "[[0, '192.0.2.0/24', 1124020801.0, {'ip4': '192.0.2.77', 'ip6': None, 'cidr': '24', "
+         "'matches': [('', '2005-08-14 12:00:01', ' fail 192.0.2.77/24')]}]]");
+  /* int() of a bad cidr group raises in fail2ban */
+  const char *bad[] = {"fail <ADDR>/(?P<cidr>\\S+)$", NULL};
+  g_autoptr(F2bFilter) b = mk(bad, NULL, NULL, 1, FALSE);
+  g_autoptr(GError) err = NULL;
+  const char *line = "2005-08-14 12:00:01 fail 192.0.2.77/x4";
+  GPtrArray *ret = f2b_filter_process_line(b, line, strlen(line), &err);
+  ck_assert_ptr_null(ret);
+  ck_assert(g_error_matches(err, F2B_FILTER_ERROR, F2B_FILTER_ERROR_LINE));
+  ck_assert_str_eq(err->message, "invalid literal for int() with base 10: 'x4'");
+}
+END_TEST
+
+START_TEST(test_no_date)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  expect(f, "fail 192.0.2.1",
+         "[[0, '192.0.2.1', None, {'ip4': '192.0.2.1', 'ip6': None, 'dns': None, 'matches': "
+         "[('', '', 'fail 192.0.2.1')]}]]");
+  expect(f, "2005-08-14 11:59:30 x", "[]");
+  /* the last date is less than 60 s before now: it is used */
+  expect(f, "fail 192.0.2.2",
+         "[[0, '192.0.2.2', 1124020770.0, {'ip4': '192.0.2.2', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 11:59:30', 'fail 192.0.2.2')]}]]");
+  expect(f, "2005-08-14 11:58:00 x", "[]");
+  expect(f, "fail 192.0.2.3",
+         "[[0, '192.0.2.3', 1124020680.0, {'ip4': '192.0.2.3', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 11:58:00', 'fail 192.0.2.3')]}]]");
+  g_autofree char *processed = f2b_filter_processed_line(f, NULL);
+  ck_assert_str_eq(processed, "fail 192.0.2.3");
+}
+END_TEST
+
+START_TEST(test_find_time_and_operation)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  f2b_filter_set_check_find_time(f, TRUE);
+  /* in operation: a date far from now is taken as now (timing issue) */
+  expect(f, "2005-08-14 08:00:00 fail 192.0.2.1",
+         "[[0, '192.0.2.1', 1124013600.0, {'ip4': '192.0.2.1', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 08:00:00', ' fail 192.0.2.1')]}]]");
+  /* no date at all in operation: now */
+  g_autoptr(F2bFilter) g = mk(fail, NULL, NULL, 1, FALSE);
+  f2b_filter_set_check_find_time(g, TRUE);
+  expect(g, "fail 192.0.2.2",
+         "[[0, '192.0.2.2', 1124013600.0, {'ip4': '192.0.2.2', 'ip6': None, 'dns': None, "
+         "'matches': [('', '', 'fail 192.0.2.2')]}]]");
+  /* not in operation (restoring): entries older than findtime are dropped */
+  f2b_filter_set_in_operation(g, FALSE);
+  f2b_filter_set_findtime(g, 600);
+  expect(g, "2005-08-14 09:00:00 fail 192.0.2.3", "[]");
+  expect(g, "2005-08-14 09:55:00 fail 192.0.2.4",
+         "[[0, '192.0.2.4', 1124013300.0, {'ip4': '192.0.2.4', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 09:55:00', ' fail 192.0.2.4')]}]]");
+}
+END_TEST
+
+static void
+count_ignored(guint index, gpointer data)
+{
+  ((guint *) data)[index]++;
+}
+
+START_TEST(test_ignoreregex)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  const char *ign[] = {"fail 192\\.0\\.2\\.99", "never", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, ign, 1, FALSE);
+  guint hits[2] = {0, 0};
+  f2b_filter_set_ignore_callback(f, count_ignored, hits);
+  expect(f, "2005-08-14 12:00:01 fail 192.0.2.99", "[]");
+  ck_assert_uint_eq(hits[0], 1);
+  expect(f, "2005-08-14 12:00:01 fail 192.0.2.98",
+         "[[0, '192.0.2.98', 1124020801.0, {'ip4': '192.0.2.98', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 12:00:01', ' fail 192.0.2.98')]}]]");
+  ck_assert_uint_eq(hits[0], 1);
+  ck_assert_uint_eq(hits[1], 0);
+  /* the pre-check runs only with fewer ignoreregex than failregex - 2: an ignored
+   * line that no failregex matches then still counts as ignored */
+  const char *four[] = {"a1 <HOST>$", "a2 <HOST>$", "a3 <HOST>$", "a4 <HOST>$", NULL};
+  const char *one[] = {"noise", NULL};
+  g_autoptr(F2bFilter) g = mk(four, NULL, one, 1, FALSE);
+  guint ghits[1] = {0};
+  f2b_filter_set_ignore_callback(g, count_ignored, ghits);
+  expect(g, "2005-08-14 12:00:01 noise", "[]");
+  ck_assert_uint_eq(ghits[0], 1);
+  g_autoptr(F2bFilter) h = mk(fail, NULL, one, 1, FALSE);
+  guint hhits[1] = {0};
+  f2b_filter_set_ignore_callback(h, count_ignored, hhits);
+  expect(h, "2005-08-14 12:00:01 noise", "[]");
+  ck_assert_uint_eq(hhits[0], 0);
+}
+END_TEST
+
+START_TEST(test_prefregex_content)
+{
+  const char *fail[] = {"^fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f =
+      mk(fail, "^\\s*srv\\[(?P<pid>\\d+)\\]: <F-CONTENT>.+</F-CONTENT>$", NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 srv[12]: fail 192.0.2.3",
+         "[[0, '192.0.2.3', 1124020801.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, "
+         "'dns': None, 'matches': [('', '2005-08-14 12:00:01', ' srv[12]: fail 192.0.2.3')]}]]");
+  ck_assert(f2b_filter_prefregex_matched(f));
+  g_autoptr(F2bPyObj) groups = f2b_filter_prefregex_groups(f);
+  g_autofree char *gr = f2b_py_repr(groups);
+  ck_assert_str_eq(gr, "{'pid': '12', 'content': 'fail 192.0.2.3'}");
+  expect(f, "2005-08-14 12:00:01 other: fail 192.0.2.3", "[]");
+  ck_assert(!f2b_filter_prefregex_matched(f));
+  ck_assert_ptr_null(f2b_filter_prefregex_groups(f));
+  expect_buffer(f, "[('', '2005-08-14 12:00:01', ' other: fail 192.0.2.3')]");
+}
+END_TEST
+
+static void
+fake_dns(const char *host, gsize len, F2bFilterUseDns mode, GPtrArray *addrs, gpointer data)
+{
+  (*(guint *) data)++;
+  if (len == 12 && memcmp(host, "host.example", 12) == 0) {
+    g_ptr_array_add(addrs, f2b_ipaddr_new("192.0.2.7", -1, F2B_IPADDR_CIDR_UNSPEC, NULL));
+    g_ptr_array_add(addrs, f2b_ipaddr_new("192.0.2.7", -1, F2B_IPADDR_CIDR_UNSPEC, NULL));
+  }
+}
+
+START_TEST(test_usedns)
+{
+  const char *host[] = {"fail <HOST>$", NULL};
+  const char *dns[] = {"fail <DNS>$", NULL};
+  guint calls = 0;
+  /* yes: the resolver is asked (once the text is not an IPv4 address) */
+  g_autoptr(F2bFilter) y = f2b_filter_new(TEST_NOW);
+  f2b_filter_set_now(y, TEST_NOW);
+  f2b_filter_set_check_find_time(y, FALSE);
+  ck_assert(f2b_filter_set_usedns(y, "YES"));
+  ck_assert_int_eq(f2b_filter_get_usedns(y), F2B_FILTER_USEDNS_YES);
+  ck_assert(f2b_filter_add_failregex(y, host[0], NULL));
+  f2b_filter_set_resolver(y, fake_dns, &calls);
+  expect(y, "2005-08-14 12:00:01 fail host.example",
+         "[[0, '192.0.2.7', 1124020801.0, {'ip4': None, 'ip6': None, 'dns': 'host.example', "
+         "'matches': [('', '2005-08-14 12:00:01', ' fail host.example')]}]]");
+  ck_assert_uint_eq(calls, 1);
+  expect(y, "2005-08-14 12:00:01 fail unknown.example", "[]");
+  ck_assert_uint_eq(calls, 2);
+  /* no: <HOST> is <ADDR>; an explicit <DNS> gives a failure only for an IPv4 text */
+  g_autoptr(F2bFilter) n = f2b_filter_new(TEST_NOW);
+  f2b_filter_set_now(n, TEST_NOW);
+  f2b_filter_set_check_find_time(n, FALSE);
+  ck_assert(f2b_filter_set_usedns(n, "no"));
+  ck_assert(f2b_filter_add_failregex(n, host[0], NULL));
+  ck_assert(!f2b_failregex_has_group(f2b_filter_get_failregex(n, 0), "dns"));
+  ck_assert(f2b_filter_del_failregex(n, 0));
+  ck_assert(!f2b_filter_del_failregex(n, 0));
+  ck_assert(f2b_filter_add_failregex(n, dns[0], NULL));
+  f2b_filter_set_resolver(n, fake_dns, &calls);
+  expect(n, "2005-08-14 12:00:01 fail host.example", "[]");
+  expect(n, "2005-08-14 12:00:01 fail 192.0.2.4",
+         "[[0, '192.0.2.4', 1124020801.0, {'dns': '192.0.2.4', 'matches': [('', "
+         "'2005-08-14 12:00:01', ' fail 192.0.2.4')]}]]");
+  ck_assert_uint_eq(calls, 2);
+  /* raw: the name is the failure id */
+  g_autoptr(F2bFilter) r = f2b_filter_new(TEST_NOW);
+  f2b_filter_set_now(r, TEST_NOW);
+  f2b_filter_set_check_find_time(r, FALSE);
+  ck_assert(f2b_filter_set_usedns(r, "raw"));
+  ck_assert(f2b_filter_add_failregex(r, dns[0], NULL));
+  expect(r, "2005-08-14 12:00:01 fail host.example",
+         "[[0, 'host.example', 1124020801.0, {'dns': 'host.example', 'matches': [('', "
+         "'2005-08-14 12:00:01', ' fail host.example')]}]]");
+  /* a wrong value is taken as "no" */
+  ck_assert(!f2b_filter_set_usedns(r, "maybe"));
+  ck_assert_int_eq(f2b_filter_get_usedns(r), F2B_FILTER_USEDNS_NO);
+  ck_assert_str_eq(f2b_filter_usedns_name(F2B_FILTER_USEDNS_WARN), "warn");
+}
+END_TEST
+
+START_TEST(test_settings_errors)
+{
+  g_autoptr(F2bFilter) f = f2b_filter_new(TEST_NOW);
+  g_autoptr(GError) err = NULL;
+  ck_assert(!f2b_filter_set_maxlines(f, 0, &err));
+  ck_assert(g_error_matches(err, F2B_FILTER_ERROR, F2B_FILTER_ERROR_VALUE));
+  ck_assert_str_eq(err->message, "maxlines must be integer greater than zero");
+  g_clear_error(&err);
+  ck_assert_uint_eq(f2b_filter_get_maxlines(f), 1);
+  ck_assert(!f2b_filter_set_logencoding(f, "no-such-encoding", &err));
+  ck_assert(g_error_matches(err, F2B_FILTER_ERROR, F2B_FILTER_ERROR_VALUE));
+  g_clear_error(&err);
+  ck_assert(f2b_filter_set_logencoding(f, "auto", NULL));
+  ck_assert_str_eq(f2b_filter_get_logencoding(f), "UTF-8");
+  ck_assert(!f2b_filter_add_failregex(f, "no host here", &err));
+  ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_FAILURE_ID));
+  g_clear_error(&err);
+  ck_assert(!f2b_filter_set_prefregex(f, "(", &err));
+  g_clear_error(&err);
+  ck_assert(f2b_filter_set_prefregex(f, "", NULL));
+  ck_assert_ptr_null(f2b_filter_get_prefregex(f));
+  ck_assert(!f2b_filter_set_datepattern(f, "{^LN-BEG}%Q", &err) || err == NULL);
+  ck_assert_uint_eq(f2b_filter_n_failregex(f), 0);
+  ck_assert_uint_eq(f2b_filter_n_ignoreregex(f), 0);
+  /* a line fail2ban raises on: a template matching at the very end of the line */
+  g_clear_error(&err);
+  ck_assert(f2b_filter_set_datepattern(f, "{NONE}", NULL));
+  ck_assert(f2b_filter_add_failregex(f, "x <HOST>", NULL));
+  GPtrArray *ret = f2b_filter_process_line(f, "", 0, &err);
+  ck_assert_ptr_null(ret);
+  ck_assert(g_error_matches(err, F2B_FILTER_ERROR, F2B_FILTER_ERROR_LINE));
+}
+END_TEST
+
+START_TEST(test_decode_line)
+{
+  gsize len;
+  gboolean replaced;
+  g_autofree char *a = f2b_filter_decode_line("ok \xc3\xa9", 5, NULL, &len, &replaced);
+  ck_assert_str_eq(a, "ok \xc3\xa9");
+  ck_assert(!replaced);
+  /* one U+FFFD per maximal invalid subpart, as Python's 'replace' */
+  g_autofree char *b = f2b_filter_decode_line("a\xe2\x82z", 4, "utf-8", &len, &replaced);
+  ck_assert_str_eq(b, "a\xef\xbf\xbdz");
+  ck_assert(replaced);
+  g_autofree char *c = f2b_filter_decode_line("\xff\xfe", 2, NULL, &len, NULL);
+  ck_assert_str_eq(c, "\xef\xbf\xbd\xef\xbf\xbd");
+  g_autofree char *d = f2b_filter_decode_line("\xed\xa0\x80", 3, NULL, &len, NULL);
+  ck_assert_str_eq(d, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  g_autofree char *e = f2b_filter_decode_line("\xf0\x9f\x98\x80\xc0\xaf", 6, NULL, &len, NULL);
+  ck_assert_str_eq(e, "\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd");
+  g_autofree char *nul = f2b_filter_decode_line("a\0b", 3, NULL, &len, NULL);
+  ck_assert_uint_eq(len, 3);
+  ck_assert_mem_eq(nul, "a\0b", 3);
+  g_autofree char *latin = f2b_filter_decode_line("caf\xe9", 4, "latin-1", &len, &replaced);
+  ck_assert_str_eq(latin, "caf\xc3\xa9");
+  ck_assert(!replaced);
+  g_autofree char *ascii = f2b_filter_decode_line("x\xe9y", 3, "ascii", &len, &replaced);
+  ck_assert_str_eq(ascii, "x\xef\xbf\xbdy");
+  ck_assert(replaced);
+}
+END_TEST
+
+START_TEST(test_hostile_lines)
+{
+  const char *fail[] = {"^\\s*login failed for (?P<user>.*) from <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  /* invalid UTF-8 is replaced before matching, NUL bytes are kept */
+  const char line[] = "2005-08-14 12:00:01 login failed for b\xffo\0b from 192.0.2.1";
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, sizeof line - 1, &err);
+  ck_assert_ptr_null(err);
+  ck_assert_uint_eq(ret->len, 1);
+  F2bFailure *fl = ret->pdata[0];
+  g_autofree char *data = f2b_py_repr(fl->data);
+  ck_assert_str_eq(data, "{'user': 'b\xef\xbf\xbdo\\x00b', 'ip4': '192.0.2.1', 'ip6': None, "
+                         "'dns': None, 'matches': [('', '2005-08-14 12:00:01', ' login failed "
+                         "for b\xef\xbf\xbdo\\x00b from 192.0.2.1')]}");
+  /* a 1 MiB line */
+  GString *big = g_string_new("2005-08-14 12:00:01 login failed for ");
+  while (big->len < 1024 * 1024)
+    g_string_append(big, "xxxxxxxxxxxxxxxx");
+  g_string_append(big, " from 192.0.2.2");
+  g_autoptr(GPtrArray) r2 = f2b_filter_process_line(f, big->str, big->len, &err);
+  ck_assert_ptr_null(err);
+  ck_assert_uint_eq(r2->len, 1);
+  g_string_free(big, TRUE);
+  /* a regex that backtracks catastrophically hits the match limit: reported, the
+   * other regexes still run */
+  const char *bt[] = {"^(\\w+\\s?)*\\s*$ <HOST>", "^\\s*(a|aa)+ <HOST>$", NULL};
+  g_autoptr(F2bFilter) b = mk(bt, NULL, NULL, 1, FALSE);
+  f2b_filter_set_match_limit(b, 10000);
+  const char *evil = "2005-08-14 12:00:01 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! x";
+  g_autoptr(GPtrArray) r3 = f2b_filter_process_line(b, evil, strlen(evil), &err);
+  ck_assert_ptr_nonnull(r3);
+  ck_assert_uint_eq(r3->len, 0);
+  ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
+  g_clear_error(&err);
+  g_autoptr(GPtrArray) r4 =
+      f2b_filter_process_line(b, "2005-08-14 12:00:01 aaaa 192.0.2.5", 34, &err);
+  ck_assert_ptr_null(err);
+  ck_assert_uint_eq(r4->len, 1);
+  ck_assert_uint_eq(((F2bFailure *) r4->pdata[0])->regex_index, 1);
+}
+END_TEST
+
+START_TEST(test_process_tuple)
+{
+  const char *fail[] = {"^srv: fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  F2bRegexLine t = {"", 0, "2005-08-14T10:00:00", 19, "srv: fail 192.0.2.9", 19};
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_tuple(f, &t, TEST_NOW, &err);
+  g_autofree char *got = show(ret);
+  ck_assert_str_eq(got, "[[0, '192.0.2.9', 1124013600.0, {'ip4': '192.0.2.9', 'ip6': None, "
+                        "'dns': None, 'matches': [('', '2005-08-14T10:00:00', 'srv: fail "
+                        "192.0.2.9')]}]]");
+  /* the journal's date is the last date for a following line without one */
+  expect(f, "srv: fail 192.0.2.10",
+         "[[0, '192.0.2.10', 1124013600.0, {'ip4': '192.0.2.10', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14T10:00:00', 'srv: fail 192.0.2.10')]}]]");
+}
+END_TEST
+
+Suite *filter_suite(void);
+
+Suite *
+filter_suite(void)
+{
+  Suite *s = suite_create("filter");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, test_mlfid_merge_and_forget);
+  tcase_add_test(tc, test_mlfid_gained);
+  tcase_add_test(tc, test_mlfid_pending);
+  tcase_add_test(tc, test_mlfid_cache_bounded);
+  tcase_add_test(tc, test_multiline_buffer);
+  tcase_add_test(tc, test_several_failures_one_line);
+  tcase_add_test(tc, test_failure_id_and_ip);
+  tcase_add_test(tc, test_no_date);
+  tcase_add_test(tc, test_find_time_and_operation);
+  tcase_add_test(tc, test_ignoreregex);
+  tcase_add_test(tc, test_prefregex_content);
+  tcase_add_test(tc, test_usedns);
+  tcase_add_test(tc, test_settings_errors);
+  tcase_add_test(tc, test_decode_line);
+  tcase_add_test(tc, test_hostile_lines);
+  tcase_add_test(tc, test_process_tuple);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  g_setenv("TZ", "UTC", TRUE);
+  tzset();
+  SRunner *sr = srunner_create(filter_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
