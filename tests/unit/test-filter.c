@@ -2,7 +2,7 @@
  * Expected results were taken from fail2ban 1.0.2's Filter on Python 3.11 with the
  * same regexes and lines (checkFindTime off, MyTime pinned to 2005-08-14 10:00 UTC, TZ UTC),
  * except that fail2ban's "users" set is a list here. */
-#include <check.h>
+#include "check-main.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
