@@ -561,9 +561,5 @@ main(void)
 {
   g_setenv("TZ", "UTC", TRUE);
   tzset();
-  SRunner *sr = srunner_create(filter_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(filter_suite());
 }
