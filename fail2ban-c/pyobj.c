@@ -190,7 +190,12 @@ f2b_py_dict_set(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
   g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
   GPtrArray *a = dict->v.items;
   for (guint i = 0; i < a->len; i += 2) {
-    if (f2b_py_equal(a->pdata[i], key)) {
+    const F2bPyObj *k = a->pdata[i];
+    /* string keys are the common case: compare them without the numeric rules */
+    gboolean same = (k->kind == F2B_PY_STR && key->kind == F2B_PY_STR)
+                        ? k->v.s.len == key->v.s.len && memcmp(k->v.s.data, key->v.s.data, k->v.s.len) == 0
+                        : f2b_py_equal(k, key);
+    if (same) {
       f2b_py_free(key);
       f2b_py_free(a->pdata[i + 1]);
       a->pdata[i + 1] = value;
@@ -537,6 +542,16 @@ f2b_py_repr_str_append(GString *out, const char *data, gsize len)
   g_string_append_c(out, quote);
   const char *p = data, *end = data + len;
   while (p < end) {
+    /* runs of printable ASCII that need no escape are copied at once */
+    const char *run = p;
+    while (run < end && (unsigned char) *run >= 0x20 && (unsigned char) *run < 0x7f && *run != '\\' &&
+           *run != quote)
+      run++;
+    if (run > p) {
+      g_string_append_len(out, p, run - p);
+      p = run;
+      continue;
+    }
     if (repr_ascii(out, (unsigned char) *p, quote)) {
       p++;
       continue;
