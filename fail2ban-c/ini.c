@@ -31,20 +31,137 @@ f2b_log(const F2bLogSink *sink, int level, const char *logger, const char *fmt, 
 
 /* ------------------------------------------------------------------ map */
 
+/* Keys and values are GRefStrings, so that copying a map (fail2ban copies
+ * and merges dicts all the time) only takes references.  A map keeps the
+ * hash of every key; small maps are searched linearly, larger ones get an
+ * open-addressing index over the entries. */
+typedef struct {
+  char *key;    /* GRefString */
+  char *value;  /* GRefString, or NULL for None */
+  guint hash;
+} MapEntry;
+
 struct F2bIniMap {
-  GPtrArray *keys;    /* char* */
-  GPtrArray *values;  /* char* or NULL */
-  GHashTable *index;  /* key -> position + 1 */
+  MapEntry *entries;
+  guint len;
+  guint cap;
+  guint *slots;  /* entry index + 1, 0 when free; NULL while the map is small */
+  guint mask;    /* number of slots - 1 */
 };
+
+#define MAP_SMALL 8
+
+static inline guint
+key_hash(const char *key)
+{
+  guint h = 5381;
+  for (const guchar *p = (const guchar *)key; *p; p++)
+    h = h * 33 + *p;
+  return h;
+}
+
+static char *
+ref_dup(const char *s)
+{
+  return s ? g_ref_string_new(s) : NULL;
+}
+
+static char *
+ref_acquire(char *s)
+{
+  return s ? g_ref_string_acquire(s) : NULL;
+}
+
+static void
+ref_release(char *s)
+{
+  if (s)
+    g_ref_string_release(s);
+}
+
+static void
+map_index_insert(F2bIniMap *m, guint i)
+{
+  guint h = m->entries[i].hash & m->mask;
+  while (m->slots[h] != 0)
+    h = (h + 1) & m->mask;
+  m->slots[h] = i + 1;
+}
+
+/* (Re)builds the index so that it stays at most half full. */
+static void
+map_reindex(F2bIniMap *m)
+{
+  guint n = 16;
+  while (n < m->len * 2 + 2)
+    n *= 2;
+  g_free(m->slots);
+  m->slots = g_new0(guint, n);
+  m->mask = n - 1;
+  for (guint i = 0; i < m->len; i++)
+    map_index_insert(m, i);
+}
+
+/* Index of KEY (whose hash is HASH), or -1. */
+static gssize
+map_find(const F2bIniMap *m, const char *key, guint hash)
+{
+  if (m->slots == NULL) {
+    for (guint i = 0; i < m->len; i++)
+      if (m->entries[i].hash == hash && strcmp(m->entries[i].key, key) == 0)
+        return i;
+    return -1;
+  }
+  for (guint h = hash & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+    const MapEntry *e = &m->entries[m->slots[h] - 1];
+    if (e->hash == hash && strcmp(e->key, key) == 0)
+      return m->slots[h] - 1;
+  }
+  return -1;
+}
+
+/* Sets the value of KEY to VALUE (a reference the map takes); KEYREF is
+ * KEY as a GRefString when the caller has one to share, else NULL. */
+static void
+map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
+{
+  gssize i = map_find(m, key, hash);
+  if (i >= 0) {
+    ref_release(m->entries[i].value);
+    m->entries[i].value = value;
+    return;
+  }
+  if (m->len == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 8;
+    m->entries = g_renew(MapEntry, m->entries, m->cap);
+  }
+  MapEntry *e = &m->entries[m->len++];
+  e->key = keyref ? g_ref_string_acquire(keyref) : g_ref_string_new(key);
+  e->value = value;
+  e->hash = hash;
+  if (m->slots != NULL && m->len * 2 + 2 <= m->mask + 1)
+    map_index_insert(m, m->len - 1);
+  else if (m->len > MAP_SMALL)
+    map_reindex(m);
+}
+
+/* Looks KEY up with its hash computed once by the caller. */
+static gboolean
+map_lookup(const F2bIniMap *m, const char *key, guint hash, const char **value)
+{
+  if (m == NULL)
+    return FALSE;
+  gssize i = map_find(m, key, hash);
+  if (i < 0)
+    return FALSE;
+  *value = m->entries[i].value;
+  return TRUE;
+}
 
 F2bIniMap *
 f2b_ini_map_new(void)
 {
-  F2bIniMap *m = g_new0(F2bIniMap, 1);
-  m->keys = g_ptr_array_new_with_free_func(g_free);
-  m->values = g_ptr_array_new_with_free_func(g_free);
-  m->index = g_hash_table_new(g_str_hash, g_str_equal);
-  return m;
+  return g_new0(F2bIniMap, 1);
 }
 
 void
@@ -52,9 +169,12 @@ f2b_ini_map_free(F2bIniMap *m)
 {
   if (m == NULL)
     return;
-  g_hash_table_destroy(m->index);
-  g_ptr_array_free(m->keys, TRUE);
-  g_ptr_array_free(m->values, TRUE);
+  for (guint i = 0; i < m->len; i++) {
+    g_ref_string_release(m->entries[i].key);
+    ref_release(m->entries[i].value);
+  }
+  g_free(m->entries);
+  g_free(m->slots);
   g_free(m);
 }
 
@@ -62,78 +182,78 @@ F2bIniMap *
 f2b_ini_map_copy(const F2bIniMap *src)
 {
   F2bIniMap *m = f2b_ini_map_new();
-  f2b_ini_map_update(m, src);
+  if (src == NULL || src->len == 0)
+    return m;
+  m->len = m->cap = src->len;
+  m->entries = g_memdup2(src->entries, sizeof(MapEntry) * src->len);
+  for (guint i = 0; i < m->len; i++) {
+    g_ref_string_acquire(m->entries[i].key);
+    ref_acquire(m->entries[i].value);
+  }
+  if (src->slots != NULL) {
+    m->slots = g_memdup2(src->slots, sizeof(guint) * (src->mask + 1));
+    m->mask = src->mask;
+  }
   return m;
 }
 
 void
 f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
 {
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  if (pos != NULL) {
-    guint i = GPOINTER_TO_UINT(pos) - 1;
-    g_free(m->values->pdata[i]);
-    m->values->pdata[i] = value;
-    return;
-  }
-  char *k = g_strdup(key);
-  g_ptr_array_add(m->keys, k);
-  g_ptr_array_add(m->values, value);
-  g_hash_table_insert(m->index, k, GUINT_TO_POINTER(m->keys->len));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value));
+  g_free(value);
 }
 
 void
 f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
 {
-  f2b_ini_map_take(m, key, g_strdup(value));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value));
 }
 
 gboolean
 f2b_ini_map_contains(const F2bIniMap *m, const char *key)
 {
-  return m != NULL && g_hash_table_contains(m->index, key);
+  return m != NULL && map_find(m, key, key_hash(key)) >= 0;
 }
 
 const char *
 f2b_ini_map_get(const F2bIniMap *m, const char *key)
 {
-  if (m == NULL)
-    return NULL;
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  return pos ? m->values->pdata[GPOINTER_TO_UINT(pos) - 1] : NULL;
+  const char *v = NULL;
+  return map_lookup(m, key, key_hash(key), &v) ? v : NULL;
 }
 
 gboolean
 f2b_ini_map_remove(F2bIniMap *m, const char *key)
 {
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  if (pos == NULL)
+  gssize i = map_find(m, key, key_hash(key));
+  if (i < 0)
     return FALSE;
-  guint i = GPOINTER_TO_UINT(pos) - 1;
-  g_hash_table_remove(m->index, key);
-  g_ptr_array_remove_index(m->keys, i);
-  g_ptr_array_remove_index(m->values, i);
-  for (guint j = i; j < m->keys->len; j++)
-    g_hash_table_insert(m->index, m->keys->pdata[j], GUINT_TO_POINTER(j + 1));
+  g_ref_string_release(m->entries[i].key);
+  ref_release(m->entries[i].value);
+  memmove(&m->entries[i], &m->entries[i + 1], sizeof(MapEntry) * (m->len - i - 1));
+  m->len--;
+  if (m->slots != NULL)
+    map_reindex(m);
   return TRUE;
 }
 
 guint
 f2b_ini_map_size(const F2bIniMap *m)
 {
-  return m ? m->keys->len : 0;
+  return m ? m->len : 0;
 }
 
 const char *
 f2b_ini_map_key(const F2bIniMap *m, guint i)
 {
-  return m->keys->pdata[i];
+  return m->entries[i].key;
 }
 
 const char *
 f2b_ini_map_value(const F2bIniMap *m, guint i)
 {
-  return m->values->pdata[i];
+  return m->entries[i].value;
 }
 
 void
@@ -141,8 +261,10 @@ f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
 {
   if (src == NULL)
     return;
-  for (guint i = 0; i < src->keys->len; i++)
-    f2b_ini_map_set(dst, src->keys->pdata[i], src->values->pdata[i]);
+  for (guint i = 0; i < src->len; i++) {
+    const MapEntry *e = &src->entries[i];
+    map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+  }
 }
 
 /* --------------------------------------------------------------- parser */
