@@ -260,7 +260,12 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
     if (f2b_ini_map_contains(popts, t[i].name))
       continue;
     GError *local = NULL;
-    g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
+    g_autofree char *v = NULL;
+    if (!f2b_ini_has_option_vars(cfg, sec, t[i].name, popts) && f2b_ini_section(cfg, sec) != NULL)
+      /* missing: skip get()'s error message, which nobody reads */
+      g_set_error_literal(&local, F2B_INI_ERROR, F2B_INI_ERROR_NO_OPTION, "");
+    else
+      v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
     if (v == NULL) {
       if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_SECTION) {
         if (should_exist) {
@@ -591,158 +596,220 @@ tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
   return FALSE;
 }
 
-static char *
-replace_all(const char *s, const char *what, const char *with)
+/* OUT = S with every PAT replaced by WITH (str.replace). */
+static void
+replace_all(GString *out, const char *s, const char *pat, gsize patlen, const char *with)
 {
-  GString *out = g_string_new(NULL);
-  gsize wl = strlen(what);
+  g_string_truncate(out, 0);
   const char *p = s, *q;
-  while ((q = strstr(p, what)) != NULL) {
+  while ((q = strstr(p, pat)) != NULL) {
     g_string_append_len(out, p, q - p);
     g_string_append(out, with);
-    p = q + wl;
+    p = q + patlen;
   }
   g_string_append(out, p);
-  return g_string_free(out, FALSE);
 }
 
-typedef char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+/* A tag's replacement from outside the map: borrowed from the callee (it
+ * lives as long as DATA), NULL when there is none. */
+typedef const char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+
+/* How often each tag was replaced within one value, in first-replaced order
+ * (a Python dict: its repr appears in fail2ban's recursion error). */
+typedef struct {
+  char *name;
+  guint count;
+} RepItem;
 
 static void
-repr_counts(GString *out, GHashTable *rplc, GPtrArray *order)
+rep_item_clear(gpointer p)
+{
+  g_free(((RepItem *)p)->name);
+}
+
+static GArray *
+repcount_new(void)
+{
+  GArray *a = g_array_new(FALSE, FALSE, sizeof(RepItem));
+  g_array_set_clear_func(a, rep_item_clear);
+  return a;
+}
+
+static RepItem *
+repcount_find(GArray *rc, const char *name)
+{
+  for (guint i = 0; i < rc->len; i++)
+    if (strcmp(g_array_index(rc, RepItem, i).name, name) == 0)
+      return &g_array_index(rc, RepItem, i);
+  return NULL;
+}
+
+static void
+repr_counts(GString *out, GArray *rc)
 {
   g_string_append_c(out, '{');
-  for (guint i = 0; order && i < order->len; i++) {
+  for (guint i = 0; i < rc->len; i++) {
+    const RepItem *it = &g_array_index(rc, RepItem, i);
     if (i)
       g_string_append(out, ", ");
-    f2b_py_repr_str_append(out, order->pdata[i], strlen(order->pdata[i]));
-    g_string_append_printf(out, ": %u", GPOINTER_TO_UINT(g_hash_table_lookup(rplc, order->pdata[i])));
+    f2b_py_repr_str_append(out, it->name, strlen(it->name));
+    g_string_append_printf(out, ": %u", it->count);
   }
   g_string_append_c(out, '}');
 }
 
+/* Working state of one substituteRecursiveTags call.  Keys never change
+ * place in TAGS, so per-tag state lives in arrays indexed by position. */
 typedef struct {
-  GHashTable *counts;   /* rtag -> count */
-  GPtrArray *order;     /* rtags in first-counted order */
-} RepCount;
+  F2bIniMap *tags;
+  GHashTable *ignore;
+  AddReplFunc addrepl;
+  gpointer data;
+  guint8 *skip;        /* per tag: ignored, or done */
+  GArray **counts;     /* per tag: its stored replacement counts, or NULL */
+  GString *value, *scratch, *rtag, *pat;
+} TagSubst;
 
-static void
-repcount_free(RepCount *rc)
+static gboolean
+subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const char *value)
 {
-  g_hash_table_destroy(rc->counts);
-  g_ptr_array_free(rc->order, TRUE);
-  g_free(rc);
+  GString *m = g_string_new(NULL);
+  g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
+                            "resolved, fail tag: %s, found: %s in ", tag, rtag);
+  repr_counts(m, rc);
+  g_string_append_printf(m, ", value: %s", value);
+  g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
+  g_string_free(m, TRUE);
+  return FALSE;
 }
 
-static RepCount *
-repcount_new(void)
+/* The replacement of RTAG: the map's value, else ADDREPL's (transfer none). */
+static gboolean
+subst_lookup(TagSubst *ts, const char *rtag, const char **repl, GError **error)
 {
-  RepCount *rc = g_new0(RepCount, 1);
-  rc->counts = g_hash_table_new(g_str_hash, g_str_equal);
-  rc->order = g_ptr_array_new_with_free_func(g_free);
-  return rc;
+  *repl = f2b_ini_map_get(ts->tags, rtag);
+  if (*repl != NULL || ts->addrepl == NULL)
+    return TRUE;
+  GError *local = NULL;
+  *repl = ts->addrepl(rtag, ts->data, &local);
+  if (local) {
+    g_propagate_error(error, local);
+    return FALSE;
+  }
+  return TRUE;
 }
-/* Pointer-free fast path: most values hold no tag at all. */
+
+/* The inner loop for tag I whose value ORGVAL holds a tag at MS..ME;
+ * ts->value receives the new value. RC is the replacement counts to use. */
+static gboolean
+subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArray *rc, GError **error)
+{
+  const char *tag = f2b_ini_map_key(ts->tags, i);
+  GString *value = ts->value;
+  g_string_assign(value, orgval);
+  gboolean found = TRUE;
+  while (found) {
+    g_string_truncate(ts->rtag, 0);
+    g_string_append_len(ts->rtag, value->str + ms + 1, me - ms - 2);
+    const char *rtag = ts->rtag->str;
+    if (ts->ignore && g_hash_table_contains(ts->ignore, rtag)) {
+      found = tag_search(value->str, me, &ms, &me);
+      continue;
+    }
+    RepItem *it = repcount_find(rc, rtag);
+    if (strcmp(rtag, tag) == 0 || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
+      return subst_error(error, tag, rtag, rc, value->str);
+    const char *repl;
+    if (!subst_lookup(ts, rtag, &repl, error))
+      return FALSE;
+    if (repl == NULL) {
+      found = tag_search(value->str, me, &ms, &me);
+      continue;
+    }
+    g_string_truncate(ts->pat, 0);
+    g_string_append_c(ts->pat, '<');
+    g_string_append(ts->pat, rtag);
+    g_string_append_c(ts->pat, '>');
+    replace_all(ts->scratch, value->str, ts->pat->str, ts->pat->len, repl);
+    g_string_assign(value, ts->scratch->str);
+    if (it != NULL) {
+      it->count++;
+    } else {
+      RepItem n = { g_strdup(rtag), 1 };
+      g_array_append_val(rc, n);
+    }
+    found = tag_search(value->str, ms, &ms, &me);
+  }
+  return TRUE;
+}
+
+enum { SKIP_IGNORED = 1, SKIP_DONE = 2 };
+
+/* One pass over every tag; *AGAIN is set when a value still holds a tag
+ * after a replacement (fail2ban's repFlag). */
+static gboolean
+subst_pass(TagSubst *ts, gboolean *again, GError **error)
+{
+  *again = FALSE;
+  for (guint i = 0; i < f2b_ini_map_size(ts->tags); i++) {
+    if (ts->skip[i])
+      continue;
+    const char *orgval = f2b_ini_map_value(ts->tags, i);
+    gsize ms, me;
+    if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+      /* nothing to substitute: done unless a '<' remains */
+      if (orgval == NULL || strchr(orgval, '<') == NULL)
+        ts->skip[i] |= SKIP_DONE;
+      continue;
+    }
+    GArray *stored = ts->counts[i];
+    g_autoptr(GArray) fresh = stored ? NULL : repcount_new();
+    GArray *rc = stored ? stored : fresh;
+    if (!subst_value(ts, i, orgval, ms, me, rc, error))
+      return FALSE;
+    const char *value = ts->value->str;
+    if (strcmp(orgval, value) != 0) {
+      gsize a, b;
+      if (tag_search(value, 0, &a, &b)) {
+        if (!stored)
+          ts->counts[i] = g_steal_pointer(&fresh);
+        *again = TRUE;
+      }
+      f2b_ini_map_set(ts->tags, f2b_ini_map_key(ts->tags, i), value);
+    }
+    if (strchr(value, '<') == NULL)
+      ts->skip[i] |= SKIP_DONE;
+  }
+  return TRUE;
+}
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
 static F2bIniMap *
 substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
                 GError **error)
 {
-  g_autoptr(F2bIniMap) tags = f2b_ini_map_copy(input);
-  g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) rep_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                           (GDestroyNotify)repcount_free);
-  for (;;) {
-    gboolean rep_flag = FALSE;
-    for (guint i = 0; i < f2b_ini_map_size(tags); i++) {
-      const char *tag = f2b_ini_map_key(tags, i);
-      if ((ignore && g_hash_table_contains(ignore, tag)) || g_hash_table_contains(done, tag))
-        continue;
-      const char *orgval = f2b_ini_map_value(tags, i);
-      gsize ms, me;
-      if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
-        /* nothing to substitute: done unless a '<' remains */
-        if (orgval == NULL || strchr(orgval, '<') == NULL)
-          g_hash_table_add(done, g_strdup(tag));
-        continue;
-      }
-      g_autofree char *value = g_strdup(orgval);
-      RepCount *stored = g_hash_table_lookup(rep_counts, tag);
-      RepCount *rplc = stored ? stored : repcount_new();
-      gboolean found = TRUE;
-      while (found) {
-        g_autofree char *rtag = g_strndup(value + ms + 1, me - ms - 2);
-        if (ignore && g_hash_table_contains(ignore, rtag)) {
-          found = tag_search(value, me, &ms, &me);
-          continue;
-        }
-        guint cnt = GPOINTER_TO_UINT(g_hash_table_lookup(rplc->counts, rtag));
-        if (strcmp(rtag, tag) == 0 || (cnt ? cnt : 1) > MAX_TAG_REPLACE_COUNT) {
-          GString *m = g_string_new(NULL);
-          g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
-                                    "resolved, fail tag: %s, found: %s in ", tag, rtag);
-          repr_counts(m, rplc->counts, rplc->order);
-          g_string_append_printf(m, ", value: %s", value);
-          g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
-          g_string_free(m, TRUE);
-          if (!stored)
-            repcount_free(rplc);
-          return NULL;
-        }
-        g_autofree char *repl = NULL;
-        if (f2b_ini_map_contains(tags, rtag) && f2b_ini_map_get(tags, rtag) != NULL)
-          repl = g_strdup(f2b_ini_map_get(tags, rtag));
-        else if (addrepl != NULL) {
-          GError *local = NULL;
-          repl = addrepl(rtag, data, &local);
-          if (local) {
-            g_propagate_error(error, local);
-            if (!stored)
-              repcount_free(rplc);
-            return NULL;
-          }
-        }
-        if (repl == NULL) {
-          found = tag_search(value, me, &ms, &me);
-          continue;
-        }
-        g_autofree char *pat = g_strconcat("<", rtag, ">", NULL);
-        char *nv = replace_all(value, pat, repl);
-        g_free(value);
-        value = nv;
-        gpointer okey, oval;
-        if (g_hash_table_lookup_extended(rplc->counts, rtag, &okey, &oval)) {
-          g_hash_table_insert(rplc->counts, okey, GUINT_TO_POINTER(GPOINTER_TO_UINT(oval) + 1));
-        } else {
-          char *k = g_strdup(rtag);
-          g_ptr_array_add(rplc->order, k);
-          g_hash_table_insert(rplc->counts, k, GUINT_TO_POINTER(1));
-        }
-        found = tag_search(value, ms, &ms, &me);
-      }
-      gboolean changed = orgval == NULL || strcmp(orgval, value) != 0;
-      if (orgval == NULL && strcmp(value, "None") == 0)
-        changed = FALSE;
-      if (changed) {
-        gsize a, b;
-        if (tag_search(value, 0, &a, &b)) {
-          if (!stored)
-            g_hash_table_insert(rep_counts, g_strdup(tag), rplc);
-          stored = rplc;
-          rep_flag = TRUE;
-        }
-        f2b_ini_map_set(tags, tag, value);
-      }
-      if (stored != rplc)
-        repcount_free(rplc);
-      if (strchr(value, '<') == NULL)
-        g_hash_table_add(done, g_strdup(tag));
-    }
-    if (!rep_flag)
-      break;
-  }
-  return g_steal_pointer(&tags);
+  guint n = f2b_ini_map_size(input);
+  TagSubst ts = { f2b_ini_map_copy(input), ignore, addrepl, data, g_new0(guint8, n + 1),
+                  g_new0(GArray *, n + 1), g_string_new(NULL), g_string_new(NULL),
+                  g_string_new(NULL), g_string_new(NULL) };
+  for (guint i = 0; ignore && i < n; i++)
+    if (g_hash_table_contains(ignore, f2b_ini_map_key(input, i)))
+      ts.skip[i] = SKIP_IGNORED;
+  gboolean again = TRUE, ok = TRUE;
+  while (ok && again)
+    ok = subst_pass(&ts, &again, error);
+  for (guint i = 0; i < n; i++)
+    if (ts.counts[i])
+      g_array_unref(ts.counts[i]);
+  g_free(ts.counts);
+  g_free(ts.skip);
+  g_string_free(ts.value, TRUE);
+  g_string_free(ts.scratch, TRUE);
+  g_string_free(ts.rtag, TRUE);
+  g_string_free(ts.pat, TRUE);
+  if (!ok)
+    g_clear_pointer(&ts.tags, f2b_ini_map_free);
+  return ts.tags;
 }
 
 F2bIniMap *
@@ -1087,14 +1154,15 @@ defreader_get_options(DefReader *dr, const F2bPyObj *jail_values, gboolean all, 
   return TRUE;
 }
 
-/* getCombOption: a Definition value for a tag nothing else defines. */
-static char *
+/* getCombOption: a Definition value for a tag nothing else defines
+ * (transfer none: the value lives in the reader's cache). */
+static const char *
 defreader_comb_option(const char *name, gpointer data, GError **error)
 {
   DefReader *dr = data;
   gpointer cached;
   if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
-    return g_strdup(cached);
+    return cached;
   GError *local = NULL;
   char *v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
   if (v == NULL) {
@@ -1105,7 +1173,7 @@ defreader_comb_option(const char *name, gpointer data, GError **error)
     }
     g_error_free(local);
   }
-  g_hash_table_insert(dr->defcache, g_strdup(name), g_strdup(v));
+  g_hash_table_insert(dr->defcache, g_strdup(name), v);
   return v;
 }
 

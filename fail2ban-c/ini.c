@@ -47,6 +47,7 @@ struct F2bIniMap {
   guint cap;
   guint *slots;  /* entry index + 1, 0 when free; NULL while the map is small */
   guint mask;    /* number of slots - 1 */
+  gboolean unlowered;  /* some key is not what optionxform makes of it */
 };
 
 #define MAP_SMALL 8
@@ -58,6 +59,16 @@ key_hash(const char *key)
   for (const guchar *p = (const guchar *)key; *p; p++)
     h = h * 33 + *p;
   return h;
+}
+
+/* TRUE when optionxform (str.lower) leaves S as it is. */
+static gboolean
+is_lowered(const char *s)
+{
+  for (const guchar *p = (const guchar *)s; *p; p++)
+    if (*p >= 0x80 || g_ascii_isupper(*p))
+      return FALSE;
+  return TRUE;
 }
 
 static char *
@@ -139,6 +150,8 @@ map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
   e->key = keyref ? g_ref_string_acquire(keyref) : g_ref_string_new(key);
   e->value = value;
   e->hash = hash;
+  if (!m->unlowered && !is_lowered(e->key))
+    m->unlowered = TRUE;
   if (m->slots != NULL && m->len * 2 + 2 <= m->mask + 1)
     map_index_insert(m, m->len - 1);
   else if (m->len > MAP_SMALL)
@@ -194,6 +207,7 @@ f2b_ini_map_copy(const F2bIniMap *src)
     m->slots = g_memdup2(src->slots, sizeof(guint) * (src->mask + 1));
     m->mask = src->mask;
   }
+  m->unlowered = src->unlowered;
   return m;
 }
 
@@ -781,11 +795,10 @@ chain_lookup(const Chain *c, const char *key, const char **value)
     return TRUE;
   }
   const F2bIniMap *maps[] = { c->extra, c->vars, c->section, c->defaults };
+  guint hash = key_hash(key);
   for (guint i = 0; i < G_N_ELEMENTS(maps); i++)
-    if (f2b_ini_map_contains(maps[i], key)) {
-      *value = f2b_ini_map_get(maps[i], key);
+    if (map_lookup(maps[i], key, hash, value))
       return TRUE;
-    }
   return FALSE;
 }
 
@@ -938,11 +951,7 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return NULL;
   }
   g_autoptr(F2bIniMap) lvars = NULL;
-  gboolean lower = TRUE;
-  for (guint i = 0; vars != NULL && lower && i < f2b_ini_map_size(vars); i++)
-    for (const char *k = f2b_ini_map_key(vars, i); *k && lower; k++)
-      lower = !g_ascii_isupper(*k) && (guchar)*k < 0x80;
-  if (vars != NULL && !lower) {
+  if (vars != NULL && vars->unlowered) {
     /* vars keys go through optionxform, as _unify_values does */
     lvars = f2b_ini_map_new();
     for (guint i = 0; i < f2b_ini_map_size(vars); i++) {
@@ -950,7 +959,8 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
       f2b_ini_map_set(lvars, k, f2b_ini_map_value(vars, i));
     }
   }
-  g_autofree char *opt = f2b_ini_optionxform(option);
+  g_autofree char *optx = is_lowered(option) ? NULL : f2b_ini_optionxform(option);
+  const char *opt = optx ? optx : option;
   Chain c = { NULL, NULL, lvars ? lvars : vars, sect, ini->defaults };
   const char *value;
   if (!chain_lookup(&c, opt, &value)) {
@@ -1024,6 +1034,28 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
     }
   }
   return f2b_ini_get(ini, section, option, vars, FALSE, error);
+}
+
+gboolean
+f2b_ini_has_option_vars(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars)
+{
+  const F2bIniMap *sect = f2b_ini_section(ini, section);
+  if (sect == NULL && strcmp(section, "DEFAULT") != 0)
+    return FALSE;
+  g_autofree char *optx = is_lowered(option) ? NULL : f2b_ini_optionxform(option);
+  const char *opt = optx ? optx : option;
+  guint hash = key_hash(opt);
+  const char *v;
+  if (map_lookup(sect, opt, hash, &v) || map_lookup(ini->defaults, opt, hash, &v))
+    return TRUE;
+  if (vars == NULL || !vars->unlowered)
+    return map_lookup(vars, opt, hash, &v);
+  for (guint i = 0; i < vars->len; i++) {
+    g_autofree char *k = f2b_ini_optionxform(vars->entries[i].key);
+    if (strcmp(k, opt) == 0)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 gboolean
