@@ -70,11 +70,16 @@ f2b_py_float(double value)
   return obj;
 }
 
+/* A string's bytes live in the same block as its node: one allocation
+ * per string instead of two (a dump makes tens of thousands of them). */
 static F2bPyObj *
 py_new_data(F2bPyKind kind, const void *data, gsize len)
 {
-  F2bPyObj *obj = py_new(kind);
-  obj->v.s.data = g_malloc(len + 1);
+  g_return_val_if_fail(len < G_MAXSIZE - sizeof(F2bPyObj) - 1, NULL);
+  F2bPyObj *obj = g_malloc(sizeof(F2bPyObj) + len + 1);
+  memset(obj, 0, sizeof(F2bPyObj));
+  obj->kind = kind;
+  obj->v.s.data = (char *) (obj + 1);
   if (len > 0)
     memcpy(obj->v.s.data, data, len);
   obj->v.s.data[len] = '\0';
@@ -214,7 +219,8 @@ f2b_py_free(F2bPyObj *obj)
   switch (obj->kind) {
   case F2B_PY_STR:
   case F2B_PY_BYTES:
-    g_free(obj->v.s.data);
+    if (obj->v.s.data != (char *) (obj + 1))
+      g_free(obj->v.s.data);
     break;
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
