@@ -731,7 +731,9 @@ subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArra
     g_string_append(ts->pat, rtag);
     g_string_append_c(ts->pat, '>');
     replace_all(ts->scratch, value->str, ts->pat->str, ts->pat->len, repl);
-    g_string_assign(value, ts->scratch->str);
+    GString *done = ts->scratch;
+    ts->scratch = value;
+    ts->value = value = done;
     if (it != NULL) {
       it->count++;
     } else {
