@@ -1106,9 +1106,9 @@ defreader_new(F2bConfReader *r, const char *jail, F2bIniMap *init_opts, const Op
 
 /* DefinitionInitConfigReader.getOptions */
 static gboolean
-defreader_get_options(DefReader *dr, const F2bPyObj *jail_values, gboolean all, GError **error)
+defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all, GError **error)
 {
-  g_autoptr(F2bIniMap) popts = pyd_to_map(jail_values);
+  g_autoptr(F2bIniMap) popts = f2b_ini_map_copy(jail_values);
   f2b_ini_map_update(popts, dr->init_opts);
   g_autoptr(F2bPyObj) values = f2b_py_dict_new();
   if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, values, error))
@@ -1191,15 +1191,29 @@ conditional_base(const char *n)
   return g_strndup(n, q - n);
 }
 
-/* getCombined: Definition and Init values with their tags resolved, typed. */
+/* One value of a combined map as convertOptions types it (transfer full). */
 static F2bPyObj *
+combined_value(const DefReader *dr, const char *k, const char *v)
+{
+  const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
+  gint64 iv;
+  if (v == NULL || t == NULL || t->type == OPT_STR)
+    return str_or_none(v);
+  if (t->type == OPT_BOOL)
+    return f2b_py_bool(as_bool(v));
+  return py_int(v, &iv) ? f2b_py_int(iv) : f2b_py_none();
+}
+
+/* getCombined: Definition and Init values with their tags resolved, as
+ * strings (transfer full); combined_value() gives their typed form.  The
+ * warning for a wrong int is logged here, where convertOptions logs it. */
+static F2bIniMap *
 defreader_combined(DefReader *dr, const char *const *ignore_names, GError **error)
 {
   g_autoptr(F2bIniMap) combined = f2b_ini_map_copy(dr->opts);
   f2b_ini_map_update(combined, dr->init_opts);
-  F2bPyObj *result = f2b_py_dict_new();
   if (f2b_ini_map_size(combined) == 0)
-    return result;
+    return g_steal_pointer(&combined);
   g_autoptr(GHashTable) ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; ignore_names && ignore_names[i]; i++)
     g_hash_table_add(ignore, g_strdup(ignore_names[i]));
@@ -1208,31 +1222,18 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     if (b)
       g_hash_table_add(ignore, b);
   }
-  g_autoptr(F2bIniMap) opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
-  if (opts == NULL) {
-    f2b_py_free(result);
-    return NULL;
-  }
-  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  for (guint i = 0; opts != NULL && i < f2b_ini_map_size(opts); i++) {
     const char *k = f2b_ini_map_key(opts, i), *v = f2b_ini_map_value(opts, i);
     const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
-    F2bPyObj *val;
     gint64 iv;
-    if (v == NULL || t == NULL || t->type == OPT_STR)
-      val = str_or_none(v);
-    else if (t->type == OPT_BOOL)
-      val = f2b_py_bool(as_bool(v));
-    else if (py_int(v, &iv))
-      val = f2b_py_int(iv);
-    else {
+    if (v != NULL && t != NULL && t->type == OPT_INT && !py_int(v, &iv)) {
       g_autofree char *rv = repr_str(v), *rk = repr_str(k);
       f2b_log(&dr->r->log, F2B_LOG_WARNING, LOG_CONFREADER,
               "Wrong int value %s for %s. Using default one: None", rv, rk);
-      val = f2b_py_none();
     }
-    pyd_set(result, k, val);
   }
-  return result;
+  return opts;
 }
 
 static F2bPyObj *
@@ -1241,7 +1242,66 @@ cmd3(const char *a, const char *b, const char *c)
   return f2b_py_list_of_strs(a, b, c, NULL);
 }
 
-/* FilterReader._fillStream: options of a filter or a jail into STREAM. */
+/* Options _fillStream turns into commands ("datepattern" is tested as
+ * `opt in ('datepattern')`: a substring test). */
+static gboolean
+fill_stream_wants(const char *opt)
+{
+  return strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0 || strcmp(opt, "usedns") == 0 ||
+         strcmp(opt, "maxlines") == 0 || strcmp(opt, "prefregex") == 0 || strcmp(opt, "journalmatch") == 0 ||
+         strstr("datepattern", opt) != NULL;
+}
+
+/* FilterReader._fillStream for one option OPT = V (not None). */
+static gboolean
+fill_stream_one(GPtrArray *stream, guint *prio, const char *opt, const F2bPyObj *v, const char *jail,
+                GError **error)
+{
+  if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
+    g_autofree char *value = py_to_str(v);
+    g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+    g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+    for (guint l = 0; lines[l]; l++)
+      if (*lines[l])
+        f2b_py_append(multi, f2b_py_str(lines[l]));
+    g_autofree char *addopt = g_strconcat("add", opt, NULL);
+    if (f2b_py_len(multi) > 1) {
+      F2bPyObj *c = f2b_py_list_of_strs("multi-set", jail, addopt, NULL);
+      f2b_py_append(c, g_steal_pointer(&multi));
+      g_ptr_array_add(stream, c);
+    } else if (f2b_py_len(multi) == 1) {
+      F2bPyObj *c = cmd3("set", jail, addopt);
+      f2b_py_append(c, f2b_py_copy(f2b_py_item(multi, 0)));
+      g_ptr_array_add(stream, c);
+    }
+  } else if (strcmp(opt, "usedns") == 0 || strcmp(opt, "maxlines") == 0 || strcmp(opt, "prefregex") == 0) {
+    F2bPyObj *c = cmd3("set", jail, opt);
+    f2b_py_append(c, f2b_py_copy(v));
+    g_ptr_array_insert(stream, strcmp(opt, "usedns") == 0 ? 0 : (gint)MIN(*prio, stream->len), c);
+    (*prio)++;
+  } else if (strstr("datepattern", opt) != NULL) {
+    F2bPyObj *c = cmd3("set", jail, opt);
+    f2b_py_append(c, f2b_py_copy(v));
+    g_ptr_array_add(stream, c);
+  } else if (strcmp(opt, "journalmatch") == 0) {
+    g_autofree char *value = py_to_str(v);
+    g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+    for (guint l = 0; lines[l]; l++) {
+      if (*lines[l] == '\0')
+        continue;
+      g_autoptr(GPtrArray) words = f2b_confreader_shlex_split(lines[l], error);
+      if (words == NULL)
+        return FALSE;
+      F2bPyObj *c = cmd3("set", jail, "addjournalmatch");
+      for (guint w = 0; w < words->len; w++)
+        f2b_py_append(c, f2b_py_str(words->pdata[w]));
+      g_ptr_array_add(stream, c);
+    }
+  }
+  return TRUE;
+}
+
+/* FilterReader._fillStream: a jail's options into STREAM. */
 static gboolean
 fill_stream(GPtrArray *stream, const F2bPyObj *opts, const char *jail, GError **error)
 {
@@ -1250,51 +1310,25 @@ fill_stream(GPtrArray *stream, const F2bPyObj *opts, const char *jail, GError **
     F2bPyObj *k, *v;
     f2b_py_dict_pair(opts, i, &k, &v);
     const char *opt = f2b_py_get_str(k, NULL);
-    if (f2b_py_kind(v) == F2B_PY_NONE)
+    if (f2b_py_kind(v) != F2B_PY_NONE && fill_stream_wants(opt) &&
+        !fill_stream_one(stream, &prio, opt, v, jail, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* FilterReader.convert: a filter's combined options into STREAM. */
+static gboolean
+fill_stream_filter(GPtrArray *stream, const DefReader *dr, const F2bIniMap *opts, GError **error)
+{
+  guint prio = 0;
+  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+    const char *opt = f2b_ini_map_key(opts, i);
+    if (!fill_stream_wants(opt))
       continue;
-    if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
-      g_autofree char *value = py_to_str(v);
-      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
-      g_autoptr(F2bPyObj) multi = f2b_py_list_new();
-      for (guint l = 0; lines[l]; l++)
-        if (*lines[l])
-          f2b_py_append(multi, f2b_py_str(lines[l]));
-      g_autofree char *addopt = g_strconcat("add", opt, NULL);
-      if (f2b_py_len(multi) > 1) {
-        F2bPyObj *c = f2b_py_list_of_strs("multi-set", jail, addopt, NULL);
-        f2b_py_append(c, g_steal_pointer(&multi));
-        g_ptr_array_add(stream, c);
-      } else if (f2b_py_len(multi) == 1) {
-        F2bPyObj *c = cmd3("set", jail, addopt);
-        f2b_py_append(c, f2b_py_copy(f2b_py_item(multi, 0)));
-        g_ptr_array_add(stream, c);
-      }
-    } else if (strcmp(opt, "usedns") == 0 || strcmp(opt, "maxlines") == 0 ||
-               strcmp(opt, "prefregex") == 0) {
-      F2bPyObj *c = cmd3("set", jail, opt);
-      f2b_py_append(c, f2b_py_copy(v));
-      g_ptr_array_insert(stream, strcmp(opt, "usedns") == 0 ? 0 : (gint)MIN(prio, stream->len), c);
-      prio++;
-    } else if (strstr("datepattern", opt) != NULL) {
-      /* fail2ban tests `opt in ('datepattern')`: a substring test */
-      F2bPyObj *c = cmd3("set", jail, opt);
-      f2b_py_append(c, f2b_py_copy(v));
-      g_ptr_array_add(stream, c);
-    } else if (strcmp(opt, "journalmatch") == 0) {
-      g_autofree char *value = py_to_str(v);
-      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
-      for (guint l = 0; lines[l]; l++) {
-        if (*lines[l] == '\0')
-          continue;
-        g_autoptr(GPtrArray) words = f2b_confreader_shlex_split(lines[l], error);
-        if (words == NULL)
-          return FALSE;
-        F2bPyObj *c = cmd3("set", jail, "addjournalmatch");
-        for (guint w = 0; w < words->len; w++)
-          f2b_py_append(c, f2b_py_str(words->pdata[w]));
-        g_ptr_array_add(stream, c);
-      }
-    }
+    g_autoptr(F2bPyObj) v = combined_value(dr, opt, f2b_ini_map_value(opts, i));
+    if (f2b_py_kind(v) != F2B_PY_NONE && !fill_stream_one(stream, &prio, opt, v, dr->jail, error))
+      return FALSE;
   }
   return TRUE;
 }
@@ -1305,18 +1339,17 @@ static const char *const action_ignore[] = { "matches", "ipmatches", "ipjailmatc
 static gboolean
 action_convert(DefReader *a, GPtrArray *stream, GError **error)
 {
-  g_autoptr(F2bPyObj) opts = defreader_combined(a, action_ignore, error);
+  g_autoptr(F2bIniMap) opts = defreader_combined(a, action_ignore, error);
   if (opts == NULL)
     return FALSE;
   F2bPyObj *add = f2b_py_list_of_strs("set", a->jail, "addaction", a->name, NULL);
   g_ptr_array_add(stream, add);
   g_autoptr(F2bPyObj) multi = f2b_py_list_new();
-  for (gsize i = 0; i < f2b_py_len(opts); i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(opts, i, &k, &v);
-    const char *opt = f2b_py_get_str(k, NULL);
+  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+    const char *opt = f2b_ini_map_key(opts, i);
     if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt), f2b_py_copy(v), NULL));
+      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
+                                           combined_value(a, opt, f2b_ini_map_value(opts, i)), NULL));
   }
   for (guint i = 0; i < f2b_ini_map_size(a->init_opts); i++) {
     const char *opt = f2b_ini_map_key(a->init_opts, i);
@@ -1357,6 +1390,7 @@ typedef struct {
 typedef struct {
   char *name;
   F2bPyObj *opts;
+  F2bIniMap *opts_map;  /* OPTS as strings: the pOpts of its filter and actions */
   DefReader *filter;
   GPtrArray *actions;  /* JailAction* */
   char *config_error;
@@ -1377,6 +1411,7 @@ jail_free(Jail *j)
   g_free(j->name);
   if (j->opts)
     f2b_py_free(j->opts);
+  f2b_ini_map_free(j->opts_map);
   defreader_free(j->filter);
   g_ptr_array_free(j->actions, TRUE);
   g_free(j->config_error);
@@ -1436,12 +1471,21 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
     f2b_ini_map_set(j->filter->init_opts, "logtype",
                     backend && g_str_has_prefix(backend, "systemd") ? "journal" : "file");
   }
-  if (!defreader_get_options(j->filter, j->opts, TRUE, error))
+  g_autoptr(F2bIniMap) jail_values = pyd_to_map(j->opts);
+  if (!defreader_get_options(j->filter, jail_values, TRUE, error))
     return FALSE;
-  g_autoptr(F2bPyObj) comb = defreader_combined(j->filter, NULL, error);
-  if (comb == NULL)
+  g_autoptr(F2bIniMap) known = defreader_combined(j->filter, NULL, error);
+  if (known == NULL)
     return FALSE;
-  g_autoptr(F2bIniMap) known = pyd_to_map(comb);
+  /* the values as str() of their typed form */
+  for (guint i = 0; i < f2b_ini_map_size(known); i++) {
+    const char *k = f2b_ini_map_key(known, i), *v = f2b_ini_map_value(known, i);
+    const OptTemplate *t = template_find(j->filter->tmpl, j->filter->ntmpl, k);
+    if (v != NULL && t != NULL && t->type != OPT_STR) {
+      g_autoptr(F2bPyObj) typed = combined_value(j->filter, k, v);
+      f2b_ini_map_take(known, k, py_to_str(typed));
+    }
+  }
   f2b_ini_merge_section(jailcfg, j->name, known, "known/");
   return TRUE;
 }
@@ -1506,7 +1550,7 @@ jail_read_action(F2bConfReader *r, Jail *j, const char *act, GError **error)
     g_autofree char *ra = repr_str(aname);
     return jail_def_error(error, "Unable to read action %s", ra);
   }
-  if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts, FALSE, &local)) {
+  if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts_map, FALSE, &local)) {
     g_autofree char *ra = repr_str(act);
     g_autoptr(F2bPyObj) msg = f2b_py_str(local->message);
     g_autofree char *rm = f2b_py_repr(msg);
@@ -1545,7 +1589,8 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
   if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE, j->opts,
                    error))
     return FALSE;
-  if (j->filter && !defreader_get_options(j->filter, j->opts, FALSE, error))
+  j->opts_map = pyd_to_map(j->opts);
+  if (j->filter && !defreader_get_options(j->filter, j->opts_map, FALSE, error))
     return FALSE;
   const char *actions = opt_str(j->opts, "action");
   g_autoptr(GPtrArray) acts = f2b_confreader_split_with_options(r, actions ? actions : "");
@@ -1645,8 +1690,8 @@ jail_convert(F2bConfReader *r, Jail *j, gboolean allow_no_files, GPtrArray *out,
   g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   g_autoptr(GPtrArray) stream2 = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   if (j->filter) {
-    g_autoptr(F2bPyObj) fopts = defreader_combined(j->filter, NULL, error);
-    if (fopts == NULL || !fill_stream(stream, fopts, j->name, error))
+    g_autoptr(F2bIniMap) fopts = defreader_combined(j->filter, NULL, error);
+    if (fopts == NULL || !fill_stream_filter(stream, j->filter, fopts, error))
       return FALSE;
   }
   if (!fill_stream(stream, j->opts, j->name, error))
