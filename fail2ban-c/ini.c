@@ -373,11 +373,28 @@ f2b_ini_is_space(const char *s, gsize len, gsize *clen)
          c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
+static inline gboolean
+ascii_space(guchar c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* f2b_ini_is_space with the ASCII case inline: most text is ASCII. */
+static inline gboolean
+is_space_at(const char *s, gsize len, gsize *clen)
+{
+  if ((guchar)*s < 0x80) {
+    *clen = 1;
+    return ascii_space((guchar)*s);
+  }
+  return f2b_ini_is_space(s, len, clen);
+}
+
 static gsize
 lstrip_len(const char *s, gsize len)
 {
   gsize i = 0, cl;
-  while (i < len && f2b_ini_is_space(s + i, len - i, &cl))
+  while (i < len && is_space_at(s + i, len - i, &cl))
     i += cl;
   return i;
 }
@@ -388,7 +405,7 @@ rstrip_len(const char *s, gsize len)
 {
   gsize end = 0, i = 0, cl;
   while (i < len) {
-    if (!f2b_ini_is_space(s + i, len - i, &cl))
+    if (!is_space_at(s + i, len - i, &cl))
       end = i + cl;
     i += cl;
   }
@@ -412,6 +429,13 @@ f2b_ini_optionxform(const char *name)
   return g_ascii_strdown(name, -1);
 }
 
+/* The lines of one option's value, joined when the file is read. */
+typedef struct {
+  F2bIniMap *sect;
+  char *opt;
+  GString *value;  /* the lines so far, '\n'-separated */
+} Pending;
+
 /* Parser state of one _read() call. */
 typedef struct {
   F2bIni *ini;
@@ -419,11 +443,19 @@ typedef struct {
   GHashTable *added;        /* "sect" and "sect\001opt" seen in this file */
   F2bIniMap *cursect;
   char *sectname;
-  char *optname;
-  GHashTable *pending;      /* (F2bIniMap*) -> GHashTable(key -> GPtrArray of lines) */
+  Pending *curopt;          /* the option continuation lines go to, or NULL */
+  GPtrArray *pending;       /* Pending*, each option of this file once */
   GString *errors;          /* ParsingError text, NULL while none */
   guint indent_level;
 } ParseState;
+
+static void
+pending_free(Pending *p)
+{
+  g_free(p->opt);
+  g_string_free(p->value, TRUE);
+  g_free(p);
+}
 
 static void
 repr_append(GString *out, const char *s)
@@ -431,31 +463,31 @@ repr_append(GString *out, const char *s)
   f2b_py_repr_str_append(out, s, strlen(s));
 }
 
-static GPtrArray *
-pending_lines(ParseState *st, F2bIniMap *sect, const char *opt)
+static void
+pending_line(Pending *p, const char *line, gsize len)
 {
-  GHashTable *h = g_hash_table_lookup(st->pending, sect);
-  if (h == NULL) {
-    h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-    g_hash_table_insert(st->pending, sect, h);
-  }
-  GPtrArray *a = g_hash_table_lookup(h, opt);
-  if (a == NULL) {
-    a = g_ptr_array_new_with_free_func(g_free);
-    g_hash_table_insert(h, g_strdup(opt), a);
-  }
-  return a;
+  g_string_append_c(p->value, '\n');
+  g_string_append_len(p->value, line, len);
+}
+
+/* repr() of a line as Python holds it: with its newline, if it had one. */
+static void
+repr_line_append(GString *out, const char *line, gsize len, gboolean nl)
+{
+  g_autofree char *l = g_strndup(line, len + 1);
+  l[len] = '\n';
+  f2b_py_repr_str_append(out, l, len + (nl ? 1 : 0));
 }
 
 static void
-parse_error_add(ParseState *st, guint lineno, const char *line, gsize len)
+parse_error_add(ParseState *st, guint lineno, const char *line, gsize len, gboolean nl)
 {
   if (st->errors == NULL) {
     st->errors = g_string_new("Source contains parsing errors: ");
     repr_append(st->errors, st->fpname);
   }
   g_string_append_printf(st->errors, "\n\t[line %2u]: ", lineno);
-  f2b_py_repr_str_append(st->errors, line, len);
+  repr_line_append(st->errors, line, len, nl);
 }
 
 /* Index where an inline ';' comment starts (one at the start or after
@@ -486,7 +518,7 @@ indent_of(const char *line, gsize len)
 {
   guint chars = 0;
   gsize i = 0, cl;
-  while (i < len && f2b_ini_is_space(line + i, len - i, &cl)) {
+  while (i < len && is_space_at(line + i, len - i, &cl)) {
     i += cl;
     chars++;
   }
@@ -519,23 +551,23 @@ handle_section_header(ParseState *st, const char *value, guint lineno, GError **
   g_hash_table_add(st->added, g_strdup(name));
   g_free(st->sectname);
   st->sectname = g_steal_pointer(&name);
-  g_clear_pointer(&st->optname, g_free);
+  st->curopt = NULL;
   (void)vlen;
   return TRUE;
 }
 
 static gboolean
-handle_option(ParseState *st, const char *value, const char *line, gsize linelen, guint lineno,
-              GError **error)
+handle_option(ParseState *st, const char *value, const char *line, gsize linelen, gboolean nl,
+              guint lineno, GError **error)
 {
   const char *delim = strpbrk(value, "=:");
   if (delim == NULL) {
-    parse_error_add(st, lineno, line, linelen);
+    parse_error_add(st, lineno, line, linelen, nl);
     return TRUE;
   }
   gsize olen = rstrip_len(value, delim - value);
   if (olen == 0)
-    parse_error_add(st, lineno, line, linelen);
+    parse_error_add(st, lineno, line, linelen, nl);
   g_autofree char *raw = g_strndup(value, olen);
   g_autofree char *opt = f2b_ini_optionxform(raw);
   g_autofree char *key = g_strconcat(st->sectname, "\001", opt, NULL);
@@ -552,32 +584,34 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
     return FALSE;
   }
   g_hash_table_add(st->added, g_steal_pointer(&key));
-  GPtrArray *lines = pending_lines(st, st->cursect, opt);
-  g_ptr_array_set_size(lines, 0);
-  g_ptr_array_add(lines, f2b_ini_strip(delim + 1, strlen(delim + 1)));
+  /* each option occurs once per file (a repeat is an error above) */
+  Pending *p = g_new0(Pending, 1);
+  p->sect = st->cursect;
+  gsize rest = strlen(delim + 1), b = lstrip_len(delim + 1, rest);
+  p->value = g_string_new_len(delim + 1 + b, rstrip_len(delim + 1 + b, rest - b));
   f2b_ini_map_set(st->cursect, opt, "");
-  g_free(st->optname);
-  st->optname = g_steal_pointer(&opt);
+  p->opt = g_steal_pointer(&opt);
+  g_ptr_array_add(st->pending, p);
+  st->curopt = p;
   return TRUE;
 }
 
+/* One line of LEN bytes (its newline, when NL, not included). */
 static gboolean
-parse_line(ParseState *st, const char *line, gsize len, guint lineno, GError **error)
+parse_line(ParseState *st, const char *line, gsize len, gboolean nl, guint lineno, GError **error)
 {
-  gssize comment = inline_comment_start(line, len);
   gsize ls = lstrip_len(line, len);
-  if (ls < len && (line[ls] == '#' || line[ls] == ';'))
-    comment = 0;
+  gssize comment = (ls < len && (line[ls] == '#' || line[ls] == ';')) ? 0 : inline_comment_start(line, len);
   gsize vlen = comment >= 0 ? (gsize)comment : len;
-  g_autofree char *value = f2b_ini_strip(line, vlen);
   if (lstrip_len(line, vlen) == vlen) {
-    if (comment < 0 && st->cursect != NULL && st->optname != NULL)
-      g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_strdup(""));
+    if (comment < 0 && st->cursect != NULL && st->curopt != NULL)
+      pending_line(st->curopt, "", 0);
     return TRUE;
   }
+  g_autofree char *value = f2b_ini_strip(line, vlen);
   guint cur_indent = indent_of(line, len);
-  if (st->cursect != NULL && st->optname != NULL && cur_indent > st->indent_level) {
-    g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_steal_pointer(&value));
+  if (st->cursect != NULL && st->curopt != NULL && cur_indent > st->indent_level) {
+    pending_line(st->curopt, value, strlen(value));
     return TRUE;
   }
   st->indent_level = cur_indent;
@@ -588,36 +622,22 @@ parse_line(ParseState *st, const char *line, gsize len, guint lineno, GError **e
     GString *m = g_string_new("File contains no section headers.\nfile: ");
     repr_append(m, st->fpname);
     g_string_append_printf(m, ", line: %u\n", lineno);
-    f2b_py_repr_str_append(m, line, len);
+    repr_line_append(m, line, len, nl);
     g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_PARSE, m->str);
     g_string_free(m, TRUE);
     return FALSE;
   }
-  return handle_option(st, value, line, len, lineno, error);
+  return handle_option(st, value, line, len, nl, lineno, error);
 }
 
 /* _join_multiline_values: lines joined by '\n', trailing whitespace cut. */
 static void
 join_pending(ParseState *st)
 {
-  GHashTableIter it;
-  gpointer sect, h;
-  g_hash_table_iter_init(&it, st->pending);
-  while (g_hash_table_iter_next(&it, &sect, &h)) {
-    GHashTableIter it2;
-    gpointer opt, lines;
-    g_hash_table_iter_init(&it2, h);
-    while (g_hash_table_iter_next(&it2, &opt, &lines)) {
-      GPtrArray *a = lines;
-      GString *v = g_string_new(NULL);
-      for (guint i = 0; i < a->len; i++) {
-        if (i)
-          g_string_append_c(v, '\n');
-        g_string_append(v, a->pdata[i]);
-      }
-      g_string_truncate(v, rstrip_len(v->str, v->len));
-      f2b_ini_map_take(sect, opt, g_string_free(v, FALSE));
-    }
+  for (guint i = 0; i < st->pending->len; i++) {
+    Pending *p = st->pending->pdata[i];
+    g_string_truncate(p->value, rstrip_len(p->value->str, p->value->len));
+    map_put(p->sect, p->opt, NULL, key_hash(p->opt), g_ref_string_new_len(p->value->str, p->value->len));
   }
 }
 
@@ -658,28 +678,22 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
     return FALSE;
   ParseState st = { .ini = ini, .fpname = fpname };
   st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  st.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                     (GDestroyNotify)g_hash_table_destroy);
+  st.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
   gboolean ok = TRUE;
   guint lineno = 0;
-  GString *line = g_string_new(NULL);
   gsize i = 0;
   while (ok && i < len) {
     /* universal newlines: \r\n and \r end a line as \n does */
     gsize j = i;
     while (j < len && data[j] != '\n' && data[j] != '\r')
       j++;
-    g_string_truncate(line, 0);
-    g_string_append_len(line, data + i, j - i);
-    if (j < len) {
-      g_string_append_c(line, '\n');
+    gsize end = j;
+    if (j < len)
       j += (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n') ? 2 : 1;
-    }
-    i = j;
     lineno++;
-    ok = parse_line(&st, line->str, line->len, lineno, error);
+    ok = parse_line(&st, data + i, end - i, end < len, lineno, error);
+    i = j;
   }
-  g_string_free(line, TRUE);
   if (ok)
     join_pending(&st);
   if (ok && st.errors != NULL) {
@@ -689,9 +703,8 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   if (st.errors)
     g_string_free(st.errors, TRUE);
   g_hash_table_destroy(st.added);
-  g_hash_table_destroy(st.pending);
+  g_ptr_array_unref(st.pending);
   g_free(st.sectname);
-  g_free(st.optname);
   return ok;
 }
 
