@@ -249,67 +249,103 @@ default_value(const OptTemplate *t)
   }
 }
 
+/* Where getOptions puts what it reads: a dict of typed values, or (for the
+ * unconverted reads of filters and actions) a map of their str() forms. */
+typedef struct {
+  F2bPyObj *dict;
+  F2bIniMap *strs;
+} OptSink;
+
+static void
+sink_put(OptSink *out, const char *name, F2bPyObj *val)
+{
+  if (out->dict != NULL) {
+    pyd_set(out->dict, name, val);
+    return;
+  }
+  f2b_ini_map_take(out->strs, name, py_to_str(val));
+  f2b_py_free(val);
+}
+
+/* getOptions for one template option that get() could not find. */
+static gboolean
+get_option_missing(F2bConfReader *r, const char *sec, const OptTemplate *t, GError *local,
+                   gboolean should_exist, OptSink *out, GError **error)
+{
+  if (local != NULL && local->code == F2B_INI_ERROR_NO_SECTION) {
+    if (should_exist) {
+      g_propagate_error(error, local);
+      return FALSE;
+    }
+    f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "%s", local->message);
+    sink_put(out, t->name, default_value(t));
+  } else if (t->def != DEF_NONE) {
+    g_autoptr(F2bPyObj) d = default_value(t);
+    g_autofree char *rep = py_repr_of(d);
+    f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER, "'%s' not defined in '%s'. Using default one: %s",
+            t->name, sec, rep);
+    sink_put(out, t->name, g_steal_pointer(&d));
+  }
+  if (local)
+    g_error_free(local);
+  return TRUE;
+}
+
+/* getOptions' conversion of the value V read for T (transfer full). */
+static F2bPyObj *
+convert_option(F2bConfReader *r, const char *sec, const OptTemplate *t, const char *v, gboolean convert)
+{
+  gint64 iv;
+  if (convert && t->type == OPT_BOOL)
+    return f2b_py_bool(as_bool(v));
+  if (!convert || t->type != OPT_INT)
+    return f2b_py_str(v);
+  if (py_int(v, &iv))
+    return f2b_py_int(iv);
+  F2bPyObj *d = default_value(t);
+  g_autofree char *rep = py_repr_of(d);
+  f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER, "Wrong value for '%s' in '%s'. Using default one: '%s'",
+          t->name, sec, rep);
+  return d;
+}
+
 /* ConfigReaderUnshared.getOptions: the template's options of SEC into
- * VALUES (a dict), skipping those given in POPTS. */
+ * OUT, skipping those given in POPTS. */
 static gboolean
 get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t, guint n,
-            const F2bIniMap *popts, gboolean should_exist, gboolean convert, F2bPyObj *values,
-            GError **error)
+            const F2bIniMap *popts, gboolean should_exist, gboolean convert, OptSink out, GError **error)
 {
+  gboolean have_sec = f2b_ini_section(cfg, sec) != NULL;
   for (guint i = 0; i < n; i++) {
     if (f2b_ini_map_contains(popts, t[i].name))
       continue;
+    /* a missing option needs no get() and its error message, which nobody reads */
+    if (have_sec && !f2b_ini_has_option_vars(cfg, sec, t[i].name, popts)) {
+      get_option_missing(r, sec, &t[i], NULL, should_exist, &out, error);
+      continue;
+    }
     GError *local = NULL;
-    g_autofree char *v = NULL;
-    if (!f2b_ini_has_option_vars(cfg, sec, t[i].name, popts) && f2b_ini_section(cfg, sec) != NULL)
-      /* missing: skip get()'s error message, which nobody reads */
-      g_set_error_literal(&local, F2B_INI_ERROR, F2B_INI_ERROR_NO_OPTION, "");
-    else
-      v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
+    g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
     if (v == NULL) {
-      if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_SECTION) {
-        if (should_exist) {
-          g_propagate_error(error, local);
-          return FALSE;
-        }
-        f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "%s", local->message);
-        pyd_set(values, t[i].name, default_value(&t[i]));
-      } else if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_OPTION) {
-        if (t[i].def != DEF_NONE) {
-          g_autoptr(F2bPyObj) d = default_value(&t[i]);
-          g_autofree char *rep = py_repr_of(d);
-          f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
-                  "'%s' not defined in '%s'. Using default one: %s", t[i].name, sec, rep);
-          pyd_set(values, t[i].name, g_steal_pointer(&d));
-        }
-      } else {
+      if (local->domain != F2B_INI_ERROR ||
+          (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
         g_propagate_error(error, local);
         return FALSE;
       }
-      g_error_free(local);
+      if (!get_option_missing(r, sec, &t[i], local, should_exist, &out, error))
+        return FALSE;
       continue;
     }
-    F2bPyObj *val = NULL;
-    gint64 iv;
-    if (convert && t[i].type == OPT_BOOL) {
-      val = f2b_py_bool(as_bool(v));
-    } else if (convert && t[i].type == OPT_INT) {
-      if (py_int(v, &iv)) {
-        val = f2b_py_int(iv);
-      } else {
-        g_autoptr(F2bPyObj) d = default_value(&t[i]);
-        g_autofree char *rep = py_repr_of(d);
-        f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
-                "Wrong value for '%s' in '%s'. Using default one: '%s'", t[i].name, sec, rep);
-        val = g_steal_pointer(&d);
-      }
-    } else {
-      val = f2b_py_str(v);
-    }
-    pyd_set(values, t[i].name, val);
+    if (out.strs != NULL && !convert)
+      f2b_ini_map_take(out.strs, t[i].name, g_steal_pointer(&v));
+    else
+      sink_put(&out, t[i].name, convert_option(r, sec, &t[i], v, convert));
   }
   return TRUE;
 }
+
+#define TO_DICT(d) ((OptSink){ (d), NULL })
+#define TO_MAP(m) ((OptSink){ NULL, (m) })
 
 /* -------------------------------------------------------------- reading */
 
@@ -1110,11 +1146,12 @@ defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all,
 {
   g_autoptr(F2bIniMap) popts = f2b_ini_map_copy(jail_values);
   f2b_ini_map_update(popts, dr->init_opts);
-  g_autoptr(F2bPyObj) values = f2b_py_dict_new();
-  if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, values, error))
+  g_autoptr(F2bIniMap) opts = f2b_ini_map_new();
+  if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, TO_MAP(opts),
+                   error))
     return FALSE;
   f2b_ini_map_free(dr->opts);
-  dr->opts = pyd_to_map(values);
+  dr->opts = g_steal_pointer(&opts);
   f2b_ini_map_free(dr->popts);
   dr->popts = g_steal_pointer(&popts);
   F2bIniMap *init = f2b_ini_section(dr->cfg, "Init");
@@ -1572,7 +1609,7 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
   f2b_ini_map_set(defs, "fail2ban_confpath", r->basedir);
   j->opts = f2b_py_dict_new();
   if (!get_options(r, jailcfg, j->name, jail_opts_1st, G_N_ELEMENTS(jail_opts_1st), NULL, TRUE, TRUE,
-                   j->opts, error))
+                   TO_DICT(j->opts), error))
     return FALSE;
   F2bPyObj *en = pyd_get(j->opts, "enabled");
   if (!force_enable && !(en && f2b_py_kind(en) == F2B_PY_BOOL && f2b_py_get_bool(en)))
@@ -1586,8 +1623,8 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
   }
   f2b_py_free(j->opts);
   j->opts = f2b_py_dict_new();
-  if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE, j->opts,
-                   error))
+  if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE,
+                   TO_DICT(j->opts), error))
     return FALSE;
   j->opts_map = pyd_to_map(j->opts);
   if (j->filter && !defreader_get_options(j->filter, j->opts_map, FALSE, error))
@@ -1772,8 +1809,8 @@ f2b_confreader_early_options(F2bConfReader *r, GError **error)
   if (cfg == NULL)
     return NULL;
   g_autoptr(F2bPyObj) values = f2b_py_dict_new();
-  if (!get_options(r, cfg, "Definition", early_opts, G_N_ELEMENTS(early_opts), NULL, FALSE, TRUE, values,
-                   error))
+  if (!get_options(r, cfg, "Definition", early_opts, G_N_ELEMENTS(early_opts), NULL, FALSE, TRUE,
+                   TO_DICT(values), error))
     return NULL;
   return pyd_to_map(values);
 }
@@ -1786,14 +1823,15 @@ general_stream(F2bConfReader *r, const F2bIniMap *early, GPtrArray *out, GError 
   if (cfg == NULL)
     return FALSE;
   g_autoptr(F2bPyObj) opts = f2b_py_dict_new();
-  if (!get_options(r, cfg, "Definition", general_opts, G_N_ELEMENTS(general_opts), NULL, FALSE, TRUE, opts,
-                   error))
+  if (!get_options(r, cfg, "Definition", general_opts, G_N_ELEMENTS(general_opts), NULL, FALSE, TRUE,
+                   TO_DICT(opts), error))
     return FALSE;
   for (guint i = 0; i < f2b_ini_map_size(early); i++)
     pyd_set(opts, f2b_ini_map_key(early, i), str_or_none(f2b_ini_map_value(early, i)));
   if (f2b_ini_has_section(cfg, "Thread")) {
     g_autoptr(F2bPyObj) th = f2b_py_dict_new();
-    if (!get_options(r, cfg, "Thread", thread_opts, G_N_ELEMENTS(thread_opts), NULL, FALSE, TRUE, th, error))
+    if (!get_options(r, cfg, "Thread", thread_opts, G_N_ELEMENTS(thread_opts), NULL, FALSE, TRUE, TO_DICT(th),
+                     error))
       return FALSE;
     if (f2b_py_len(th) > 0)
       pyd_set(opts, "thread", g_steal_pointer(&th));
