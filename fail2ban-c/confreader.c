@@ -653,22 +653,14 @@ typedef const char *(*AddReplFunc)(const char *tag, gpointer data, GError **erro
 /* How often each tag was replaced within one value, in first-replaced order
  * (a Python dict: its repr appears in fail2ban's recursion error). */
 typedef struct {
-  char *name;
+  const char *name;  /* in the call's string chunk */
   guint count;
 } RepItem;
-
-static void
-rep_item_clear(gpointer p)
-{
-  g_free(((RepItem *)p)->name);
-}
 
 static GArray *
 repcount_new(void)
 {
-  GArray *a = g_array_new(FALSE, FALSE, sizeof(RepItem));
-  g_array_set_clear_func(a, rep_item_clear);
-  return a;
+  return g_array_new(FALSE, FALSE, sizeof(RepItem));
 }
 
 static RepItem *
@@ -698,13 +690,24 @@ repr_counts(GString *out, GArray *rc)
  * place in TAGS, so per-tag state lives in arrays indexed by position. */
 typedef struct {
   F2bIniMap *tags;
-  GHashTable *ignore;
+  const char **ignore;  /* the names never replaced, NULL-terminated */
   AddReplFunc addrepl;
   gpointer data;
-  guint8 *skip;        /* per tag: ignored, or done */
-  GArray **counts;     /* per tag: its stored replacement counts, or NULL */
+  guint8 *skip;         /* per tag: ignored, or done */
+  GArray **counts;      /* per tag: its stored replacement counts, or NULL */
+  GArray *fresh;        /* counts for a tag that has none stored yet */
+  GStringChunk *names;  /* the names counted */
   GString *value, *scratch, *rtag, *pat;
 } TagSubst;
+
+static gboolean
+subst_ignored(const TagSubst *ts, const char *name)
+{
+  for (const char **p = ts->ignore; *p; p++)
+    if (**p == *name && strcmp(*p, name) == 0)
+      return TRUE;
+  return FALSE;
+}
 
 static gboolean
 subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const char *value)
@@ -748,7 +751,7 @@ subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArra
     g_string_truncate(ts->rtag, 0);
     g_string_append_len(ts->rtag, value->str + ms + 1, me - ms - 2);
     const char *rtag = ts->rtag->str;
-    if (ts->ignore && g_hash_table_contains(ts->ignore, rtag)) {
+    if (subst_ignored(ts, rtag)) {
       found = tag_search(value->str, me, &ms, &me);
       continue;
     }
@@ -773,7 +776,7 @@ subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArra
     if (it != NULL) {
       it->count++;
     } else {
-      RepItem n = { g_strdup(rtag), 1 };
+      RepItem n = { g_string_chunk_insert(ts->names, rtag), 1 };
       g_array_append_val(rc, n);
     }
     found = tag_search(value->str, ms, &ms, &me);
@@ -801,8 +804,11 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
       continue;
     }
     GArray *stored = ts->counts[i];
-    g_autoptr(GArray) fresh = stored ? NULL : repcount_new();
-    GArray *rc = stored ? stored : fresh;
+    if (!stored && ts->fresh == NULL)
+      ts->fresh = repcount_new();
+    GArray *rc = stored ? stored : ts->fresh;
+    if (!stored)
+      g_array_set_size(rc, 0);
     if (!subst_value(ts, i, orgval, ms, me, rc, error))
       return FALSE;
     const char *value = ts->value->str;
@@ -810,7 +816,7 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
       gsize a, b;
       if (tag_search(value, 0, &a, &b)) {
         if (!stored)
-          ts->counts[i] = g_steal_pointer(&fresh);
+          ts->counts[i] = g_steal_pointer(&ts->fresh);
         *again = TRUE;
       }
       f2b_ini_map_set(ts->tags, f2b_ini_map_key(ts->tags, i), value);
@@ -827,11 +833,16 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
                 GError **error)
 {
   guint n = f2b_ini_map_size(input);
-  TagSubst ts = { f2b_ini_map_copy(input), ignore, addrepl, data, g_new0(guint8, n + 1),
-                  g_new0(GArray *, n + 1), g_string_new(NULL), g_string_new(NULL),
-                  g_string_new(NULL), g_string_new(NULL) };
-  for (guint i = 0; ignore && i < n; i++)
-    if (g_hash_table_contains(ignore, f2b_ini_map_key(input, i)))
+  g_autofree const char **ignored = NULL;
+  if (ignore != NULL)
+    ignored = (const char **)g_hash_table_get_keys_as_array(ignore, NULL);
+  else
+    ignored = g_new0(const char *, 1);
+  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, g_new0(guint8, n + 1),
+                  g_new0(GArray *, n + 1), NULL, g_string_chunk_new(64), g_string_new(NULL),
+                  g_string_new(NULL), g_string_new(NULL), g_string_new(NULL) };
+  for (guint i = 0; i < n; i++)
+    if (subst_ignored(&ts, f2b_ini_map_key(input, i)))
       ts.skip[i] = SKIP_IGNORED;
   gboolean again = TRUE, ok = TRUE;
   while (ok && again)
@@ -840,6 +851,9 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
     if (ts.counts[i])
       g_array_unref(ts.counts[i]);
   g_free(ts.counts);
+  if (ts.fresh)
+    g_array_unref(ts.fresh);
+  g_string_chunk_free(ts.names);
   g_free(ts.skip);
   g_string_free(ts.value, TRUE);
   g_string_free(ts.scratch, TRUE);
@@ -1203,8 +1217,11 @@ defreader_comb_option(const char *name, gpointer data, GError **error)
   if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
     return cached;
   GError *local = NULL;
-  char *v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
-  if (v == NULL) {
+  char *v = NULL;
+  /* a plain name nothing defines: no get() and no error message to build */
+  if (strchr(name, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", name, dr->popts))
+    v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
+  if (v == NULL && local != NULL) {
     if (local->domain != F2B_INI_ERROR ||
         (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
       g_propagate_error(error, local);
