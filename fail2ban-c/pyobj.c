@@ -477,6 +477,20 @@ f2b_py_equal(const F2bPyObj *a, const F2bPyObj *b)
 
 /* ---- repr ---------------------------------------------------------------- */
 
+/* g_string_append_len, with the common case (room enough) inline: repr()
+ * appends many short pieces and GLib 2.74 has no inline variant. */
+static inline void
+out_append(GString *out, const char *s, gsize n)
+{
+  if (out->len + n < out->allocated_len) {
+    memcpy(out->str + out->len, s, n);
+    out->len += n;
+    out->str[out->len] = '\0';
+  } else {
+    g_string_append_len(out, s, n);
+  }
+}
+
 /* Python's str.isprintable() for one code point. */
 static gboolean
 py_unichar_printable(gunichar c)
@@ -554,7 +568,7 @@ f2b_py_repr_str_append(GString *out, const char *data, gsize len)
            *run != quote)
       run++;
     if (run > p) {
-      g_string_append_len(out, p, run - p);
+      out_append(out, p, run - p);
       p = run;
       continue;
     }
@@ -655,15 +669,15 @@ static void
 repr_items_append(GString *out, const GPtrArray *items, const char *open, const char *close,
                   gboolean one_tuple)
 {
-  g_string_append(out, open);
+  out_append(out, open, strlen(open));
   for (guint i = 0; i < items->len; i++) {
     if (i > 0)
-      g_string_append(out, ", ");
+      out_append(out, ", ", 2);
     f2b_py_repr_append(out, items->pdata[i]);
   }
   if (one_tuple && items->len == 1)
     g_string_append_c(out, ',');
-  g_string_append(out, close);
+  out_append(out, close, strlen(close));
 }
 
 void
