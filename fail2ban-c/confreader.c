@@ -132,7 +132,7 @@ static const OptTemplate *
 template_find(const OptTemplate *t, guint n, const char *name)
 {
   for (guint i = 0; i < n; i++)
-    if (strcmp(t[i].name, name) == 0)
+    if (t[i].name[0] == name[0] && strcmp(t[i].name, name) == 0)
       return &t[i];
   return NULL;
 }
@@ -1277,7 +1277,11 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
       g_hash_table_add(ignore, b);
   }
   F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
-  for (guint i = 0; opts != NULL && i < f2b_ini_map_size(opts); i++) {
+  guint ints = 0;
+  for (guint i = 0; i < dr->ntmpl; i++)
+    ints += dr->tmpl[i].type == OPT_INT;
+  /* only ints can be wrong; most templates have none */
+  for (guint i = 0; ints > 0 && opts != NULL && i < f2b_ini_map_size(opts); i++) {
     const char *k = f2b_ini_map_key(opts, i), *v = f2b_ini_map_value(opts, i);
     const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
     gint64 iv;
