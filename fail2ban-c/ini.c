@@ -403,6 +403,13 @@ lstrip_len(const char *s, gsize len)
 static gsize
 rstrip_len(const char *s, gsize len)
 {
+  /* ASCII bytes are never inside a multi-byte character: strip them from
+   * the end, and stop at an ASCII non-space */
+  while (len > 0 && (guchar)s[len - 1] < 0x80) {
+    if (!ascii_space((guchar)s[len - 1]))
+      return len;
+    len--;
+  }
   gsize end = 0, i = 0, cl;
   while (i < len) {
     if (!is_space_at(s + i, len - i, &cl))
@@ -496,8 +503,10 @@ static gssize
 inline_comment_start(const char *line, gsize len)
 {
   for (gsize i = 0; i < len; i++) {
-    if (line[i] != ';')
-      continue;
+    const char *semi = memchr(line + i, ';', len - i);
+    if (semi == NULL)
+      return -1;
+    i = semi - line;
     if (i == 0)
       return 0;
     gsize cl;
@@ -684,9 +693,10 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   gsize i = 0;
   while (ok && i < len) {
     /* universal newlines: \r\n and \r end a line as \n does */
-    gsize j = i;
-    while (j < len && data[j] != '\n' && data[j] != '\r')
-      j++;
+    const char *nl = memchr(data + i, '\n', len - i);
+    gsize stop = nl ? (gsize)(nl - data) : len;
+    const char *cr = memchr(data + i, '\r', stop - i);
+    gsize j = cr ? (gsize)(cr - data) : stop;
     gsize end = j;
     if (j < len)
       j += (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n') ? 2 : 1;
