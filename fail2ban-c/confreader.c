@@ -132,7 +132,7 @@ static const OptTemplate *
 template_find(const OptTemplate *t, guint n, const char *name)
 {
   for (guint i = 0; i < n; i++)
-    if (strcmp(t[i].name, name) == 0)
+    if (t[i].name[0] == name[0] && strcmp(t[i].name, name) == 0)
       return &t[i];
   return NULL;
 }
@@ -249,62 +249,103 @@ default_value(const OptTemplate *t)
   }
 }
 
+/* Where getOptions puts what it reads: a dict of typed values, or (for the
+ * unconverted reads of filters and actions) a map of their str() forms. */
+typedef struct {
+  F2bPyObj *dict;
+  F2bIniMap *strs;
+} OptSink;
+
+static void
+sink_put(OptSink *out, const char *name, F2bPyObj *val)
+{
+  if (out->dict != NULL) {
+    pyd_set(out->dict, name, val);
+    return;
+  }
+  f2b_ini_map_take(out->strs, name, py_to_str(val));
+  f2b_py_free(val);
+}
+
+/* getOptions for one template option that get() could not find. */
+static gboolean
+get_option_missing(F2bConfReader *r, const char *sec, const OptTemplate *t, GError *local,
+                   gboolean should_exist, OptSink *out, GError **error)
+{
+  if (local != NULL && local->code == F2B_INI_ERROR_NO_SECTION) {
+    if (should_exist) {
+      g_propagate_error(error, local);
+      return FALSE;
+    }
+    f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "%s", local->message);
+    sink_put(out, t->name, default_value(t));
+  } else if (t->def != DEF_NONE) {
+    g_autoptr(F2bPyObj) d = default_value(t);
+    g_autofree char *rep = py_repr_of(d);
+    f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER, "'%s' not defined in '%s'. Using default one: %s",
+            t->name, sec, rep);
+    sink_put(out, t->name, g_steal_pointer(&d));
+  }
+  if (local)
+    g_error_free(local);
+  return TRUE;
+}
+
+/* getOptions' conversion of the value V read for T (transfer full). */
+static F2bPyObj *
+convert_option(F2bConfReader *r, const char *sec, const OptTemplate *t, const char *v, gboolean convert)
+{
+  gint64 iv;
+  if (convert && t->type == OPT_BOOL)
+    return f2b_py_bool(as_bool(v));
+  if (!convert || t->type != OPT_INT)
+    return f2b_py_str(v);
+  if (py_int(v, &iv))
+    return f2b_py_int(iv);
+  F2bPyObj *d = default_value(t);
+  g_autofree char *rep = py_repr_of(d);
+  f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER, "Wrong value for '%s' in '%s'. Using default one: '%s'",
+          t->name, sec, rep);
+  return d;
+}
+
 /* ConfigReaderUnshared.getOptions: the template's options of SEC into
- * VALUES (a dict), skipping those given in POPTS. */
+ * OUT, skipping those given in POPTS. */
 static gboolean
 get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t, guint n,
-            const F2bIniMap *popts, gboolean should_exist, gboolean convert, F2bPyObj *values,
-            GError **error)
+            const F2bIniMap *popts, gboolean should_exist, gboolean convert, OptSink out, GError **error)
 {
+  gboolean have_sec = f2b_ini_section(cfg, sec) != NULL;
   for (guint i = 0; i < n; i++) {
     if (f2b_ini_map_contains(popts, t[i].name))
       continue;
+    /* a missing option needs no get() and its error message, which nobody reads */
+    if (have_sec && !f2b_ini_has_option_vars(cfg, sec, t[i].name, popts)) {
+      get_option_missing(r, sec, &t[i], NULL, should_exist, &out, error);
+      continue;
+    }
     GError *local = NULL;
     g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
     if (v == NULL) {
-      if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_SECTION) {
-        if (should_exist) {
-          g_propagate_error(error, local);
-          return FALSE;
-        }
-        f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "%s", local->message);
-        pyd_set(values, t[i].name, default_value(&t[i]));
-      } else if (local->domain == F2B_INI_ERROR && local->code == F2B_INI_ERROR_NO_OPTION) {
-        if (t[i].def != DEF_NONE) {
-          g_autoptr(F2bPyObj) d = default_value(&t[i]);
-          g_autofree char *rep = py_repr_of(d);
-          f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
-                  "'%s' not defined in '%s'. Using default one: %s", t[i].name, sec, rep);
-          pyd_set(values, t[i].name, g_steal_pointer(&d));
-        }
-      } else {
+      if (local->domain != F2B_INI_ERROR ||
+          (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
         g_propagate_error(error, local);
         return FALSE;
       }
-      g_error_free(local);
+      if (!get_option_missing(r, sec, &t[i], local, should_exist, &out, error))
+        return FALSE;
       continue;
     }
-    F2bPyObj *val = NULL;
-    gint64 iv;
-    if (convert && t[i].type == OPT_BOOL) {
-      val = f2b_py_bool(as_bool(v));
-    } else if (convert && t[i].type == OPT_INT) {
-      if (py_int(v, &iv)) {
-        val = f2b_py_int(iv);
-      } else {
-        g_autoptr(F2bPyObj) d = default_value(&t[i]);
-        g_autofree char *rep = py_repr_of(d);
-        f2b_log(&r->log, F2B_LOG_WARNING, LOG_CONFREADER,
-                "Wrong value for '%s' in '%s'. Using default one: '%s'", t[i].name, sec, rep);
-        val = g_steal_pointer(&d);
-      }
-    } else {
-      val = f2b_py_str(v);
-    }
-    pyd_set(values, t[i].name, val);
+    if (out.strs != NULL && !convert)
+      f2b_ini_map_take(out.strs, t[i].name, g_steal_pointer(&v));
+    else
+      sink_put(&out, t[i].name, convert_option(r, sec, &t[i], v, convert));
   }
   return TRUE;
 }
+
+#define TO_DICT(d) ((OptSink){ (d), NULL })
+#define TO_MAP(m) ((OptSink){ NULL, (m) })
 
 /* -------------------------------------------------------------- reading */
 
@@ -591,158 +632,236 @@ tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
   return FALSE;
 }
 
-static char *
-replace_all(const char *s, const char *what, const char *with)
+/* OUT = S with every PAT replaced by WITH (str.replace). */
+static void
+replace_all(GString *out, const char *s, const char *pat, gsize patlen, const char *with)
 {
-  GString *out = g_string_new(NULL);
-  gsize wl = strlen(what);
+  g_string_truncate(out, 0);
   const char *p = s, *q;
-  while ((q = strstr(p, what)) != NULL) {
+  while ((q = strstr(p, pat)) != NULL) {
     g_string_append_len(out, p, q - p);
     g_string_append(out, with);
-    p = q + wl;
+    p = q + patlen;
   }
   g_string_append(out, p);
-  return g_string_free(out, FALSE);
 }
 
-typedef char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+/* A tag's replacement from outside the map: borrowed from the callee (it
+ * lives as long as DATA), NULL when there is none. */
+typedef const char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+
+/* How often each tag was replaced within one value, in first-replaced order
+ * (a Python dict: its repr appears in fail2ban's recursion error). */
+typedef struct {
+  const char *name;  /* in the call's string chunk */
+  guint count;
+} RepItem;
+
+static GArray *
+repcount_new(void)
+{
+  return g_array_new(FALSE, FALSE, sizeof(RepItem));
+}
+
+static RepItem *
+repcount_find(GArray *rc, const char *name)
+{
+  for (guint i = 0; i < rc->len; i++)
+    if (strcmp(g_array_index(rc, RepItem, i).name, name) == 0)
+      return &g_array_index(rc, RepItem, i);
+  return NULL;
+}
 
 static void
-repr_counts(GString *out, GHashTable *rplc, GPtrArray *order)
+repr_counts(GString *out, GArray *rc)
 {
   g_string_append_c(out, '{');
-  for (guint i = 0; order && i < order->len; i++) {
+  for (guint i = 0; i < rc->len; i++) {
+    const RepItem *it = &g_array_index(rc, RepItem, i);
     if (i)
       g_string_append(out, ", ");
-    f2b_py_repr_str_append(out, order->pdata[i], strlen(order->pdata[i]));
-    g_string_append_printf(out, ": %u", GPOINTER_TO_UINT(g_hash_table_lookup(rplc, order->pdata[i])));
+    f2b_py_repr_str_append(out, it->name, strlen(it->name));
+    g_string_append_printf(out, ": %u", it->count);
   }
   g_string_append_c(out, '}');
 }
 
+/* Working state of one substituteRecursiveTags call.  Keys never change
+ * place in TAGS, so per-tag state lives in arrays indexed by position. */
 typedef struct {
-  GHashTable *counts;   /* rtag -> count */
-  GPtrArray *order;     /* rtags in first-counted order */
-} RepCount;
+  F2bIniMap *tags;
+  const char **ignore;  /* the names never replaced, NULL-terminated */
+  AddReplFunc addrepl;
+  gpointer data;
+  guint8 *skip;         /* per tag: ignored, or done */
+  GArray **counts;      /* per tag: its stored replacement counts, or NULL */
+  GArray *fresh;        /* counts for a tag that has none stored yet */
+  GStringChunk *names;  /* the names counted */
+  GString *value, *scratch, *rtag, *pat;
+} TagSubst;
 
-static void
-repcount_free(RepCount *rc)
+static gboolean
+subst_ignored(const TagSubst *ts, const char *name)
 {
-  g_hash_table_destroy(rc->counts);
-  g_ptr_array_free(rc->order, TRUE);
-  g_free(rc);
+  for (const char **p = ts->ignore; *p; p++)
+    if (**p == *name && strcmp(*p, name) == 0)
+      return TRUE;
+  return FALSE;
 }
 
-static RepCount *
-repcount_new(void)
+static gboolean
+subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const char *value)
 {
-  RepCount *rc = g_new0(RepCount, 1);
-  rc->counts = g_hash_table_new(g_str_hash, g_str_equal);
-  rc->order = g_ptr_array_new_with_free_func(g_free);
-  return rc;
+  GString *m = g_string_new(NULL);
+  g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
+                            "resolved, fail tag: %s, found: %s in ", tag, rtag);
+  repr_counts(m, rc);
+  g_string_append_printf(m, ", value: %s", value);
+  g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
+  g_string_free(m, TRUE);
+  return FALSE;
 }
-/* Pointer-free fast path: most values hold no tag at all. */
+
+/* The replacement of RTAG: the map's value, else ADDREPL's (transfer none). */
+static gboolean
+subst_lookup(TagSubst *ts, const char *rtag, const char **repl, GError **error)
+{
+  *repl = f2b_ini_map_get(ts->tags, rtag);
+  if (*repl != NULL || ts->addrepl == NULL)
+    return TRUE;
+  GError *local = NULL;
+  *repl = ts->addrepl(rtag, ts->data, &local);
+  if (local) {
+    g_propagate_error(error, local);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The inner loop for tag I whose value ORGVAL holds a tag at MS..ME;
+ * ts->value receives the new value. RC is the replacement counts to use. */
+static gboolean
+subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArray *rc, GError **error)
+{
+  const char *tag = f2b_ini_map_key(ts->tags, i);
+  GString *value = ts->value;
+  g_string_assign(value, orgval);
+  gboolean found = TRUE;
+  while (found) {
+    g_string_truncate(ts->rtag, 0);
+    g_string_append_len(ts->rtag, value->str + ms + 1, me - ms - 2);
+    const char *rtag = ts->rtag->str;
+    if (subst_ignored(ts, rtag)) {
+      found = tag_search(value->str, me, &ms, &me);
+      continue;
+    }
+    RepItem *it = repcount_find(rc, rtag);
+    if (strcmp(rtag, tag) == 0 || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
+      return subst_error(error, tag, rtag, rc, value->str);
+    const char *repl;
+    if (!subst_lookup(ts, rtag, &repl, error))
+      return FALSE;
+    if (repl == NULL) {
+      found = tag_search(value->str, me, &ms, &me);
+      continue;
+    }
+    g_string_truncate(ts->pat, 0);
+    g_string_append_c(ts->pat, '<');
+    g_string_append(ts->pat, rtag);
+    g_string_append_c(ts->pat, '>');
+    replace_all(ts->scratch, value->str, ts->pat->str, ts->pat->len, repl);
+    GString *done = ts->scratch;
+    ts->scratch = value;
+    ts->value = value = done;
+    if (it != NULL) {
+      it->count++;
+    } else {
+      RepItem n = { g_string_chunk_insert(ts->names, rtag), 1 };
+      g_array_append_val(rc, n);
+    }
+    found = tag_search(value->str, ms, &ms, &me);
+  }
+  return TRUE;
+}
+
+enum { SKIP_IGNORED = 1, SKIP_DONE = 2 };
+
+/* One pass over every tag; *AGAIN is set when a value still holds a tag
+ * after a replacement (fail2ban's repFlag). */
+static gboolean
+subst_pass(TagSubst *ts, gboolean *again, GError **error)
+{
+  *again = FALSE;
+  for (guint i = 0; i < f2b_ini_map_size(ts->tags); i++) {
+    if (ts->skip[i])
+      continue;
+    const char *orgval = f2b_ini_map_value(ts->tags, i);
+    gsize ms, me;
+    if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+      /* nothing to substitute: done unless a '<' remains */
+      if (orgval == NULL || strchr(orgval, '<') == NULL)
+        ts->skip[i] |= SKIP_DONE;
+      continue;
+    }
+    GArray *stored = ts->counts[i];
+    if (!stored && ts->fresh == NULL)
+      ts->fresh = repcount_new();
+    GArray *rc = stored ? stored : ts->fresh;
+    if (!stored)
+      g_array_set_size(rc, 0);
+    if (!subst_value(ts, i, orgval, ms, me, rc, error))
+      return FALSE;
+    const char *value = ts->value->str;
+    if (strcmp(orgval, value) != 0) {
+      gsize a, b;
+      if (tag_search(value, 0, &a, &b)) {
+        if (!stored)
+          ts->counts[i] = g_steal_pointer(&ts->fresh);
+        *again = TRUE;
+      }
+      f2b_ini_map_set(ts->tags, f2b_ini_map_key(ts->tags, i), value);
+    }
+    if (strchr(value, '<') == NULL)
+      ts->skip[i] |= SKIP_DONE;
+  }
+  return TRUE;
+}
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
 static F2bIniMap *
 substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
                 GError **error)
 {
-  g_autoptr(F2bIniMap) tags = f2b_ini_map_copy(input);
-  g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) rep_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                           (GDestroyNotify)repcount_free);
-  for (;;) {
-    gboolean rep_flag = FALSE;
-    for (guint i = 0; i < f2b_ini_map_size(tags); i++) {
-      const char *tag = f2b_ini_map_key(tags, i);
-      if ((ignore && g_hash_table_contains(ignore, tag)) || g_hash_table_contains(done, tag))
-        continue;
-      const char *orgval = f2b_ini_map_value(tags, i);
-      gsize ms, me;
-      if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
-        /* nothing to substitute: done unless a '<' remains */
-        if (orgval == NULL || strchr(orgval, '<') == NULL)
-          g_hash_table_add(done, g_strdup(tag));
-        continue;
-      }
-      g_autofree char *value = g_strdup(orgval);
-      RepCount *stored = g_hash_table_lookup(rep_counts, tag);
-      RepCount *rplc = stored ? stored : repcount_new();
-      gboolean found = TRUE;
-      while (found) {
-        g_autofree char *rtag = g_strndup(value + ms + 1, me - ms - 2);
-        if (ignore && g_hash_table_contains(ignore, rtag)) {
-          found = tag_search(value, me, &ms, &me);
-          continue;
-        }
-        guint cnt = GPOINTER_TO_UINT(g_hash_table_lookup(rplc->counts, rtag));
-        if (strcmp(rtag, tag) == 0 || (cnt ? cnt : 1) > MAX_TAG_REPLACE_COUNT) {
-          GString *m = g_string_new(NULL);
-          g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
-                                    "resolved, fail tag: %s, found: %s in ", tag, rtag);
-          repr_counts(m, rplc->counts, rplc->order);
-          g_string_append_printf(m, ", value: %s", value);
-          g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
-          g_string_free(m, TRUE);
-          if (!stored)
-            repcount_free(rplc);
-          return NULL;
-        }
-        g_autofree char *repl = NULL;
-        if (f2b_ini_map_contains(tags, rtag) && f2b_ini_map_get(tags, rtag) != NULL)
-          repl = g_strdup(f2b_ini_map_get(tags, rtag));
-        else if (addrepl != NULL) {
-          GError *local = NULL;
-          repl = addrepl(rtag, data, &local);
-          if (local) {
-            g_propagate_error(error, local);
-            if (!stored)
-              repcount_free(rplc);
-            return NULL;
-          }
-        }
-        if (repl == NULL) {
-          found = tag_search(value, me, &ms, &me);
-          continue;
-        }
-        g_autofree char *pat = g_strconcat("<", rtag, ">", NULL);
-        char *nv = replace_all(value, pat, repl);
-        g_free(value);
-        value = nv;
-        gpointer okey, oval;
-        if (g_hash_table_lookup_extended(rplc->counts, rtag, &okey, &oval)) {
-          g_hash_table_insert(rplc->counts, okey, GUINT_TO_POINTER(GPOINTER_TO_UINT(oval) + 1));
-        } else {
-          char *k = g_strdup(rtag);
-          g_ptr_array_add(rplc->order, k);
-          g_hash_table_insert(rplc->counts, k, GUINT_TO_POINTER(1));
-        }
-        found = tag_search(value, ms, &ms, &me);
-      }
-      gboolean changed = orgval == NULL || strcmp(orgval, value) != 0;
-      if (orgval == NULL && strcmp(value, "None") == 0)
-        changed = FALSE;
-      if (changed) {
-        gsize a, b;
-        if (tag_search(value, 0, &a, &b)) {
-          if (!stored)
-            g_hash_table_insert(rep_counts, g_strdup(tag), rplc);
-          stored = rplc;
-          rep_flag = TRUE;
-        }
-        f2b_ini_map_set(tags, tag, value);
-      }
-      if (stored != rplc)
-        repcount_free(rplc);
-      if (strchr(value, '<') == NULL)
-        g_hash_table_add(done, g_strdup(tag));
-    }
-    if (!rep_flag)
-      break;
-  }
-  return g_steal_pointer(&tags);
+  guint n = f2b_ini_map_size(input);
+  g_autofree const char **ignored = NULL;
+  if (ignore != NULL)
+    ignored = (const char **)g_hash_table_get_keys_as_array(ignore, NULL);
+  else
+    ignored = g_new0(const char *, 1);
+  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, g_new0(guint8, n + 1),
+                  g_new0(GArray *, n + 1), NULL, g_string_chunk_new(64), g_string_new(NULL),
+                  g_string_new(NULL), g_string_new(NULL), g_string_new(NULL) };
+  for (guint i = 0; i < n; i++)
+    if (subst_ignored(&ts, f2b_ini_map_key(input, i)))
+      ts.skip[i] = SKIP_IGNORED;
+  gboolean again = TRUE, ok = TRUE;
+  while (ok && again)
+    ok = subst_pass(&ts, &again, error);
+  for (guint i = 0; i < n; i++)
+    if (ts.counts[i])
+      g_array_unref(ts.counts[i]);
+  g_free(ts.counts);
+  if (ts.fresh)
+    g_array_unref(ts.fresh);
+  g_string_chunk_free(ts.names);
+  g_free(ts.skip);
+  g_string_free(ts.value, TRUE);
+  g_string_free(ts.scratch, TRUE);
+  g_string_free(ts.rtag, TRUE);
+  g_string_free(ts.pat, TRUE);
+  if (!ok)
+    g_clear_pointer(&ts.tags, f2b_ini_map_free);
+  return ts.tags;
 }
 
 F2bIniMap *
@@ -1037,15 +1156,16 @@ defreader_new(F2bConfReader *r, const char *jail, F2bIniMap *init_opts, const Op
 
 /* DefinitionInitConfigReader.getOptions */
 static gboolean
-defreader_get_options(DefReader *dr, const F2bPyObj *jail_values, gboolean all, GError **error)
+defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all, GError **error)
 {
-  g_autoptr(F2bIniMap) popts = pyd_to_map(jail_values);
+  g_autoptr(F2bIniMap) popts = f2b_ini_map_copy(jail_values);
   f2b_ini_map_update(popts, dr->init_opts);
-  g_autoptr(F2bPyObj) values = f2b_py_dict_new();
-  if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, values, error))
+  g_autoptr(F2bIniMap) opts = f2b_ini_map_new();
+  if (!get_options(dr->r, dr->cfg, "Definition", dr->tmpl, dr->ntmpl, popts, FALSE, FALSE, TO_MAP(opts),
+                   error))
     return FALSE;
   f2b_ini_map_free(dr->opts);
-  dr->opts = pyd_to_map(values);
+  dr->opts = g_steal_pointer(&opts);
   f2b_ini_map_free(dr->popts);
   dr->popts = g_steal_pointer(&popts);
   F2bIniMap *init = f2b_ini_section(dr->cfg, "Init");
@@ -1087,17 +1207,21 @@ defreader_get_options(DefReader *dr, const F2bPyObj *jail_values, gboolean all, 
   return TRUE;
 }
 
-/* getCombOption: a Definition value for a tag nothing else defines. */
-static char *
+/* getCombOption: a Definition value for a tag nothing else defines
+ * (transfer none: the value lives in the reader's cache). */
+static const char *
 defreader_comb_option(const char *name, gpointer data, GError **error)
 {
   DefReader *dr = data;
   gpointer cached;
   if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
-    return g_strdup(cached);
+    return cached;
   GError *local = NULL;
-  char *v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
-  if (v == NULL) {
+  char *v = NULL;
+  /* a plain name nothing defines: no get() and no error message to build */
+  if (strchr(name, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", name, dr->popts))
+    v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
+  if (v == NULL && local != NULL) {
     if (local->domain != F2B_INI_ERROR ||
         (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
       g_propagate_error(error, local);
@@ -1105,7 +1229,7 @@ defreader_comb_option(const char *name, gpointer data, GError **error)
     }
     g_error_free(local);
   }
-  g_hash_table_insert(dr->defcache, g_strdup(name), g_strdup(v));
+  g_hash_table_insert(dr->defcache, g_strdup(name), v);
   return v;
 }
 
@@ -1121,15 +1245,29 @@ conditional_base(const char *n)
   return g_strndup(n, q - n);
 }
 
-/* getCombined: Definition and Init values with their tags resolved, typed. */
+/* One value of a combined map as convertOptions types it (transfer full). */
 static F2bPyObj *
+combined_value(const DefReader *dr, const char *k, const char *v)
+{
+  const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
+  gint64 iv;
+  if (v == NULL || t == NULL || t->type == OPT_STR)
+    return str_or_none(v);
+  if (t->type == OPT_BOOL)
+    return f2b_py_bool(as_bool(v));
+  return py_int(v, &iv) ? f2b_py_int(iv) : f2b_py_none();
+}
+
+/* getCombined: Definition and Init values with their tags resolved, as
+ * strings (transfer full); combined_value() gives their typed form.  The
+ * warning for a wrong int is logged here, where convertOptions logs it. */
+static F2bIniMap *
 defreader_combined(DefReader *dr, const char *const *ignore_names, GError **error)
 {
   g_autoptr(F2bIniMap) combined = f2b_ini_map_copy(dr->opts);
   f2b_ini_map_update(combined, dr->init_opts);
-  F2bPyObj *result = f2b_py_dict_new();
   if (f2b_ini_map_size(combined) == 0)
-    return result;
+    return g_steal_pointer(&combined);
   g_autoptr(GHashTable) ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; ignore_names && ignore_names[i]; i++)
     g_hash_table_add(ignore, g_strdup(ignore_names[i]));
@@ -1138,31 +1276,22 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     if (b)
       g_hash_table_add(ignore, b);
   }
-  g_autoptr(F2bIniMap) opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
-  if (opts == NULL) {
-    f2b_py_free(result);
-    return NULL;
-  }
-  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  guint ints = 0;
+  for (guint i = 0; i < dr->ntmpl; i++)
+    ints += dr->tmpl[i].type == OPT_INT;
+  /* only ints can be wrong; most templates have none */
+  for (guint i = 0; ints > 0 && opts != NULL && i < f2b_ini_map_size(opts); i++) {
     const char *k = f2b_ini_map_key(opts, i), *v = f2b_ini_map_value(opts, i);
     const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
-    F2bPyObj *val;
     gint64 iv;
-    if (v == NULL || t == NULL || t->type == OPT_STR)
-      val = str_or_none(v);
-    else if (t->type == OPT_BOOL)
-      val = f2b_py_bool(as_bool(v));
-    else if (py_int(v, &iv))
-      val = f2b_py_int(iv);
-    else {
+    if (v != NULL && t != NULL && t->type == OPT_INT && !py_int(v, &iv)) {
       g_autofree char *rv = repr_str(v), *rk = repr_str(k);
       f2b_log(&dr->r->log, F2B_LOG_WARNING, LOG_CONFREADER,
               "Wrong int value %s for %s. Using default one: None", rv, rk);
-      val = f2b_py_none();
     }
-    pyd_set(result, k, val);
   }
-  return result;
+  return opts;
 }
 
 static F2bPyObj *
@@ -1171,7 +1300,66 @@ cmd3(const char *a, const char *b, const char *c)
   return f2b_py_list_of_strs(a, b, c, NULL);
 }
 
-/* FilterReader._fillStream: options of a filter or a jail into STREAM. */
+/* Options _fillStream turns into commands ("datepattern" is tested as
+ * `opt in ('datepattern')`: a substring test). */
+static gboolean
+fill_stream_wants(const char *opt)
+{
+  return strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0 || strcmp(opt, "usedns") == 0 ||
+         strcmp(opt, "maxlines") == 0 || strcmp(opt, "prefregex") == 0 || strcmp(opt, "journalmatch") == 0 ||
+         strstr("datepattern", opt) != NULL;
+}
+
+/* FilterReader._fillStream for one option OPT = V (not None). */
+static gboolean
+fill_stream_one(GPtrArray *stream, guint *prio, const char *opt, const F2bPyObj *v, const char *jail,
+                GError **error)
+{
+  if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
+    g_autofree char *value = py_to_str(v);
+    g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+    g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+    for (guint l = 0; lines[l]; l++)
+      if (*lines[l])
+        f2b_py_append(multi, f2b_py_str(lines[l]));
+    g_autofree char *addopt = g_strconcat("add", opt, NULL);
+    if (f2b_py_len(multi) > 1) {
+      F2bPyObj *c = f2b_py_list_of_strs("multi-set", jail, addopt, NULL);
+      f2b_py_append(c, g_steal_pointer(&multi));
+      g_ptr_array_add(stream, c);
+    } else if (f2b_py_len(multi) == 1) {
+      F2bPyObj *c = cmd3("set", jail, addopt);
+      f2b_py_append(c, f2b_py_copy(f2b_py_item(multi, 0)));
+      g_ptr_array_add(stream, c);
+    }
+  } else if (strcmp(opt, "usedns") == 0 || strcmp(opt, "maxlines") == 0 || strcmp(opt, "prefregex") == 0) {
+    F2bPyObj *c = cmd3("set", jail, opt);
+    f2b_py_append(c, f2b_py_copy(v));
+    g_ptr_array_insert(stream, strcmp(opt, "usedns") == 0 ? 0 : (gint)MIN(*prio, stream->len), c);
+    (*prio)++;
+  } else if (strstr("datepattern", opt) != NULL) {
+    F2bPyObj *c = cmd3("set", jail, opt);
+    f2b_py_append(c, f2b_py_copy(v));
+    g_ptr_array_add(stream, c);
+  } else if (strcmp(opt, "journalmatch") == 0) {
+    g_autofree char *value = py_to_str(v);
+    g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
+    for (guint l = 0; lines[l]; l++) {
+      if (*lines[l] == '\0')
+        continue;
+      g_autoptr(GPtrArray) words = f2b_confreader_shlex_split(lines[l], error);
+      if (words == NULL)
+        return FALSE;
+      F2bPyObj *c = cmd3("set", jail, "addjournalmatch");
+      for (guint w = 0; w < words->len; w++)
+        f2b_py_append(c, f2b_py_str(words->pdata[w]));
+      g_ptr_array_add(stream, c);
+    }
+  }
+  return TRUE;
+}
+
+/* FilterReader._fillStream: a jail's options into STREAM. */
 static gboolean
 fill_stream(GPtrArray *stream, const F2bPyObj *opts, const char *jail, GError **error)
 {
@@ -1180,51 +1368,25 @@ fill_stream(GPtrArray *stream, const F2bPyObj *opts, const char *jail, GError **
     F2bPyObj *k, *v;
     f2b_py_dict_pair(opts, i, &k, &v);
     const char *opt = f2b_py_get_str(k, NULL);
-    if (f2b_py_kind(v) == F2B_PY_NONE)
+    if (f2b_py_kind(v) != F2B_PY_NONE && fill_stream_wants(opt) &&
+        !fill_stream_one(stream, &prio, opt, v, jail, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* FilterReader.convert: a filter's combined options into STREAM. */
+static gboolean
+fill_stream_filter(GPtrArray *stream, const DefReader *dr, const F2bIniMap *opts, GError **error)
+{
+  guint prio = 0;
+  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+    const char *opt = f2b_ini_map_key(opts, i);
+    if (!fill_stream_wants(opt))
       continue;
-    if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
-      g_autofree char *value = py_to_str(v);
-      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
-      g_autoptr(F2bPyObj) multi = f2b_py_list_new();
-      for (guint l = 0; lines[l]; l++)
-        if (*lines[l])
-          f2b_py_append(multi, f2b_py_str(lines[l]));
-      g_autofree char *addopt = g_strconcat("add", opt, NULL);
-      if (f2b_py_len(multi) > 1) {
-        F2bPyObj *c = f2b_py_list_of_strs("multi-set", jail, addopt, NULL);
-        f2b_py_append(c, g_steal_pointer(&multi));
-        g_ptr_array_add(stream, c);
-      } else if (f2b_py_len(multi) == 1) {
-        F2bPyObj *c = cmd3("set", jail, addopt);
-        f2b_py_append(c, f2b_py_copy(f2b_py_item(multi, 0)));
-        g_ptr_array_add(stream, c);
-      }
-    } else if (strcmp(opt, "usedns") == 0 || strcmp(opt, "maxlines") == 0 ||
-               strcmp(opt, "prefregex") == 0) {
-      F2bPyObj *c = cmd3("set", jail, opt);
-      f2b_py_append(c, f2b_py_copy(v));
-      g_ptr_array_insert(stream, strcmp(opt, "usedns") == 0 ? 0 : (gint)MIN(prio, stream->len), c);
-      prio++;
-    } else if (strstr("datepattern", opt) != NULL) {
-      /* fail2ban tests `opt in ('datepattern')`: a substring test */
-      F2bPyObj *c = cmd3("set", jail, opt);
-      f2b_py_append(c, f2b_py_copy(v));
-      g_ptr_array_add(stream, c);
-    } else if (strcmp(opt, "journalmatch") == 0) {
-      g_autofree char *value = py_to_str(v);
-      g_auto(GStrv) lines = g_strsplit(value, "\n", -1);
-      for (guint l = 0; lines[l]; l++) {
-        if (*lines[l] == '\0')
-          continue;
-        g_autoptr(GPtrArray) words = f2b_confreader_shlex_split(lines[l], error);
-        if (words == NULL)
-          return FALSE;
-        F2bPyObj *c = cmd3("set", jail, "addjournalmatch");
-        for (guint w = 0; w < words->len; w++)
-          f2b_py_append(c, f2b_py_str(words->pdata[w]));
-        g_ptr_array_add(stream, c);
-      }
-    }
+    g_autoptr(F2bPyObj) v = combined_value(dr, opt, f2b_ini_map_value(opts, i));
+    if (f2b_py_kind(v) != F2B_PY_NONE && !fill_stream_one(stream, &prio, opt, v, dr->jail, error))
+      return FALSE;
   }
   return TRUE;
 }
@@ -1235,18 +1397,17 @@ static const char *const action_ignore[] = { "matches", "ipmatches", "ipjailmatc
 static gboolean
 action_convert(DefReader *a, GPtrArray *stream, GError **error)
 {
-  g_autoptr(F2bPyObj) opts = defreader_combined(a, action_ignore, error);
+  g_autoptr(F2bIniMap) opts = defreader_combined(a, action_ignore, error);
   if (opts == NULL)
     return FALSE;
   F2bPyObj *add = f2b_py_list_of_strs("set", a->jail, "addaction", a->name, NULL);
   g_ptr_array_add(stream, add);
   g_autoptr(F2bPyObj) multi = f2b_py_list_new();
-  for (gsize i = 0; i < f2b_py_len(opts); i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(opts, i, &k, &v);
-    const char *opt = f2b_py_get_str(k, NULL);
+  for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
+    const char *opt = f2b_ini_map_key(opts, i);
     if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt), f2b_py_copy(v), NULL));
+      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
+                                           combined_value(a, opt, f2b_ini_map_value(opts, i)), NULL));
   }
   for (guint i = 0; i < f2b_ini_map_size(a->init_opts); i++) {
     const char *opt = f2b_ini_map_key(a->init_opts, i);
@@ -1287,6 +1448,7 @@ typedef struct {
 typedef struct {
   char *name;
   F2bPyObj *opts;
+  F2bIniMap *opts_map;  /* OPTS as strings: the pOpts of its filter and actions */
   DefReader *filter;
   GPtrArray *actions;  /* JailAction* */
   char *config_error;
@@ -1307,6 +1469,7 @@ jail_free(Jail *j)
   g_free(j->name);
   if (j->opts)
     f2b_py_free(j->opts);
+  f2b_ini_map_free(j->opts_map);
   defreader_free(j->filter);
   g_ptr_array_free(j->actions, TRUE);
   g_free(j->config_error);
@@ -1366,12 +1529,21 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
     f2b_ini_map_set(j->filter->init_opts, "logtype",
                     backend && g_str_has_prefix(backend, "systemd") ? "journal" : "file");
   }
-  if (!defreader_get_options(j->filter, j->opts, TRUE, error))
+  g_autoptr(F2bIniMap) jail_values = pyd_to_map(j->opts);
+  if (!defreader_get_options(j->filter, jail_values, TRUE, error))
     return FALSE;
-  g_autoptr(F2bPyObj) comb = defreader_combined(j->filter, NULL, error);
-  if (comb == NULL)
+  g_autoptr(F2bIniMap) known = defreader_combined(j->filter, NULL, error);
+  if (known == NULL)
     return FALSE;
-  g_autoptr(F2bIniMap) known = pyd_to_map(comb);
+  /* the values as str() of their typed form */
+  for (guint i = 0; i < f2b_ini_map_size(known); i++) {
+    const char *k = f2b_ini_map_key(known, i), *v = f2b_ini_map_value(known, i);
+    const OptTemplate *t = template_find(j->filter->tmpl, j->filter->ntmpl, k);
+    if (v != NULL && t != NULL && t->type != OPT_STR) {
+      g_autoptr(F2bPyObj) typed = combined_value(j->filter, k, v);
+      f2b_ini_map_take(known, k, py_to_str(typed));
+    }
+  }
   f2b_ini_merge_section(jailcfg, j->name, known, "known/");
   return TRUE;
 }
@@ -1436,7 +1608,7 @@ jail_read_action(F2bConfReader *r, Jail *j, const char *act, GError **error)
     g_autofree char *ra = repr_str(aname);
     return jail_def_error(error, "Unable to read action %s", ra);
   }
-  if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts, FALSE, &local)) {
+  if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts_map, FALSE, &local)) {
     g_autofree char *ra = repr_str(act);
     g_autoptr(F2bPyObj) msg = f2b_py_str(local->message);
     g_autofree char *rm = f2b_py_repr(msg);
@@ -1458,7 +1630,7 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
   f2b_ini_map_set(defs, "fail2ban_confpath", r->basedir);
   j->opts = f2b_py_dict_new();
   if (!get_options(r, jailcfg, j->name, jail_opts_1st, G_N_ELEMENTS(jail_opts_1st), NULL, TRUE, TRUE,
-                   j->opts, error))
+                   TO_DICT(j->opts), error))
     return FALSE;
   F2bPyObj *en = pyd_get(j->opts, "enabled");
   if (!force_enable && !(en && f2b_py_kind(en) == F2B_PY_BOOL && f2b_py_get_bool(en)))
@@ -1472,10 +1644,11 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
   }
   f2b_py_free(j->opts);
   j->opts = f2b_py_dict_new();
-  if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE, j->opts,
-                   error))
+  if (!get_options(r, jailcfg, j->name, jail_opts, G_N_ELEMENTS(jail_opts), NULL, FALSE, TRUE,
+                   TO_DICT(j->opts), error))
     return FALSE;
-  if (j->filter && !defreader_get_options(j->filter, j->opts, FALSE, error))
+  j->opts_map = pyd_to_map(j->opts);
+  if (j->filter && !defreader_get_options(j->filter, j->opts_map, FALSE, error))
     return FALSE;
   const char *actions = opt_str(j->opts, "action");
   g_autoptr(GPtrArray) acts = f2b_confreader_split_with_options(r, actions ? actions : "");
@@ -1575,8 +1748,8 @@ jail_convert(F2bConfReader *r, Jail *j, gboolean allow_no_files, GPtrArray *out,
   g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   g_autoptr(GPtrArray) stream2 = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   if (j->filter) {
-    g_autoptr(F2bPyObj) fopts = defreader_combined(j->filter, NULL, error);
-    if (fopts == NULL || !fill_stream(stream, fopts, j->name, error))
+    g_autoptr(F2bIniMap) fopts = defreader_combined(j->filter, NULL, error);
+    if (fopts == NULL || !fill_stream_filter(stream, j->filter, fopts, error))
       return FALSE;
   }
   if (!fill_stream(stream, j->opts, j->name, error))
@@ -1657,8 +1830,8 @@ f2b_confreader_early_options(F2bConfReader *r, GError **error)
   if (cfg == NULL)
     return NULL;
   g_autoptr(F2bPyObj) values = f2b_py_dict_new();
-  if (!get_options(r, cfg, "Definition", early_opts, G_N_ELEMENTS(early_opts), NULL, FALSE, TRUE, values,
-                   error))
+  if (!get_options(r, cfg, "Definition", early_opts, G_N_ELEMENTS(early_opts), NULL, FALSE, TRUE,
+                   TO_DICT(values), error))
     return NULL;
   return pyd_to_map(values);
 }
@@ -1671,14 +1844,15 @@ general_stream(F2bConfReader *r, const F2bIniMap *early, GPtrArray *out, GError 
   if (cfg == NULL)
     return FALSE;
   g_autoptr(F2bPyObj) opts = f2b_py_dict_new();
-  if (!get_options(r, cfg, "Definition", general_opts, G_N_ELEMENTS(general_opts), NULL, FALSE, TRUE, opts,
-                   error))
+  if (!get_options(r, cfg, "Definition", general_opts, G_N_ELEMENTS(general_opts), NULL, FALSE, TRUE,
+                   TO_DICT(opts), error))
     return FALSE;
   for (guint i = 0; i < f2b_ini_map_size(early); i++)
     pyd_set(opts, f2b_ini_map_key(early, i), str_or_none(f2b_ini_map_value(early, i)));
   if (f2b_ini_has_section(cfg, "Thread")) {
     g_autoptr(F2bPyObj) th = f2b_py_dict_new();
-    if (!get_options(r, cfg, "Thread", thread_opts, G_N_ELEMENTS(thread_opts), NULL, FALSE, TRUE, th, error))
+    if (!get_options(r, cfg, "Thread", thread_opts, G_N_ELEMENTS(thread_opts), NULL, FALSE, TRUE, TO_DICT(th),
+                     error))
       return FALSE;
     if (f2b_py_len(th) > 0)
       pyd_set(opts, "thread", g_steal_pointer(&th));

@@ -31,20 +31,150 @@ f2b_log(const F2bLogSink *sink, int level, const char *logger, const char *fmt, 
 
 /* ------------------------------------------------------------------ map */
 
+/* Keys and values are GRefStrings, so that copying a map (fail2ban copies
+ * and merges dicts all the time) only takes references.  A map keeps the
+ * hash of every key; small maps are searched linearly, larger ones get an
+ * open-addressing index over the entries. */
+typedef struct {
+  char *key;    /* GRefString */
+  char *value;  /* GRefString, or NULL for None */
+  guint hash;
+} MapEntry;
+
 struct F2bIniMap {
-  GPtrArray *keys;    /* char* */
-  GPtrArray *values;  /* char* or NULL */
-  GHashTable *index;  /* key -> position + 1 */
+  MapEntry *entries;
+  guint len;
+  guint cap;
+  guint *slots;  /* entry index + 1, 0 when free; NULL while the map is small */
+  guint mask;    /* number of slots - 1 */
+  gboolean unlowered;  /* some key is not what optionxform makes of it */
 };
+
+#define MAP_SMALL 8
+
+static inline guint
+key_hash(const char *key)
+{
+  guint h = 5381;
+  for (const guchar *p = (const guchar *)key; *p; p++)
+    h = h * 33 + *p;
+  return h;
+}
+
+/* TRUE when optionxform (str.lower) leaves S as it is. */
+static gboolean
+is_lowered(const char *s)
+{
+  for (const guchar *p = (const guchar *)s; *p; p++)
+    if (*p >= 0x80 || g_ascii_isupper(*p))
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+ref_dup(const char *s)
+{
+  return s ? g_ref_string_new(s) : NULL;
+}
+
+static char *
+ref_acquire(char *s)
+{
+  return s ? g_ref_string_acquire(s) : NULL;
+}
+
+static void
+ref_release(char *s)
+{
+  if (s)
+    g_ref_string_release(s);
+}
+
+static void
+map_index_insert(F2bIniMap *m, guint i)
+{
+  guint h = m->entries[i].hash & m->mask;
+  while (m->slots[h] != 0)
+    h = (h + 1) & m->mask;
+  m->slots[h] = i + 1;
+}
+
+/* (Re)builds the index so that it stays at most half full. */
+static void
+map_reindex(F2bIniMap *m)
+{
+  guint n = 16;
+  while (n < m->len * 2 + 2)
+    n *= 2;
+  g_free(m->slots);
+  m->slots = g_new0(guint, n);
+  m->mask = n - 1;
+  for (guint i = 0; i < m->len; i++)
+    map_index_insert(m, i);
+}
+
+/* Index of KEY (whose hash is HASH), or -1. */
+static gssize
+map_find(const F2bIniMap *m, const char *key, guint hash)
+{
+  if (m->slots == NULL) {
+    for (guint i = 0; i < m->len; i++)
+      if (m->entries[i].hash == hash && strcmp(m->entries[i].key, key) == 0)
+        return i;
+    return -1;
+  }
+  for (guint h = hash & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+    const MapEntry *e = &m->entries[m->slots[h] - 1];
+    if (e->hash == hash && strcmp(e->key, key) == 0)
+      return m->slots[h] - 1;
+  }
+  return -1;
+}
+
+/* Sets the value of KEY to VALUE (a reference the map takes); KEYREF is
+ * KEY as a GRefString when the caller has one to share, else NULL. */
+static void
+map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
+{
+  gssize i = map_find(m, key, hash);
+  if (i >= 0) {
+    ref_release(m->entries[i].value);
+    m->entries[i].value = value;
+    return;
+  }
+  if (m->len == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 8;
+    m->entries = g_renew(MapEntry, m->entries, m->cap);
+  }
+  MapEntry *e = &m->entries[m->len++];
+  e->key = keyref ? g_ref_string_acquire(keyref) : g_ref_string_new(key);
+  e->value = value;
+  e->hash = hash;
+  if (!m->unlowered && !is_lowered(e->key))
+    m->unlowered = TRUE;
+  if (m->slots != NULL && m->len * 2 + 2 <= m->mask + 1)
+    map_index_insert(m, m->len - 1);
+  else if (m->len > MAP_SMALL)
+    map_reindex(m);
+}
+
+/* Looks KEY up with its hash computed once by the caller. */
+static gboolean
+map_lookup(const F2bIniMap *m, const char *key, guint hash, const char **value)
+{
+  if (m == NULL)
+    return FALSE;
+  gssize i = map_find(m, key, hash);
+  if (i < 0)
+    return FALSE;
+  *value = m->entries[i].value;
+  return TRUE;
+}
 
 F2bIniMap *
 f2b_ini_map_new(void)
 {
-  F2bIniMap *m = g_new0(F2bIniMap, 1);
-  m->keys = g_ptr_array_new_with_free_func(g_free);
-  m->values = g_ptr_array_new_with_free_func(g_free);
-  m->index = g_hash_table_new(g_str_hash, g_str_equal);
-  return m;
+  return g_new0(F2bIniMap, 1);
 }
 
 void
@@ -52,9 +182,12 @@ f2b_ini_map_free(F2bIniMap *m)
 {
   if (m == NULL)
     return;
-  g_hash_table_destroy(m->index);
-  g_ptr_array_free(m->keys, TRUE);
-  g_ptr_array_free(m->values, TRUE);
+  for (guint i = 0; i < m->len; i++) {
+    g_ref_string_release(m->entries[i].key);
+    ref_release(m->entries[i].value);
+  }
+  g_free(m->entries);
+  g_free(m->slots);
   g_free(m);
 }
 
@@ -62,78 +195,79 @@ F2bIniMap *
 f2b_ini_map_copy(const F2bIniMap *src)
 {
   F2bIniMap *m = f2b_ini_map_new();
-  f2b_ini_map_update(m, src);
+  if (src == NULL || src->len == 0)
+    return m;
+  m->len = m->cap = src->len;
+  m->entries = g_memdup2(src->entries, sizeof(MapEntry) * src->len);
+  for (guint i = 0; i < m->len; i++) {
+    g_ref_string_acquire(m->entries[i].key);
+    ref_acquire(m->entries[i].value);
+  }
+  if (src->slots != NULL) {
+    m->slots = g_memdup2(src->slots, sizeof(guint) * (src->mask + 1));
+    m->mask = src->mask;
+  }
+  m->unlowered = src->unlowered;
   return m;
 }
 
 void
 f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
 {
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  if (pos != NULL) {
-    guint i = GPOINTER_TO_UINT(pos) - 1;
-    g_free(m->values->pdata[i]);
-    m->values->pdata[i] = value;
-    return;
-  }
-  char *k = g_strdup(key);
-  g_ptr_array_add(m->keys, k);
-  g_ptr_array_add(m->values, value);
-  g_hash_table_insert(m->index, k, GUINT_TO_POINTER(m->keys->len));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value));
+  g_free(value);
 }
 
 void
 f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
 {
-  f2b_ini_map_take(m, key, g_strdup(value));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value));
 }
 
 gboolean
 f2b_ini_map_contains(const F2bIniMap *m, const char *key)
 {
-  return m != NULL && g_hash_table_contains(m->index, key);
+  return m != NULL && map_find(m, key, key_hash(key)) >= 0;
 }
 
 const char *
 f2b_ini_map_get(const F2bIniMap *m, const char *key)
 {
-  if (m == NULL)
-    return NULL;
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  return pos ? m->values->pdata[GPOINTER_TO_UINT(pos) - 1] : NULL;
+  const char *v = NULL;
+  return map_lookup(m, key, key_hash(key), &v) ? v : NULL;
 }
 
 gboolean
 f2b_ini_map_remove(F2bIniMap *m, const char *key)
 {
-  gpointer pos = g_hash_table_lookup(m->index, key);
-  if (pos == NULL)
+  gssize i = map_find(m, key, key_hash(key));
+  if (i < 0)
     return FALSE;
-  guint i = GPOINTER_TO_UINT(pos) - 1;
-  g_hash_table_remove(m->index, key);
-  g_ptr_array_remove_index(m->keys, i);
-  g_ptr_array_remove_index(m->values, i);
-  for (guint j = i; j < m->keys->len; j++)
-    g_hash_table_insert(m->index, m->keys->pdata[j], GUINT_TO_POINTER(j + 1));
+  g_ref_string_release(m->entries[i].key);
+  ref_release(m->entries[i].value);
+  memmove(&m->entries[i], &m->entries[i + 1], sizeof(MapEntry) * (m->len - i - 1));
+  m->len--;
+  if (m->slots != NULL)
+    map_reindex(m);
   return TRUE;
 }
 
 guint
 f2b_ini_map_size(const F2bIniMap *m)
 {
-  return m ? m->keys->len : 0;
+  return m ? m->len : 0;
 }
 
 const char *
 f2b_ini_map_key(const F2bIniMap *m, guint i)
 {
-  return m->keys->pdata[i];
+  return m->entries[i].key;
 }
 
 const char *
 f2b_ini_map_value(const F2bIniMap *m, guint i)
 {
-  return m->values->pdata[i];
+  return m->entries[i].value;
 }
 
 void
@@ -141,8 +275,10 @@ f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
 {
   if (src == NULL)
     return;
-  for (guint i = 0; i < src->keys->len; i++)
-    f2b_ini_map_set(dst, src->keys->pdata[i], src->values->pdata[i]);
+  for (guint i = 0; i < src->len; i++) {
+    const MapEntry *e = &src->entries[i];
+    map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+  }
 }
 
 /* --------------------------------------------------------------- parser */
@@ -237,11 +373,28 @@ f2b_ini_is_space(const char *s, gsize len, gsize *clen)
          c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
+static inline gboolean
+ascii_space(guchar c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* f2b_ini_is_space with the ASCII case inline: most text is ASCII. */
+static inline gboolean
+is_space_at(const char *s, gsize len, gsize *clen)
+{
+  if ((guchar)*s < 0x80) {
+    *clen = 1;
+    return ascii_space((guchar)*s);
+  }
+  return f2b_ini_is_space(s, len, clen);
+}
+
 static gsize
 lstrip_len(const char *s, gsize len)
 {
   gsize i = 0, cl;
-  while (i < len && f2b_ini_is_space(s + i, len - i, &cl))
+  while (i < len && is_space_at(s + i, len - i, &cl))
     i += cl;
   return i;
 }
@@ -250,9 +403,16 @@ lstrip_len(const char *s, gsize len)
 static gsize
 rstrip_len(const char *s, gsize len)
 {
+  /* ASCII bytes are never inside a multi-byte character: strip them from
+   * the end, and stop at an ASCII non-space */
+  while (len > 0 && (guchar)s[len - 1] < 0x80) {
+    if (!ascii_space((guchar)s[len - 1]))
+      return len;
+    len--;
+  }
   gsize end = 0, i = 0, cl;
   while (i < len) {
-    if (!f2b_ini_is_space(s + i, len - i, &cl))
+    if (!is_space_at(s + i, len - i, &cl))
       end = i + cl;
     i += cl;
   }
@@ -276,6 +436,13 @@ f2b_ini_optionxform(const char *name)
   return g_ascii_strdown(name, -1);
 }
 
+/* The lines of one option's value, joined when the file is read. */
+typedef struct {
+  F2bIniMap *sect;
+  char *opt;
+  GString *value;  /* the lines so far, '\n'-separated */
+} Pending;
+
 /* Parser state of one _read() call. */
 typedef struct {
   F2bIni *ini;
@@ -283,11 +450,19 @@ typedef struct {
   GHashTable *added;        /* "sect" and "sect\001opt" seen in this file */
   F2bIniMap *cursect;
   char *sectname;
-  char *optname;
-  GHashTable *pending;      /* (F2bIniMap*) -> GHashTable(key -> GPtrArray of lines) */
+  Pending *curopt;          /* the option continuation lines go to, or NULL */
+  GPtrArray *pending;       /* Pending*, each option of this file once */
   GString *errors;          /* ParsingError text, NULL while none */
   guint indent_level;
 } ParseState;
+
+static void
+pending_free(Pending *p)
+{
+  g_free(p->opt);
+  g_string_free(p->value, TRUE);
+  g_free(p);
+}
 
 static void
 repr_append(GString *out, const char *s)
@@ -295,31 +470,31 @@ repr_append(GString *out, const char *s)
   f2b_py_repr_str_append(out, s, strlen(s));
 }
 
-static GPtrArray *
-pending_lines(ParseState *st, F2bIniMap *sect, const char *opt)
+static void
+pending_line(Pending *p, const char *line, gsize len)
 {
-  GHashTable *h = g_hash_table_lookup(st->pending, sect);
-  if (h == NULL) {
-    h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-    g_hash_table_insert(st->pending, sect, h);
-  }
-  GPtrArray *a = g_hash_table_lookup(h, opt);
-  if (a == NULL) {
-    a = g_ptr_array_new_with_free_func(g_free);
-    g_hash_table_insert(h, g_strdup(opt), a);
-  }
-  return a;
+  g_string_append_c(p->value, '\n');
+  g_string_append_len(p->value, line, len);
+}
+
+/* repr() of a line as Python holds it: with its newline, if it had one. */
+static void
+repr_line_append(GString *out, const char *line, gsize len, gboolean nl)
+{
+  g_autofree char *l = g_strndup(line, len + 1);
+  l[len] = '\n';
+  f2b_py_repr_str_append(out, l, len + (nl ? 1 : 0));
 }
 
 static void
-parse_error_add(ParseState *st, guint lineno, const char *line, gsize len)
+parse_error_add(ParseState *st, guint lineno, const char *line, gsize len, gboolean nl)
 {
   if (st->errors == NULL) {
     st->errors = g_string_new("Source contains parsing errors: ");
     repr_append(st->errors, st->fpname);
   }
   g_string_append_printf(st->errors, "\n\t[line %2u]: ", lineno);
-  f2b_py_repr_str_append(st->errors, line, len);
+  repr_line_append(st->errors, line, len, nl);
 }
 
 /* Index where an inline ';' comment starts (one at the start or after
@@ -328,8 +503,10 @@ static gssize
 inline_comment_start(const char *line, gsize len)
 {
   for (gsize i = 0; i < len; i++) {
-    if (line[i] != ';')
-      continue;
+    const char *semi = memchr(line + i, ';', len - i);
+    if (semi == NULL)
+      return -1;
+    i = semi - line;
     if (i == 0)
       return 0;
     gsize cl;
@@ -350,7 +527,7 @@ indent_of(const char *line, gsize len)
 {
   guint chars = 0;
   gsize i = 0, cl;
-  while (i < len && f2b_ini_is_space(line + i, len - i, &cl)) {
+  while (i < len && is_space_at(line + i, len - i, &cl)) {
     i += cl;
     chars++;
   }
@@ -383,23 +560,23 @@ handle_section_header(ParseState *st, const char *value, guint lineno, GError **
   g_hash_table_add(st->added, g_strdup(name));
   g_free(st->sectname);
   st->sectname = g_steal_pointer(&name);
-  g_clear_pointer(&st->optname, g_free);
+  st->curopt = NULL;
   (void)vlen;
   return TRUE;
 }
 
 static gboolean
-handle_option(ParseState *st, const char *value, const char *line, gsize linelen, guint lineno,
-              GError **error)
+handle_option(ParseState *st, const char *value, const char *line, gsize linelen, gboolean nl,
+              guint lineno, GError **error)
 {
   const char *delim = strpbrk(value, "=:");
   if (delim == NULL) {
-    parse_error_add(st, lineno, line, linelen);
+    parse_error_add(st, lineno, line, linelen, nl);
     return TRUE;
   }
   gsize olen = rstrip_len(value, delim - value);
   if (olen == 0)
-    parse_error_add(st, lineno, line, linelen);
+    parse_error_add(st, lineno, line, linelen, nl);
   g_autofree char *raw = g_strndup(value, olen);
   g_autofree char *opt = f2b_ini_optionxform(raw);
   g_autofree char *key = g_strconcat(st->sectname, "\001", opt, NULL);
@@ -416,32 +593,34 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
     return FALSE;
   }
   g_hash_table_add(st->added, g_steal_pointer(&key));
-  GPtrArray *lines = pending_lines(st, st->cursect, opt);
-  g_ptr_array_set_size(lines, 0);
-  g_ptr_array_add(lines, f2b_ini_strip(delim + 1, strlen(delim + 1)));
+  /* each option occurs once per file (a repeat is an error above) */
+  Pending *p = g_new0(Pending, 1);
+  p->sect = st->cursect;
+  gsize rest = strlen(delim + 1), b = lstrip_len(delim + 1, rest);
+  p->value = g_string_new_len(delim + 1 + b, rstrip_len(delim + 1 + b, rest - b));
   f2b_ini_map_set(st->cursect, opt, "");
-  g_free(st->optname);
-  st->optname = g_steal_pointer(&opt);
+  p->opt = g_steal_pointer(&opt);
+  g_ptr_array_add(st->pending, p);
+  st->curopt = p;
   return TRUE;
 }
 
+/* One line of LEN bytes (its newline, when NL, not included). */
 static gboolean
-parse_line(ParseState *st, const char *line, gsize len, guint lineno, GError **error)
+parse_line(ParseState *st, const char *line, gsize len, gboolean nl, guint lineno, GError **error)
 {
-  gssize comment = inline_comment_start(line, len);
   gsize ls = lstrip_len(line, len);
-  if (ls < len && (line[ls] == '#' || line[ls] == ';'))
-    comment = 0;
+  gssize comment = (ls < len && (line[ls] == '#' || line[ls] == ';')) ? 0 : inline_comment_start(line, len);
   gsize vlen = comment >= 0 ? (gsize)comment : len;
-  g_autofree char *value = f2b_ini_strip(line, vlen);
   if (lstrip_len(line, vlen) == vlen) {
-    if (comment < 0 && st->cursect != NULL && st->optname != NULL)
-      g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_strdup(""));
+    if (comment < 0 && st->cursect != NULL && st->curopt != NULL)
+      pending_line(st->curopt, "", 0);
     return TRUE;
   }
+  g_autofree char *value = f2b_ini_strip(line, vlen);
   guint cur_indent = indent_of(line, len);
-  if (st->cursect != NULL && st->optname != NULL && cur_indent > st->indent_level) {
-    g_ptr_array_add(pending_lines(st, st->cursect, st->optname), g_steal_pointer(&value));
+  if (st->cursect != NULL && st->curopt != NULL && cur_indent > st->indent_level) {
+    pending_line(st->curopt, value, strlen(value));
     return TRUE;
   }
   st->indent_level = cur_indent;
@@ -452,36 +631,22 @@ parse_line(ParseState *st, const char *line, gsize len, guint lineno, GError **e
     GString *m = g_string_new("File contains no section headers.\nfile: ");
     repr_append(m, st->fpname);
     g_string_append_printf(m, ", line: %u\n", lineno);
-    f2b_py_repr_str_append(m, line, len);
+    repr_line_append(m, line, len, nl);
     g_set_error_literal(error, F2B_INI_ERROR, F2B_INI_ERROR_PARSE, m->str);
     g_string_free(m, TRUE);
     return FALSE;
   }
-  return handle_option(st, value, line, len, lineno, error);
+  return handle_option(st, value, line, len, nl, lineno, error);
 }
 
 /* _join_multiline_values: lines joined by '\n', trailing whitespace cut. */
 static void
 join_pending(ParseState *st)
 {
-  GHashTableIter it;
-  gpointer sect, h;
-  g_hash_table_iter_init(&it, st->pending);
-  while (g_hash_table_iter_next(&it, &sect, &h)) {
-    GHashTableIter it2;
-    gpointer opt, lines;
-    g_hash_table_iter_init(&it2, h);
-    while (g_hash_table_iter_next(&it2, &opt, &lines)) {
-      GPtrArray *a = lines;
-      GString *v = g_string_new(NULL);
-      for (guint i = 0; i < a->len; i++) {
-        if (i)
-          g_string_append_c(v, '\n');
-        g_string_append(v, a->pdata[i]);
-      }
-      g_string_truncate(v, rstrip_len(v->str, v->len));
-      f2b_ini_map_take(sect, opt, g_string_free(v, FALSE));
-    }
+  for (guint i = 0; i < st->pending->len; i++) {
+    Pending *p = st->pending->pdata[i];
+    g_string_truncate(p->value, rstrip_len(p->value->str, p->value->len));
+    map_put(p->sect, p->opt, NULL, key_hash(p->opt), g_ref_string_new_len(p->value->str, p->value->len));
   }
 }
 
@@ -522,28 +687,23 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
     return FALSE;
   ParseState st = { .ini = ini, .fpname = fpname };
   st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  st.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                     (GDestroyNotify)g_hash_table_destroy);
+  st.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
   gboolean ok = TRUE;
   guint lineno = 0;
-  GString *line = g_string_new(NULL);
   gsize i = 0;
   while (ok && i < len) {
     /* universal newlines: \r\n and \r end a line as \n does */
-    gsize j = i;
-    while (j < len && data[j] != '\n' && data[j] != '\r')
-      j++;
-    g_string_truncate(line, 0);
-    g_string_append_len(line, data + i, j - i);
-    if (j < len) {
-      g_string_append_c(line, '\n');
+    const char *nl = memchr(data + i, '\n', len - i);
+    gsize stop = nl ? (gsize)(nl - data) : len;
+    const char *cr = memchr(data + i, '\r', stop - i);
+    gsize j = cr ? (gsize)(cr - data) : stop;
+    gsize end = j;
+    if (j < len)
       j += (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n') ? 2 : 1;
-    }
-    i = j;
     lineno++;
-    ok = parse_line(&st, line->str, line->len, lineno, error);
+    ok = parse_line(&st, data + i, end - i, end < len, lineno, error);
+    i = j;
   }
-  g_string_free(line, TRUE);
   if (ok)
     join_pending(&st);
   if (ok && st.errors != NULL) {
@@ -553,9 +713,8 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   if (st.errors)
     g_string_free(st.errors, TRUE);
   g_hash_table_destroy(st.added);
-  g_hash_table_destroy(st.pending);
+  g_ptr_array_unref(st.pending);
   g_free(st.sectname);
-  g_free(st.optname);
   return ok;
 }
 
@@ -659,11 +818,10 @@ chain_lookup(const Chain *c, const char *key, const char **value)
     return TRUE;
   }
   const F2bIniMap *maps[] = { c->extra, c->vars, c->section, c->defaults };
+  guint hash = key_hash(key);
   for (guint i = 0; i < G_N_ELEMENTS(maps); i++)
-    if (f2b_ini_map_contains(maps[i], key)) {
-      *value = f2b_ini_map_get(maps[i], key);
+    if (map_lookup(maps[i], key, hash, value))
       return TRUE;
-    }
   return FALSE;
 }
 
@@ -816,11 +974,7 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return NULL;
   }
   g_autoptr(F2bIniMap) lvars = NULL;
-  gboolean lower = TRUE;
-  for (guint i = 0; vars != NULL && lower && i < f2b_ini_map_size(vars); i++)
-    for (const char *k = f2b_ini_map_key(vars, i); *k && lower; k++)
-      lower = !g_ascii_isupper(*k) && (guchar)*k < 0x80;
-  if (vars != NULL && !lower) {
+  if (vars != NULL && vars->unlowered) {
     /* vars keys go through optionxform, as _unify_values does */
     lvars = f2b_ini_map_new();
     for (guint i = 0; i < f2b_ini_map_size(vars); i++) {
@@ -828,7 +982,8 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
       f2b_ini_map_set(lvars, k, f2b_ini_map_value(vars, i));
     }
   }
-  g_autofree char *opt = f2b_ini_optionxform(option);
+  g_autofree char *optx = is_lowered(option) ? NULL : f2b_ini_optionxform(option);
+  const char *opt = optx ? optx : option;
   Chain c = { NULL, NULL, lvars ? lvars : vars, sect, ini->defaults };
   const char *value;
   if (!chain_lookup(&c, opt, &value)) {
@@ -902,6 +1057,28 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
     }
   }
   return f2b_ini_get(ini, section, option, vars, FALSE, error);
+}
+
+gboolean
+f2b_ini_has_option_vars(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars)
+{
+  const F2bIniMap *sect = f2b_ini_section(ini, section);
+  if (sect == NULL && strcmp(section, "DEFAULT") != 0)
+    return FALSE;
+  g_autofree char *optx = is_lowered(option) ? NULL : f2b_ini_optionxform(option);
+  const char *opt = optx ? optx : option;
+  guint hash = key_hash(opt);
+  const char *v;
+  if (map_lookup(sect, opt, hash, &v) || map_lookup(ini->defaults, opt, hash, &v))
+    return TRUE;
+  if (vars == NULL || !vars->unlowered)
+    return map_lookup(vars, opt, hash, &v);
+  for (guint i = 0; i < vars->len; i++) {
+    g_autofree char *k = f2b_ini_optionxform(vars->entries[i].key);
+    if (strcmp(k, opt) == 0)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 gboolean

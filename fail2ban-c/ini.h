@@ -102,6 +102,11 @@ char       *f2b_ini_get(F2bIni *ini, const char *section, const char *option,
 /* fail2ban's get_ex: also understands "sec/opt", "known/opt", "default/opt". */
 char       *f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option,
                            const F2bIniMap *vars, GError **error);
+/* TRUE when f2b_ini_get(SECTION, OPTION, vars=VARS) would find OPTION (in
+ * VARS, the section or DEFAULT) rather than fail with NO_SECTION or
+ * NO_OPTION; it does not interpolate.  Cheaper than a get() that fails. */
+gboolean    f2b_ini_has_option_vars(F2bIni *ini, const char *section, const char *option,
+                                    const F2bIniMap *vars);
 /* ConfigParser.has_option (own or DEFAULT) / own keys only. */
 gboolean    f2b_ini_has_option(F2bIni *ini, const char *section, const char *option, gboolean with_default);
 

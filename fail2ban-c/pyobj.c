@@ -13,6 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The items of a container: a plain growable array (a dump builds tens of
+ * thousands of small lists, so one allocation per list matters). */
+typedef struct {
+  gpointer *pdata;
+  guint len;
+  guint cap;
+} PyItems;
+
 struct F2bPyObj {
   F2bPyKind kind;
   union {
@@ -23,7 +31,7 @@ struct F2bPyObj {
       char *data; /* NUL-terminated copy, may hold NULs before it */
       gsize len;
     } s;
-    GPtrArray *items; /* LIST, TUPLE; DICT as key, value, key, value... */
+    PyItems items; /* LIST, TUPLE; DICT as key, value, key, value... */
     struct {
       char *module;
       char *name;
@@ -70,11 +78,16 @@ f2b_py_float(double value)
   return obj;
 }
 
+/* A string's bytes live in the same block as its node: one allocation
+ * per string instead of two (a dump makes tens of thousands of them). */
 static F2bPyObj *
 py_new_data(F2bPyKind kind, const void *data, gsize len)
 {
-  F2bPyObj *obj = py_new(kind);
-  obj->v.s.data = g_malloc(len + 1);
+  g_return_val_if_fail(len < G_MAXSIZE - sizeof(F2bPyObj) - 1, NULL);
+  F2bPyObj *obj = g_malloc(sizeof(F2bPyObj) + len + 1);
+  memset(obj, 0, sizeof(F2bPyObj));
+  obj->kind = kind;
+  obj->v.s.data = (char *) (obj + 1);
   if (len > 0)
     memcpy(obj->v.s.data, data, len);
   obj->v.s.data[len] = '\0';
@@ -113,11 +126,20 @@ f2b_py_bytes(const void *data, gsize len)
   return py_new_data(F2B_PY_BYTES, data, len);
 }
 
+static void
+items_add(PyItems *items, gpointer item)
+{
+  if (items->len == items->cap) {
+    items->cap = items->cap ? items->cap * 2 : 4;
+    items->pdata = g_renew(gpointer, items->pdata, items->cap);
+  }
+  items->pdata[items->len++] = item;
+}
+
 static F2bPyObj *
 py_new_container(F2bPyKind kind)
 {
   F2bPyObj *obj = py_new(kind);
-  obj->v.items = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_py_free);
   return obj;
 }
 
@@ -180,7 +202,7 @@ f2b_py_append(F2bPyObj *seq, F2bPyObj *item)
 {
   g_return_val_if_fail(seq != NULL && item != NULL, NULL);
   g_return_val_if_fail(seq->kind == F2B_PY_LIST || seq->kind == F2B_PY_TUPLE, NULL);
-  g_ptr_array_add(seq->v.items, item);
+  items_add(&seq->v.items, item);
   return item;
 }
 
@@ -188,17 +210,22 @@ void
 f2b_py_dict_set(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
 {
   g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
-  GPtrArray *a = dict->v.items;
+  PyItems *a = &dict->v.items;
   for (guint i = 0; i < a->len; i += 2) {
-    if (f2b_py_equal(a->pdata[i], key)) {
+    const F2bPyObj *k = a->pdata[i];
+    /* string keys are the common case: compare them without the numeric rules */
+    gboolean same = (k->kind == F2B_PY_STR && key->kind == F2B_PY_STR)
+                        ? k->v.s.len == key->v.s.len && memcmp(k->v.s.data, key->v.s.data, k->v.s.len) == 0
+                        : f2b_py_equal(k, key);
+    if (same) {
       f2b_py_free(key);
       f2b_py_free(a->pdata[i + 1]);
       a->pdata[i + 1] = value;
       return;
     }
   }
-  g_ptr_array_add(a, key);
-  g_ptr_array_add(a, value);
+  items_add(a, key);
+  items_add(a, value);
 }
 
 void
@@ -217,12 +244,15 @@ f2b_py_free(F2bPyObj *obj)
   switch (obj->kind) {
   case F2B_PY_STR:
   case F2B_PY_BYTES:
-    g_free(obj->v.s.data);
+    if (obj->v.s.data != (char *) (obj + 1))
+      g_free(obj->v.s.data);
     break;
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
   case F2B_PY_DICT:
-    g_ptr_array_unref(obj->v.items);
+    for (guint i = 0; i < obj->v.items.len; i++)
+      f2b_py_free(obj->v.items.pdata[i]);
+    g_free(obj->v.items.pdata);
     break;
   case F2B_PY_INSTANCE:
     g_free(obj->v.inst.module);
@@ -255,8 +285,8 @@ f2b_py_copy(const F2bPyObj *obj)
   case F2B_PY_TUPLE:
   case F2B_PY_DICT: {
     F2bPyObj *copy = py_new_container(obj->kind);
-    for (guint i = 0; i < obj->v.items->len; i++)
-      g_ptr_array_add(copy->v.items, f2b_py_copy(obj->v.items->pdata[i]));
+    for (guint i = 0; i < obj->v.items.len; i++)
+      items_add(&copy->v.items, f2b_py_copy(obj->v.items.pdata[i]));
     return copy;
   }
   case F2B_PY_INSTANCE:
@@ -275,8 +305,8 @@ f2b_py_count_nodes(const F2bPyObj *obj)
   case F2B_PY_TUPLE:
   case F2B_PY_DICT: {
     gsize n = 1;
-    for (guint i = 0; i < obj->v.items->len; i++)
-      n += f2b_py_count_nodes(obj->v.items->pdata[i]);
+    for (guint i = 0; i < obj->v.items.len; i++)
+      n += f2b_py_count_nodes(obj->v.items.pdata[i]);
     return n;
   }
   case F2B_PY_INSTANCE:
@@ -330,11 +360,11 @@ f2b_py_len(const F2bPyObj *obj)
   switch (obj->kind) {
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
-    return obj->v.items->len;
+    return obj->v.items.len;
   case F2B_PY_DICT:
-    return obj->v.items->len / 2;
+    return obj->v.items.len / 2;
   case F2B_PY_INSTANCE:
-    return obj->v.inst.args->v.items->len;
+    return obj->v.inst.args->v.items.len;
   case F2B_PY_STR:
   case F2B_PY_BYTES:
     return obj->v.s.len;
@@ -350,28 +380,28 @@ f2b_py_item(const F2bPyObj *obj, gsize i)
   if (obj->kind == F2B_PY_INSTANCE)
     obj = obj->v.inst.args;
   g_return_val_if_fail(obj->kind == F2B_PY_LIST || obj->kind == F2B_PY_TUPLE, NULL);
-  g_return_val_if_fail(i < obj->v.items->len, NULL);
-  return obj->v.items->pdata[i];
+  g_return_val_if_fail(i < obj->v.items.len, NULL);
+  return obj->v.items.pdata[i];
 }
 
 void
 f2b_py_dict_pair(const F2bPyObj *dict, gsize i, F2bPyObj **key, F2bPyObj **value)
 {
   g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT);
-  g_return_if_fail(2 * i + 1 < dict->v.items->len);
+  g_return_if_fail(2 * i + 1 < dict->v.items.len);
   if (key)
-    *key = dict->v.items->pdata[2 * i];
+    *key = dict->v.items.pdata[2 * i];
   if (value)
-    *value = dict->v.items->pdata[2 * i + 1];
+    *value = dict->v.items.pdata[2 * i + 1];
 }
 
 F2bPyObj *
 f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key)
 {
   g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
-  for (guint i = 0; i < dict->v.items->len; i += 2)
-    if (f2b_py_equal(dict->v.items->pdata[i], key))
-      return dict->v.items->pdata[i + 1];
+  for (guint i = 0; i < dict->v.items.len; i += 2)
+    if (f2b_py_equal(dict->v.items.pdata[i], key))
+      return dict->v.items.pdata[i + 1];
   return NULL;
 }
 
@@ -464,18 +494,18 @@ f2b_py_equal(const F2bPyObj *a, const F2bPyObj *b)
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
   case F2B_PY_DICT:
-    if (a->v.items->len != b->v.items->len)
+    if (a->v.items.len != b->v.items.len)
       return FALSE;
     if (a->kind == F2B_PY_DICT) {
-      for (guint i = 0; i < a->v.items->len; i += 2) {
-        F2bPyObj *other = f2b_py_dict_lookup(b, a->v.items->pdata[i]);
-        if (other == NULL || !f2b_py_equal(a->v.items->pdata[i + 1], other))
+      for (guint i = 0; i < a->v.items.len; i += 2) {
+        F2bPyObj *other = f2b_py_dict_lookup(b, a->v.items.pdata[i]);
+        if (other == NULL || !f2b_py_equal(a->v.items.pdata[i + 1], other))
           return FALSE;
       }
       return TRUE;
     }
-    for (guint i = 0; i < a->v.items->len; i++)
-      if (!f2b_py_equal(a->v.items->pdata[i], b->v.items->pdata[i]))
+    for (guint i = 0; i < a->v.items.len; i++)
+      if (!f2b_py_equal(a->v.items.pdata[i], b->v.items.pdata[i]))
         return FALSE;
     return TRUE;
   case F2B_PY_INSTANCE:
@@ -489,6 +519,20 @@ f2b_py_equal(const F2bPyObj *a, const F2bPyObj *b)
 }
 
 /* ---- repr ---------------------------------------------------------------- */
+
+/* g_string_append_len, with the common case (room enough) inline: repr()
+ * appends many short pieces and GLib 2.74 has no inline variant. */
+static inline void
+out_append(GString *out, const char *s, gsize n)
+{
+  if (out->len + n < out->allocated_len) {
+    memcpy(out->str + out->len, s, n);
+    out->len += n;
+    out->str[out->len] = '\0';
+  } else {
+    g_string_append_len(out, s, n);
+  }
+}
 
 /* Python's str.isprintable() for one code point. */
 static gboolean
@@ -561,6 +605,16 @@ f2b_py_repr_str_append(GString *out, const char *data, gsize len)
   g_string_append_c(out, quote);
   const char *p = data, *end = data + len;
   while (p < end) {
+    /* runs of printable ASCII that need no escape are copied at once */
+    const char *run = p;
+    while (run < end && (unsigned char) *run >= 0x20 && (unsigned char) *run < 0x7f && *run != '\\' &&
+           *run != quote)
+      run++;
+    if (run > p) {
+      out_append(out, p, run - p);
+      p = run;
+      continue;
+    }
     if (repr_ascii(out, (unsigned char) *p, quote)) {
       p++;
       continue;
@@ -667,18 +721,18 @@ f2b_py_repr_float_append(GString *out, double value)
 }
 
 static void
-repr_items_append(GString *out, const GPtrArray *items, const char *open, const char *close,
+repr_items_append(GString *out, const PyItems *items, const char *open, const char *close,
                   gboolean one_tuple)
 {
-  g_string_append(out, open);
+  out_append(out, open, strlen(open));
   for (guint i = 0; i < items->len; i++) {
     if (i > 0)
-      g_string_append(out, ", ");
+      out_append(out, ", ", 2);
     f2b_py_repr_append(out, items->pdata[i]);
   }
   if (one_tuple && items->len == 1)
     g_string_append_c(out, ',');
-  g_string_append(out, close);
+  out_append(out, close, strlen(close));
 }
 
 void
@@ -705,19 +759,19 @@ f2b_py_repr_append(GString *out, const F2bPyObj *obj)
     repr_bytes_append(out, obj->v.s.data, obj->v.s.len);
     break;
   case F2B_PY_LIST:
-    repr_items_append(out, obj->v.items, "[", "]", FALSE);
+    repr_items_append(out, &obj->v.items, "[", "]", FALSE);
     break;
   case F2B_PY_TUPLE:
-    repr_items_append(out, obj->v.items, "(", ")", TRUE);
+    repr_items_append(out, &obj->v.items, "(", ")", TRUE);
     break;
   case F2B_PY_DICT:
     g_string_append_c(out, '{');
-    for (guint i = 0; i < obj->v.items->len; i += 2) {
+    for (guint i = 0; i < obj->v.items.len; i += 2) {
       if (i > 0)
         g_string_append(out, ", ");
-      f2b_py_repr_append(out, obj->v.items->pdata[i]);
+      f2b_py_repr_append(out, obj->v.items.pdata[i]);
       g_string_append(out, ": ");
-      f2b_py_repr_append(out, obj->v.items->pdata[i + 1]);
+      f2b_py_repr_append(out, obj->v.items.pdata[i + 1]);
     }
     g_string_append_c(out, '}');
     break;
@@ -725,7 +779,7 @@ f2b_py_repr_append(GString *out, const F2bPyObj *obj)
     /* BaseException.__repr__: the class name and the argument tuple, with
      * no trailing comma for a single argument. */
     g_string_append(out, obj->v.inst.name);
-    repr_items_append(out, obj->v.inst.args->v.items, "(", ")", FALSE);
+    repr_items_append(out, &obj->v.inst.args->v.items, "(", ")", FALSE);
     break;
   }
 }
@@ -747,7 +801,7 @@ f2b_py_str_append(GString *out, const F2bPyObj *obj)
   } else if (obj->kind == F2B_PY_INSTANCE) {
     /* str(exception): empty without arguments, str() of a single argument,
      * the argument tuple otherwise. */
-    const GPtrArray *args = obj->v.inst.args->v.items;
+    const PyItems *args = &obj->v.inst.args->v.items;
     if (args->len == 1)
       f2b_py_str_append(out, args->pdata[0]);
     else if (args->len > 1)
