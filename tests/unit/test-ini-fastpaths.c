@@ -5,7 +5,7 @@
  * f2b_ini_has_option_vars() answers what a failing get() would say.  These
  * tests pin each shortcut to the behaviour of the path it stands in for.
  * (They belong in test-ini.c; they live apart until its main() settles.) */
-#include <check.h>
+#include "check-main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,9 +159,5 @@ main(void)
   tcase_add_test(tc, test_line_endings);
   tcase_add_test(tc, test_error_lines_keep_their_newline);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }
