@@ -1949,14 +1949,14 @@ f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const char *jai
                 "Unable to read the filter %s", rf);
     return NULL;
   }
-  g_autoptr(F2bPyObj) no_values = f2b_py_dict_new();
+  g_autoptr(F2bIniMap) no_values = f2b_ini_map_new();
   if (!defreader_get_options(dr, no_values, FALSE, error))
     return NULL;
-  g_autoptr(F2bPyObj) comb = defreader_combined(dr, NULL, error);
+  g_autoptr(F2bIniMap) comb = defreader_combined(dr, NULL, error);
   if (comb == NULL)
     return NULL;
   g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_py_free);
-  if (!fill_stream(stream, comb, jail, error))
+  if (!fill_stream_filter(stream, dr, comb, error))
     return NULL;
   F2bPyObj *list = f2b_py_list_new();
   for (guint i = 0; i < stream->len; i++)

@@ -232,8 +232,8 @@ void
 f2b_py_dict_append_new(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
 {
   g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
-  g_ptr_array_add(dict->v.items, key);
-  g_ptr_array_add(dict->v.items, value);
+  items_add(&dict->v.items, key);
+  items_add(&dict->v.items, value);
 }
 
 void
@@ -409,12 +409,13 @@ F2bPyObj *
 f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key)
 {
   g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
-  GPtrArray *a = dict->v.items;
+  PyItems *a = &dict->v.items;
   for (guint i = 0; i < a->len; i += 2) {
     if (f2b_py_equal(a->pdata[i], key)) {
       F2bPyObj *value = a->pdata[i + 1];
-      a->pdata[i + 1] = NULL; /* not freed by the removal below */
-      g_ptr_array_remove_range(a, i, 2);
+      f2b_py_free(a->pdata[i]);
+      memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - i - 2) * sizeof(gpointer));
+      a->len -= 2;
       return value;
     }
   }
