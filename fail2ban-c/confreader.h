@@ -54,3 +54,13 @@ F2bIniMap *f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ign
 GPtrArray *f2b_confreader_shlex_split(const char *s, GError **error);
 /* Python's glob.glob order and rules (no sorting: directory order). */
 GPtrArray *f2b_confreader_glob(const char *pattern);
+
+/* FilterReader as fail2ban-regex drives it: reads filter NAME (under the base
+ * directory's filter.d/, with .local and .d/ files; or, with EXPLICIT_FILE, the
+ * file NAME alone with its includes), with the filter arguments OPTIONS (may
+ * be NULL), applies the log type of BACKEND, and returns the commands of
+ * convert() for JAIL (a list, transfer full).  *FOUND is FALSE (and the list
+ * empty) when no file could be read; NULL with ERROR when reading fails. */
+F2bPyObj *f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const F2bIniMap *options,
+                                       gboolean explicit_file, const char *jail, const char *backend,
+                                       gboolean *found, GError **error);
