@@ -367,6 +367,22 @@ f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key)
   return NULL;
 }
 
+F2bPyObj *
+f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  GPtrArray *a = dict->v.items;
+  for (guint i = 0; i < a->len; i += 2) {
+    if (f2b_py_equal(a->pdata[i], key)) {
+      F2bPyObj *value = a->pdata[i + 1];
+      a->pdata[i + 1] = NULL; /* not freed by the removal below */
+      g_ptr_array_remove_range(a, i, 2);
+      return value;
+    }
+  }
+  return NULL;
+}
+
 const char *
 f2b_py_instance_module(const F2bPyObj *obj)
 {

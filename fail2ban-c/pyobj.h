@@ -87,6 +87,9 @@ F2bPyObj   *f2b_py_item(const F2bPyObj *obj, gsize i);
 void        f2b_py_dict_pair(const F2bPyObj *dict, gsize i, F2bPyObj **key, F2bPyObj **value);
 /* Value of KEY in a DICT, or NULL (transfer none). */
 F2bPyObj   *f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key);
+/* Removes KEY from a DICT (later pairs keep their order) and returns its value
+ * (transfer full), or NULL when KEY is absent: Python's dict.pop(key, None). */
+F2bPyObj  *f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key);
 /* INSTANCE: class module and name, argument tuple (transfer none). */
 const char *f2b_py_instance_module(const F2bPyObj *obj);
 const char *f2b_py_instance_name(const F2bPyObj *obj);

@@ -1,0 +1,1494 @@
+/* filter.c - fail2ban's Filter line processing (see filter.h).
+ *
+ * The flow follows fail2ban's processLine/findFailure step by step, because its
+ * order of operations is observable: which regex wins, which lines stay in the
+ * multi-line buffer, which keys a failure carries and in which order. Lines are
+ * shared between the buffer and the matches through reference counts, so a line
+ * is stored once however many places hold it. */
+#include "filter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
+
+/* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
+#define MLFID_CACHE_MAX 100
+#define MLFID_CACHE_TTL (5 * 60.0)
+
+/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it. */
+typedef struct {
+  F2bRegexLine t;
+} FLine;
+
+typedef struct {
+  char *key;      /* repr() of the mlfid value */
+  F2bPyObj *fail; /* the merged failure data */
+  double expiry;
+} MlfidEntry;
+
+struct F2bFilter {
+  F2bRegex *prefregex;
+  GPtrArray *failregex;   /* F2bRegex * */
+  GPtrArray *ignoreregex; /* F2bRegex * */
+  F2bFilterUseDns usedns;
+  guint maxlines;
+  double findtime;
+  char *encoding;
+  F2bDateDetector *dd;
+  double now;
+  gboolean check_find_time, in_operation, check_all_regex, ignore_pending, return_raw_host;
+  guint32 match_limit;
+
+  F2bFilterResolveFunc resolve;
+  gpointer resolve_data;
+  F2bFilterIgnoreFunc on_ignore;
+  gpointer on_ignore_data;
+
+  GPtrArray *line_buffer; /* FLine * (rc boxes) */
+  char *last_time_text;
+  double last_date;
+  gboolean has_last_date;
+  FLine *processed; /* the last line processed (for processedLine()) */
+  F2bRegexMatch *pref_match;
+  gboolean pref_matched;
+  GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+};
+
+/* ---- lines ---------------------------------------------------------------------- */
+
+static FLine *
+fline_new(const char *prefix, gsize plen, const char *date, gsize dlen, const char *rest,
+          gsize rlen)
+{
+  FLine *l = g_rc_box_alloc(sizeof(FLine) + plen + dlen + rlen + 3);
+  char *p = (char *) (l + 1);
+  memcpy(p, prefix, plen);
+  p[plen] = '\0';
+  l->t.prefix = p;
+  l->t.prefix_len = plen;
+  p += plen + 1;
+  memcpy(p, date, dlen);
+  p[dlen] = '\0';
+  l->t.date = p;
+  l->t.date_len = dlen;
+  p += dlen + 1;
+  memcpy(p, rest, rlen);
+  p[rlen] = '\0';
+  l->t.rest = p;
+  l->t.rest_len = rlen;
+  return l;
+}
+
+static FLine *
+fline_ref(FLine *l)
+{
+  return g_rc_box_acquire(l);
+}
+
+static void
+fline_unref(gpointer l)
+{
+  if (l)
+    g_rc_box_release(l);
+}
+
+static GPtrArray *
+fline_array_new(void)
+{
+  return g_ptr_array_new_with_free_func(fline_unref);
+}
+
+/* The F2bRegexLine view of LINES, for the regex layer (transfer full). */
+static GArray *
+lines_view(GPtrArray *lines)
+{
+  GArray *v = g_array_sized_new(FALSE, FALSE, sizeof(F2bRegexLine), lines->len);
+  for (guint i = 0; i < lines->len; i++)
+    g_array_append_val(v, ((FLine *) lines->pdata[i])->t);
+  return v;
+}
+
+static GString *
+lines_buffer(GPtrArray *lines)
+{
+  g_autoptr(GArray) v = lines_view(lines);
+  return f2b_failregex_lines_buffer((const F2bRegexLine *) v->data, v->len);
+}
+
+static F2bPyObj *
+fline_tuple(const FLine *l)
+{
+  return f2b_py_tuple_of(f2b_py_str_len(l->t.prefix, l->t.prefix_len),
+                         f2b_py_str_len(l->t.date, l->t.date_len),
+                         f2b_py_str_len(l->t.rest, l->t.rest_len), NULL);
+}
+
+/* The lines of ORG at INDICES as a new array sharing the lines. */
+static GPtrArray *
+lines_pick(GPtrArray *org, const gsize *indices, gsize n)
+{
+  GPtrArray *out = fline_array_new();
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add(out, fline_ref(org->pdata[indices[i]]));
+  return out;
+}
+
+/* ---- dict helpers ---------------------------------------------------------------- */
+
+static F2bPyObj *
+dict_get(const F2bPyObj *dict, const char *key)
+{
+  gsize n = f2b_py_len(dict);
+  for (gsize i = 0; i < n; i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(dict, i, &k, &v);
+    if (f2b_py_str_equal(k, key))
+      return v;
+  }
+  return NULL;
+}
+
+/* dict.get(key) is not None */
+static F2bPyObj *
+dict_get_value(const F2bPyObj *dict, const char *key)
+{
+  F2bPyObj *v = dict_get(dict, key);
+  return (v && f2b_py_kind(v) != F2B_PY_NONE) ? v : NULL;
+}
+
+static void
+dict_set(F2bPyObj *dict, const char *key, F2bPyObj *value)
+{
+  f2b_py_dict_set(dict, f2b_py_str(key), value);
+}
+
+static F2bPyObj *
+dict_pop(F2bPyObj *dict, const char *key)
+{
+  g_autoptr(F2bPyObj) k = f2b_py_str(key);
+  return f2b_py_dict_pop(dict, k);
+}
+
+static void
+dict_remove(F2bPyObj *dict, const char *key)
+{
+  f2b_py_free(dict_pop(dict, key));
+}
+
+/* Python's truth value of a dict entry (NULL stands for a missing key). */
+static gboolean
+py_truthy(const F2bPyObj *v)
+{
+  if (v == NULL)
+    return FALSE;
+  switch (f2b_py_kind(v)) {
+  case F2B_PY_NONE:
+    return FALSE;
+  case F2B_PY_BOOL:
+    return f2b_py_get_bool(v);
+  case F2B_PY_INT:
+    return f2b_py_get_int(v) != 0;
+  case F2B_PY_FLOAT:
+    return f2b_py_get_float(v) != 0.0;
+  default:
+    return f2b_py_len(v) > 0;
+  }
+}
+
+/* fail.pop(key, None) as a truth value. */
+static gboolean
+dict_pop_truthy(F2bPyObj *dict, const char *key)
+{
+  g_autoptr(F2bPyObj) v = dict_pop(dict, key);
+  return py_truthy(v);
+}
+
+/* dict.update(other) for the items whose value is not None (all when ALL). */
+static void
+dict_update(F2bPyObj *dict, const F2bPyObj *other, gboolean skip_none)
+{
+  gsize n = f2b_py_len(other);
+  for (gsize i = 0; i < n; i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(other, i, &k, &v);
+    if (skip_none && f2b_py_kind(v) == F2B_PY_NONE)
+      continue;
+    f2b_py_dict_set(dict, f2b_py_copy(k), f2b_py_copy(v));
+  }
+}
+
+/* A list value of DICT popped (or a new empty list): list.pop(key, []). */
+static F2bPyObj *
+dict_pop_list(F2bPyObj *dict, const char *key)
+{
+  F2bPyObj *v = dict_pop(dict, key);
+  if (v && f2b_py_kind(v) == F2B_PY_LIST)
+    return v;
+  f2b_py_free(v);
+  return f2b_py_list_new();
+}
+
+/* Appends copies of the items of the list SRC (if it is one) to DST. */
+static void
+list_extend(F2bPyObj *dst, const F2bPyObj *src)
+{
+  if (src == NULL || f2b_py_kind(src) != F2B_PY_LIST)
+    return;
+  gsize n = f2b_py_len(src);
+  for (gsize i = 0; i < n; i++)
+    f2b_py_append(dst, f2b_py_copy(f2b_py_item(src, i)));
+}
+
+static void
+list_extend_lines(F2bPyObj *dst, GPtrArray *lines)
+{
+  for (guint i = 0; i < lines->len; i++)
+    f2b_py_append(dst, fline_tuple(lines->pdata[i]));
+}
+
+/* getGroups() of a match as a dict. */
+static F2bPyObj *
+match_groups_dict(F2bRegexMatch *m)
+{
+  F2bPyObj *dict = f2b_py_dict_new();
+  const GArray *groups = f2b_regex_match_groups(m);
+  for (guint i = 0; i < groups->len; i++) {
+    const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
+    F2bPyObj *value;
+    if (g->tuple) {
+      value = f2b_py_tuple_new();
+      for (guint j = 0; j < g->tuple->len; j++) {
+        const F2bRegexSpan *s = &g_array_index(g->tuple, F2bRegexSpan, j);
+        f2b_py_append(value, s->ptr ? f2b_py_str_len(s->ptr, s->len) : f2b_py_none());
+      }
+    } else {
+      value = g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
+    }
+    dict_set(dict, g->name, value);
+  }
+  return dict;
+}
+
+/* ---- failures -------------------------------------------------------------------- */
+
+void
+f2b_failure_free(F2bFailure *failure)
+{
+  if (failure == NULL)
+    return;
+  f2b_ipaddr_free(failure->fid);
+  f2b_py_free(failure->data);
+  g_free(failure);
+}
+
+static F2bFailure *
+failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyObj *data)
+{
+  F2bFailure *f = g_new0(F2bFailure, 1);
+  f->regex_index = index;
+  f->fid = fid;
+  f->has_time = has_time;
+  f->time = has_time ? time : 0.0;
+  f->data = data;
+  return f;
+}
+
+/* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
+
+static void
+mlfid_entry_free(gpointer p)
+{
+  MlfidEntry *e = p;
+  g_free(e->key);
+  f2b_py_free(e->fail);
+  g_free(e);
+}
+
+static gint
+mlfid_find(F2bFilter *f, const char *key)
+{
+  for (guint i = 0; i < f->mlfid_cache->len; i++)
+    if (strcmp(((MlfidEntry *) f->mlfid_cache->pdata[i])->key, key) == 0)
+      return (gint) i;
+  return -1;
+}
+
+/* Cache.get(): the entry when present and not expired (an expired one is dropped). */
+static MlfidEntry *
+mlfid_get(F2bFilter *f, const char *key)
+{
+  gint i = mlfid_find(f, key);
+  if (i < 0)
+    return NULL;
+  MlfidEntry *e = f->mlfid_cache->pdata[i];
+  if (e->expiry > f->now)
+    return e;
+  g_ptr_array_remove_index(f->mlfid_cache, (guint) i);
+  return NULL;
+}
+
+/* Cache.set(): when full, drops entries from the oldest until one that is still
+ * valid has been dropped with room left (fail2ban's exact eviction). Takes FAIL. */
+static MlfidEntry *
+mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
+{
+  GPtrArray *c = f->mlfid_cache;
+  if (c->len >= MLFID_CACHE_MAX) {
+    while (c->len > 0) {
+      MlfidEntry *first = g_ptr_array_steal_index(c, 0);
+      gboolean valid = first->expiry > f->now;
+      mlfid_entry_free(first);
+      if (valid && c->len < MLFID_CACHE_MAX)
+        break;
+    }
+  }
+  gint i = mlfid_find(f, key);
+  if (i >= 0) {
+    MlfidEntry *e = c->pdata[i];
+    f2b_py_free(e->fail);
+    e->fail = fail;
+    e->expiry = f->now + MLFID_CACHE_TTL;
+    return e;
+  }
+  MlfidEntry *e = g_new0(MlfidEntry, 1);
+  e->key = g_strdup(key);
+  e->fail = fail;
+  e->expiry = f->now + MLFID_CACHE_TTL;
+  g_ptr_array_add(c, e);
+  return e;
+}
+
+/* Cache.unset() that hands the entry's data to the caller. */
+static F2bPyObj *
+mlfid_steal(F2bFilter *f, const char *key)
+{
+  gint i = mlfid_find(f, key);
+  if (i < 0)
+    return NULL;
+  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, (guint) i);
+  F2bPyObj *fail = e->fail;
+  e->fail = NULL;
+  mlfid_entry_free(e);
+  return fail;
+}
+
+guint
+f2b_filter_mlfid_cache_size(const F2bFilter *filter)
+{
+  g_return_val_if_fail(filter != NULL, 0);
+  return filter->mlfid_cache->len;
+}
+
+/* ---- construction and settings ---------------------------------------------------- */
+
+F2bFilter *
+f2b_filter_new(double wall_now)
+{
+  F2bFilter *f = g_new0(F2bFilter, 1);
+  f->failregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
+  f->ignoreregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
+  f->usedns = F2B_FILTER_USEDNS_WARN;
+  f->maxlines = 1;
+  f->findtime = 600;
+  f->encoding = g_strdup("UTF-8");
+  f->dd = f2b_datedetect_new(wall_now);
+  f->now = wall_now;
+  f->check_find_time = TRUE;
+  f->in_operation = TRUE;
+  f->ignore_pending = TRUE;
+  f->line_buffer = fline_array_new();
+  f->last_time_text = g_strdup("");
+  f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
+  return f;
+}
+
+void
+f2b_filter_free(F2bFilter *filter)
+{
+  if (filter == NULL)
+    return;
+  f2b_failregex_free(filter->prefregex);
+  g_ptr_array_unref(filter->failregex);
+  g_ptr_array_unref(filter->ignoreregex);
+  g_free(filter->encoding);
+  f2b_datedetect_free(filter->dd);
+  g_ptr_array_unref(filter->line_buffer);
+  g_free(filter->last_time_text);
+  fline_unref(filter->processed);
+  f2b_regex_match_free(filter->pref_match);
+  g_ptr_array_unref(filter->mlfid_cache);
+  g_free(filter);
+}
+
+static const char *const usedns_names[] = {"yes", "warn", "no", "raw"};
+
+const char *
+f2b_filter_usedns_name(F2bFilterUseDns mode)
+{
+  g_return_val_if_fail((guint) mode < G_N_ELEMENTS(usedns_names), NULL);
+  return usedns_names[mode];
+}
+
+gboolean
+f2b_filter_set_usedns(F2bFilter *filter, const char *value)
+{
+  g_return_val_if_fail(filter != NULL, FALSE);
+  if (value != NULL) {
+    for (guint i = 0; i < G_N_ELEMENTS(usedns_names); i++) {
+      if (g_ascii_strcasecmp(value, usedns_names[i]) == 0) {
+        filter->usedns = (F2bFilterUseDns) i;
+        return TRUE;
+      }
+    }
+    /* setUseDns(True/False) as the stream carries booleans as text */
+    if (strcmp(value, "True") == 0 || strcmp(value, "False") == 0) {
+      filter->usedns = value[0] == 'T' ? F2B_FILTER_USEDNS_YES : F2B_FILTER_USEDNS_NO;
+      return TRUE;
+    }
+  }
+  filter->usedns = F2B_FILTER_USEDNS_NO;
+  return FALSE;
+}
+
+F2bFilterUseDns
+f2b_filter_get_usedns(const F2bFilter *filter)
+{
+  return filter->usedns;
+}
+
+static F2bFailRegexFlags
+regex_flags(const F2bFilter *f, gboolean multiline)
+{
+  F2bFailRegexFlags flags = F2B_FAILREGEX_FLAGS_NONE;
+  if (multiline)
+    flags |= F2B_FAILREGEX_MULTILINE;
+  if (f->usedns == F2B_FILTER_USEDNS_NO)
+    flags |= F2B_FAILREGEX_USEDNS_NO;
+  return flags;
+}
+
+static void
+apply_limit(const F2bFilter *f, F2bRegex *re)
+{
+  if (f->match_limit)
+    f2b_failregex_set_match_limit(re, f->match_limit);
+}
+
+gboolean
+f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
+{
+  g_return_val_if_fail(filter != NULL, FALSE);
+  F2bRegex *re = NULL;
+  if (regex != NULL && regex[0] != '\0') {
+    /* fail2ban compiles the prefregex without the multi-line flag */
+    re = f2b_failregex_new(regex, regex_flags(filter, FALSE), error);
+    if (re == NULL)
+      return FALSE;
+    apply_limit(filter, re);
+  }
+  f2b_failregex_free(filter->prefregex);
+  filter->prefregex = re;
+  g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
+  filter->pref_matched = FALSE;
+  return TRUE;
+}
+
+gboolean
+f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
+{
+  g_return_val_if_fail(filter != NULL && regex != NULL, FALSE);
+  F2bRegex *re = f2b_failregex_new_fail(regex, filter->prefregex,
+                                        regex_flags(filter, filter->maxlines > 1), error);
+  if (re == NULL)
+    return FALSE;
+  apply_limit(filter, re);
+  g_ptr_array_add(filter->failregex, re);
+  return TRUE;
+}
+
+gboolean
+f2b_filter_add_ignoreregex(F2bFilter *filter, const char *regex, GError **error)
+{
+  g_return_val_if_fail(filter != NULL && regex != NULL, FALSE);
+  /* fail2ban's Regex default: not multi-line */
+  F2bRegex *re = f2b_failregex_new(regex, regex_flags(filter, FALSE), error);
+  if (re == NULL)
+    return FALSE;
+  apply_limit(filter, re);
+  g_ptr_array_add(filter->ignoreregex, re);
+  return TRUE;
+}
+
+static gboolean
+del_regex(GPtrArray *list, gint index)
+{
+  if (index < 0) {
+    g_ptr_array_set_size(list, 0);
+    return TRUE;
+  }
+  if ((guint) index >= list->len)
+    return FALSE;
+  g_ptr_array_remove_index(list, (guint) index);
+  return TRUE;
+}
+
+gboolean
+f2b_filter_del_failregex(F2bFilter *filter, gint index)
+{
+  return del_regex(filter->failregex, index);
+}
+
+gboolean
+f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
+{
+  return del_regex(filter->ignoreregex, index);
+}
+
+guint
+f2b_filter_n_failregex(const F2bFilter *filter)
+{
+  return filter->failregex->len;
+}
+
+F2bRegex *
+f2b_filter_get_failregex(const F2bFilter *filter, guint index)
+{
+  g_return_val_if_fail(index < filter->failregex->len, NULL);
+  return filter->failregex->pdata[index];
+}
+
+guint
+f2b_filter_n_ignoreregex(const F2bFilter *filter)
+{
+  return filter->ignoreregex->len;
+}
+
+F2bRegex *
+f2b_filter_get_ignoreregex(const F2bFilter *filter, guint index)
+{
+  g_return_val_if_fail(index < filter->ignoreregex->len, NULL);
+  return filter->ignoreregex->pdata[index];
+}
+
+F2bRegex *
+f2b_filter_get_prefregex(const F2bFilter *filter)
+{
+  return filter->prefregex;
+}
+
+gboolean
+f2b_filter_set_maxlines(F2bFilter *filter, gint64 maxlines, GError **error)
+{
+  g_return_val_if_fail(filter != NULL, FALSE);
+  if (maxlines <= 0 || maxlines > G_MAXINT) {
+    g_set_error(error, F2B_FILTER_ERROR, F2B_FILTER_ERROR_VALUE,
+                "maxlines must be integer greater than zero");
+    return FALSE;
+  }
+  filter->maxlines = (guint) maxlines;
+  return TRUE;
+}
+
+guint
+f2b_filter_get_maxlines(const F2bFilter *filter)
+{
+  return filter->maxlines;
+}
+
+gboolean
+f2b_filter_set_datepattern(F2bFilter *filter, const char *pattern, GError **error)
+{
+  g_return_val_if_fail(filter != NULL, FALSE);
+  return f2b_datedetect_set_pattern(filter->dd, pattern, error);
+}
+
+gboolean
+f2b_filter_set_logtimezone(F2bFilter *filter, const char *tz, GError **error)
+{
+  g_return_val_if_fail(filter != NULL, FALSE);
+  return f2b_datedetect_set_timezone(filter->dd, tz, error);
+}
+
+F2bDateDetector *
+f2b_filter_get_datedetector(F2bFilter *filter)
+{
+  return filter->dd;
+}
+
+void
+f2b_filter_set_findtime(F2bFilter *filter, double seconds)
+{
+  filter->findtime = seconds;
+}
+
+double
+f2b_filter_get_findtime(const F2bFilter *filter)
+{
+  return filter->findtime;
+}
+
+/* Python codec names GLib's iconv spells differently. */
+static const char *
+iconv_name(const char *encoding)
+{
+  static const struct {
+    const char *py, *iconv;
+  } aliases[] = {
+      {"utf8", "UTF-8"},          {"utf-8", "UTF-8"},        {"utf_8", "UTF-8"},
+      {"latin-1", "ISO-8859-1"},  {"latin_1", "ISO-8859-1"}, {"latin1", "ISO-8859-1"},
+      {"iso8859-1", "ISO-8859-1"}, {"ascii", "ASCII"},        {"us-ascii", "ASCII"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(aliases); i++)
+    if (g_ascii_strcasecmp(encoding, aliases[i].py) == 0)
+      return aliases[i].iconv;
+  return encoding;
+}
+
+static gboolean
+is_utf8_name(const char *encoding)
+{
+  return encoding == NULL || g_ascii_strcasecmp(iconv_name(encoding), "UTF-8") == 0;
+}
+
+gboolean
+f2b_filter_set_logencoding(F2bFilter *filter, const char *encoding, GError **error)
+{
+  g_return_val_if_fail(filter != NULL && encoding != NULL, FALSE);
+  /* "auto" is the locale's preferred encoding; the project assumes UTF-8 */
+  if (g_ascii_strcasecmp(encoding, "auto") == 0)
+    encoding = "UTF-8";
+  if (!is_utf8_name(encoding)) {
+    GIConv cd = g_iconv_open("UTF-8", iconv_name(encoding));
+    if (cd == (GIConv) -1) {
+      g_set_error(error, F2B_FILTER_ERROR, F2B_FILTER_ERROR_VALUE, "unknown encoding: %s",
+                  encoding);
+      return FALSE;
+    }
+    g_iconv_close(cd);
+  }
+  g_free(filter->encoding);
+  filter->encoding = g_strdup(encoding);
+  return TRUE;
+}
+
+const char *
+f2b_filter_get_logencoding(const F2bFilter *filter)
+{
+  return filter->encoding;
+}
+
+void
+f2b_filter_set_now(F2bFilter *filter, double now)
+{
+  filter->now = now;
+}
+
+void
+f2b_filter_set_check_find_time(F2bFilter *filter, gboolean on)
+{
+  filter->check_find_time = on;
+}
+
+void
+f2b_filter_set_in_operation(F2bFilter *filter, gboolean on)
+{
+  filter->in_operation = on;
+}
+
+void
+f2b_filter_set_check_all_regex(F2bFilter *filter, gboolean on)
+{
+  filter->check_all_regex = on;
+}
+
+void
+f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on)
+{
+  filter->ignore_pending = on;
+}
+
+void
+f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on)
+{
+  filter->return_raw_host = on;
+}
+
+void
+f2b_filter_set_match_limit(F2bFilter *filter, guint32 limit)
+{
+  filter->match_limit = limit;
+  if (filter->prefregex)
+    f2b_failregex_set_match_limit(filter->prefregex, limit);
+  for (guint i = 0; i < filter->failregex->len; i++)
+    f2b_failregex_set_match_limit(filter->failregex->pdata[i], limit);
+  for (guint i = 0; i < filter->ignoreregex->len; i++)
+    f2b_failregex_set_match_limit(filter->ignoreregex->pdata[i], limit);
+}
+
+void
+f2b_filter_set_resolver(F2bFilter *filter, F2bFilterResolveFunc func, gpointer user_data)
+{
+  filter->resolve = func;
+  filter->resolve_data = user_data;
+}
+
+void
+f2b_filter_set_ignore_callback(F2bFilter *filter, F2bFilterIgnoreFunc func, gpointer user_data)
+{
+  filter->on_ignore = func;
+  filter->on_ignore_data = user_data;
+}
+
+/* ---- decoding ---------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at P (N bytes left) as Python's strict
+ * decoder accepts it (no overlongs, no surrogates, at most U+10FFFF), or 0; on 0,
+ * *BAD is the length of the maximal invalid subpart (one U+FFFD replaces it). */
+static gsize
+utf8_seq(const guchar *p, gsize n, gsize *bad)
+{
+  guchar c = p[0];
+  gsize need;
+  guchar lo = 0x80, hi = 0xBF;
+  *bad = 1;
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0)
+      lo = 0xA0;
+    else if (c == 0xED)
+      hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F;
+  } else
+    return 0;
+  for (gsize i = 1; i <= need; i++) {
+    if (i >= n || p[i] < lo || p[i] > hi) {
+      *bad = i;
+      return 0;
+    }
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  return need + 1;
+}
+
+static char *
+decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
+{
+  GString *out = g_string_sized_new(len + 1);
+  const guchar *p = (const guchar *) line;
+  gsize i = 0;
+  while (i < len) {
+    gsize bad, n = utf8_seq(p + i, len - i, &bad);
+    if (n) {
+      g_string_append_len(out, line + i, (gssize) n);
+      i += n;
+    } else {
+      g_string_append(out, "\xEF\xBF\xBD");
+      *replaced = TRUE;
+      i += bad;
+    }
+  }
+  *out_len = out->len;
+  return g_string_free(out, FALSE);
+}
+
+/* Other encodings through iconv: a byte it refuses becomes one U+FFFD. */
+static char *
+decode_iconv(const char *line, gsize len, const char *encoding, gsize *out_len,
+             gboolean *replaced)
+{
+  GIConv cd = g_iconv_open("UTF-8", iconv_name(encoding));
+  if (cd == (GIConv) -1)
+    return decode_utf8(line, len, out_len, replaced);
+  GString *out = g_string_sized_new(len * 2 + 8);
+  char *in = (char *) line;
+  gsize in_left = len;
+  char buf[256];
+  while (in_left > 0) {
+    char *o = buf;
+    gsize o_left = sizeof buf;
+    gsize r = g_iconv(cd, &in, &in_left, &o, &o_left);
+    g_string_append_len(out, buf, (gssize) (sizeof buf - o_left));
+    if (r == (gsize) -1 && errno != E2BIG) {
+      g_string_append(out, "\xEF\xBF\xBD");
+      *replaced = TRUE;
+      in++;
+      in_left--;
+      g_iconv(cd, NULL, NULL, NULL, NULL);
+    }
+  }
+  g_iconv_close(cd);
+  *out_len = out->len;
+  return g_string_free(out, FALSE);
+}
+
+char *
+f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize *out_len,
+                       gboolean *replaced)
+{
+  g_return_val_if_fail(line != NULL || len == 0, NULL);
+  gboolean dummy_replaced = FALSE;
+  gsize dummy_len;
+  if (replaced == NULL)
+    replaced = &dummy_replaced;
+  if (out_len == NULL)
+    out_len = &dummy_len;
+  *replaced = FALSE;
+  if (is_utf8_name(encoding))
+    return decode_utf8(line ? line : "", len, out_len, replaced);
+  return decode_iconv(line, len, encoding, out_len, replaced);
+}
+
+/* ---- findFailure ------------------------------------------------------------------ */
+
+/* One search of a regex: the match (transfer full) or NULL. A limit error is kept
+ * in *LIMIT (the first one) and the regex counts as not matching. */
+static F2bRegexMatch *
+search(F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
+{
+  g_autoptr(GArray) view = lines_view(org);
+  g_autoptr(GError) err = NULL;
+  F2bRegexMatch *m = f2b_failregex_search(re, buf->str, buf->len,
+                                          (const F2bRegexLine *) view->data, view->len, &err);
+  if (err && limit && *limit == NULL)
+    *limit = g_steal_pointer(&err);
+  return m;
+}
+
+static void
+replace_buffer(F2bFilter *f, GPtrArray *lines)
+{
+  g_ptr_array_unref(f->line_buffer);
+  f->line_buffer = lines;
+}
+
+/* The unmatched lines of a failregex match, from ORG. */
+static GPtrArray *
+unmatched_lines(F2bRegexMatch *m, GPtrArray *org)
+{
+  gsize n;
+  const gsize *idx = f2b_regex_match_unmatched_lines(m, &n);
+  return lines_pick(org, idx, n);
+}
+
+static GPtrArray *
+matched_lines(F2bRegexMatch *m, GPtrArray *org)
+{
+  gsize n;
+  const gsize *idx = f2b_regex_match_matched_lines(m, &n);
+  return lines_pick(org, idx, n);
+}
+
+/* _ignoreLine: index of the (last) ignoreregex that matched, or -1. */
+static gint
+ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fail_match,
+            GError **limit)
+{
+  g_autoptr(GPtrArray) own_org = NULL;
+  g_autoptr(GString) own_buf = NULL;
+  GPtrArray *fail_org = org; /* the lines the failregex was searched with */
+  if (fail_match && f->maxlines > 1) {
+    own_org = matched_lines(fail_match, org);
+    own_buf = lines_buffer(own_org);
+    org = own_org;
+    buf = own_buf;
+  }
+  gint found = -1;
+  for (guint i = 0; i < f->ignoreregex->len; i++) {
+    g_autoptr(F2bRegexMatch) m = search(f->ignoreregex->pdata[i], buf, org, limit);
+    if (m == NULL)
+      continue;
+    found = (gint) i;
+    if (f->on_ignore)
+      f->on_ignore(i, f->on_ignore_data);
+    if ((!f->check_all_regex || f->maxlines > 1) && fail_match)
+      replace_buffer(f, unmatched_lines(fail_match, fail_org));
+    if (!f->check_all_regex)
+      break;
+  }
+  return found;
+}
+
+/* str() of a dict value (a group is a str; a merged tuple_ group is shown as a
+ * tuple, as fail2ban's str() of it). Transfer full. */
+static char *
+py_text(const F2bPyObj *v, gsize *len)
+{
+  GString *s = g_string_new(NULL);
+  f2b_py_str_append(s, v);
+  *len = s->len;
+  return g_string_free(s, FALSE);
+}
+
+/* _updateUsers: adds USER (when truthy) to the "users" set of FAIL (a list here,
+ * kept free of duplicates). Returns the users list (borrowed) or NULL. */
+static F2bPyObj *
+update_users(F2bPyObj *fail, const F2bPyObj *user)
+{
+  F2bPyObj *users = dict_get(fail, "users");
+  if (!py_truthy(user))
+    return users;
+  if (!py_truthy(users)) {
+    users = f2b_py_list_new();
+    dict_set(fail, "users", users);
+  }
+  gsize n = f2b_py_len(users);
+  for (gsize i = 0; i < n; i++)
+    if (f2b_py_equal(f2b_py_item(users, i), user))
+      return users;
+  f2b_py_append(users, f2b_py_copy(user));
+  return users;
+}
+
+/* Flags of _mergeFailure's nfflgs. */
+enum {
+  NF_NOFAIL = 1,
+  NF_FORGET = 2,
+  NF_CACHED_STATE = 4,
+  NF_GAINED = 8,
+};
+
+/* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
+ * *CACHED is set and the caller owns otherwise. */
+static F2bPyObj *
+merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
+              gboolean *cached)
+{
+  g_autofree char *key = f2b_py_repr(mlfid);
+  MlfidEntry *entry = mlfid_get(f, key);
+  F2bPyObj *users = NULL;
+  guint fl = 0;
+  *cached = FALSE;
+  if (py_truthy(dict_get(fail, "mlfgained"))) {
+    fl |= NF_GAINED | NF_NOFAIL;
+    if (!py_truthy(dict_get(fail, "nofail")))
+      dict_set(fail, "nofail", f2b_py_copy(dict_get(fail, "mlfgained")));
+  } else if (py_truthy(dict_get(fail, "nofail"))) {
+    fl |= NF_NOFAIL;
+  }
+  if (dict_pop_truthy(fail, "mlfforget"))
+    fl |= NF_FORGET;
+  if (entry) {
+    F2bPyObj *g = entry->fail;
+    users = update_users(g, dict_get(fail, "user"));
+    if (dict_pop_truthy(g, "nofail"))
+      fl |= NF_CACHED_STATE;
+    if (dict_pop_truthy(g, "mlfgained"))
+      fl |= NF_CACHED_STATE;
+    if (fl & NF_GAINED)
+      dict_remove(g, "mlfpending");
+    if (!(fl & NF_CACHED_STATE) && !py_truthy(dict_get(g, "mlfpending")))
+      dict_remove(g, "matches");
+    dict_update(g, fail, TRUE);
+    f2b_py_free(fail);
+    fail = g;
+    *cached = TRUE;
+    if (fl & NF_FORGET) {
+      fail = mlfid_steal(f, key);
+      *cached = FALSE;
+    }
+  } else if (!(fl & NF_FORGET)) {
+    users = update_users(fail, dict_get(fail, "user"));
+    mlfid_set(f, key, fail);
+    *cached = TRUE;
+  }
+  gboolean pending = dict_pop_truthy(fail, "mlfpending");
+  if (pending || (users && f2b_py_len(users) > 1)) {
+    dict_remove(fail, "nofail");
+    dict_remove(fail, "mlfgained");
+    fl &= ~(guint) (NF_GAINED | NF_NOFAIL);
+  }
+  if (!(fl & NF_NOFAIL)) {
+    F2bPyObj *m = dict_pop_list(fail, "nofail-matches");
+    list_extend(m, dict_get(fail, "matches"));
+    if (!(fl & NF_GAINED))
+      list_extend_lines(m, matched);
+    dict_set(fail, "matches", m);
+  } else if ((fl & (NF_NOFAIL | NF_FORGET)) == NF_NOFAIL) {
+    F2bPyObj *m = f2b_py_list_new();
+    list_extend(m, dict_get(fail, "nofail-matches"));
+    list_extend_lines(m, matched);
+    dict_set(fail, "nofail-matches", m);
+  }
+  return fail;
+}
+
+/* Python's int(text) for the cidr group. */
+static gboolean
+parse_py_int(const char *text, gsize len, gint64 *out, GError **error)
+{
+  g_autofree char *s = g_strndup(text, len);
+  char *t = g_strstrip(s);
+  char *end = NULL;
+  errno = 0;
+  gint64 v = g_ascii_strtoll(t, &end, 10);
+  gboolean digits = t[0] != '\0' && (g_ascii_isdigit(t[0]) ||
+                                     ((t[0] == '-' || t[0] == '+') && g_ascii_isdigit(t[1])));
+  if (!digits || *end != '\0' || errno != 0) {
+    g_set_error(error, F2B_FILTER_ERROR, F2B_FILTER_ERROR_LINE,
+                "invalid literal for int() with base 10: '%.*s'", (int) len, text);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/* DNSUtils.textToIp: the text itself when it is an IPv4 address, else (usedns yes
+ * or warn) what the resolver finds. Appends F2bIPAddr * to FIDS. */
+static void
+text_to_ip(F2bFilter *f, const char *text, gsize len, GPtrArray *fids)
+{
+  g_autofree char *plain = f2b_ipaddr_search_ip(text, (gssize) len);
+  if (plain) {
+    F2bIPAddr *ip = f2b_ipaddr_new(plain, -1, F2B_IPADDR_CIDR_UNSPEC, NULL);
+    if (ip && f2b_ipaddr_is_valid(ip)) {
+      g_ptr_array_add(fids, ip);
+      return;
+    }
+    f2b_ipaddr_free(ip);
+  }
+  if ((f->usedns != F2B_FILTER_USEDNS_YES && f->usedns != F2B_FILTER_USEDNS_WARN) ||
+      f->resolve == NULL)
+    return;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  f->resolve(text, len, f->usedns, found, f->resolve_data);
+  /* a set: no duplicates */
+  for (guint i = 0; i < found->len; i++) {
+    gboolean dup = FALSE;
+    for (guint j = 0; j < fids->len && !dup; j++)
+      dup = f2b_ipaddr_equal(fids->pdata[j], found->pdata[i]);
+    if (!dup)
+      g_ptr_array_add(fids, g_steal_pointer(&found->pdata[i]));
+  }
+}
+
+typedef struct {
+  F2bFilter *f;
+  GPtrArray *org;       /* orgBuffer */
+  GString *buf;         /* NULL when the line buffer changed */
+  F2bPyObj *pre;        /* prefregex groups without content, or NULL */
+  gboolean has_date;
+  double date;
+  gboolean no_date;
+  gint64 defcidr;
+  GPtrArray *fails;
+  GError **limit;
+} FindState;
+
+typedef enum {
+  STEP_NEXT,   /* try the next failregex */
+  STEP_BREAK,  /* stop with the failures found */
+  STEP_RETURN, /* fail2ban returns the failure list as it is */
+  STEP_ERROR,  /* fail2ban raises */
+} Step;
+
+/* The failure id(s) of a matched failregex. Returns FALSE with ERROR when
+ * fail2ban raises; *SKIP when it logs an error and goes on with the next regex;
+ * FIDS receives F2bIPAddr * (a NULL entry: pending). */
+static gboolean
+failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
+            GPtrArray *fids, gboolean *pending, gboolean *skip, GError **error)
+{
+  F2bFilter *f = st->f;
+  gint64 cidr = st->defcidr;
+  gboolean raw = st->defcidr == F2B_IPADDR_CIDR_RAW;
+  g_autofree char *fid = NULL, *ip = NULL;
+  gsize fid_len = 0, ip_len = 0;
+  F2bPyObj *v;
+  *pending = *skip = FALSE;
+  if ((v = dict_get_value(fail, "fid")))
+    fid = py_text(v, &fid_len);
+  const char *ipg[] = {"ip4", "ip6"};
+  const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
+  for (guint i = 0; i < 2 && !ip; i++) {
+    if ((v = dict_get_value(fail, ipg[i]))) {
+      ip = py_text(v, &ip_len);
+      F2bPyObj *c = dict_get(fail, "cidr");
+      cidr = fam[i];
+      if (py_truthy(c)) {
+        gsize clen;
+        g_autofree char *ct = py_text(c, &clen);
+        if (!parse_py_int(ct, clen, &cidr, error))
+          return FALSE;
+      }
+      raw = TRUE;
+    }
+  }
+  if (!ip && (v = dict_get_value(fail, "dns")))
+    ip = py_text(v, &ip_len);
+  else if (!ip) {
+    if (!fid && !has_mlfid) {
+      F2bRegexSpan span;
+      if (!f2b_regex_match_failure_id(m, NULL, &span, NULL, NULL)) {
+        *skip = TRUE; /* fail2ban logs the RegexException and goes on */
+        return TRUE;
+      }
+      fid = g_strndup(span.ptr, span.len);
+      fid_len = span.len;
+    }
+    if (fid) {
+      ip = g_memdup2(fid, fid_len + 1);
+      ip_len = fid_len;
+    }
+    raw = TRUE;
+  }
+  if (!ip) {
+    *pending = TRUE;
+    g_ptr_array_add(fids, NULL);
+    return TRUE;
+  }
+  if (raw) {
+    F2bIPAddr *addr;
+    if (!fid || (fid_len == ip_len && memcmp(fid, ip, ip_len) == 0)) {
+      addr = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+    } else {
+      g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+      if (!ipa)
+        return FALSE;
+      gsize slen;
+      char *s = f2b_ipaddr_to_string(ipa, &slen);
+      dict_set(fail, "ip", f2b_py_str_len(s, slen));
+      g_free(s);
+      addr = f2b_ipaddr_new(fid, (gssize) fid_len, st->defcidr, error);
+    }
+    if (!addr)
+      return FALSE;
+    g_ptr_array_add(fids, addr);
+    return TRUE;
+  }
+  text_to_ip(f, ip, ip_len, fids);
+  return TRUE;
+}
+
+/* The body of findFailure's loop for failregex I that matched with M. Takes FAIL. */
+static Step
+found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError **error)
+{
+  F2bFilter *f = st->f;
+  if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
+    f2b_py_free(fail);
+    if (st->buf)
+      g_string_free(st->buf, TRUE);
+    st->buf = NULL;
+    return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
+  }
+  if (st->no_date && !st->has_date && f->check_find_time) {
+    f2b_py_free(fail);
+    return STEP_NEXT;
+  }
+  if (!f->check_all_regex || f->maxlines > 1) {
+    replace_buffer(f, unmatched_lines(m, st->org));
+    if (st->buf)
+      g_string_free(st->buf, TRUE);
+    st->buf = NULL;
+  }
+  if (st->pre && f2b_py_len(st->pre) > 0) {
+    F2bPyObj *merged = f2b_py_copy(st->pre);
+    dict_update(merged, fail, FALSE);
+    f2b_py_free(fail);
+    fail = merged;
+  }
+  g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
+  gboolean cached = FALSE;
+  g_autoptr(F2bPyObj) mlfid = NULL;
+  F2bPyObj *mv = dict_get_value(fail, "mlfid");
+  if (mv) {
+    mlfid = f2b_py_copy(mv);
+    fail = merge_failure(f, mlfid, fail, matched, &cached);
+    if (py_truthy(dict_get(fail, "nofail")) && !f->check_all_regex) {
+      if (!cached)
+        f2b_py_free(fail);
+      return STEP_RETURN;
+    }
+  } else {
+    F2bPyObj *list = f2b_py_list_new();
+    list_extend(list, dict_get(fail, "matches"));
+    list_extend_lines(list, matched);
+    dict_set(fail, "matches", list);
+  }
+  g_autoptr(GPtrArray) fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  gboolean pending, skip;
+  Step step = STEP_NEXT;
+  if (!failure_ids(st, m, fail, mlfid != NULL, fids, &pending, &skip, error)) {
+    step = STEP_ERROR;
+  } else if (skip) {
+    step = STEP_NEXT;
+  } else if (pending && (dict_set(fail, "mlfpending", f2b_py_int(1)),
+                         !f->check_all_regex && f->ignore_pending)) {
+    step = STEP_RETURN;
+  } else {
+    for (guint k = 0; k < fids->len; k++) {
+      F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail) : g_steal_pointer(&fail);
+      g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
+                                             st->date, data));
+    }
+    step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
+  }
+  if (!cached)
+    f2b_py_free(fail);
+  return step;
+}
+
+/* findFailure(tupleLine, date, noDate). Returns NULL with ERROR when fail2ban raises. */
+static GPtrArray *
+find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean no_date,
+             GError **limit, GError **error)
+{
+  FindState st = {.f = f, .has_date = has_date, .date = date, .no_date = no_date,
+                  .limit = limit};
+  st.defcidr = (f->usedns == F2B_FILTER_USEDNS_RAW || f->return_raw_host)
+                   ? F2B_IPADDR_CIDR_RAW : F2B_IPADDR_CIDR_UNSPEC;
+  st.fails = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
+  if (f->maxlines > 1) {
+    g_ptr_array_add(f->line_buffer, fline_ref(line));
+    if (f->line_buffer->len > f->maxlines)
+      g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
+  } else {
+    GPtrArray *one = fline_array_new();
+    g_ptr_array_add(one, fline_ref(line));
+    replace_buffer(f, one);
+  }
+  st.org = g_ptr_array_ref(f->line_buffer);
+  st.buf = lines_buffer(st.org);
+  gboolean ok = TRUE;
+
+  if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
+      ignore_line(f, st.buf, st.org, NULL, limit) >= 0)
+    goto out;
+  if (f->prefregex) {
+    g_clear_pointer(&f->pref_match, f2b_regex_match_free);
+    f->pref_match = search(f->prefregex, st.buf, st.org, limit);
+    f->pref_matched = f->pref_match != NULL;
+    if (!f->pref_matched)
+      goto out;
+    st.pre = match_groups_dict(f->pref_match);
+    g_autoptr(F2bPyObj) repl = dict_pop(st.pre, "content");
+    if (py_truthy(repl) && f2b_py_kind(repl) == F2B_PY_STR) {
+      gsize rlen;
+      const char *r = f2b_py_get_str(repl, &rlen);
+      GPtrArray *content = fline_array_new();
+      g_ptr_array_add(content, fline_new("", 0, "", 0, r, rlen));
+      replace_buffer(f, content);
+      g_string_free(st.buf, TRUE);
+      st.buf = NULL;
+    }
+  }
+  for (guint i = 0; i < f->failregex->len; i++) {
+    if (st.buf == NULL)
+      st.buf = lines_buffer(f->line_buffer);
+    F2bRegexMatch *m = search(f->failregex->pdata[i], st.buf, st.org, limit);
+    if (m == NULL)
+      continue;
+    Step step = found_failure(&st, i, m, match_groups_dict(m), error);
+    f2b_regex_match_free(m);
+    if (step == STEP_ERROR)
+      ok = FALSE;
+    if (step != STEP_NEXT)
+      break;
+  }
+out:
+  if (st.buf)
+    g_string_free(st.buf, TRUE);
+  f2b_py_free(st.pre);
+  g_ptr_array_unref(st.org);
+  if (!ok)
+    g_clear_pointer(&st.fails, g_ptr_array_unref);
+  return st.fails;
+}
+
+/* ---- processLine --------------------------------------------------------------------- */
+
+static void
+set_last_date(F2bFilter *f, const char *text, gsize len, double date)
+{
+  g_free(f->last_time_text);
+  f->last_time_text = g_strndup(text, len);
+  f->last_date = date;
+  f->has_last_date = TRUE;
+}
+
+/* fail2ban's `self.__lastDate and self.__lastDate > MyTime.time() - 60` */
+static gboolean
+last_date_recent(const F2bFilter *f)
+{
+  return f->has_last_date && f->last_date != 0 && f->last_date > f->now - 60;
+}
+
+/* The line with the last date text as its date: ("", lastTimeText, line). */
+static FLine *
+line_with_last_date(const F2bFilter *f, const char *line, gsize len)
+{
+  return fline_new("", 0, f->last_time_text, strlen(f->last_time_text), line, len);
+}
+
+/* The date part of processLine for a line without a known date: splits LINE
+ * and sets *DATE. Returns the tuple line, or NULL with ERROR. */
+static FLine *
+split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double *date,
+           gboolean *no_date, GError **error)
+{
+  F2bDateMatch dm;
+  FLine *tl;
+  f2b_datedetect_match(f->dd, line, len, f->now, &dm);
+  *has_date = FALSE;
+  *no_date = FALSE;
+  switch (dm.status) {
+  case F2B_DATE_ERROR:
+    g_set_error(error, F2B_FILTER_ERROR, F2B_FILTER_ERROR_LINE,
+                "IndexError: a date template matched at the end of the line");
+    return NULL;
+  case F2B_DATE_NONE:
+    tl = fline_new("", 0, "", 0, line, len);
+    break;
+  case F2B_DATE_EMPTY:
+    tl = fline_new(line, dm.start, "", 0, line + dm.end, len - dm.end);
+    if (last_date_recent(f)) {
+      fline_unref(tl);
+      tl = line_with_last_date(f, line, len);
+      *date = f->last_date;
+    } else {
+      *date = f->now;
+    }
+    *has_date = TRUE;
+    break;
+  case F2B_DATE_FOUND:
+  case F2B_DATE_UNPARSABLE:
+  default:
+    tl = fline_new(line, dm.start, line + dm.start, dm.end - dm.start, line + dm.end,
+                   len - dm.end);
+    if (dm.status == F2B_DATE_FOUND) {
+      *date = dm.time;
+      *has_date = TRUE;
+      set_last_date(f, tl->t.date, tl->t.date_len, dm.time);
+    }
+    break;
+  }
+  if (!*has_date) {
+    *no_date = TRUE;
+    if (last_date_recent(f)) {
+      fline_unref(tl);
+      tl = line_with_last_date(f, line, len);
+      *date = f->last_date;
+      *has_date = TRUE;
+    } else if (f->check_find_time && f->in_operation) {
+      *date = f->now;
+      *has_date = TRUE;
+    }
+  }
+  return tl;
+}
+
+/* checkFindTime: FALSE when the line is too old to count (not in operation). */
+static gboolean
+check_time(F2bFilter *f, gboolean has_date, double *date)
+{
+  if (!f->check_find_time || !has_date)
+    return TRUE;
+  if (f->in_operation) {
+    double delta = trunc(*date - f->now);
+    if (fabs(delta) > 60) {
+      /* a timing issue: fail2ban treats the entry as if it just happened */
+      *date = f->now;
+      f->last_date = *date;
+      f->has_last_date = TRUE;
+    }
+    return TRUE;
+  }
+  return !(*date < f->now - f->findtime);
+}
+
+static GPtrArray *
+process(F2bFilter *f, FLine *tl, gboolean has_date, double date, gboolean no_date,
+        GError **error)
+{
+  if (!check_time(f, has_date, &date)) {
+    fline_unref(tl);
+    return g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
+  }
+  fline_unref(f->processed);
+  f->processed = tl;
+  g_autoptr(GError) limit = NULL;
+  GPtrArray *fails = find_failure(f, tl, has_date, date, no_date, &limit, error);
+  if (fails && limit)
+    g_propagate_error(error, g_steal_pointer(&limit));
+  return fails;
+}
+
+GPtrArray *
+f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError **error)
+{
+  g_return_val_if_fail(filter != NULL && (line != NULL || len == 0), NULL);
+  gsize dlen;
+  g_autofree char *text = f2b_filter_decode_line(line, len, filter->encoding, &dlen, NULL);
+  gboolean has_date, no_date;
+  double date = 0;
+  FLine *tl = split_date(filter, text, dlen, &has_date, &date, &no_date, error);
+  if (tl == NULL)
+    return NULL;
+  return process(filter, tl, has_date, date, no_date, error);
+}
+
+GPtrArray *
+f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double date,
+                         GError **error)
+{
+  g_return_val_if_fail(filter != NULL && tuple != NULL, NULL);
+  FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
+                        tuple->rest, tuple->rest_len);
+  set_last_date(filter, tuple->date, tuple->date_len, date);
+  return process(filter, tl, TRUE, date, FALSE, error);
+}
+
+/* ---- state accessors ------------------------------------------------------------------ */
+
+char *
+f2b_filter_processed_line(const F2bFilter *filter, gsize *len)
+{
+  g_return_val_if_fail(filter != NULL, NULL);
+  GString *s = g_string_new(NULL);
+  if (filter->processed) {
+    g_string_append_len(s, filter->processed->t.prefix, (gssize) filter->processed->t.prefix_len);
+    g_string_append_len(s, filter->processed->t.rest, (gssize) filter->processed->t.rest_len);
+  }
+  if (len)
+    *len = s->len;
+  return g_string_free(s, FALSE);
+}
+
+gboolean
+f2b_filter_prefregex_matched(const F2bFilter *filter)
+{
+  return filter->pref_matched;
+}
+
+F2bPyObj *
+f2b_filter_prefregex_groups(const F2bFilter *filter)
+{
+  if (!filter->pref_matched || filter->pref_match == NULL)
+    return NULL;
+  return match_groups_dict(filter->pref_match);
+}
+
+gsize
+f2b_filter_n_buffered(const F2bFilter *filter)
+{
+  return filter->line_buffer->len;
+}
+
+const F2bRegexLine *
+f2b_filter_buffered_line(const F2bFilter *filter, gsize index)
+{
+  g_return_val_if_fail(index < filter->line_buffer->len, NULL);
+  return &((FLine *) filter->line_buffer->pdata[index])->t;
+}
