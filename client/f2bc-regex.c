@@ -10,10 +10,12 @@
  * The log is read line by line (getline), never as a whole: memory stays flat
  * however large the log is, unless the user asks to print all lines. */
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <netdb.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
