@@ -875,13 +875,75 @@ append_fid(GString *out, const F2bFailure *f)
   g_string_append_len(out, t, len);
 }
 
+/* The date text of the failure's last matched line (item 1 of its tuple). */
+static gboolean
+last_date_text(const F2bFailure *f, const char **text, gsize *len)
+{
+  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(f->data, i, &k, &v);
+    if (!f2b_py_str_equal(k, "matches") || f2b_py_kind(v) != F2B_PY_LIST || f2b_py_len(v) == 0)
+      continue;
+    F2bPyObj *last = f2b_py_item(v, f2b_py_len(v) - 1);
+    if (f2b_py_kind(last) != F2B_PY_TUPLE || f2b_py_len(last) < 2 ||
+        f2b_py_kind(f2b_py_item(last, 1)) != F2B_PY_STR)
+      return FALSE;
+    *text = f2b_py_get_str(f2b_py_item(last, 1), len);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* fail2ban's time is a Python int when the stamp carried a zone (or a log time zone
+ * was set), a float otherwise; str() shows the difference ("1173101961" against
+ * "1284616260.0").  The filter gives a double only, so the zone is looked for in the
+ * date text.  A workaround until the date detector reports it. */
+static gboolean
+time_is_int(const Session *s, const F2bFailure *f)
+{
+  static pcre2_code *zone_re;
+  if (f->time != (double)(gint64)f->time)
+    return FALSE;
+  const char *text;
+  gsize len;
+  if (!last_date_text(f, &text, &len))
+    return FALSE;
+  gboolean epoch = len > 0, tai64n = len > 1 && text[0] == '@';
+  for (gsize i = 0; i < len; i++) {
+    epoch = epoch && (g_ascii_isdigit(text[i]) || text[i] == '.' || text[i] == '@');
+    tai64n = tai64n && (i == 0 || g_ascii_isxdigit(text[i]));
+  }
+  if (tai64n)
+    return TRUE;
+  if (epoch)
+    return FALSE;
+  if (s->opts->timezone)
+    return TRUE;
+  if (zone_re == NULL) {
+    int err;
+    PCRE2_SIZE off;
+    zone_re = pcre2_compile((PCRE2_SPTR) "\\dZ(?!\\w)|:\\d\\d(?:[.,]\\d+)?\\s*[+-]\\d{2}:?\\d{2}(?![\\d:-])|"
+                            "(?<![\\w-])(?:[A-Z]{3,5}|UTC|GMT)(?:[+-]\\d{1,4})?(?!\\w)",
+                            PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+  }
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(zone_re, NULL);
+  int rc = pcre2_match(zone_re, (PCRE2_SPTR)text, len, 0, 0, md, NULL);
+  pcre2_match_data_free(md);
+  return rc >= 0;
+}
+
+static const Session *time_session;
+
+/* str(ticket time): the failure's time, or now when fail2ban's date was None. */
 static void
 append_time(GString *out, const F2bFailure *f)
 {
-  if (f->has_time)
-    f2b_py_repr_float_append(out, f->time);
+  if (!f->has_time)
+    f2b_py_repr_float_append(out, g_get_real_time() / 1e6);
+  else if (time_session && time_is_int(time_session, f))
+    g_string_append_printf(out, "%" G_GINT64_FORMAT, (gint64)f->time);
   else
-    g_string_append(out, "None");
+    f2b_py_repr_float_append(out, f->time);
 }
 
 /* One matched line of the failure's "matches" as text (a tuple is joined). */
@@ -1569,7 +1631,7 @@ print_regex_stats(Session *s, const char *title, GPtrArray *regexes)
     for (guint k = 0; s->opts->verbose && rs->ips && k < rs->ips->len; k++) {
       RegexHit *h = &g_array_index(rs->ips, RegexHit, k);
       char when[64] = "";
-      time_t t = (time_t)h->time;
+      time_t t = h->has_time ? (time_t)h->time : time(NULL);
       struct tm tm;
       if (localtime_r(&t, &tm))
         strftime(when, sizeof when, "%a %b %d %H:%M:%S %Y", &tm);
@@ -1781,6 +1843,7 @@ main(int argc, char **argv)
   if (!o.out)
     fputs("\nRunning tests\n=============\n\n", stdout);
   g_autoptr(Session) s = session_new(&o);
+  time_session = s;
   if (!session_setup(s) || !session_start(s, args)) {
     fflush(stdout);
     return EXIT_ERROR;
