@@ -1398,11 +1398,11 @@ keep_line(Session *s, GPtrArray *lines, GPtrArray *stripped, const char *line, g
 static void
 process_line(Session *s, const char *line, gsize len)
 {
+  s->line_no++;
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
     len--;
   if (len == 0 || line[0] == '#')
     return;
-  s->line_no++;
   Options *o = s->opts;
   g_autoptr(GPtrArray) before = NULL;
   gsize maxl = f2b_filter_get_maxlines(s->filter);
