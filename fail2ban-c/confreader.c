@@ -1929,34 +1929,63 @@ f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_
   return list;
 }
 
-/* ------------------------------------------------- a filter on its own */
+/* ------------------------------------------- a filter alone (fail2ban-regex) */
+
+/* The configuration of one explicit filter file and its includes, kept in the
+ * reader's cache (transfer none); NULL when nothing could be read. */
+static F2bIni *
+read_explicit(F2bConfReader *r, const char *path, GError **error)
+{
+  g_autofree char *key = g_strconcat("\001explicit:", path, NULL);
+  gpointer cached;
+  if (g_hash_table_lookup_extended(r->configs, key, NULL, &cached))
+    return cached;
+  g_autoptr(F2bIni) ini = f2b_ini_new();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(files, g_strdup(path));
+  if (!f2b_ini_read_with_includes(ini, r->cache, files, got, error))
+    return NULL;
+  F2bIni *res = got->len > 0 ? g_steal_pointer(&ini) : NULL;
+  g_hash_table_insert(r->configs, g_steal_pointer(&key), res);
+  return res;
+}
 
 F2bPyObj *
-f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const char *jail,
-                             const F2bIniMap *options, GError **error)
+f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const F2bIniMap *options,
+                             gboolean explicit_file, const char *jail, const char *backend,
+                             gboolean *found, GError **error)
 {
-  g_return_val_if_fail(r != NULL && name != NULL && jail != NULL, NULL);
-  F2bIniMap *init = options ? f2b_ini_map_copy(options) : f2b_ini_map_new();
-  g_autoptr(DefReader) dr = defreader_new(r, jail, init, filter_opts, G_N_ELEMENTS(filter_opts));
-  g_autofree char *file = g_strconcat("filter.d/", name, NULL);
-  gboolean found;
-  dr->cfg = read_or_empty(r, file, &found, error);
-  if (dr->cfg == NULL)
-    return NULL;
-  if (!found) {
-    g_autofree char *rf = repr_str(name);
-    g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
-                "Unable to read the filter %s", rf);
+  *found = FALSE;
+  g_autoptr(DefReader) flt = defreader_new(r, jail, options ? f2b_ini_map_copy(options) : f2b_ini_map_new(),
+                                           filter_opts, G_N_ELEMENTS(filter_opts));
+  GError *local = NULL;
+  if (explicit_file) {
+    flt->cfg = read_explicit(r, name, &local);
+  } else {
+    g_autofree char *file = g_strconcat("filter.d/", name, NULL);
+    flt->cfg = read_config(r, file, &local);
+  }
+  if (local != NULL) {
+    g_propagate_error(error, local);
     return NULL;
   }
-  g_autoptr(F2bIniMap) no_values = f2b_ini_map_new();
-  if (!defreader_get_options(dr, no_values, FALSE, error))
+  if (flt->cfg == NULL)
+    return f2b_py_list_new();
+  *found = TRUE;
+  const char *lt = f2b_ini_map_get(flt->init_opts, "logtype");
+  if (backend != NULL && (lt == NULL || *lt == '\0') &&
+      !f2b_ini_has_option(flt->cfg, "Definition", "logtype", FALSE))
+    f2b_ini_map_set(flt->init_opts, "logtype",
+                    backend && g_str_has_prefix(backend, "systemd") ? "journal" : "file");
+  g_autoptr(F2bIniMap) none = f2b_ini_map_new();
+  if (!defreader_get_options(flt, none, FALSE, error))
     return NULL;
-  g_autoptr(F2bIniMap) comb = defreader_combined(dr, NULL, error);
+  g_autoptr(F2bIniMap) comb = defreader_combined(flt, NULL, error);
   if (comb == NULL)
     return NULL;
-  g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_py_free);
-  if (!fill_stream_filter(stream, dr, comb, error))
+  g_autoptr(GPtrArray) stream = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
+  if (!fill_stream_filter(stream, flt, comb, error))
     return NULL;
   F2bPyObj *list = f2b_py_list_new();
   for (guint i = 0; i < stream->len; i++)

@@ -42,14 +42,6 @@ F2bIniMap *f2b_confreader_early_options(F2bConfReader *r, GError **error);
 F2bPyObj *f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
                                 gboolean allow_no_files, gboolean *ok, GError **error);
 
-/* FilterReader(NAME, JAIL, OPTIONS): read(), getOptions({}), convert(), as
- * fail2ban's own sample tests read a filter (no jail, no applyAutoOptions).
- * OPTIONS (may be NULL) are the filter's arguments ("mode", "logtype", ...).
- * Returns the filter's commands (a list of command lists, transfer full), or
- * NULL with ERROR. */
-F2bPyObj *f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const char *jail,
-                                       const F2bIniMap *options, GError **error);
-
 /* fail2ban's helpers, exposed for their tests. */
 /* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */
 gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name,
@@ -62,3 +54,14 @@ F2bIniMap *f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ign
 GPtrArray *f2b_confreader_shlex_split(const char *s, GError **error);
 /* Python's glob.glob order and rules (no sorting: directory order). */
 GPtrArray *f2b_confreader_glob(const char *pattern);
+
+/* FilterReader as fail2ban-regex drives it: reads filter NAME (under the base
+ * directory's filter.d/, with .local and .d/ files; or, with EXPLICIT_FILE, the
+ * file NAME alone with its includes), with the filter arguments OPTIONS (may
+ * be NULL), applies the log type of BACKEND (applyAutoOptions; BACKEND NULL skips
+ * that, as fail2ban's own sample tests do), and returns the commands of
+ * convert() for JAIL (a list, transfer full).  *FOUND is FALSE (and the list
+ * empty) when no file could be read; NULL with ERROR when reading fails. */
+F2bPyObj *f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const F2bIniMap *options,
+                                       gboolean explicit_file, const char *jail, const char *backend,
+                                       gboolean *found, GError **error);

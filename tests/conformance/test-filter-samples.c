@@ -371,9 +371,14 @@ read_filter(const char *name, const char *basedir, const F2bPyObj *opts, GError 
     f2b_ini_map_set(init, f2b_py_get_str(k, NULL), py_value_text(v, &buf));
   }
   g_autoptr(F2bConfReader) r = f2b_confreader_new(basedir, NULL);
-  g_autoptr(F2bPyObj) stream = f2b_confreader_filter_stream(r, name, "jail", init, error);
+  gboolean found = FALSE;
+  g_autoptr(F2bPyObj) stream = f2b_confreader_filter_stream(r, name, init, FALSE, "jail", NULL, &found, error);
   if (stream == NULL)
     return NULL;
+  if (!found) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no filter %s in %s", name, basedir);
+    return NULL;
+  }
   for (gsize i = 0; i < f2b_py_len(stream); i++) {
     F2bPyObj *cmd = f2b_py_item(stream, i);
     const char *kind = f2b_py_get_str(f2b_py_item(cmd, 0), NULL);
