@@ -700,7 +700,31 @@ slot_list_new(void)
 typedef struct {
   GPtrArray *slots;
   GHashTable *names;
+  /* fail2ban keeps templates in a process-wide cache keyed by pattern, and
+   * its default list marks the line-start copies it builds with weight 100
+   * *on the cached object*.  A custom template that the cache shares with
+   * such a copy (a datepattern of "{^LN-BEG}Epoch" next to the defaults, as
+   * the stock nsd filter has) therefore weighs 100 too, which changes how
+   * templates reorder.  These two tables reproduce that within a detector:
+   * the cache keys of the weighted copies, and custom templates by key. */
+  GHashTable *weighted_keys; /* set of keys */
+  GHashTable *custom_by_key; /* key -> Template (borrowed from slots) */
 } ListBuilder;
+
+/* The keys under which fail2ban's cache finds a line-start default copy:
+ * its name, and its pattern (a pattern template) or its case-folded name. */
+static void
+weighted_keys_add(ListBuilder *b, const Template *t)
+{
+  g_hash_table_add(b->weighted_keys, g_strdup(t->name));
+  g_hash_table_add(b->weighted_keys, t->pattern ? g_strdup(t->pattern) : pattern_key(t->name));
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, b->custom_by_key);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (g_hash_table_contains(b->weighted_keys, key))
+      ((Template *) value)->weight = 100.0;
+}
 
 static gboolean
 list_append(ListBuilder *b, Template *t, gboolean ignore_duplicate, GError **error)
@@ -733,6 +757,8 @@ list_add_defaults(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, De
                                                        : default_templates_with_anchored(codes, rw);
   while (all->len > 0) {
     Template *t = g_ptr_array_steal_index(all, 0);
+    if (t->weight == 100.0)
+      weighted_keys_add(b, t);
     if (mode == DEFAULTS_LINE_BEGIN && !(t->flags & FLAG_LINE_BEGIN)) {
       template_free(t);
       continue;
@@ -768,7 +794,12 @@ list_add_pattern(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, con
                   : template_for_pattern(codes, rw, pattern, key, error);
   if (!t)
     return FALSE;
-  return list_append(b, t, FALSE, error);
+  if (g_hash_table_contains(b->weighted_keys, key))
+    t->weight = 100.0;
+  if (!list_append(b, t, FALSE, error))
+    return FALSE;
+  g_hash_table_insert(b->custom_by_key, g_steal_pointer(&key), t);
+  return TRUE;
 }
 
 static void
@@ -787,13 +818,17 @@ detector_take_list(F2bDateDetector *dd, ListBuilder *b)
   g_hash_table_unref(dd->names);
   dd->slots = b->slots;
   dd->names = b->names;
+  g_clear_pointer(&b->weighted_keys, g_hash_table_unref);
+  g_clear_pointer(&b->custom_by_key, g_hash_table_unref);
   detector_reset_positions(dd);
 }
 
 static ListBuilder
 list_builder_new(void)
 {
-  return (ListBuilder) { slot_list_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
+  return (ListBuilder) { slot_list_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 }
 
 static void
@@ -801,6 +836,8 @@ list_builder_clear(ListBuilder *b)
 {
   g_clear_pointer(&b->slots, g_ptr_array_unref);
   g_clear_pointer(&b->names, g_hash_table_unref);
+  g_clear_pointer(&b->weighted_keys, g_hash_table_unref);
+  g_clear_pointer(&b->custom_by_key, g_hash_table_unref);
 }
 
 F2bDateDetector *

@@ -522,6 +522,32 @@ START_TEST(test_random_bytes)
 }
 END_TEST
 
+/* fail2ban shares template objects through a process-wide cache, and its
+ * default list gives its line-start copies weight 100 on the shared object:
+ * a custom "{^LN-BEG}Epoch" next to the defaults weighs 100 as well, so a
+ * single ExYear hit does not push it down (fail2ban-regex on the stock nsd
+ * sample lists Epoch first). */
+START_TEST(test_custom_template_shares_default_weight)
+{
+  static const char *lines[] = {
+    "[1387288694] nsd[7745]: info: ratelimit block",
+    "[1387348935] nsd[23600]: info: axfr for zone domain.nl.",
+    "[2021-03-05 05:25:14.562] nsd[160800]: info: axfr for example.com.",
+  };
+  g_autoptr(F2bDateDetector) dd = f2b_datedetect_new(1700000000.0);
+  g_autoptr(GError) error = NULL;
+  ck_assert(f2b_datedetect_set_pattern(dd, "{^LN-BEG}Epoch\n{^LN-BEG}", &error));
+  for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+    F2bDateMatch m;
+    ck_assert(f2b_datedetect_match(dd, lines[i], strlen(lines[i]), 1700000000.0 + i, &m));
+    ck_assert_int_eq(m.status, F2B_DATE_FOUND);
+  }
+  ck_assert_str_eq(f2b_datedetect_template_name(dd, 0), "{^LN-BEG}Epoch");
+  ck_assert_uint_eq(f2b_datedetect_template_hits(dd, 0), 2);
+  ck_assert_uint_eq(f2b_datedetect_template_hits(dd, 1), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -552,6 +578,7 @@ main(void)
   tcase_add_test(tc, test_nul_and_invalid_utf8);
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);
+  tcase_add_test(tc, test_custom_template_shares_default_weight);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
