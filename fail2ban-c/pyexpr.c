@@ -805,9 +805,13 @@ do_shift(Eval *ev, BinOp op, gint64 a, gint64 n, F2bPyNum *out)
     *out = f2b_pynum_int(0);
     return TRUE;
   }
-  if (n >= 63 || ((a << n) >> n) != a)
+  /* a multiplication, as shifting a negative value left is undefined in C */
+  gint64 r;
+  if (n == 63 && a == -1)
+    r = G_MININT64;
+  else if (n >= 63 || __builtin_mul_overflow(a, (gint64)1 << n, &r))
     return int_overflow(ev, ldexp((double)a, (int)MIN(n, 100000)), out);
-  *out = f2b_pynum_int(a << n);
+  *out = f2b_pynum_int(r);
   return TRUE;
 }
 
