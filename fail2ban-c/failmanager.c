@@ -3,7 +3,8 @@
  * Each stored ticket has an entry that sits in three places: the hash table
  * by id, the insertion-order queue (a link embedded in the entry) and the
  * time-ordered sequence (ties broken by insertion serial, so the order is
- * total and stable). */
+ * total and stable).  A ticket's place in time order is corrected lazily,
+ * when it reaches the front. */
 #include "failmanager.h"
 
 typedef struct {
@@ -132,9 +133,24 @@ merge_into(F2bFailManager *fm, Entry *e, F2bTicket *ticket, gint64 count)
   f2b_ticket_adjust_time(stored, ticket->time, fm->max_time);
   f2b_ticket_inc(stored, matches, attempt, count);
   f2b_ticket_truncate_matches(stored, fm->max_matches);
-  if (stored->time != e->time) {
-    e->time = stored->time;
-    g_sequence_sort_changed(e->by_time, entry_compare, NULL);
+  /* by_time is fixed lazily (refresh_head): an attacker's repeated failures
+   * move one ticket forward many times, and only its latest time matters */
+}
+
+/* Re-places the first entries whose ticket moved forward since they were
+ * placed, until the first entry is up to date. */
+static void
+refresh_head(F2bFailManager *fm)
+{
+  for (;;) {
+    GSequenceIter *first = g_sequence_get_begin_iter(fm->by_time);
+    if (g_sequence_iter_is_end(first))
+      return;
+    Entry *e = g_sequence_get(first);
+    if (e->time == e->ticket->time)
+      return;
+    e->time = e->ticket->time;
+    g_sequence_sort_changed(first, entry_compare, NULL);
   }
 }
 
@@ -196,8 +212,12 @@ f2b_failmanager_cleanup(F2bFailManager *fm, double now)
 {
   double limit = now - fm->max_time;
   guint removed = 0;
-  while (g_sequence_get_length(fm->by_time) > 0) {
-    Entry *e = g_sequence_get(g_sequence_get_begin_iter(fm->by_time));
+  for (;;) {
+    refresh_head(fm);
+    GSequenceIter *first = g_sequence_get_begin_iter(fm->by_time);
+    if (g_sequence_iter_is_end(first))
+      break;
+    Entry *e = g_sequence_get(first);
     if (!(e->ticket->time <= limit))
       break;
     f2b_ticket_unref(take(fm, e));
@@ -207,8 +227,9 @@ f2b_failmanager_cleanup(F2bFailManager *fm, double now)
 }
 
 gboolean
-f2b_failmanager_next_expiry(const F2bFailManager *fm, double *when)
+f2b_failmanager_next_expiry(F2bFailManager *fm, double *when)
 {
+  refresh_head(fm);
   GSequenceIter *first = g_sequence_get_begin_iter(fm->by_time);
   if (g_sequence_iter_is_end(first))
     return FALSE;

@@ -70,8 +70,9 @@ F2bTicket *f2b_failmanager_to_ban(F2bFailManager *fm, const F2bIPAddr *id);
 /* Drops every ticket whose time is <= NOW - findtime; returns how many. */
 guint f2b_failmanager_cleanup(F2bFailManager *fm, double now);
 /* The earliest NOW at which cleanup drops something: TRUE and *WHEN, or
- * FALSE when there is no ticket. */
-gboolean f2b_failmanager_next_expiry(const F2bFailManager *fm, double *when);
+ * FALSE when there is no ticket.  (Not const: it settles the time order,
+ * which failures update lazily.) */
+gboolean f2b_failmanager_next_expiry(F2bFailManager *fm, double *when);
 
 /* The stored tickets in insertion order (transfer container: the array is
  * the caller's, the tickets are borrowed). */
