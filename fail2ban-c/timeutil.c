@@ -1,11 +1,13 @@
-/* timeutil.c - fail2ban's str2seconds without eval (see timeutil.h). */
+/* timeutil.c - fail2ban's str2seconds without eval, time2str (see timeutil.h). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "timeutil.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pcre2.h>
 #include <string.h>
+#include <time.h>
+
+#include "pyexpr.h"
 
 G_DEFINE_QUARK(f2b-timeutil-error-quark, f2b_timeutil_error)
 
@@ -59,288 +61,38 @@ f2b_timeutil_str2sec_expand(const char *expr)
   return n;
 }
 
-/* ---- a tiny evaluator of Python arithmetic on ints and floats ---- */
-
-typedef struct {
-  gboolean is_float;
-  gint64 i;
-  double f;
-} Num;
-
-typedef struct {
-  const char *p;
-  GError **error;
-  int depth;
-} Parser;
-
-static double
-as_f(Num n)
-{
-  return n.is_float ? n.f : (double)n.i;
-}
-
-static gboolean
-fail(Parser *ps, const char *msg)
-{
-  if (ps->error && *ps->error == NULL)
-    g_set_error_literal(ps->error, F2B_TIMEUTIL_ERROR, 0, msg);
-  return FALSE;
-}
-
-static void
-skip_ws(Parser *ps)
-{
-  while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\f' || *ps->p == '\v')
-    ps->p++;
-}
-
-static gboolean parse_expr(Parser *ps, Num *out);
-static gboolean parse_factor(Parser *ps, Num *out);
-
-static gboolean
-parse_number(Parser *ps, Num *out)
-{
-  const char *s = ps->p;
-  gboolean flt = FALSE;
-  while (g_ascii_isdigit(*ps->p) || *ps->p == '_')
-    ps->p++;
-  if (*ps->p == '.') {
-    flt = TRUE;
-    ps->p++;
-    while (g_ascii_isdigit(*ps->p) || *ps->p == '_')
-      ps->p++;
-  }
-  if ((*ps->p == 'e' || *ps->p == 'E') &&
-      (g_ascii_isdigit(ps->p[1]) || ((ps->p[1] == '+' || ps->p[1] == '-') && g_ascii_isdigit(ps->p[2])))) {
-    flt = TRUE;
-    ps->p += 2;
-    while (g_ascii_isdigit(*ps->p))
-      ps->p++;
-  }
-  if (ps->p == s || (ps->p == s + 1 && *s == '.'))
-    return fail(ps, "invalid syntax");
-  if (g_ascii_isalpha(*ps->p) || *ps->p == '_')
-    return fail(ps, "invalid decimal literal");
-  g_autofree char *text = g_strndup(s, ps->p - s);
-  GString *clean = g_string_new(NULL);
-  for (const char *c = text; *c; c++)
-    if (*c != '_')
-      g_string_append_c(clean, *c);
-  gboolean ok = TRUE;
-  if (flt) {
-    out->is_float = TRUE;
-    out->f = g_ascii_strtod(clean->str, NULL);
-  } else {
-    /* Python 3 refuses leading zeros in non-zero decimal ints */
-    out->is_float = FALSE;
-    errno = 0;
-    guint64 u = g_ascii_strtoull(clean->str, NULL, 10);
-    if (errno != 0 || u > G_MAXINT64)
-      ok = fail(ps, "integer out of range");
-    else if (clean->str[0] == '0' && u != 0)
-      ok = fail(ps, "leading zeros in decimal integer literals are not permitted");
-    out->i = (gint64)u;
-  }
-  g_string_free(clean, TRUE);
-  return ok;
-}
-
-static gboolean
-parse_atom(Parser *ps, Num *out)
-{
-  skip_ws(ps);
-  if (*ps->p == '(') {
-    if (++ps->depth > 200)
-      return fail(ps, "too many nested parentheses");
-    ps->p++;
-    if (!parse_expr(ps, out))
-      return FALSE;
-    skip_ws(ps);
-    if (*ps->p != ')')
-      return fail(ps, "'(' was never closed");
-    ps->p++;
-    ps->depth--;
-    return TRUE;
-  }
-  if (g_ascii_isdigit(*ps->p) || *ps->p == '.')
-    return parse_number(ps, out);
-  if (g_ascii_isalpha(*ps->p) || *ps->p == '_') {
-    const char *s = ps->p;
-    while (g_ascii_isalnum(*ps->p) || *ps->p == '_')
-      ps->p++;
-    g_autofree char *name = g_strndup(s, ps->p - s);
-    g_autofree char *msg = g_strdup_printf("name '%s' is not defined", name);
-    return fail(ps, msg);
-  }
-  return fail(ps, "invalid syntax");
-}
-
-static gboolean
-power(Parser *ps, Num a, Num b, Num *out)
-{
-  if (!a.is_float && !b.is_float && b.i >= 0) {
-    gint64 r = 1;
-    for (gint64 k = 0; k < b.i; k++) {
-      if (a.i != 0 && (r > G_MAXINT64 / ABS(a.i) || r < G_MININT64 / ABS(a.i)))
-        return fail(ps, "integer out of range");
-      r *= a.i;
-      if (r == 0 || r == 1)
-        break;
-    }
-    out->is_float = FALSE;
-    out->i = r;
-    return TRUE;
-  }
-  if (as_f(a) == 0.0 && as_f(b) < 0)
-    return fail(ps, "0.0 cannot be raised to a negative power");
-  out->is_float = TRUE;
-  out->f = pow(as_f(a), as_f(b));
-  return TRUE;
-}
-
-static gboolean
-parse_power(Parser *ps, Num *out)
-{
-  if (!parse_atom(ps, out))
-    return FALSE;
-  skip_ws(ps);
-  if (ps->p[0] == '*' && ps->p[1] == '*') {
-    ps->p += 2;
-    Num e;
-    if (!parse_factor(ps, &e))
-      return FALSE;
-    return power(ps, *out, e, out);
-  }
-  return TRUE;
-}
-
-static gboolean
-parse_factor(Parser *ps, Num *out)
-{
-  skip_ws(ps);
-  if (*ps->p == '-' || *ps->p == '+') {
-    gboolean neg = *ps->p == '-';
-    ps->p++;
-    if (++ps->depth > 200)
-      return fail(ps, "expression too deep");
-    if (!parse_factor(ps, out))
-      return FALSE;
-    ps->depth--;
-    if (neg) {
-      if (out->is_float)
-        out->f = -out->f;
-      else
-        out->i = -out->i;
-    }
-    return TRUE;
-  }
-  return parse_power(ps, out);
-}
-
-static gboolean
-apply_mul(Parser *ps, const char *op, Num a, Num b, Num *out)
-{
-  if (strcmp(op, "*") == 0) {
-    if (!a.is_float && !b.is_float) {
-      gint64 r;
-      if (__builtin_mul_overflow(a.i, b.i, &r))
-        return fail(ps, "integer out of range");
-      *out = (Num){ FALSE, r, 0 };
-    } else {
-      *out = (Num){ TRUE, 0, as_f(a) * as_f(b) };
-    }
-    return TRUE;
-  }
-  if (as_f(b) == 0.0)
-    return fail(ps, strcmp(op, "%") == 0 ? "integer modulo by zero" : "division by zero");
-  if (strcmp(op, "/") == 0) {
-    *out = (Num){ TRUE, 0, as_f(a) / as_f(b) };
-    return TRUE;
-  }
-  if (!a.is_float && !b.is_float) {
-    gint64 q = a.i / b.i, m = a.i % b.i;
-    if (m != 0 && ((m < 0) != (b.i < 0))) {
-      q--;
-      m += b.i;
-    }
-    *out = (Num){ FALSE, strcmp(op, "//") == 0 ? q : m, 0 };
-    return TRUE;
-  }
-  double x = as_f(a), y = as_f(b);
-  double m = fmod(x, y);
-  if (m != 0 && ((m < 0) != (y < 0)))
-    m += y;
-  *out = (Num){ TRUE, 0, strcmp(op, "//") == 0 ? floor((x - m) / y + 0.5) : m };
-  return TRUE;
-}
-
-static gboolean
-parse_term(Parser *ps, Num *out)
-{
-  if (!parse_factor(ps, out))
-    return FALSE;
-  for (;;) {
-    skip_ws(ps);
-    const char *op;
-    if (ps->p[0] == '/' && ps->p[1] == '/')
-      op = "//";
-    else if (ps->p[0] == '*' && ps->p[1] != '*')
-      op = "*";
-    else if (ps->p[0] == '/')
-      op = "/";
-    else if (ps->p[0] == '%')
-      op = "%";
-    else
-      return TRUE;
-    ps->p += strlen(op);
-    Num b;
-    if (!parse_factor(ps, &b) || !apply_mul(ps, op, *out, b, out))
-      return FALSE;
-  }
-}
-
-static gboolean
-parse_expr(Parser *ps, Num *out)
-{
-  if (!parse_term(ps, out))
-    return FALSE;
-  for (;;) {
-    skip_ws(ps);
-    if (*ps->p != '+' && *ps->p != '-')
-      return TRUE;
-    gboolean sub = *ps->p++ == '-';
-    Num b;
-    if (!parse_term(ps, &b))
-      return FALSE;
-    if (!out->is_float && !b.is_float) {
-      gint64 r;
-      if (sub ? __builtin_sub_overflow(out->i, b.i, &r) : __builtin_add_overflow(out->i, b.i, &r))
-        return fail(ps, "integer out of range");
-      out->i = r;
-    } else {
-      out->f = sub ? as_f(*out) - as_f(b) : as_f(*out) + as_f(b);
-      out->is_float = TRUE;
-    }
-  }
-}
-
 F2bPyObj *
 f2b_timeutil_str2sec(const char *expr, GError **error)
 {
   g_autofree char *v = f2b_timeutil_str2sec_expand(expr);
-  Parser ps = { v, error, 0 };
-  Num n = { 0 };
-  skip_ws(&ps);
-  if (*ps.p == '\0') {
-    fail(&ps, "invalid syntax");
-    return NULL;
-  }
-  if (!parse_expr(&ps, &n))
-    return NULL;
-  skip_ws(&ps);
-  if (*ps.p != '\0') {
-    fail(&ps, "invalid syntax");
+  GError *local = NULL;
+  F2bPyNum n;
+  if (!f2b_pyexpr_eval_text(v, -1, F2B_PYEXPR_NONE, &n, &local)) {
+    g_set_error_literal(error, F2B_TIMEUTIL_ERROR, 0, local->message);
+    g_error_free(local);
     return NULL;
   }
   return n.is_float ? f2b_py_float(n.f) : f2b_py_int(n.i);
+}
+
+/* Times from this one on are printed as the last second of year 9999
+ * (fail2ban's guard against datetime's year limit in any time zone). */
+#define TIME2STR_LIMIT 253402214400.0
+
+char *
+f2b_timeutil_time2str(double t)
+{
+  if (!(t < TIME2STR_LIMIT))
+    return g_strdup("9999-12-31 23:59:59");
+  /* datetime.fromtimestamp rounds to microseconds (half even) first */
+  double whole = floor(t);
+  double micro = nearbyint((t - whole) * 1e6);
+  if (micro >= 1e6)
+    whole += 1.0;
+  time_t secs = (time_t)whole;
+  struct tm tm;
+  if (!localtime_r(&secs, &tm))
+    return g_strdup("9999-12-31 23:59:59");
+  return g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

@@ -2,8 +2,8 @@
  *
  * fail2ban's MyTime.str2seconds rewrites unit abbreviations into
  * multiplications and evaluates the result as a Python expression.  We do
- * the same rewriting and evaluate with a small arithmetic evaluator
- * (numbers, + - * / // % **, parentheses): nothing else is accepted. */
+ * the same rewriting and evaluate the result with pyexpr (the safe
+ * arithmetic subset of Python, no names): nothing else is accepted. */
 #pragma once
 
 #include <glib.h>
@@ -20,3 +20,9 @@ F2bPyObj *f2b_timeutil_str2sec(const char *expr, GError **error);
 /* The expression after unit substitution, as fail2ban builds it
  * ("1h30m" -> "1*3600+30*60"), transfer full. */
 char *f2b_timeutil_str2sec_expand(const char *expr);
+
+/* fail2ban's MyTime.time2str: T (seconds since the epoch) as local time
+ * "YYYY-MM-DD HH:MM:SS".  The fraction is dropped after Python's rounding to
+ * microseconds; times from year 10000 on print "9999-12-31 23:59:59" as
+ * fail2ban does for permanent bans.  Transfer full. */
+char *f2b_timeutil_time2str(double t);

@@ -1,6 +1,6 @@
 /* test-actiontags.c - fail2ban's dynamic tag substitution: tag forms, fallbacks,
  * shell-variable escaping, the -o style caller escaping, and no recursion. */
-#include <check.h>
+#include "check-main.h"
 #include <stdlib.h>
 #include <string.h>
 #include "actiontags.h"
@@ -201,9 +201,5 @@ main(void)
   tcase_add_test(tc, test_caller_escaping_and_nul);
   tcase_add_test(tc, test_helpers);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return f2b_check_run(s);
 }

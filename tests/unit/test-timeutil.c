@@ -1,5 +1,6 @@
 /* test-timeutil.c - str2sec as fail2ban's MyTime.str2seconds computes it. */
 #include "check-main.h"
+#include <time.h>
 
 #include "timeutil.h"
 
@@ -56,13 +57,42 @@ START_TEST(test_rejects_non_arithmetic)
 }
 END_TEST
 
+START_TEST(test_time2str)
+{
+  /* fail2ban's MyTime.time2str, here in UTC */
+  g_autofree char *a = f2b_timeutil_time2str(1000.0);
+  ck_assert_str_eq(a, "1970-01-01 00:16:40");
+  g_autofree char *b = f2b_timeutil_time2str(1795633892.9);
+  ck_assert_str_eq(b, "2026-11-25 19:11:32");
+  g_autofree char *c = f2b_timeutil_time2str(1000.9999996); /* rounds to the microsecond first */
+  ck_assert_str_eq(c, "1970-01-01 00:16:41");
+  g_autofree char *d = f2b_timeutil_time2str(140737488355327.0); /* a permanent ban's end */
+  ck_assert_str_eq(d, "9999-12-31 23:59:59");
+  g_autofree char *e = f2b_timeutil_time2str(253402214399.0);
+  ck_assert_str_eq(e, "9999-12-30 23:59:59");
+}
+END_TEST
+
+START_TEST(test_expressions_beyond_arithmetic)
+{
+  /* str2seconds is Python's eval: the safe subset accepts more than + - * / */
+  expect("max(1h, 30m)", "3600");
+  expect("1h if 1 else 2h", "3600");
+  expect_error("math.exp(1000)");
+}
+END_TEST
+
 int
 main(void)
 {
+  setenv("TZ", "UTC", 1);
+  tzset();
   Suite *s = suite_create("timeutil");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_units);
   tcase_add_test(tc, test_rejects_non_arithmetic);
+  tcase_add_test(tc, test_time2str);
+  tcase_add_test(tc, test_expressions_beyond_arithmetic);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
