@@ -52,7 +52,7 @@ F2bBanManager *
 f2b_banmanager_new(void)
 {
   F2bBanManager *bm = g_new0(F2bBanManager, 1);
-  bm->by_id = g_hash_table_new_full(f2b_ticket_id_hash, f2b_ticket_id_equal, NULL, entry_free);
+  bm->by_id = g_hash_table_new_full(f2b_ipaddr_hash_func, f2b_ipaddr_equal_func, NULL, entry_free);
   g_queue_init(&bm->order);
   bm->by_end = g_sequence_new(NULL);
   bm->ban_time = 600;

@@ -48,7 +48,7 @@ F2bFailManager *
 f2b_failmanager_new(void)
 {
   F2bFailManager *fm = g_new0(F2bFailManager, 1);
-  fm->by_id = g_hash_table_new_full(f2b_ticket_id_hash, f2b_ticket_id_equal, NULL, entry_free);
+  fm->by_id = g_hash_table_new_full(f2b_ipaddr_hash_func, f2b_ipaddr_equal_func, NULL, entry_free);
   g_queue_init(&fm->order);
   fm->by_time = g_sequence_new(NULL);
   fm->max_retry = 3;

@@ -92,7 +92,9 @@ gint64 f2b_ipaddr_maskplen(const F2bIPAddr *ip, GError **error);
 gboolean f2b_ipaddr_equal(const F2bIPAddr *a, const F2bIPAddr *b);
 /* fail2ban's <: family(a) < family(b) or addr(a) < addr(b) (not a total order). */
 gboolean f2b_ipaddr_less(const F2bIPAddr *a, const F2bIPAddr *b);
-/* For GHashTable: hash of the printed form (as fail2ban hashes it) and equality. */
+/* For GHashTable keys (the fail and ban managers' ids): fail2ban's IPAddr ==,
+ * except that raw ids compare by their text (fail2ban calls any two raw ids
+ * equal and relies on their hashes differing); the hash allocates nothing. */
 guint f2b_ipaddr_hash_func(gconstpointer ip);
 gboolean f2b_ipaddr_equal_func(gconstpointer a, gconstpointer b);
 

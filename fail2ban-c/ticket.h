@@ -113,12 +113,3 @@ F2bPyObj *f2b_ticket_get_data(const F2bTicket *t, const char *key);
 char *f2b_ticket_repr(const F2bTicket *t);
 
 G_END_DECLS
-
-G_BEGIN_DECLS
-/* Hash table functions for failure ids (F2bIPAddr keys), shared by the fail
- * and ban managers.  Equality is fail2ban's IPAddr ==, except that raw ids
- * compare by their text (fail2ban calls any two raw ids equal and relies on
- * their hashes differing); the hash needs no allocation. */
-guint f2b_ticket_id_hash(gconstpointer id);
-gboolean f2b_ticket_id_equal(gconstpointer a, gconstpointer b);
-G_END_DECLS
