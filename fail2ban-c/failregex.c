@@ -196,6 +196,7 @@ struct F2bRegex {
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
+  GArray *skip_groups; /* guint: the groups skiplines0, skiplines1, ... */
 };
 
 static void
@@ -259,6 +260,18 @@ collect_names(F2bRegex *re)
   }
   g_ptr_array_add(names, NULL);
   re->names = (const char **)g_ptr_array_free(names, FALSE);
+  /* <SKIPLINES> groups, looked up once rather than on every match */
+  re->skip_groups = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint n = 0;; n++) {
+    g_autofree char *name = g_strdup_printf("skiplines%u", n);
+    guint g = 0;
+    for (guint k = 1; k <= re->pyre->n_groups && !g; k++)
+      if (re->pyre->group_names[k] && strcmp(re->pyre->group_names[k], name) == 0)
+        g = k;
+    if (!g)
+      break;
+    g_array_append_val(re->skip_groups, g);
+  }
   g_array_sort_with_data(re->alt, compound_name_cmp, re);
   g_array_sort_with_data(re->tuple, compound_name_cmp, re);
 }
@@ -366,6 +379,8 @@ f2b_failregex_free(F2bRegex *re)
   if (re->tuple)
     g_array_unref(re->tuple);
   g_free(re->names);
+  if (re->skip_groups)
+    g_array_unref(re->skip_groups);
   g_free(re);
 }
 
@@ -426,16 +441,22 @@ f2b_failregex_lines_buffer(const F2bRegexLine *lines, gsize n_lines)
 
 /* ---- matching ---------------------------------------------------------------------- */
 
+/* A match is one allocation (the struct, the ovector, the subject) plus, only
+ * when needed, the arrays below: most matches are of a one-line buffer without
+ * <SKIPLINES>, whose line bookkeeping is trivial. */
 struct F2bRegexMatch {
   const F2bRegex *re;
-  char *subject;
+  char *subject; /* in the same allocation, after ov */
   gsize len;
   gsize *ov; /* start/end per group, G_MAXSIZE when unset */
   GArray *groups;
-  GArray *matched, *unmatched; /* gsize indices into the org lines */
-  GString *skipped_text;
-  GArray *skipped; /* F2bRegexSpan into skipped_text */
+  GArray *matched, *unmatched; /* gsize indices into the org lines; NULL: n_simple */
+  gsize n_simple;              /* with matched NULL: lines 0..n_simple-1 matched, none not */
+  GString *skipped_text;       /* NULL until computed */
+  GArray *skipped;             /* F2bRegexSpan into skipped_text */
 };
+
+static const gsize simple_indices[1] = {0};
 
 static gboolean
 group_span(const F2bRegexMatch *m, guint g, F2bRegexSpan *span)
@@ -479,11 +500,8 @@ compute_skipped(F2bRegexMatch *m)
 {
   m->skipped_text = g_string_new(NULL);
   m->skipped = g_array_new(FALSE, FALSE, sizeof(F2bRegexSpan));
-  for (guint n = 0;; n++) {
-    g_autofree char *name = g_strdup_printf("skiplines%u", n);
-    guint g = group_number(m->re, name);
-    if (!g)
-      break;
+  for (guint n = 0; n < m->re->skip_groups->len; n++) {
+    guint g = g_array_index(m->re->skip_groups, guint, n);
     F2bRegexSpan s;
     if (group_span(m, g, &s))
       g_string_append_len(m->skipped_text, s.ptr, (gssize)s.len);
@@ -534,13 +552,13 @@ append_range(GArray *a, gsize from, gsize to)
 static void
 compute_lines(F2bRegexMatch *m, const F2bRegexLine *org, gsize n_org)
 {
+  if (n_org <= 1) {
+    m->n_simple = n_org;
+    return;
+  }
   m->matched = g_array_new(FALSE, FALSE, sizeof(gsize));
   m->unmatched = g_array_new(FALSE, FALSE, sizeof(gsize));
   compute_skipped(m);
-  if (n_org <= 1) {
-    append_range(m->matched, 0, n_org);
-    return;
-  }
   const char *s = m->subject;
   gsize start = m->ov[0], end = m->ov[1];
   gsize line_start = 0;
@@ -600,16 +618,17 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
                 "regex '%s' stopped: %s", re->regex, (char *)msg);
     return NULL;
   }
-  F2bRegexMatch *m = g_new0(F2bRegexMatch, 1);
+  guint n = re->pyre->n_groups + 1;
+  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + len + 1);
+  memset(m, 0, sizeof(F2bRegexMatch));
   m->re = re;
   m->len = len;
-  m->subject = g_malloc(len + 1);
+  m->ov = (gsize *)(void *)(m + 1);
+  m->subject = (char *)(m->ov + 2 * n);
   if (len)
     memcpy(m->subject, buf, len);
   m->subject[len] = '\0';
-  guint n = re->pyre->n_groups + 1;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-  m->ov = g_new(gsize, 2 * n);
   for (guint i = 0; i < 2 * n; i++)
     m->ov[i] = (i / 2 < (guint)rc && ov[i] != PCRE2_UNSET) ? ov[i] : G_MAXSIZE;
   compute_lines(m, org_lines, n_org);
@@ -629,14 +648,16 @@ f2b_regex_match_free(F2bRegexMatch *m)
 {
   if (!m)
     return;
-  g_free(m->subject);
-  g_free(m->ov);
   if (m->groups)
     g_array_unref(m->groups);
-  g_array_unref(m->matched);
-  g_array_unref(m->unmatched);
-  g_string_free(m->skipped_text, TRUE);
-  g_array_unref(m->skipped);
+  if (m->matched)
+    g_array_unref(m->matched);
+  if (m->unmatched)
+    g_array_unref(m->unmatched);
+  if (m->skipped_text)
+    g_string_free(m->skipped_text, TRUE);
+  if (m->skipped)
+    g_array_unref(m->skipped);
   g_free(m);
 }
 
@@ -813,6 +834,10 @@ f2b_regex_match_ip(F2bRegexMatch *m, GError **error)
 const gsize *
 f2b_regex_match_matched_lines(const F2bRegexMatch *m, gsize *n)
 {
+  if (!m->matched) {
+    *n = m->n_simple;
+    return simple_indices;
+  }
   *n = m->matched->len;
   return (const gsize *)(void *)m->matched->data;
 }
@@ -820,6 +845,10 @@ f2b_regex_match_matched_lines(const F2bRegexMatch *m, gsize *n)
 const gsize *
 f2b_regex_match_unmatched_lines(const F2bRegexMatch *m, gsize *n)
 {
+  if (!m->unmatched) {
+    *n = 0;
+    return simple_indices;
+  }
   *n = m->unmatched->len;
   return (const gsize *)(void *)m->unmatched->data;
 }
@@ -827,6 +856,8 @@ f2b_regex_match_unmatched_lines(const F2bRegexMatch *m, gsize *n)
 const GArray *
 f2b_regex_match_skipped_lines(const F2bRegexMatch *m)
 {
+  if (!m->skipped)
+    compute_skipped((F2bRegexMatch *)m); /* computed on demand: a cache, not a change */
   return m->skipped;
 }
 

@@ -54,6 +54,8 @@ struct F2bFilter {
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+  gboolean encoding_is_utf8;
+  GString *decoded;       /* scratch: the line being processed, decoded */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   const GPtrArray *view_of;
 };
@@ -395,6 +397,8 @@ f2b_filter_new(double wall_now)
   f->maxlines = 1;
   f->findtime = 600;
   f->encoding = g_strdup("UTF-8");
+  f->encoding_is_utf8 = TRUE;
+  f->decoded = g_string_sized_new(256);
   f->dd = f2b_datedetect_new(wall_now);
   f->now = wall_now;
   f->check_find_time = TRUE;
@@ -423,6 +427,7 @@ f2b_filter_free(F2bFilter *filter)
   f2b_regex_match_free(filter->pref_match);
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_string_free(filter->decoded, TRUE);
   g_free(filter);
 }
 
@@ -674,6 +679,7 @@ f2b_filter_set_logencoding(F2bFilter *filter, const char *encoding, GError **err
   }
   g_free(filter->encoding);
   filter->encoding = g_strdup(encoding);
+  filter->encoding_is_utf8 = is_utf8_name(encoding);
   return TRUE;
 }
 
@@ -786,12 +792,42 @@ utf8_seq(const guchar *p, gsize n, gsize *bad)
   return need + 1;
 }
 
-static char *
-decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
+/* Length of the leading part of LINE that Python's strict decoder accepts as is:
+ * the common case is the whole line, copied in one piece. */
+static gsize
+utf8_valid_prefix(const char *line, gsize len)
 {
-  GString *out = g_string_sized_new(len + 1);
   const guchar *p = (const guchar *) line;
-  gsize i = 0;
+  gsize i = 0, bad;
+  while (i < len) {
+    /* eight ASCII bytes at a time */
+    while (i + 8 <= len) {
+      guint64 w;
+      memcpy(&w, p + i, 8);
+      if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+        break;
+      i += 8;
+    }
+    if (i >= len)
+      break;
+    gsize n = utf8_seq(p + i, len - i, &bad);
+    if (n == 0)
+      break;
+    i += n;
+  }
+  return i;
+}
+
+/* Decodes LINE into OUT (cleared first); the rest is as f2b_filter_decode_line. */
+static void
+decode_utf8_into(GString *out, const char *line, gsize len, gboolean *replaced)
+{
+  gsize i = utf8_valid_prefix(line, len);
+  g_string_truncate(out, 0);
+  g_string_append_len(out, line, (gssize) i);
+  if (i == len)
+    return;
+  const guchar *p = (const guchar *) line;
   while (i < len) {
     gsize bad, n = utf8_seq(p + i, len - i, &bad);
     if (n) {
@@ -803,6 +839,13 @@ decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
       i += bad;
     }
   }
+}
+
+static char *
+decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
+{
+  GString *out = g_string_sized_new(len + 1);
+  decode_utf8_into(out, line, len, replaced);
   *out_len = out->len;
   return g_string_free(out, FALSE);
 }
@@ -1443,7 +1486,17 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
 {
   g_return_val_if_fail(filter != NULL && (line != NULL || len == 0), NULL);
   gsize dlen;
-  g_autofree char *text = f2b_filter_decode_line(line, len, filter->encoding, &dlen, NULL);
+  const char *text;
+  g_autofree char *converted = NULL;
+  if (filter->encoding_is_utf8) {
+    gboolean replaced = FALSE;
+    decode_utf8_into(filter->decoded, line ? line : "", len, &replaced);
+    text = filter->decoded->str;
+    dlen = filter->decoded->len;
+  } else {
+    converted = f2b_filter_decode_line(line, len, filter->encoding, &dlen, NULL);
+    text = converted;
+  }
   gboolean has_date, no_date;
   double date = 0;
   FLine *tl = split_date(filter, text, dlen, &has_date, &date, &no_date, error);

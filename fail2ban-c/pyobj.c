@@ -73,8 +73,11 @@ f2b_py_float(double value)
 static F2bPyObj *
 py_new_data(F2bPyKind kind, const void *data, gsize len)
 {
-  F2bPyObj *obj = py_new(kind);
-  obj->v.s.data = g_malloc(len + 1);
+  /* one allocation: the text lives right after the object (see f2b_py_free) */
+  F2bPyObj *obj = g_malloc(sizeof(F2bPyObj) + len + 1);
+  memset(obj, 0, sizeof(F2bPyObj));
+  obj->kind = kind;
+  obj->v.s.data = (char *) (obj + 1);
   if (len > 0)
     memcpy(obj->v.s.data, data, len);
   obj->v.s.data[len] = '\0';
@@ -217,7 +220,8 @@ f2b_py_free(F2bPyObj *obj)
   switch (obj->kind) {
   case F2B_PY_STR:
   case F2B_PY_BYTES:
-    g_free(obj->v.s.data);
+    if (obj->v.s.data != (char *) (obj + 1))
+      g_free(obj->v.s.data);
     break;
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
