@@ -97,6 +97,14 @@ struct F2bDateDetector {
   LastPos last_start, last_end;
   guint last_index;
   guint first_unused;
+  /* The last date converted: consecutive lines often carry the same stamp, and
+   * the conversion depends only on the template, the groups' texts, "now" and
+   * the zone (all in the key). Cleared when the template list changes. */
+  const void *cache_template;
+  double cache_now;
+  GString *cache_key;
+  gboolean cache_ok;
+  double cache_time;
 };
 
 /* ------------------------------------------------------------------ */
@@ -785,6 +793,7 @@ detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 {
   g_ptr_array_unref(dd->slots);
   g_hash_table_unref(dd->names);
+  dd->cache_template = NULL;
   dd->slots = b->slots;
   dd->names = b->names;
   detector_reset_positions(dd);
@@ -816,6 +825,8 @@ f2b_datedetect_new(double wall_now)
   dd->codes = f2b_strptime_codes_new(dd->wall_year, dd->epoch2001_year);
   dd->slots = slot_list_new();
   dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  dd->cache_key = g_string_new(NULL);
+  dd->cache_template = NULL;
   detector_reset_positions(dd);
   return dd;
 }
@@ -828,6 +839,7 @@ f2b_datedetect_free(F2bDateDetector *dd)
   g_ptr_array_unref(dd->slots);
   g_hash_table_unref(dd->names);
   f2b_strptime_codes_free(dd->codes);
+  g_string_free(dd->cache_key, TRUE);
   g_free(dd);
 }
 
@@ -1266,9 +1278,31 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
+/* The cache key of a conversion: the zone and each group's text (or its absence). */
+static void
+date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
+            const PCRE2_SIZE *ov)
+{
+  g_string_truncate(key, 0);
+  g_string_append_c(key, dd->has_tz ? 'z' : 'l');
+  g_string_append_len(key, (const char *) &dd->tz, sizeof dd->tz);
+  for (guint i = 0; i < t->groups->len; i++) {
+    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
+    gsize len = 0;
+    if (ov[2 * g->number] == PCRE2_UNSET) {
+      g_string_append_c(key, 'u');
+      continue;
+    }
+    len = ov[2 * g->number + 1] - ov[2 * g->number];
+    g_string_append_c(key, 's');
+    g_string_append_len(key, (const char *) &len, sizeof len);
+    g_string_append_len(key, line + ov[2 * g->number], (gssize) len);
+  }
+}
+
 static gboolean
-pattern_value(const F2bDateDetector *dd, const Template *t, const char *line,
-              const PCRE2_SIZE *ov, double now, double *result)
+pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
+                const PCRE2_SIZE *ov, double now, double *result)
 {
   guint n = t->groups->len;
   g_autofree F2bStrptimeGroup *groups = g_new0(F2bStrptimeGroup, MAX(n, 1));
@@ -1283,8 +1317,29 @@ pattern_value(const F2bDateDetector *dd, const Template *t, const char *line,
   return f2b_strptime_groups_to_time(groups, n, now, dd->has_tz ? &dd->tz : NULL, result, NULL);
 }
 
+static gboolean
+pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+              double now, double *result)
+{
+  g_autoptr(GString) key = g_string_sized_new(64);
+  date_cache_key(key, dd, t, line, ov);
+  if (dd->cache_template == t && dd->cache_now == now &&
+      g_string_equal(key, dd->cache_key)) {
+    *result = dd->cache_time;
+    return dd->cache_ok;
+  }
+  dd->cache_ok = pattern_convert(dd, t, line, ov, now, &dd->cache_time);
+  *result = dd->cache_time;
+  dd->cache_template = t;
+  dd->cache_now = now;
+  GString *old = dd->cache_key;
+  dd->cache_key = g_steal_pointer(&key);
+  key = old;
+  return dd->cache_ok;
+}
+
 static void
-fill_result(const F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, double now,
+fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, double now,
             F2bDateMatch *out)
 {
   const Template *t = hit->template;

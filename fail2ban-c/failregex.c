@@ -197,6 +197,9 @@ struct F2bRegex {
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
   GArray *skip_groups; /* guint: the groups skiplines0, skiplines1, ... */
+  char *required;      /* a literal every match contains (NULL: none known) */
+  gsize required_len;
+  gsize required_probe; /* the index of its least common byte, searched first */
 };
 
 static void
@@ -276,6 +279,182 @@ collect_names(F2bRegex *re)
   g_array_sort_with_data(re->tuple, compound_name_cmp, re);
 }
 
+/* ---- required literal (a prefilter) --------------------------------------------------
+ *
+ * Most lines match none of a filter's regexes, and most regexes spell out some
+ * words. A regex whose every match must contain a literal text cannot match a
+ * buffer without it, and memmem() answers that far faster than a call into
+ * PCRE2. The literal is taken from the regex (Python syntax) conservatively:
+ * only characters at the top level of the pattern (outside any group, class or
+ * alternation, not made optional or repeated by a quantifier) count, and a
+ * pattern with case-insensitive or verbose flags, or a top-level "|", has none. */
+
+/* The end of the character class starting at S[I] == '[', or the length of S. */
+static gsize
+skip_class(const char *s, gsize i)
+{
+  gsize n = strlen(s);
+  i++;
+  if (i < n && s[i] == '^')
+    i++;
+  if (i < n && s[i] == ']')
+    i++;
+  while (i < n && s[i] != ']')
+    i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+  return i < n ? i + 1 : n;
+}
+
+/* The end of the group starting at S[I] == '(', or the length of S. */
+static gsize
+skip_group(const char *s, gsize i)
+{
+  gsize n = strlen(s);
+  guint depth = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == '\\')
+      i += i + 1 < n ? 2 : 1;
+    else if (c == '[')
+      i = skip_class(s, i);
+    else {
+      i++;
+      if (c == '(')
+        depth++;
+      else if (c == ')' && --depth == 0)
+        return i;
+    }
+  }
+  return n;
+}
+
+/* The end of the escape at S[I] == '\\' that is not a literal character: \d, \b,
+ * \xhh, \uhhhh, \Uhhhhhhhh, \0oo, \12 ... (what follows it is not part of it). */
+static gsize
+skip_escape(const char *s, gsize i)
+{
+  gsize n = strlen(s), extra = 0;
+  if (i + 1 >= n)
+    return n;
+  char c = s[i + 1];
+  i += 2;
+  if (c == 'x')
+    extra = 2;
+  else if (c == 'u')
+    extra = 4;
+  else if (c == 'U')
+    extra = 8;
+  else if (g_ascii_isdigit(c))
+    extra = 2;
+  else if (c == 'N' && i < n && s[i] == '{') {
+    const char *close = strchr(s + i, '}');
+    return close ? (gsize)(close - s) + 1 : n;
+  }
+  while (extra-- > 0 && i < n && g_ascii_isxdigit(s[i]))
+    i++;
+  return i;
+}
+
+static gboolean
+is_quantifier_at(const char *s, gsize i)
+{
+  return s[i] == '*' || s[i] == '+' || s[i] == '?' || s[i] == '{';
+}
+
+/* TRUE when REGEX sets the i or x flag anywhere ("(?i)", "(?ix:", "(?-i:"...). */
+static gboolean
+has_case_or_verbose_flag(const char *regex)
+{
+  for (const char *p = strstr(regex, "(?"); p; p = strstr(p + 2, "(?")) {
+    if (p > regex && p[-1] == '\\')
+      continue;
+    for (const char *q = p + 2; *q && strchr("aiLmsux-", *q); q++)
+      if (*q == 'i' || *q == 'x')
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* A guess at the byte of S that log text holds least often: memchr() for it
+ * stops at fewer false candidates. */
+static gsize
+rare_byte_index(const char *s, gsize len)
+{
+  static const char common[] = " etaoinsrhldcumfpgwybvk0123456789.:-=";
+  gsize best = 0, best_rank = 0;
+  for (gsize i = 0; i < len; i++) {
+    const char *c = memchr(common, s[i], sizeof common - 1);
+    gsize rank = c ? sizeof common - (gsize)(c - common) : sizeof common + 1;
+    if (rank > best_rank)
+      best = i, best_rank = rank;
+  }
+  return best;
+}
+
+/* memmem() for short needles in short lines (glibc's sets up tables per call). */
+static gboolean
+contains_required(const F2bRegex *re, const char *buf, gsize len)
+{
+  gsize k = re->required_probe, n = re->required_len;
+  if (len < n)
+    return FALSE;
+  const char *p = buf + k, *last = buf + (len - n) + k;
+  char c = re->required[k];
+  while (p <= last && (p = memchr(p, c, (gsize)(last - p) + 1)) != NULL) {
+    if (memcmp(p - k, re->required, n) == 0)
+      return TRUE;
+    p++;
+  }
+  return FALSE;
+}
+
+static void
+find_required_literal(F2bRegex *re)
+{
+  const char *s = re->regex;
+  if (has_case_or_verbose_flag(s))
+    return;
+  g_autoptr(GString) run = g_string_new(NULL), best = g_string_new(NULL);
+  gsize n = strlen(s), i = 0;
+  while (i <= n) {
+    gsize lit_start = i, lit_end = 0;
+    if (i < n && s[i] == '\\' && i + 1 < n &&
+        (g_ascii_ispunct(s[i + 1]) || (guchar)s[i + 1] >= 0x80))
+      lit_start = i + 1, lit_end = i + 1 + (gsize)(g_utf8_next_char(s + i + 1) - (s + i + 1));
+    else if (i < n && !strchr("\\.^$*+?{}[]()|", s[i]))
+      lit_end = i + (gsize)(g_utf8_next_char(s + i) - (s + i));
+    if (lit_end && !(lit_end < n && is_quantifier_at(s, lit_end))) {
+      g_string_append_len(run, s + lit_start, (gssize)(lit_end - lit_start));
+      i = lit_end;
+      continue;
+    }
+    /* the run ends here: keep the longest */
+    if (run->len > best->len)
+      g_string_assign(best, run->str);
+    g_string_truncate(run, 0);
+    if (i >= n)
+      break;
+    if (s[i] == '|')
+      return; /* a top-level alternation: no literal is required */
+    if (s[i] == '(')
+      i = skip_group(s, i);
+    else if (s[i] == '[')
+      i = skip_class(s, i);
+    else if (s[i] == '\\')
+      i = skip_escape(s, i);
+    else if (s[i] == '{') {
+      /* a {m,n} quantifier (or a literal brace: skipping it only loses text) */
+      const char *close = strchr(s + i, '}');
+      i = close ? (gsize)(close - s) + 1 : n;
+    } else
+      i = lit_end ? lit_end : i + 1; /* a quantified literal, or . ^ $ * + ? } */
+  }
+  if (best->len >= 2) {
+    re->required_probe = rare_byte_index(best->str, best->len);
+    re->required_len = best->len;
+    re->required = g_string_free(g_steal_pointer(&best), FALSE);
+  }
+}
+
 static void
 set_compile_error(GError **error, const char *regex, const char *detail)
 {
@@ -335,6 +514,7 @@ f2b_failregex_new(const char *regex, F2bFailRegexFlags flags, GError **error)
   if (!compile_pcre2(re, error))
     return NULL;
   collect_names(re);
+  find_required_literal(re);
   return g_steal_pointer(&re);
 }
 
@@ -381,6 +561,7 @@ f2b_failregex_free(F2bRegex *re)
   g_free(re->names);
   if (re->skip_groups)
     g_array_unref(re->skip_groups);
+  g_free(re->required);
   g_free(re);
 }
 
@@ -607,6 +788,8 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
     re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
     pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
   }
+  if (re->required && !contains_required(re, buf, len))
+    return NULL; /* cannot match (see find_required_literal) */
   int rc = pcre2_match(re->code, (PCRE2_SPTR)(buf ? buf : ""), len, 0, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;

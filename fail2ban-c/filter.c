@@ -56,6 +56,7 @@ struct F2bFilter {
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
+  GString *regex_buf;     /* scratch: the buffer the regexes search */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   const GPtrArray *view_of;
 };
@@ -112,6 +113,22 @@ lines_view(GPtrArray *lines)
   for (guint i = 0; i < lines->len; i++)
     g_array_append_val(v, ((FLine *) lines->pdata[i])->t);
   return v;
+}
+
+/* The regex buffer of LINES written into OUT (reused from line to line). */
+static GString *
+lines_buffer_into(GString *out, GPtrArray *lines)
+{
+  g_string_truncate(out, 0);
+  for (guint i = 0; i < lines->len; i++) {
+    const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
+    if (i)
+      g_string_append_c(out, '\n');
+    g_string_append_len(out, l->prefix, (gssize) l->prefix_len);
+    g_string_append_len(out, l->rest, (gssize) l->rest_len);
+  }
+  g_string_append_c(out, '\n');
+  return out;
 }
 
 static GString *
@@ -270,7 +287,8 @@ match_groups_dict(F2bRegexMatch *m)
     } else {
       value = g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
     }
-    dict_set(dict, g->name, value);
+    /* group names are unique: no need for dict_set's search */
+    f2b_py_dict_append_new(dict, f2b_py_str(g->name), value);
   }
   return dict;
 }
@@ -399,6 +417,7 @@ f2b_filter_new(double wall_now)
   f->encoding = g_strdup("UTF-8");
   f->encoding_is_utf8 = TRUE;
   f->decoded = g_string_sized_new(256);
+  f->regex_buf = g_string_sized_new(256);
   f->dd = f2b_datedetect_new(wall_now);
   f->now = wall_now;
   f->check_find_time = TRUE;
@@ -428,6 +447,7 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
   g_string_free(filter->decoded, TRUE);
+  g_string_free(filter->regex_buf, TRUE);
   g_free(filter);
 }
 
@@ -1132,7 +1152,7 @@ text_to_ip(F2bFilter *f, const char *text, gsize len, GPtrArray *fids)
 typedef struct {
   F2bFilter *f;
   GPtrArray *org;       /* orgBuffer */
-  GString *buf;         /* NULL when the line buffer changed */
+  GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
   F2bPyObj *pre;        /* prefregex groups without content, or NULL */
   gboolean has_date;
   double date;
@@ -1234,8 +1254,6 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError *
   F2bFilter *f = st->f;
   if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
     f2b_py_free(fail);
-    if (st->buf)
-      g_string_free(st->buf, TRUE);
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
@@ -1245,8 +1263,6 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError *
   }
   if (!f->check_all_regex || f->maxlines > 1) {
     replace_buffer(f, unmatched_lines(m, st->org));
-    if (st->buf)
-      g_string_free(st->buf, TRUE);
     st->buf = NULL;
   }
   if (st->pre && f2b_py_len(st->pre) > 0) {
@@ -1316,7 +1332,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   }
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
-  st.buf = lines_buffer(st.org);
+  st.buf = lines_buffer_into(f->regex_buf, st.org);
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1336,13 +1352,12 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       GPtrArray *content = fline_array_new();
       g_ptr_array_add(content, fline_new("", 0, "", 0, r, rlen));
       replace_buffer(f, content);
-      g_string_free(st.buf, TRUE);
       st.buf = NULL;
     }
   }
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL)
-      st.buf = lines_buffer(f->line_buffer);
+      st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
@@ -1354,8 +1369,6 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       break;
   }
 out:
-  if (st.buf)
-    g_string_free(st.buf, TRUE);
   f2b_py_free(st.pre);
   g_ptr_array_unref(st.org);
   if (!ok)
