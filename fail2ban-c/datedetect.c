@@ -102,7 +102,7 @@ struct F2bDateDetector {
    * the zone (all in the key). Cleared when the template list changes. */
   const void *cache_template;
   double cache_now;
-  GString *cache_key;
+  GString *cache_key, *cache_scratch;
   gboolean cache_ok;
   double cache_time;
 };
@@ -826,6 +826,7 @@ f2b_datedetect_new(double wall_now)
   dd->slots = slot_list_new();
   dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   dd->cache_key = g_string_new(NULL);
+  dd->cache_scratch = g_string_new(NULL);
   dd->cache_template = NULL;
   detector_reset_positions(dd);
   return dd;
@@ -840,6 +841,7 @@ f2b_datedetect_free(F2bDateDetector *dd)
   g_hash_table_unref(dd->names);
   f2b_strptime_codes_free(dd->codes);
   g_string_free(dd->cache_key, TRUE);
+  g_string_free(dd->cache_scratch, TRUE);
   g_free(dd);
 }
 
@@ -1278,25 +1280,33 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
-/* The cache key of a conversion: the zone and each group's text (or its absence). */
+/* The cache key of a conversion: the zone and each group's text (or its absence),
+ * written in one go (this runs on every dated line). */
 static void
 date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
-            const PCRE2_SIZE *ov)
+               const PCRE2_SIZE *ov)
 {
-  g_string_truncate(key, 0);
-  g_string_append_c(key, dd->has_tz ? 'z' : 'l');
-  g_string_append_len(key, (const char *) &dd->tz, sizeof dd->tz);
+  gsize size = 1 + sizeof dd->tz;
   for (guint i = 0; i < t->groups->len; i++) {
-    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
-    gsize len = 0;
-    if (ov[2 * g->number] == PCRE2_UNSET) {
-      g_string_append_c(key, 'u');
+    guint g = g_array_index(t->groups, DateGroup, i).number;
+    size += 1 + (ov[2 * g] == PCRE2_UNSET ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
+  }
+  g_string_set_size(key, size);
+  char *p = key->str;
+  *p++ = dd->has_tz ? 'z' : 'l';
+  memcpy(p, &dd->tz, sizeof dd->tz);
+  p += sizeof dd->tz;
+  for (guint i = 0; i < t->groups->len; i++) {
+    guint g = g_array_index(t->groups, DateGroup, i).number;
+    if (ov[2 * g] == PCRE2_UNSET) {
+      *p++ = 'u';
       continue;
     }
-    len = ov[2 * g->number + 1] - ov[2 * g->number];
-    g_string_append_c(key, 's');
-    g_string_append_len(key, (const char *) &len, sizeof len);
-    g_string_append_len(key, line + ov[2 * g->number], (gssize) len);
+    gsize len = ov[2 * g + 1] - ov[2 * g];
+    *p++ = 's';
+    memcpy(p, &len, sizeof len);
+    memcpy(p + sizeof len, line + ov[2 * g], len);
+    p += sizeof len + len;
   }
 }
 
@@ -1321,10 +1331,10 @@ static gboolean
 pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
               double now, double *result)
 {
-  g_autoptr(GString) key = g_string_sized_new(64);
+  GString *key = dd->cache_scratch;
   date_cache_key(key, dd, t, line, ov);
-  if (dd->cache_template == t && dd->cache_now == now &&
-      g_string_equal(key, dd->cache_key)) {
+  if (dd->cache_template == t && dd->cache_now == now && key->len == dd->cache_key->len &&
+      memcmp(key->str, dd->cache_key->str, key->len) == 0) {
     *result = dd->cache_time;
     return dd->cache_ok;
   }
@@ -1332,9 +1342,8 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PC
   *result = dd->cache_time;
   dd->cache_template = t;
   dd->cache_now = now;
-  GString *old = dd->cache_key;
-  dd->cache_key = g_steal_pointer(&key);
-  key = old;
+  dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */
+  dd->cache_key = key;
   return dd->cache_ok;
 }
 
