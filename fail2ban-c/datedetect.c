@@ -97,6 +97,14 @@ struct F2bDateDetector {
   LastPos last_start, last_end;
   guint last_index;
   guint first_unused;
+  /* The last date converted: consecutive lines often carry the same stamp, and
+   * the conversion depends only on the template, the groups' texts, "now" and
+   * the zone (all in the key). Cleared when the template list changes. */
+  const void *cache_template;
+  double cache_now;
+  GString *cache_key, *cache_scratch;
+  gboolean cache_ok;
+  double cache_time;
 };
 
 /* ------------------------------------------------------------------ */
@@ -816,6 +824,7 @@ detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 {
   g_ptr_array_unref(dd->slots);
   g_hash_table_unref(dd->names);
+  dd->cache_template = NULL;
   dd->slots = b->slots;
   dd->names = b->names;
   g_clear_pointer(&b->weighted_keys, g_hash_table_unref);
@@ -853,6 +862,9 @@ f2b_datedetect_new(double wall_now)
   dd->codes = f2b_strptime_codes_new(dd->wall_year, dd->epoch2001_year);
   dd->slots = slot_list_new();
   dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  dd->cache_key = g_string_new(NULL);
+  dd->cache_scratch = g_string_new(NULL);
+  dd->cache_template = NULL;
   detector_reset_positions(dd);
   return dd;
 }
@@ -865,6 +877,8 @@ f2b_datedetect_free(F2bDateDetector *dd)
   g_ptr_array_unref(dd->slots);
   g_hash_table_unref(dd->names);
   f2b_strptime_codes_free(dd->codes);
+  g_string_free(dd->cache_key, TRUE);
+  g_string_free(dd->cache_scratch, TRUE);
   g_free(dd);
 }
 
@@ -1303,9 +1317,39 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
+/* The cache key of a conversion: the zone and each group's text (or its absence),
+ * written in one go (this runs on every dated line). */
+static void
+date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
+               const PCRE2_SIZE *ov)
+{
+  gsize size = 1 + sizeof dd->tz;
+  for (guint i = 0; i < t->groups->len; i++) {
+    guint g = g_array_index(t->groups, DateGroup, i).number;
+    size += 1 + (ov[2 * g] == PCRE2_UNSET ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
+  }
+  g_string_set_size(key, size);
+  char *p = key->str;
+  *p++ = dd->has_tz ? 'z' : 'l';
+  memcpy(p, &dd->tz, sizeof dd->tz);
+  p += sizeof dd->tz;
+  for (guint i = 0; i < t->groups->len; i++) {
+    guint g = g_array_index(t->groups, DateGroup, i).number;
+    if (ov[2 * g] == PCRE2_UNSET) {
+      *p++ = 'u';
+      continue;
+    }
+    gsize len = ov[2 * g + 1] - ov[2 * g];
+    *p++ = 's';
+    memcpy(p, &len, sizeof len);
+    memcpy(p + sizeof len, line + ov[2 * g], len);
+    p += sizeof len + len;
+  }
+}
+
 static gboolean
-pattern_value(const F2bDateDetector *dd, const Template *t, const char *line,
-              const PCRE2_SIZE *ov, double now, double *result)
+pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
+                const PCRE2_SIZE *ov, double now, double *result)
 {
   guint n = t->groups->len;
   g_autofree F2bStrptimeGroup *groups = g_new0(F2bStrptimeGroup, MAX(n, 1));
@@ -1320,8 +1364,28 @@ pattern_value(const F2bDateDetector *dd, const Template *t, const char *line,
   return f2b_strptime_groups_to_time(groups, n, now, dd->has_tz ? &dd->tz : NULL, result, NULL);
 }
 
+static gboolean
+pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+              double now, double *result)
+{
+  GString *key = dd->cache_scratch;
+  date_cache_key(key, dd, t, line, ov);
+  if (dd->cache_template == t && dd->cache_now == now && key->len == dd->cache_key->len &&
+      memcmp(key->str, dd->cache_key->str, key->len) == 0) {
+    *result = dd->cache_time;
+    return dd->cache_ok;
+  }
+  dd->cache_ok = pattern_convert(dd, t, line, ov, now, &dd->cache_time);
+  *result = dd->cache_time;
+  dd->cache_template = t;
+  dd->cache_now = now;
+  dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */
+  dd->cache_key = key;
+  return dd->cache_ok;
+}
+
 static void
-fill_result(const F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, double now,
+fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, double now,
             F2bDateMatch *out)
 {
   const Template *t = hit->template;

@@ -196,6 +196,10 @@ struct F2bRegex {
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
+  GArray *skip_groups; /* guint: the groups skiplines0, skiplines1, ... */
+  char *required;      /* a literal every match contains (NULL: none known) */
+  gsize required_len;
+  gsize required_probe; /* the index of its least common byte, searched first */
 };
 
 static void
@@ -259,8 +263,196 @@ collect_names(F2bRegex *re)
   }
   g_ptr_array_add(names, NULL);
   re->names = (const char **)g_ptr_array_free(names, FALSE);
+  /* <SKIPLINES> groups, looked up once rather than on every match */
+  re->skip_groups = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint n = 0;; n++) {
+    g_autofree char *name = g_strdup_printf("skiplines%u", n);
+    guint g = 0;
+    for (guint k = 1; k <= re->pyre->n_groups && !g; k++)
+      if (re->pyre->group_names[k] && strcmp(re->pyre->group_names[k], name) == 0)
+        g = k;
+    if (!g)
+      break;
+    g_array_append_val(re->skip_groups, g);
+  }
   g_array_sort_with_data(re->alt, compound_name_cmp, re);
   g_array_sort_with_data(re->tuple, compound_name_cmp, re);
+}
+
+/* ---- required literal (a prefilter) --------------------------------------------------
+ *
+ * Most lines match none of a filter's regexes, and most regexes spell out some
+ * words. A regex whose every match must contain a literal text cannot match a
+ * buffer without it, and memmem() answers that far faster than a call into
+ * PCRE2. The literal is taken from the regex (Python syntax) conservatively:
+ * only characters at the top level of the pattern (outside any group, class or
+ * alternation, not made optional or repeated by a quantifier) count, and a
+ * pattern with case-insensitive or verbose flags, or a top-level "|", has none. */
+
+/* The end of the character class starting at S[I] == '[', or the length of S. */
+static gsize
+skip_class(const char *s, gsize i)
+{
+  gsize n = strlen(s);
+  i++;
+  if (i < n && s[i] == '^')
+    i++;
+  if (i < n && s[i] == ']')
+    i++;
+  while (i < n && s[i] != ']')
+    i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+  return i < n ? i + 1 : n;
+}
+
+/* The end of the group starting at S[I] == '(', or the length of S. */
+static gsize
+skip_group(const char *s, gsize i)
+{
+  gsize n = strlen(s);
+  guint depth = 0;
+  while (i < n) {
+    char c = s[i];
+    if (c == '\\')
+      i += i + 1 < n ? 2 : 1;
+    else if (c == '[')
+      i = skip_class(s, i);
+    else {
+      i++;
+      if (c == '(')
+        depth++;
+      else if (c == ')' && --depth == 0)
+        return i;
+    }
+  }
+  return n;
+}
+
+/* The end of the escape at S[I] == '\\' that is not a literal character: \d, \b,
+ * \xhh, \uhhhh, \Uhhhhhhhh, \0oo, \12 ... (what follows it is not part of it). */
+static gsize
+skip_escape(const char *s, gsize i)
+{
+  gsize n = strlen(s), extra = 0;
+  if (i + 1 >= n)
+    return n;
+  char c = s[i + 1];
+  i += 2;
+  if (c == 'x')
+    extra = 2;
+  else if (c == 'u')
+    extra = 4;
+  else if (c == 'U')
+    extra = 8;
+  else if (g_ascii_isdigit(c))
+    extra = 2;
+  else if (c == 'N' && i < n && s[i] == '{') {
+    const char *close = strchr(s + i, '}');
+    return close ? (gsize)(close - s) + 1 : n;
+  }
+  while (extra-- > 0 && i < n && g_ascii_isxdigit(s[i]))
+    i++;
+  return i;
+}
+
+static gboolean
+is_quantifier_at(const char *s, gsize i)
+{
+  return s[i] == '*' || s[i] == '+' || s[i] == '?' || s[i] == '{';
+}
+
+/* TRUE when REGEX sets the i or x flag anywhere ("(?i)", "(?ix:", "(?-i:"...). */
+static gboolean
+has_case_or_verbose_flag(const char *regex)
+{
+  for (const char *p = strstr(regex, "(?"); p; p = strstr(p + 2, "(?")) {
+    if (p > regex && p[-1] == '\\')
+      continue;
+    for (const char *q = p + 2; *q && strchr("aiLmsux-", *q); q++)
+      if (*q == 'i' || *q == 'x')
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* A guess at the byte of S that log text holds least often: memchr() for it
+ * stops at fewer false candidates. */
+static gsize
+rare_byte_index(const char *s, gsize len)
+{
+  static const char common[] = " etaoinsrhldcumfpgwybvk0123456789.:-=";
+  gsize best = 0, best_rank = 0;
+  for (gsize i = 0; i < len; i++) {
+    const char *c = memchr(common, s[i], sizeof common - 1);
+    gsize rank = c ? sizeof common - (gsize)(c - common) : sizeof common + 1;
+    if (rank > best_rank)
+      best = i, best_rank = rank;
+  }
+  return best;
+}
+
+/* memmem() for short needles in short lines (glibc's sets up tables per call). */
+static gboolean
+contains_required(const F2bRegex *re, const char *buf, gsize len)
+{
+  gsize k = re->required_probe, n = re->required_len;
+  if (len < n)
+    return FALSE;
+  const char *p = buf + k, *last = buf + (len - n) + k;
+  char c = re->required[k];
+  while (p <= last && (p = memchr(p, c, (gsize)(last - p) + 1)) != NULL) {
+    if (memcmp(p - k, re->required, n) == 0)
+      return TRUE;
+    p++;
+  }
+  return FALSE;
+}
+
+static void
+find_required_literal(F2bRegex *re)
+{
+  const char *s = re->regex;
+  if (has_case_or_verbose_flag(s))
+    return;
+  g_autoptr(GString) run = g_string_new(NULL), best = g_string_new(NULL);
+  gsize n = strlen(s), i = 0;
+  while (i <= n) {
+    gsize lit_start = i, lit_end = 0;
+    if (i < n && s[i] == '\\' && i + 1 < n &&
+        (g_ascii_ispunct(s[i + 1]) || (guchar)s[i + 1] >= 0x80))
+      lit_start = i + 1, lit_end = i + 1 + (gsize)(g_utf8_next_char(s + i + 1) - (s + i + 1));
+    else if (i < n && !strchr("\\.^$*+?{}[]()|", s[i]))
+      lit_end = i + (gsize)(g_utf8_next_char(s + i) - (s + i));
+    if (lit_end && !(lit_end < n && is_quantifier_at(s, lit_end))) {
+      g_string_append_len(run, s + lit_start, (gssize)(lit_end - lit_start));
+      i = lit_end;
+      continue;
+    }
+    /* the run ends here: keep the longest */
+    if (run->len > best->len)
+      g_string_assign(best, run->str);
+    g_string_truncate(run, 0);
+    if (i >= n)
+      break;
+    if (s[i] == '|')
+      return; /* a top-level alternation: no literal is required */
+    if (s[i] == '(')
+      i = skip_group(s, i);
+    else if (s[i] == '[')
+      i = skip_class(s, i);
+    else if (s[i] == '\\')
+      i = skip_escape(s, i);
+    else if (s[i] == '{') {
+      /* a {m,n} quantifier (or a literal brace: skipping it only loses text) */
+      const char *close = strchr(s + i, '}');
+      i = close ? (gsize)(close - s) + 1 : n;
+    } else
+      i = lit_end ? lit_end : i + 1; /* a quantified literal, or . ^ $ * + ? } */
+  }
+  if (best->len >= 2) {
+    re->required_probe = rare_byte_index(best->str, best->len);
+    re->required_len = best->len;
+    re->required = g_string_free(g_steal_pointer(&best), FALSE);
+  }
 }
 
 static void
@@ -322,6 +514,7 @@ f2b_failregex_new(const char *regex, F2bFailRegexFlags flags, GError **error)
   if (!compile_pcre2(re, error))
     return NULL;
   collect_names(re);
+  find_required_literal(re);
   return g_steal_pointer(&re);
 }
 
@@ -366,6 +559,9 @@ f2b_failregex_free(F2bRegex *re)
   if (re->tuple)
     g_array_unref(re->tuple);
   g_free(re->names);
+  if (re->skip_groups)
+    g_array_unref(re->skip_groups);
+  g_free(re->required);
   g_free(re);
 }
 
@@ -426,16 +622,22 @@ f2b_failregex_lines_buffer(const F2bRegexLine *lines, gsize n_lines)
 
 /* ---- matching ---------------------------------------------------------------------- */
 
+/* A match is one allocation (the struct, the ovector, the subject) plus, only
+ * when needed, the arrays below: most matches are of a one-line buffer without
+ * <SKIPLINES>, whose line bookkeeping is trivial. */
 struct F2bRegexMatch {
   const F2bRegex *re;
-  char *subject;
+  char *subject; /* in the same allocation, after ov */
   gsize len;
   gsize *ov; /* start/end per group, G_MAXSIZE when unset */
   GArray *groups;
-  GArray *matched, *unmatched; /* gsize indices into the org lines */
-  GString *skipped_text;
-  GArray *skipped; /* F2bRegexSpan into skipped_text */
+  GArray *matched, *unmatched; /* gsize indices into the org lines; NULL: n_simple */
+  gsize n_simple;              /* with matched NULL: lines 0..n_simple-1 matched, none not */
+  GString *skipped_text;       /* NULL until computed */
+  GArray *skipped;             /* F2bRegexSpan into skipped_text */
 };
+
+static const gsize simple_indices[1] = {0};
 
 static gboolean
 group_span(const F2bRegexMatch *m, guint g, F2bRegexSpan *span)
@@ -479,11 +681,8 @@ compute_skipped(F2bRegexMatch *m)
 {
   m->skipped_text = g_string_new(NULL);
   m->skipped = g_array_new(FALSE, FALSE, sizeof(F2bRegexSpan));
-  for (guint n = 0;; n++) {
-    g_autofree char *name = g_strdup_printf("skiplines%u", n);
-    guint g = group_number(m->re, name);
-    if (!g)
-      break;
+  for (guint n = 0; n < m->re->skip_groups->len; n++) {
+    guint g = g_array_index(m->re->skip_groups, guint, n);
     F2bRegexSpan s;
     if (group_span(m, g, &s))
       g_string_append_len(m->skipped_text, s.ptr, (gssize)s.len);
@@ -534,13 +733,13 @@ append_range(GArray *a, gsize from, gsize to)
 static void
 compute_lines(F2bRegexMatch *m, const F2bRegexLine *org, gsize n_org)
 {
+  if (n_org <= 1) {
+    m->n_simple = n_org;
+    return;
+  }
   m->matched = g_array_new(FALSE, FALSE, sizeof(gsize));
   m->unmatched = g_array_new(FALSE, FALSE, sizeof(gsize));
   compute_skipped(m);
-  if (n_org <= 1) {
-    append_range(m->matched, 0, n_org);
-    return;
-  }
   const char *s = m->subject;
   gsize start = m->ov[0], end = m->ov[1];
   gsize line_start = 0;
@@ -589,6 +788,8 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
     re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
     pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
   }
+  if (re->required && !contains_required(re, buf, len))
+    return NULL; /* cannot match (see find_required_literal) */
   int rc = pcre2_match(re->code, (PCRE2_SPTR)(buf ? buf : ""), len, 0, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
@@ -600,16 +801,17 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
                 "regex '%s' stopped: %s", re->regex, (char *)msg);
     return NULL;
   }
-  F2bRegexMatch *m = g_new0(F2bRegexMatch, 1);
+  guint n = re->pyre->n_groups + 1;
+  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + len + 1);
+  memset(m, 0, sizeof(F2bRegexMatch));
   m->re = re;
   m->len = len;
-  m->subject = g_malloc(len + 1);
+  m->ov = (gsize *)(void *)(m + 1);
+  m->subject = (char *)(m->ov + 2 * n);
   if (len)
     memcpy(m->subject, buf, len);
   m->subject[len] = '\0';
-  guint n = re->pyre->n_groups + 1;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-  m->ov = g_new(gsize, 2 * n);
   for (guint i = 0; i < 2 * n; i++)
     m->ov[i] = (i / 2 < (guint)rc && ov[i] != PCRE2_UNSET) ? ov[i] : G_MAXSIZE;
   compute_lines(m, org_lines, n_org);
@@ -629,14 +831,16 @@ f2b_regex_match_free(F2bRegexMatch *m)
 {
   if (!m)
     return;
-  g_free(m->subject);
-  g_free(m->ov);
   if (m->groups)
     g_array_unref(m->groups);
-  g_array_unref(m->matched);
-  g_array_unref(m->unmatched);
-  g_string_free(m->skipped_text, TRUE);
-  g_array_unref(m->skipped);
+  if (m->matched)
+    g_array_unref(m->matched);
+  if (m->unmatched)
+    g_array_unref(m->unmatched);
+  if (m->skipped_text)
+    g_string_free(m->skipped_text, TRUE);
+  if (m->skipped)
+    g_array_unref(m->skipped);
   g_free(m);
 }
 
@@ -813,6 +1017,10 @@ f2b_regex_match_ip(F2bRegexMatch *m, GError **error)
 const gsize *
 f2b_regex_match_matched_lines(const F2bRegexMatch *m, gsize *n)
 {
+  if (!m->matched) {
+    *n = m->n_simple;
+    return simple_indices;
+  }
   *n = m->matched->len;
   return (const gsize *)(void *)m->matched->data;
 }
@@ -820,6 +1028,10 @@ f2b_regex_match_matched_lines(const F2bRegexMatch *m, gsize *n)
 const gsize *
 f2b_regex_match_unmatched_lines(const F2bRegexMatch *m, gsize *n)
 {
+  if (!m->unmatched) {
+    *n = 0;
+    return simple_indices;
+  }
   *n = m->unmatched->len;
   return (const gsize *)(void *)m->unmatched->data;
 }
@@ -827,6 +1039,8 @@ f2b_regex_match_unmatched_lines(const F2bRegexMatch *m, gsize *n)
 const GArray *
 f2b_regex_match_skipped_lines(const F2bRegexMatch *m)
 {
+  if (!m->skipped)
+    compute_skipped((F2bRegexMatch *)m); /* computed on demand: a cache, not a change */
   return m->skipped;
 }
 

@@ -54,6 +54,9 @@ struct F2bFilter {
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+  gboolean encoding_is_utf8;
+  GString *decoded;       /* scratch: the line being processed, decoded */
+  GString *regex_buf;     /* scratch: the buffer the regexes search */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   const GPtrArray *view_of;
 };
@@ -110,6 +113,22 @@ lines_view(GPtrArray *lines)
   for (guint i = 0; i < lines->len; i++)
     g_array_append_val(v, ((FLine *) lines->pdata[i])->t);
   return v;
+}
+
+/* The regex buffer of LINES written into OUT (reused from line to line). */
+static GString *
+lines_buffer_into(GString *out, GPtrArray *lines)
+{
+  g_string_truncate(out, 0);
+  for (guint i = 0; i < lines->len; i++) {
+    const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
+    if (i)
+      g_string_append_c(out, '\n');
+    g_string_append_len(out, l->prefix, (gssize) l->prefix_len);
+    g_string_append_len(out, l->rest, (gssize) l->rest_len);
+  }
+  g_string_append_c(out, '\n');
+  return out;
 }
 
 static GString *
@@ -268,7 +287,8 @@ match_groups_dict(F2bRegexMatch *m)
     } else {
       value = g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
     }
-    dict_set(dict, g->name, value);
+    /* group names are unique: no need for dict_set's search */
+    f2b_py_dict_append_new(dict, f2b_py_str(g->name), value);
   }
   return dict;
 }
@@ -395,6 +415,9 @@ f2b_filter_new(double wall_now)
   f->maxlines = 1;
   f->findtime = 600;
   f->encoding = g_strdup("UTF-8");
+  f->encoding_is_utf8 = TRUE;
+  f->decoded = g_string_sized_new(256);
+  f->regex_buf = g_string_sized_new(256);
   f->dd = f2b_datedetect_new(wall_now);
   f->now = wall_now;
   f->check_find_time = TRUE;
@@ -423,6 +446,8 @@ f2b_filter_free(F2bFilter *filter)
   f2b_regex_match_free(filter->pref_match);
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_string_free(filter->decoded, TRUE);
+  g_string_free(filter->regex_buf, TRUE);
   g_free(filter);
 }
 
@@ -674,6 +699,7 @@ f2b_filter_set_logencoding(F2bFilter *filter, const char *encoding, GError **err
   }
   g_free(filter->encoding);
   filter->encoding = g_strdup(encoding);
+  filter->encoding_is_utf8 = is_utf8_name(encoding);
   return TRUE;
 }
 
@@ -786,12 +812,42 @@ utf8_seq(const guchar *p, gsize n, gsize *bad)
   return need + 1;
 }
 
-static char *
-decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
+/* Length of the leading part of LINE that Python's strict decoder accepts as is:
+ * the common case is the whole line, copied in one piece. */
+static gsize
+utf8_valid_prefix(const char *line, gsize len)
 {
-  GString *out = g_string_sized_new(len + 1);
   const guchar *p = (const guchar *) line;
-  gsize i = 0;
+  gsize i = 0, bad;
+  while (i < len) {
+    /* eight ASCII bytes at a time */
+    while (i + 8 <= len) {
+      guint64 w;
+      memcpy(&w, p + i, 8);
+      if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+        break;
+      i += 8;
+    }
+    if (i >= len)
+      break;
+    gsize n = utf8_seq(p + i, len - i, &bad);
+    if (n == 0)
+      break;
+    i += n;
+  }
+  return i;
+}
+
+/* Decodes LINE into OUT (cleared first); the rest is as f2b_filter_decode_line. */
+static void
+decode_utf8_into(GString *out, const char *line, gsize len, gboolean *replaced)
+{
+  gsize i = utf8_valid_prefix(line, len);
+  g_string_truncate(out, 0);
+  g_string_append_len(out, line, (gssize) i);
+  if (i == len)
+    return;
+  const guchar *p = (const guchar *) line;
   while (i < len) {
     gsize bad, n = utf8_seq(p + i, len - i, &bad);
     if (n) {
@@ -803,6 +859,13 @@ decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
       i += bad;
     }
   }
+}
+
+static char *
+decode_utf8(const char *line, gsize len, gsize *out_len, gboolean *replaced)
+{
+  GString *out = g_string_sized_new(len + 1);
+  decode_utf8_into(out, line, len, replaced);
   *out_len = out->len;
   return g_string_free(out, FALSE);
 }
@@ -1089,7 +1152,7 @@ text_to_ip(F2bFilter *f, const char *text, gsize len, GPtrArray *fids)
 typedef struct {
   F2bFilter *f;
   GPtrArray *org;       /* orgBuffer */
-  GString *buf;         /* NULL when the line buffer changed */
+  GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
   F2bPyObj *pre;        /* prefregex groups without content, or NULL */
   gboolean has_date;
   double date;
@@ -1191,8 +1254,6 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError *
   F2bFilter *f = st->f;
   if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
     f2b_py_free(fail);
-    if (st->buf)
-      g_string_free(st->buf, TRUE);
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
@@ -1202,8 +1263,6 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError *
   }
   if (!f->check_all_regex || f->maxlines > 1) {
     replace_buffer(f, unmatched_lines(m, st->org));
-    if (st->buf)
-      g_string_free(st->buf, TRUE);
     st->buf = NULL;
   }
   if (st->pre && f2b_py_len(st->pre) > 0) {
@@ -1273,7 +1332,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   }
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
-  st.buf = lines_buffer(st.org);
+  st.buf = lines_buffer_into(f->regex_buf, st.org);
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1293,13 +1352,12 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       GPtrArray *content = fline_array_new();
       g_ptr_array_add(content, fline_new("", 0, "", 0, r, rlen));
       replace_buffer(f, content);
-      g_string_free(st.buf, TRUE);
       st.buf = NULL;
     }
   }
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL)
-      st.buf = lines_buffer(f->line_buffer);
+      st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
@@ -1311,8 +1369,6 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       break;
   }
 out:
-  if (st.buf)
-    g_string_free(st.buf, TRUE);
   f2b_py_free(st.pre);
   g_ptr_array_unref(st.org);
   if (!ok)
@@ -1443,7 +1499,17 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
 {
   g_return_val_if_fail(filter != NULL && (line != NULL || len == 0), NULL);
   gsize dlen;
-  g_autofree char *text = f2b_filter_decode_line(line, len, filter->encoding, &dlen, NULL);
+  const char *text;
+  g_autofree char *converted = NULL;
+  if (filter->encoding_is_utf8) {
+    gboolean replaced = FALSE;
+    decode_utf8_into(filter->decoded, line ? line : "", len, &replaced);
+    text = filter->decoded->str;
+    dlen = filter->decoded->len;
+  } else {
+    converted = f2b_filter_decode_line(line, len, filter->encoding, &dlen, NULL);
+    text = converted;
+  }
   gboolean has_date, no_date;
   double date = 0;
   FLine *tl = split_date(filter, text, dlen, &has_date, &date, &no_date, error);

@@ -83,6 +83,7 @@ f2b_py_float(double value)
 static F2bPyObj *
 py_new_data(F2bPyKind kind, const void *data, gsize len)
 {
+  /* one allocation: the text lives right after the object (see f2b_py_free) */
   g_return_val_if_fail(len < G_MAXSIZE - sizeof(F2bPyObj) - 1, NULL);
   F2bPyObj *obj = g_malloc(sizeof(F2bPyObj) + len + 1);
   memset(obj, 0, sizeof(F2bPyObj));

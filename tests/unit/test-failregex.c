@@ -222,6 +222,34 @@ START_TEST(test_python_semantics)
 }
 END_TEST
 
+/* The required-literal prefilter must never skip a regex that matches: each of
+ * these has top-level text next to escapes, quantifiers, classes, groups or
+ * alternations that could fool a careless literal extractor. */
+START_TEST(test_required_literal_prefilter)
+{
+  check_search("ab\\x41cd", 0, "abAcd", "abAcd");
+  check_search("ab\\u0041cd", 0, "abAcd", "abAcd");
+  check_search("(x)ab\\1cd", 0, "xabxcd", "xabxcd");
+  check_search("ab\\d{1,3}cd", 0, "ab12cd", "ab12cd");
+  check_search("abc?de", 0, "abde", "abde");
+  check_search("abc*de", 0, "abde", "abde");
+  check_search("abc{0}de", 0, "abde", "abde");
+  check_search("foo|barbaz", 0, "foo", "foo");
+  check_search("(?:foo|bar)baz", 0, "barbaz", "barbaz");
+  check_search("x[abc]yz", 0, "xbyz", "xbyz");
+  check_search("x[]a]yz", 0, "x]yz", "x]yz");
+  check_search("\\.\\[ab\\]", 0, ".[ab]", ".[ab]");
+  check_search("r\xc3\xa9sum\xc3\xa9", 0, "r\xc3\xa9sum\xc3\xa9", "r\xc3\xa9sum\xc3\xa9");
+  check_search("(?i)hello world", 0, "HELLO WORLD", "HELLO WORLD");
+  check_search("(?i:hello) world", 0, "HELLO world", "HELLO world");
+  check_search("hello(?#a(b) world", 0, "hello world", "hello world");
+  check_search("hello(?#c) world", 0, "hello world", "hello world");
+  check_search("refused: too many", 0, "refused: too man", NULL);
+  check_search("refused: too many", 0, "xrefused: too many", "refused: too many");
+  check_search("many", 0, "man", NULL);
+}
+END_TEST
+
 START_TEST(test_lines_and_skiplines)
 {
   GError *error = NULL;
@@ -462,6 +490,7 @@ main(void)
   tcase_add_test(tc, test_failure_id_from_prefregex);
   tcase_add_test(tc, test_hints);
   tcase_add_test(tc, test_python_semantics);
+  tcase_add_test(tc, test_required_literal_prefilter);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
   tcase_add_test(tc, test_failure_id_and_ip);
