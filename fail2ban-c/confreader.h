@@ -62,3 +62,9 @@ F2bIniMap *f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ign
 GPtrArray *f2b_confreader_shlex_split(const char *s, GError **error);
 /* Python's glob.glob order and rules (no sorting: directory order). */
 GPtrArray *f2b_confreader_glob(const char *pattern);
+
+/* An option of [Definition] in fail2ban.conf (+ .local, fail2ban.d) that
+ * fail2ban itself does not read, such as fail2ban-c's `socketgroup`:
+ * its interpolated value (transfer full), or NULL when it is not set (or
+ * with ERROR when the files cannot be read). */
+char *f2b_confreader_general_option(F2bConfReader *r, const char *option, GError **error);
