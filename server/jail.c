@@ -313,8 +313,9 @@ f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **
     }
   FILE *f = fopen(path, "rbe");
   if (f == NULL)
-    return f2bs_pyexc_set(error, errno == ENOENT ? F2BS_PYEXC_FILE_NOT_FOUND : F2BS_PYEXC_EXCEPTION, "%s",
-                          g_strerror(errno));
+    return errno == ENOENT ? f2bs_pyexc_set(error, F2BS_PYEXC_FILE_NOT_FOUND, "%s", path)
+                           : f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "[Errno %d] %s: '%s'", errno,
+                                            g_strerror(errno), path);
   g_autofree char *hash = first_line_hash(f);
   long pos = 0;
   if (tail) {
@@ -346,6 +347,16 @@ f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **error)
   const char *enc = g_ascii_strcasecmp(value, "auto") == 0 ? "UTF-8" : value;
   /* codecs.lookup: iconv knows the same names for the encodings logs use */
   GIConv cd = g_iconv_open("UTF-8", enc);
+  if (cd == (GIConv)-1) {
+    /* Python's aliases drop the separators iconv wants ("latin-1", "latin_1") */
+    g_autofree char *bare = g_strdup(enc);
+    char *w = bare;
+    for (const char *r = enc; *r; r++)
+      if (*r != '-' && *r != '_')
+        *w++ = *r;
+    *w = '\0';
+    cd = g_iconv_open("UTF-8", bare);
+  }
   if (cd == (GIConv)-1 || *enc == '\0')
     return f2bs_pyexc_set(error, F2BS_PYEXC_LOOKUP_ERROR, "unknown encoding: %s", enc);
   g_iconv_close(cd);

@@ -26,8 +26,10 @@ static const struct {
   [F2BS_PYEXC_REGEX] = { "fail2ban.server.failregex", "RegexException" },
 };
 
-F2bPyObj *
-f2bs_pyexc_to_py(const GError *error)
+/* TO_PICKLE: OSError pickles its file name as a third argument that its
+ * repr() leaves out. */
+static F2bPyObj *
+to_py(const GError *error, gboolean to_pickle)
 {
   guint code = error->domain == F2BS_PYEXC && (guint)error->code < G_N_ELEMENTS(classes) ? (guint)error->code
                                                                                           : F2BS_PYEXC_EXCEPTION;
@@ -36,16 +38,29 @@ f2bs_pyexc_to_py(const GError *error)
     /* OSError(errno, strerror) without the file name, as FileContainer's open() raises it */
     f2b_py_append(args, f2b_py_int(ENOENT));
     f2b_py_append(args, f2b_py_str("No such file or directory"));
+    if (to_pickle)
+      f2b_py_append(args, f2b_py_str(error->message));
+  } else if (code == F2BS_PYEXC_SYNTAX_ERROR) {
+    /* compile()'s SyntaxError: (msg, (filename, lineno, offset, text, end_lineno, end_offset)) */
+    f2b_py_append(args, f2b_py_str(error->message));
+    f2b_py_append(args, f2b_py_tuple_of(f2b_py_str("<string>"), f2b_py_int(1), f2b_py_int(0), f2b_py_str(""),
+                                        f2b_py_int(1), f2b_py_int(0), NULL));
   } else {
     f2b_py_append(args, f2b_py_str(error->message));
   }
   return f2b_py_instance_new(classes[code].module, classes[code].name, args);
 }
 
+F2bPyObj *
+f2bs_pyexc_to_py(const GError *error)
+{
+  return to_py(error, TRUE);
+}
+
 char *
 f2bs_pyexc_repr(const GError *error)
 {
-  g_autoptr(F2bPyObj) e = f2bs_pyexc_to_py(error);
+  g_autoptr(F2bPyObj) e = to_py(error, FALSE);
   return f2b_py_repr(e);
 }
 

@@ -27,7 +27,7 @@ typedef enum {
   F2BS_PYEXC_LOOKUP_ERROR,
   F2BS_PYEXC_RUNTIME_ERROR,
   F2BS_PYEXC_NOT_IMPLEMENTED,
-  F2BS_PYEXC_FILE_NOT_FOUND,   /* FileNotFoundError(errno, strerror) */
+  F2BS_PYEXC_FILE_NOT_FOUND,   /* FileNotFoundError(ENOENT, strerror, filename): message = file name */
   F2BS_PYEXC_UNKNOWN_JAIL,     /* fail2ban.exceptions.UnknownJailException */
   F2BS_PYEXC_DUPLICATE_JAIL,   /* fail2ban.exceptions.DuplicateJailException */
   F2BS_PYEXC_REGEX,            /* fail2ban.server.failregex.RegexException */
