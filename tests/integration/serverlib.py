@@ -91,6 +91,16 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.out.close()
+        return self.proc.returncode
+
+    def check_exit(self):
+        """f2bc-server must exit 0 (no sanitizer report): prints its output otherwise."""
+        if self.proc.returncode == 0:
+            return True
+        with open(self.out.name) as f:
+            sys.stdout.write(f.read()[-5000:])
+        print("server exited with %r" % self.proc.returncode)
+        return False
 
 
 def f2bc_server():

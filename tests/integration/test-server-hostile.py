@@ -86,6 +86,7 @@ def main():
             failures += not alive
         finally:
             srv.stop()
+        failures += not srv.check_exit()
         with open(srv.log) as f:
             log = f.read()
         sys.stdout.write(log[-3000:])

@@ -67,6 +67,8 @@ def main():
                 srv.proc.wait(20)
             finally:
                 srv.stop()
+            if name == "f2bc" and not srv.check_exit():
+                failures += 1
         for (cmd, want), (_, got) in zip(*transcripts):
             if want != got:
                 failures += 1
