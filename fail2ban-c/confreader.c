@@ -1992,3 +1992,13 @@ f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const F2bIniMap
     f2b_py_append(list, g_steal_pointer(&stream->pdata[i]));
   return list;
 }
+
+char *
+f2b_confreader_general_option(F2bConfReader *r, const char *option, GError **error)
+{
+  gboolean found;
+  F2bIni *cfg = read_or_empty(r, "fail2ban", &found, error); /* owned by R */
+  if (cfg == NULL || !f2b_ini_has_option(cfg, "Definition", option, FALSE))
+    return NULL;
+  return f2b_ini_get(cfg, "Definition", option, NULL, FALSE, error);
+}

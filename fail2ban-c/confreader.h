@@ -65,3 +65,9 @@ GPtrArray *f2b_confreader_glob(const char *pattern);
 F2bPyObj *f2b_confreader_filter_stream(F2bConfReader *r, const char *name, const F2bIniMap *options,
                                        gboolean explicit_file, const char *jail, const char *backend,
                                        gboolean *found, GError **error);
+
+/* An option of [Definition] in fail2ban.conf (+ .local, fail2ban.d) that
+ * fail2ban itself does not read, such as fail2ban-c's `socketgroup`:
+ * its interpolated value (transfer full), or NULL when it is not set (or
+ * with ERROR when the files cannot be read). */
+char *f2b_confreader_general_option(F2bConfReader *r, const char *option, GError **error);

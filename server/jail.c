@@ -1,0 +1,795 @@
+/* jail.c - one jail's configuration and state (see jail.h).
+ *
+ * Each setter mirrors the fail2ban method behind the command (Filter,
+ * FileFilter, Actions, Jail.setBanTimeExtra): the same conversions, the
+ * same log lines, the same exceptions. */
+#include "jail.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "confreader.h"
+#include "pyexc.h"
+#include "pystr.h"
+#include "serverlog.h"
+#include "timeutil.h"
+
+static const char *const backends[] = { "pyinotify", "gamin", "polling", "systemd" };
+
+static void
+action_free(gpointer p)
+{
+  F2bsAction *a = p;
+  g_free(a->name);
+  f2b_py_free(a->props);
+  g_free(a);
+}
+
+static void
+regex_free(gpointer p)
+{
+  f2b_failregex_free(p);
+}
+
+static void
+ipaddr_free(gpointer p)
+{
+  f2b_ipaddr_free(p);
+}
+
+static void
+pyobj_free(gpointer p)
+{
+  f2b_py_free(p);
+}
+
+static char *
+repr_str(const char *s)
+{
+  GString *r = g_string_new(NULL);
+  f2b_py_repr_str_append(r, s, strlen(s));
+  return g_string_free(r, FALSE);
+}
+
+/* Jail._setBackend: the backend name is checked, its [options] ignored. */
+static gboolean
+check_backend(F2bsJail *jail, const char *spec, GError **error)
+{
+  g_autoptr(F2bConfReader) r = f2b_confreader_new("/", NULL);
+  g_autofree char *name = NULL;
+  g_autoptr(F2bIniMap) opts = NULL;
+  GError *local = NULL;
+  if (!f2b_confreader_extract_options(r, spec, &name, &opts, &local)) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  g_autofree char *lower = g_ascii_strdown(name, -1);
+  const char *chosen = "pyinotify";
+  if (strcmp(lower, "auto") != 0) {
+    chosen = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(backends); i++)
+      if (strcmp(lower, backends[i]) == 0)
+        chosen = backends[i];
+    if (chosen == NULL) {
+#define UNKNOWN_BACKEND "Unknown backend %s. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'"
+      f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", UNKNOWN_BACKEND, lower);
+      return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, UNKNOWN_BACKEND, lower);
+    }
+  }
+  /* gamin does not exist on Debian 12: fail2ban falls back to polling. */
+  if (strcmp(chosen, "gamin") == 0) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "Backend 'gamin' failed to initialize due to No module named 'gamin'");
+    chosen = "polling";
+  }
+  const char *verb = strcmp(chosen, "polling") == 0 ? "poller" : chosen;
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' uses %s {}", jail->name, verb);
+  if (strcmp(lower, "auto") != 0 && strcmp(lower, chosen) != 0)
+    f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail", "Could only initiated '%s' backend whenever '%s' was requested",
+             chosen, lower);
+  else
+    f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Initiated '%s' backend", chosen);
+  jail->journal = strcmp(chosen, "systemd") == 0;
+  return TRUE;
+}
+
+F2bsJail *
+f2bs_jail_new(const char *name, const char *backend, GError **error)
+{
+  g_autoptr(F2bsJail) jail = g_new0(F2bsJail, 1);
+  jail->name = g_strdup(name);
+  jail->backend = g_strdup(backend);
+  jail->ignoreself = TRUE;
+  jail->ignoreip = g_ptr_array_new_with_free_func(ipaddr_free);
+  jail->ignorecommand = f2b_py_bool(FALSE);
+  jail->ignorecache = f2b_py_none();
+  jail->logpaths = g_ptr_array_new_with_free_func(g_free);
+  jail->logencoding = g_strdup("UTF-8");
+  jail->journalmatch = g_ptr_array_new_with_free_func(pyobj_free);
+  jail->failregex = g_ptr_array_new_with_free_func(regex_free);
+  jail->ignoreregex = g_ptr_array_new_with_free_func(regex_free);
+  jail->usedns = g_strdup("warn");
+  jail->findtime = f2b_py_int(600);
+  jail->datedetector = f2b_datedetect_new((double)g_get_real_time() / G_USEC_PER_SEC);
+  jail->maxmatches = 5;
+  jail->maxretry = 3;
+  jail->maxlines = 1;
+  jail->bantime = f2b_py_int(600);
+  jail->banextra = f2b_py_dict_new();
+  jail->actions = g_ptr_array_new_with_free_func(action_free);
+  if (g_utf8_strlen(name, -1) >= 26) {
+    g_autofree char *r = repr_str(name);
+    f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
+             "Jail name %s might be too long and some commands might not function correctly. Please shorten", r);
+  }
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Creating new jail '%s'", name);
+  if (!check_backend(jail, backend, error))
+    return NULL;
+  return g_steal_pointer(&jail);
+}
+
+void
+f2bs_jail_free(F2bsJail *jail)
+{
+  if (jail == NULL)
+    return;
+  g_free(jail->name);
+  g_free(jail->backend);
+  g_ptr_array_unref(jail->ignoreip);
+  f2b_py_free(jail->ignorecommand);
+  f2b_py_free(jail->ignorecache);
+  g_ptr_array_unref(jail->logpaths);
+  g_free(jail->logencoding);
+  g_ptr_array_unref(jail->journalmatch);
+  f2b_failregex_free(jail->prefregex);
+  g_ptr_array_unref(jail->failregex);
+  g_ptr_array_unref(jail->ignoreregex);
+  g_free(jail->usedns);
+  f2b_py_free(jail->findtime);
+  f2b_datedetect_free(jail->datedetector);
+  g_free(jail->logtimezone);
+  f2b_py_free(jail->bantime);
+  f2b_py_free(jail->banextra);
+  g_ptr_array_unref(jail->actions);
+  g_free(jail);
+}
+
+/* ---- time values ---------------------------------------------------- */
+
+/* MyTime.str2seconds: numbers pass through, strings are evaluated.  The
+ * Python evaluator's failures are NameError for a word it does not know and
+ * SyntaxError for the rest; CPython words nearly all of those "invalid
+ * syntax", and clients see only that text, so it is used for every one
+ * (pyexpr's own, more precise message goes to the debug log). */
+static F2bPyObj *
+str2sec(const F2bPyObj *value, GError **error)
+{
+  if (f2b_py_kind(value) == F2B_PY_INT || f2b_py_kind(value) == F2B_PY_FLOAT)
+    return f2b_py_copy(value);
+  if (f2b_py_kind(value) != F2B_PY_STR) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_TYPE_ERROR, "expected string or bytes-like object");
+    return NULL;
+  }
+  const char *s = f2b_py_get_str(value, NULL);
+  GError *local = NULL;
+  F2bPyObj *r = f2b_timeutil_str2sec(s, &local);
+  if (r != NULL)
+    return r;
+  g_autofree char *expanded = f2b_timeutil_str2sec_expand(s);
+  const char *p = expanded;
+  while (*p && !(g_ascii_isalpha(*p) || *p == '_'))
+    p++;
+  if (*p) {
+    const char *e = p;
+    while (g_ascii_isalnum(*e) || *e == '_')
+      e++;
+    g_autofree char *word = g_strndup(p, e - p);
+    f2bs_pyexc_set(error, F2BS_PYEXC_NAME_ERROR, "name '%s' is not defined", word);
+  } else {
+    f2bs_log(F2BS_LOG_DEBUG, "fail2ban.transmitter", "time value %s: %s", s, local->message);
+    f2bs_pyexc_set(error, F2BS_PYEXC_SYNTAX_ERROR, "invalid syntax");
+  }
+  g_error_free(local);
+  return NULL;
+}
+
+/* ---- filter --------------------------------------------------------- */
+
+gboolean
+f2bs_jail_add_ignoreip(F2bsJail *jail, const char *value, GError **error)
+{
+  if (*value == '\0')
+    return TRUE;
+  GError *local = NULL;
+  F2bIPAddr *ip = f2b_ipaddr_new(value, -1, F2B_IPADDR_CIDR_UNSPEC, &local);
+  if (ip == NULL) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  for (guint i = 0; i < jail->ignoreip->len; i++)
+    if (f2b_ipaddr_equal(jail->ignoreip->pdata[i], ip)) {
+      f2bs_log(F2BS_LOG_MSG, "fail2ban.filter", "  Ignore duplicate '%s', already in ignore list", value);
+      f2b_ipaddr_free(ip);
+      return TRUE;
+    }
+  /* fail2ban lists its subnets (a list) before its single addresses (a set) */
+  if (f2b_ipaddr_is_single(ip)) {
+    g_ptr_array_add(jail->ignoreip, ip);
+  } else {
+    guint pos = 0;
+    while (pos < jail->ignoreip->len && !f2b_ipaddr_is_single(jail->ignoreip->pdata[pos]))
+      pos++;
+    g_ptr_array_insert(jail->ignoreip, pos, ip);
+  }
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_del_ignoreip(F2bsJail *jail, const char *value, GError **error)
+{
+  g_autoptr(F2bIPAddr) ip = f2b_ipaddr_new(value, -1, F2B_IPADDR_CIDR_UNSPEC, NULL);
+  for (guint i = 0; ip && i < jail->ignoreip->len; i++)
+    if (f2b_ipaddr_equal(jail->ignoreip->pdata[i], ip)) {
+      g_ptr_array_remove_index(jail->ignoreip, i);
+      return TRUE;
+    }
+  return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "list.remove(x): x not in list");
+}
+
+F2bPyObj *
+f2bs_jail_get_ignoreip(const F2bsJail *jail)
+{
+  F2bPyObj *list = f2b_py_list_new();
+  for (guint i = 0; i < jail->ignoreip->len; i++)
+    f2b_py_append(list, f2b_py_str_take(f2b_ipaddr_to_string(jail->ignoreip->pdata[i], NULL)));
+  return list;
+}
+
+gboolean
+f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error)
+{
+  g_autoptr(F2bConfReader) r = f2b_confreader_new("/", NULL);
+  g_autofree char *spec = g_strconcat("cache[", value, "]", NULL);
+  g_autofree char *name = NULL;
+  g_autoptr(F2bIniMap) opts = NULL;
+  GError *local = NULL;
+  if (!f2b_confreader_extract_options(r, spec, &name, &opts, &local)) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  if (f2b_ini_map_size(opts) == 0) {
+    f2b_py_free(jail->ignorecache);
+    jail->ignorecache = f2b_py_none();
+    return TRUE;
+  }
+  const char *key = f2b_ini_map_get(opts, "key");
+  if (key == NULL)
+    return f2bs_pyexc_set(error, F2BS_PYEXC_KEY_ERROR, "key");
+  gint64 count = 100;
+  const char *c = f2b_ini_map_get(opts, "max-count");
+  if (c && !f2b_pystr_to_int(c, strlen(c), &count, NULL)) {
+    g_autofree char *rc = repr_str(c);
+    return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "invalid literal for int() with base 10: %s", rc);
+  }
+  const char *t = f2b_ini_map_get(opts, "max-time");
+  g_autoptr(F2bPyObj) tv = t ? f2b_py_str(t) : f2b_py_int(300);
+  g_autoptr(F2bPyObj) secs = str2sec(tv, error);
+  if (secs == NULL)
+    return FALSE;
+  f2b_py_free(jail->ignorecache);
+  jail->ignorecache = f2b_py_list_new();
+  f2b_py_append(jail->ignorecache, f2b_py_str(key));
+  f2b_py_append(jail->ignorecache, f2b_py_int(count));
+  f2b_py_append(jail->ignorecache, g_steal_pointer(&secs));
+  return TRUE;
+}
+
+/* The first line's MD5, as FileContainer hashes a log to recognise it. */
+static char *
+first_line_hash(FILE *f)
+{
+  GString *line = g_string_new(NULL);
+  int c;
+  while ((c = fgetc(f)) != EOF) {
+    g_string_append_c(line, (char)c);
+    if (c == '\n')
+      break;
+  }
+  char *hash = line->len ? g_compute_checksum_for_data(G_CHECKSUM_MD5, (guchar *)line->str, line->len)
+                         : g_strdup("");
+  g_string_free(line, TRUE);
+  return hash;
+}
+
+gboolean
+f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **error)
+{
+  if (jail->journal)
+    return TRUE; /* fail2ban ignores log paths of a journal filter */
+  for (guint i = 0; i < jail->logpaths->len; i++)
+    if (strcmp(jail->logpaths->pdata[i], path) == 0) {
+      f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "%s already exists", path);
+      return TRUE;
+    }
+  FILE *f = fopen(path, "rbe");
+  if (f == NULL)
+    return errno == ENOENT ? f2bs_pyexc_set(error, F2BS_PYEXC_FILE_NOT_FOUND, "%s", path)
+                           : f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "[Errno %d] %s: '%s'", errno,
+                                            g_strerror(errno), path);
+  g_autofree char *hash = first_line_hash(f);
+  long pos = 0;
+  if (tail) {
+    fseek(f, 0, SEEK_END);
+    pos = ftell(f);
+  }
+  fclose(f);
+  g_ptr_array_add(jail->logpaths, g_strdup(path));
+  g_autofree char *r = repr_str(path);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Added logfile: %s (pos = %ld, hash = %s)", r, pos, hash);
+  return TRUE;
+}
+
+void
+f2bs_jail_del_logpath(F2bsJail *jail, const char *path)
+{
+  for (guint i = 0; i < jail->logpaths->len; i++)
+    if (strcmp(jail->logpaths->pdata[i], path) == 0) {
+      g_autofree char *r = repr_str(path);
+      g_ptr_array_remove_index(jail->logpaths, i);
+      f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Removed logfile: %s", r);
+      return;
+    }
+}
+
+gboolean
+f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **error)
+{
+  const char *enc = g_ascii_strcasecmp(value, "auto") == 0 ? "UTF-8" : value;
+  /* codecs.lookup: iconv knows the same names for the encodings logs use */
+  GIConv cd = g_iconv_open("UTF-8", enc);
+  if (cd == (GIConv)-1) {
+    /* Python's aliases drop the separators iconv wants ("latin-1", "latin_1") */
+    g_autofree char *bare = g_strdup(enc);
+    char *w = bare;
+    for (const char *r = enc; *r; r++)
+      if (*r != '-' && *r != '_')
+        *w++ = *r;
+    *w = '\0';
+    cd = g_iconv_open("UTF-8", bare);
+  }
+  if (cd == (GIConv)-1 || *enc == '\0')
+    return f2bs_pyexc_set(error, F2BS_PYEXC_LOOKUP_ERROR, "unknown encoding: %s", enc);
+  g_iconv_close(cd);
+  g_free(jail->logencoding);
+  jail->logencoding = g_strdup(enc);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  encoding: %s", enc);
+  return TRUE;
+}
+
+static F2bFailRegexFlags
+regex_flags(const F2bsJail *jail)
+{
+  F2bFailRegexFlags flags = 0;
+  if (jail->maxlines > 1)
+    flags |= F2B_FAILREGEX_MULTILINE;
+  if (strcmp(jail->usedns, "no") == 0 || strcmp(jail->usedns, "raw") == 0)
+    flags |= F2B_FAILREGEX_USEDNS_NO;
+  return flags;
+}
+
+static gboolean
+regex_error(GError *local, GError **error)
+{
+  f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "%s", local->message);
+  f2bs_pyexc_set(error, F2BS_PYEXC_REGEX, "%s", local->message);
+  g_error_free(local);
+  return FALSE;
+}
+
+gboolean
+f2bs_jail_set_prefregex(F2bsJail *jail, const char *value, GError **error)
+{
+  F2bRegex *re = NULL;
+  if (*value) {
+    GError *local = NULL;
+    re = f2b_failregex_new(value, regex_flags(jail) & F2B_FAILREGEX_USEDNS_NO, &local);
+    if (re == NULL) {
+      f2bs_pyexc_set(error, F2BS_PYEXC_REGEX, "%s", local->message);
+      g_error_free(local);
+      return FALSE;
+    }
+  }
+  f2b_failregex_free(jail->prefregex);
+  jail->prefregex = re;
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_add_failregex(F2bsJail *jail, const char *value, GError **error)
+{
+  GError *local = NULL;
+  F2bRegex *re = f2b_failregex_new_fail(value, jail->prefregex, regex_flags(jail), &local);
+  if (re == NULL)
+    return regex_error(local, error);
+  g_ptr_array_add(jail->failregex, re);
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_add_ignoreregex(F2bsJail *jail, const char *value, GError **error)
+{
+  GError *local = NULL;
+  F2bRegex *re = f2b_failregex_new(value, regex_flags(jail) & F2B_FAILREGEX_USEDNS_NO, &local);
+  if (re == NULL)
+    return regex_error(local, error);
+  g_ptr_array_add(jail->ignoreregex, re);
+  return TRUE;
+}
+
+void
+f2bs_jail_del_regex(F2bsJail *jail, GPtrArray *list, gint64 index)
+{
+  gint64 i = index < 0 ? index + (gint64)list->len : index;
+  if (i < 0 || i >= (gint64)list->len) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Cannot remove regular expression. Index %" G_GINT64_FORMAT
+             " is not valid", index);
+    return;
+  }
+  g_ptr_array_remove_index(list, (guint)i);
+}
+
+F2bPyObj *
+f2bs_jail_get_regexes(const GPtrArray *list)
+{
+  F2bPyObj *r = f2b_py_list_new();
+  for (guint i = 0; i < list->len; i++)
+    f2b_py_append(r, f2b_py_str(f2b_failregex_get_regex(list->pdata[i])));
+  return r;
+}
+
+void
+f2bs_jail_set_usedns(F2bsJail *jail, const char *value)
+{
+  g_autofree char *v = g_ascii_strdown(value, -1);
+  if (strcmp(v, "yes") && strcmp(v, "warn") && strcmp(v, "no") && strcmp(v, "raw")) {
+    g_autofree char *r = repr_str(v);
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Incorrect value %s specified for usedns. Using safe 'no'", r);
+    g_free(v);
+    v = g_strdup("no");
+  }
+  g_free(jail->usedns);
+  jail->usedns = g_steal_pointer(&v);
+}
+
+gboolean
+f2bs_jail_set_findtime(F2bsJail *jail, const F2bPyObj *value, GError **error)
+{
+  F2bPyObj *secs = str2sec(value, error);
+  if (secs == NULL)
+    return FALSE;
+  f2b_py_free(jail->findtime);
+  jail->findtime = secs;
+  g_autoptr(GString) s = g_string_new(NULL);
+  f2b_py_str_append(s, secs);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  findtime: %s", s->str);
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_set_datepattern(F2bsJail *jail, const char *value, GError **error)
+{
+  GError *local = NULL;
+  if (!f2b_datedetect_set_pattern(jail->datedetector, value, &local)) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+F2bPyObj *
+f2bs_jail_get_datepattern(const F2bsJail *jail)
+{
+  guint n = f2b_datedetect_n_templates(jail->datedetector);
+  if (n == 0 || n > 2)
+    return f2b_py_tuple_of(f2b_py_none(), f2b_py_str("Default Detectors"), NULL);
+  const char *pattern = f2b_datedetect_template_pattern(jail->datedetector, 0);
+  return f2b_py_tuple_of(pattern ? f2b_py_str(pattern) : f2b_py_none(),
+                         f2b_py_str(f2b_datedetect_template_name(jail->datedetector, 0)), NULL);
+}
+
+gboolean
+f2bs_jail_set_logtimezone(F2bsJail *jail, const char *value, GError **error)
+{
+  if (!f2b_datedetect_set_timezone(jail->datedetector, value, NULL)) {
+    g_autofree char *r = repr_str(value);
+    return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Unknown or unsupported time zone: %s", r);
+  }
+  g_free(jail->logtimezone);
+  jail->logtimezone = g_strdup(value);
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_set_maxlines(F2bsJail *jail, gint64 value, GError **error)
+{
+  if (value <= 0)
+    return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "maxlines must be integer greater than zero");
+  jail->maxlines = value;
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  maxLines: %" G_GINT64_FORMAT, value);
+  return TRUE;
+}
+
+void
+f2bs_jail_set_maxretry(F2bsJail *jail, gint64 value)
+{
+  jail->maxretry = value;
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  maxRetry: %" G_GINT64_FORMAT, value);
+}
+
+/* ---- actions -------------------------------------------------------- */
+
+gboolean
+f2bs_jail_set_bantime(F2bsJail *jail, const F2bPyObj *value, GError **error)
+{
+  F2bPyObj *secs = str2sec(value, error);
+  if (secs == NULL)
+    return FALSE;
+  f2b_py_free(jail->bantime);
+  jail->bantime = secs;
+  g_autoptr(GString) s = g_string_new(NULL);
+  f2b_py_str_append(s, secs);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.actions", "  banTime: %s", s->str);
+  return TRUE;
+}
+
+static void
+extra_set(F2bsJail *jail, const char *opt, F2bPyObj *value)
+{
+  f2b_py_dict_set(jail->banextra, f2b_py_str(opt), value);
+}
+
+static void
+extra_del(F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *old = f2b_py_dict_pop(jail->banextra, key);
+  f2b_py_free(old);
+}
+
+static gboolean
+is_true(const char *v)
+{
+  return v && (!g_ascii_strcasecmp(v, "1") || !g_ascii_strcasecmp(v, "on") || !g_ascii_strcasecmp(v, "true")
+               || !g_ascii_strcasecmp(v, "yes"));
+}
+
+/* bantime.multipliers: [int(i) for i in value.split(' ')]. */
+static gboolean
+extra_multipliers(F2bsJail *jail, const char *value, GError **error)
+{
+  g_autoptr(F2bPyObj) list = f2b_py_list_new();
+  if (value && *value) {
+    g_auto(GStrv) parts = g_strsplit(value, " ", -1);
+    for (guint i = 0; parts[i]; i++) {
+      gint64 n;
+      if (!f2b_pystr_to_int(parts[i], strlen(parts[i]), &n, NULL)) {
+        g_autofree char *r = repr_str(parts[i]);
+        return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "invalid literal for int() with base 10: %s", r);
+      }
+      f2b_py_append(list, f2b_py_int(n));
+    }
+  }
+  extra_set(jail, "evmultipliers", g_steal_pointer(&list));
+  return TRUE;
+}
+
+gboolean
+f2bs_jail_set_bantime_extra(F2bsJail *jail, const char *opt, const char *value, GError **error)
+{
+  if (value && *value == '\0')
+    value = NULL;
+  if (value)
+    extra_set(jail, opt, f2b_py_str(value));
+  else
+    extra_del(jail, opt);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Set banTime.%s = %s", opt, value ? value : "None");
+  if (strcmp(opt, "increment") == 0) {
+    extra_set(jail, opt, f2b_py_bool(is_true(value)));
+    if (is_true(value))
+      f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
+               "ban time increment is not available as long jail database is not set");
+  }
+  if ((strcmp(opt, "maxtime") == 0 || strcmp(opt, "rndtime") == 0) && value) {
+    g_autoptr(F2bPyObj) v = f2b_py_str(value);
+    F2bPyObj *secs = str2sec(v, error);
+    if (secs == NULL)
+      return FALSE;
+    extra_set(jail, opt, secs);
+  }
+  if (strcmp(opt, "multipliers") == 0)
+    return extra_multipliers(jail, value, error);
+  if (strcmp(opt, "factor") == 0 && value) {
+    /* fail2ban eval()s the factor: a number expression is what it accepts */
+    g_autoptr(F2bPyObj) v = f2b_py_str(value);
+    g_autoptr(F2bPyObj) n = str2sec(v, error);
+    if (n == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+F2bPyObj *
+f2bs_jail_get_bantime_extra(const F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  return v ? f2b_py_copy(v) : f2b_py_none();
+}
+
+/* CommandAction's attributes, in dir() order. */
+static const char *const action_props[] = { "actionban", "actioncheck", "actionflush", "actionreban",
+                                            "actionreload", "actionrepair", "actionstart", "actionstop",
+                                            "actionunban", NULL };
+static const char *const action_methods[] = { "ban", "clearAllParams", "consistencyCheck", "escapeTag",
+                                              "executeCmd", "flush", "invalidateBanEpoch", "prolong", "reban",
+                                              "reload", "replaceDynamicTags", "replaceTag", "start", "stop",
+                                              "unban", NULL };
+
+gboolean
+f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error)
+{
+  for (guint i = 0; i < jail->actions->len; i++)
+    if (strcmp(((F2bsAction *)jail->actions->pdata[i])->name, name) == 0)
+      return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Action %s already exists", name);
+  F2bsAction *a = g_new0(F2bsAction, 1);
+  a->name = g_strdup(name);
+  a->props = f2b_py_dict_new();
+  for (guint i = 0; action_props[i]; i++)
+    f2b_py_dict_set(a->props, f2b_py_str(action_props[i]), f2b_py_str(""));
+  f2b_py_dict_set(a->props, f2b_py_str("timeout"), f2b_py_int(60));
+  g_ptr_array_add(jail->actions, a);
+  return TRUE;
+}
+
+static gint
+find_action(const F2bsJail *jail, const char *name, GError **error)
+{
+  for (guint i = 0; i < jail->actions->len; i++)
+    if (strcmp(((F2bsAction *)jail->actions->pdata[i])->name, name) == 0)
+      return (gint)i;
+  f2bs_pyexc_set(error, F2BS_PYEXC_KEY_ERROR, "Invalid Action name: %s", name);
+  return -1;
+}
+
+gboolean
+f2bs_jail_del_action(F2bsJail *jail, const char *name, GError **error)
+{
+  gint i = find_action(jail, name, error);
+  if (i < 0)
+    return FALSE;
+  g_ptr_array_remove_index(jail->actions, (guint)i);
+  return TRUE;
+}
+
+F2bsAction *
+f2bs_jail_get_action(F2bsJail *jail, const char *name, GError **error)
+{
+  gint i = find_action(jail, name, error);
+  return i < 0 ? NULL : jail->actions->pdata[i];
+}
+
+static gboolean
+is_method(const char *prop)
+{
+  for (guint i = 0; action_methods[i]; i++)
+    if (strcmp(action_methods[i], prop) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, GError **error)
+{
+  if (is_method(prop)) {
+    f2b_py_free(value);
+    return f2bs_pyexc_set(error, F2BS_PYEXC_NOT_IMPLEMENTED,
+                          "action method %s: not implemented in this build of f2bc-server", prop);
+  }
+  f2b_py_dict_set(action->props, f2b_py_str(prop), value);
+  return TRUE;
+}
+
+F2bPyObj *
+f2bs_action_get(const F2bsAction *action, const char *prop, GError **error)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(prop);
+  F2bPyObj *v = f2b_py_dict_lookup(action->props, key);
+  if (v == NULL) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_ATTRIBUTE_ERROR, "'CommandAction' object has no attribute '%s'", prop);
+    return NULL;
+  }
+  return f2b_py_copy(v);
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+F2bPyObj *
+f2bs_action_properties(const F2bsAction *action)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  /* dir() also lists the class constants ESCAPE_CRE, ESCAPE_VN_CRE and banEpoch,
+   * which are regex objects and internals: they stay out of a data reply. */
+  for (gsize i = 0; i < f2b_py_len(action->props); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(action->props, i, &k, &v);
+    const char *name = f2b_py_get_str(k, NULL);
+    if (name[0] != '_' && !is_method(name))
+      g_ptr_array_add(names, (gpointer)name);
+  }
+  g_ptr_array_sort(names, cmp_str);
+  F2bPyObj *list = f2b_py_list_new();
+  for (guint i = 0; i < names->len; i++)
+    f2b_py_append(list, f2b_py_str(names->pdata[i]));
+  return list;
+}
+
+F2bPyObj *
+f2bs_action_methods(void)
+{
+  F2bPyObj *list = f2b_py_list_new();
+  for (guint i = 0; action_methods[i]; i++)
+    f2b_py_append(list, f2b_py_str(action_methods[i]));
+  return list;
+}
+
+/* ---- status --------------------------------------------------------- */
+
+static F2bPyObj *
+pair(const char *label, F2bPyObj *value)
+{
+  return f2b_py_tuple_of(f2b_py_str(label), value, NULL);
+}
+
+F2bPyObj *
+f2bs_jail_status(const F2bsJail *jail, const char *flavor)
+{
+  if (strcmp(flavor, "short") && strcmp(flavor, "basic") && strcmp(flavor, "cymru"))
+    f2bs_log(F2BS_LOG_WARNING, "fail2ban.actions",
+             "Unsupported extended jail status flavor '%s'. Supported: ['short', 'basic', 'cymru']", flavor);
+  F2bPyObj *filter = f2b_py_list_new();
+  f2b_py_append(filter, pair("Currently failed", f2b_py_int(0)));
+  f2b_py_append(filter, pair("Total failed", f2b_py_int(0)));
+  if (jail->journal) {
+    F2bPyObj *matches = f2b_py_list_new();
+    for (guint i = 0; i < jail->journalmatch->len; i++)
+      f2b_py_append(matches, f2b_py_copy(jail->journalmatch->pdata[i]));
+    f2b_py_append(filter, pair("Journal matches", matches));
+  } else {
+    F2bPyObj *files = f2b_py_list_new();
+    for (guint i = 0; i < jail->logpaths->len; i++)
+      f2b_py_append(files, f2b_py_str(jail->logpaths->pdata[i]));
+    f2b_py_append(filter, pair("File list", files));
+  }
+  F2bPyObj *actions = f2b_py_list_new();
+  f2b_py_append(actions, pair("Currently banned", f2b_py_int(0)));
+  f2b_py_append(actions, pair("Total banned", f2b_py_int(0)));
+  if (strcmp(flavor, "short") != 0)
+    f2b_py_append(actions, pair("Banned IP list", f2b_py_list_new()));
+  if (strcmp(flavor, "cymru") == 0) {
+    f2b_py_append(actions, pair("Banned ASN list", f2b_py_list_new()));
+    f2b_py_append(actions, pair("Banned Country list", f2b_py_list_new()));
+    f2b_py_append(actions, pair("Banned RIR list", f2b_py_list_new()));
+  }
+  F2bPyObj *status = f2b_py_list_new();
+  f2b_py_append(status, pair("Filter", filter));
+  f2b_py_append(status, pair("Actions", actions));
+  return status;
+}

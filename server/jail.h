@@ -1,0 +1,102 @@
+/* jail.h - one jail's configuration and state, as fail2ban-server holds it.
+ *
+ * This is the data behind `set <JAIL> ...` / `get <JAIL> ...`: the filter's
+ * options (regexes compiled and validated with failregex.c exactly as
+ * fail2ban compiles them, ignore lists, log paths, date pattern), the
+ * actions' options (bantime and bantime.*, the actions with their
+ * properties) and the run state.  Setters validate as fail2ban does and
+ * report refusals as pyexc.h errors (ValueError, RegexException, ...) so
+ * that the transmitter answers with the same exception.
+ *
+ * Seams for the modules still to come: the log watchers and failure
+ * counting (issue 5) read logpaths/regexes from here; the ban manager and
+ * the action runner take `actions` and `bantime`.  Until they land, the
+ * counters stay 0 and ban commands answer NotImplementedError. */
+#pragma once
+
+#include <glib.h>
+
+#include "datedetect.h"
+#include "failregex.h"
+#include "ipaddr.h"
+#include "pyobj.h"
+
+typedef struct {
+  char *name;
+  F2bPyObj *props; /* dict: property name -> value (CommandAction's attributes) */
+} F2bsAction;
+
+typedef struct {
+  char *name;
+  char *backend;         /* as given to `add` (may carry [options]) */
+  gboolean journal;      /* systemd backend: log paths ignored, journal matches kept */
+  gboolean started;
+  gboolean idle;
+  /* filter */
+  gboolean ignoreself;
+  GPtrArray *ignoreip;   /* F2bIPAddr*: subnets first then single addresses, as fail2ban lists them */
+  F2bPyObj *ignorecommand; /* str, or False when unset (fail2ban's default) */
+  F2bPyObj *ignorecache;   /* [key, max-count, max-time] or None */
+  GPtrArray *logpaths;   /* char* */
+  char *logencoding;
+  GPtrArray *journalmatch; /* F2bPyObj* (lists of str) */
+  F2bRegex *prefregex;   /* NULL when unset */
+  GPtrArray *failregex, *ignoreregex; /* F2bRegex* */
+  char *usedns;
+  F2bPyObj *findtime;
+  F2bDateDetector *datedetector;
+  char *logtimezone;     /* NULL: None */
+  gint64 maxmatches, maxretry, maxlines;
+  /* actions */
+  F2bPyObj *bantime;
+  F2bPyObj *banextra;    /* dict of bantime.* options as fail2ban stores them */
+  GPtrArray *actions;    /* F2bsAction*, in insertion order */
+} F2bsJail;
+
+/* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown
+ * backend ("Unknown backend x. Must be among [...] or 'auto'"). */
+F2bsJail *f2bs_jail_new(const char *name, const char *backend, GError **error);
+void f2bs_jail_free(F2bsJail *jail);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsJail, f2bs_jail_free)
+
+/* Filter options.  VALUE arguments are the command's items (str or int). */
+gboolean f2bs_jail_add_ignoreip(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_del_ignoreip(F2bsJail *jail, const char *value, GError **error);
+F2bPyObj *f2bs_jail_get_ignoreip(const F2bsJail *jail);
+gboolean f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **error);
+void f2bs_jail_del_logpath(F2bsJail *jail, const char *path);
+gboolean f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_set_prefregex(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_add_failregex(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_add_ignoreregex(F2bsJail *jail, const char *value, GError **error);
+/* delfailregex / delignoreregex: Python list indexing (negative from the end);
+ * an index out of range is logged, not an error. */
+void f2bs_jail_del_regex(F2bsJail *jail, GPtrArray *list, gint64 index);
+F2bPyObj *f2bs_jail_get_regexes(const GPtrArray *list);
+void f2bs_jail_set_usedns(F2bsJail *jail, const char *value);
+gboolean f2bs_jail_set_findtime(F2bsJail *jail, const F2bPyObj *value, GError **error);
+gboolean f2bs_jail_set_datepattern(F2bsJail *jail, const char *value, GError **error);
+F2bPyObj *f2bs_jail_get_datepattern(const F2bsJail *jail);
+gboolean f2bs_jail_set_logtimezone(F2bsJail *jail, const char *value, GError **error);
+gboolean f2bs_jail_set_maxlines(F2bsJail *jail, gint64 value, GError **error);
+void f2bs_jail_set_maxretry(F2bsJail *jail, gint64 value);
+
+/* Action options. */
+gboolean f2bs_jail_set_bantime(F2bsJail *jail, const F2bPyObj *value, GError **error);
+gboolean f2bs_jail_set_bantime_extra(F2bsJail *jail, const char *opt, const char *value, GError **error);
+F2bPyObj *f2bs_jail_get_bantime_extra(const F2bsJail *jail, const char *opt);
+/* addaction NAME: a command action with CommandAction's default properties;
+ * ValueError when it exists ("Action NAME already exists"). */
+gboolean f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error);
+gboolean f2bs_jail_del_action(F2bsJail *jail, const char *name, GError **error);
+/* The action, or NULL with KeyError "Invalid Action name: NAME". */
+F2bsAction *f2bs_jail_get_action(F2bsJail *jail, const char *name, GError **error);
+gboolean f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, GError **error);
+/* A property's value (transfer full) or NULL with AttributeError. */
+F2bPyObj *f2bs_action_get(const F2bsAction *action, const char *prop, GError **error);
+F2bPyObj *f2bs_action_properties(const F2bsAction *action);
+F2bPyObj *f2bs_action_methods(void);
+
+/* status [flavor]: fail2ban's nested list of (label, value) tuples. */
+F2bPyObj *f2bs_jail_status(const F2bsJail *jail, const char *flavor);
