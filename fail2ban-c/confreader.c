@@ -615,15 +615,17 @@ f2b_confreader_split_with_options(F2bConfReader *r, const char *value)
   return out;
 }
 
-/* TAG_CRE '<([^ <>]+)>' searched from FROM: start and end of the match. */
+/* TAG_CRE '<([^ <>]+)>' searched in S (LEN bytes) from FROM: start and end
+ * of the match. */
 static gboolean
-tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
+tag_search(const char *s, gsize len, gsize from, gsize *mstart, gsize *mend)
 {
-  for (const char *p = strchr(s + from, '<'); p != NULL; p = strchr(p + 1, '<')) {
+  const char *end = s + len;
+  for (const char *p = memchr(s + from, '<', len - from); p != NULL; p = memchr(p + 1, '<', end - p - 1)) {
     const char *q = p + 1;
-    while (*q && *q != ' ' && *q != '<' && *q != '>')
+    while (q < end && *q != ' ' && *q != '<' && *q != '>')
       q++;
-    if (q > p + 1 && *q == '>') {
+    if (q > p + 1 && q < end && *q == '>') {
       *mstart = p - s;
       *mend = q + 1 - s;
       return TRUE;
@@ -634,87 +636,120 @@ tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
 
 /* OUT = S with every PAT replaced by WITH (str.replace). */
 static void
-replace_all(GString *out, const char *s, const char *pat, gsize patlen, const char *with)
+replace_all(GString *out, const char *s, gsize len, const char *pat, gsize patlen, const char *with,
+            gsize withlen)
 {
   g_string_truncate(out, 0);
-  const char *p = s, *q;
-  while ((q = strstr(p, pat)) != NULL) {
+  /* PAT is a short '<tag>': find its '<' and compare the rest */
+  const char *p = s, *end = s + len, *q = s;
+  while ((gsize)(end - q) >= patlen && (q = memchr(q, pat[0], end - q - patlen + 1)) != NULL) {
+    if (memcmp(q + 1, pat + 1, patlen - 1) != 0) {
+      q++;
+      continue;
+    }
     g_string_append_len(out, p, q - p);
-    g_string_append(out, with);
-    p = q + patlen;
+    g_string_append_len(out, with, withlen);
+    p = q = q + patlen;
   }
-  g_string_append(out, p);
+  g_string_append_len(out, p, end - p);
 }
 
-/* A tag's replacement from outside the map: borrowed from the callee (it
- * lives as long as DATA), NULL when there is none. */
-typedef const char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+/* A tag's replacement from outside the map (transfer none: it lives as long
+ * as DATA), NULL when there is none.  TAG is LEN bytes; *NAME receives a
+ * NUL-terminated copy of it that lives as long as DATA. */
+typedef const char *(*AddReplFunc)(const char *tag, gsize len, gpointer data, const char **name,
+                                   GError **error);
 
 /* How often each tag was replaced within one value, in first-replaced order
- * (a Python dict: its repr appears in fail2ban's recursion error). */
+ * (a Python dict: its repr appears in fail2ban's recursion error).  Names
+ * are borrowed from the tag map or from the AddReplFunc's owner. */
 typedef struct {
-  const char *name;  /* in the call's string chunk */
+  const char *name;
+  gsize len;
   guint count;
 } RepItem;
 
-static GArray *
-repcount_new(void)
-{
-  return g_array_new(FALSE, FALSE, sizeof(RepItem));
-}
+typedef struct {
+  RepItem *items;
+  guint len, cap;
+} RepList;
 
 static RepItem *
-repcount_find(GArray *rc, const char *name)
+replist_find(RepList *rc, const char *name, gsize len)
 {
   for (guint i = 0; i < rc->len; i++)
-    if (strcmp(g_array_index(rc, RepItem, i).name, name) == 0)
-      return &g_array_index(rc, RepItem, i);
+    if (rc->items[i].len == len && memcmp(rc->items[i].name, name, len) == 0)
+      return &rc->items[i];
   return NULL;
 }
 
 static void
-repr_counts(GString *out, GArray *rc)
+replist_add(RepList *rc, const char *name, gsize len)
+{
+  if (rc->len == rc->cap) {
+    rc->cap = rc->cap ? rc->cap * 2 : 8;
+    rc->items = g_renew(RepItem, rc->items, rc->cap);
+  }
+  rc->items[rc->len++] = (RepItem){ name, len, 1 };
+}
+
+static void
+repr_counts(GString *out, const RepList *rc)
 {
   g_string_append_c(out, '{');
   for (guint i = 0; i < rc->len; i++) {
-    const RepItem *it = &g_array_index(rc, RepItem, i);
+    const RepItem *it = &rc->items[i];
     if (i)
       g_string_append(out, ", ");
-    f2b_py_repr_str_append(out, it->name, strlen(it->name));
+    f2b_py_repr_str_append(out, it->name, it->len);
     g_string_append_printf(out, ": %u", it->count);
   }
   g_string_append_c(out, '}');
 }
 
-/* Working state of one substituteRecursiveTags call.  Keys never change
- * place in TAGS, so per-tag state lives in arrays indexed by position. */
+/* A name never replaced (the ignore set), with its length. */
 typedef struct {
-  F2bIniMap *tags;
-  const char **ignore;  /* the names never replaced, NULL-terminated */
+  const char *name;
+  gsize len;
+} IgnoreName;
+
+/* Working state of one substituteRecursiveTags call.  Keys never change
+ * place in the map, so the current values and the per-tag state live in
+ * arrays indexed by position; the map is built once at the end. */
+typedef struct {
+  const F2bIniMap *input;
+  guint n;
+  const char **vals;    /* current value of each tag (NULL: None) */
+  gsize *lens;
+  char **owned;         /* the values this call made (else NULL) */
+  const IgnoreName *ignore;
+  guint nignore;
   AddReplFunc addrepl;
   gpointer data;
   guint8 *skip;         /* per tag: ignored, or done */
-  GArray **counts;      /* per tag: its stored replacement counts, or NULL */
-  GArray *fresh;        /* counts for a tag that has none stored yet */
-  GStringChunk *names;  /* the names counted */
-  GString *value, *scratch, *rtag, *pat;
+  gboolean *stored;     /* per tag: its counts are kept (repCounts[tag]) */
+  RepList *counts;      /* per tag: the kept counts */
+  RepList fresh;        /* counts for a tag that has none kept */
+  GString *value, *scratch;
 } TagSubst;
 
 static gboolean
-subst_ignored(const TagSubst *ts, const char *name)
+subst_ignored(const TagSubst *ts, const char *name, gsize len)
 {
-  for (const char **p = ts->ignore; *p; p++)
-    if (**p == *name && strcmp(*p, name) == 0)
+  for (guint i = 0; i < ts->nignore; i++)
+    if (ts->ignore[i].len == len && memcmp(ts->ignore[i].name, name, len) == 0)
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const char *value)
+subst_error(GError **error, const char *tag, const char *rtag, gsize rlen, const RepList *rc,
+            const char *value)
 {
+  g_autofree char *rt = g_strndup(rtag, rlen);
   GString *m = g_string_new(NULL);
   g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
-                            "resolved, fail tag: %s, found: %s in ", tag, rtag);
+                            "resolved, fail tag: %s, found: %s in ", tag, rt);
   repr_counts(m, rc);
   g_string_append_printf(m, ", value: %s", value);
   g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
@@ -722,69 +757,86 @@ subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const
   return FALSE;
 }
 
-/* The replacement of RTAG: the map's value, else ADDREPL's (transfer none). */
+/* The replacement of RTAG: the map's current value, else ADDREPL's (transfer
+ * none); *NAME is a lasting copy of RTAG for the counts. */
 static gboolean
-subst_lookup(TagSubst *ts, const char *rtag, const char **repl, GError **error)
+subst_lookup(TagSubst *ts, const char *rtag, gsize rlen, const char **repl, gsize *replen,
+             const char **name, GError **error)
 {
-  *repl = f2b_ini_map_get(ts->tags, rtag);
-  if (*repl != NULL || ts->addrepl == NULL)
+  gssize k = f2b_ini_map_find_len(ts->input, rtag, rlen);
+  if (k >= 0 && ts->vals[k] != NULL) {
+    *repl = ts->vals[k];
+    *replen = ts->lens[k];
+    *name = f2b_ini_map_key(ts->input, k);
+    return TRUE;
+  }
+  *repl = NULL;
+  if (ts->addrepl == NULL)
     return TRUE;
   GError *local = NULL;
-  *repl = ts->addrepl(rtag, ts->data, &local);
+  *repl = ts->addrepl(rtag, rlen, ts->data, name, &local);
   if (local) {
     g_propagate_error(error, local);
     return FALSE;
   }
+  if (*repl != NULL)
+    *replen = strlen(*repl);
   return TRUE;
 }
 
-/* The inner loop for tag I whose value ORGVAL holds a tag at MS..ME;
- * ts->value receives the new value. RC is the replacement counts to use. */
+/* The inner loop for tag I whose value holds a tag at MS..ME; ts->value
+ * receives the new value. RC is the replacement counts to use. */
 static gboolean
-subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArray *rc, GError **error)
+subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, GError **error)
 {
-  const char *tag = f2b_ini_map_key(ts->tags, i);
-  GString *value = ts->value;
-  g_string_assign(value, orgval);
+  const char *tag = f2b_ini_map_key(ts->input, i);
+  gsize taglen = strlen(tag);
+  g_string_truncate(ts->value, 0);
+  g_string_append_len(ts->value, ts->vals[i], ts->lens[i]);
   gboolean found = TRUE;
   while (found) {
-    g_string_truncate(ts->rtag, 0);
-    g_string_append_len(ts->rtag, value->str + ms + 1, me - ms - 2);
-    const char *rtag = ts->rtag->str;
-    if (subst_ignored(ts, rtag)) {
-      found = tag_search(value->str, me, &ms, &me);
+    GString *value = ts->value;
+    const char *rtag = value->str + ms + 1;
+    gsize rlen = me - ms - 2;
+    if (subst_ignored(ts, rtag, rlen)) {
+      found = tag_search(value->str, value->len, me, &ms, &me);
       continue;
     }
-    RepItem *it = repcount_find(rc, rtag);
-    if (strcmp(rtag, tag) == 0 || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
-      return subst_error(error, tag, rtag, rc, value->str);
-    const char *repl;
-    if (!subst_lookup(ts, rtag, &repl, error))
+    RepItem *it = replist_find(rc, rtag, rlen);
+    if ((rlen == taglen && memcmp(rtag, tag, rlen) == 0) || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
+      return subst_error(error, tag, rtag, rlen, rc, value->str);
+    const char *repl, *name = NULL;
+    gsize replen = 0;
+    if (!subst_lookup(ts, rtag, rlen, &repl, &replen, &name, error))
       return FALSE;
     if (repl == NULL) {
-      found = tag_search(value->str, me, &ms, &me);
+      found = tag_search(value->str, value->len, me, &ms, &me);
       continue;
     }
-    g_string_truncate(ts->pat, 0);
-    g_string_append_c(ts->pat, '<');
-    g_string_append(ts->pat, rtag);
-    g_string_append_c(ts->pat, '>');
-    replace_all(ts->scratch, value->str, ts->pat->str, ts->pat->len, repl);
-    GString *done = ts->scratch;
+    /* the pattern '<rtag>' is the match itself, read before the swap */
+    replace_all(ts->scratch, value->str, value->len, value->str + ms, me - ms, repl, replen);
+    ts->value = ts->scratch;
     ts->scratch = value;
-    ts->value = value = done;
-    if (it != NULL) {
+    if (it != NULL)
       it->count++;
-    } else {
-      RepItem n = { g_string_chunk_insert(ts->names, rtag), 1 };
-      g_array_append_val(rc, n);
-    }
-    found = tag_search(value->str, ms, &ms, &me);
+    else
+      replist_add(rc, name, rlen);
+    found = tag_search(ts->value->str, ts->value->len, ms, &ms, &me);
   }
   return TRUE;
 }
 
 enum { SKIP_IGNORED = 1, SKIP_DONE = 2 };
+
+/* Keeps VALUE as tag I's new value. */
+static void
+subst_store(TagSubst *ts, guint i, const GString *value)
+{
+  g_free(ts->owned[i]);
+  ts->owned[i] = g_strndup(value->str, value->len);
+  ts->vals[i] = ts->owned[i];
+  ts->lens[i] = value->len;
+}
 
 /* One pass over every tag; *AGAIN is set when a value still holds a tag
  * after a replacement (fail2ban's repFlag). */
@@ -792,36 +844,37 @@ static gboolean
 subst_pass(TagSubst *ts, gboolean *again, GError **error)
 {
   *again = FALSE;
-  for (guint i = 0; i < f2b_ini_map_size(ts->tags); i++) {
+  for (guint i = 0; i < ts->n; i++) {
     if (ts->skip[i])
       continue;
-    const char *orgval = f2b_ini_map_value(ts->tags, i);
-    gsize ms, me;
-    if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+    const char *orgval = ts->vals[i];
+    gsize orglen = ts->lens[i], ms, me;
+    if (orgval == NULL || !tag_search(orgval, orglen, 0, &ms, &me)) {
       /* nothing to substitute: done unless a '<' remains */
-      if (orgval == NULL || strchr(orgval, '<') == NULL)
+      if (orgval == NULL || memchr(orgval, '<', orglen) == NULL)
         ts->skip[i] |= SKIP_DONE;
       continue;
     }
-    GArray *stored = ts->counts[i];
-    if (!stored && ts->fresh == NULL)
-      ts->fresh = repcount_new();
-    GArray *rc = stored ? stored : ts->fresh;
-    if (!stored)
-      g_array_set_size(rc, 0);
-    if (!subst_value(ts, i, orgval, ms, me, rc, error))
+    RepList *rc = ts->stored[i] ? &ts->counts[i] : &ts->fresh;
+    if (!ts->stored[i])
+      ts->fresh.len = 0;
+    if (!subst_value(ts, i, ms, me, rc, error))
       return FALSE;
-    const char *value = ts->value->str;
-    if (strcmp(orgval, value) != 0) {
+    const GString *value = ts->value;
+    if (value->len != orglen || memcmp(value->str, orgval, orglen) != 0) {
       gsize a, b;
-      if (tag_search(value, 0, &a, &b)) {
-        if (!stored)
-          ts->counts[i] = g_steal_pointer(&ts->fresh);
+      if (tag_search(value->str, value->len, 0, &a, &b)) {
+        if (!ts->stored[i]) {
+          RepList t = ts->counts[i];
+          ts->counts[i] = ts->fresh;
+          ts->fresh = t;
+          ts->stored[i] = TRUE;
+        }
         *again = TRUE;
       }
-      f2b_ini_map_set(ts->tags, f2b_ini_map_key(ts->tags, i), value);
+      subst_store(ts, i, value);
     }
-    if (strchr(value, '<') == NULL)
+    if (memchr(value->str, '<', value->len) == NULL)
       ts->skip[i] |= SKIP_DONE;
   }
   return TRUE;
@@ -829,45 +882,67 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
 static F2bIniMap *
-substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
-                GError **error)
+substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore, AddReplFunc addrepl,
+                gpointer data, GError **error)
 {
   guint n = f2b_ini_map_size(input);
-  g_autofree const char **ignored = NULL;
-  if (ignore != NULL)
-    ignored = (const char **)g_hash_table_get_keys_as_array(ignore, NULL);
-  else
-    ignored = g_new0(const char *, 1);
-  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, g_new0(guint8, n + 1),
-                  g_new0(GArray *, n + 1), NULL, g_string_chunk_new(64), g_string_new(NULL),
-                  g_string_new(NULL), g_string_new(NULL), g_string_new(NULL) };
-  for (guint i = 0; i < n; i++)
-    if (subst_ignored(&ts, f2b_ini_map_key(input, i)))
+  TagSubst ts = { .input = input, .n = n, .ignore = ignore, .nignore = nignore, .addrepl = addrepl,
+                  .data = data };
+  ts.vals = g_new(const char *, n + 1);
+  ts.lens = g_new(gsize, n + 1);
+  ts.owned = g_new0(char *, n + 1);
+  ts.skip = g_new0(guint8, n + 1);
+  ts.stored = g_new0(gboolean, n + 1);
+  ts.counts = g_new0(RepList, n + 1);
+  ts.value = g_string_sized_new(256);
+  ts.scratch = g_string_sized_new(256);
+  for (guint i = 0; i < n; i++) {
+    const char *k = f2b_ini_map_key(input, i);
+    ts.vals[i] = f2b_ini_map_value(input, i);
+    ts.lens[i] = ts.vals[i] ? strlen(ts.vals[i]) : 0;
+    if (subst_ignored(&ts, k, strlen(k)))
       ts.skip[i] = SKIP_IGNORED;
+  }
   gboolean again = TRUE, ok = TRUE;
   while (ok && again)
     ok = subst_pass(&ts, &again, error);
-  for (guint i = 0; i < n; i++)
-    if (ts.counts[i])
-      g_array_unref(ts.counts[i]);
+  F2bIniMap *out = NULL;
+  if (ok) {
+    out = f2b_ini_map_copy(input);
+    for (guint i = 0; i < n; i++)
+      if (ts.owned[i] != NULL)
+        f2b_ini_map_set_at(out, i, ts.owned[i]);
+  }
+  for (guint i = 0; i < n; i++) {
+    g_free(ts.owned[i]);
+    g_free(ts.counts[i].items);
+  }
+  g_free(ts.fresh.items);
   g_free(ts.counts);
-  if (ts.fresh)
-    g_array_unref(ts.fresh);
-  g_string_chunk_free(ts.names);
+  g_free(ts.stored);
   g_free(ts.skip);
+  g_free(ts.owned);
+  g_free(ts.lens);
+  g_free(ts.vals);
   g_string_free(ts.value, TRUE);
   g_string_free(ts.scratch, TRUE);
-  g_string_free(ts.rtag, TRUE);
-  g_string_free(ts.pat, TRUE);
-  if (!ok)
-    g_clear_pointer(&ts.tags, f2b_ini_map_free);
-  return ts.tags;
+  return out;
 }
 
 F2bIniMap *
 f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
 {
-  return substitute_tags(tags, ignore, NULL, NULL, error);
+  guint n = ignore ? g_hash_table_size(ignore) : 0;
+  g_autofree IgnoreName *names = g_new0(IgnoreName, n + 1);
+  GHashTableIter it;
+  gpointer key;
+  guint k = 0;
+  if (ignore != NULL) {
+    g_hash_table_iter_init(&it, ignore);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+      names[k++] = (IgnoreName){ key, strlen(key) };
+  }
+  return substitute_tags(tags, names, k, NULL, NULL, error);
 }
 
 /* ---------------------------------------------------------- small helpers */
@@ -1118,7 +1193,7 @@ typedef struct {
   F2bIniMap *init_opts;    /* arguments from the jail, then [Init] */
   F2bIniMap *opts;         /* [Definition] values read */
   F2bIniMap *popts;        /* the vars the last getOptions used */
-  GHashTable *defcache;    /* getCombOption's cache: name -> value or NULL */
+  F2bIniMap *defcache;     /* getCombOption's cache: name -> value or None */
   const OptTemplate *tmpl;
   guint ntmpl;
   char *name;              /* an action's name in the jail */
@@ -1133,7 +1208,7 @@ defreader_free(DefReader *dr)
   f2b_ini_map_free(dr->init_opts);
   f2b_ini_map_free(dr->opts);
   f2b_ini_map_free(dr->popts);
-  g_hash_table_destroy(dr->defcache);
+  f2b_ini_map_free(dr->defcache);
   g_free(dr->name);
   g_free(dr);
 }
@@ -1148,7 +1223,7 @@ defreader_new(F2bConfReader *r, const char *jail, F2bIniMap *init_opts, const Op
   dr->init_opts = init_opts;
   dr->opts = f2b_ini_map_new();
   dr->popts = f2b_ini_map_new();
-  dr->defcache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  dr->defcache = f2b_ini_map_new();
   dr->tmpl = t;
   dr->ntmpl = n;
   return dr;
@@ -1208,19 +1283,22 @@ defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all,
 }
 
 /* getCombOption: a Definition value for a tag nothing else defines
- * (transfer none: the value lives in the reader's cache). */
+ * (transfer none: the value lives in the reader's cache, as does *NAME). */
 static const char *
-defreader_comb_option(const char *name, gpointer data, GError **error)
+defreader_comb_option(const char *tag, gsize len, gpointer data, const char **name, GError **error)
 {
   DefReader *dr = data;
-  gpointer cached;
-  if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
-    return cached;
+  gssize k = f2b_ini_map_find_len(dr->defcache, tag, len);
+  if (k >= 0) {
+    *name = f2b_ini_map_key(dr->defcache, k);
+    return f2b_ini_map_value(dr->defcache, k);
+  }
+  g_autofree char *n = g_strndup(tag, len);
   GError *local = NULL;
   char *v = NULL;
   /* a plain name nothing defines: no get() and no error message to build */
-  if (strchr(name, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", name, dr->popts))
-    v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
+  if (strchr(n, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", n, dr->popts))
+    v = f2b_ini_get_ex(dr->cfg, "Definition", n, dr->popts, &local);
   if (v == NULL && local != NULL) {
     if (local->domain != F2B_INI_ERROR ||
         (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
@@ -1229,8 +1307,10 @@ defreader_comb_option(const char *name, gpointer data, GError **error)
     }
     g_error_free(local);
   }
-  g_hash_table_insert(dr->defcache, g_strdup(name), v);
-  return v;
+  f2b_ini_map_take(dr->defcache, n, v);
+  k = f2b_ini_map_size(dr->defcache) - 1;
+  *name = f2b_ini_map_key(dr->defcache, k);
+  return f2b_ini_map_value(dr->defcache, k);
 }
 
 /* A name such as "blocktype?family=inet6": its part before '?'. */
@@ -1268,15 +1348,22 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
   f2b_ini_map_update(combined, dr->init_opts);
   if (f2b_ini_map_size(combined) == 0)
     return g_steal_pointer(&combined);
-  g_autoptr(GHashTable) ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; ignore_names && ignore_names[i]; i++)
-    g_hash_table_add(ignore, g_strdup(ignore_names[i]));
+  g_autoptr(GArray) ignore = g_array_new(FALSE, FALSE, sizeof(IgnoreName));
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; ignore_names && ignore_names[i]; i++) {
+    IgnoreName in = { ignore_names[i], strlen(ignore_names[i]) };
+    g_array_append_val(ignore, in);
+  }
   for (guint i = 0; i < f2b_ini_map_size(combined); i++) {
     char *b = conditional_base(f2b_ini_map_key(combined, i));
-    if (b)
-      g_hash_table_add(ignore, b);
+    if (b) {
+      IgnoreName in = { b, strlen(b) };
+      g_array_append_val(ignore, in);
+      g_ptr_array_add(bases, b);
+    }
   }
-  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  F2bIniMap *opts = substitute_tags(combined, (const IgnoreName *)(gpointer)ignore->data, ignore->len,
+                                    defreader_comb_option, dr, error);
   guint ints = 0;
   for (guint i = 0; i < dr->ntmpl; i++)
     ints += dr->tmpl[i].type == OPT_INT;

@@ -61,6 +61,15 @@ key_hash(const char *key)
   return h;
 }
 
+static inline guint
+key_hash_len(const char *key, gsize len)
+{
+  guint h = 5381;
+  for (gsize i = 0; i < len; i++)
+    h = h * 33 + (guchar)key[i];
+  return h;
+}
+
 /* TRUE when optionxform (str.lower) leaves S as it is. */
 static gboolean
 is_lowered(const char *s)
@@ -126,6 +135,30 @@ map_find(const F2bIniMap *m, const char *key, guint hash)
   for (guint h = hash & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
     const MapEntry *e = &m->entries[m->slots[h] - 1];
     if (e->hash == hash && strcmp(e->key, key) == 0)
+      return m->slots[h] - 1;
+  }
+  return -1;
+}
+
+static inline gboolean
+key_equal_len(const char *entry_key, const char *key, gsize len)
+{
+  return strncmp(entry_key, key, len) == 0 && entry_key[len] == '\0';
+}
+
+/* map_find for a key of LEN bytes that need not end with a NUL. */
+static gssize
+map_find_len(const F2bIniMap *m, const char *key, gsize len, guint hash)
+{
+  if (m->slots == NULL) {
+    for (guint i = 0; i < m->len; i++)
+      if (m->entries[i].hash == hash && key_equal_len(m->entries[i].key, key, len))
+        return i;
+    return -1;
+  }
+  for (guint h = hash & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+    const MapEntry *e = &m->entries[m->slots[h] - 1];
+    if (e->hash == hash && key_equal_len(e->key, key, len))
       return m->slots[h] - 1;
   }
   return -1;
@@ -237,6 +270,20 @@ f2b_ini_map_get(const F2bIniMap *m, const char *key)
   return map_lookup(m, key, key_hash(key), &v) ? v : NULL;
 }
 
+gssize
+f2b_ini_map_find_len(const F2bIniMap *m, const char *key, gsize len)
+{
+  return m == NULL ? -1 : map_find_len(m, key, len, key_hash_len(key, len));
+}
+
+void
+f2b_ini_map_set_at(F2bIniMap *m, guint i, const char *value)
+{
+  g_return_if_fail(i < m->len);
+  ref_release(m->entries[i].value);
+  m->entries[i].value = ref_dup(value);
+}
+
 gboolean
 f2b_ini_map_remove(F2bIniMap *m, const char *key)
 {
@@ -287,7 +334,27 @@ struct F2bIni {
   F2bIniMap *defaults;
   GPtrArray *names;       /* section names in order */
   GHashTable *sections;   /* name -> F2bIniMap* */
+  /* the sections last found: readers ask for "Definition" and "Init" over
+   * and over (sections are never removed, so a hit stays right) */
+  const char *recent_name[2];
+  F2bIniMap *recent[2];
 };
+
+static F2bIniMap *
+section_lookup(F2bIni *ini, const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(ini->recent); i++)
+    if (ini->recent_name[i] != NULL && strcmp(ini->recent_name[i], name) == 0)
+      return ini->recent[i];
+  gpointer key, value;
+  if (!g_hash_table_lookup_extended(ini->sections, name, &key, &value))
+    return NULL;
+  ini->recent_name[1] = ini->recent_name[0];
+  ini->recent[1] = ini->recent[0];
+  ini->recent_name[0] = key;
+  ini->recent[0] = value;
+  return value;
+}
 
 F2bIni *
 f2b_ini_new(void)
@@ -320,13 +387,14 @@ f2b_ini_defaults(F2bIni *ini)
 F2bIniMap *
 f2b_ini_section(F2bIni *ini, const char *name)
 {
-  return g_hash_table_lookup(ini->sections, name);
+  return section_lookup(ini, name);
 }
 
 gboolean
 f2b_ini_has_section(const F2bIni *ini, const char *name)
 {
-  return g_hash_table_contains(ini->sections, name);
+  /* the lookup only updates the cache of recent sections */
+  return section_lookup((F2bIni *)ini, name) != NULL;
 }
 
 F2bIniMap *

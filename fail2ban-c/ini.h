@@ -62,6 +62,12 @@ gboolean    f2b_ini_map_remove(F2bIniMap *map, const char *key);
 guint       f2b_ini_map_size(const F2bIniMap *map);
 const char *f2b_ini_map_key(const F2bIniMap *map, guint i);
 const char *f2b_ini_map_value(const F2bIniMap *map, guint i);
+/* Index of the key of LEN bytes at KEY (no NUL needed), or -1: for callers
+ * that look up names cut out of a longer string. */
+gssize      f2b_ini_map_find_len(const F2bIniMap *map, const char *key, gsize len);
+/* Sets the value of entry I (as f2b_ini_map_key(MAP, I) names it) to VALUE
+ * (copied; may be NULL), without looking the key up again. */
+void        f2b_ini_map_set_at(F2bIniMap *map, guint i, const char *value);
 /* dict.update(): every pair of SRC set into DST in SRC's order. */
 void        f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src);
 
