@@ -30,6 +30,7 @@ struct F2bConfReader {
   F2bLogSink log;
   F2bIniCache *cache;
   GHashTable *configs;      /* name -> F2bIni* (NULL: could not be read) */
+  GHashTable *plain_gets;   /* F2bIni* -> PlainGets*: get() without vars */
   pcre2_code *option_cre;
   pcre2_code *option_extract_cre;
   pcre2_code *option_split_cre;
@@ -446,6 +447,58 @@ compile(const char *pattern)
   return re;
 }
 
+/* The values of [Init] and [Definition] read without vars from one filter or
+ * action file: the same for every jail that uses the file, which is never
+ * changed once read (only the jail configuration is).  The readers' maps
+ * share these strings. */
+typedef struct {
+  F2bIniMap *init;        /* opt -> get("Init", opt) */
+  F2bIniMap *known;       /* "known/" opt -> the same, entry for entry */
+  F2bIniMap *definition;  /* opt -> get("Definition", opt) */
+} PlainGets;
+
+static void
+plain_gets_free(PlainGets *pg)
+{
+  f2b_ini_map_free(pg->init);
+  f2b_ini_map_free(pg->known);
+  f2b_ini_map_free(pg->definition);
+  g_free(pg);
+}
+
+/* f2b_ini_get(CFG, SECTION, OPT, NULL, FALSE) for SECTION "Init" or
+ * "Definition", remembered per file: the index of OPT in the PlainGets map
+ * (*MAP), or -1 with ERROR (errors are not kept). */
+static gssize
+plain_get(F2bConfReader *r, F2bIni *cfg, const char *section, const char *opt, PlainGets **map,
+          GError **error)
+{
+  PlainGets *pg = g_hash_table_lookup(r->plain_gets, cfg);
+  if (pg == NULL) {
+    pg = g_new0(PlainGets, 1);
+    pg->init = f2b_ini_map_new();
+    pg->known = f2b_ini_map_new();
+    pg->definition = f2b_ini_map_new();
+    g_hash_table_insert(r->plain_gets, cfg, pg);
+  }
+  *map = pg;
+  gboolean is_init = strcmp(section, "Init") == 0;
+  F2bIniMap *m = is_init ? pg->init : pg->definition;
+  gssize k = f2b_ini_map_find_len(m, opt, strlen(opt));
+  if (k >= 0)
+    return k;
+  char *v = f2b_ini_get(cfg, section, opt, NULL, FALSE, error);
+  if (v == NULL)
+    return -1;
+  f2b_ini_map_take(m, opt, v);
+  k = f2b_ini_map_size(m) - 1;
+  if (is_init) {
+    g_autofree char *kn = g_strconcat("known/", opt, NULL);
+    f2b_ini_map_set(pg->known, kn, f2b_ini_map_value(m, k));
+  }
+  return k;
+}
+
 F2bConfReader *
 f2b_confreader_new(const char *basedir, const F2bLogSink *log)
 {
@@ -459,6 +512,7 @@ f2b_confreader_new(const char *basedir, const F2bLogSink *log)
     r->log = *log;
   r->cache = f2b_ini_cache_new(log);
   r->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
+  r->plain_gets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)plain_gets_free);
   r->option_cre = compile("^([^\\[]+)(?:\\[(.*)\\])?\\s*$");
   r->option_extract_cre = compile(
       "\\s*([\\w\\-_\\.]+)=(?:\"([^\"]*)\"|\\'([^\\']*)\\'|([^,\\]]*))(?:,|\\]\\s*\\[|$|(?P<wrngA>.+))"
@@ -474,6 +528,7 @@ f2b_confreader_free(F2bConfReader *r)
 {
   if (r == NULL)
     return;
+  g_hash_table_destroy(r->plain_gets);
   g_hash_table_destroy(r->configs);
   f2b_ini_cache_free(r->cache);
   pcre2_code_free(r->option_cre);
@@ -1243,40 +1298,36 @@ defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all,
   dr->opts = g_steal_pointer(&opts);
   f2b_ini_map_free(dr->popts);
   dr->popts = g_steal_pointer(&popts);
+  /* the file's sections are not changed here: no copy of their keys */
   F2bIniMap *init = f2b_ini_section(dr->cfg, "Init");
-  if (init != NULL) {
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < f2b_ini_map_size(init); i++)
-      g_ptr_array_add(keys, g_strdup(f2b_ini_map_key(init, i)));
-    for (guint i = 0; i < keys->len; i++) {
-      const char *opt = keys->pdata[i];
-      if (strcmp(opt, "__name__") == 0)
-        continue;
-      g_autofree char *v = NULL;
-      if (!g_str_has_prefix(opt, "known/")) {
-        if ((v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
-          return FALSE;
-        g_autofree char *k = g_strconcat("known/", opt, NULL);
-        f2b_ini_map_set(dr->init_opts, k, v);
-      }
-      if (!f2b_ini_map_contains(dr->init_opts, opt)) {
-        if (v == NULL && (v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
-          return FALSE;
-        f2b_ini_map_set(dr->init_opts, opt, v);
-      }
+  PlainGets *pg;
+  for (guint i = 0; init != NULL && i < f2b_ini_map_size(init); i++) {
+    const char *opt = f2b_ini_map_key(init, i);
+    if (strcmp(opt, "__name__") == 0)
+      continue;
+    gssize k = -1;
+    if (!g_str_has_prefix(opt, "known/")) {
+      if ((k = plain_get(dr->r, dr->cfg, "Init", opt, &pg, error)) < 0)
+        return FALSE;
+      f2b_ini_map_set_entry(dr->init_opts, pg->known, k);
+    }
+    if (!f2b_ini_map_contains(dr->init_opts, opt)) {
+      if (k < 0 && (k = plain_get(dr->r, dr->cfg, "Init", opt, &pg, error)) < 0)
+        return FALSE;
+      f2b_ini_map_set_entry(dr->init_opts, pg->init, k);
     }
   }
   if (all && f2b_ini_has_section(dr->cfg, "Definition")) {
     F2bIniMap *maps[2] = { f2b_ini_section(dr->cfg, "Definition"), f2b_ini_defaults(dr->cfg) };
     for (guint m = 0; m < 2; m++)
       for (guint i = 0; i < f2b_ini_map_size(maps[m]); i++) {
-        g_autofree char *opt = g_strdup(f2b_ini_map_key(maps[m], i));
+        const char *opt = f2b_ini_map_key(maps[m], i);
         if (strcmp(opt, "__name__") == 0 || f2b_ini_map_contains(dr->opts, opt))
           continue;
-        char *v = f2b_ini_get(dr->cfg, "Definition", opt, NULL, FALSE, error);
-        if (v == NULL)
+        gssize k = plain_get(dr->r, dr->cfg, "Definition", opt, &pg, error);
+        if (k < 0)
           return FALSE;
-        f2b_ini_map_take(dr->opts, opt, v);
+        f2b_ini_map_set_entry(dr->opts, pg->definition, k);
       }
   }
   return TRUE;

@@ -318,6 +318,14 @@ f2b_ini_map_value(const F2bIniMap *m, guint i)
 }
 
 void
+f2b_ini_map_set_entry(F2bIniMap *dst, const F2bIniMap *src, guint i)
+{
+  g_return_if_fail(i < src->len);
+  const MapEntry *e = &src->entries[i];
+  map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+}
+
+void
 f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
 {
   if (src == NULL)

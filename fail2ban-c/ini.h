@@ -68,6 +68,8 @@ gssize      f2b_ini_map_find_len(const F2bIniMap *map, const char *key, gsize le
 /* Sets the value of entry I (as f2b_ini_map_key(MAP, I) names it) to VALUE
  * (copied; may be NULL), without looking the key up again. */
 void        f2b_ini_map_set_at(F2bIniMap *map, guint i, const char *value);
+/* DST[key] = value of SRC's entry I, sharing SRC's strings (no copy). */
+void        f2b_ini_map_set_entry(F2bIniMap *dst, const F2bIniMap *src, guint i);
 /* dict.update(): every pair of SRC set into DST in SRC's order. */
 void        f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src);
 
