@@ -179,7 +179,14 @@ pyd_to_map(const F2bPyObj *d)
   for (gsize i = 0; d && i < f2b_py_len(d); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(d, i, &k, &v);
-    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), py_to_str(v));
+    const char *key = f2b_py_get_str(k, NULL);
+    /* the common kinds without a temporary string */
+    switch (f2b_py_kind(v)) {
+    case F2B_PY_STR: f2b_ini_map_set(m, key, f2b_py_get_str(v, NULL)); break;
+    case F2B_PY_NONE: f2b_ini_map_set(m, key, NULL); break;
+    case F2B_PY_BOOL: f2b_ini_map_set(m, key, f2b_py_get_bool(v) ? "True" : "False"); break;
+    default: f2b_ini_map_take(m, key, py_to_str(v));
+    }
   }
   return m;
 }

@@ -731,7 +731,19 @@ join_pending(ParseState *st)
 static gboolean
 check_utf8(const char *fpname, const char *data, gsize len, GError **error)
 {
+  /* most configuration files are ASCII: one pass over 8 bytes at a time */
+  guint64 high = 0;
   gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, data + i, 8);
+    high |= w;
+  }
+  for (; i < len; i++)
+    high |= (guchar)data[i];
+  if ((high & G_GUINT64_CONSTANT(0x8080808080808080)) == 0)
+    return TRUE;
+  i = 0;
   while (i < len) {
     const char *end;
     if (g_utf8_validate_len(data + i, len - i, &end))
@@ -1009,19 +1021,34 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
         g_string_free(m, TRUE);
         return FALSE;
       }
-      g_autofree char *name = g_strndup(rest + 2, close - rest - 2);
-      g_autofree char *var = f2b_ini_optionxform(name);
+      /* optionxform of the name: ASCII names are lowered in place */
+      char small[64];
+      gsize nlen = close - rest - 2;
+      g_autofree char *var = NULL;
+      const char *key = small;
+      gboolean ascii = nlen < sizeof small;
+      for (gsize k = 0; ascii && k < nlen; k++) {
+        if ((guchar)rest[2 + k] >= 0x80)
+          ascii = FALSE;
+        small[k] = g_ascii_tolower(rest[2 + k]);
+      }
+      if (ascii) {
+        small[nlen] = '\0';
+      } else {
+        g_autofree char *name = g_strndup(rest + 2, nlen);
+        key = var = f2b_ini_optionxform(name);
+      }
       rest = close + 2;
       const char *v = NULL;
-      if (!chain_lookup(c, var, &v) || v == NULL) {
+      if (!chain_lookup(c, key, &v) || v == NULL) {
         g_autofree char *raw = f2b_ini_get(ini, section, option, NULL, TRUE, NULL);
         set_ini_error(error, F2B_INI_ERROR_INTERPOLATION_MISSING, "Bad value substitution: option ",
-                      option, section, raw ? raw : orig_rest, var);
+                      option, section, raw ? raw : orig_rest, key);
         return FALSE;
       }
+      /* V stays valid: a get() only adds names to the chain, never replaces one */
       if (strchr(v, '%') != NULL) {
-        g_autofree char *vcopy = g_strdup(v);
-        if (!interpolate_some(ini, section, option, accum, vcopy, c, depth + 1, error))
+        if (!interpolate_some(ini, section, option, accum, v, c, depth + 1, error))
           return FALSE;
       } else {
         g_string_append(accum, v);
@@ -1077,9 +1104,8 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return g_strdup(value);
   if (strchr(value, '%') == NULL)
     return g_strdup(value);
-  GString *accum = g_string_new(NULL);
-  g_autofree char *vcopy = g_strdup(value);
-  gboolean ok = interpolate_some(ini, section, opt, accum, vcopy, &c, 1, error);
+  GString *accum = g_string_sized_new(strlen(value) + 64);
+  gboolean ok = interpolate_some(ini, section, opt, accum, value, &c, 1, error);
   f2b_ini_map_free(c.extra);
   if (!ok) {
     g_string_free(accum, TRUE);
