@@ -677,6 +677,9 @@ f2b_confreader_split_with_options(F2bConfReader *r, const char *value)
   return out;
 }
 
+/* The bytes that end a tag's name: ' ', '<' and '>'. */
+static const guint8 tag_stop[256] = { [' '] = 1, ['<'] = 1, ['>'] = 1 };
+
 /* TAG_CRE '<([^ <>]+)>' searched in S (LEN bytes) from FROM: start and end
  * of the match. */
 static gboolean
@@ -685,7 +688,7 @@ tag_search(const char *s, gsize len, gsize from, gsize *mstart, gsize *mend)
   const char *end = s + len;
   for (const char *p = memchr(s + from, '<', len - from); p != NULL; p = memchr(p + 1, '<', end - p - 1)) {
     const char *q = p + 1;
-    while (q < end && *q != ' ' && *q != '<' && *q != '>')
+    while (q < end && !tag_stop[(guchar)*q])
       q++;
     if (q > p + 1 && q < end && *q == '>') {
       *mstart = p - s;
@@ -694,6 +697,20 @@ tag_search(const char *s, gsize len, gsize from, gsize *mstart, gsize *mend)
     }
   }
   return FALSE;
+}
+
+/* g_string_append_len without the call when the buffer has room: the
+ * substitution appends tens of thousands of short pieces. */
+static inline void
+buf_append(GString *out, const char *p, gsize n)
+{
+  if (out->len + n < out->allocated_len) {
+    memcpy(out->str + out->len, p, n);
+    out->len += n;
+    out->str[out->len] = '\0';
+  } else {
+    g_string_append_len(out, p, n);
+  }
 }
 
 /* OUT = S with every PAT replaced by WITH (str.replace). */
@@ -709,11 +726,11 @@ replace_all(GString *out, const char *s, gsize len, const char *pat, gsize patle
       q++;
       continue;
     }
-    g_string_append_len(out, p, q - p);
-    g_string_append_len(out, with, withlen);
+    buf_append(out, p, q - p);
+    buf_append(out, with, withlen);
     p = q = q + patlen;
   }
-  g_string_append_len(out, p, end - p);
+  buf_append(out, p, end - p);
 }
 
 /* A tag's replacement from outside the map (transfer none: it lives as long
@@ -854,7 +871,7 @@ subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, GError **err
   const char *tag = f2b_ini_map_key(ts->input, i);
   gsize taglen = strlen(tag);
   g_string_truncate(ts->value, 0);
-  g_string_append_len(ts->value, ts->vals[i], ts->lens[i]);
+  buf_append(ts->value, ts->vals[i], ts->lens[i]);
   gboolean found = TRUE;
   while (found) {
     GString *value = ts->value;
@@ -1547,27 +1564,23 @@ action_convert(DefReader *a, GPtrArray *stream, GError **error)
     return FALSE;
   F2bPyObj *add = f2b_py_list_of_strs("set", a->jail, "addaction", a->name, NULL);
   g_ptr_array_add(stream, add);
-  g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+  /* the (name, value) pairs, as the lists fail2ban sends */
+  g_autoptr(F2bPyObj) pairs = f2b_py_list_new();
   for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
     const char *opt = f2b_ini_map_key(opts, i);
-    if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
-                                           combined_value(a, opt, f2b_ini_map_value(opts, i)), NULL));
+    if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/")) {
+      F2bPyObj *l = f2b_py_append(pairs, f2b_py_list_new());
+      f2b_py_append(l, f2b_py_str(opt));
+      f2b_py_append(l, combined_value(a, opt, f2b_ini_map_value(opts, i)));
+    }
   }
   for (guint i = 0; i < f2b_ini_map_size(a->init_opts); i++) {
     const char *opt = f2b_ini_map_key(a->init_opts, i);
-    if (!template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
-                                           str_or_none(f2b_ini_map_value(a->init_opts, i)), NULL));
-  }
-  /* the pairs are lists in fail2ban */
-  g_autoptr(F2bPyObj) pairs = f2b_py_list_new();
-  for (gsize i = 0; i < f2b_py_len(multi); i++) {
-    F2bPyObj *t = f2b_py_item(multi, i);
-    F2bPyObj *l = f2b_py_list_new();
-    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 0)));
-    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 1)));
-    f2b_py_append(pairs, l);
+    if (!template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/")) {
+      F2bPyObj *l = f2b_py_append(pairs, f2b_py_list_new());
+      f2b_py_append(l, f2b_py_str(opt));
+      f2b_py_append(l, str_or_none(f2b_ini_map_value(a->init_opts, i)));
+    }
   }
   if (f2b_py_len(pairs) > 1) {
     F2bPyObj *c = f2b_py_list_of_strs("multi-set", a->jail, "action", a->name, NULL);
