@@ -333,7 +333,7 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
       continue;
     }
     GError *local = NULL;
-    g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
+    char *v = f2b_ini_get_ref(cfg, sec, t[i].name, popts, FALSE, &local);
     if (v == NULL) {
       if (local->domain != F2B_INI_ERROR ||
           (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
@@ -344,10 +344,12 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
         return FALSE;
       continue;
     }
-    if (out.strs != NULL && !convert)
-      f2b_ini_map_take(out.strs, t[i].name, g_steal_pointer(&v));
-    else
+    if (out.strs != NULL && !convert) {
+      f2b_ini_map_take_ref(out.strs, t[i].name, v);
+    } else {
       sink_put(&out, t[i].name, convert_option(r, sec, &t[i], v, convert));
+      g_ref_string_release(v);
+    }
   }
   return TRUE;
 }
@@ -494,10 +496,10 @@ plain_get(F2bConfReader *r, F2bIni *cfg, const char *section, const char *opt, P
   gssize k = f2b_ini_map_find_len(m, opt, strlen(opt));
   if (k >= 0)
     return k;
-  char *v = f2b_ini_get(cfg, section, opt, NULL, FALSE, error);
+  char *v = f2b_ini_get_ref(cfg, section, opt, NULL, FALSE, error);
   if (v == NULL)
     return -1;
-  f2b_ini_map_take(m, opt, v);
+  f2b_ini_map_take_ref(m, opt, v);
   k = f2b_ini_map_size(m) - 1;
   if (is_init) {
     g_autofree char *kn = g_strconcat("known/", opt, NULL);
@@ -1373,7 +1375,7 @@ defreader_comb_option(const char *tag, gsize len, gpointer data, const char **na
   char *v = NULL;
   /* a plain name nothing defines: no get() and no error message to build */
   if (strchr(n, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", n, dr->popts))
-    v = f2b_ini_get_ex(dr->cfg, "Definition", n, dr->popts, &local);
+    v = f2b_ini_get_ex_ref(dr->cfg, "Definition", n, dr->popts, &local);
   if (v == NULL && local != NULL) {
     if (local->domain != F2B_INI_ERROR ||
         (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
@@ -1382,7 +1384,7 @@ defreader_comb_option(const char *tag, gsize len, gpointer data, const char **na
     }
     g_error_free(local);
   }
-  f2b_ini_map_take(dr->defcache, n, v);
+  f2b_ini_map_take_ref(dr->defcache, n, v);
   k = f2b_ini_map_size(dr->defcache) - 1;
   *name = f2b_ini_map_key(dr->defcache, k);
   return f2b_ini_map_value(dr->defcache, k);

@@ -252,6 +252,12 @@ f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
 }
 
 void
+f2b_ini_map_take_ref(F2bIniMap *m, const char *key, char *value)
+{
+  map_put(m, key, NULL, key_hash(key), value);
+}
+
+void
 f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
 {
   map_put(m, key, NULL, key_hash(key), ref_dup(value));
@@ -1064,9 +1070,11 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
   return TRUE;
 }
 
-char *
-f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
-            gboolean raw, GError **error)
+/* f2b_ini_get; AS_REF makes the result a GRefString: the stored value
+ * itself, with one more reference, when nothing is interpolated. */
+static char *
+get_value(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars, gboolean raw,
+          gboolean as_ref, GError **error)
 {
   const F2bIniMap *sect = f2b_ini_section(ini, section);
   if (sect == NULL && strcmp(section, "DEFAULT") != 0) {
@@ -1099,11 +1107,13 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return NULL;
   }
   if (value == NULL)
-    return g_strdup("None");
-  if (raw)
-    return g_strdup(value);
-  if (strchr(value, '%') == NULL)
-    return g_strdup(value);
+    return as_ref ? g_ref_string_new("None") : g_strdup("None");
+  if (raw || strchr(value, '%') == NULL) {
+    /* map values are GRefStrings; only __name__ comes from elsewhere */
+    if (as_ref && value != c.name)
+      return g_ref_string_acquire((char *)value);
+    return as_ref ? g_ref_string_new(value) : g_strdup(value);
+  }
   GString *accum = g_string_sized_new(strlen(value) + 64);
   gboolean ok = interpolate_some(ini, section, opt, accum, value, &c, 1, error);
   f2b_ini_map_free(c.extra);
@@ -1111,7 +1121,25 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     g_string_free(accum, TRUE);
     return NULL;
   }
-  return g_string_free(accum, FALSE);
+  if (!as_ref)
+    return g_string_free(accum, FALSE);
+  char *r = g_ref_string_new_len(accum->str, accum->len);
+  g_string_free(accum, TRUE);
+  return r;
+}
+
+char *
+f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+            gboolean raw, GError **error)
+{
+  return get_value(ini, section, option, vars, raw, FALSE, error);
+}
+
+char *
+f2b_ini_get_ref(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+                gboolean raw, GError **error)
+{
+  return get_value(ini, section, option, vars, raw, TRUE, error);
 }
 
 /* "sec/opt" where sec is word characters or '-' and opt has no space or '>'. */
@@ -1131,9 +1159,9 @@ split_section_option(const char *option, char **sec, char **opt)
   return TRUE;
 }
 
-char *
-f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
-               GError **error)
+static char *
+get_ex_value(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars, gboolean as_ref,
+             GError **error)
 {
   g_autofree char *sec = NULL, *opt = NULL;
   if (strchr(option, '/') != NULL && split_section_option(option, &sec, &opt)) {
@@ -1148,7 +1176,7 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
     }
     for (guint i = 0; i < 2 && tries[i] != NULL; i++) {
       GError *local = NULL;
-      char *v = f2b_ini_get(ini, tries[i], opt, NULL, FALSE, &local);
+      char *v = get_value(ini, tries[i], opt, NULL, FALSE, as_ref, &local);
       if (v != NULL)
         return v;
       if (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION) {
@@ -1158,7 +1186,21 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
       g_error_free(local);
     }
   }
-  return f2b_ini_get(ini, section, option, vars, FALSE, error);
+  return get_value(ini, section, option, vars, FALSE, as_ref, error);
+}
+
+char *
+f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+               GError **error)
+{
+  return get_ex_value(ini, section, option, vars, FALSE, error);
+}
+
+char *
+f2b_ini_get_ex_ref(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+                   GError **error)
+{
+  return get_ex_value(ini, section, option, vars, TRUE, error);
 }
 
 gboolean
