@@ -383,6 +383,8 @@ add_sorted_dir(GPtrArray *out, const char *dir, const char *suffix)
     g_ptr_array_add(out, g_strdup(found->pdata[i]));
 }
 
+static gboolean is_dir(const char *p);
+
 /* ConfigReader.read(NAME) through the share: the merged configuration of
  * NAME.conf, NAME.d/ *.conf, NAME.local, NAME.d/ *.local (transfer none), or
  * NULL (with ERROR set only for hard errors). */
@@ -400,10 +402,14 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   g_autofree char *base = g_strconcat(r->basedir, "/", name, NULL);
   g_autofree char *dir = g_strconcat(base, ".d", NULL);
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  /* most names have no NAME.d: one stat instead of two failing globs */
+  gboolean have_dir = is_dir(dir);
   g_ptr_array_add(files, g_strconcat(base, ".conf", NULL));
-  add_sorted_dir(files, dir, ".conf");
+  if (have_dir)
+    add_sorted_dir(files, dir, ".conf");
   g_ptr_array_add(files, g_strconcat(base, ".local", NULL));
-  add_sorted_dir(files, dir, ".local");
+  if (have_dir)
+    add_sorted_dir(files, dir, ".local");
   g_autoptr(GPtrArray) existing = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < files->len; i++)
     if (path_exists(files->pdata[i]))
