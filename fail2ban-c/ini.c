@@ -80,6 +80,21 @@ is_lowered(const char *s)
   return TRUE;
 }
 
+static gboolean
+is_ascii(const char *s)
+{
+  for (const guchar *p = (const guchar *)s; *p; p++)
+    if (*p >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+static inline char
+ascii_lower(char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 static char *
 ref_dup(const char *s)
 {
@@ -166,14 +181,14 @@ map_find_len(const F2bIniMap *m, const char *key, gsize len, guint hash)
 
 /* Sets the value of KEY to VALUE (a reference the map takes); KEYREF is
  * KEY as a GRefString when the caller has one to share, else NULL. */
-static void
+static guint
 map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
 {
   gssize i = map_find(m, key, hash);
   if (i >= 0) {
     ref_release(m->entries[i].value);
     m->entries[i].value = value;
-    return;
+    return i;
   }
   if (m->len == m->cap) {
     m->cap = m->cap ? m->cap * 2 : 8;
@@ -189,6 +204,7 @@ map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
     map_index_insert(m, m->len - 1);
   else if (m->len > MAP_SMALL)
     map_reindex(m);
+  return m->len - 1;
 }
 
 /* Looks KEY up with its hash computed once by the caller. */
@@ -523,13 +539,30 @@ typedef struct {
   F2bIniMap *sect;
   char *opt;
   GString *value;  /* the lines so far, '\n'-separated */
+  guint index;     /* of OPT in SECT */
 } Pending;
+
+/* Pendings as a set of (section, option): a file may not repeat one. */
+static guint
+pending_hash(gconstpointer a)
+{
+  const Pending *p = a;
+  return g_direct_hash(p->sect) ^ key_hash(p->opt);
+}
+
+static gboolean
+pending_equal(gconstpointer a, gconstpointer b)
+{
+  const Pending *p = a, *q = b;
+  return p->sect == q->sect && strcmp(p->opt, q->opt) == 0;
+}
 
 /* Parser state of one _read() call. */
 typedef struct {
   F2bIni *ini;
   const char *fpname;
-  GHashTable *added;        /* "sect" and "sect\001opt" seen in this file */
+  GHashTable *added;        /* the sections seen in this file */
+  GHashTable *opts_added;   /* the Pending of each option seen in this file */
   F2bIniMap *cursect;
   char *sectname;
   Pending *curopt;          /* the option continuation lines go to, or NULL */
@@ -659,10 +692,17 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
   gsize olen = rstrip_len(value, delim - value);
   if (olen == 0)
     parse_error_add(st, lineno, line, linelen, nl);
-  g_autofree char *raw = g_strndup(value, olen);
-  g_autofree char *opt = f2b_ini_optionxform(raw);
-  g_autofree char *key = g_strconcat(st->sectname, "\001", opt, NULL);
-  if (g_hash_table_contains(st->added, key)) {
+  g_autofree char *opt = g_strndup(value, olen);
+  if (is_ascii(opt)) {
+    for (char *c = opt; *c; c++)
+      *c = ascii_lower(*c);
+  } else {
+    char *x = f2b_ini_optionxform(opt);
+    g_free(opt);
+    opt = x;
+  }
+  Pending probe = { st->cursect, opt, NULL, 0 };
+  if (g_hash_table_contains(st->opts_added, &probe)) {
     GString *m = g_string_new("While reading from ");
     repr_append(m, st->fpname);
     g_string_append_printf(m, " [line %2u]: option ", lineno);
@@ -674,15 +714,15 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
     g_string_free(m, TRUE);
     return FALSE;
   }
-  g_hash_table_add(st->added, g_steal_pointer(&key));
   /* each option occurs once per file (a repeat is an error above) */
   Pending *p = g_new0(Pending, 1);
   p->sect = st->cursect;
   gsize rest = strlen(delim + 1), b = lstrip_len(delim + 1, rest);
   p->value = g_string_new_len(delim + 1 + b, rstrip_len(delim + 1 + b, rest - b));
-  f2b_ini_map_set(st->cursect, opt, "");
+  p->index = map_put(st->cursect, opt, NULL, key_hash(opt), g_ref_string_new(""));
   p->opt = g_steal_pointer(&opt);
   g_ptr_array_add(st->pending, p);
+  g_hash_table_add(st->opts_added, p);
   st->curopt = p;
   return TRUE;
 }
@@ -728,7 +768,9 @@ join_pending(ParseState *st)
   for (guint i = 0; i < st->pending->len; i++) {
     Pending *p = st->pending->pdata[i];
     g_string_truncate(p->value, rstrip_len(p->value->str, p->value->len));
-    map_put(p->sect, p->opt, NULL, key_hash(p->opt), g_ref_string_new_len(p->value->str, p->value->len));
+    MapEntry *e = &p->sect->entries[p->index];
+    ref_release(e->value);
+    e->value = g_ref_string_new_len(p->value->str, p->value->len);
   }
 }
 
@@ -781,6 +823,7 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
     return FALSE;
   ParseState st = { .ini = ini, .fpname = fpname };
   st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st.opts_added = g_hash_table_new(pending_hash, pending_equal);
   st.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
   gboolean ok = TRUE;
   guint lineno = 0;
@@ -806,6 +849,7 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   }
   if (st.errors)
     g_string_free(st.errors, TRUE);
+  g_hash_table_destroy(st.opts_added);
   g_hash_table_destroy(st.added);
   g_ptr_array_unref(st.pending);
   g_free(st.sectname);
@@ -847,13 +891,20 @@ f2b_ini_merge_section(F2bIni *ini, const char *section, const F2bIniMap *options
     f2b_ini_map_update(sec, options);
     return;
   }
-  for (guint i = 0; i < f2b_ini_map_size(options); i++) {
-    const char *k = f2b_ini_map_key(options, i);
-    if (g_str_has_prefix(k, prefix) || strcmp(k, "__name__") == 0)
+  if (options == NULL)
+    return;
+  /* the values are shared, the prefixed keys built in one buffer */
+  gsize plen = strlen(prefix);
+  GString *pk = g_string_new(prefix);
+  for (guint i = 0; i < options->len; i++) {
+    const MapEntry *e = &options->entries[i];
+    if (strncmp(e->key, prefix, plen) == 0 || strcmp(e->key, "__name__") == 0)
       continue;
-    g_autofree char *pk = g_strconcat(prefix, k, NULL);
-    f2b_ini_map_set(sec, pk, f2b_ini_map_value(options, i));
+    g_string_truncate(pk, plen);
+    g_string_append(pk, e->key);
+    map_put(sec, pk->str, NULL, key_hash(pk->str), ref_acquire(e->value));
   }
+  g_string_free(pk, TRUE);
 }
 
 void
@@ -869,9 +920,9 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
     if (conditional_name(n, &blen)) {
       base = g_strndup(n, blen);
       renamed = f2b_ini_map_new();
-      for (guint k = 0; k < f2b_ini_map_size(s); k++) {
-        g_autofree char *key = g_strconcat(f2b_ini_map_key(s, k), n + blen, NULL);
-        f2b_ini_map_set(renamed, key, f2b_ini_map_value(s, k));
+      for (guint k = 0; k < s->len; k++) {
+        g_autofree char *key = g_strconcat(s->entries[k].key, n + blen, NULL);
+        map_put(renamed, key, NULL, key_hash(key), ref_acquire(s->entries[k].value));
       }
       s = renamed;
       n = base;
@@ -879,9 +930,11 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
     F2bIniMap *prev = f2b_ini_section(ini, n);
     if (prev != NULL) {
       g_autoptr(F2bIniMap) known = f2b_ini_map_new();
-      for (guint k = 0; k < f2b_ini_map_size(prev); k++)
-        if (f2b_ini_map_contains(s, f2b_ini_map_key(prev, k)))
-          f2b_ini_map_set(known, f2b_ini_map_key(prev, k), f2b_ini_map_value(prev, k));
+      for (guint k = 0; k < prev->len; k++) {
+        const MapEntry *e = &prev->entries[k];
+        if (map_find(s, e->key, e->hash) >= 0)
+          map_put(known, e->key, e->key, e->hash, ref_acquire(e->value));
+      }
       g_autofree char *kn = g_strconcat("KNOWN/", n, NULL);
       f2b_ini_merge_section(ini, kn, known, NULL);
       prev = f2b_ini_section(ini, n);
@@ -1036,7 +1089,7 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
       for (gsize k = 0; ascii && k < nlen; k++) {
         if ((guchar)rest[2 + k] >= 0x80)
           ascii = FALSE;
-        small[k] = g_ascii_tolower(rest[2 + k]);
+        small[k] = ascii_lower(rest[2 + k]);
       }
       if (ascii) {
         small[nlen] = '\0';
