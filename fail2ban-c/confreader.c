@@ -31,6 +31,7 @@ struct F2bConfReader {
   F2bIniCache *cache;
   GHashTable *configs;      /* name -> F2bIni* (NULL: could not be read) */
   GHashTable *plain_gets;   /* F2bIni* -> PlainGets*: get() without vars */
+  GString *subst_bufs[2];   /* the tag substitution's work buffers */
   pcre2_code *option_cre;
   pcre2_code *option_extract_cre;
   pcre2_code *option_split_cre;
@@ -544,6 +545,9 @@ f2b_confreader_free(F2bConfReader *r)
   if (r == NULL)
     return;
   g_hash_table_destroy(r->plain_gets);
+  for (guint b = 0; b < G_N_ELEMENTS(r->subst_bufs); b++)
+    if (r->subst_bufs[b] != NULL)
+      g_string_free(r->subst_bufs[b], TRUE);
   g_hash_table_destroy(r->configs);
   f2b_ini_cache_free(r->cache);
   pcre2_code_free(r->option_cre);
@@ -968,21 +972,30 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
 }
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
+/* BUFS (may be NULL) are two work buffers the caller keeps between calls:
+ * values of actions grow past a kilobyte, and large blocks are the
+ * allocator's slow path. */
 static F2bIniMap *
 substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore, AddReplFunc addrepl,
-                gpointer data, GError **error)
+                gpointer data, GString **bufs, GError **error)
 {
   guint n = f2b_ini_map_size(input);
   TagSubst ts = { .input = input, .n = n, .ignore = ignore, .nignore = nignore, .addrepl = addrepl,
                   .data = data };
+  GString *local[2] = { NULL, NULL };
+  if (bufs == NULL)
+    bufs = local;
+  for (guint b = 0; b < 2; b++)
+    if (bufs[b] == NULL)
+      bufs[b] = g_string_sized_new(256);
   ts.vals = g_new(const char *, n + 1);
   ts.lens = g_new(gsize, n + 1);
   ts.owned = g_new0(char *, n + 1);
   ts.skip = g_new0(guint8, n + 1);
   ts.stored = g_new0(gboolean, n + 1);
   ts.counts = g_new0(RepList, n + 1);
-  ts.value = g_string_sized_new(256);
-  ts.scratch = g_string_sized_new(256);
+  ts.value = bufs[0];
+  ts.scratch = bufs[1];
   for (guint i = 0; i < n; i++) {
     const char *k = f2b_ini_map_key(input, i);
     ts.vals[i] = f2b_ini_map_value(input, i);
@@ -1011,8 +1024,12 @@ substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore,
   g_free(ts.owned);
   g_free(ts.lens);
   g_free(ts.vals);
-  g_string_free(ts.value, TRUE);
-  g_string_free(ts.scratch, TRUE);
+  /* the two buffers may have swapped roles: both stay with the caller */
+  bufs[0] = ts.value;
+  bufs[1] = ts.scratch;
+  for (guint b = 0; b < 2; b++)
+    if (local[b] != NULL)
+      g_string_free(local[b], TRUE);
   return out;
 }
 
@@ -1029,7 +1046,7 @@ f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError
     while (g_hash_table_iter_next(&it, &key, NULL))
       names[k++] = (IgnoreName){ key, strlen(key) };
   }
-  return substitute_tags(tags, names, k, NULL, NULL, error);
+  return substitute_tags(tags, names, k, NULL, NULL, NULL, error);
 }
 
 /* ---------------------------------------------------------- small helpers */
@@ -1446,7 +1463,7 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     }
   }
   F2bIniMap *opts = substitute_tags(combined, (const IgnoreName *)(gpointer)ignore->data, ignore->len,
-                                    defreader_comb_option, dr, error);
+                                    defreader_comb_option, dr, dr->r->subst_bufs, error);
   guint ints = 0;
   for (guint i = 0; i < dr->ntmpl; i++)
     ints += dr->tmpl[i].type == OPT_INT;
