@@ -35,6 +35,7 @@ struct F2bConfReader {
   pcre2_code *option_cre;
   pcre2_code *option_extract_cre;
   pcre2_code *option_split_cre;
+  int wrong_a, wrong_b;     /* option_extract_cre's groups wrngA and wrngB */
 };
 
 /* ------------------------------------------------------ option templates */
@@ -533,6 +534,8 @@ f2b_confreader_new(const char *basedir, const F2bLogSink *log)
   r->option_extract_cre = compile(
       "\\s*([\\w\\-_\\.]+)=(?:\"([^\"]*)\"|\\'([^\\']*)\\'|([^,\\]]*))(?:,|\\]\\s*\\[|$|(?P<wrngA>.+))"
       "|,?\\s*$|(?P<wrngB>.+)");
+  r->wrong_a = pcre2_substring_number_from_name(r->option_extract_cre, (PCRE2_SPTR) "wrngA");
+  r->wrong_b = pcre2_substring_number_from_name(r->option_extract_cre, (PCRE2_SPTR) "wrngB");
   r->option_split_cre = compile(
       "(?:[^\\[\\s]+(?:\\s*\\[\\s*(?:[\\w\\-_\\.]+=(?:\"[^\"]*\"|\\'[^\\']*\\'|[^,\\]]*)\\s*(?:,|\\]\\s*\\[)?"
       "\\s*)*\\])?\\s*|\\S+)(?=\\n\\s*|\\s+|$)");
@@ -609,15 +612,14 @@ find_iter(pcre2_code *re, const char *s, MatchFunc func, gpointer data)
 typedef struct {
   F2bIniMap *opts;
   GError **error;
-  pcre2_code *re;
+  int wa, wb;  /* the group numbers of wrngA and wrngB */
 } ExtractState;
 
 static gboolean
 extract_one(const char *s, PCRE2_SIZE *ov, gpointer data)
 {
   ExtractState *st = data;
-  int wa = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngA");
-  int wb = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngB");
+  int wa = st->wa, wb = st->wb;
   g_autofree char *name = group_dup(s, ov, 1);
   g_autofree char *wrong_a = group_dup(s, ov, wa);
   g_autofree char *wrong_b = group_dup(s, ov, wb);
@@ -665,7 +667,7 @@ f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name, 
   pcre2_match_data_free(md);
   g_autoptr(F2bIniMap) opts = f2b_ini_map_new();
   if (optstr && *optstr) {
-    ExtractState st = { opts, error, r->option_extract_cre };
+    ExtractState st = { opts, error, r->wrong_a, r->wrong_b };
     if (!find_iter(r->option_extract_cre, optstr, extract_one, &st))
       return FALSE;
   }
