@@ -878,10 +878,12 @@ subst_lookup(TagSubst *ts, const char *rtag, gsize rlen, const char **repl, gsiz
 }
 
 /* The inner loop for tag I whose value holds a tag at MS..ME; ts->value
- * receives the new value. RC is the replacement counts to use. */
+ * receives the new value. RC is the replacement counts to use; *REPLACED
+ * tells whether anything was replaced. */
 static gboolean
-subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, GError **error)
+subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, gboolean *replaced, GError **error)
 {
+  *replaced = FALSE;
   const char *tag = f2b_ini_map_key(ts->input, i);
   gsize taglen = strlen(tag);
   g_string_truncate(ts->value, 0);
@@ -910,6 +912,7 @@ subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, GError **err
     replace_all(ts->scratch, value->str, value->len, value->str + ms, me - ms, repl, replen);
     ts->value = ts->scratch;
     ts->scratch = value;
+    *replaced = TRUE;
     if (it != NULL)
       it->count++;
     else
@@ -919,7 +922,12 @@ subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, GError **err
   return TRUE;
 }
 
-enum { SKIP_IGNORED = 1, SKIP_DONE = 2 };
+/* SKIP_STABLE: a scan of the value replaced nothing, so each tag it holds
+ * is ignored or has no replacement; those answers never change within a
+ * call (map values never become None, ADDREPL's owner caches its answers),
+ * so fail2ban's later passes would scan it again to the same end: no
+ * replacement, no count, no error, no repFlag. */
+enum { SKIP_IGNORED = 1, SKIP_DONE = 2, SKIP_STABLE = 4 };
 
 /* Keeps VALUE as tag I's new value. */
 static void
@@ -951,8 +959,13 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
     RepList *rc = ts->stored[i] ? &ts->counts[i] : &ts->fresh;
     if (!ts->stored[i])
       ts->fresh.len = 0;
-    if (!subst_value(ts, i, ms, me, rc, error))
+    gboolean replaced;
+    if (!subst_value(ts, i, ms, me, rc, &replaced, error))
       return FALSE;
+    if (!replaced) {
+      ts->skip[i] |= SKIP_STABLE;
+      continue;
+    }
     const GString *value = ts->value;
     if (value->len != orglen || memcmp(value->str, orgval, orglen) != 0) {
       gsize a, b;

@@ -170,6 +170,21 @@ START_TEST(test_subst_results)
 }
 END_TEST
 
+/* A tag formed by a replacement behind the scan waits for the next pass;
+ * values left with unknown tags only are not changed again. */
+START_TEST(test_subst_later_passes)
+{
+  GError *error = NULL;
+  const char *const t[] = { "a", "<x> <<b>", "b", "c>", "c", "<y>C", "d", "<a>|<x>", NULL };
+  g_autoptr(F2bIniMap) r = subst(t, &error);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(f2b_ini_map_get(r, "a"), "<x> <y>C");
+  ck_assert_str_eq(f2b_ini_map_get(r, "b"), "c>");
+  ck_assert_str_eq(f2b_ini_map_get(r, "c"), "<y>C");
+  ck_assert_str_eq(f2b_ini_map_get(r, "d"), "<x> <y>C|<x>");
+}
+END_TEST
+
 START_TEST(test_subst_recursion_errors)
 {
   GError *error = NULL;
@@ -198,6 +213,7 @@ main(void)
   tcase_add_test(tc, test_take_ref);
   tcase_add_test(tc, test_repeated_option);
   tcase_add_test(tc, test_subst_results);
+  tcase_add_test(tc, test_subst_later_passes);
   tcase_add_test(tc, test_subst_recursion_errors);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
