@@ -36,6 +36,7 @@ struct F2bConfReader {
   pcre2_code *option_extract_cre;
   pcre2_code *option_split_cre;
   int wrong_a, wrong_b;     /* option_extract_cre's groups wrngA and wrngB */
+  gboolean basedir_seen;    /* BASEDIR was found to exist */
 };
 
 /* ------------------------------------------------------ option templates */
@@ -396,7 +397,8 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   gpointer cached;
   if (g_hash_table_lookup_extended(r->configs, name, NULL, &cached))
     return cached;
-  if (!path_exists(r->basedir)) {
+  /* once seen, the directory is taken to stay (one stat per run, not per file) */
+  if (!r->basedir_seen && !(r->basedir_seen = path_exists(r->basedir))) {
     g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_BASEDIR,
                 "Base configuration directory %s does not exist ", r->basedir);
     return NULL;

@@ -1308,6 +1308,7 @@ struct F2bIniCache {
   F2bLogSink log;
   GHashTable *files;      /* path -> F2bIni* or NULL (unreadable) */
   GHashTable *inc_paths;  /* "\001"-joined names -> GPtrArray of paths */
+  GHashTable *regular;    /* path -> whether it is a regular file */
 };
 
 F2bIniCache *
@@ -1319,6 +1320,7 @@ f2b_ini_cache_new(const F2bLogSink *log)
   c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
   c->inc_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_ptr_array_unref);
+  c->regular = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return c;
 }
 
@@ -1329,6 +1331,7 @@ f2b_ini_cache_free(F2bIniCache *c)
     return;
   g_hash_table_destroy(c->files);
   g_hash_table_destroy(c->inc_paths);
+  g_hash_table_destroy(c->regular);
   g_free(c);
 }
 
@@ -1438,8 +1441,21 @@ includes_uncached(F2bIniCache *c, const char *resource, GPtrArray *seen, GError 
 }
 
 /* X.conf is followed by X.local when that exists and is not listed. */
+/* Whether PATH is a regular file, asked of the file system once per cache:
+ * include trees ask for the same X.local again and again. */
+static gboolean
+cached_is_regular(F2bIniCache *c, const char *path)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended(c->regular, path, NULL, &v))
+    return GPOINTER_TO_INT(v);
+  gboolean r = g_file_test(path, G_FILE_TEST_IS_REGULAR);
+  g_hash_table_insert(c->regular, g_strdup(path), GINT_TO_POINTER(r));
+  return r;
+}
+
 static GPtrArray *
-expand_with_local(GPtrArray *names)
+expand_with_local(F2bIniCache *c, GPtrArray *names)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < names->len; i++) {
@@ -1453,7 +1469,7 @@ expand_with_local(GPtrArray *names)
     const char *dot = strrchr(b, '.');
     gsize stem = dot ? (gsize)(dot - f) : strlen(f);
     g_autofree char *local = g_strdup_printf("%.*s.local", (int)stem, f);
-    if (!str_in(names, local) && g_file_test(local, G_FILE_TEST_IS_REGULAR))
+    if (!str_in(names, local) && cached_is_regular(c, local))
       g_ptr_array_add(out, g_steal_pointer(&local));
   }
   return out;
@@ -1462,7 +1478,7 @@ expand_with_local(GPtrArray *names)
 static GPtrArray *
 get_includes(F2bIniCache *c, GPtrArray *names, GPtrArray *seen, GError **error)
 {
-  g_autoptr(GPtrArray) files = expand_with_local(names);
+  g_autoptr(GPtrArray) files = expand_with_local(c, names);
   GString *key = g_string_new(NULL);
   for (guint i = 0; i < files->len; i++) {
     if (i)
