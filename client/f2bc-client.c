@@ -168,13 +168,16 @@ run_config(Options *o)
     g_autoptr(F2bPyObj) stream = read_config(o, r, early, &ok);
     read = TRUE;
     if (stream != NULL) {
+      /* one buffer for every line: a dump prints thousands of them */
+      g_autoptr(GString) line = g_string_sized_new(4096);
       for (gsize i = 0; i < f2b_py_len(stream); i++) {
         if (o->dump == 2) {
           print_pretty(f2b_py_item(stream, i));
         } else {
-          g_autofree char *line = f2b_py_repr(f2b_py_item(stream, i));
-          fputs(line, stdout);
-          fputc('\n', stdout);
+          g_string_truncate(line, 0);
+          f2b_py_repr_append(line, f2b_py_item(stream, i));
+          g_string_append_c(line, '\n');
+          fwrite(line->str, 1, line->len, stdout);
         }
       }
     } else {

@@ -30,9 +30,13 @@ struct F2bConfReader {
   F2bLogSink log;
   F2bIniCache *cache;
   GHashTable *configs;      /* name -> F2bIni* (NULL: could not be read) */
+  GHashTable *plain_gets;   /* F2bIni* -> PlainGets*: get() without vars */
+  GString *subst_bufs[2];   /* the tag substitution's work buffers */
   pcre2_code *option_cre;
   pcre2_code *option_extract_cre;
   pcre2_code *option_split_cre;
+  int wrong_a, wrong_b;     /* option_extract_cre's groups wrngA and wrngB */
+  gboolean basedir_seen;    /* BASEDIR was found to exist */
 };
 
 /* ------------------------------------------------------ option templates */
@@ -178,7 +182,14 @@ pyd_to_map(const F2bPyObj *d)
   for (gsize i = 0; d && i < f2b_py_len(d); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(d, i, &k, &v);
-    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), py_to_str(v));
+    const char *key = f2b_py_get_str(k, NULL);
+    /* the common kinds without a temporary string */
+    switch (f2b_py_kind(v)) {
+    case F2B_PY_STR: f2b_ini_map_set(m, key, f2b_py_get_str(v, NULL)); break;
+    case F2B_PY_NONE: f2b_ini_map_set(m, key, NULL); break;
+    case F2B_PY_BOOL: f2b_ini_map_set(m, key, f2b_py_get_bool(v) ? "True" : "False"); break;
+    default: f2b_ini_map_take(m, key, py_to_str(v));
+    }
   }
   return m;
 }
@@ -325,7 +336,7 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
       continue;
     }
     GError *local = NULL;
-    g_autofree char *v = f2b_ini_get(cfg, sec, t[i].name, popts, FALSE, &local);
+    char *v = f2b_ini_get_ref(cfg, sec, t[i].name, popts, FALSE, &local);
     if (v == NULL) {
       if (local->domain != F2B_INI_ERROR ||
           (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
@@ -336,10 +347,12 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
         return FALSE;
       continue;
     }
-    if (out.strs != NULL && !convert)
-      f2b_ini_map_take(out.strs, t[i].name, g_steal_pointer(&v));
-    else
+    if (out.strs != NULL && !convert) {
+      f2b_ini_map_take_ref(out.strs, t[i].name, v);
+    } else {
       sink_put(&out, t[i].name, convert_option(r, sec, &t[i], v, convert));
+      g_ref_string_release(v);
+    }
   }
   return TRUE;
 }
@@ -373,6 +386,8 @@ add_sorted_dir(GPtrArray *out, const char *dir, const char *suffix)
     g_ptr_array_add(out, g_strdup(found->pdata[i]));
 }
 
+static gboolean is_dir(const char *p);
+
 /* ConfigReader.read(NAME) through the share: the merged configuration of
  * NAME.conf, NAME.d/ *.conf, NAME.local, NAME.d/ *.local (transfer none), or
  * NULL (with ERROR set only for hard errors). */
@@ -382,7 +397,8 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   gpointer cached;
   if (g_hash_table_lookup_extended(r->configs, name, NULL, &cached))
     return cached;
-  if (!path_exists(r->basedir)) {
+  /* once seen, the directory is taken to stay (one stat per run, not per file) */
+  if (!r->basedir_seen && !(r->basedir_seen = path_exists(r->basedir))) {
     g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_BASEDIR,
                 "Base configuration directory %s does not exist ", r->basedir);
     return NULL;
@@ -390,10 +406,14 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   g_autofree char *base = g_strconcat(r->basedir, "/", name, NULL);
   g_autofree char *dir = g_strconcat(base, ".d", NULL);
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  /* most names have no NAME.d: one stat instead of two failing globs */
+  gboolean have_dir = is_dir(dir);
   g_ptr_array_add(files, g_strconcat(base, ".conf", NULL));
-  add_sorted_dir(files, dir, ".conf");
+  if (have_dir)
+    add_sorted_dir(files, dir, ".conf");
   g_ptr_array_add(files, g_strconcat(base, ".local", NULL));
-  add_sorted_dir(files, dir, ".local");
+  if (have_dir)
+    add_sorted_dir(files, dir, ".local");
   g_autoptr(GPtrArray) existing = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < files->len; i++)
     if (path_exists(files->pdata[i]))
@@ -446,6 +466,58 @@ compile(const char *pattern)
   return re;
 }
 
+/* The values of [Init] and [Definition] read without vars from one filter or
+ * action file: the same for every jail that uses the file, which is never
+ * changed once read (only the jail configuration is).  The readers' maps
+ * share these strings. */
+typedef struct {
+  F2bIniMap *init;        /* opt -> get("Init", opt) */
+  F2bIniMap *known;       /* "known/" opt -> the same, entry for entry */
+  F2bIniMap *definition;  /* opt -> get("Definition", opt) */
+} PlainGets;
+
+static void
+plain_gets_free(PlainGets *pg)
+{
+  f2b_ini_map_free(pg->init);
+  f2b_ini_map_free(pg->known);
+  f2b_ini_map_free(pg->definition);
+  g_free(pg);
+}
+
+/* f2b_ini_get(CFG, SECTION, OPT, NULL, FALSE) for SECTION "Init" or
+ * "Definition", remembered per file: the index of OPT in the PlainGets map
+ * (*MAP), or -1 with ERROR (errors are not kept). */
+static gssize
+plain_get(F2bConfReader *r, F2bIni *cfg, const char *section, const char *opt, PlainGets **map,
+          GError **error)
+{
+  PlainGets *pg = g_hash_table_lookup(r->plain_gets, cfg);
+  if (pg == NULL) {
+    pg = g_new0(PlainGets, 1);
+    pg->init = f2b_ini_map_new();
+    pg->known = f2b_ini_map_new();
+    pg->definition = f2b_ini_map_new();
+    g_hash_table_insert(r->plain_gets, cfg, pg);
+  }
+  *map = pg;
+  gboolean is_init = strcmp(section, "Init") == 0;
+  F2bIniMap *m = is_init ? pg->init : pg->definition;
+  gssize k = f2b_ini_map_find_len(m, opt, strlen(opt));
+  if (k >= 0)
+    return k;
+  char *v = f2b_ini_get_ref(cfg, section, opt, NULL, FALSE, error);
+  if (v == NULL)
+    return -1;
+  f2b_ini_map_take_ref(m, opt, v);
+  k = f2b_ini_map_size(m) - 1;
+  if (is_init) {
+    g_autofree char *kn = g_strconcat("known/", opt, NULL);
+    f2b_ini_map_set(pg->known, kn, f2b_ini_map_value(m, k));
+  }
+  return k;
+}
+
 F2bConfReader *
 f2b_confreader_new(const char *basedir, const F2bLogSink *log)
 {
@@ -459,10 +531,13 @@ f2b_confreader_new(const char *basedir, const F2bLogSink *log)
     r->log = *log;
   r->cache = f2b_ini_cache_new(log);
   r->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
+  r->plain_gets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)plain_gets_free);
   r->option_cre = compile("^([^\\[]+)(?:\\[(.*)\\])?\\s*$");
   r->option_extract_cre = compile(
       "\\s*([\\w\\-_\\.]+)=(?:\"([^\"]*)\"|\\'([^\\']*)\\'|([^,\\]]*))(?:,|\\]\\s*\\[|$|(?P<wrngA>.+))"
       "|,?\\s*$|(?P<wrngB>.+)");
+  r->wrong_a = pcre2_substring_number_from_name(r->option_extract_cre, (PCRE2_SPTR) "wrngA");
+  r->wrong_b = pcre2_substring_number_from_name(r->option_extract_cre, (PCRE2_SPTR) "wrngB");
   r->option_split_cre = compile(
       "(?:[^\\[\\s]+(?:\\s*\\[\\s*(?:[\\w\\-_\\.]+=(?:\"[^\"]*\"|\\'[^\\']*\\'|[^,\\]]*)\\s*(?:,|\\]\\s*\\[)?"
       "\\s*)*\\])?\\s*|\\S+)(?=\\n\\s*|\\s+|$)");
@@ -474,6 +549,10 @@ f2b_confreader_free(F2bConfReader *r)
 {
   if (r == NULL)
     return;
+  g_hash_table_destroy(r->plain_gets);
+  for (guint b = 0; b < G_N_ELEMENTS(r->subst_bufs); b++)
+    if (r->subst_bufs[b] != NULL)
+      g_string_free(r->subst_bufs[b], TRUE);
   g_hash_table_destroy(r->configs);
   f2b_ini_cache_free(r->cache);
   pcre2_code_free(r->option_cre);
@@ -535,15 +614,14 @@ find_iter(pcre2_code *re, const char *s, MatchFunc func, gpointer data)
 typedef struct {
   F2bIniMap *opts;
   GError **error;
-  pcre2_code *re;
+  int wa, wb;  /* the group numbers of wrngA and wrngB */
 } ExtractState;
 
 static gboolean
 extract_one(const char *s, PCRE2_SIZE *ov, gpointer data)
 {
   ExtractState *st = data;
-  int wa = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngA");
-  int wb = pcre2_substring_number_from_name(st->re, (PCRE2_SPTR) "wrngB");
+  int wa = st->wa, wb = st->wb;
   g_autofree char *name = group_dup(s, ov, 1);
   g_autofree char *wrong_a = group_dup(s, ov, wa);
   g_autofree char *wrong_b = group_dup(s, ov, wb);
@@ -591,7 +669,7 @@ f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name, 
   pcre2_match_data_free(md);
   g_autoptr(F2bIniMap) opts = f2b_ini_map_new();
   if (optstr && *optstr) {
-    ExtractState st = { opts, error, r->option_extract_cre };
+    ExtractState st = { opts, error, r->wrong_a, r->wrong_b };
     if (!find_iter(r->option_extract_cre, optstr, extract_one, &st))
       return FALSE;
   }
@@ -615,15 +693,20 @@ f2b_confreader_split_with_options(F2bConfReader *r, const char *value)
   return out;
 }
 
-/* TAG_CRE '<([^ <>]+)>' searched from FROM: start and end of the match. */
+/* The bytes that end a tag's name: ' ', '<' and '>'. */
+static const guint8 tag_stop[256] = { [' '] = 1, ['<'] = 1, ['>'] = 1 };
+
+/* TAG_CRE '<([^ <>]+)>' searched in S (LEN bytes) from FROM: start and end
+ * of the match. */
 static gboolean
-tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
+tag_search(const char *s, gsize len, gsize from, gsize *mstart, gsize *mend)
 {
-  for (const char *p = strchr(s + from, '<'); p != NULL; p = strchr(p + 1, '<')) {
+  const char *end = s + len;
+  for (const char *p = memchr(s + from, '<', len - from); p != NULL; p = memchr(p + 1, '<', end - p - 1)) {
     const char *q = p + 1;
-    while (*q && *q != ' ' && *q != '<' && *q != '>')
+    while (q < end && !tag_stop[(guchar)*q])
       q++;
-    if (q > p + 1 && *q == '>') {
+    if (q > p + 1 && q < end && *q == '>') {
       *mstart = p - s;
       *mend = q + 1 - s;
       return TRUE;
@@ -632,89 +715,136 @@ tag_search(const char *s, gsize from, gsize *mstart, gsize *mend)
   return FALSE;
 }
 
-/* OUT = S with every PAT replaced by WITH (str.replace). */
-static void
-replace_all(GString *out, const char *s, const char *pat, gsize patlen, const char *with)
+/* g_string_append_len without the call when the buffer has room: the
+ * substitution appends tens of thousands of short pieces. */
+static inline void
+buf_append(GString *out, const char *p, gsize n)
 {
-  g_string_truncate(out, 0);
-  const char *p = s, *q;
-  while ((q = strstr(p, pat)) != NULL) {
-    g_string_append_len(out, p, q - p);
-    g_string_append(out, with);
-    p = q + patlen;
+  if (out->len + n < out->allocated_len) {
+    memcpy(out->str + out->len, p, n);
+    out->len += n;
+    out->str[out->len] = '\0';
+  } else {
+    g_string_append_len(out, p, n);
   }
-  g_string_append(out, p);
 }
 
-/* A tag's replacement from outside the map: borrowed from the callee (it
- * lives as long as DATA), NULL when there is none. */
-typedef const char *(*AddReplFunc)(const char *tag, gpointer data, GError **error);
+/* OUT = S with every PAT replaced by WITH (str.replace). */
+static void
+replace_all(GString *out, const char *s, gsize len, const char *pat, gsize patlen, const char *with,
+            gsize withlen)
+{
+  g_string_truncate(out, 0);
+  /* PAT is a short '<tag>': find its '<' and compare the rest */
+  const char *p = s, *end = s + len, *q = s;
+  while ((gsize)(end - q) >= patlen && (q = memchr(q, pat[0], end - q - patlen + 1)) != NULL) {
+    if (memcmp(q + 1, pat + 1, patlen - 1) != 0) {
+      q++;
+      continue;
+    }
+    buf_append(out, p, q - p);
+    buf_append(out, with, withlen);
+    p = q = q + patlen;
+  }
+  buf_append(out, p, end - p);
+}
+
+/* A tag's replacement from outside the map (transfer none: it lives as long
+ * as DATA), NULL when there is none.  TAG is LEN bytes; *NAME receives a
+ * NUL-terminated copy of it that lives as long as DATA. */
+typedef const char *(*AddReplFunc)(const char *tag, gsize len, gpointer data, const char **name,
+                                   GError **error);
 
 /* How often each tag was replaced within one value, in first-replaced order
- * (a Python dict: its repr appears in fail2ban's recursion error). */
+ * (a Python dict: its repr appears in fail2ban's recursion error).  Names
+ * are borrowed from the tag map or from the AddReplFunc's owner. */
 typedef struct {
-  const char *name;  /* in the call's string chunk */
+  const char *name;
+  gsize len;
   guint count;
 } RepItem;
 
-static GArray *
-repcount_new(void)
-{
-  return g_array_new(FALSE, FALSE, sizeof(RepItem));
-}
+typedef struct {
+  RepItem *items;
+  guint len, cap;
+} RepList;
 
 static RepItem *
-repcount_find(GArray *rc, const char *name)
+replist_find(RepList *rc, const char *name, gsize len)
 {
   for (guint i = 0; i < rc->len; i++)
-    if (strcmp(g_array_index(rc, RepItem, i).name, name) == 0)
-      return &g_array_index(rc, RepItem, i);
+    if (rc->items[i].len == len && memcmp(rc->items[i].name, name, len) == 0)
+      return &rc->items[i];
   return NULL;
 }
 
 static void
-repr_counts(GString *out, GArray *rc)
+replist_add(RepList *rc, const char *name, gsize len)
+{
+  if (rc->len == rc->cap) {
+    rc->cap = rc->cap ? rc->cap * 2 : 8;
+    rc->items = g_renew(RepItem, rc->items, rc->cap);
+  }
+  rc->items[rc->len++] = (RepItem){ name, len, 1 };
+}
+
+static void
+repr_counts(GString *out, const RepList *rc)
 {
   g_string_append_c(out, '{');
   for (guint i = 0; i < rc->len; i++) {
-    const RepItem *it = &g_array_index(rc, RepItem, i);
+    const RepItem *it = &rc->items[i];
     if (i)
       g_string_append(out, ", ");
-    f2b_py_repr_str_append(out, it->name, strlen(it->name));
+    f2b_py_repr_str_append(out, it->name, it->len);
     g_string_append_printf(out, ": %u", it->count);
   }
   g_string_append_c(out, '}');
 }
 
-/* Working state of one substituteRecursiveTags call.  Keys never change
- * place in TAGS, so per-tag state lives in arrays indexed by position. */
+/* A name never replaced (the ignore set), with its length. */
 typedef struct {
-  F2bIniMap *tags;
-  const char **ignore;  /* the names never replaced, NULL-terminated */
+  const char *name;
+  gsize len;
+} IgnoreName;
+
+/* Working state of one substituteRecursiveTags call.  Keys never change
+ * place in the map, so the current values and the per-tag state live in
+ * arrays indexed by position; the map is built once at the end. */
+typedef struct {
+  const F2bIniMap *input;
+  guint n;
+  const char **vals;    /* current value of each tag (NULL: None) */
+  gsize *lens;
+  char **owned;         /* the values this call made (else NULL) */
+  const IgnoreName *ignore;
+  guint nignore;
   AddReplFunc addrepl;
   gpointer data;
   guint8 *skip;         /* per tag: ignored, or done */
-  GArray **counts;      /* per tag: its stored replacement counts, or NULL */
-  GArray *fresh;        /* counts for a tag that has none stored yet */
-  GStringChunk *names;  /* the names counted */
-  GString *value, *scratch, *rtag, *pat;
+  gboolean *stored;     /* per tag: its counts are kept (repCounts[tag]) */
+  RepList *counts;      /* per tag: the kept counts */
+  RepList fresh;        /* counts for a tag that has none kept */
+  GString *value, *scratch;
 } TagSubst;
 
 static gboolean
-subst_ignored(const TagSubst *ts, const char *name)
+subst_ignored(const TagSubst *ts, const char *name, gsize len)
 {
-  for (const char **p = ts->ignore; *p; p++)
-    if (**p == *name && strcmp(*p, name) == 0)
+  for (guint i = 0; i < ts->nignore; i++)
+    if (ts->ignore[i].len == len && memcmp(ts->ignore[i].name, name, len) == 0)
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const char *value)
+subst_error(GError **error, const char *tag, const char *rtag, gsize rlen, const RepList *rc,
+            const char *value)
 {
+  g_autofree char *rt = g_strndup(rtag, rlen);
   GString *m = g_string_new(NULL);
   g_string_append_printf(m, "properties contain self referencing definitions and cannot be "
-                            "resolved, fail tag: %s, found: %s in ", tag, rtag);
+                            "resolved, fail tag: %s, found: %s in ", tag, rt);
   repr_counts(m, rc);
   g_string_append_printf(m, ", value: %s", value);
   g_set_error_literal(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE, m->str);
@@ -722,69 +852,94 @@ subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const
   return FALSE;
 }
 
-/* The replacement of RTAG: the map's value, else ADDREPL's (transfer none). */
+/* The replacement of RTAG: the map's current value, else ADDREPL's (transfer
+ * none); *NAME is a lasting copy of RTAG for the counts. */
 static gboolean
-subst_lookup(TagSubst *ts, const char *rtag, const char **repl, GError **error)
+subst_lookup(TagSubst *ts, const char *rtag, gsize rlen, const char **repl, gsize *replen,
+             const char **name, GError **error)
 {
-  *repl = f2b_ini_map_get(ts->tags, rtag);
-  if (*repl != NULL || ts->addrepl == NULL)
+  gssize k = f2b_ini_map_find_len(ts->input, rtag, rlen);
+  if (k >= 0 && ts->vals[k] != NULL) {
+    *repl = ts->vals[k];
+    *replen = ts->lens[k];
+    *name = f2b_ini_map_key(ts->input, k);
+    return TRUE;
+  }
+  *repl = NULL;
+  if (ts->addrepl == NULL)
     return TRUE;
   GError *local = NULL;
-  *repl = ts->addrepl(rtag, ts->data, &local);
+  *repl = ts->addrepl(rtag, rlen, ts->data, name, &local);
   if (local) {
     g_propagate_error(error, local);
     return FALSE;
   }
+  if (*repl != NULL)
+    *replen = strlen(*repl);
   return TRUE;
 }
 
-/* The inner loop for tag I whose value ORGVAL holds a tag at MS..ME;
- * ts->value receives the new value. RC is the replacement counts to use. */
+/* The inner loop for tag I whose value holds a tag at MS..ME; ts->value
+ * receives the new value. RC is the replacement counts to use; *REPLACED
+ * tells whether anything was replaced. */
 static gboolean
-subst_value(TagSubst *ts, guint i, const char *orgval, gsize ms, gsize me, GArray *rc, GError **error)
+subst_value(TagSubst *ts, guint i, gsize ms, gsize me, RepList *rc, gboolean *replaced, GError **error)
 {
-  const char *tag = f2b_ini_map_key(ts->tags, i);
-  GString *value = ts->value;
-  g_string_assign(value, orgval);
+  *replaced = FALSE;
+  const char *tag = f2b_ini_map_key(ts->input, i);
+  gsize taglen = strlen(tag);
+  g_string_truncate(ts->value, 0);
+  buf_append(ts->value, ts->vals[i], ts->lens[i]);
   gboolean found = TRUE;
   while (found) {
-    g_string_truncate(ts->rtag, 0);
-    g_string_append_len(ts->rtag, value->str + ms + 1, me - ms - 2);
-    const char *rtag = ts->rtag->str;
-    if (subst_ignored(ts, rtag)) {
-      found = tag_search(value->str, me, &ms, &me);
+    GString *value = ts->value;
+    const char *rtag = value->str + ms + 1;
+    gsize rlen = me - ms - 2;
+    if (subst_ignored(ts, rtag, rlen)) {
+      found = tag_search(value->str, value->len, me, &ms, &me);
       continue;
     }
-    RepItem *it = repcount_find(rc, rtag);
-    if (strcmp(rtag, tag) == 0 || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
-      return subst_error(error, tag, rtag, rc, value->str);
-    const char *repl;
-    if (!subst_lookup(ts, rtag, &repl, error))
+    RepItem *it = replist_find(rc, rtag, rlen);
+    if ((rlen == taglen && memcmp(rtag, tag, rlen) == 0) || (it ? it->count : 1) > MAX_TAG_REPLACE_COUNT)
+      return subst_error(error, tag, rtag, rlen, rc, value->str);
+    const char *repl, *name = NULL;
+    gsize replen = 0;
+    if (!subst_lookup(ts, rtag, rlen, &repl, &replen, &name, error))
       return FALSE;
     if (repl == NULL) {
-      found = tag_search(value->str, me, &ms, &me);
+      found = tag_search(value->str, value->len, me, &ms, &me);
       continue;
     }
-    g_string_truncate(ts->pat, 0);
-    g_string_append_c(ts->pat, '<');
-    g_string_append(ts->pat, rtag);
-    g_string_append_c(ts->pat, '>');
-    replace_all(ts->scratch, value->str, ts->pat->str, ts->pat->len, repl);
-    GString *done = ts->scratch;
+    /* the pattern '<rtag>' is the match itself, read before the swap */
+    replace_all(ts->scratch, value->str, value->len, value->str + ms, me - ms, repl, replen);
+    ts->value = ts->scratch;
     ts->scratch = value;
-    ts->value = value = done;
-    if (it != NULL) {
+    *replaced = TRUE;
+    if (it != NULL)
       it->count++;
-    } else {
-      RepItem n = { g_string_chunk_insert(ts->names, rtag), 1 };
-      g_array_append_val(rc, n);
-    }
-    found = tag_search(value->str, ms, &ms, &me);
+    else
+      replist_add(rc, name, rlen);
+    found = tag_search(ts->value->str, ts->value->len, ms, &ms, &me);
   }
   return TRUE;
 }
 
-enum { SKIP_IGNORED = 1, SKIP_DONE = 2 };
+/* SKIP_STABLE: a scan of the value replaced nothing, so each tag it holds
+ * is ignored or has no replacement; those answers never change within a
+ * call (map values never become None, ADDREPL's owner caches its answers),
+ * so fail2ban's later passes would scan it again to the same end: no
+ * replacement, no count, no error, no repFlag. */
+enum { SKIP_IGNORED = 1, SKIP_DONE = 2, SKIP_STABLE = 4 };
+
+/* Keeps VALUE as tag I's new value. */
+static void
+subst_store(TagSubst *ts, guint i, const GString *value)
+{
+  g_free(ts->owned[i]);
+  ts->owned[i] = g_strndup(value->str, value->len);
+  ts->vals[i] = ts->owned[i];
+  ts->lens[i] = value->len;
+}
 
 /* One pass over every tag; *AGAIN is set when a value still holds a tag
  * after a replacement (fail2ban's repFlag). */
@@ -792,82 +947,123 @@ static gboolean
 subst_pass(TagSubst *ts, gboolean *again, GError **error)
 {
   *again = FALSE;
-  for (guint i = 0; i < f2b_ini_map_size(ts->tags); i++) {
+  for (guint i = 0; i < ts->n; i++) {
     if (ts->skip[i])
       continue;
-    const char *orgval = f2b_ini_map_value(ts->tags, i);
-    gsize ms, me;
-    if (orgval == NULL || !tag_search(orgval, 0, &ms, &me)) {
+    const char *orgval = ts->vals[i];
+    gsize orglen = ts->lens[i], ms, me;
+    if (orgval == NULL || !tag_search(orgval, orglen, 0, &ms, &me)) {
       /* nothing to substitute: done unless a '<' remains */
-      if (orgval == NULL || strchr(orgval, '<') == NULL)
+      if (orgval == NULL || memchr(orgval, '<', orglen) == NULL)
         ts->skip[i] |= SKIP_DONE;
       continue;
     }
-    GArray *stored = ts->counts[i];
-    if (!stored && ts->fresh == NULL)
-      ts->fresh = repcount_new();
-    GArray *rc = stored ? stored : ts->fresh;
-    if (!stored)
-      g_array_set_size(rc, 0);
-    if (!subst_value(ts, i, orgval, ms, me, rc, error))
+    RepList *rc = ts->stored[i] ? &ts->counts[i] : &ts->fresh;
+    if (!ts->stored[i])
+      ts->fresh.len = 0;
+    gboolean replaced;
+    if (!subst_value(ts, i, ms, me, rc, &replaced, error))
       return FALSE;
-    const char *value = ts->value->str;
-    if (strcmp(orgval, value) != 0) {
+    if (!replaced) {
+      ts->skip[i] |= SKIP_STABLE;
+      continue;
+    }
+    const GString *value = ts->value;
+    if (value->len != orglen || memcmp(value->str, orgval, orglen) != 0) {
       gsize a, b;
-      if (tag_search(value, 0, &a, &b)) {
-        if (!stored)
-          ts->counts[i] = g_steal_pointer(&ts->fresh);
+      if (tag_search(value->str, value->len, 0, &a, &b)) {
+        if (!ts->stored[i]) {
+          RepList t = ts->counts[i];
+          ts->counts[i] = ts->fresh;
+          ts->fresh = t;
+          ts->stored[i] = TRUE;
+        }
         *again = TRUE;
       }
-      f2b_ini_map_set(ts->tags, f2b_ini_map_key(ts->tags, i), value);
+      subst_store(ts, i, value);
     }
-    if (strchr(value, '<') == NULL)
+    if (memchr(value->str, '<', value->len) == NULL)
       ts->skip[i] |= SKIP_DONE;
   }
   return TRUE;
 }
 
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
+/* BUFS (may be NULL) are two work buffers the caller keeps between calls:
+ * values of actions grow past a kilobyte, and large blocks are the
+ * allocator's slow path. */
 static F2bIniMap *
-substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
-                GError **error)
+substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore, AddReplFunc addrepl,
+                gpointer data, GString **bufs, GError **error)
 {
   guint n = f2b_ini_map_size(input);
-  g_autofree const char **ignored = NULL;
-  if (ignore != NULL)
-    ignored = (const char **)g_hash_table_get_keys_as_array(ignore, NULL);
-  else
-    ignored = g_new0(const char *, 1);
-  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, g_new0(guint8, n + 1),
-                  g_new0(GArray *, n + 1), NULL, g_string_chunk_new(64), g_string_new(NULL),
-                  g_string_new(NULL), g_string_new(NULL), g_string_new(NULL) };
-  for (guint i = 0; i < n; i++)
-    if (subst_ignored(&ts, f2b_ini_map_key(input, i)))
+  TagSubst ts = { .input = input, .n = n, .ignore = ignore, .nignore = nignore, .addrepl = addrepl,
+                  .data = data };
+  GString *local[2] = { NULL, NULL };
+  if (bufs == NULL)
+    bufs = local;
+  for (guint b = 0; b < 2; b++)
+    if (bufs[b] == NULL)
+      bufs[b] = g_string_sized_new(256);
+  ts.vals = g_new(const char *, n + 1);
+  ts.lens = g_new(gsize, n + 1);
+  ts.owned = g_new0(char *, n + 1);
+  ts.skip = g_new0(guint8, n + 1);
+  ts.stored = g_new0(gboolean, n + 1);
+  ts.counts = g_new0(RepList, n + 1);
+  ts.value = bufs[0];
+  ts.scratch = bufs[1];
+  for (guint i = 0; i < n; i++) {
+    const char *k = f2b_ini_map_key(input, i);
+    ts.vals[i] = f2b_ini_map_value(input, i);
+    ts.lens[i] = ts.vals[i] ? strlen(ts.vals[i]) : 0;
+    if (subst_ignored(&ts, k, strlen(k)))
       ts.skip[i] = SKIP_IGNORED;
+  }
   gboolean again = TRUE, ok = TRUE;
   while (ok && again)
     ok = subst_pass(&ts, &again, error);
-  for (guint i = 0; i < n; i++)
-    if (ts.counts[i])
-      g_array_unref(ts.counts[i]);
+  F2bIniMap *out = NULL;
+  if (ok) {
+    out = f2b_ini_map_copy(input);
+    for (guint i = 0; i < n; i++)
+      if (ts.owned[i] != NULL)
+        f2b_ini_map_set_at(out, i, ts.owned[i]);
+  }
+  for (guint i = 0; i < n; i++) {
+    g_free(ts.owned[i]);
+    g_free(ts.counts[i].items);
+  }
+  g_free(ts.fresh.items);
   g_free(ts.counts);
-  if (ts.fresh)
-    g_array_unref(ts.fresh);
-  g_string_chunk_free(ts.names);
+  g_free(ts.stored);
   g_free(ts.skip);
-  g_string_free(ts.value, TRUE);
-  g_string_free(ts.scratch, TRUE);
-  g_string_free(ts.rtag, TRUE);
-  g_string_free(ts.pat, TRUE);
-  if (!ok)
-    g_clear_pointer(&ts.tags, f2b_ini_map_free);
-  return ts.tags;
+  g_free(ts.owned);
+  g_free(ts.lens);
+  g_free(ts.vals);
+  /* the two buffers may have swapped roles: both stay with the caller */
+  bufs[0] = ts.value;
+  bufs[1] = ts.scratch;
+  for (guint b = 0; b < 2; b++)
+    if (local[b] != NULL)
+      g_string_free(local[b], TRUE);
+  return out;
 }
 
 F2bIniMap *
 f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
 {
-  return substitute_tags(tags, ignore, NULL, NULL, error);
+  guint n = ignore ? g_hash_table_size(ignore) : 0;
+  g_autofree IgnoreName *names = g_new0(IgnoreName, n + 1);
+  GHashTableIter it;
+  gpointer key;
+  guint k = 0;
+  if (ignore != NULL) {
+    g_hash_table_iter_init(&it, ignore);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+      names[k++] = (IgnoreName){ key, strlen(key) };
+  }
+  return substitute_tags(tags, names, k, NULL, NULL, NULL, error);
 }
 
 /* ---------------------------------------------------------- small helpers */
@@ -1118,7 +1314,7 @@ typedef struct {
   F2bIniMap *init_opts;    /* arguments from the jail, then [Init] */
   F2bIniMap *opts;         /* [Definition] values read */
   F2bIniMap *popts;        /* the vars the last getOptions used */
-  GHashTable *defcache;    /* getCombOption's cache: name -> value or NULL */
+  F2bIniMap *defcache;     /* getCombOption's cache: name -> value or None */
   const OptTemplate *tmpl;
   guint ntmpl;
   char *name;              /* an action's name in the jail */
@@ -1133,7 +1329,7 @@ defreader_free(DefReader *dr)
   f2b_ini_map_free(dr->init_opts);
   f2b_ini_map_free(dr->opts);
   f2b_ini_map_free(dr->popts);
-  g_hash_table_destroy(dr->defcache);
+  f2b_ini_map_free(dr->defcache);
   g_free(dr->name);
   g_free(dr);
 }
@@ -1148,7 +1344,7 @@ defreader_new(F2bConfReader *r, const char *jail, F2bIniMap *init_opts, const Op
   dr->init_opts = init_opts;
   dr->opts = f2b_ini_map_new();
   dr->popts = f2b_ini_map_new();
-  dr->defcache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  dr->defcache = f2b_ini_map_new();
   dr->tmpl = t;
   dr->ntmpl = n;
   return dr;
@@ -1168,59 +1364,58 @@ defreader_get_options(DefReader *dr, const F2bIniMap *jail_values, gboolean all,
   dr->opts = g_steal_pointer(&opts);
   f2b_ini_map_free(dr->popts);
   dr->popts = g_steal_pointer(&popts);
+  /* the file's sections are not changed here: no copy of their keys */
   F2bIniMap *init = f2b_ini_section(dr->cfg, "Init");
-  if (init != NULL) {
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < f2b_ini_map_size(init); i++)
-      g_ptr_array_add(keys, g_strdup(f2b_ini_map_key(init, i)));
-    for (guint i = 0; i < keys->len; i++) {
-      const char *opt = keys->pdata[i];
-      if (strcmp(opt, "__name__") == 0)
-        continue;
-      g_autofree char *v = NULL;
-      if (!g_str_has_prefix(opt, "known/")) {
-        if ((v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
-          return FALSE;
-        g_autofree char *k = g_strconcat("known/", opt, NULL);
-        f2b_ini_map_set(dr->init_opts, k, v);
-      }
-      if (!f2b_ini_map_contains(dr->init_opts, opt)) {
-        if (v == NULL && (v = f2b_ini_get(dr->cfg, "Init", opt, NULL, FALSE, error)) == NULL)
-          return FALSE;
-        f2b_ini_map_set(dr->init_opts, opt, v);
-      }
+  PlainGets *pg;
+  for (guint i = 0; init != NULL && i < f2b_ini_map_size(init); i++) {
+    const char *opt = f2b_ini_map_key(init, i);
+    if (strcmp(opt, "__name__") == 0)
+      continue;
+    gssize k = -1;
+    if (!g_str_has_prefix(opt, "known/")) {
+      if ((k = plain_get(dr->r, dr->cfg, "Init", opt, &pg, error)) < 0)
+        return FALSE;
+      f2b_ini_map_set_entry(dr->init_opts, pg->known, k);
+    }
+    if (!f2b_ini_map_contains(dr->init_opts, opt)) {
+      if (k < 0 && (k = plain_get(dr->r, dr->cfg, "Init", opt, &pg, error)) < 0)
+        return FALSE;
+      f2b_ini_map_set_entry(dr->init_opts, pg->init, k);
     }
   }
   if (all && f2b_ini_has_section(dr->cfg, "Definition")) {
     F2bIniMap *maps[2] = { f2b_ini_section(dr->cfg, "Definition"), f2b_ini_defaults(dr->cfg) };
     for (guint m = 0; m < 2; m++)
       for (guint i = 0; i < f2b_ini_map_size(maps[m]); i++) {
-        g_autofree char *opt = g_strdup(f2b_ini_map_key(maps[m], i));
+        const char *opt = f2b_ini_map_key(maps[m], i);
         if (strcmp(opt, "__name__") == 0 || f2b_ini_map_contains(dr->opts, opt))
           continue;
-        char *v = f2b_ini_get(dr->cfg, "Definition", opt, NULL, FALSE, error);
-        if (v == NULL)
+        gssize k = plain_get(dr->r, dr->cfg, "Definition", opt, &pg, error);
+        if (k < 0)
           return FALSE;
-        f2b_ini_map_take(dr->opts, opt, v);
+        f2b_ini_map_set_entry(dr->opts, pg->definition, k);
       }
   }
   return TRUE;
 }
 
 /* getCombOption: a Definition value for a tag nothing else defines
- * (transfer none: the value lives in the reader's cache). */
+ * (transfer none: the value lives in the reader's cache, as does *NAME). */
 static const char *
-defreader_comb_option(const char *name, gpointer data, GError **error)
+defreader_comb_option(const char *tag, gsize len, gpointer data, const char **name, GError **error)
 {
   DefReader *dr = data;
-  gpointer cached;
-  if (g_hash_table_lookup_extended(dr->defcache, name, NULL, &cached))
-    return cached;
+  gssize k = f2b_ini_map_find_len(dr->defcache, tag, len);
+  if (k >= 0) {
+    *name = f2b_ini_map_key(dr->defcache, k);
+    return f2b_ini_map_value(dr->defcache, k);
+  }
+  g_autofree char *n = g_strndup(tag, len);
   GError *local = NULL;
   char *v = NULL;
   /* a plain name nothing defines: no get() and no error message to build */
-  if (strchr(name, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", name, dr->popts))
-    v = f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, &local);
+  if (strchr(n, '/') != NULL || f2b_ini_has_option_vars(dr->cfg, "Definition", n, dr->popts))
+    v = f2b_ini_get_ex_ref(dr->cfg, "Definition", n, dr->popts, &local);
   if (v == NULL && local != NULL) {
     if (local->domain != F2B_INI_ERROR ||
         (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
@@ -1229,8 +1424,10 @@ defreader_comb_option(const char *name, gpointer data, GError **error)
     }
     g_error_free(local);
   }
-  g_hash_table_insert(dr->defcache, g_strdup(name), v);
-  return v;
+  f2b_ini_map_take_ref(dr->defcache, n, v);
+  k = f2b_ini_map_size(dr->defcache) - 1;
+  *name = f2b_ini_map_key(dr->defcache, k);
+  return f2b_ini_map_value(dr->defcache, k);
 }
 
 /* A name such as "blocktype?family=inet6": its part before '?'. */
@@ -1268,15 +1465,22 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
   f2b_ini_map_update(combined, dr->init_opts);
   if (f2b_ini_map_size(combined) == 0)
     return g_steal_pointer(&combined);
-  g_autoptr(GHashTable) ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; ignore_names && ignore_names[i]; i++)
-    g_hash_table_add(ignore, g_strdup(ignore_names[i]));
+  g_autoptr(GArray) ignore = g_array_new(FALSE, FALSE, sizeof(IgnoreName));
+  g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; ignore_names && ignore_names[i]; i++) {
+    IgnoreName in = { ignore_names[i], strlen(ignore_names[i]) };
+    g_array_append_val(ignore, in);
+  }
   for (guint i = 0; i < f2b_ini_map_size(combined); i++) {
     char *b = conditional_base(f2b_ini_map_key(combined, i));
-    if (b)
-      g_hash_table_add(ignore, b);
+    if (b) {
+      IgnoreName in = { b, strlen(b) };
+      g_array_append_val(ignore, in);
+      g_ptr_array_add(bases, b);
+    }
   }
-  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  F2bIniMap *opts = substitute_tags(combined, (const IgnoreName *)(gpointer)ignore->data, ignore->len,
+                                    defreader_comb_option, dr, dr->r->subst_bufs, error);
   guint ints = 0;
   for (guint i = 0; i < dr->ntmpl; i++)
     ints += dr->tmpl[i].type == OPT_INT;
@@ -1402,27 +1606,23 @@ action_convert(DefReader *a, GPtrArray *stream, GError **error)
     return FALSE;
   F2bPyObj *add = f2b_py_list_of_strs("set", a->jail, "addaction", a->name, NULL);
   g_ptr_array_add(stream, add);
-  g_autoptr(F2bPyObj) multi = f2b_py_list_new();
+  /* the (name, value) pairs, as the lists fail2ban sends */
+  g_autoptr(F2bPyObj) pairs = f2b_py_list_new();
   for (guint i = 0; i < f2b_ini_map_size(opts); i++) {
     const char *opt = f2b_ini_map_key(opts, i);
-    if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
-                                           combined_value(a, opt, f2b_ini_map_value(opts, i)), NULL));
+    if (template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/")) {
+      F2bPyObj *l = f2b_py_append(pairs, f2b_py_list_new());
+      f2b_py_append(l, f2b_py_str(opt));
+      f2b_py_append(l, combined_value(a, opt, f2b_ini_map_value(opts, i)));
+    }
   }
   for (guint i = 0; i < f2b_ini_map_size(a->init_opts); i++) {
     const char *opt = f2b_ini_map_key(a->init_opts, i);
-    if (!template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/"))
-      f2b_py_append(multi, f2b_py_tuple_of(f2b_py_str(opt),
-                                           str_or_none(f2b_ini_map_value(a->init_opts, i)), NULL));
-  }
-  /* the pairs are lists in fail2ban */
-  g_autoptr(F2bPyObj) pairs = f2b_py_list_new();
-  for (gsize i = 0; i < f2b_py_len(multi); i++) {
-    F2bPyObj *t = f2b_py_item(multi, i);
-    F2bPyObj *l = f2b_py_list_new();
-    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 0)));
-    f2b_py_append(l, f2b_py_copy(f2b_py_item(t, 1)));
-    f2b_py_append(pairs, l);
+    if (!template_find(a->tmpl, a->ntmpl, opt) && !g_str_has_prefix(opt, "known/")) {
+      F2bPyObj *l = f2b_py_append(pairs, f2b_py_list_new());
+      f2b_py_append(l, f2b_py_str(opt));
+      f2b_py_append(l, str_or_none(f2b_ini_map_value(a->init_opts, i)));
+    }
   }
   if (f2b_py_len(pairs) > 1) {
     F2bPyObj *c = f2b_py_list_of_strs("multi-set", a->jail, "action", a->name, NULL);

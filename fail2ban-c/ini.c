@@ -52,13 +52,34 @@ struct F2bIniMap {
 
 #define MAP_SMALL 8
 
+/* A key's hash, eight bytes at a time (lookups hash tens of thousands of
+ * names); the low bits are well mixed, as the index masks them. */
+static inline guint
+key_hash_len(const char *key, gsize len)
+{
+  guint64 h = G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) ^ len, w;
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    memcpy(&w, key + i, 8);
+    h = (h ^ w) * G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+    h ^= h >> 32;
+  }
+  if (i < len) {
+    w = 0;
+    memcpy(&w, key + i, len - i);
+    h = (h ^ w) * G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+    h ^= h >> 32;
+  }
+  h ^= h >> 29;
+  h *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+  h ^= h >> 32;
+  return (guint)h;
+}
+
 static inline guint
 key_hash(const char *key)
 {
-  guint h = 5381;
-  for (const guchar *p = (const guchar *)key; *p; p++)
-    h = h * 33 + *p;
-  return h;
+  return key_hash_len(key, strlen(key));
 }
 
 /* TRUE when optionxform (str.lower) leaves S as it is. */
@@ -69,6 +90,21 @@ is_lowered(const char *s)
     if (*p >= 0x80 || g_ascii_isupper(*p))
       return FALSE;
   return TRUE;
+}
+
+static gboolean
+is_ascii(const char *s)
+{
+  for (const guchar *p = (const guchar *)s; *p; p++)
+    if (*p >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+static inline char
+ascii_lower(char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
 static char *
@@ -131,16 +167,40 @@ map_find(const F2bIniMap *m, const char *key, guint hash)
   return -1;
 }
 
+static inline gboolean
+key_equal_len(const char *entry_key, const char *key, gsize len)
+{
+  return strncmp(entry_key, key, len) == 0 && entry_key[len] == '\0';
+}
+
+/* map_find for a key of LEN bytes that need not end with a NUL. */
+static gssize
+map_find_len(const F2bIniMap *m, const char *key, gsize len, guint hash)
+{
+  if (m->slots == NULL) {
+    for (guint i = 0; i < m->len; i++)
+      if (m->entries[i].hash == hash && key_equal_len(m->entries[i].key, key, len))
+        return i;
+    return -1;
+  }
+  for (guint h = hash & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+    const MapEntry *e = &m->entries[m->slots[h] - 1];
+    if (e->hash == hash && key_equal_len(e->key, key, len))
+      return m->slots[h] - 1;
+  }
+  return -1;
+}
+
 /* Sets the value of KEY to VALUE (a reference the map takes); KEYREF is
  * KEY as a GRefString when the caller has one to share, else NULL. */
-static void
+static guint
 map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
 {
   gssize i = map_find(m, key, hash);
   if (i >= 0) {
     ref_release(m->entries[i].value);
     m->entries[i].value = value;
-    return;
+    return i;
   }
   if (m->len == m->cap) {
     m->cap = m->cap ? m->cap * 2 : 8;
@@ -156,6 +216,7 @@ map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
     map_index_insert(m, m->len - 1);
   else if (m->len > MAP_SMALL)
     map_reindex(m);
+  return m->len - 1;
 }
 
 /* Looks KEY up with its hash computed once by the caller. */
@@ -219,6 +280,12 @@ f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
 }
 
 void
+f2b_ini_map_take_ref(F2bIniMap *m, const char *key, char *value)
+{
+  map_put(m, key, NULL, key_hash(key), value);
+}
+
+void
 f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
 {
   map_put(m, key, NULL, key_hash(key), ref_dup(value));
@@ -235,6 +302,20 @@ f2b_ini_map_get(const F2bIniMap *m, const char *key)
 {
   const char *v = NULL;
   return map_lookup(m, key, key_hash(key), &v) ? v : NULL;
+}
+
+gssize
+f2b_ini_map_find_len(const F2bIniMap *m, const char *key, gsize len)
+{
+  return m == NULL ? -1 : map_find_len(m, key, len, key_hash_len(key, len));
+}
+
+void
+f2b_ini_map_set_at(F2bIniMap *m, guint i, const char *value)
+{
+  g_return_if_fail(i < m->len);
+  ref_release(m->entries[i].value);
+  m->entries[i].value = ref_dup(value);
 }
 
 gboolean
@@ -271,6 +352,14 @@ f2b_ini_map_value(const F2bIniMap *m, guint i)
 }
 
 void
+f2b_ini_map_set_entry(F2bIniMap *dst, const F2bIniMap *src, guint i)
+{
+  g_return_if_fail(i < src->len);
+  const MapEntry *e = &src->entries[i];
+  map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+}
+
+void
 f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
 {
   if (src == NULL)
@@ -287,7 +376,27 @@ struct F2bIni {
   F2bIniMap *defaults;
   GPtrArray *names;       /* section names in order */
   GHashTable *sections;   /* name -> F2bIniMap* */
+  /* the sections last found: readers ask for "Definition" and "Init" over
+   * and over (sections are never removed, so a hit stays right) */
+  const char *recent_name[2];
+  F2bIniMap *recent[2];
 };
+
+static F2bIniMap *
+section_lookup(F2bIni *ini, const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(ini->recent); i++)
+    if (ini->recent_name[i] != NULL && strcmp(ini->recent_name[i], name) == 0)
+      return ini->recent[i];
+  gpointer key, value;
+  if (!g_hash_table_lookup_extended(ini->sections, name, &key, &value))
+    return NULL;
+  ini->recent_name[1] = ini->recent_name[0];
+  ini->recent[1] = ini->recent[0];
+  ini->recent_name[0] = key;
+  ini->recent[0] = value;
+  return value;
+}
 
 F2bIni *
 f2b_ini_new(void)
@@ -320,13 +429,14 @@ f2b_ini_defaults(F2bIni *ini)
 F2bIniMap *
 f2b_ini_section(F2bIni *ini, const char *name)
 {
-  return g_hash_table_lookup(ini->sections, name);
+  return section_lookup(ini, name);
 }
 
 gboolean
 f2b_ini_has_section(const F2bIni *ini, const char *name)
 {
-  return g_hash_table_contains(ini->sections, name);
+  /* the lookup only updates the cache of recent sections */
+  return section_lookup((F2bIni *)ini, name) != NULL;
 }
 
 F2bIniMap *
@@ -441,13 +551,30 @@ typedef struct {
   F2bIniMap *sect;
   char *opt;
   GString *value;  /* the lines so far, '\n'-separated */
+  guint index;     /* of OPT in SECT */
 } Pending;
+
+/* Pendings as a set of (section, option): a file may not repeat one. */
+static guint
+pending_hash(gconstpointer a)
+{
+  const Pending *p = a;
+  return g_direct_hash(p->sect) ^ key_hash(p->opt);
+}
+
+static gboolean
+pending_equal(gconstpointer a, gconstpointer b)
+{
+  const Pending *p = a, *q = b;
+  return p->sect == q->sect && strcmp(p->opt, q->opt) == 0;
+}
 
 /* Parser state of one _read() call. */
 typedef struct {
   F2bIni *ini;
   const char *fpname;
-  GHashTable *added;        /* "sect" and "sect\001opt" seen in this file */
+  GHashTable *added;        /* the sections seen in this file */
+  GHashTable *opts_added;   /* the Pending of each option seen in this file */
   F2bIniMap *cursect;
   char *sectname;
   Pending *curopt;          /* the option continuation lines go to, or NULL */
@@ -577,10 +704,17 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
   gsize olen = rstrip_len(value, delim - value);
   if (olen == 0)
     parse_error_add(st, lineno, line, linelen, nl);
-  g_autofree char *raw = g_strndup(value, olen);
-  g_autofree char *opt = f2b_ini_optionxform(raw);
-  g_autofree char *key = g_strconcat(st->sectname, "\001", opt, NULL);
-  if (g_hash_table_contains(st->added, key)) {
+  g_autofree char *opt = g_strndup(value, olen);
+  if (is_ascii(opt)) {
+    for (char *c = opt; *c; c++)
+      *c = ascii_lower(*c);
+  } else {
+    char *x = f2b_ini_optionxform(opt);
+    g_free(opt);
+    opt = x;
+  }
+  Pending probe = { st->cursect, opt, NULL, 0 };
+  if (g_hash_table_contains(st->opts_added, &probe)) {
     GString *m = g_string_new("While reading from ");
     repr_append(m, st->fpname);
     g_string_append_printf(m, " [line %2u]: option ", lineno);
@@ -592,15 +726,15 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
     g_string_free(m, TRUE);
     return FALSE;
   }
-  g_hash_table_add(st->added, g_steal_pointer(&key));
   /* each option occurs once per file (a repeat is an error above) */
   Pending *p = g_new0(Pending, 1);
   p->sect = st->cursect;
   gsize rest = strlen(delim + 1), b = lstrip_len(delim + 1, rest);
   p->value = g_string_new_len(delim + 1 + b, rstrip_len(delim + 1 + b, rest - b));
-  f2b_ini_map_set(st->cursect, opt, "");
+  p->index = map_put(st->cursect, opt, NULL, key_hash(opt), g_ref_string_new(""));
   p->opt = g_steal_pointer(&opt);
   g_ptr_array_add(st->pending, p);
+  g_hash_table_add(st->opts_added, p);
   st->curopt = p;
   return TRUE;
 }
@@ -646,7 +780,9 @@ join_pending(ParseState *st)
   for (guint i = 0; i < st->pending->len; i++) {
     Pending *p = st->pending->pdata[i];
     g_string_truncate(p->value, rstrip_len(p->value->str, p->value->len));
-    map_put(p->sect, p->opt, NULL, key_hash(p->opt), g_ref_string_new_len(p->value->str, p->value->len));
+    MapEntry *e = &p->sect->entries[p->index];
+    ref_release(e->value);
+    e->value = g_ref_string_new_len(p->value->str, p->value->len);
   }
 }
 
@@ -655,7 +791,19 @@ join_pending(ParseState *st)
 static gboolean
 check_utf8(const char *fpname, const char *data, gsize len, GError **error)
 {
+  /* most configuration files are ASCII: one pass over 8 bytes at a time */
+  guint64 high = 0;
   gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, data + i, 8);
+    high |= w;
+  }
+  for (; i < len; i++)
+    high |= (guchar)data[i];
+  if ((high & G_GUINT64_CONSTANT(0x8080808080808080)) == 0)
+    return TRUE;
+  i = 0;
   while (i < len) {
     const char *end;
     if (g_utf8_validate_len(data + i, len - i, &end))
@@ -687,6 +835,7 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
     return FALSE;
   ParseState st = { .ini = ini, .fpname = fpname };
   st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st.opts_added = g_hash_table_new(pending_hash, pending_equal);
   st.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
   gboolean ok = TRUE;
   guint lineno = 0;
@@ -712,6 +861,7 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   }
   if (st.errors)
     g_string_free(st.errors, TRUE);
+  g_hash_table_destroy(st.opts_added);
   g_hash_table_destroy(st.added);
   g_ptr_array_unref(st.pending);
   g_free(st.sectname);
@@ -753,13 +903,20 @@ f2b_ini_merge_section(F2bIni *ini, const char *section, const F2bIniMap *options
     f2b_ini_map_update(sec, options);
     return;
   }
-  for (guint i = 0; i < f2b_ini_map_size(options); i++) {
-    const char *k = f2b_ini_map_key(options, i);
-    if (g_str_has_prefix(k, prefix) || strcmp(k, "__name__") == 0)
+  if (options == NULL)
+    return;
+  /* the values are shared, the prefixed keys built in one buffer */
+  gsize plen = strlen(prefix);
+  GString *pk = g_string_new(prefix);
+  for (guint i = 0; i < options->len; i++) {
+    const MapEntry *e = &options->entries[i];
+    if (strncmp(e->key, prefix, plen) == 0 || strcmp(e->key, "__name__") == 0)
       continue;
-    g_autofree char *pk = g_strconcat(prefix, k, NULL);
-    f2b_ini_map_set(sec, pk, f2b_ini_map_value(options, i));
+    g_string_truncate(pk, plen);
+    g_string_append(pk, e->key);
+    map_put(sec, pk->str, NULL, key_hash(pk->str), ref_acquire(e->value));
   }
+  g_string_free(pk, TRUE);
 }
 
 void
@@ -775,9 +932,9 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
     if (conditional_name(n, &blen)) {
       base = g_strndup(n, blen);
       renamed = f2b_ini_map_new();
-      for (guint k = 0; k < f2b_ini_map_size(s); k++) {
-        g_autofree char *key = g_strconcat(f2b_ini_map_key(s, k), n + blen, NULL);
-        f2b_ini_map_set(renamed, key, f2b_ini_map_value(s, k));
+      for (guint k = 0; k < s->len; k++) {
+        g_autofree char *key = g_strconcat(s->entries[k].key, n + blen, NULL);
+        map_put(renamed, key, NULL, key_hash(key), ref_acquire(s->entries[k].value));
       }
       s = renamed;
       n = base;
@@ -785,9 +942,11 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
     F2bIniMap *prev = f2b_ini_section(ini, n);
     if (prev != NULL) {
       g_autoptr(F2bIniMap) known = f2b_ini_map_new();
-      for (guint k = 0; k < f2b_ini_map_size(prev); k++)
-        if (f2b_ini_map_contains(s, f2b_ini_map_key(prev, k)))
-          f2b_ini_map_set(known, f2b_ini_map_key(prev, k), f2b_ini_map_value(prev, k));
+      for (guint k = 0; k < prev->len; k++) {
+        const MapEntry *e = &prev->entries[k];
+        if (map_find(s, e->key, e->hash) >= 0)
+          map_put(known, e->key, e->key, e->hash, ref_acquire(e->value));
+      }
       g_autofree char *kn = g_strconcat("KNOWN/", n, NULL);
       f2b_ini_merge_section(ini, kn, known, NULL);
       prev = f2b_ini_section(ini, n);
@@ -933,19 +1092,34 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
         g_string_free(m, TRUE);
         return FALSE;
       }
-      g_autofree char *name = g_strndup(rest + 2, close - rest - 2);
-      g_autofree char *var = f2b_ini_optionxform(name);
+      /* optionxform of the name: ASCII names are lowered in place */
+      char small[64];
+      gsize nlen = close - rest - 2;
+      g_autofree char *var = NULL;
+      const char *key = small;
+      gboolean ascii = nlen < sizeof small;
+      for (gsize k = 0; ascii && k < nlen; k++) {
+        if ((guchar)rest[2 + k] >= 0x80)
+          ascii = FALSE;
+        small[k] = ascii_lower(rest[2 + k]);
+      }
+      if (ascii) {
+        small[nlen] = '\0';
+      } else {
+        g_autofree char *name = g_strndup(rest + 2, nlen);
+        key = var = f2b_ini_optionxform(name);
+      }
       rest = close + 2;
       const char *v = NULL;
-      if (!chain_lookup(c, var, &v) || v == NULL) {
+      if (!chain_lookup(c, key, &v) || v == NULL) {
         g_autofree char *raw = f2b_ini_get(ini, section, option, NULL, TRUE, NULL);
         set_ini_error(error, F2B_INI_ERROR_INTERPOLATION_MISSING, "Bad value substitution: option ",
-                      option, section, raw ? raw : orig_rest, var);
+                      option, section, raw ? raw : orig_rest, key);
         return FALSE;
       }
+      /* V stays valid: a get() only adds names to the chain, never replaces one */
       if (strchr(v, '%') != NULL) {
-        g_autofree char *vcopy = g_strdup(v);
-        if (!interpolate_some(ini, section, option, accum, vcopy, c, depth + 1, error))
+        if (!interpolate_some(ini, section, option, accum, v, c, depth + 1, error))
           return FALSE;
       } else {
         g_string_append(accum, v);
@@ -961,9 +1135,11 @@ interpolate_some(F2bIni *ini, const char *section, const char *option, GString *
   return TRUE;
 }
 
-char *
-f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
-            gboolean raw, GError **error)
+/* f2b_ini_get; AS_REF makes the result a GRefString: the stored value
+ * itself, with one more reference, when nothing is interpolated. */
+static char *
+get_value(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars, gboolean raw,
+          gboolean as_ref, GError **error)
 {
   const F2bIniMap *sect = f2b_ini_section(ini, section);
   if (sect == NULL && strcmp(section, "DEFAULT") != 0) {
@@ -996,20 +1172,39 @@ f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMa
     return NULL;
   }
   if (value == NULL)
-    return g_strdup("None");
-  if (raw)
-    return g_strdup(value);
-  if (strchr(value, '%') == NULL)
-    return g_strdup(value);
-  GString *accum = g_string_new(NULL);
-  g_autofree char *vcopy = g_strdup(value);
-  gboolean ok = interpolate_some(ini, section, opt, accum, vcopy, &c, 1, error);
+    return as_ref ? g_ref_string_new("None") : g_strdup("None");
+  if (raw || strchr(value, '%') == NULL) {
+    /* map values are GRefStrings; only __name__ comes from elsewhere */
+    if (as_ref && value != c.name)
+      return g_ref_string_acquire((char *)value);
+    return as_ref ? g_ref_string_new(value) : g_strdup(value);
+  }
+  GString *accum = g_string_sized_new(strlen(value) + 64);
+  gboolean ok = interpolate_some(ini, section, opt, accum, value, &c, 1, error);
   f2b_ini_map_free(c.extra);
   if (!ok) {
     g_string_free(accum, TRUE);
     return NULL;
   }
-  return g_string_free(accum, FALSE);
+  if (!as_ref)
+    return g_string_free(accum, FALSE);
+  char *r = g_ref_string_new_len(accum->str, accum->len);
+  g_string_free(accum, TRUE);
+  return r;
+}
+
+char *
+f2b_ini_get(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+            gboolean raw, GError **error)
+{
+  return get_value(ini, section, option, vars, raw, FALSE, error);
+}
+
+char *
+f2b_ini_get_ref(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+                gboolean raw, GError **error)
+{
+  return get_value(ini, section, option, vars, raw, TRUE, error);
 }
 
 /* "sec/opt" where sec is word characters or '-' and opt has no space or '>'. */
@@ -1029,9 +1224,9 @@ split_section_option(const char *option, char **sec, char **opt)
   return TRUE;
 }
 
-char *
-f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
-               GError **error)
+static char *
+get_ex_value(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars, gboolean as_ref,
+             GError **error)
 {
   g_autofree char *sec = NULL, *opt = NULL;
   if (strchr(option, '/') != NULL && split_section_option(option, &sec, &opt)) {
@@ -1046,7 +1241,7 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
     }
     for (guint i = 0; i < 2 && tries[i] != NULL; i++) {
       GError *local = NULL;
-      char *v = f2b_ini_get(ini, tries[i], opt, NULL, FALSE, &local);
+      char *v = get_value(ini, tries[i], opt, NULL, FALSE, as_ref, &local);
       if (v != NULL)
         return v;
       if (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION) {
@@ -1056,7 +1251,21 @@ f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIn
       g_error_free(local);
     }
   }
-  return f2b_ini_get(ini, section, option, vars, FALSE, error);
+  return get_value(ini, section, option, vars, FALSE, as_ref, error);
+}
+
+char *
+f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+               GError **error)
+{
+  return get_ex_value(ini, section, option, vars, FALSE, error);
+}
+
+char *
+f2b_ini_get_ex_ref(F2bIni *ini, const char *section, const char *option, const F2bIniMap *vars,
+                   GError **error)
+{
+  return get_ex_value(ini, section, option, vars, TRUE, error);
 }
 
 gboolean
@@ -1099,6 +1308,7 @@ struct F2bIniCache {
   F2bLogSink log;
   GHashTable *files;      /* path -> F2bIni* or NULL (unreadable) */
   GHashTable *inc_paths;  /* "\001"-joined names -> GPtrArray of paths */
+  GHashTable *regular;    /* path -> whether it is a regular file */
 };
 
 F2bIniCache *
@@ -1110,6 +1320,7 @@ f2b_ini_cache_new(const F2bLogSink *log)
   c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
   c->inc_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_ptr_array_unref);
+  c->regular = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return c;
 }
 
@@ -1120,6 +1331,7 @@ f2b_ini_cache_free(F2bIniCache *c)
     return;
   g_hash_table_destroy(c->files);
   g_hash_table_destroy(c->inc_paths);
+  g_hash_table_destroy(c->regular);
   g_free(c);
 }
 
@@ -1229,8 +1441,21 @@ includes_uncached(F2bIniCache *c, const char *resource, GPtrArray *seen, GError 
 }
 
 /* X.conf is followed by X.local when that exists and is not listed. */
+/* Whether PATH is a regular file, asked of the file system once per cache:
+ * include trees ask for the same X.local again and again. */
+static gboolean
+cached_is_regular(F2bIniCache *c, const char *path)
+{
+  gpointer v;
+  if (g_hash_table_lookup_extended(c->regular, path, NULL, &v))
+    return GPOINTER_TO_INT(v);
+  gboolean r = g_file_test(path, G_FILE_TEST_IS_REGULAR);
+  g_hash_table_insert(c->regular, g_strdup(path), GINT_TO_POINTER(r));
+  return r;
+}
+
 static GPtrArray *
-expand_with_local(GPtrArray *names)
+expand_with_local(F2bIniCache *c, GPtrArray *names)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < names->len; i++) {
@@ -1244,7 +1469,7 @@ expand_with_local(GPtrArray *names)
     const char *dot = strrchr(b, '.');
     gsize stem = dot ? (gsize)(dot - f) : strlen(f);
     g_autofree char *local = g_strdup_printf("%.*s.local", (int)stem, f);
-    if (!str_in(names, local) && g_file_test(local, G_FILE_TEST_IS_REGULAR))
+    if (!str_in(names, local) && cached_is_regular(c, local))
       g_ptr_array_add(out, g_steal_pointer(&local));
   }
   return out;
@@ -1253,7 +1478,7 @@ expand_with_local(GPtrArray *names)
 static GPtrArray *
 get_includes(F2bIniCache *c, GPtrArray *names, GPtrArray *seen, GError **error)
 {
-  g_autoptr(GPtrArray) files = expand_with_local(names);
+  g_autoptr(GPtrArray) files = expand_with_local(c, names);
   GString *key = g_string_new(NULL);
   for (guint i = 0; i < files->len; i++) {
     if (i)

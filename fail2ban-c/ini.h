@@ -54,6 +54,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bIniMap, f2b_ini_map_free)
  * existing key keeps its place. */
 void        f2b_ini_map_set(F2bIniMap *map, const char *key, const char *value);
 void        f2b_ini_map_take(F2bIniMap *map, const char *key, char *value);
+/* Sets KEY (copied) to VALUE, a GRefString (or NULL) whose reference the
+ * map takes: what f2b_ini_get_ref() returns goes in without a copy. */
+void        f2b_ini_map_take_ref(F2bIniMap *map, const char *key, char *value);
 gboolean    f2b_ini_map_contains(const F2bIniMap *map, const char *key);
 /* The value (transfer none), NULL when absent or None. */
 const char *f2b_ini_map_get(const F2bIniMap *map, const char *key);
@@ -62,6 +65,14 @@ gboolean    f2b_ini_map_remove(F2bIniMap *map, const char *key);
 guint       f2b_ini_map_size(const F2bIniMap *map);
 const char *f2b_ini_map_key(const F2bIniMap *map, guint i);
 const char *f2b_ini_map_value(const F2bIniMap *map, guint i);
+/* Index of the key of LEN bytes at KEY (no NUL needed), or -1: for callers
+ * that look up names cut out of a longer string. */
+gssize      f2b_ini_map_find_len(const F2bIniMap *map, const char *key, gsize len);
+/* Sets the value of entry I (as f2b_ini_map_key(MAP, I) names it) to VALUE
+ * (copied; may be NULL), without looking the key up again. */
+void        f2b_ini_map_set_at(F2bIniMap *map, guint i, const char *value);
+/* DST[key] = value of SRC's entry I, sharing SRC's strings (no copy). */
+void        f2b_ini_map_set_entry(F2bIniMap *dst, const F2bIniMap *src, guint i);
 /* dict.update(): every pair of SRC set into DST in SRC's order. */
 void        f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src);
 
@@ -102,6 +113,13 @@ char       *f2b_ini_get(F2bIni *ini, const char *section, const char *option,
 /* fail2ban's get_ex: also understands "sec/opt", "known/opt", "default/opt". */
 char       *f2b_ini_get_ex(F2bIni *ini, const char *section, const char *option,
                            const F2bIniMap *vars, GError **error);
+/* The same two, returning a GRefString (g_ref_string_release() it): the
+ * stored string itself when nothing is interpolated, so that a caller that
+ * keeps values in maps copies nothing. */
+char       *f2b_ini_get_ref(F2bIni *ini, const char *section, const char *option,
+                            const F2bIniMap *vars, gboolean raw, GError **error);
+char       *f2b_ini_get_ex_ref(F2bIni *ini, const char *section, const char *option,
+                               const F2bIniMap *vars, GError **error);
 /* TRUE when f2b_ini_get(SECTION, OPTION, vars=VARS) would find OPTION (in
  * VARS, the section or DEFAULT) rather than fail with NO_SECTION or
  * NO_OPTION; it does not interpolate.  Cheaper than a get() that fails. */

@@ -600,17 +600,23 @@ repr_ascii(GString *out, unsigned char c, char quote)
   return TRUE;
 }
 
+/* Printable ASCII that repr() copies as it is: bit 0 when the quote is
+ * '\'', bit 1 when it is '"' (the quote itself and '\\' are escaped). */
+static const guint8 repr_plain[256] = {
+  [0x20 ... 0x21] = 3, [0x22] = 1, [0x23 ... 0x26] = 3, [0x27] = 2, [0x28 ... 0x5b] = 3, [0x5d ... 0x7e] = 3,
+};
+
 void
 f2b_py_repr_str_append(GString *out, const char *data, gsize len)
 {
   char quote = repr_choose_quote(data, len);
+  guint8 mask = quote == '\'' ? 1 : 2;
   g_string_append_c(out, quote);
   const char *p = data, *end = data + len;
   while (p < end) {
     /* runs of printable ASCII that need no escape are copied at once */
     const char *run = p;
-    while (run < end && (unsigned char) *run >= 0x20 && (unsigned char) *run < 0x7f && *run != '\\' &&
-           *run != quote)
+    while (run < end && (repr_plain[(unsigned char) *run] & mask))
       run++;
     if (run > p) {
       out_append(out, p, run - p);
