@@ -693,6 +693,7 @@ typedef struct {
   const char **ignore;  /* the names never replaced, NULL-terminated */
   AddReplFunc addrepl;
   gpointer data;
+  const char *conditional; /* "family=inet6": RTAG?CONDITIONAL is looked up first; NULL: none */
   guint8 *skip;         /* per tag: ignored, or done */
   GArray **counts;      /* per tag: its stored replacement counts, or NULL */
   GArray *fresh;        /* counts for a tag that has none stored yet */
@@ -726,7 +727,13 @@ subst_error(GError **error, const char *tag, const char *rtag, GArray *rc, const
 static gboolean
 subst_lookup(TagSubst *ts, const char *rtag, const char **repl, GError **error)
 {
-  *repl = f2b_ini_map_get(ts->tags, rtag);
+  *repl = NULL;
+  if (ts->conditional != NULL) {
+    g_autofree char *cond = g_strconcat(rtag, "?", ts->conditional, NULL);
+    *repl = f2b_ini_map_get(ts->tags, cond);
+  }
+  if (*repl == NULL)
+    *repl = f2b_ini_map_get(ts->tags, rtag);
   if (*repl != NULL || ts->addrepl == NULL)
     return TRUE;
   GError *local = NULL;
@@ -830,7 +837,7 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
 /* helpers.substituteRecursiveTags, tag by tag in the map's order. */
 static F2bIniMap *
 substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl, gpointer data,
-                GError **error)
+                const char *conditional, GError **error)
 {
   guint n = f2b_ini_map_size(input);
   g_autofree const char **ignored = NULL;
@@ -838,7 +845,7 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
     ignored = (const char **)g_hash_table_get_keys_as_array(ignore, NULL);
   else
     ignored = g_new0(const char *, 1);
-  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, g_new0(guint8, n + 1),
+  TagSubst ts = { f2b_ini_map_copy(input), ignored, addrepl, data, conditional, g_new0(guint8, n + 1),
                   g_new0(GArray *, n + 1), NULL, g_string_chunk_new(64), g_string_new(NULL),
                   g_string_new(NULL), g_string_new(NULL), g_string_new(NULL) };
   for (guint i = 0; i < n; i++)
@@ -867,7 +874,14 @@ substitute_tags(const F2bIniMap *input, GHashTable *ignore, AddReplFunc addrepl,
 F2bIniMap *
 f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
 {
-  return substitute_tags(tags, ignore, NULL, NULL, error);
+  return substitute_tags(tags, ignore, NULL, NULL, NULL, error);
+}
+
+F2bIniMap *
+f2b_confreader_substitute_tags_cond(const F2bIniMap *tags, GHashTable *ignore, const char *conditional,
+                                    GError **error)
+{
+  return substitute_tags(tags, ignore, NULL, NULL, conditional && *conditional ? conditional : NULL, error);
 }
 
 /* ---------------------------------------------------------- small helpers */
@@ -1276,7 +1290,7 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     if (b)
       g_hash_table_add(ignore, b);
   }
-  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, error);
+  F2bIniMap *opts = substitute_tags(combined, ignore, defreader_comb_option, dr, NULL, error);
   guint ints = 0;
   for (guint i = 0; i < dr->ntmpl; i++)
     ints += dr->tmpl[i].type == OPT_INT;
