@@ -56,6 +56,9 @@ typedef struct {
   double time;
   const char *family; /* start/stop: the family operated on; NULL: the ip's */
   guint used;         /* bit per AI_NAMES entry looked up (for the repr) */
+  gboolean snap;      /* the jail.* counters as they were when the ban was decided */
+  guint banned, found;
+  gint64 banned_total, found_total;
 } AInfo;
 
 static const char *const ai_names[] = { "ip", "family", "ip-rev", "ip-host", "fid", "failures", "time",
@@ -144,10 +147,16 @@ ai_value(AInfo *ai, guint i, GString *v)
     g_string_append(v, r);
     break;
   }
-  case 16: g_string_append_printf(v, "%u", f2b_banmanager_size(ai->rt->bm)); break;
-  case 17: g_string_append_printf(v, "%" G_GINT64_FORMAT, f2b_banmanager_get_ban_total(ai->rt->bm)); break;
-  case 18: g_string_append_printf(v, "%u", f2b_failmanager_size(ai->rt->fm)); break;
-  case 19: g_string_append_printf(v, "%" G_GINT64_FORMAT, f2b_failmanager_get_fail_total(ai->rt->fm)); break;
+  case 16: g_string_append_printf(v, "%u", ai->snap ? ai->banned : f2b_banmanager_size(ai->rt->bm)); break;
+  case 17:
+    g_string_append_printf(v, "%" G_GINT64_FORMAT,
+                           ai->snap ? ai->banned_total : f2b_banmanager_get_ban_total(ai->rt->bm));
+    break;
+  case 18: g_string_append_printf(v, "%u", ai->snap ? ai->found : f2b_failmanager_size(ai->rt->fm)); break;
+  case 19:
+    g_string_append_printf(v, "%" G_GINT64_FORMAT,
+                           ai->snap ? ai->found_total : f2b_failmanager_get_fail_total(ai->rt->fm));
+    break;
   default: return FALSE;
   }
   return TRUE;
@@ -331,7 +340,27 @@ started_get(const F2bsAction *a, const char *family)
 static void
 started_set(F2bsAction *a, const char *family, int v)
 {
+  if (!g_hash_table_contains(a->started, family))
+    g_ptr_array_add(a->started_order, g_strdup(family));
   g_hash_table_insert(a->started, g_strdup(family), GINT_TO_POINTER(v));
+}
+
+static void
+started_clear(F2bsAction *a)
+{
+  g_hash_table_remove_all(a->started);
+  g_ptr_array_set_size(a->started_order, 0);
+}
+
+/* The families (in insertion order) whose bits satisfy (v & MASK) == WANT, v != 0. */
+static void
+started_collect(const F2bsAction *a, int mask, int want, GPtrArray *out)
+{
+  for (guint i = 0; i < a->started_order->len; i++) {
+    int v = started_get(a, a->started_order->pdata[i]);
+    if (v && (v & mask) == want)
+      g_ptr_array_add(out, g_strdup(a->started_order->pdata[i]));
+  }
 }
 
 /* _operationExecuted: the command last run successfully for TAG and FAMILY. */
@@ -657,13 +686,8 @@ action_stop(F2bsActions *rt, F2bsAction *a, const char *family, TaskDone done, g
   Task *t = task_new(rt, a, NULL, done, data);
   GPtrArray *fams = fams_of(family);
   if (family == NULL) {
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, a->started);
-    while (g_hash_table_iter_next(&it, &k, &v))
-      if (GPOINTER_TO_INT(v))
-        g_ptr_array_add(fams, g_strdup(k));
-    g_hash_table_remove_all(a->started);
+    started_collect(a, 0, 0, fams);
+    started_clear(a);
   } else if (g_hash_table_contains(a->started, family)) {
     started_set(a, family, 0);
   } else {
@@ -682,12 +706,7 @@ action_flush(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
 {
   Task *t = task_new(rt, a, NULL, done, data);
   GPtrArray *fams = fams_of(NULL);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init(&it, a->started);
-  while (g_hash_table_iter_next(&it, &k, &v))
-    if ((GPOINTER_TO_INT(v) & 3) == 3)
-      g_ptr_array_add(fams, g_strdup(k));
+  started_collect(a, 3, 3, fams);
   if (fams->len == 0) {
     g_ptr_array_unref(fams);
     task_end(t, TRUE, NULL, 1);
@@ -951,13 +970,9 @@ consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone 
   Task *t = task_new(rt, a, NULL, done, data);
   t->before = before;
   t->fams = fams_of(NULL);
-  if (prop_true(a, "actioncheck")) {
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, a->started);
-    while (g_hash_table_iter_next(&it, &k, &v))
-      g_ptr_array_add(t->fams, g_strdup(k));
-  }
+  if (prop_true(a, "actioncheck"))
+    for (guint i = 0; i < a->started_order->len; i++)
+      g_ptr_array_add(t->fams, g_strdup(a->started_order->pdata[i]));
   cc_loop(t);
 }
 
@@ -978,6 +993,7 @@ typedef struct {
   gboolean unbanning;  /* FLUSH: the per-ticket phase */
   gboolean checking;   /* FLUSH: the consistency check of a failed flush runs */
   F2bsAction *cur;     /* the action called */
+  AInfo snap;          /* the jail's counters when the work was decided (fail2ban ran it then) */
   gboolean in_loop;    /* the loop runs: a synchronous end only marks */
   gboolean resumed;
   AInfo ai;            /* the tags of the ticket of the call */
@@ -1012,6 +1028,9 @@ work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
     g_ptr_array_add(w->acts, f2bs_action_ref(rt->actions->pdata[j]));
   }
   w->unbacts = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  w->snap = (AInfo){ .rt = rt, .snap = TRUE, .banned = f2b_banmanager_size(rt->bm),
+                     .banned_total = f2b_banmanager_get_ban_total(rt->bm), .found = f2b_failmanager_size(rt->fm),
+                     .found_total = f2b_failmanager_get_fail_total(rt->fm) };
   return w;
 }
 
@@ -1093,7 +1112,8 @@ unban_call(Work *w, F2bTicket *t, F2bsAction *a)
 {
   F2bsActions *rt = w->rt;
   w->cur = a;
-  w->ai = (AInfo){ rt, t, FALSE, 0, NULL, 0 };
+  w->ai = w->snap;
+  w->ai.ticket = t;
   if (f2bs_log_enabled(F2BS_LOG_DEBUG)) {
     gsize len;
     g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
@@ -1145,7 +1165,8 @@ work_call(Work *w, F2bsAction *a)
       action_step_done(TRUE, NULL, 1, w);
       break;
     }
-    w->ai = (AInfo){ rt, w->ticket, FALSE, 0, NULL, 0 };
+    w->ai = w->snap;
+    w->ai.ticket = w->ticket;
     action_ban(rt, a, &w->ai, action_step_done, w);
     break;
   case W_UNBAN:

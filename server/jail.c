@@ -33,6 +33,7 @@ f2bs_action_unref(F2bsAction *a)
   g_free(a->name);
   f2b_py_free(a->props);
   g_hash_table_unref(a->started);
+  g_ptr_array_unref(a->started_order);
   g_hash_table_unref(a->executed);
   g_free(a);
 }
@@ -676,6 +677,7 @@ f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error)
   a->name = g_strdup(name);
   a->refcount = 1;
   a->started = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  a->started_order = g_ptr_array_new_with_free_func(g_free);
   a->executed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   a->props = f2b_py_dict_new();
   for (guint i = 0; action_props[i]; i++)

@@ -27,6 +27,7 @@ typedef struct {
   /*< private: the action runner's state (actions.c) >*/
   int refcount;          /* a running command keeps its action alive */
   GHashTable *started;   /* family -> GINT_TO_POINTER(bits: 1 started, 2 holds bans) */
+  GPtrArray *started_order; /* its keys in insertion order (fail2ban walks its dict in that order) */
   GHashTable *executed;  /* "<tag>\nfamily" -> the command last run for it (_operationExecuted) */
 } F2bsAction;
 
