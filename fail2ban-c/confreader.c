@@ -821,11 +821,13 @@ typedef struct {
   guint nignore;
   AddReplFunc addrepl;
   gpointer data;
+  const char *conditional; /* "family=inet6": RTAG?CONDITIONAL is looked up first; NULL: none */
   guint8 *skip;         /* per tag: ignored, or done */
   gboolean *stored;     /* per tag: its counts are kept (repCounts[tag]) */
   RepList *counts;      /* per tag: the kept counts */
   RepList fresh;        /* counts for a tag that has none kept */
   GString *value, *scratch;
+  GString *cond_key;    /* RTAG?CONDITIONAL being looked up */
 } TagSubst;
 
 static gboolean
@@ -858,6 +860,20 @@ static gboolean
 subst_lookup(TagSubst *ts, const char *rtag, gsize rlen, const char **repl, gsize *replen,
              const char **name, GError **error)
 {
+  if (ts->conditional != NULL) {
+    /* fail2ban looks RTAG?CONDITIONAL up first ("blocktype?family=inet6") */
+    g_string_truncate(ts->cond_key, 0);
+    g_string_append_len(ts->cond_key, rtag, rlen);
+    g_string_append_c(ts->cond_key, '?');
+    g_string_append(ts->cond_key, ts->conditional);
+    gssize c = f2b_ini_map_find_len(ts->input, ts->cond_key->str, ts->cond_key->len);
+    if (c >= 0 && ts->vals[c] != NULL) {
+      *repl = ts->vals[c];
+      *replen = ts->lens[c];
+      *name = f2b_ini_map_key(ts->input, c);
+      return TRUE;
+    }
+  }
   gssize k = f2b_ini_map_find_len(ts->input, rtag, rlen);
   if (k >= 0 && ts->vals[k] != NULL) {
     *repl = ts->vals[k];
@@ -994,11 +1010,11 @@ subst_pass(TagSubst *ts, gboolean *again, GError **error)
  * allocator's slow path. */
 static F2bIniMap *
 substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore, AddReplFunc addrepl,
-                gpointer data, GString **bufs, GError **error)
+                gpointer data, const char *conditional, GString **bufs, GError **error)
 {
   guint n = f2b_ini_map_size(input);
   TagSubst ts = { .input = input, .n = n, .ignore = ignore, .nignore = nignore, .addrepl = addrepl,
-                  .data = data };
+                  .data = data, .conditional = conditional };
   GString *local[2] = { NULL, NULL };
   if (bufs == NULL)
     bufs = local;
@@ -1013,6 +1029,8 @@ substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore,
   ts.counts = g_new0(RepList, n + 1);
   ts.value = bufs[0];
   ts.scratch = bufs[1];
+  if (conditional != NULL)
+    ts.cond_key = g_string_new(NULL);
   for (guint i = 0; i < n; i++) {
     const char *k = f2b_ini_map_key(input, i);
     ts.vals[i] = f2b_ini_map_value(input, i);
@@ -1041,6 +1059,8 @@ substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore,
   g_free(ts.owned);
   g_free(ts.lens);
   g_free(ts.vals);
+  if (ts.cond_key != NULL)
+    g_string_free(ts.cond_key, TRUE);
   /* the two buffers may have swapped roles: both stay with the caller */
   bufs[0] = ts.value;
   bufs[1] = ts.scratch;
@@ -1051,7 +1071,8 @@ substitute_tags(const F2bIniMap *input, const IgnoreName *ignore, guint nignore,
 }
 
 F2bIniMap *
-f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
+f2b_confreader_substitute_tags_cond(const F2bIniMap *tags, GHashTable *ignore, const char *conditional,
+                                    GError **error)
 {
   guint n = ignore ? g_hash_table_size(ignore) : 0;
   g_autofree IgnoreName *names = g_new0(IgnoreName, n + 1);
@@ -1063,7 +1084,14 @@ f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError
     while (g_hash_table_iter_next(&it, &key, NULL))
       names[k++] = (IgnoreName){ key, strlen(key) };
   }
-  return substitute_tags(tags, names, k, NULL, NULL, NULL, error);
+  return substitute_tags(tags, names, k, NULL, NULL, conditional && *conditional ? conditional : NULL, NULL,
+                         error);
+}
+
+F2bIniMap *
+f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error)
+{
+  return f2b_confreader_substitute_tags_cond(tags, ignore, NULL, error);
 }
 
 /* ---------------------------------------------------------- small helpers */
@@ -1480,7 +1508,7 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     }
   }
   F2bIniMap *opts = substitute_tags(combined, (const IgnoreName *)(gpointer)ignore->data, ignore->len,
-                                    defreader_comb_option, dr, dr->r->subst_bufs, error);
+                                    defreader_comb_option, dr, NULL, dr->r->subst_bufs, error);
   guint ints = 0;
   for (guint i = 0; i < dr->ntmpl; i++)
     ints += dr->tmpl[i].type == OPT_INT;

@@ -50,6 +50,11 @@ gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char
 GPtrArray *f2b_confreader_split_with_options(F2bConfReader *r, const char *value);
 /* substituteRecursiveTags without a callback: a new map, or NULL with ERROR. */
 F2bIniMap *f2b_confreader_substitute_tags(const F2bIniMap *tags, GHashTable *ignore, GError **error);
+/* The same with CONDITIONAL ("family=inet6", NULL or "" for none): a tag's
+ * replacement is "<tag>?CONDITIONAL" when the map has it, as CommandAction
+ * substitutes its properties for one address family. */
+F2bIniMap *f2b_confreader_substitute_tags_cond(const F2bIniMap *tags, GHashTable *ignore, const char *conditional,
+                                               GError **error);
 /* shlex.split in POSIX mode (transfer full), NULL with ERROR when unbalanced. */
 GPtrArray *f2b_confreader_shlex_split(const char *s, GError **error);
 /* Python's glob.glob order and rules (no sorting: directory order). */

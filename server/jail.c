@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actions.h"
 #include "confreader.h"
 #include "pyexc.h"
 #include "pystr.h"
@@ -17,13 +18,30 @@
 
 static const char *const backends[] = { "pyinotify", "gamin", "polling", "systemd" };
 
+F2bsAction *
+f2bs_action_ref(F2bsAction *action)
+{
+  action->refcount++;
+  return action;
+}
+
+void
+f2bs_action_unref(F2bsAction *a)
+{
+  if (a == NULL || --a->refcount > 0)
+    return;
+  g_free(a->name);
+  f2b_py_free(a->props);
+  g_hash_table_unref(a->started);
+  g_ptr_array_unref(a->started_order);
+  g_hash_table_unref(a->executed);
+  g_free(a);
+}
+
 static void
 action_free(gpointer p)
 {
-  F2bsAction *a = p;
-  g_free(a->name);
-  f2b_py_free(a->props);
-  g_free(a);
+  f2bs_action_unref(p);
 }
 
 static void
@@ -118,6 +136,7 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->bantime = f2b_py_int(600);
   jail->banextra = f2b_py_dict_new();
   jail->actions = g_ptr_array_new_with_free_func(action_free);
+  jail->rt = f2bs_actions_new(name, jail->actions);
   if (g_utf8_strlen(name, -1) >= 26) {
     g_autofree char *r = repr_str(name);
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
@@ -151,6 +170,7 @@ f2bs_jail_free(F2bsJail *jail)
   g_free(jail->logtimezone);
   f2b_py_free(jail->bantime);
   f2b_py_free(jail->banextra);
+  f2bs_actions_release(jail->rt);
   g_ptr_array_unref(jail->actions);
   g_free(jail);
 }
@@ -472,6 +492,9 @@ f2bs_jail_set_findtime(F2bsJail *jail, const F2bPyObj *value, GError **error)
     return FALSE;
   f2b_py_free(jail->findtime);
   jail->findtime = secs;
+  f2b_failmanager_set_max_time(f2bs_actions_failmanager(jail->rt),
+                               f2b_py_kind(secs) == F2B_PY_FLOAT ? f2b_py_get_float(secs)
+                                                                  : (double)f2b_py_get_int(secs));
   g_autoptr(GString) s = g_string_new(NULL);
   f2b_py_str_append(s, secs);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  findtime: %s", s->str);
@@ -527,6 +550,7 @@ void
 f2bs_jail_set_maxretry(F2bsJail *jail, gint64 value)
 {
   jail->maxretry = value;
+  f2b_failmanager_set_max_retry(f2bs_actions_failmanager(jail->rt), value);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  maxRetry: %" G_GINT64_FORMAT, value);
 }
 
@@ -540,6 +564,10 @@ f2bs_jail_set_bantime(F2bsJail *jail, const F2bPyObj *value, GError **error)
     return FALSE;
   f2b_py_free(jail->bantime);
   jail->bantime = secs;
+  /* BanManager keeps int(value) */
+  f2b_banmanager_set_ban_time(f2bs_actions_banmanager(jail->rt),
+                              f2b_py_kind(secs) == F2B_PY_FLOAT ? (gint64)f2b_py_get_float(secs)
+                                                                 : f2b_py_get_int(secs));
   g_autoptr(GString) s = g_string_new(NULL);
   f2b_py_str_append(s, secs);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.actions", "  banTime: %s", s->str);
@@ -647,6 +675,10 @@ f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error)
       return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Action %s already exists", name);
   F2bsAction *a = g_new0(F2bsAction, 1);
   a->name = g_strdup(name);
+  a->refcount = 1;
+  a->started = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  a->started_order = g_ptr_array_new_with_free_func(g_free);
+  a->executed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   a->props = f2b_py_dict_new();
   for (guint i = 0; action_props[i]; i++)
     f2b_py_dict_set(a->props, f2b_py_str(action_props[i]), f2b_py_str(""));
@@ -764,9 +796,7 @@ f2bs_jail_status(const F2bsJail *jail, const char *flavor)
   if (strcmp(flavor, "short") && strcmp(flavor, "basic") && strcmp(flavor, "cymru"))
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.actions",
              "Unsupported extended jail status flavor '%s'. Supported: ['short', 'basic', 'cymru']", flavor);
-  F2bPyObj *filter = f2b_py_list_new();
-  f2b_py_append(filter, pair("Currently failed", f2b_py_int(0)));
-  f2b_py_append(filter, pair("Total failed", f2b_py_int(0)));
+  F2bPyObj *filter = f2bs_actions_filter_status(jail->rt);
   if (jail->journal) {
     F2bPyObj *matches = f2b_py_list_new();
     for (guint i = 0; i < jail->journalmatch->len; i++)
@@ -778,11 +808,7 @@ f2bs_jail_status(const F2bsJail *jail, const char *flavor)
       f2b_py_append(files, f2b_py_str(jail->logpaths->pdata[i]));
     f2b_py_append(filter, pair("File list", files));
   }
-  F2bPyObj *actions = f2b_py_list_new();
-  f2b_py_append(actions, pair("Currently banned", f2b_py_int(0)));
-  f2b_py_append(actions, pair("Total banned", f2b_py_int(0)));
-  if (strcmp(flavor, "short") != 0)
-    f2b_py_append(actions, pair("Banned IP list", f2b_py_list_new()));
+  F2bPyObj *actions = f2bs_actions_status(jail->rt, strcmp(flavor, "short") == 0);
   if (strcmp(flavor, "cymru") == 0) {
     f2b_py_append(actions, pair("Banned ASN list", f2b_py_list_new()));
     f2b_py_append(actions, pair("Banned Country list", f2b_py_list_new()));

@@ -9,9 +9,9 @@
  * that the transmitter answers with the same exception.
  *
  * Seams for the modules still to come: the log watchers and failure
- * counting (issue 5) read logpaths/regexes from here; the ban manager and
- * the action runner take `actions` and `bantime`.  Until they land, the
- * counters stay 0 and ban commands answer NotImplementedError. */
+ * counting (issue 5) read logpaths/regexes from here.  Bans, counters and
+ * the shell actions live in `rt` (actions.h); the setters of bantime,
+ * maxretry, findtime and maxmatches keep its managers in step. */
 #pragma once
 
 #include <glib.h>
@@ -24,7 +24,18 @@
 typedef struct {
   char *name;
   F2bPyObj *props; /* dict: property name -> value (CommandAction's attributes) */
+  /*< private: the action runner's state (actions.c) >*/
+  int refcount;          /* a running command keeps its action alive */
+  GHashTable *started;   /* family -> GINT_TO_POINTER(bits: 1 started, 2 holds bans) */
+  GPtrArray *started_order; /* its keys in insertion order (fail2ban walks its dict in that order) */
+  GHashTable *executed;  /* "<tag>\nfamily" -> the command last run for it (_operationExecuted) */
 } F2bsAction;
+
+F2bsAction *f2bs_action_ref(F2bsAction *action);
+void f2bs_action_unref(F2bsAction *action);
+
+/* The jail's ban and fail managers, command queue and unban timer (actions.h). */
+typedef struct F2bsActions F2bsActions;
 
 typedef struct {
   char *name;
@@ -51,6 +62,7 @@ typedef struct {
   F2bPyObj *bantime;
   F2bPyObj *banextra;    /* dict of bantime.* options as fail2ban stores them */
   GPtrArray *actions;    /* F2bsAction*, in insertion order */
+  F2bsActions *rt;       /* bans and the action runner (owned; outlives the jail while commands run) */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown

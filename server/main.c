@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "confreader.h"
 #include "sockserver.h"
 #include "serverlog.h"
@@ -27,6 +28,7 @@
 #include "version.h"
 
 #define LOGGER "fail2ban.server"
+#define SHUTDOWN_WAIT_S 90
 
 typedef struct {
   char *conf, *socket, *pidfile, *loglevel, *logtarget, *syslogsocket;
@@ -237,6 +239,28 @@ stream_done(F2bPyObj *reply, gpointer data)
   }
 }
 
+/* The jails' flush and stop commands run on the loop after the jails are
+ * gone; each command has its own timeout, and the whole wait is bounded. */
+static gboolean
+wake_up(gpointer data)
+{
+  *(guint *)data = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_actions(void)
+{
+  gint64 deadline = g_get_monotonic_time() + SHUTDOWN_WAIT_S * G_USEC_PER_SEC;
+  guint wake = g_timeout_add_seconds(SHUTDOWN_WAIT_S, wake_up, &wake);
+  while (f2bs_actions_pending() > 0 && g_get_monotonic_time() < deadline)
+    g_main_context_iteration(NULL, TRUE);
+  if (wake)
+    g_source_remove(wake);
+  if (f2bs_actions_pending() > 0)
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Actions still running after %d seconds, exiting anyway", SHUTDOWN_WAIT_S);
+}
+
 static gboolean
 on_stop_signal(gpointer data)
 {
@@ -380,6 +404,7 @@ run(Server *s, const F2bsSockOptions *sopts)
   g_clear_pointer(&s->sock, f2bs_sock_server_free);
   f2bs_transmitter_stop_all(s->tx);
   g_clear_pointer(&s->tx, f2bs_transmitter_free);
+  wait_for_actions();
   f2bs_log(F2BS_LOG_INFO, LOGGER, "Exiting Fail2ban");
   f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Remove PID file %s", s->pidfile);
   if (unlink(s->pidfile) != 0)

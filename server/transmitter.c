@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "pyexc.h"
 #include "pystr.h"
 #include "serverlog.h"
@@ -154,6 +155,9 @@ static void
 jail_stop(F2bsTransmitter *tx, const char *name)
 {
   f2bs_log(F2BS_LOG_DEBUG, "fail2ban.jail", "Stopping jail '%s'", name);
+  F2bsJail *jail = f2bs_jails_get(tx->jails, name, NULL);
+  if (jail)
+    f2bs_actions_stop(jail->rt); /* runs on after the jail is gone */
   f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' stopped", name);
   f2bs_jails_remove(tx->jails, name, NULL);
 }
@@ -204,6 +208,7 @@ cmd_start(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
   if (!jail->started) {
     f2bs_log(F2BS_LOG_DEBUG, "fail2ban.jail", "Starting jail '%s'", name);
     jail->started = TRUE;
+    f2bs_actions_start(jail->rt);
     f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' started", name);
   } else if (g_hash_table_contains(tx->reload_state, name)) {
     f2bs_log(F2BS_LOG_INFO, "fail2ban.server", "Jail '%s' reloaded", name);
@@ -604,10 +609,12 @@ set_jail_filter(F2bsTransmitter *tx, F2bsJail *jail, const char *opt, const F2bP
   if (!strcmp(opt, "logtimezone"))
     return (v = text_arg(c, 2, error)) && f2bs_jail_set_logtimezone(jail, v, error);
   if (!strcmp(opt, "maxmatches")) {
-    if (int_arg(c, 2, &n, error))
+    if (int_arg(c, 2, &n, error)) {
       jail->maxmatches = n;
-    else
+      f2b_failmanager_set_max_matches(f2bs_actions_failmanager(jail->rt), n < 0 ? 0 : (guint)n);
+    } else {
       return FALSE;
+    }
     return TRUE;
   }
   if (!strcmp(opt, "maxretry")) {
@@ -653,6 +660,57 @@ is_getter(const char *opt)
   return g_strv_contains(names, opt);
 }
 
+/* The items from FROM on as C strings (str() of each). */
+static GPtrArray *
+texts_from(const F2bPyObj *c, gsize from)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+  for (gsize i = from; i < f2b_py_len(c); i++)
+    g_ptr_array_add(a, text_of(f2b_py_item(c, i)));
+  g_ptr_array_add(a, NULL);
+  return a;
+}
+
+/* set JAIL banip|unbanip|attempt ... */
+static gboolean
+set_bans(F2bsTransmitter *tx, const F2bPyObj *c, const char *opt, F2bPyObj **value, GError **error)
+{
+  gsize from = 2;
+  gboolean ifexists = TRUE;
+  if (!strcmp(opt, "unbanip")) {
+    if (arg(c, 2, error) == NULL)
+      return FALSE;
+    if (is(f2b_py_item(c, 2), "--report-absent")) {
+      ifexists = FALSE;
+      from = 3;
+    }
+  }
+  F2bsJail *jail = jail_of(tx, c, error);
+  if (jail == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) ids = texts_from(c, from);
+  guint n = ids->len - 1;
+  const char *const *v = (const char *const *)ids->pdata;
+  gint64 count = 0;
+  if (!strcmp(opt, "attempt")) {
+    if (n == 0)
+      return f2bs_pyexc_set(error, F2BS_PYEXC_TYPE_ERROR,
+                            "Server.addAttemptIP() missing 1 required positional argument: 'ip'");
+    if (!f2bs_actions_attempt(jail->rt, v[0], v + 1, n - 1, error))
+      return FALSE;
+    *value = f2b_py_int(1);
+    return TRUE;
+  }
+  if (!strcmp(opt, "banip")) {
+    if (!f2bs_actions_ban(jail->rt, v, n, &count, error))
+      return FALSE;
+  } else if (!f2bs_actions_unban(jail->rt, v, n, ifexists, &count, error)) {
+    return FALSE;
+  }
+  *value = f2b_py_int(count);
+  return TRUE;
+}
+
 static gboolean
 set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **value, GError **error)
 {
@@ -695,12 +753,8 @@ set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **v
     *value = get_jail_value(tx, jail, getter);
     return TRUE;
   }
-  if (!strcmp(opt, "attempt") || !strcmp(opt, "banip") || !strcmp(opt, "unbanip")) {
-    if (!(jail = jail_of(tx, c, error)))
-      return FALSE;
-    return f2bs_pyexc_set(error, F2BS_PYEXC_NOT_IMPLEMENTED, "%s: not implemented in this build of f2bc-server",
-                          opt);
-  }
+  if (!strcmp(opt, "attempt") || !strcmp(opt, "banip") || !strcmp(opt, "unbanip"))
+    return set_bans(tx, c, opt, value, error);
   if (g_str_has_prefix(opt, "bantime.")) {
     g_autofree char *v = text_arg(c, 2, error);
     if (v == NULL || !(jail = jail_of(tx, c, error)))
@@ -812,18 +866,10 @@ get_jail(F2bsTransmitter *tx, const F2bPyObj *c, F2bPyObj **value, GError **erro
   if (!strcmp(opt, "banned")) {
     if (!(jail = jail_of(tx, c, error)))
       return FALSE;
-    /* nothing can be banned in this build (banip answers NotImplementedError) */
-    gsize n = f2b_py_len(c) - 2;
-    if (n == 0)
-      *value = f2b_py_list_new();
-    else if (n == 1)
-      *value = f2b_py_int(0);
-    else {
-      *value = f2b_py_list_new();
-      for (gsize i = 0; i < n; i++)
-        f2b_py_append(*value, f2b_py_int(0));
-    }
-    return TRUE;
+    g_autoptr(GPtrArray) ids = texts_from(c, 2);
+    *value = f2b_banmanager_banned_reply(f2bs_actions_banmanager(jail->rt), (const char *const *)ids->pdata,
+                                         ids->len - 1, error);
+    return *value != NULL;
   }
   if (is_getter(opt)) {
     if (!(jail = jail_of(tx, c, error)))
@@ -834,7 +880,19 @@ get_jail(F2bsTransmitter *tx, const F2bPyObj *c, F2bPyObj **value, GError **erro
   if (!strcmp(opt, "banip")) {
     if (!(jail = jail_of(tx, c, error)))
       return FALSE;
-    *value = f2b_py_list_new();
+    F2bBanManager *bm = f2bs_actions_banmanager(jail->rt);
+    if (f2b_py_len(c) > 2 && is(f2b_py_item(c, 2), "--with-time")) {
+      g_autoptr(GPtrArray) l = f2b_banmanager_get_ban_list_with_time(bm);
+      *value = str_list(l);
+    } else {
+      g_autoptr(GPtrArray) l = f2b_banmanager_get_ban_list_ordered(bm);
+      *value = f2b_py_list_new();
+      for (guint i = 0; i < l->len; i++) {
+        gsize len;
+        char *ip = f2b_ipaddr_to_string(l->pdata[i], &len);
+        f2b_py_append(*value, f2b_py_str_take(ip));
+      }
+    }
     return TRUE;
   }
   if (g_str_has_prefix(opt, "bantime.")) {
@@ -953,6 +1011,67 @@ sleep_seconds(const F2bPyObj *v, double *out, GError **error)
   return TRUE;
 }
 
+/* unban --all | unban ID...: every jail, absent ids ignored. */
+static gboolean
+server_unban(F2bsTransmitter *tx, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
+{
+  gboolean all = f2b_py_len(cmd) == 2 && is(f2b_py_item(cmd, 1), "--all");
+  g_autoptr(GPtrArray) ids = texts_from(cmd, 1);
+  gint64 total = 0;
+  for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
+    gint64 n = 0;
+    F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
+    if (!f2bs_actions_unban(jail->rt, all ? NULL : (const char *const *)ids->pdata, ids->len - 1, TRUE, &n, error))
+      return FALSE;
+    total += n;
+  }
+  *value = f2b_py_int(total);
+  return TRUE;
+}
+
+/* banned [ID...] over every jail (Server.banned(None, ids)). */
+static gboolean
+server_banned(F2bsTransmitter *tx, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
+{
+  g_autoptr(GPtrArray) ids = texts_from(cmd, 1);
+  guint n = ids->len - 1;
+  g_autoptr(F2bPyObj) res = f2b_py_list_new();
+  if (n > 0) {
+    for (guint k = 0; k < n; k++) {
+      F2bPyObj *names = f2b_py_list_new();
+      f2b_py_append(res, names);
+      for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
+        F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
+        gboolean banned = FALSE;
+        const char *id = ids->pdata[k];
+        if (!f2b_banmanager_is_banned(f2bs_actions_banmanager(jail->rt), id, -1, &banned, error)) {
+          if (error && *error && (*error)->domain != F2BS_PYEXC) {
+            GError *e = *error;
+            *error = NULL;
+            f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", e->message);
+            g_error_free(e);
+          }
+          return FALSE;
+        }
+        if (banned)
+          f2b_py_append(names, f2b_py_str(jail->name));
+      }
+    }
+  } else {
+    for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
+      F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
+      F2bPyObj *l = f2b_banmanager_banned_reply(f2bs_actions_banmanager(jail->rt), NULL, 0, error);
+      if (l == NULL)
+        return FALSE;
+      F2bPyObj *d = f2b_py_dict_new();
+      f2b_py_dict_set(d, f2b_py_str(jail->name), l);
+      f2b_py_append(res, d);
+    }
+  }
+  *value = g_steal_pointer(&res);
+  return TRUE;
+}
+
 static RunStatus
 handle(Job *job, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
 {
@@ -1006,17 +1125,9 @@ handle(Job *job, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
     job->pushed = f;
     return RUN_NESTED;
   } else if (is(name, "unban") && f2b_py_len(cmd) >= 2) {
-    *value = f2b_py_int(0); /* nothing can be banned in this build */
+    ok = server_unban(tx, cmd, value, error);
   } else if (is(name, "banned")) {
-    *value = f2b_py_list_new();
-    gsize n = f2b_py_len(cmd) - 1;
-    for (guint i = 0; n == 0 && i < f2bs_jails_count(tx->jails); i++) {
-      F2bPyObj *d = f2b_py_dict_new();
-      f2b_py_dict_set(d, f2b_py_str(f2bs_jails_nth(tx->jails, i)->name), f2b_py_list_new());
-      f2b_py_append(*value, d);
-    }
-    for (gsize i = 0; i < n; i++)
-      f2b_py_append(*value, f2b_py_list_new());
+    ok = server_banned(tx, cmd, value, error);
   } else if (is(name, "echo")) {
     *value = slice(cmd, 1);
   } else if (is(name, "server-status")) {

@@ -1,0 +1,1524 @@
+/* actions.c - a jail's bans and shell actions (see actions.h).
+ *
+ * Three layers:
+ *  - decisions (ban, unban, flush, expiry), taken at once on the ban and fail
+ *    managers, each queuing one Work item;
+ *  - the per-jail queue: a Work item calls one CommandAction method per
+ *    action, in order, and logs its failure as fail2ban's Actions does;
+ *  - the CommandAction methods (start, stop, flush, ban, unban, with the
+ *    check/repair dance of _processCmd and _invariantCheck) as Tasks: small
+ *    state machines whose steps resume when a command (cmdrun.h) or a
+ *    sub-task ends.
+ * A method that runs no command finishes synchronously; the queue loops
+ * instead of recursing, so a long queue of such items does not grow the
+ * stack. */
+#include "actions.h"
+
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "actiontags.h"
+#include "cmdaction.h"
+#include "cmdrun.h"
+#include "pyexc.h"
+#include "serverlog.h"
+#include "timeutil.h"
+
+#define LOGGER "fail2ban.actions"
+#define CA_LOGGER "fail2ban.CommandAction"
+
+enum { STARTED = 1, HAS_BANS = 2 };
+
+static guint live_runners;
+
+struct F2bsActions {
+  char *name;
+  GPtrArray *actions; /* the jail's F2bsAction* (shared) */
+  F2bBanManager *bm;
+  F2bFailManager *fm;
+  GQueue queue;       /* Work* */
+  gboolean busy;      /* a Work item is running */
+  gboolean kicking;   /* rt_kick's loop runs (items ending synchronously do not recurse) */
+  gboolean released;  /* the jail is gone */
+  guint unban_timer;
+  double unban_at;
+  double next_svc;
+  F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
+};
+
+/* ---- tags of a ticket (fail2ban's ActionInfo) -------------------------- */
+
+typedef struct {
+  F2bsActions *rt;
+  F2bTicket *ticket;
+  gboolean has_time;  /* start/stop: the time of the command, not the ticket's */
+  double time;
+  const char *family; /* start/stop: the family operated on; NULL: the ip's */
+  guint used;         /* bit per AI_NAMES entry looked up (for the repr) */
+  gboolean snap;      /* the jail.* counters as they were when the ban was decided */
+  guint banned, found;
+  gint64 banned_total, found_total;
+} AInfo;
+
+static const char *const ai_names[] = { "ip", "family", "ip-rev", "ip-host", "fid", "failures", "time",
+                                        "bantime", "bancount", "matches", "restored", "ipmatches",
+                                        "ipjailmatches", "ipfailures", "ipjailfailures", "raw-ticket",
+                                        "jail.banned", "jail.banned_total", "jail.found",
+                                        "jail.found_total" };
+
+static const char *
+ai_family(const AInfo *ai)
+{
+  if (ai->family)
+    return ai->family;
+  return f2b_ipaddr_family_str(f2b_ticket_get_ip(ai->ticket));
+}
+
+static void
+append_ip(GString *out, const F2bIPAddr *ip)
+{
+  gsize len;
+  g_autofree char *s = f2b_ipaddr_to_string(ip, &len);
+  g_string_append_len(out, s, len);
+}
+
+static void
+append_reverse_host(GString *out, const F2bIPAddr *ip)
+{
+  /* fail2ban resolves synchronously too (DNSUtils.ipToName) */
+  g_autofree char *txt = f2b_ipaddr_to_string(ip, NULL);
+  char host[NI_MAXHOST];
+  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST }, *res = NULL;
+  if (getaddrinfo(txt, NULL, &hints, &res) == 0
+      && getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD) == 0)
+    g_string_append(out, host);
+  else
+    g_string_append(out, "None");
+  if (res)
+    freeaddrinfo(res);
+}
+
+static void
+append_float(GString *out, double v)
+{
+  f2b_py_repr_float_append(out, v);
+}
+
+static gint64
+ai_bantime(const AInfo *ai)
+{
+  F2bPyNum bt = f2b_ticket_get_ban_time(ai->ticket, f2b_pynum_int(f2b_banmanager_get_ban_time(ai->rt->bm)));
+  return bt.is_float ? (gint64)bt.f : bt.i;
+}
+
+static gboolean
+ai_value(AInfo *ai, guint i, GString *v)
+{
+  F2bTicket *t = ai->ticket;
+  const F2bIPAddr *ip = f2b_ticket_get_ip(t);
+  switch (i) {
+  case 0: append_ip(v, ip); break;
+  case 1: {
+    const char *fam = ai_family(ai);
+    g_string_append(v, fam ? fam : "None");
+    break;
+  }
+  case 2: {
+    g_autofree char *ptr = f2b_ipaddr_ptr(ip, "");
+    g_string_append(v, ptr);
+    break;
+  }
+  case 3: append_reverse_host(v, ip); break;
+  case 4: append_ip(v, t->id); break;
+  case 5: case 13: case 14: g_string_append_printf(v, "%" G_GINT64_FORMAT, t->failures); break;
+  case 6: append_float(v, ai->has_time ? ai->time : t->time); break;
+  case 7: g_string_append_printf(v, "%" G_GINT64_FORMAT, ai_bantime(ai)); break;
+  case 8: g_string_append_printf(v, "%" G_GINT64_FORMAT, t->ban_count); break;
+  case 9: case 11: case 12: {
+    gsize len;
+    g_autofree char *m = f2b_ticket_matches_joined(t, &len);
+    g_string_append_len(v, m, len);
+    break;
+  }
+  case 10: g_string_append(v, t->restored ? "1" : "0"); break;
+  case 15: {
+    g_autofree char *r = f2b_ticket_repr(t);
+    g_string_append(v, r);
+    break;
+  }
+  case 16: g_string_append_printf(v, "%u", ai->snap ? ai->banned : f2b_banmanager_size(ai->rt->bm)); break;
+  case 17:
+    g_string_append_printf(v, "%" G_GINT64_FORMAT,
+                           ai->snap ? ai->banned_total : f2b_banmanager_get_ban_total(ai->rt->bm));
+    break;
+  case 18: g_string_append_printf(v, "%u", ai->snap ? ai->found : f2b_failmanager_size(ai->rt->fm)); break;
+  case 19:
+    g_string_append_printf(v, "%" G_GINT64_FORMAT,
+                           ai->snap ? ai->found_total : f2b_failmanager_get_fail_total(ai->rt->fm));
+    break;
+  default: return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+ai_lookup(const char *name, GString *value, gpointer data)
+{
+  AInfo *ai = data;
+  for (guint i = 0; i < G_N_ELEMENTS(ai_names); i++)
+    if (strcmp(ai_names[i], name) == 0) {
+      ai->used |= 1u << i;
+      return ai_value(ai, i, value);
+    }
+  return FALSE;
+}
+
+/* The ticket's data by option name (the <F-*> tags). */
+static gboolean
+ai_data_lookup(const char *name, GString *value, gpointer data)
+{
+  AInfo *ai = data;
+  if (strcmp(name, "failures") == 0) {
+    g_string_append_printf(value, "%" G_GINT64_FORMAT, ai->ticket->failures);
+    return TRUE;
+  }
+  if (strcmp(name, "matches") == 0) {
+    g_autoptr(F2bPyObj) l = f2b_py_list_new();
+    for (guint i = 0; i < ai->ticket->matches->len; i++) {
+      gsize len;
+      const char *m = g_bytes_get_data(ai->ticket->matches->pdata[i], &len);
+      f2b_py_append(l, f2b_py_str_len(m, len));
+    }
+    f2b_py_str_append(value, l);
+    return TRUE;
+  }
+  if (strcmp(name, "ip") == 0 && ai->ticket->ip) {
+    append_ip(value, ai->ticket->ip);
+    return TRUE;
+  }
+  F2bPyObj *v = f2b_ticket_get_data(ai->ticket, name);
+  if (v == NULL)
+    return FALSE;
+  f2b_py_str_append(value, v);
+  return TRUE;
+}
+
+static gboolean
+system_lookup(const char *name, GString *value, gpointer data)
+{
+  (void)data;
+  const char *host = g_get_host_name();
+  if (strcmp(name, "sh-hostname") == 0) {
+    const char *dot = strchr(host, '.');
+    g_string_append_len(value, host, dot ? dot - host : (gssize)strlen(host));
+  } else {
+    g_string_append(value, host);
+  }
+  return TRUE;
+}
+
+/* repr(aInfo) as fail2ban logs it: the values computed so far, and the
+ * uncomputed fid/raw-ticket as the lambdas they are. */
+static char *
+ai_repr(AInfo *ai)
+{
+  GString *s = g_string_new("ActionInfo({");
+  gboolean first = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(ai_names); i++) {
+    gboolean used = (ai->used >> i) & 1;
+    if (!used && i != 4 && i != 15)
+      continue;
+    if (!first)
+      g_string_append(s, ", ");
+    first = FALSE;
+    f2b_py_repr_str_append(s, ai_names[i], strlen(ai_names[i]));
+    g_string_append(s, ": ");
+    if (!used) {
+      g_string_append_printf(s, "<function Actions.ActionInfo.<lambda> at %p>", (void *)ai);
+      continue;
+    }
+    g_autoptr(GString) v = g_string_new(NULL);
+    guint saved = ai->used;
+    ai_value(ai, i, v);
+    ai->used = saved;
+    gboolean number = (i >= 5 && i <= 8) || i == 10 || i >= 13;
+    if (number && i != 15)
+      g_string_append_len(s, v->str, v->len);
+    else
+      f2b_py_repr_str_append(s, v->str, v->len);
+  }
+  g_string_append(s, "})");
+  return g_string_free(s, FALSE);
+}
+
+/* ---- properties --------------------------------------------------------- */
+
+/* CommandAction._properties: every attribute as str(). */
+static F2bIniMap *
+props_of(const F2bsAction *a)
+{
+  F2bIniMap *m = f2b_ini_map_new();
+  f2b_ini_map_set(m, "banEpoch", "0");
+  for (gsize i = 0; i < f2b_py_len(a->props); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(a->props, i, &k, &v);
+    GString *s = g_string_new(NULL);
+    f2b_py_str_append(s, v);
+    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), g_string_free(s, FALSE));
+  }
+  return m;
+}
+
+static const F2bPyObj *
+prop(const F2bsAction *a, const char *name)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(name);
+  return f2b_py_dict_lookup(a->props, key);
+}
+
+/* Python truthiness of a property (absent: FALSE). */
+static gboolean
+prop_true(const F2bsAction *a, const char *name)
+{
+  const F2bPyObj *v = prop(a, name);
+  if (v == NULL)
+    return FALSE;
+  switch (f2b_py_kind(v)) {
+  case F2B_PY_BOOL: return f2b_py_get_bool(v);
+  case F2B_PY_INT: return f2b_py_get_int(v) != 0;
+  case F2B_PY_FLOAT: return f2b_py_get_float(v) != 0;
+  case F2B_PY_NONE: return FALSE;
+  case F2B_PY_STR: case F2B_PY_LIST: case F2B_PY_TUPLE: case F2B_PY_DICT: return f2b_py_len(v) > 0;
+  default: return TRUE;
+  }
+}
+
+static double
+action_timeout(const F2bsAction *a)
+{
+  const F2bPyObj *v = prop(a, "timeout");
+  if (v == NULL)
+    return 60;
+  if (f2b_py_kind(v) == F2B_PY_INT)
+    return (double)f2b_py_get_int(v);
+  if (f2b_py_kind(v) == F2B_PY_FLOAT)
+    return f2b_py_get_float(v);
+  if (f2b_py_kind(v) == F2B_PY_STR) {
+    g_autoptr(F2bPyObj) n = f2b_timeutil_str2sec(f2b_py_get_str(v, NULL), NULL);
+    if (n && f2b_py_kind(n) == F2B_PY_INT)
+      return (double)f2b_py_get_int(n);
+    if (n && f2b_py_kind(n) == F2B_PY_FLOAT)
+      return f2b_py_get_float(n);
+  }
+  return 60;
+}
+
+static gboolean
+ipv6_allowed(void)
+{
+  g_autofree char *text = NULL;
+  return g_file_get_contents("/proc/net/if_inet6", &text, NULL, NULL) && text[0] != '\0';
+}
+
+/* _startOnDemand: the property when set, else whether it has conditional sections. */
+static gboolean
+start_on_demand(const F2bsAction *a)
+{
+  if (prop(a, "actionstart_on_demand") != NULL)
+    return prop_true(a, "actionstart_on_demand");
+  g_autoptr(F2bIniMap) p = props_of(a);
+  return f2b_cmdaction_has_cond_section(p);
+}
+
+static int
+started_get(const F2bsAction *a, const char *family)
+{
+  return GPOINTER_TO_INT(g_hash_table_lookup(a->started, family));
+}
+
+static void
+started_set(F2bsAction *a, const char *family, int v)
+{
+  if (!g_hash_table_contains(a->started, family))
+    g_ptr_array_add(a->started_order, g_strdup(family));
+  g_hash_table_insert(a->started, g_strdup(family), GINT_TO_POINTER(v));
+}
+
+static void
+started_clear(F2bsAction *a)
+{
+  g_hash_table_remove_all(a->started);
+  g_ptr_array_set_size(a->started_order, 0);
+}
+
+/* The families (in insertion order) whose bits satisfy (v & MASK) == WANT, v != 0. */
+static void
+started_collect(const F2bsAction *a, int mask, int want, GPtrArray *out)
+{
+  for (guint i = 0; i < a->started_order->len; i++) {
+    int v = started_get(a, a->started_order->pdata[i]);
+    if (v && (v & mask) == want)
+      g_ptr_array_add(out, g_strdup(a->started_order->pdata[i]));
+  }
+}
+
+/* _operationExecuted: the command last run successfully for TAG and FAMILY. */
+static char *
+exec_key(const char *tag, const char *family)
+{
+  return g_strconcat(tag, "\n", family, NULL);
+}
+
+static gboolean
+executed_elsewhere(const F2bsAction *a, const char *tag, const char *family, const char *cmd)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  gsize tl = strlen(tag);
+  g_hash_table_iter_init(&it, a->executed);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    const char *key = k;
+    if (strncmp(key, tag, tl) == 0 && key[tl] == '\n' && strcmp(key + tl + 1, family) != 0
+        && strcmp(v, cmd) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+executed_set(F2bsAction *a, const char *tag, const char *family, const char *cmd)
+{
+  char *key = exec_key(tag, family);
+  if (cmd && *cmd) {
+    g_hash_table_insert(a->executed, key, g_strdup(cmd));
+    return;
+  }
+  /* forget it, and every other family that ran the same command */
+  char *old = g_hash_table_lookup(a->executed, key);
+  if (old == NULL) {
+    g_free(key);
+    return;
+  }
+  g_autofree char *same = g_strdup(old);
+  g_hash_table_remove(a->executed, key);
+  g_free(key);
+  gsize tl = strlen(tag);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, a->executed);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    if (strncmp(k, tag, tl) == 0 && ((char *)k)[tl] == '\n' && strcmp(v, same) == 0)
+      g_hash_table_iter_remove(&it);
+}
+
+/* replaceTag(TAG, properties, family); NULL with the ValueError text. */
+static char *
+static_cmd(const F2bsAction *a, const char *tag, const char *family, char **err)
+{
+  g_autoptr(F2bIniMap) p = props_of(a);
+  GError *error = NULL;
+  char *cmd = f2b_cmdaction_replace_tag(tag, p, family, system_lookup, NULL, &error);
+  if (cmd == NULL) {
+    *err = g_strdup(error->message);
+    g_error_free(error);
+  }
+  return cmd;
+}
+
+static F2bActionCommand *
+dynamic_cmd(const char *cmd, AInfo *ai)
+{
+  F2bActionTagsSource src = { ai_lookup, ai_data_lookup, system_lookup, ai };
+  return f2b_actiontags_replace_dynamic(cmd, strlen(cmd), &src);
+}
+
+static gboolean
+family_only(const char *name, GString *value, gpointer data)
+{
+  if (strcmp(name, "family") != 0)
+    return FALSE;
+  g_string_append(value, data);
+  return TRUE;
+}
+
+/* _getOperation: the static expansion, then <family> (F-* tags vanish). */
+static char *
+get_operation(const F2bsAction *a, const char *tag, const char *family, char **err)
+{
+  char *cmd = static_cmd(a, tag, family, err);
+  if (cmd == NULL || !*family || strchr(cmd, '<') == NULL)
+    return cmd;
+  F2bActionTagsSource src = { family_only, NULL, system_lookup, (gpointer)family };
+  g_autoptr(F2bActionCommand) c = f2b_actiontags_replace_dynamic(cmd, strlen(cmd), &src);
+  g_free(cmd);
+  return g_strndup(c->script->str, c->script->len);
+}
+
+/* ---- tasks: CommandAction's methods ------------------------------------- */
+
+typedef struct Task Task;
+typedef void (*TaskStep)(Task *t, gboolean ok);
+/* A task's end: OK, the exception text on failure (borrowed), the
+ * _invariantCheck result for those. */
+typedef void (*TaskDone)(gboolean ok, const char *error, int ret, gpointer data);
+
+typedef enum { AFTER_NONE, AFTER_STARTED, AFTER_STOPPED, AFTER_FLUSHED } AfterExec;
+typedef enum { REPAIR_ALWAYS, REPAIR_NOT_ON_UNBAN, REPAIR_NOT_ON_STOP } BeforeRepair;
+
+struct Task {
+  F2bsActions *rt;
+  F2bsAction *action;
+  AInfo ai;
+  TaskDone done;
+  gpointer done_data;
+  TaskStep next;
+  /* the latest sub-task's result */
+  char *sub_error;
+  int sub_ret;
+  /* _executeOperation */
+  const char *tag, *opname;
+  GPtrArray *fams;
+  guint fi;
+  gboolean res;
+  char *op_error;
+  AfterExec after;
+  char *cur_cmd;
+  /* ban / unban / _processCmd / _invariantCheck */
+  char *family;
+  const char *cmd_tag;
+  int repcnt;
+  BeforeRepair before;
+  gboolean force;
+  char *check;
+  int ret;
+};
+
+static Task *
+task_new(F2bsActions *rt, F2bsAction *action, const AInfo *ai, TaskDone done, gpointer data)
+{
+  Task *t = g_new0(Task, 1);
+  t->rt = rt;
+  t->action = f2bs_action_ref(action);
+  if (ai)
+    t->ai = *ai;
+  t->ai.rt = rt;
+  if (t->ai.ticket == NULL)
+    t->ai.ticket = rt->empty;
+  f2b_ticket_ref(t->ai.ticket);
+  t->done = done;
+  t->done_data = data;
+  return t;
+}
+
+static void
+task_end(Task *t, gboolean ok, const char *error, int ret)
+{
+  t->done(ok, error, ret, t->done_data);
+  f2bs_action_unref(t->action);
+  f2b_ticket_unref(t->ai.ticket);
+  g_free(t->sub_error);
+  if (t->fams)
+    g_ptr_array_unref(t->fams);
+  g_free(t->op_error);
+  g_free(t->cur_cmd);
+  g_free(t->family);
+  g_free(t->check);
+  g_free(t);
+}
+
+static void
+on_cmd_done(gboolean ok, gpointer data)
+{
+  Task *t = data;
+  t->next(t, ok);
+}
+
+static void
+task_exec(Task *t, const F2bActionCommand *cmd, TaskStep then)
+{
+  t->next = then;
+  f2bs_cmdrun(cmd, action_timeout(t->action), on_cmd_done, t);
+}
+
+static void
+task_exec_text(Task *t, const char *text, TaskStep then)
+{
+  F2bActionCommand c = { g_string_new(text), g_ptr_array_new() };
+  task_exec(t, &c, then);
+  g_string_free(c.script, TRUE);
+  g_ptr_array_unref(c.args);
+}
+
+static void
+on_sub_done(gboolean ok, const char *error, int ret, gpointer data)
+{
+  Task *t = data;
+  g_free(t->sub_error);
+  t->sub_error = g_strdup(error);
+  t->sub_ret = ret;
+  t->next(t, ok);
+}
+
+static char *
+jail_repr(const char *name)
+{
+  GString *s = g_string_new("Jail(");
+  f2b_py_repr_str_append(s, name, strlen(name));
+  g_string_append_c(s, ')');
+  return g_string_free(s, FALSE);
+}
+
+/* -- _executeOperation -- */
+
+static void eo_loop(Task *t);
+
+static void
+eo_after(Task *t, gboolean ret)
+{
+  const char *fam = t->fams->pdata[t->fi];
+  F2bsAction *a = t->action;
+  if (t->after == AFTER_STARTED && ret) {
+    executed_set(a, "<actionstop>", fam, NULL);
+    started_set(a, fam, STARTED);
+  } else if (t->after == AFTER_STOPPED && ret) {
+    executed_set(a, "<actionstart>", fam, NULL);
+  } else if (t->after == AFTER_FLUSHED && ret && started_get(a, fam)) {
+    started_set(a, fam, started_get(a, fam) & ~HAS_BANS);
+  }
+  executed_set(a, t->tag, fam, ret ? t->cur_cmd : NULL);
+  t->fi++;
+}
+
+static void
+eo_ran(Task *t, gboolean ok)
+{
+  t->res &= ok;
+  eo_after(t, ok);
+  eo_loop(t);
+}
+
+static void
+eo_loop(Task *t)
+{
+  while (t->fi < t->fams->len) {
+    const char *fam = t->fams->pdata[t->fi];
+    char *err = NULL;
+    g_free(t->cur_cmd);
+    t->cur_cmd = get_operation(t->action, t->tag, fam, &err);
+    if (t->cur_cmd == NULL) {
+      t->res = FALSE;
+      g_free(t->op_error);
+      t->op_error = err;
+      t->fi++;
+      continue;
+    }
+    if (*t->cur_cmd && !executed_elsewhere(t->action, t->tag, fam, t->cur_cmd)) {
+      t->ai.has_time = TRUE;
+      t->ai.time = (double)g_get_real_time() / G_USEC_PER_SEC;
+      t->ai.family = fam;
+      g_autoptr(F2bActionCommand) c = dynamic_cmd(t->cur_cmd, &t->ai);
+      task_exec(t, c, eo_ran);
+      return;
+    }
+    eo_after(t, TRUE);
+  }
+  if (t->res) {
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  g_autofree char *jr = jail_repr(t->rt->name);
+  GString *m = g_string_new(NULL);
+  g_string_append_printf(m, "Error %s action %s/%s: ", t->opname, jr, t->action->name);
+  if (t->op_error) {
+    g_string_append(m, "ValueError(");
+    f2b_py_repr_str_append(m, t->op_error, strlen(t->op_error));
+    g_string_append_c(m, ')');
+  } else {
+    g_string_append(m, "'Script error'");
+  }
+  task_end(t, FALSE, m->str, 0);
+  g_string_free(m, TRUE);
+}
+
+static void
+execute_operation(Task *t, const char *tag, const char *opname, GPtrArray *fams, AfterExec after)
+{
+  t->tag = tag;
+  t->opname = opname;
+  t->fams = fams;
+  t->after = after;
+  t->res = TRUE;
+  eo_loop(t);
+}
+
+static GPtrArray *
+fams_of(const char *family)
+{
+  GPtrArray *f = g_ptr_array_new_with_free_func(g_free);
+  if (family)
+    g_ptr_array_add(f, g_strdup(family));
+  return f;
+}
+
+/* -- _start / _stop / flush -- */
+
+static void
+action_start(F2bsActions *rt, F2bsAction *a, const char *family, gboolean force, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  if (start_on_demand(a) ? !force : (!force && family && (started_get(a, family) & STARTED))) {
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  GPtrArray *fams = fams_of(family);
+  if (family == NULL) {
+    g_autoptr(F2bIniMap) p = props_of(a);
+    for (const char *const *f = f2b_cmdaction_families(p, ipv6_allowed()); *f; f++)
+      g_ptr_array_add(fams, g_strdup(*f));
+  }
+  execute_operation(t, "<actionstart>", "starting", fams, AFTER_STARTED);
+}
+
+static void
+action_stop(F2bsActions *rt, F2bsAction *a, const char *family, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  GPtrArray *fams = fams_of(family);
+  if (family == NULL) {
+    started_collect(a, 0, 0, fams);
+    started_clear(a);
+  } else if (g_hash_table_contains(a->started, family)) {
+    started_set(a, family, 0);
+  } else {
+    g_ptr_array_set_size(fams, 0);
+  }
+  if (fams->len == 0) {
+    g_ptr_array_unref(fams);
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  execute_operation(t, "<actionstop>", "stopping", fams, AFTER_STOPPED);
+}
+
+static void
+action_flush(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  GPtrArray *fams = fams_of(NULL);
+  started_collect(a, 3, 3, fams);
+  if (fams->len == 0) {
+    g_ptr_array_unref(fams);
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  execute_operation(t, "<actionflush>", "flushing", fams, AFTER_FLUSHED);
+}
+
+/* -- _invariantCheck -- */
+
+static void ic_checked_again(Task *t, gboolean ok);
+
+static void
+ic_finish_restart(Task *t, gboolean ok)
+{
+  (void)ok;
+  if (started_get(t->action, t->family)) {
+    task_exec_text(t, t->check, ic_checked_again);
+    return;
+  }
+  task_end(t, TRUE, NULL, 1);
+}
+
+static void
+ic_checked_again(Task *t, gboolean ok)
+{
+  if (!ok) {
+    f2bs_log(F2BS_LOG_CRITICAL, CA_LOGGER, "Unable to restore environment");
+    task_end(t, FALSE, NULL, 0);
+    return;
+  }
+  task_end(t, TRUE, NULL, 1);
+}
+
+static void
+ic_repaired(Task *t, gboolean ok)
+{
+  if (!ok) {
+    started_set(t->action, t->family, 0);
+    f2bs_log(F2BS_LOG_CRITICAL, CA_LOGGER, "Unable to restore environment");
+    task_end(t, FALSE, NULL, 0);
+    return;
+  }
+  started_set(t->action, t->family, STARTED);
+  ic_finish_restart(t, TRUE);
+}
+
+static void
+ic_stopped(Task *t, gboolean ok)
+{
+  (void)ok; /* an error of the stop is bypassed */
+  t->next = ic_finish_restart;
+  action_start(t->rt, t->action, t->family, t->force || !start_on_demand(t->action), on_sub_done, t);
+}
+
+static void
+ic_checked(Task *t, gboolean ok)
+{
+  if (ok) {
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  if (t->before != REPAIR_ALWAYS && !prop_true(t->action, "actionrepair_on_unban")) {
+    f2bs_log(F2BS_LOG_ERROR, CA_LOGGER, t->before == REPAIR_NOT_ON_UNBAN
+                                          ? "Invariant check failed. Unban is impossible."
+                                          : "Invariant check failed. Flush is impossible.");
+    task_end(t, FALSE, NULL, -1);
+    return;
+  }
+  f2bs_log(F2BS_LOG_ERROR, CA_LOGGER, "Invariant check failed. Trying to restore a sane environment");
+  char *err = NULL;
+  g_autofree char *repair = get_operation(t->action, "<actionrepair>", t->family, &err);
+  g_free(err);
+  if (repair && *repair) {
+    task_exec_text(t, repair, ic_repaired);
+    return;
+  }
+  t->next = ic_stopped;
+  action_stop(t->rt, t->action, t->family, on_sub_done, t);
+}
+
+static void
+invariant_check(F2bsActions *rt, F2bsAction *a, const char *family, BeforeRepair before, gboolean force,
+                TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  t->family = g_strdup(family);
+  t->before = before;
+  t->force = force;
+  char *err = NULL;
+  t->check = get_operation(a, "<actioncheck>", family, &err);
+  g_free(err);
+  if (t->check == NULL || !*t->check) {
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  task_exec_text(t, t->check, ic_checked);
+}
+
+/* -- _processCmd -- */
+
+static void pc_loop(Task *t);
+
+static void
+pc_ran(Task *t, gboolean ok)
+{
+  t->repcnt++;
+  if (ok || t->repcnt > 1) {
+    task_end(t, ok, NULL, ok);
+    return;
+  }
+  pc_loop(t);
+}
+
+static void
+pc_checked(Task *t, gboolean ok)
+{
+  (void)ok;
+  if (t->sub_ret != 1) {
+    task_end(t, FALSE, NULL, 0);
+    return;
+  }
+  t->ret = 1;
+  pc_loop(t);
+}
+
+static void
+pc_loop(Task *t)
+{
+  if (t->repcnt && !t->ret && prop_true(t->action, "actioncheck")) {
+    gboolean unban = strcmp(t->cmd_tag, "<actionunban>") == 0;
+    t->next = pc_checked;
+    invariant_check(t->rt, t->action, t->family, unban ? REPAIR_NOT_ON_UNBAN : REPAIR_ALWAYS, !unban,
+                    on_sub_done, t);
+    return;
+  }
+  t->ret = 0;
+  char *err = NULL;
+  g_autofree char *cmd = static_cmd(t->action, t->cmd_tag, t->family, &err);
+  if (cmd == NULL) {
+    GString *m = g_string_new(NULL);
+    g_string_append(m, err);
+    g_free(err);
+    /* the ValueError propagates: ban/unban report its text */
+    task_end(t, FALSE, m->str, -2);
+    g_string_free(m, TRUE);
+    return;
+  }
+  g_autoptr(F2bActionCommand) c = dynamic_cmd(cmd, &t->ai);
+  task_exec(t, c, pc_ran);
+}
+
+static void
+process_cmd(F2bsActions *rt, F2bsAction *a, const char *tag, AInfo *ai, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, ai, done, data);
+  const char *fam = ai_family(&t->ai);
+  t->family = g_strdup(fam ? fam : "");
+  t->cmd_tag = tag;
+  pc_loop(t);
+}
+
+/* -- ban / unban -- */
+
+static void
+bu_processed(Task *t, gboolean ok)
+{
+  if (!ok) {
+    if (t->sub_ret == -2) {
+      task_end(t, FALSE, t->sub_error, 0);
+      return;
+    }
+    GString *ip = g_string_new(NULL);
+    append_ip(ip, f2b_ticket_get_ip(t->ai.ticket));
+    g_autofree char *m = g_strdup_printf("Error %s %s", t->cmd_tag[7] == 'b' ? "banning" : "unbanning", ip->str);
+    g_string_free(ip, TRUE);
+    task_end(t, FALSE, m, 0);
+    return;
+  }
+  if (t->cmd_tag[7] == 'b')
+    started_set(t->action, t->family, started_get(t->action, t->family) | STARTED | HAS_BANS);
+  task_end(t, TRUE, NULL, 1);
+}
+
+static void
+ban_process(Task *t, gboolean ok)
+{
+  if (!ok) {
+    task_end(t, FALSE, t->sub_error, 0);
+    return;
+  }
+  t->next = bu_processed;
+  process_cmd(t->rt, t->action, t->cmd_tag, &t->ai, on_sub_done, t);
+}
+
+static void
+action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, ai, done, data);
+  const char *fam = ai_family(&t->ai);
+  t->family = g_strdup(fam ? fam : "");
+  t->cmd_tag = "<actionban>";
+  if (start_on_demand(a) && !started_get(a, t->family)) {
+    t->next = ban_process;
+    action_start(rt, a, t->family, TRUE, on_sub_done, t);
+    return;
+  }
+  ban_process(t, TRUE);
+}
+
+static void
+action_unban(F2bsActions *rt, F2bsAction *a, AInfo *ai, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, ai, done, data);
+  const char *fam = ai_family(&t->ai);
+  t->family = g_strdup(fam ? fam : "");
+  t->cmd_tag = "<actionunban>";
+  if (!(started_get(a, t->family) & HAS_BANS)) {
+    task_end(t, TRUE, NULL, 1);
+    return;
+  }
+  t->next = bu_processed;
+  process_cmd(rt, a, t->cmd_tag, &t->ai, on_sub_done, t);
+}
+
+/* -- consistencyCheck (after a failed flush) -- */
+
+static void cc_loop(Task *t);
+
+static void
+cc_checked(Task *t, gboolean ok)
+{
+  (void)ok;
+  if (t->sub_ret == 0) {
+    const char *fam = t->fams->pdata[t->fi];
+    started_set(t->action, fam, 0);
+    executed_set(t->action, "<actionstart>", fam, NULL);
+  }
+  t->fi++;
+  cc_loop(t);
+}
+
+static void
+cc_loop(Task *t)
+{
+  while (t->fi < t->fams->len) {
+    const char *fam = t->fams->pdata[t->fi];
+    if (started_get(t->action, fam)) {
+      t->next = cc_checked;
+      invariant_check(t->rt, t->action, fam, t->before, TRUE, on_sub_done, t);
+      return;
+    }
+    t->fi++;
+  }
+  task_end(t, TRUE, NULL, 1);
+}
+
+static void
+consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  t->before = before;
+  t->fams = fams_of(NULL);
+  if (prop_true(a, "actioncheck"))
+    for (guint i = 0; i < a->started_order->len; i++)
+      g_ptr_array_add(t->fams, g_strdup(a->started_order->pdata[i]));
+  cc_loop(t);
+}
+
+/* ---- the per-jail queue -------------------------------------------------- */
+
+typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP } WorkKind;
+
+typedef struct {
+  F2bsActions *rt;
+  WorkKind kind;
+  F2bTicket *ticket;   /* BAN, UNBAN */
+  GPtrArray *tickets;  /* FLUSH: the flushed tickets */
+  gboolean stop;       /* FLUSH: on the way to stopping */
+  GPtrArray *acts;     /* the actions to call, in call order (references) */
+  GPtrArray *unbacts;  /* FLUSH: the actions that unban ticket by ticket */
+  guint idx;           /* next action of ACTS */
+  guint tidx, uidx;    /* FLUSH: ticket, and action of UNBACTS, being unbanned */
+  gboolean unbanning;  /* FLUSH: the per-ticket phase */
+  gboolean checking;   /* FLUSH: the consistency check of a failed flush runs */
+  F2bsAction *cur;     /* the action called */
+  AInfo snap;          /* the jail's counters when the work was decided (fail2ban ran it then) */
+  gboolean in_loop;    /* the loop runs: a synchronous end only marks */
+  gboolean resumed;
+  AInfo ai;            /* the tags of the ticket of the call */
+} Work;
+
+static void rt_kick(F2bsActions *rt);
+static void work_loop(Work *w);
+
+static void
+work_free(Work *w)
+{
+  if (w->ticket)
+    f2b_ticket_unref(w->ticket);
+  if (w->tickets)
+    g_ptr_array_unref(w->tickets);
+  g_ptr_array_unref(w->acts);
+  g_ptr_array_unref(w->unbacts);
+  g_free(w);
+}
+
+static Work *
+work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
+{
+  Work *w = g_new0(Work, 1);
+  w->rt = rt;
+  w->kind = kind;
+  w->ticket = ticket ? f2b_ticket_ref(ticket) : NULL;
+  w->tickets = tickets;
+  w->acts = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  for (guint i = 0; i < rt->actions->len; i++) {
+    guint j = kind == W_STOP ? rt->actions->len - 1 - i : i;
+    g_ptr_array_add(w->acts, f2bs_action_ref(rt->actions->pdata[j]));
+  }
+  w->unbacts = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  w->snap = (AInfo){ .rt = rt, .snap = TRUE, .banned = f2b_banmanager_size(rt->bm),
+                     .banned_total = f2b_banmanager_get_ban_total(rt->bm), .found = f2b_failmanager_size(rt->fm),
+                     .found_total = f2b_failmanager_get_fail_total(rt->fm) };
+  return w;
+}
+
+static void
+rt_push(F2bsActions *rt, Work *w)
+{
+  g_queue_push_tail(&rt->queue, w);
+  rt_kick(rt);
+}
+
+static void
+log_failure(Work *w, const char *error)
+{
+  F2bsActions *rt = w->rt;
+  const char *name = w->cur->name;
+  const char *e = error ? error : "";
+  if (w->kind == W_START) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to start jail '%s' action '%s': %s", rt->name, name, e);
+  } else if (w->kind == W_STOP) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to stop jail '%s' action '%s': %s", rt->name, name, e);
+  } else {
+    g_autofree char *info = ai_repr(&w->ai);
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to execute %s jail '%s' action '%s' info '%s': %s",
+             w->kind == W_BAN ? "ban" : "unban", rt->name, name, info, e);
+  }
+}
+
+static void
+action_step_done(gboolean ok, const char *error, int ret, gpointer data)
+{
+  Work *w = data;
+  (void)ret;
+  if (w->kind == W_FLUSH && !w->unbanning) {
+    if (w->checking) {
+      w->checking = FALSE;
+    } else if (!ok) {
+      f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to flush bans in jail '%s' action '%s': %s", w->rt->name,
+               w->cur->name, error ? error : "");
+      f2bs_log(F2BS_LOG_INFO, LOGGER, "No flush occurred, do consistency check");
+      w->checking = TRUE;
+      consistency_check(w->rt, w->cur, w->stop ? REPAIR_NOT_ON_STOP : REPAIR_ALWAYS, action_step_done, w);
+      return;
+    }
+    w->idx++;
+  } else if (w->kind == W_FLUSH) {
+    if (!ok)
+      log_failure(w, error);
+    w->uidx++;
+  } else {
+    if (!ok)
+      log_failure(w, error);
+    if (w->kind == W_STOP)
+      f2bs_log(F2BS_LOG_DEBUG, LOGGER, "%s: action %s terminated", w->rt->name, w->cur->name);
+    w->idx++;
+  }
+  if (w->in_loop) {
+    w->resumed = TRUE;
+    return;
+  }
+  work_loop(w);
+}
+
+static void
+work_finish(Work *w)
+{
+  F2bsActions *rt = w->rt;
+  if (w->kind == W_BAN)
+    w->ticket->banned = TRUE;
+  if (w->kind == W_FLUSH)
+    f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unbanned %u, %u ticket(s) in '%s'", w->tickets->len,
+             f2b_banmanager_size(rt->bm), rt->name);
+  work_free(w);
+  rt->busy = FALSE;
+  rt_kick(rt);
+}
+
+static void
+unban_call(Work *w, F2bTicket *t, F2bsAction *a)
+{
+  F2bsActions *rt = w->rt;
+  w->cur = a;
+  w->ai = w->snap;
+  w->ai.ticket = t;
+  if (f2bs_log_enabled(F2BS_LOG_DEBUG)) {
+    gsize len;
+    g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
+    GString *n = g_string_new(NULL);
+    f2b_py_repr_str_append(n, a->name, strlen(a->name));
+    f2bs_log(F2BS_LOG_DEBUG, LOGGER, "[%s] action %s: unban %s", rt->name, n->str, ip);
+    g_string_free(n, TRUE);
+  }
+  action_unban(rt, a, &w->ai, action_step_done, w);
+}
+
+/* FLUSH after the actions' flush: every ticket unbanned by the actions
+ * without an actionflush ("[jail] Unban x" for each). */
+static gboolean
+flush_next(Work *w)
+{
+  w->unbanning = TRUE;
+  while (w->tidx < w->tickets->len) {
+    F2bTicket *t = w->tickets->pdata[w->tidx];
+    if (w->uidx == 0) {
+      gsize len;
+      g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
+      f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Unban %s", w->rt->name, ip);
+    }
+    if (w->uidx < w->unbacts->len) {
+      unban_call(w, t, w->unbacts->pdata[w->uidx]);
+      return TRUE;
+    }
+    w->tidx++;
+    w->uidx = 0;
+  }
+  return FALSE;
+}
+
+static void
+work_call(Work *w, F2bsAction *a)
+{
+  F2bsActions *rt = w->rt;
+  w->cur = a;
+  switch (w->kind) {
+  case W_START:
+    action_start(rt, a, NULL, FALSE, action_step_done, w);
+    break;
+  case W_STOP:
+    action_stop(rt, a, NULL, action_step_done, w);
+    break;
+  case W_BAN:
+    if (w->ticket->restored && prop_true(a, "norestored")) {
+      action_step_done(TRUE, NULL, 1, w);
+      break;
+    }
+    w->ai = w->snap;
+    w->ai.ticket = w->ticket;
+    action_ban(rt, a, &w->ai, action_step_done, w);
+    break;
+  case W_UNBAN:
+    unban_call(w, w->ticket, a);
+    break;
+  case W_FLUSH:
+    if (prop_true(a, "actionflush")) {
+      f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Flush ticket(s) with %s", rt->name, a->name);
+      action_flush(rt, a, action_step_done, w);
+    } else {
+      f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unban tickets each individualy");
+      g_ptr_array_add(w->unbacts, f2bs_action_ref(a));
+      action_step_done(TRUE, NULL, 1, w);
+    }
+    break;
+  }
+}
+
+static void
+work_loop(Work *w)
+{
+  for (;;) {
+    w->in_loop = TRUE;
+    w->resumed = FALSE;
+    if (w->idx < w->acts->len) {
+      work_call(w, w->acts->pdata[w->idx]);
+    } else if (w->kind != W_FLUSH || !flush_next(w)) {
+      w->in_loop = FALSE;
+      work_finish(w);
+      return;
+    }
+    w->in_loop = FALSE;
+    if (!w->resumed)
+      return; /* a command runs: its end resumes the loop */
+  }
+}
+
+static void
+rt_free(F2bsActions *rt)
+{
+  g_free(rt->name);
+  g_ptr_array_unref(rt->actions);
+  f2b_banmanager_free(rt->bm);
+  f2b_failmanager_free(rt->fm);
+  f2b_ticket_unref(rt->empty);
+  g_free(rt);
+  live_runners--;
+}
+
+/* Runs the next queued item unless one runs; a released runner with nothing
+ * left frees itself. */
+static void
+rt_kick(F2bsActions *rt)
+{
+  if (rt->busy || rt->kicking)
+    return;
+  rt->kicking = TRUE;
+  Work *w;
+  while (!rt->busy && (w = g_queue_pop_head(&rt->queue)) != NULL) {
+    rt->busy = TRUE;
+    work_loop(w);
+  }
+  rt->kicking = FALSE;
+  if (!rt->busy && rt->released)
+    rt_free(rt);
+}
+
+/* ---- ban decisions ------------------------------------------------------ */
+
+static double
+now_s(void)
+{
+  return (double)g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static void rt_arm(F2bsActions *rt);
+
+static void
+unban_ticket(F2bsActions *rt, F2bTicket *t)
+{
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
+  f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Unban %s", rt->name, ip);
+  rt_push(rt, work_new(rt, W_UNBAN, t, NULL));
+}
+
+static gboolean
+on_unban_timer(gpointer data)
+{
+  F2bsActions *rt = data;
+  rt->unban_timer = 0;
+  g_autoptr(GPtrArray) due = f2b_banmanager_unban_list(rt->bm, now_s(), 0);
+  for (guint i = 0; i < due->len; i++)
+    unban_ticket(rt, due->pdata[i]);
+  if (due->len)
+    f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Unbanned %u, %u ticket(s) in '%s'", due->len, f2b_banmanager_size(rt->bm),
+             rt->name);
+  rt_arm(rt);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer for the earliest end of ban (a ticket is due strictly after it). */
+static void
+rt_arm(F2bsActions *rt)
+{
+  double when;
+  if (!f2b_banmanager_next_unban_time(rt->bm, &when) || when >= F2B_TICKET_MAX_TIME) {
+    if (rt->unban_timer)
+      g_source_remove(rt->unban_timer);
+    rt->unban_timer = 0;
+    return;
+  }
+  if (rt->unban_timer && rt->unban_at == when)
+    return;
+  if (rt->unban_timer)
+    g_source_remove(rt->unban_timer);
+  double delay = when - now_s();
+  guint ms = delay <= 0 ? 0 : (guint)MIN(delay * 1000 + 1, (double)G_MAXUINT / 2);
+  rt->unban_at = when;
+  rt->unban_timer = g_timeout_add(ms, on_unban_timer, rt);
+}
+
+/* Actions.__checkBan for one ticket: TRUE when it is a new ban. */
+static gboolean
+check_ban(F2bsActions *rt, F2bTicket *ticket)
+{
+  f2b_ticket_wrap(ticket, F2B_TICKET_BAN);
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
+  F2bBanReason reason = { 0 };
+  if (f2b_banmanager_add_ban_ticket(rt->bm, ticket, now_s(), &reason)) {
+    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, ticket->restored ? "Restore " : "", ip);
+    ticket->banned = TRUE; /* its actions are queued: later tickets see it banned */
+    rt_push(rt, work_new(rt, W_BAN, ticket, NULL));
+    return TRUE;
+  }
+  if (reason.expired) {
+    f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Ignore %s, expired bantime", rt->name, ip);
+    return FALSE;
+  }
+  F2bTicket *old = reason.ticket ? reason.ticket : ticket;
+  double diff = ticket->time - old->time;
+  int level = diff < 3 ? F2BS_LOG_DEBUG : diff < 60 ? F2BS_LOG_NOTICE : F2BS_LOG_WARNING;
+  f2bs_log(level, LOGGER, "[%s] %s already banned", rt->name, ip);
+  return FALSE;
+}
+
+gboolean
+f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *count, GError **error)
+{
+  gint64 cnt = 0;
+  double now = now_s();
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < n_ids; i++) {
+    GError *local = NULL;
+    g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(ids[i], -1, F2B_IPADDR_CIDR_UNSPEC, &local);
+    if (id == NULL) {
+      /* the tickets before it are banned, as fail2ban's generator did */
+      ok = f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", local->message);
+      g_error_free(local);
+      break;
+    }
+    g_autoptr(F2bTicket) t = f2b_ticket_new(F2B_TICKET_BAN, id, now);
+    cnt += check_ban(rt, t);
+  }
+  *count = cnt;
+  if (cnt)
+    f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Banned %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT ", %u ticket(s) in '%s'",
+             cnt, f2b_banmanager_get_ban_total(rt->bm), f2b_banmanager_size(rt->bm), rt->name);
+  rt_arm(rt);
+  return ok;
+}
+
+/* Actions.__flushBan(db): the list emptied now, the actions' work queued. */
+static gint64
+flush_bans(F2bsActions *rt, gboolean stop)
+{
+  f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Flush ban list");
+  GPtrArray *lst = f2b_banmanager_flush(rt->bm);
+  gint64 n = lst->len;
+  Work *w = work_new(rt, W_FLUSH, NULL, lst);
+  w->stop = stop;
+  rt_push(rt, w);
+  rt_arm(rt);
+  return n;
+}
+
+/* removeBannedIP for one id: 1, or 0 when absent (*MISSED set). */
+static gint64
+unban_one(F2bsActions *rt, const char *text, gboolean *missed)
+{
+  g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(text, -1, F2B_IPADDR_CIDR_UNSPEC, NULL);
+  F2bTicket *t = id ? f2b_banmanager_get_ticket_by_id(rt->bm, id) : NULL;
+  if (t != NULL) {
+    unban_ticket(rt, t);
+    f2b_ticket_unref(t);
+    return 1;
+  }
+  if (id && !f2b_ipaddr_is_single(id) && f2b_ipaddr_is_valid(id)) {
+    g_autoptr(GPtrArray) ids = f2b_banmanager_ids_in(rt->bm, id);
+    if (ids->len) {
+      gint64 cnt = 0;
+      g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ipaddr_free);
+      for (guint i = 0; i < ids->len; i++)
+        g_ptr_array_add(copies, f2b_ipaddr_copy(ids->pdata[i]));
+      for (guint i = 0; i < copies->len; i++) {
+        F2bTicket *s = f2b_banmanager_get_ticket_by_id(rt->bm, copies->pdata[i]);
+        if (s) {
+          unban_ticket(rt, s);
+          f2b_ticket_unref(s);
+          cnt++;
+        }
+      }
+      return cnt;
+    }
+  }
+  f2bs_log(F2BS_LOG_MSG, LOGGER, "%s is not banned", text);
+  *missed = TRUE;
+  return 0;
+}
+
+gboolean
+f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids, gboolean ifexists, gint64 *count,
+                   GError **error)
+{
+  *count = 0;
+  if (ids == NULL) {
+    *count = flush_bans(rt, FALSE);
+    return TRUE;
+  }
+  g_autoptr(F2bPyObj) missed = f2b_py_list_new();
+  for (guint i = 0; i < n_ids; i++) {
+    gboolean miss = FALSE;
+    *count += unban_one(rt, ids[i], &miss);
+    if (miss && !ifexists)
+      f2b_py_append(missed, f2b_py_str(ids[i]));
+  }
+  rt_arm(rt);
+  if (f2b_py_len(missed)) {
+    g_autofree char *r = f2b_py_repr(missed);
+    return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "not banned: %s", r);
+  }
+  return TRUE;
+}
+
+gboolean
+f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches, guint n_matches, GError **error)
+{
+  GError *local = NULL;
+  g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(ip, -1, F2B_IPADDR_CIDR_UNSPEC, &local);
+  if (id == NULL) {
+    f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  double now = now_s();
+  g_autoptr(F2bTicket) t = f2b_ticket_new(F2B_TICKET_FAIL, id, now);
+  for (guint i = 0; i < n_matches; i++)
+    f2b_ticket_add_match(t, matches[i], strlen(matches[i]));
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local((gint64)now);
+  g_autofree char *when = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S");
+  gsize len;
+  g_autofree char *ips = f2b_ipaddr_to_string(id, &len);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "[%s] Attempt %s - %s", rt->name, ips, when);
+  gint64 attempts = f2b_failmanager_add_failure(rt->fm, t, n_matches ? (gint64)n_matches : 1, FALSE);
+  if (attempts >= f2b_failmanager_get_max_retry(rt->fm)) {
+    /* Filter.performBan(ip) */
+    g_autoptr(F2bTicket) ready = f2b_failmanager_to_ban(rt->fm, id);
+    if (ready) {
+      check_ban(rt, ready);
+      rt_arm(rt);
+    }
+    if (now >= rt->next_svc) {
+      rt->next_svc = now + 5;
+      f2b_failmanager_cleanup(rt->fm, now);
+    }
+  }
+  return TRUE;
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+F2bsActions *
+f2bs_actions_new(const char *name, GPtrArray *actions)
+{
+  F2bsActions *rt = g_new0(F2bsActions, 1);
+  rt->name = g_strdup(name);
+  rt->actions = g_ptr_array_ref(actions);
+  rt->bm = f2b_banmanager_new();
+  rt->fm = f2b_failmanager_new();
+  g_queue_init(&rt->queue);
+  g_autoptr(F2bIPAddr) none = f2b_ipaddr_new("", 0, F2B_IPADDR_CIDR_UNSPEC, NULL);
+  rt->empty = f2b_ticket_new(F2B_TICKET_BAN, none, 0);
+  live_runners++;
+  return rt;
+}
+
+void
+f2bs_actions_release(F2bsActions *rt)
+{
+  if (rt == NULL)
+    return;
+  rt->released = TRUE;
+  if (rt->unban_timer)
+    g_source_remove(rt->unban_timer);
+  rt->unban_timer = 0;
+  rt_kick(rt);
+}
+
+F2bBanManager *
+f2bs_actions_banmanager(F2bsActions *rt)
+{
+  return rt->bm;
+}
+
+F2bFailManager *
+f2bs_actions_failmanager(F2bsActions *rt)
+{
+  return rt->fm;
+}
+
+void
+f2bs_actions_start(F2bsActions *rt)
+{
+  rt_push(rt, work_new(rt, W_START, NULL, NULL));
+}
+
+void
+f2bs_actions_stop(F2bsActions *rt)
+{
+  flush_bans(rt, TRUE);
+  rt_push(rt, work_new(rt, W_STOP, NULL, NULL));
+}
+
+F2bPyObj *
+f2bs_actions_filter_status(F2bsActions *rt)
+{
+  F2bPyObj *l = f2b_py_list_new();
+  f2b_py_append(l, f2b_py_tuple_of(f2b_py_str("Currently failed"), f2b_py_int(f2b_failmanager_size(rt->fm)), NULL));
+  f2b_py_append(l, f2b_py_tuple_of(f2b_py_str("Total failed"), f2b_py_int(f2b_failmanager_get_fail_total(rt->fm)),
+                                   NULL));
+  return l;
+}
+
+F2bPyObj *
+f2bs_actions_status(F2bsActions *rt, gboolean short_flavor)
+{
+  return f2b_banmanager_status(rt->bm, short_flavor);
+}
+
+guint
+f2bs_actions_pending(void)
+{
+  return live_runners + f2bs_cmdrun_running();
+}

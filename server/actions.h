@@ -1,0 +1,56 @@
+/* actions.h - a jail's bans and its shell actions: fail2ban's Actions and CommandAction.
+ *
+ * Each jail has one F2bsActions: the fail manager (failures counted until
+ * maxretry), the ban manager (current bans), one main-loop timer set to the
+ * next end of ban (no polling), and a queue of action work.  Ban decisions
+ * are taken at once (the reply of `banip` counts them, the "[jail] Ban x"
+ * line is logged then); the shell commands they imply (actionstart on
+ * demand, actionban, actioncheck/actionrepair on failure, actionunban,
+ * actionflush, actionstop) run in order through the queue, one command at a
+ * time per jail, asynchronously (cmdrun.h), so the loop keeps serving.
+ *
+ * The queue outlives its jail: stopping a jail queues the flush and the
+ * actionstop, and the F2bsActions frees itself once they ran. */
+#pragma once
+
+#include <glib.h>
+
+#include "banmanager.h"
+#include "failmanager.h"
+#include "jail.h"
+
+/* A runner for jail NAME whose actions are ACTIONS (F2bsAction*, a reference
+ * to the array is taken: the jail adds and removes actions in it). */
+F2bsActions *f2bs_actions_new(const char *name, GPtrArray *actions);
+/* The jail lets go: freed now, or when its queued work is done. */
+void f2bs_actions_release(F2bsActions *rt);
+
+F2bBanManager *f2bs_actions_banmanager(F2bsActions *rt);
+F2bFailManager *f2bs_actions_failmanager(F2bsActions *rt);
+
+/* Jail start: every action's actionstart (unless it starts on demand). */
+void f2bs_actions_start(F2bsActions *rt);
+/* Jail stop: the ban list flushed (actionflush, or actionunban per ban) and
+ * every action stopped in reverse order, as fail2ban's thread ends. */
+void f2bs_actions_stop(F2bsActions *rt);
+
+/* `set JAIL banip ID...`: *COUNT receives the number of new bans.  FALSE
+ * with ValueError for an id fail2ban's IPAddr refuses (the ids before it are
+ * banned). */
+gboolean f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *count, GError **error);
+/* `set JAIL unbanip [--report-absent] ID...` (IDS NULL: all, as `unban --all`).
+ * *COUNT receives the number unbanned; FALSE with ValueError "not banned:
+ * [...]" when an id was not banned and IFEXISTS is FALSE. */
+gboolean f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids, gboolean ifexists,
+                            gint64 *count, GError **error);
+/* `set JAIL attempt IP [MATCH...]` (fail2ban's Filter.addAttempt). */
+gboolean f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches, guint n_matches,
+                              GError **error);
+
+/* The status lists: the filter's counters and the actions' part. */
+F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);
+F2bPyObj *f2bs_actions_status(F2bsActions *rt, gboolean short_flavor);
+
+/* Runners not yet freed and commands running: the shutdown waits (bounded)
+ * until both are 0. */
+guint f2bs_actions_pending(void);
