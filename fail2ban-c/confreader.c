@@ -2098,9 +2098,10 @@ general_stream(F2bConfReader *r, const F2bIniMap *early, GPtrArray *out, GError 
   return TRUE;
 }
 
-F2bPyObj *
-f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
-                      gboolean allow_no_files, gboolean *ok, GError **error)
+/* The stream of every jail, or of ONLY (fail2ban's readConfig(jail)). */
+static F2bPyObj *
+build_stream(F2bConfReader *r, const F2bIniMap *early, const char *only, gboolean ignore_wrong,
+             gboolean allow_no_files, gboolean *ok, GError **error)
 {
   g_autoptr(GPtrArray) cmds = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   g_autoptr(GPtrArray) jails = g_ptr_array_new_with_free_func((GDestroyNotify)jail_free);
@@ -2112,11 +2113,20 @@ f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_
   if (jailcfg == NULL)
     return NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  for (guint i = 0; i < f2b_ini_n_sections(jailcfg); i++) {
+  if (only != NULL && strcmp(only, "INCLUDES") != 0 && !f2b_ini_has_section(jailcfg, only)) {
+    /* configparser's NoSectionError, as fail2ban's JailReader meets it */
+    g_autoptr(GString) repr = g_string_new(NULL);
+    f2b_py_repr_str_append(repr, only, strlen(only));
+    g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_NO_SECTION, "No section: %s", repr->str);
+    return NULL;
+  }
+  for (guint i = 0; only == NULL && i < f2b_ini_n_sections(jailcfg); i++) {
     const char *n = f2b_ini_section_name(jailcfg, i);
     if (!g_str_has_prefix(n, "KNOWN/") && strcmp(n, "INCLUDES") != 0)
       g_ptr_array_add(names, g_strdup(n));
   }
+  if (only != NULL && strcmp(only, "INCLUDES") != 0)
+    g_ptr_array_add(names, g_strdup(only));
   guint status = 0;
   for (guint i = 0; i < names->len; i++) {
     Jail *j = g_new0(Jail, 1);
@@ -2155,6 +2165,21 @@ f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_
   for (guint i = 0; i < cmds->len; i++)
     f2b_py_append(list, g_steal_pointer(&cmds->pdata[i]));
   return list;
+}
+
+F2bPyObj *
+f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
+                      gboolean allow_no_files, gboolean *ok, GError **error)
+{
+  return build_stream(r, early, NULL, ignore_wrong, allow_no_files, ok, error);
+}
+
+F2bPyObj *
+f2b_confreader_stream_jail(F2bConfReader *r, const F2bIniMap *early, const char *jail,
+                           gboolean ignore_wrong, gboolean allow_no_files, gboolean *ok, GError **error)
+{
+  g_return_val_if_fail(jail != NULL, NULL);
+  return build_stream(r, early, jail, ignore_wrong, allow_no_files, ok, error);
 }
 
 /* ------------------------------------------- a filter alone (fail2ban-regex) */

@@ -19,6 +19,7 @@ typedef enum {
   F2B_CONFREADER_ERROR_BASEDIR,  /* the configuration directory is missing */
   F2B_CONFREADER_ERROR_VALUE,    /* fail2ban's ValueError (e.g. no log file) */
   F2B_CONFREADER_ERROR_JAILDEF,  /* a jail's definition is wrong */
+  F2B_CONFREADER_ERROR_NO_SECTION, /* the jail asked for has no section */
 } F2bConfReaderError;
 
 typedef struct F2bConfReader F2bConfReader;
@@ -41,6 +42,14 @@ F2bIniMap *f2b_confreader_early_options(F2bConfReader *r, GError **error);
  * (fail2ban's "Failed during configuration") returns NULL. */
 F2bPyObj *f2b_confreader_stream(F2bConfReader *r, const F2bIniMap *early, gboolean ignore_wrong,
                                 gboolean allow_no_files, gboolean *ok, GError **error);
+
+/* The same stream with JAIL as the only jail, as fail2ban-client reads it
+ * for `reload JAIL`: the general options, then JAIL's commands (none when
+ * the jail is disabled).  A JAIL without a section is an error
+ * (F2B_CONFREADER_ERROR_NO_SECTION, "No section: 'name'"). */
+F2bPyObj *f2b_confreader_stream_jail(F2bConfReader *r, const F2bIniMap *early, const char *jail,
+                                     gboolean ignore_wrong, gboolean allow_no_files, gboolean *ok,
+                                     GError **error);
 
 /* fail2ban's helpers, exposed for their tests. */
 /* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */

@@ -1198,10 +1198,16 @@ load_memo_bin(Decoder *d, guint size_bytes, gboolean put)
 
 /* ---- the allow-listed exceptions */
 
+/* fail2ban-server pickles its IPAddr (a str subclass) as str('1.2.3.4'):
+ * with allow_exceptions, builtins.str called on one str is that str. */
+static const ExcClass str_class = { "builtins", "str" };
+
 static gboolean
 push_class(Decoder *d, const char *module, const char *name)
 {
   const ExcClass *cls = find_exception_class(module, name);
+  if (cls == NULL && strcmp(module, "builtins") == 0 && strcmp(name, "str") == 0)
+    cls = &str_class;
   if (cls == NULL)
     return fail(d, F2B_PICKLE_ERROR_REFUSED, "pickle global '%s %s' refused", module, name);
   Entry e = { .cls = cls, .height = 1 };
@@ -1273,6 +1279,14 @@ load_reduce(Decoder *d)
     return fail(d, F2B_PICKLE_ERROR_REFUSED, "pickle REDUCE of a value that is not a class");
   if (args->obj == NULL || f2b_py_kind(args->obj) != F2B_PY_TUPLE)
     return fail(d, F2B_PICKLE_ERROR_INVALID, "pickle REDUCE arguments are not a tuple");
+  if (cls->cls == &str_class) {
+    if (f2b_py_len(args->obj) != 1 || f2b_py_kind(f2b_py_item(args->obj, 0)) != F2B_PY_STR)
+      return fail(d, F2B_PICKLE_ERROR_REFUSED, "pickle str() of a value that is not a str");
+    Entry str = { .height = 1, .obj = f2b_py_copy(f2b_py_item(args->obj, 0)) };
+    f2b_py_free(args->obj);
+    g_array_set_size(d->stack, len - 2);
+    return push_entry(d, &str);
+  }
   if (!check_height(d, args->height + 1) || !charge_nodes(d, 1))
     return FALSE;
   Entry inst = { .height = args->height + 1 };

@@ -11,7 +11,9 @@
  * NEWOBJ, EXT*, PERSID, out-of-band buffers) are refused.  The one exception
  * is opt-in for the client, which must read the server's error replies: an
  * allow-listed exception class followed by its argument tuple and REDUCE
- * becomes an F2B_PY_INSTANCE.  Every size taken from the input is checked
+ * becomes an F2B_PY_INSTANCE, and builtins.str called on one str (how
+ * fail2ban-server pickles its IPAddr, a str subclass, in ban lists) becomes
+ * that str.  Every size taken from the input is checked
  * against the remaining bytes and against F2bPickleLimits before anything is
  * allocated, and shared (memo) references are deep copies charged to the
  * same budgets, so a small input cannot make a big tree.

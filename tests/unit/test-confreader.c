@@ -187,6 +187,40 @@ START_TEST(test_shlex)
 }
 END_TEST
 
+/* readConfig(jail), as `reload JAIL` sends it: the general options, then
+ * that jail alone; a jail without a section is configparser's error. */
+START_TEST(test_stream_of_one_jail)
+{
+  write_file("fail2ban.conf", "[Definition]\nloglevel = INFO\n");
+  write_file("filter.d/f.conf", "[Definition]\nfailregex = ^fail <HOST>$\n");
+  write_file("jail.conf", "[DEFAULT]\nfilter = f\nbackend = polling\nlogpath = /nonexistent/log\n"
+                          "[j]\nenabled = true\n[k]\nenabled = true\nmaxretry = 2\n[off]\nenabled = false\n");
+  F2bLogSink sink = { collect, NULL };
+  g_autoptr(F2bConfReader) r = f2b_confreader_new(tmpdir, &sink);
+  g_autoptr(F2bIniMap) early = f2b_ini_map_new();
+  gboolean ok = FALSE;
+  GError *error = NULL;
+  g_autoptr(F2bPyObj) k = f2b_confreader_stream_jail(r, early, "k", TRUE, TRUE, &ok, &error);
+  ck_assert_msg(k != NULL, "%s", error ? error->message : "");
+  ck_assert(ok);
+  g_autofree char *rk = f2b_py_repr(k);
+  /* fail2ban 1.0.2's Configurator printed the same for this configuration */
+  ck_assert_str_eq(rk, "[['set', 'syslogsocket', 'auto'], ['set', 'loglevel', 'INFO'], ['set', 'logtarget', 'STDERR'], "
+                       "['set', 'allowipv6', 'auto'], ['set', 'dbfile', '/var/lib/fail2ban/fail2ban.sqlite3'], "
+                       "['set', 'dbpurgeage', '1d'], ['add', 'k', 'polling'], "
+                       "['set', 'k', 'addfailregex', '^fail <HOST>$'], ['set', 'k', 'maxretry', 2], ['start', 'k']]");
+  g_autoptr(F2bPyObj) off = f2b_confreader_stream_jail(r, early, "off", TRUE, TRUE, &ok, &error);
+  g_autofree char *roff = f2b_py_repr(off);
+  ck_assert_str_eq(roff, "[['set', 'syslogsocket', 'auto'], ['set', 'loglevel', 'INFO'], ['set', 'logtarget', 'STDERR'], "
+                       "['set', 'allowipv6', 'auto'], ['set', 'dbfile', '/var/lib/fail2ban/fail2ban.sqlite3'], "
+                       "['set', 'dbpurgeage', '1d']]");
+  ck_assert_ptr_null(f2b_confreader_stream_jail(r, early, "nojail", TRUE, TRUE, &ok, &error));
+  ck_assert(g_error_matches(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_NO_SECTION));
+  ck_assert_str_eq(error->message, "No section: 'nojail'");
+  g_clear_error(&error);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -194,6 +228,7 @@ main(void)
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_minimal_jail_order);
+  tcase_add_test(tc, test_stream_of_one_jail);
   tcase_add_test(tc, test_missing_filter_is_config_error);
   tcase_add_test(tc, test_unresolvable_interpolation_fails);
   tcase_add_test(tc, test_missing_basedir);

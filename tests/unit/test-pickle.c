@@ -621,6 +621,29 @@ START_TEST(test_random_bytes)
 }
 END_TEST
 
+/* fail2ban-server pickles IPAddr as str('...'): the client reads a str; a
+ * server-side decoder (no allow_exceptions) refuses it, and str() of
+ * anything but one str is refused. */
+START_TEST(test_ipaddr_as_str)
+{
+  static const char ipaddr_reply[] =
+    "\x80\x05\x95\x41\x00\x00\x00\x00\x00\x00\x00\x4b\x00\x5d\x94\x28\x8c\x08\x62\x75\x69\x6c\x74\x69\x6e\x73"
+    "\x94\x8c\x03\x73\x74\x72\x94\x93\x94\x8c\x09\x31\x39\x32\x2e\x30\x2e\x32\x2e\x31\x94\x85\x94\x52\x94\x68"
+    "\x03\x8c\x0c\x31\x39\x32\x2e\x30\x2e\x32\x2e\x30\x2f\x32\x34\x94\x85\x94\x52\x94\x65\x86\x94\x2e";
+  F2bPickleLimits lim = limits_with_exceptions();
+  g_autoptr(F2bPyObj) got = decode_ok(BYTES(ipaddr_reply), &lim);
+  g_autofree char *r = f2b_py_repr(got);
+  ck_assert_str_eq(r, "(0, ['192.0.2.1', '192.0.2.0/24'])");
+  assert_refused_with(BYTES(ipaddr_reply), NULL, F2B_PICKLE_ERROR_REFUSED, "STACK_GLOBAL");
+  assert_refused_with(BYTES("\x80\x05\x8c\x08" "builtins\x8c\x03str\x93K\x05\x85R."), &lim,
+                      F2B_PICKLE_ERROR_REFUSED, "not a str");
+  assert_refused_with(BYTES("\x80\x05\x8c\x08" "builtins\x8c\x03str\x93)R."), &lim,
+                      F2B_PICKLE_ERROR_REFUSED, "not a str");
+  assert_refused_with(BYTES("\x80\x05\x8c\x08" "builtins\x8c\x03str\x93\x8c\x01x\x8c\x01y\x86R."), &lim,
+                      F2B_PICKLE_ERROR_REFUSED, "not a str");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -628,6 +651,7 @@ main(void)
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_golden_encode);
+  tcase_add_test(tc, test_ipaddr_as_str);
   tcase_add_test(tc, test_golden_decode);
   tcase_add_test(tc, test_golden_truncated_prefixes);
   tcase_add_test(tc, test_round_trip_all_protocols);
