@@ -525,11 +525,6 @@ spawn_server(Options *o, gboolean background)
   fflush(stderr);
   pid_t pid = fork();
   if (pid == 0) {
-    /* f2bc-server -b --async prints "Server ready" where fail2ban-server
-     * prints nothing; in the background its stdout is not ours to use */
-    int null = background ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
-    if (null >= 0)
-      dup2(null, STDOUT_FILENO);
     execvp(exe, (char **)args->pdata);
     fprintf(stderr, "f2bc-client: cannot run %s: %s\n", exe, g_strerror(errno));
     _exit(255);

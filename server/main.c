@@ -300,7 +300,9 @@ daemonize(Server *s)
     do
       n = read(fds[0], &c, 1);
     while (n < 0 && errno == EINTR);
-    if (c == 'R')
+    /* fail2ban-server says so only when it configured itself; with --async
+     * the client that sends the configuration speaks */
+    if (c == 'R' && !s->async)
       printf("Server ready\n");
     exit(c == 'R' ? 0 : 255);
   }
