@@ -3,7 +3,15 @@
  * For now the options that need no server: -d / --dp (the command stream
  * of the configuration), -t (configuration test), --str2sec, -V, -h.
  * Output, diagnostics and exit codes follow fail2ban-client: the stream
- * on stdout, fail2ban's log lines on stderr, 255 on failure. */
+ * on stdout, fail2ban's log lines on stderr, 255 on failure.
+ *
+ * Beyond fail2ban, -t also compiles every enabled jail's filter as the
+ * server will (jailcheck.c): fail2ban's -t passes a failregex without a host
+ * group and only the server start fails.  Each failure is reported as
+ *   ERROR: FILE:LINE: jail 'NAME', OPTION: <fail2ban's message>
+ *   HINT: <f2b_failregex_hint(), when one fits>
+ * after fail2ban's own output, and the test fails (255).  -d prints the
+ * stream exactly as fail2ban does and checks nothing; -d -t dumps, then checks. */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +20,8 @@
 #include <unistd.h>
 
 #include "confreader.h"
+#include "failregex.h"
+#include "jailcheck.h"
 #include "timeutil.h"
 #include "version.h"
 
@@ -134,6 +144,36 @@ read_config(Options *o, F2bConfReader *r, const F2bIniMap *early, gboolean *ok)
   return stream;
 }
 
+/* One problem as an ERROR line naming where the value is written, and the hint. */
+static void
+print_problem(F2bConfReader *r, const F2bJailCheckProblem *p)
+{
+  g_autofree char *file = NULL;
+  guint line = 0;
+  g_autofree char *where = f2b_confreader_locate(r, p->jail, p->option, p->index, &file, &line)
+                               ? g_strdup_printf("%s:%u: ", file, line)
+                               : g_strdup("");
+  printf("ERROR: %sjail '%s', %s: %s\n", where, p->jail, p->option, p->error->message);
+  gboolean regex = strcmp(p->option, "failregex") == 0 || strcmp(p->option, "ignoreregex") == 0 ||
+                   strcmp(p->option, "prefregex") == 0;
+  g_autofree char *hint = regex ? f2b_failregex_hint(p->value) : NULL;
+  if (hint)
+    printf("HINT: %s\n", hint);
+}
+
+/* The filters of every jail in STREAM compiled as the server would; FALSE
+ * when something fails (everything failing is reported). */
+static gboolean
+check_filters(F2bConfReader *r, const F2bPyObj *stream)
+{
+  g_autoptr(GPtrArray) problems = f2b_jailcheck_stream(stream, (double)g_get_real_time() / G_USEC_PER_SEC);
+  for (guint i = 0; i < problems->len; i++)
+    print_problem(r, problems->pdata[i]);
+  /* before the log line on stderr that follows */
+  fflush(stdout);
+  return problems->len == 0;
+}
+
 static int
 run_config(Options *o)
 {
@@ -164,8 +204,9 @@ run_config(Options *o)
     return fail_init(o);
   }
   gboolean ok = TRUE, read = FALSE;
+  g_autoptr(F2bPyObj) stream = NULL;
   if (o->dump) {
-    g_autoptr(F2bPyObj) stream = read_config(o, r, early, &ok);
+    stream = read_config(o, r, early, &ok);
     read = TRUE;
     if (stream != NULL) {
       /* one buffer for every line: a dump prints thousands of them */
@@ -187,13 +228,17 @@ run_config(Options *o)
       return ok ? 0 : fail_init(o);
   }
   if (o->test) {
-    if (!read) {
-      g_autoptr(F2bPyObj) stream = read_config(o, r, early, &ok);
-    }
-    if (!ok) {
+    if (!read)
+      stream = read_config(o, r, early, &ok);
+    if (!ok)
       log_line(F2B_LOG_ERROR, "fail2ban", "ERROR: test configuration failed", o);
-      return 255;
+    if (stream != NULL && !check_filters(r, stream)) {
+      if (ok)
+        log_line(F2B_LOG_ERROR, "fail2ban", "ERROR: test configuration failed", o);
+      ok = FALSE;
     }
+    if (!ok)
+      return 255;
     if (o->args->len == 0) {
       printf("OK: configuration test is successful\n");
       return 0;
