@@ -154,9 +154,9 @@ print_problem(F2bConfReader *r, const F2bJailCheckProblem *p)
                                ? g_strdup_printf("%s:%u: ", file, line)
                                : g_strdup("");
   printf("ERROR: %sjail '%s', %s: %s\n", where, p->jail, p->option, p->error->message);
-  gboolean regex = strcmp(p->option, "failregex") == 0 || strcmp(p->option, "ignoreregex") == 0 ||
-                   strcmp(p->option, "prefregex") == 0;
-  g_autofree char *hint = regex ? f2b_failregex_hint(p->value) : NULL;
+  /* the hint explains a missing host group, nothing else */
+  gboolean no_id = g_error_matches(p->error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_FAILURE_ID);
+  g_autofree char *hint = no_id ? f2b_failregex_hint(p->value) : NULL;
   if (hint)
     printf("HINT: %s\n", hint);
 }
