@@ -9,7 +9,15 @@
  * for it and sends the configuration stream; `reload` sends the stream as
  * fail2ban-client does; -i reads commands from a plain line reader.
  * Output, log lines on stderr and exit codes (255 on failure) follow
- * fail2ban-client. */
+ * fail2ban-client.
+ *
+ * Beyond fail2ban, -t also compiles every enabled jail's filter as the
+ * server will (jailcheck.c): fail2ban's -t passes a failregex without a host
+ * group and only the server start fails.  Each failure is reported as
+ *   ERROR: FILE:LINE: jail 'NAME', OPTION: <fail2ban's message>
+ *   HINT: <f2b_failregex_hint(), when one fits>
+ * after fail2ban's own output, and the test fails (255).  -d prints the
+ * stream exactly as fail2ban does and checks nothing; -d -t dumps, then checks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -28,6 +36,8 @@
 #include "beautifier.h"
 #include "confreader.h"
 #include "csocket.h"
+#include "failregex.h"
+#include "jailcheck.h"
 #include "timeutil.h"
 #include "version.h"
 
@@ -189,7 +199,37 @@ valid_loglevel(const char *v)
   return FALSE;
 }
 
-static F2bPyObj *read_config(Options *o, const char *jail, gboolean *ok);
+static F2bPyObj *read_config(Options *o, const char *jail, gboolean *ok, F2bConfReader **reader);
+
+/* One problem as an ERROR line naming where the value is written, and the hint. */
+static void
+print_problem(F2bConfReader *r, const F2bJailCheckProblem *p)
+{
+  g_autofree char *file = NULL;
+  guint line = 0;
+  g_autofree char *where = f2b_confreader_locate(r, p->jail, p->option, p->index, &file, &line)
+                               ? g_strdup_printf("%s:%u: ", file, line)
+                               : g_strdup("");
+  printf("ERROR: %sjail '%s', %s: %s\n", where, p->jail, p->option, p->error->message);
+  /* the hint explains a missing host group, nothing else */
+  gboolean no_id = g_error_matches(p->error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_FAILURE_ID);
+  g_autofree char *hint = no_id ? f2b_failregex_hint(p->value) : NULL;
+  if (hint)
+    printf("HINT: %s\n", hint);
+}
+
+/* The filters of every jail in STREAM compiled as the server would; FALSE
+ * when something fails (everything failing is reported). */
+static gboolean
+check_filters(F2bConfReader *r, const F2bPyObj *stream)
+{
+  g_autoptr(GPtrArray) problems = f2b_jailcheck_stream(stream, (double)g_get_real_time() / G_USEC_PER_SEC);
+  for (guint i = 0; i < problems->len; i++)
+    print_problem(r, problems->pdata[i]);
+  /* before the log line on stderr that follows */
+  fflush(stdout);
+  return problems->len == 0;
+}
 
 /* The early options, the log level check, -d and -t: fail2ban's
  * initCmdLine.  Returns -1 to go on with the commands, or an exit code. */
@@ -223,8 +263,10 @@ run_config(Options *o)
   logf_(o, F2B_LOG_INFO, "Using pid file %s, [%s] logging to %s", o->pidfile ? o->pidfile : "None", level,
         o->logtarget ? o->logtarget : "None");
   gboolean ok = TRUE, read = FALSE;
+  g_autoptr(F2bPyObj) stream = NULL;
+  g_autoptr(F2bConfReader) reader = NULL;
   if (o->dump) {
-    g_autoptr(F2bPyObj) stream = read_config(o, NULL, &ok);
+    stream = read_config(o, NULL, &ok, &reader);
     read = TRUE;
     if (stream != NULL) {
       /* one buffer for every line: a dump prints thousands of them */
@@ -246,13 +288,17 @@ run_config(Options *o)
       return ok ? 0 : fail_init(o);
   }
   if (o->test) {
-    if (!read) {
-      g_autoptr(F2bPyObj) stream = read_config(o, NULL, &ok);
-    }
-    if (!ok) {
+    if (!read)
+      stream = read_config(o, NULL, &ok, &reader);
+    if (!ok)
       log_line(F2B_LOG_ERROR, LOGGER, "ERROR: test configuration failed", o);
-      return 255;
+    if (stream != NULL && !check_filters(reader, stream)) {
+      if (ok)
+        log_line(F2B_LOG_ERROR, LOGGER, "ERROR: test configuration failed", o);
+      ok = FALSE;
     }
+    if (!ok)
+      return 255;
     if (o->args->len == 0) {
       printf("OK: configuration test is successful\n");
       return 0;
@@ -418,7 +464,7 @@ ping(Options *o, double timeout)
 
 /* readConfig(jail): the stream or NULL; *OK is fail2ban's verdict. */
 static F2bPyObj *
-read_config(Options *o, const char *jail, gboolean *ok)
+read_config(Options *o, const char *jail, gboolean *ok, F2bConfReader **reader)
 {
   F2bLogSink sink = { log_line, o };
   g_autoptr(F2bConfReader) r = f2b_confreader_new(o->conf, &sink);
@@ -436,6 +482,9 @@ read_config(Options *o, const char *jail, gboolean *ok)
     g_error_free(error);
     *ok = FALSE;
   }
+  /* the reader can tell where each value is written (f2b_confreader_locate) */
+  if (reader != NULL)
+    *reader = g_steal_pointer(&r);
   return stream;
 }
 
@@ -591,7 +640,7 @@ start_server(Options *o)
     return FALSE;
   }
   gboolean ok;
-  g_autoptr(F2bPyObj) conf_stream = read_config(o, NULL, &ok);
+  g_autoptr(F2bPyObj) conf_stream = read_config(o, NULL, &ok, NULL);
   if (!ok)
     return FALSE;
   if (!o->force && access(o->socket, F_OK) == 0) {
@@ -642,7 +691,7 @@ reload(Options *o, GPtrArray *cmd)
   }
   const char *jail = cmd->len == 1 || !strcmp(cmd->pdata[1], "--all") ? "--all" : cmd->pdata[1];
   gboolean ok;
-  g_autoptr(F2bPyObj) stream = read_config(o, strcmp(jail, "--all") ? jail : NULL, &ok);
+  g_autoptr(F2bPyObj) stream = read_config(o, strcmp(jail, "--all") ? jail : NULL, &ok, NULL);
   if (!ok)
     return FALSE;
   if (o->interactive)

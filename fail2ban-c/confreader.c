@@ -37,6 +37,7 @@ struct F2bConfReader {
   pcre2_code *option_split_cre;
   int wrong_a, wrong_b;     /* option_extract_cre's groups wrngA and wrngB */
   gboolean basedir_seen;    /* BASEDIR was found to exist */
+  GPtrArray *jails;         /* Jail* of the last stream, for f2b_confreader_locate */
 };
 
 /* ------------------------------------------------------ option templates */
@@ -549,6 +550,8 @@ f2b_confreader_free(F2bConfReader *r)
 {
   if (r == NULL)
     return;
+  if (r->jails != NULL)
+    g_ptr_array_unref(r->jails);
   g_hash_table_destroy(r->plain_gets);
   for (guint b = 0; b < G_N_ELEMENTS(r->subst_bufs); b++)
     if (r->subst_bufs[b] != NULL)
@@ -2164,6 +2167,9 @@ build_stream(F2bConfReader *r, const F2bIniMap *early, const char *only, gboolea
   F2bPyObj *list = f2b_py_list_new();
   for (guint i = 0; i < cmds->len; i++)
     f2b_py_append(list, g_steal_pointer(&cmds->pdata[i]));
+  if (r->jails != NULL)
+    g_ptr_array_unref(r->jails);
+  r->jails = g_steal_pointer(&jails);
   return list;
 }
 
@@ -2254,4 +2260,218 @@ f2b_confreader_general_option(F2bConfReader *r, const char *option, GError **err
   if (cfg == NULL || !f2b_ini_has_option(cfg, "Definition", option, FALSE))
     return NULL;
   return f2b_ini_get(cfg, "Definition", option, NULL, FALSE, error);
+}
+
+/* ------------------------------------------- where a value is written */
+
+/* Locating is a diagnostic, done after the stream was made and only for the
+ * few values that failed: it may re-read files and redo interpolations, and
+ * it must not log what the reading logged already. */
+
+#define LOCATE_MAX_DEPTH 10
+
+typedef struct {
+  F2bConfReader *r;
+  Jail *jail;
+  F2bIniMap *tags;      /* the filter's combined values, for <tag> lines */
+} Locate;
+
+/* NAME when LINE (trimmed) is one reference and nothing else: "%(NAME)s",
+ * or "<NAME>" with *IS_TAG set (NAME may hold tags still); else NULL. */
+static char *
+whole_reference(const char *line, gboolean *is_tag)
+{
+  g_autofree char *t = f2b_ini_strip(line, strlen(line));
+  gsize n = strlen(t);
+  if (n > 4 && g_str_has_prefix(t, "%(") && g_str_has_suffix(t, ")s") && strchr(t + 2, ')') == t + n - 2) {
+    *is_tag = FALSE;
+    return g_strndup(t + 2, n - 4);
+  }
+  if (n > 2 && t[0] == '<' && t[n - 1] == '>') {
+    *is_tag = TRUE;
+    return g_strndup(t + 1, n - 2);
+  }
+  return NULL;
+}
+
+/* A tag's value as the substitution finds it: the filter's combined values,
+ * else its Definition (getCombOption).  Transfer full, NULL when none. */
+static char *
+tag_value(const Locate *lc, const char *name)
+{
+  if (lc->tags != NULL && f2b_ini_map_get(lc->tags, name) != NULL)
+    return g_strdup(f2b_ini_map_get(lc->tags, name));
+  DefReader *dr = lc->jail->filter;
+  if (dr == NULL || (strchr(name, '/') == NULL && !f2b_ini_has_option_vars(dr->cfg, "Definition", name, dr->popts)))
+    return NULL;
+  return f2b_ini_get_ex(dr->cfg, "Definition", name, dr->popts, NULL);
+}
+
+/* S with the tags LC knows replaced, innermost first (as the substitution
+ * does it, in passes), for counting the lines a value turns into. */
+static char *
+expand_known_tags(const Locate *lc, const char *s)
+{
+  GString *cur = g_string_new(s);
+  for (guint pass = 0; pass < MAX_TAG_REPLACE_COUNT; pass++) {
+    gsize from = 0, ms, me;
+    gboolean changed = FALSE;
+    while (tag_search(cur->str, cur->len, from, &ms, &me)) {
+      g_autofree char *name = g_strndup(cur->str + ms + 1, me - ms - 2);
+      g_autofree char *v = tag_value(lc, name);
+      if (v == NULL) {
+        from = me;
+        continue;
+      }
+      g_string_erase(cur, ms, me - ms);
+      g_string_insert(cur, ms, v);
+      from = ms + strlen(v);
+      changed = TRUE;
+    }
+    if (!changed)
+      break;
+  }
+  return g_string_free(cur, FALSE);
+}
+
+static guint
+count_nonempty_lines(const char *s)
+{
+  guint n = 0;
+  for (const char *p = s; p != NULL; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+    n += *p != '\0' && *p != '\n';
+  return n;
+}
+
+static gboolean locate_option(Locate *lc, F2bIni *cfg, const char *section, const char *option, guint index,
+                              int depth, char **file, guint *line);
+
+/* How many of the lines sent for the value come from raw line RAW: the line
+ * interpolated in CFG's SECTION, then its tags replaced. */
+static guint
+raw_line_count(Locate *lc, F2bIni *cfg, const char *section, const char *raw, char **expanded)
+{
+  g_autofree char *interp = NULL;
+  if (strstr(raw, "%(") != NULL) {
+    g_autoptr(F2bIniMap) vars = f2b_ini_map_new();
+    if (lc->jail->filter != NULL && cfg == lc->jail->filter->cfg)
+      f2b_ini_map_update(vars, lc->jail->filter->popts);
+    f2b_ini_map_set(vars, "\001locate", raw);
+    interp = f2b_ini_get(cfg, section, "\001locate", vars, FALSE, NULL);
+  }
+  *expanded = expand_known_tags(lc, interp ? interp : raw);
+  return count_nonempty_lines(*expanded);
+}
+
+/* The option a whole-reference line points to: (CFG, SECTION, NAME) for the
+ * recursion, FALSE when it cannot be followed. */
+static gboolean
+follow_reference(Locate *lc, F2bIni **cfg, const char **section, char *name)
+{
+  g_autofree char *lname = f2b_ini_optionxform(name);
+  if (g_str_has_prefix(lname, "known/")) {
+    memmove(name, name + 6, strlen(name + 6) + 1);
+    /* the jail's known/ values are its filter's; a filter's are its KNOWN/ section's */
+    if (lc->jail->filter != NULL && *cfg != lc->jail->filter->cfg) {
+      *cfg = lc->jail->filter->cfg;
+      *section = "Definition";
+      return TRUE;
+    }
+    *section = strcmp(*section, "Definition") == 0 ? "KNOWN/Definition" : *section;
+    return TRUE;
+  }
+  return strchr(name, '/') == NULL;
+}
+
+static gboolean
+locate_option(Locate *lc, F2bIni *cfg, const char *section, const char *option, guint index, int depth,
+              char **file, guint *line)
+{
+  const char *path;
+  guint start;
+  if (depth > LOCATE_MAX_DEPTH || !f2b_ini_get_location(cfg, section, option, &path, &start))
+    return FALSE;
+  *file = g_strdup(path);
+  *line = start;
+  g_autofree char *raw = f2b_ini_get(cfg, section, option, NULL, TRUE, NULL);
+  g_autoptr(GArray) lines = f2b_ini_value_lines_file(path, start, NULL);
+  if (raw == NULL || lines == NULL)
+    return TRUE;
+  g_auto(GStrv) rl = g_strsplit(raw, "\n", -1);
+  guint seen = 0;
+  for (guint j = 0; rl[j] != NULL && j < lines->len; j++) {
+    g_autofree char *expanded = NULL;
+    guint n = raw_line_count(lc, cfg, section, rl[j], &expanded);
+    if (index >= seen + n) {
+      seen += n;
+      continue;
+    }
+    *line = g_array_index(lines, guint, j);
+    gboolean is_tag = FALSE;
+    g_autofree char *ref = whole_reference(rl[j], &is_tag);
+    if (ref != NULL && is_tag) {
+      /* "<mdre-<mode>>": the name once the inner tags are replaced */
+      g_autofree char *name = expand_known_tags(lc, ref);
+      g_free(ref);
+      ref = strpbrk(name, "<> ") ? NULL : g_strdup(name);
+    }
+    F2bIni *rcfg = cfg;
+    const char *rsec = section;
+    char *rfile = NULL;
+    guint rline = 0;
+    if (ref != NULL && follow_reference(lc, &rcfg, &rsec, ref) &&
+        locate_option(lc, rcfg, rsec, ref, index - seen, depth + 1, &rfile, &rline)) {
+      g_free(*file);
+      *file = rfile;
+      *line = rline;
+    }
+    return TRUE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_multi_option(const char *option)
+{
+  return strcmp(option, "failregex") == 0 || strcmp(option, "ignoreregex") == 0 ||
+         strcmp(option, "journalmatch") == 0;
+}
+
+gboolean
+f2b_confreader_locate(F2bConfReader *r, const char *jail, const char *option, guint index, char **file,
+                      guint *line)
+{
+  g_return_val_if_fail(file != NULL && line != NULL, FALSE);
+  *file = NULL;
+  *line = 0;
+  Jail *j = NULL;
+  for (guint i = 0; r->jails != NULL && i < r->jails->len && j == NULL; i++)
+    if (strcmp(((Jail *)r->jails->pdata[i])->name, jail) == 0)
+      j = r->jails->pdata[i];
+  gboolean found;
+  F2bIni *jailcfg = read_or_empty(r, "jail", &found, NULL);
+  if (j == NULL || jailcfg == NULL)
+    return FALSE;
+  if (!is_multi_option(option))
+    index = 0;
+  /* the filter's values again, quietly: its warnings were logged with the stream */
+  F2bLogSink saved = r->log;
+  r->log = (F2bLogSink){ NULL, NULL };
+  Locate lc = { r, j, NULL };
+  if (j->filter != NULL)
+    lc.tags = defreader_combined(j->filter, NULL, NULL);
+  gboolean ok;
+  F2bPyObj *v = pyd_get(j->opts, option);
+  if (v != NULL && f2b_py_kind(v) != F2B_PY_NONE) {
+    /* set in the jail itself */
+    ok = locate_option(&lc, jailcfg, j->name, option, index, 0, file, line);
+  } else if (j->filter != NULL && f2b_ini_map_contains(j->filter->init_opts, option)) {
+    /* an argument of the filter: filter = name[option=...] */
+    ok = locate_option(&lc, jailcfg, j->name, "filter", 0, 0, file, line);
+  } else {
+    ok = j->filter != NULL && locate_option(&lc, j->filter->cfg, "Definition", option, index, 0, file, line);
+  }
+  r->log = saved;
+  f2b_ini_map_free(lc.tags);
+  return ok;
 }

@@ -51,6 +51,22 @@ F2bPyObj *f2b_confreader_stream_jail(F2bConfReader *r, const F2bIniMap *early, c
                                      gboolean ignore_wrong, gboolean allow_no_files, gboolean *ok,
                                      GError **error);
 
+/* Beyond fail2ban, for diagnostics: after f2b_confreader_stream(), where the
+ * value OPTION of jail JAIL is written.  For failregex, ignoreregex and
+ * journalmatch, INDEX counts the non-empty lines of the value as the stream
+ * sends them (0-based) and the line of that one is found; for other options
+ * INDEX is ignored and the option's own line is given.  *FILE (transfer full)
+ * is the file as it was opened; *LINE is 1-based.
+ * A value set in the jail is found in the jail's files, one from the filter in
+ * the filter's; a filter argument (filter = name[failregex=...]) at the jail's
+ * `filter` line.  A line that interpolates a multi-line value and is nothing
+ * but that reference (`%(cmnfailre)s`, `<mdre-<mode>>`, `%(known/failregex)s`)
+ * is followed to where the text is written; a line mixing text and a
+ * reference is given as the line of the reference.  FALSE when the jail is
+ * unknown or the value was not read from a file. */
+gboolean f2b_confreader_locate(F2bConfReader *r, const char *jail, const char *option, guint index,
+                               char **file, guint *line);
+
 /* fail2ban's helpers, exposed for their tests. */
 /* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */
 gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name,

@@ -385,6 +385,26 @@ pattern_error(const char *pattern, const char *why, GError **error)
   return FALSE;
 }
 
+/* Why Python's `fmt % timeRE` rejects the "%" at P, fmt being PATTERN with
+ * each known code before P ("%%" included) written "%(X)s" (KEYED of them): CPython 3.11's
+ * words.  A conversion after a keyed one finds no argument left; before
+ * any, the mapping itself is the argument and the character is checked. */
+static char *
+percent_error(const char *pattern, const char *p, guint keyed)
+{
+  if (p[1] == '\0')
+    return g_strdup("incomplete format");
+  if (keyed > 0)
+    return g_strdup("not enough arguments for format string");
+  gunichar ch = g_utf8_get_char_validated(p + 1, -1);
+  if (ch == (gunichar)-1 || ch == (gunichar)-2)
+    ch = (guchar)p[1];
+  glong index = g_utf8_pointer_to_offset(pattern, p + 1);
+  /* CPython shows printable ASCII as itself, anything else as '?' */
+  return g_strdup_printf("unsupported format character '%c' (0x%x) at index %ld", ch > 32 && ch < 127 ? (char)ch : '?',
+                         (guint)ch, index);
+}
+
 /* Replaces the % codes of PATTERN by their regexes (into REGEX) and by
  * their display words (into NAME).  A "%" that starts no code is an error:
  * fail2ban hands the result to Python's % formatting, which rejects it
@@ -393,6 +413,7 @@ static gboolean
 expand_codes(const F2bStrptimeCode *codes, const char *pattern, const char *shown, GString *regex,
              GString *name, GError **error)
 {
+  guint keyed = 0;
   for (const char *p = pattern; *p; p++) {
     if (*p != '%') {
       g_string_append_c(regex, *p);
@@ -401,12 +422,10 @@ expand_codes(const F2bStrptimeCode *codes, const char *pattern, const char *show
     }
     const F2bStrptimeCode *c = code_at(codes, p + 1);
     if (!c) {
-      g_autofree char *why = p[1] ? g_strdup_printf("unsupported format code '%%%.*s' at index %ld",
-                                                     (int) (g_utf8_next_char(p + 1) - (p + 1)), p + 1,
-                                                     (long) (p - pattern))
-                                  : g_strdup("incomplete format");
+      g_autofree char *why = percent_error(pattern, p, keyed);
       return pattern_error(shown, why, error);
     }
+    keyed++;  /* "%%" too: fail2ban writes it "%(%)s" */
     g_string_append(regex, c->regex);
     g_string_append(name, c->display);
     p += strlen(c->code);

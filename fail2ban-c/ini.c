@@ -39,6 +39,7 @@ typedef struct {
   char *key;    /* GRefString */
   char *value;  /* GRefString, or NULL for None */
   guint hash;
+  guint32 loc;  /* where VALUE was written (see LOC_LINE_BITS), 0: unknown */
 } MapEntry;
 
 struct F2bIniMap {
@@ -51,6 +52,22 @@ struct F2bIniMap {
 };
 
 #define MAP_SMALL 8
+
+/* A value's source location in one int, which fits in MapEntry's padding:
+ * the index + 1 of its file in the ini's source table above LOC_LINE_BITS,
+ * the line its definition starts on below.  Files past the 4095th and lines
+ * past 1048575 are not located (0), rather than located wrongly. */
+#define LOC_LINE_BITS 20
+#define LOC_LINE_MASK ((1u << LOC_LINE_BITS) - 1)
+#define LOC_MAX_FILE ((1u << (32 - LOC_LINE_BITS)) - 1)
+
+static inline guint32
+loc_make(guint file_index, guint line)
+{
+  if (file_index + 1 > LOC_MAX_FILE || line > LOC_LINE_MASK)
+    return 0;
+  return ((guint32)(file_index + 1) << LOC_LINE_BITS) | line;
+}
 
 /* A key's hash, eight bytes at a time (lookups hash tens of thousands of
  * names); the low bits are well mixed, as the index masks them. */
@@ -194,12 +211,13 @@ map_find_len(const F2bIniMap *m, const char *key, gsize len, guint hash)
 /* Sets the value of KEY to VALUE (a reference the map takes); KEYREF is
  * KEY as a GRefString when the caller has one to share, else NULL. */
 static guint
-map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
+map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value, guint32 loc)
 {
   gssize i = map_find(m, key, hash);
   if (i >= 0) {
     ref_release(m->entries[i].value);
     m->entries[i].value = value;
+    m->entries[i].loc = loc;
     return i;
   }
   if (m->len == m->cap) {
@@ -210,6 +228,7 @@ map_put(F2bIniMap *m, const char *key, char *keyref, guint hash, char *value)
   e->key = keyref ? g_ref_string_acquire(keyref) : g_ref_string_new(key);
   e->value = value;
   e->hash = hash;
+  e->loc = loc;
   if (!m->unlowered && !is_lowered(e->key))
     m->unlowered = TRUE;
   if (m->slots != NULL && m->len * 2 + 2 <= m->mask + 1)
@@ -275,20 +294,20 @@ f2b_ini_map_copy(const F2bIniMap *src)
 void
 f2b_ini_map_take(F2bIniMap *m, const char *key, char *value)
 {
-  map_put(m, key, NULL, key_hash(key), ref_dup(value));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value), 0);
   g_free(value);
 }
 
 void
 f2b_ini_map_take_ref(F2bIniMap *m, const char *key, char *value)
 {
-  map_put(m, key, NULL, key_hash(key), value);
+  map_put(m, key, NULL, key_hash(key), value, 0);
 }
 
 void
 f2b_ini_map_set(F2bIniMap *m, const char *key, const char *value)
 {
-  map_put(m, key, NULL, key_hash(key), ref_dup(value));
+  map_put(m, key, NULL, key_hash(key), ref_dup(value), 0);
 }
 
 gboolean
@@ -316,6 +335,7 @@ f2b_ini_map_set_at(F2bIniMap *m, guint i, const char *value)
   g_return_if_fail(i < m->len);
   ref_release(m->entries[i].value);
   m->entries[i].value = ref_dup(value);
+  m->entries[i].loc = 0;
 }
 
 gboolean
@@ -356,7 +376,7 @@ f2b_ini_map_set_entry(F2bIniMap *dst, const F2bIniMap *src, guint i)
 {
   g_return_if_fail(i < src->len);
   const MapEntry *e = &src->entries[i];
-  map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+  map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value), e->loc);
 }
 
 void
@@ -366,7 +386,7 @@ f2b_ini_map_update(F2bIniMap *dst, const F2bIniMap *src)
     return;
   for (guint i = 0; i < src->len; i++) {
     const MapEntry *e = &src->entries[i];
-    map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value));
+    map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value), e->loc);
   }
 }
 
@@ -380,7 +400,18 @@ struct F2bIni {
    * and over (sections are never removed, so a hit stays right) */
   const char *recent_name[2];
   F2bIniMap *recent[2];
+  /* names of the files values were read from (MapEntry.loc indexes it);
+   * shared with the cache's parsed files, so merges copy locations as they are */
+  GPtrArray *sources;
 };
+
+static void
+ini_share_sources(F2bIni *ini, GPtrArray *sources)
+{
+  g_ptr_array_ref(sources);
+  g_ptr_array_unref(ini->sources);
+  ini->sources = sources;
+}
 
 static F2bIniMap *
 section_lookup(F2bIni *ini, const char *name)
@@ -406,6 +437,7 @@ f2b_ini_new(void)
   ini->names = g_ptr_array_new_with_free_func(g_free);
   ini->sections = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify)f2b_ini_map_free);
+  ini->sources = g_ptr_array_new_with_free_func(g_free);
   return ini;
 }
 
@@ -417,6 +449,7 @@ f2b_ini_free(F2bIni *ini)
   f2b_ini_map_free(ini->defaults);
   g_hash_table_destroy(ini->sections);
   g_ptr_array_free(ini->names, TRUE);
+  g_ptr_array_unref(ini->sources);
   g_free(ini);
 }
 
@@ -581,6 +614,12 @@ typedef struct {
   GPtrArray *pending;       /* Pending*, each option of this file once */
   GString *errors;          /* ParsingError text, NULL while none */
   guint indent_level;
+  guint file_index;         /* of FPNAME in the ini's sources */
+  /* f2b_ini_value_lines(): the option defined on TRACE_LINE, and the line
+   * number of each of its value's lines */
+  guint trace_line;
+  Pending *traced;
+  GArray *trace;
 } ParseState;
 
 static void
@@ -731,12 +770,25 @@ handle_option(ParseState *st, const char *value, const char *line, gsize linelen
   p->sect = st->cursect;
   gsize rest = strlen(delim + 1), b = lstrip_len(delim + 1, rest);
   p->value = g_string_new_len(delim + 1 + b, rstrip_len(delim + 1 + b, rest - b));
-  p->index = map_put(st->cursect, opt, NULL, key_hash(opt), g_ref_string_new(""));
+  p->index = map_put(st->cursect, opt, NULL, key_hash(opt), g_ref_string_new(""),
+                     loc_make(st->file_index, lineno));
   p->opt = g_steal_pointer(&opt);
   g_ptr_array_add(st->pending, p);
   g_hash_table_add(st->opts_added, p);
   st->curopt = p;
+  if (G_UNLIKELY(st->trace != NULL) && lineno == st->trace_line) {
+    st->traced = p;
+    g_array_append_val(st->trace, lineno);
+  }
   return TRUE;
+}
+
+/* LINENO continues the value being traced, if it is the current option's. */
+static inline void
+trace_line(ParseState *st, guint lineno)
+{
+  if (G_UNLIKELY(st->traced != NULL) && st->curopt == st->traced)
+    g_array_append_val(st->trace, lineno);
 }
 
 /* One line of LEN bytes (its newline, when NL, not included). */
@@ -747,14 +799,17 @@ parse_line(ParseState *st, const char *line, gsize len, gboolean nl, guint linen
   gssize comment = (ls < len && (line[ls] == '#' || line[ls] == ';')) ? 0 : inline_comment_start(line, len);
   gsize vlen = comment >= 0 ? (gsize)comment : len;
   if (lstrip_len(line, vlen) == vlen) {
-    if (comment < 0 && st->cursect != NULL && st->curopt != NULL)
+    if (comment < 0 && st->cursect != NULL && st->curopt != NULL) {
       pending_line(st->curopt, "", 0);
+      trace_line(st, lineno);
+    }
     return TRUE;
   }
   g_autofree char *value = f2b_ini_strip(line, vlen);
   guint cur_indent = indent_of(line, len);
   if (st->cursect != NULL && st->curopt != NULL && cur_indent > st->indent_level) {
     pending_line(st->curopt, value, strlen(value));
+    trace_line(st, lineno);
     return TRUE;
   }
   st->indent_level = cur_indent;
@@ -828,12 +883,17 @@ check_utf8(const char *fpname, const char *data, gsize len, GError **error)
   return TRUE;
 }
 
-gboolean
-f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GError **error)
+/* _read() of DATA into INI; TRACE (may be NULL) receives the line numbers
+ * of the value of the option defined on line TRACE_FROM. */
+static gboolean
+parse_data(F2bIni *ini, const char *fpname, const char *data, gsize len, guint trace_from, GArray *trace,
+           GError **error)
 {
   if (!check_utf8(fpname, data, len, error))
     return FALSE;
-  ParseState st = { .ini = ini, .fpname = fpname };
+  ParseState st = { .ini = ini, .fpname = fpname, .trace_line = trace_from, .trace = trace };
+  st.file_index = ini->sources->len;
+  g_ptr_array_add(ini->sources, g_strdup(fpname));
   st.added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   st.opts_added = g_hash_table_new(pending_hash, pending_equal);
   st.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
@@ -866,6 +926,41 @@ f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GErr
   g_ptr_array_unref(st.pending);
   g_free(st.sectname);
   return ok;
+}
+
+gboolean
+f2b_ini_parse(F2bIni *ini, const char *fpname, const char *data, gsize len, GError **error)
+{
+  return parse_data(ini, fpname, data, len, 0, NULL, error);
+}
+
+GArray *
+f2b_ini_value_lines(const char *fpname, const char *data, gsize len, guint start_line, GError **error)
+{
+  g_autoptr(F2bIni) ini = f2b_ini_new();
+  g_autoptr(GArray) trace = g_array_new(FALSE, FALSE, sizeof(guint));
+  if (!parse_data(ini, fpname, data, len, start_line, trace, error))
+    return NULL;
+  if (trace->len == 0) {
+    g_set_error(error, F2B_INI_ERROR, F2B_INI_ERROR_NO_OPTION, "%s: no option starts on line %u", fpname,
+                start_line);
+    return NULL;
+  }
+  return g_steal_pointer(&trace);
+}
+
+GArray *
+f2b_ini_value_lines_file(const char *path, guint start_line, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  GError *local = NULL;
+  if (!g_file_get_contents(path, &data, &len, &local)) {
+    g_set_error(error, F2B_INI_ERROR, F2B_INI_ERROR_PARSE, "%s", local->message);
+    g_error_free(local);
+    return NULL;
+  }
+  return f2b_ini_value_lines(path, data, len, start_line, error);
 }
 
 gboolean
@@ -914,15 +1009,52 @@ f2b_ini_merge_section(F2bIni *ini, const char *section, const F2bIniMap *options
       continue;
     g_string_truncate(pk, plen);
     g_string_append(pk, e->key);
-    map_put(sec, pk->str, NULL, key_hash(pk->str), ref_acquire(e->value));
+    map_put(sec, pk->str, NULL, key_hash(pk->str), ref_acquire(e->value), e->loc);
   }
   g_string_free(pk, TRUE);
+}
+
+/* LOC of a file whose source table was appended to another's at SHIFT. */
+static guint32
+loc_shift(guint32 loc, guint shift)
+{
+  if (loc == 0 || shift == 0)
+    return loc;
+  guint file = (loc >> LOC_LINE_BITS) + shift;
+  return file > LOC_MAX_FILE ? 0 : ((guint32)file << LOC_LINE_BITS) | (loc & LOC_LINE_MASK);
+}
+
+static void
+map_update_shift(F2bIniMap *dst, const F2bIniMap *src, guint shift)
+{
+  for (guint i = 0; src != NULL && i < src->len; i++) {
+    const MapEntry *e = &src->entries[i];
+    map_put(dst, e->key, e->key, e->hash, ref_acquire(e->value), loc_shift(e->loc, shift));
+  }
+}
+
+/* Makes FILE's locations valid in INI: the offset to add to its file indices
+ * (0 in the usual case of a table shared through the cache). */
+static guint
+merge_sources(F2bIni *ini, F2bIni *file)
+{
+  if (ini->sources == file->sources)
+    return 0;
+  if (ini->sources->len == 0) {
+    ini_share_sources(ini, file->sources);
+    return 0;
+  }
+  guint shift = ini->sources->len;
+  for (guint i = 0; i < file->sources->len; i++)
+    g_ptr_array_add(ini->sources, g_strdup(file->sources->pdata[i]));
+  return shift;
 }
 
 void
 f2b_ini_merge(F2bIni *ini, F2bIni *file)
 {
-  f2b_ini_map_update(ini->defaults, file->defaults);
+  guint shift = merge_sources(ini, file);
+  map_update_shift(ini->defaults, file->defaults, shift);
   for (guint i = 0; i < file->names->len; i++) {
     const char *n = file->names->pdata[i];
     F2bIniMap *s = f2b_ini_section(file, n);
@@ -934,25 +1066,27 @@ f2b_ini_merge(F2bIni *ini, F2bIni *file)
       renamed = f2b_ini_map_new();
       for (guint k = 0; k < s->len; k++) {
         g_autofree char *key = g_strconcat(s->entries[k].key, n + blen, NULL);
-        map_put(renamed, key, NULL, key_hash(key), ref_acquire(s->entries[k].value));
+        map_put(renamed, key, NULL, key_hash(key), ref_acquire(s->entries[k].value),
+                loc_shift(s->entries[k].loc, shift));
       }
       s = renamed;
       n = base;
     }
+    guint s_shift = renamed != NULL ? 0 : shift;
     F2bIniMap *prev = f2b_ini_section(ini, n);
     if (prev != NULL) {
       g_autoptr(F2bIniMap) known = f2b_ini_map_new();
       for (guint k = 0; k < prev->len; k++) {
         const MapEntry *e = &prev->entries[k];
         if (map_find(s, e->key, e->hash) >= 0)
-          map_put(known, e->key, e->key, e->hash, ref_acquire(e->value));
+          map_put(known, e->key, e->key, e->hash, ref_acquire(e->value), e->loc);
       }
       g_autofree char *kn = g_strconcat("KNOWN/", n, NULL);
       f2b_ini_merge_section(ini, kn, known, NULL);
       prev = f2b_ini_section(ini, n);
-      f2b_ini_map_update(prev, s);
+      map_update_shift(prev, s, s_shift);
     } else {
-      f2b_ini_map_update(f2b_ini_ensure_section(ini, n), s);
+      map_update_shift(f2b_ini_ensure_section(ini, n), s, s_shift);
     }
   }
 }
@@ -1302,10 +1436,34 @@ f2b_ini_has_option(F2bIni *ini, const char *section, const char *option, gboolea
   return s != NULL && (f2b_ini_map_contains(s, opt) || f2b_ini_map_contains(ini->defaults, opt));
 }
 
+gboolean
+f2b_ini_get_location(F2bIni *ini, const char *section, const char *option, const char **file, guint *line)
+{
+  g_autofree char *opt = f2b_ini_optionxform(option);
+  guint hash = key_hash(opt);
+  const F2bIniMap *maps[] = { section ? f2b_ini_section(ini, section) : NULL, ini->defaults };
+  for (guint m = 0; m < G_N_ELEMENTS(maps); m++) {
+    gssize i = maps[m] ? map_find(maps[m], opt, hash) : -1;
+    if (i < 0)
+      continue;
+    guint32 loc = maps[m]->entries[i].loc;
+    guint f = loc >> LOC_LINE_BITS;
+    if (loc == 0 || f > ini->sources->len)
+      return FALSE;
+    if (file)
+      *file = ini->sources->pdata[f - 1];
+    if (line)
+      *line = loc & LOC_LINE_MASK;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 /* ------------------------------------------------------ include reading */
 
 struct F2bIniCache {
   F2bLogSink log;
+  GPtrArray *sources;     /* the file names every parsed file's locations index */
   GHashTable *files;      /* path -> F2bIni* or NULL (unreadable) */
   GHashTable *inc_paths;  /* "\001"-joined names -> GPtrArray of paths */
   GHashTable *regular;    /* path -> whether it is a regular file */
@@ -1321,6 +1479,7 @@ f2b_ini_cache_new(const F2bLogSink *log)
   c->inc_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_ptr_array_unref);
   c->regular = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  c->sources = g_ptr_array_new_with_free_func(g_free);
   return c;
 }
 
@@ -1332,6 +1491,7 @@ f2b_ini_cache_free(F2bIniCache *c)
   g_hash_table_destroy(c->files);
   g_hash_table_destroy(c->inc_paths);
   g_hash_table_destroy(c->regular);
+  g_ptr_array_unref(c->sources);
   g_free(c);
 }
 
@@ -1343,6 +1503,7 @@ shared_file(F2bIniCache *c, const char *path, GError **error)
   if (g_hash_table_lookup_extended(c->files, path, NULL, &value))
     return value;
   g_autoptr(F2bIni) ini = f2b_ini_new();
+  ini_share_sources(ini, c->sources);
   gboolean read;
   if (!f2b_ini_parse_file(ini, path, &read, error)) {
     if (read)

@@ -128,6 +128,29 @@ gboolean    f2b_ini_has_option_vars(F2bIni *ini, const char *section, const char
 /* ConfigParser.has_option (own or DEFAULT) / own keys only. */
 gboolean    f2b_ini_has_option(F2bIni *ini, const char *section, const char *option, gboolean with_default);
 
+/* ---- source locations (beyond fail2ban: for diagnostics) ----
+ * Every value read from a file remembers the file (its name as it was opened)
+ * and the line its definition starts on: the definition that wins after
+ * includes, .local files and merges.  Values set by a program (the map
+ * setters) have no location.  Keeping it costs one int per option. */
+
+/* Where the value get(SECTION, OPTION) finds without vars (the section's own,
+ * else DEFAULT's) was written: *FILE (transfer none, owned by INI) and *LINE
+ * (1-based; either may be NULL).  FALSE when there is no such option or its
+ * value has no location. */
+gboolean    f2b_ini_get_location(F2bIni *ini, const char *section, const char *option, const char **file,
+                                 guint *line);
+/* The line numbers (guint) of the lines of the value of the option defined on
+ * line START_LINE of the file DATA (LEN bytes; FPNAME names it in errors),
+ * found by parsing it again: entry i is where line i of the raw value
+ * (value.split('\n')) is written, comment lines inside the value skipped as
+ * configparser skips them.  Entries past the value's last line may follow
+ * (trailing blank lines, which the value drops).  NULL with ERROR when the file
+ * does not parse or no option starts on START_LINE.  Transfer full. */
+GArray     *f2b_ini_value_lines(const char *fpname, const char *data, gsize len, guint start_line,
+                                GError **error);
+GArray     *f2b_ini_value_lines_file(const char *path, guint start_line, GError **error);
+
 /* Python's str.lower() for option names (transfer full). */
 char       *f2b_ini_optionxform(const char *name);
 /* Python's str.strip() (Unicode whitespace), returned as a new string. */

@@ -395,7 +395,8 @@ regex_flags(const F2bsJail *jail)
   F2bFailRegexFlags flags = 0;
   if (jail->maxlines > 1)
     flags |= F2B_FAILREGEX_MULTILINE;
-  if (strcmp(jail->usedns, "no") == 0 || strcmp(jail->usedns, "raw") == 0)
+  /* fail2ban's _resolveHostTag: only "no" narrows <HOST> to <ADDR> ("raw" keeps <HOST>) */
+  if (strcmp(jail->usedns, "no") == 0)
     flags |= F2B_FAILREGEX_USEDNS_NO;
   return flags;
 }

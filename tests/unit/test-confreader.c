@@ -221,6 +221,121 @@ START_TEST(test_stream_of_one_jail)
 }
 END_TEST
 
+/* A reader that has made the stream of the files in TMPDIR (transfer full). */
+static F2bConfReader *
+reader_with_stream(void)
+{
+  F2bLogSink sink = { collect, NULL };
+  F2bConfReader *r = f2b_confreader_new(tmpdir, &sink);
+  GError *error = NULL;
+  g_autoptr(F2bIniMap) early = f2b_confreader_early_options(r, &error);
+  ck_assert_ptr_nonnull(early);
+  gboolean ok;
+  g_autoptr(F2bPyObj) s = f2b_confreader_stream(r, early, TRUE, TRUE, &ok, &error);
+  ck_assert_msg(s != NULL, "%s", error ? error->message : "");
+  return r;
+}
+
+/* Asserts that value INDEX of JAIL's OPTION is written at REL:LINE. */
+static void
+assert_located(F2bConfReader *r, const char *jail, const char *option, guint index, const char *rel,
+               guint line)
+{
+  g_autofree char *file = NULL;
+  guint got = 0;
+  ck_assert_msg(f2b_confreader_locate(r, jail, option, index, &file, &got), "%s %s[%u] not located", jail,
+                option, index);
+  g_autofree char *want = g_build_filename(tmpdir, rel, NULL);
+  ck_assert_msg(strcmp(file, want) == 0 && got == line, "%s %s[%u]: %s:%u, expected %s:%u", jail, option,
+                index, file, got, want, line);
+}
+
+START_TEST(test_locate_filter_lines)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("filter.d/f.conf",
+             "[INCLUDES]\nbefore = common.conf\n"                         /* 1-2 */
+             "[Definition]\n"                                             /* 3 */
+             "cmn = ^one <HOST>$\n"                                       /* 4 */
+             "      # a comment line inside the value\n"                  /* 5 */
+             "      ^two <HOST>$\n"                                       /* 6 */
+             "mode-normal = ^normal <HOST>$\n"                            /* 7 */
+             "mode-ddos = ^ddos1 <HOST>$\n\n     ^ddos2 <HOST>$\n"         /* 8-10 */
+             "failregex = %(cmn)s\n"                                      /* 11 */
+             "            ^%(__prefix)s three <HOST>$\n"                  /* 12 */
+             "\n"                                                         /* 13 */
+             "            <mode-<mode>>\n"                                /* 14 */
+             "            ^last <HOST>$\n"                                /* 15 */
+             "ignoreregex =\n  ^ign$\n"                                   /* 16-17 */
+             "datepattern = {^LN-BEG}\n"                                  /* 18 */
+             "[Init]\nmode = normal\n");
+  write_file("filter.d/common.conf", "[DEFAULT]\n__prefix = \\s*\n");
+  write_file("filter.d/f.local", "[Definition]\n# override\n\nprefregex = ^<F-CONTENT>.+</F-CONTENT>$\n");
+  write_file("jail.conf",
+             "[DEFAULT]\nlogpath = /nonexistent/log\n"
+             "[a]\nenabled = true\nfilter = f\n"
+             "[b]\nenabled = true\nfilter = f[mode=ddos]\n"
+             "[c]\nenabled = true\nfilter = f\n"
+             "failregex = %(known/failregex)s\n"                          /* 12 */
+             "  # comment\n  ^jail <HOST>$\n"                             /* 13-14 */
+             "[d]\nenabled = true\nfilter = f[failregex=\"^arg <HOST>\"]\n" /* 15-17 */
+             "[off]\nenabled = false\nfilter = f\n");
+  g_autoptr(F2bConfReader) r = reader_with_stream();
+  /* a: one, two (from cmn), three, normal, last */
+  assert_located(r, "a", "failregex", 0, "filter.d/f.conf", 4);
+  assert_located(r, "a", "failregex", 1, "filter.d/f.conf", 6);
+  assert_located(r, "a", "failregex", 2, "filter.d/f.conf", 12);
+  assert_located(r, "a", "failregex", 3, "filter.d/f.conf", 7);
+  assert_located(r, "a", "failregex", 4, "filter.d/f.conf", 15);
+  assert_located(r, "a", "ignoreregex", 0, "filter.d/f.conf", 17);
+  /* single values are at their option's line; the .local's definition wins */
+  assert_located(r, "a", "prefregex", 0, "filter.d/f.local", 4);
+  assert_located(r, "a", "datepattern", 3, "filter.d/f.conf", 18);
+  /* b: mode=ddos gives two lines, the empty line between them is not sent */
+  assert_located(r, "b", "failregex", 3, "filter.d/f.conf", 8);
+  assert_located(r, "b", "failregex", 4, "filter.d/f.conf", 10);
+  assert_located(r, "b", "failregex", 5, "filter.d/f.conf", 15);
+  /* c: the jail's own value, its known/ part followed into the filter */
+  assert_located(r, "c", "failregex", 1, "filter.d/f.conf", 6);
+  assert_located(r, "c", "failregex", 4, "filter.d/f.conf", 15);
+  assert_located(r, "c", "failregex", 5, "jail.conf", 14);
+  /* d: a filter argument is at the jail's filter line */
+  assert_located(r, "d", "failregex", 0, "jail.conf", 17);
+  /* unknown jails, disabled jails, options set nowhere, indices past the end */
+  g_autofree char *file = NULL;
+  guint line = 7;
+  ck_assert(!f2b_confreader_locate(r, "nosuch", "failregex", 0, &file, &line));
+  ck_assert_ptr_null(file);
+  ck_assert_uint_eq(line, 0);
+  ck_assert(!f2b_confreader_locate(r, "off", "failregex", 0, &file, &line));
+  ck_assert(!f2b_confreader_locate(r, "a", "journalmatch", 0, &file, &line));
+  ck_assert(f2b_confreader_locate(r, "a", "failregex", 99, &file, &line));
+  ck_assert_uint_eq(line, 11);
+  /* locating logs nothing again */
+  g_autofree char *before = g_strdup(logged->str);
+  assert_located(r, "a", "failregex", 0, "filter.d/f.conf", 4);
+  ck_assert_str_eq(logged->str, before);
+}
+END_TEST
+
+START_TEST(test_locate_jail_local_override)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("filter.d/f.conf", "[Definition]\nfailregex = ^x <HOST>$\n");
+  write_file("jail.conf", "[j]\nenabled = false\nfilter = f\nlogpath = /nonexistent/log\nmaxlines = 2\n");
+  write_file("jail.d/override.conf", "[j]\nmaxlines = 0\n");
+  write_file("jail.local", "[j]\n\nenabled = true\n");
+  g_autoptr(F2bConfReader) r = reader_with_stream();
+  assert_located(r, "j", "maxlines", 0, "jail.d/override.conf", 2);
+  assert_located(r, "j", "failregex", 0, "filter.d/f.conf", 2);
+  /* before any stream, nothing is known */
+  g_autoptr(F2bConfReader) fresh = f2b_confreader_new(tmpdir, NULL);
+  g_autofree char *file = NULL;
+  guint line;
+  ck_assert(!f2b_confreader_locate(fresh, "j", "failregex", 0, &file, &line));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -235,6 +350,8 @@ main(void)
   tcase_add_test(tc, test_extract_and_split_options);
   tcase_add_test(tc, test_substitute_tags);
   tcase_add_test(tc, test_shlex);
+  tcase_add_test(tc, test_locate_filter_lines);
+  tcase_add_test(tc, test_locate_jail_local_override);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

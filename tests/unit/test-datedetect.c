@@ -453,6 +453,28 @@ START_TEST(test_malformed_patterns)
 }
 END_TEST
 
+/* The words of Python's % formatting that fail2ban's message carries. */
+START_TEST(test_pattern_percent_messages)
+{
+  static const struct { const char *pattern, *why; } cases[] = {
+    { "%Q", "unsupported format character 'Q' (0x51) at index 1" },
+    { "x%\xc3\xa9", "unsupported format character '?' (0xe9) at index 2" },
+    { "x%%y %Q", "not enough arguments for format string" },
+    { "%Y %Q", "not enough arguments for format string" },
+    { "%Y-%m-%d %H:%M:%S %Q", "not enough arguments for format string" },
+    { "%Y %", "incomplete format" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bDateDetector) dd = detector(NULL);
+    g_autoptr(GError) error = NULL;
+    ck_assert(!f2b_datedetect_set_pattern(dd, cases[i].pattern, &error));
+    g_autofree char *want = g_strdup_printf("Failed to set datepattern '%s' (may be an invalid format or "
+                                            "unescaped percent char): %s", cases[i].pattern, cases[i].why);
+    ck_assert_str_eq(error->message, want);
+  }
+}
+END_TEST
+
 /* ---- hostile lines ---- */
 
 START_TEST(test_nul_and_invalid_utf8)
@@ -576,6 +598,7 @@ main(void)
   tcase_add_test(tc, test_line_zones);
   tcase_add_test(tc, test_malformed_patterns);
   tcase_add_test(tc, test_nul_and_invalid_utf8);
+  tcase_add_test(tc, test_pattern_percent_messages);
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);
   tcase_add_test(tc, test_custom_template_shares_default_weight);

@@ -246,6 +246,145 @@ START_TEST(test_map_order)
 }
 END_TEST
 
+/* Asserts where SECTION/OPTION was written. */
+static void
+assert_location(F2bIni *ini, const char *section, const char *option, const char *file_suffix, guint line)
+{
+  const char *file = NULL;
+  guint got = 0;
+  ck_assert_msg(f2b_ini_get_location(ini, section, option, &file, &got), "no location for %s/%s", section,
+                option);
+  ck_assert_msg(g_str_has_suffix(file, file_suffix), "%s/%s in %s, not %s", section, option, file, file_suffix);
+  ck_assert_uint_eq(got, line);
+}
+
+START_TEST(test_location_one_file)
+{
+  g_autoptr(F2bIni) ini = parse_ok("# head\n[DEFAULT]\nd = 1\n\n[s]\nfailregex = first\n"
+                                   "            second\n# a comment inside\n\n            third\n"
+                                   "ignoreregex =\n[Init?family=inet6]\nx = 6\n[Init]\nx = 4\n");
+  assert_location(ini, "s", "failregex", "t.conf", 6);
+  assert_location(ini, "s", "FailRegex", "t.conf", 6);
+  assert_location(ini, "s", "ignoreregex", "t.conf", 11);
+  /* DEFAULT's value, found as get() finds it */
+  assert_location(ini, "s", "d", "t.conf", 3);
+  assert_location(ini, "DEFAULT", "d", "t.conf", 3);
+  ck_assert(!f2b_ini_get_location(ini, "s", "missing", NULL, NULL));
+  ck_assert(!f2b_ini_get_location(ini, "nosection", "x", NULL, NULL));
+  /* a value set by a program has no location, and replaces the one read */
+  f2b_ini_map_set(f2b_ini_section(ini, "s"), "failregex", "set");
+  ck_assert(!f2b_ini_get_location(ini, "s", "failregex", NULL, NULL));
+  /* conditional sections keep their lines through the merge's renaming */
+  g_autoptr(F2bIni) merged = f2b_ini_new();
+  f2b_ini_merge(merged, ini);
+  assert_location(merged, "Init", "x?family=inet6", "t.conf", 13);
+  assert_location(merged, "Init", "x", "t.conf", 15);
+  assert_location(merged, "s", "ignoreregex", "t.conf", 11);
+}
+END_TEST
+
+static GArray *
+value_lines(const char *text, guint start)
+{
+  GError *error = NULL;
+  GArray *lines = f2b_ini_value_lines("t.conf", text, strlen(text), start, &error);
+  ck_assert_msg(lines != NULL, "value_lines: %s", error ? error->message : "?");
+  return lines;
+}
+
+START_TEST(test_location_value_lines)
+{
+  const char *text = "[s]\nfailregex = first\n            second\n# a comment inside\n  ; another\n\n"
+                     "            third\n\r\nother = x\n            y\n";
+  g_autoptr(F2bIni) ini = parse_ok(text);
+  g_autofree char *v = get(ini, "s", "failregex");
+  /* the value's lines: first, second, "", third (the comments are skipped) */
+  ck_assert_str_eq(v, "first\nsecond\n\nthird");
+  g_autoptr(GArray) lines = value_lines(text, 2);
+  ck_assert_uint_ge(lines->len, 4);
+  ck_assert_uint_eq(g_array_index(lines, guint, 0), 2);
+  ck_assert_uint_eq(g_array_index(lines, guint, 1), 3);
+  ck_assert_uint_eq(g_array_index(lines, guint, 2), 6);
+  ck_assert_uint_eq(g_array_index(lines, guint, 3), 7);
+  g_autoptr(GArray) other = value_lines(text, 9);
+  ck_assert_uint_eq(other->len, 2);
+  ck_assert_uint_eq(g_array_index(other, guint, 1), 10);
+  /* an option whose value starts on the next line */
+  const char *empty_first = "[Definition]\nfailregex =\n    a\n    b\n";
+  g_autoptr(GArray) ef = value_lines(empty_first, 2);
+  ck_assert_uint_eq(ef->len, 3);
+  ck_assert_uint_eq(g_array_index(ef, guint, 2), 4);
+  /* no option on that line, a file that does not parse */
+  GError *error = NULL;
+  ck_assert_ptr_null(f2b_ini_value_lines("t.conf", text, strlen(text), 3, &error));
+  ck_assert_int_eq(error->code, F2B_INI_ERROR_NO_OPTION);
+  ck_assert_str_eq(error->message, "t.conf: no option starts on line 3");
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_ini_value_lines("t.conf", "x = 1\n", 6, 1, &error));
+  ck_assert_int_eq(error->code, F2B_INI_ERROR_PARSE);
+  g_clear_error(&error);
+  ck_assert_ptr_null(f2b_ini_value_lines_file("/nonexistent/f2b.conf", 1, &error));
+  ck_assert_ptr_nonnull(error);
+  g_clear_error(&error);
+}
+END_TEST
+
+START_TEST(test_location_includes_and_local)
+{
+  tmpdir = g_dir_make_tmp("f2b-ini-XXXXXX", NULL);
+  write_file("common.conf", "[DEFAULT]\n# c\nc = common\n");
+  write_file("main.conf", "[INCLUDES]\nbefore = common.conf\n[s]\nv = %(c)s\nw = main\n  more\nz = 1\n");
+  write_file("main.local", "[s]\n\nw = local\n    two\n");
+  g_autoptr(F2bIniCache) cache = f2b_ini_cache_new(NULL);
+  g_autoptr(F2bIni) ini = f2b_ini_new();
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(names, g_build_filename(tmpdir, "main.conf", NULL));
+  GError *error = NULL;
+  ck_assert(f2b_ini_read_with_includes(ini, cache, names, NULL, &error));
+  /* the .local's definition wins; the one it overrode is known/w */
+  assert_location(ini, "s", "w", "/main.local", 3);
+  assert_location(ini, "KNOWN/s", "w", "/main.conf", 5);
+  assert_location(ini, "s", "v", "/main.conf", 4);
+  assert_location(ini, "s", "c", "/common.conf", 3);
+  assert_location(ini, "s", "z", "/main.conf", 7);
+  /* a second reader of the same cache shares the parsed files and their table */
+  g_autoptr(F2bIni) again = f2b_ini_new();
+  g_autoptr(GPtrArray) local = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(local, g_build_filename(tmpdir, "main.local", NULL));
+  ck_assert(f2b_ini_read_with_includes(again, cache, local, NULL, &error));
+  assert_location(again, "s", "w", "/main.local", 3);
+  /* the lines of the winning value, from its file */
+  const char *file = NULL;
+  guint line = 0;
+  ck_assert(f2b_ini_get_location(ini, "s", "w", &file, &line));
+  g_autoptr(GArray) lines = f2b_ini_value_lines_file(file, line, &error);
+  ck_assert_ptr_nonnull(lines);
+  ck_assert_uint_eq(lines->len, 2);
+  ck_assert_uint_eq(g_array_index(lines, guint, 1), 4);
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+  g_free(tmpdir);
+}
+END_TEST
+
+START_TEST(test_location_merge_separate_tables)
+{
+  /* files parsed outside a cache have their own tables: a merge appends them */
+  g_autoptr(F2bIni) a = f2b_ini_new();
+  g_autoptr(F2bIni) b = f2b_ini_new();
+  ck_assert(f2b_ini_parse(a, "a.conf", "[s]\nx = a\ny = a\n", 16, NULL));
+  ck_assert(f2b_ini_parse(b, "b.conf", "[DEFAULT]\nd = b\n\n[s]\ny = b\n[Init?family=inet6]\nq = 1\n", 53, NULL));
+  g_autoptr(F2bIni) all = f2b_ini_new();
+  f2b_ini_merge(all, a);
+  f2b_ini_merge(all, b);
+  assert_location(all, "s", "x", "a.conf", 2);
+  assert_location(all, "s", "y", "b.conf", 5);
+  assert_location(all, "KNOWN/s", "y", "a.conf", 3);
+  assert_location(all, "s", "d", "b.conf", 2);
+  assert_location(all, "Init", "q?family=inet6", "b.conf", 7);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -262,6 +401,10 @@ main(void)
   tcase_add_test(tc, test_merge_conditional_and_known);
   tcase_add_test(tc, test_includes_and_local);
   tcase_add_test(tc, test_map_order);
+  tcase_add_test(tc, test_location_one_file);
+  tcase_add_test(tc, test_location_value_lines);
+  tcase_add_test(tc, test_location_includes_and_local);
+  tcase_add_test(tc, test_location_merge_separate_tables);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
