@@ -105,6 +105,7 @@ struct F2bDateDetector {
   GString *cache_key, *cache_scratch;
   gboolean cache_ok;
   double cache_time;
+  F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1348,11 +1349,15 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
 }
 
 static gboolean
-pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
+pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
                 const PCRE2_SIZE *ov, double now, double *result)
 {
   guint n = t->groups->len;
-  g_autofree F2bStrptimeGroup *groups = g_new0(F2bStrptimeGroup, MAX(n, 1));
+  F2bStrptimeGroup on_stack[16];
+  g_autofree F2bStrptimeGroup *on_heap = n > G_N_ELEMENTS(on_stack)
+                                          ? g_new0(F2bStrptimeGroup, n) : NULL;
+  F2bStrptimeGroup *groups = on_heap ? on_heap : on_stack;
+  memset(groups, 0, sizeof(F2bStrptimeGroup) * MIN(n, G_N_ELEMENTS(on_stack)));
   for (guint i = 0; i < n; i++) {
     const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
     groups[i].name = g->name;
@@ -1361,7 +1366,8 @@ pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
       groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
     }
   }
-  return f2b_strptime_groups_to_time(groups, n, now, dd->has_tz ? &dd->tz : NULL, result, NULL);
+  return f2b_strptime_groups_to_time_cached(groups, n, now, dd->has_tz ? &dd->tz : NULL,
+                                            &dd->zone_cache, result, NULL);
 }
 
 static gboolean
