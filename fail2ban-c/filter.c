@@ -269,28 +269,59 @@ list_extend_lines(F2bPyObj *dst, GPtrArray *lines)
     f2b_py_append(dst, fline_tuple(lines->pdata[i]));
 }
 
+static F2bPyObj *
+group_value(const F2bRegexGroup *g)
+{
+  if (!g->tuple)
+    return g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
+  F2bPyObj *value = f2b_py_tuple_new();
+  for (guint j = 0; j < g->tuple->len; j++) {
+    const F2bRegexSpan *s = &g_array_index(g->tuple, F2bRegexSpan, j);
+    f2b_py_append(value, s->ptr ? f2b_py_str_len(s->ptr, s->len) : f2b_py_none());
+  }
+  return value;
+}
+
+/* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
+ * FRESH: DICT holds none of M's names yet (group names are unique), so no search. */
+static void
+groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fresh)
+{
+  const GArray *groups = f2b_regex_match_groups(m);
+  for (guint i = 0; i < groups->len; i++) {
+    const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
+    if (skip && strcmp(g->name, skip) == 0)
+      continue;
+    if (fresh)
+      f2b_py_dict_append_new(dict, f2b_py_str(g->name), group_value(g));
+    else
+      f2b_py_dict_set(dict, f2b_py_str(g->name), group_value(g));
+  }
+}
+
 /* getGroups() of a match as a dict. */
 static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
+  groups_into_dict(dict, m, NULL, TRUE);
+  return dict;
+}
+
+/* The `content` group of the prefregex match when it is a non-empty string
+ * (fail2ban then searches the failregexes in it alone). */
+static gboolean
+pref_content(F2bRegexMatch *m, F2bRegexSpan *content)
+{
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
-    F2bPyObj *value;
-    if (g->tuple) {
-      value = f2b_py_tuple_new();
-      for (guint j = 0; j < g->tuple->len; j++) {
-        const F2bRegexSpan *s = &g_array_index(g->tuple, F2bRegexSpan, j);
-        f2b_py_append(value, s->ptr ? f2b_py_str_len(s->ptr, s->len) : f2b_py_none());
-      }
-    } else {
-      value = g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
+    if (strcmp(g->name, "content") == 0) {
+      *content = g->value;
+      return !g->tuple && g->value.ptr && g->value.len > 0;
     }
-    /* group names are unique: no need for dict_set's search */
-    f2b_py_dict_append_new(dict, f2b_py_str(g->name), value);
   }
-  return dict;
+  return FALSE;
 }
 
 /* ---- failures -------------------------------------------------------------------- */
@@ -1153,7 +1184,8 @@ typedef struct {
   F2bFilter *f;
   GPtrArray *org;       /* orgBuffer */
   GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
-  F2bPyObj *pre;        /* prefregex groups without content, or NULL */
+  F2bRegexMatch *pre;   /* the prefregex match (its groups but content go first in a
+                         * failure's dict), or NULL */
   gboolean has_date;
   double date;
   gboolean no_date;
@@ -1247,30 +1279,34 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
   return TRUE;
 }
 
-/* The body of findFailure's loop for failregex I that matched with M. Takes FAIL. */
+/* The failure dict of failregex match M: the prefregex groups but content, updated
+ * with M's groups (fail2ban's `fail = self.__prefRegex... ; fail.update(...)`). */
+static F2bPyObj *
+failure_dict(const FindState *st, F2bRegexMatch *m)
+{
+  F2bPyObj *fail = f2b_py_dict_new();
+  if (st->pre)
+    groups_into_dict(fail, st->pre, "content", TRUE);
+  groups_into_dict(fail, m, NULL, f2b_py_len(fail) == 0);
+  return fail;
+}
+
+/* The body of findFailure's loop for failregex I that matched with M. */
 static Step
-found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError **error)
+found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
 {
   F2bFilter *f = st->f;
   if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
-    f2b_py_free(fail);
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
-  if (st->no_date && !st->has_date && f->check_find_time) {
-    f2b_py_free(fail);
+  if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
-  }
   if (!f->check_all_regex || f->maxlines > 1) {
     replace_buffer(f, unmatched_lines(m, st->org));
     st->buf = NULL;
   }
-  if (st->pre && f2b_py_len(st->pre) > 0) {
-    F2bPyObj *merged = f2b_py_copy(st->pre);
-    dict_update(merged, fail, FALSE);
-    f2b_py_free(fail);
-    fail = merged;
-  }
+  F2bPyObj *fail = failure_dict(st, m);
   g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
@@ -1344,13 +1380,11 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     f->pref_matched = f->pref_match != NULL;
     if (!f->pref_matched)
       goto out;
-    st.pre = match_groups_dict(f->pref_match);
-    g_autoptr(F2bPyObj) repl = dict_pop(st.pre, "content");
-    if (py_truthy(repl) && f2b_py_kind(repl) == F2B_PY_STR) {
-      gsize rlen;
-      const char *r = f2b_py_get_str(repl, &rlen);
+    st.pre = f->pref_match;
+    F2bRegexSpan repl;
+    if (pref_content(f->pref_match, &repl)) {
       GPtrArray *content = fline_array_new();
-      g_ptr_array_add(content, fline_new("", 0, "", 0, r, rlen));
+      g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
@@ -1361,7 +1395,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
-    Step step = found_failure(&st, i, m, match_groups_dict(m), error);
+    Step step = found_failure(&st, i, m, error);
     f2b_regex_match_free(m);
     if (step == STEP_ERROR)
       ok = FALSE;
@@ -1369,7 +1403,6 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       break;
   }
 out:
-  f2b_py_free(st.pre);
   g_ptr_array_unref(st.org);
   if (!ok)
     g_clear_pointer(&st.fails, g_ptr_array_unref);
