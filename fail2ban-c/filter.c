@@ -54,6 +54,7 @@ struct F2bFilter {
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+  GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search */
@@ -359,13 +360,25 @@ mlfid_entry_free(gpointer p)
   g_free(e);
 }
 
+/* The position of KEY's entry in the cache's order, or -1.  The hash finds the
+ * entry; its position is a pointer scan of at most 100 entries. */
 static gint
 mlfid_find(F2bFilter *f, const char *key)
 {
-  for (guint i = 0; i < f->mlfid_cache->len; i++)
-    if (strcmp(((MlfidEntry *) f->mlfid_cache->pdata[i])->key, key) == 0)
-      return (gint) i;
-  return -1;
+  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
+  guint i;
+  if (e == NULL || !g_ptr_array_find(f->mlfid_cache, e, &i))
+    return -1;
+  return (gint) i;
+}
+
+/* Takes entry I out of the cache (and its index); the caller owns it. */
+static MlfidEntry *
+mlfid_take(F2bFilter *f, guint i)
+{
+  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, i);
+  g_hash_table_remove(f->mlfid_index, e->key);
+  return e;
 }
 
 /* Cache.get(): the entry when present and not expired (an expired one is dropped). */
@@ -378,7 +391,7 @@ mlfid_get(F2bFilter *f, const char *key)
   MlfidEntry *e = f->mlfid_cache->pdata[i];
   if (e->expiry > f->now)
     return e;
-  g_ptr_array_remove_index(f->mlfid_cache, (guint) i);
+  mlfid_entry_free(mlfid_take(f, (guint) i));
   return NULL;
 }
 
@@ -390,7 +403,7 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
     while (c->len > 0) {
-      MlfidEntry *first = g_ptr_array_steal_index(c, 0);
+      MlfidEntry *first = mlfid_take(f, 0);
       gboolean valid = first->expiry > f->now;
       mlfid_entry_free(first);
       if (valid && c->len < MLFID_CACHE_MAX)
@@ -410,6 +423,7 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
   e->fail = fail;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
+  g_hash_table_insert(f->mlfid_index, e->key, e);
   return e;
 }
 
@@ -420,7 +434,7 @@ mlfid_steal(F2bFilter *f, const char *key)
   gint i = mlfid_find(f, key);
   if (i < 0)
     return NULL;
-  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, (guint) i);
+  MlfidEntry *e = mlfid_take(f, (guint) i);
   F2bPyObj *fail = e->fail;
   e->fail = NULL;
   mlfid_entry_free(e);
@@ -457,6 +471,7 @@ f2b_filter_new(double wall_now)
   f->line_buffer = fline_array_new();
   f->last_time_text = g_strdup("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
+  f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   return f;
 }
@@ -475,6 +490,7 @@ f2b_filter_free(F2bFilter *filter)
   g_free(filter->last_time_text);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
+  g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
   g_string_free(filter->decoded, TRUE);
