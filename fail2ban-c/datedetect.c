@@ -62,6 +62,7 @@ typedef struct {
   guint epoch_group;
   /* compiled on first use */
   pcre2_code *code;
+  gboolean jit; /* code has JIT code: matched with pcre2_jit_match() */
   pcre2_match_data *match_data;
   GArray *groups; /* DateGroup, by group number: the named groups */
   guint match_count; /* searches that matched (fail2ban's template.hits) */
@@ -685,6 +686,8 @@ template_compile(Template *t, GError **error)
     return FALSE;
   }
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
+  size_t jit_size = 0;
+  t->jit = pcre2_pattern_info(t->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   t->groups = named_groups(re);
   return TRUE;
 }
@@ -1115,7 +1118,9 @@ template_search(Template *t, const char *line, gsize from, gsize to)
 {
   if (!template_compile(t, NULL))
     return FALSE;
-  int rc = pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  /* f2b_pyre_compile sets PCRE2_MATCH_INVALID_UTF: the JIT code copes with any bytes */
+  int rc = t->jit ? pcre2_jit_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
+                  : pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
   if (rc < 0)
     return FALSE; /* no match, or a resource limit: both mean no date here */
   t->match_count++;
