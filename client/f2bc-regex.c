@@ -459,6 +459,7 @@ typedef struct {
   guint64 line_no;
   GHashTable *dns_cache;
   const char *encoding;
+  gint64 now_second; /* the wall-clock second "now" was last set in */
 } Session;
 
 static void
@@ -1394,6 +1395,20 @@ keep_line(Session *s, GPtrArray *lines, GPtrArray *stripped, const char *line, g
   }
 }
 
+/* fail2ban-regex's MyTime.time() is the real time at each call.  What reads it
+ * (year and day inference, the 60 s and 5 min windows) works at the granularity
+ * of seconds or more, so "now" is set once per second of wall time: the same
+ * answers, and consecutive lines keep the date converter's cache valid. */
+static void
+set_now(Session *s)
+{
+  gint64 us = g_get_real_time();
+  if (us / G_USEC_PER_SEC == s->now_second)
+    return;
+  s->now_second = us / G_USEC_PER_SEC;
+  f2b_filter_set_now(s->filter, (double) us / 1e6);
+}
+
 /* process() for one line; LINE is LEN bytes without its line end. */
 static void
 process_line(Session *s, const char *line, gsize len)
@@ -1411,7 +1426,7 @@ process_line(Session *s, const char *line, gsize len)
   gboolean full = before && before->len >= maxl;
   s->line_ignored = FALSE;
   gboolean is_ignored = FALSE;
-  f2b_filter_set_now(s->filter, g_get_real_time() / 1e6);
+  set_now(s);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = f2b_filter_process_line(s->filter, line, len, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))

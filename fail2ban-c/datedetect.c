@@ -62,6 +62,7 @@ typedef struct {
   guint epoch_group;
   /* compiled on first use */
   pcre2_code *code;
+  gboolean jit; /* code has JIT code: matched with pcre2_jit_match() */
   pcre2_match_data *match_data;
   GArray *groups; /* DateGroup, by group number: the named groups */
   guint match_count; /* searches that matched (fail2ban's template.hits) */
@@ -105,6 +106,7 @@ struct F2bDateDetector {
   GString *cache_key, *cache_scratch;
   gboolean cache_ok;
   double cache_time;
+  F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -703,6 +705,8 @@ template_compile(Template *t, GError **error)
     return FALSE;
   }
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
+  size_t jit_size = 0;
+  t->jit = pcre2_pattern_info(t->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   t->groups = named_groups(re);
   return TRUE;
 }
@@ -1133,7 +1137,9 @@ template_search(Template *t, const char *line, gsize from, gsize to)
 {
   if (!template_compile(t, NULL))
     return FALSE;
-  int rc = pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  /* f2b_pyre_compile sets PCRE2_MATCH_INVALID_UTF: the JIT code copes with any bytes */
+  int rc = t->jit ? pcre2_jit_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
+                  : pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
   if (rc < 0)
     return FALSE; /* no match, or a resource limit: both mean no date here */
   t->match_count++;
@@ -1367,11 +1373,15 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
 }
 
 static gboolean
-pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
+pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
                 const PCRE2_SIZE *ov, double now, double *result)
 {
   guint n = t->groups->len;
-  g_autofree F2bStrptimeGroup *groups = g_new0(F2bStrptimeGroup, MAX(n, 1));
+  F2bStrptimeGroup on_stack[16];
+  g_autofree F2bStrptimeGroup *on_heap = n > G_N_ELEMENTS(on_stack)
+                                          ? g_new0(F2bStrptimeGroup, n) : NULL;
+  F2bStrptimeGroup *groups = on_heap ? on_heap : on_stack;
+  memset(groups, 0, sizeof(F2bStrptimeGroup) * MIN(n, G_N_ELEMENTS(on_stack)));
   for (guint i = 0; i < n; i++) {
     const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
     groups[i].name = g->name;
@@ -1380,7 +1390,8 @@ pattern_convert(const F2bDateDetector *dd, const Template *t, const char *line,
       groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
     }
   }
-  return f2b_strptime_groups_to_time(groups, n, now, dd->has_tz ? &dd->tz : NULL, result, NULL);
+  return f2b_strptime_groups_to_time_cached(groups, n, now, dd->has_tz ? &dd->tz : NULL,
+                                            &dd->zone_cache, result, NULL);
 }
 
 static gboolean

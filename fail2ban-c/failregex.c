@@ -193,6 +193,7 @@ struct F2bRegex {
   pcre2_match_data *md;
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
+  gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -787,10 +788,15 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
   if (!re->jit_stack) {
     re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
     pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
+    size_t jit_size = 0;
+    re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   }
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
-  int rc = pcre2_match(re->code, (PCRE2_SPTR)(buf ? buf : ""), len, 0, 0, re->md, re->mctx);
+  PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
+  /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
+  int rc = re->jit ? pcre2_jit_match(re->code, subject, len, 0, 0, re->md, re->mctx)
+                   : pcre2_match(re->code, subject, len, 0, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {

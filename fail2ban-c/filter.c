@@ -54,6 +54,7 @@ struct F2bFilter {
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
+  GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search */
@@ -269,28 +270,59 @@ list_extend_lines(F2bPyObj *dst, GPtrArray *lines)
     f2b_py_append(dst, fline_tuple(lines->pdata[i]));
 }
 
+static F2bPyObj *
+group_value(const F2bRegexGroup *g)
+{
+  if (!g->tuple)
+    return g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
+  F2bPyObj *value = f2b_py_tuple_new();
+  for (guint j = 0; j < g->tuple->len; j++) {
+    const F2bRegexSpan *s = &g_array_index(g->tuple, F2bRegexSpan, j);
+    f2b_py_append(value, s->ptr ? f2b_py_str_len(s->ptr, s->len) : f2b_py_none());
+  }
+  return value;
+}
+
+/* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
+ * FRESH: DICT holds none of M's names yet (group names are unique), so no search. */
+static void
+groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fresh)
+{
+  const GArray *groups = f2b_regex_match_groups(m);
+  for (guint i = 0; i < groups->len; i++) {
+    const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
+    if (skip && strcmp(g->name, skip) == 0)
+      continue;
+    if (fresh)
+      f2b_py_dict_append_new(dict, f2b_py_str(g->name), group_value(g));
+    else
+      f2b_py_dict_set(dict, f2b_py_str(g->name), group_value(g));
+  }
+}
+
 /* getGroups() of a match as a dict. */
 static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
+  groups_into_dict(dict, m, NULL, TRUE);
+  return dict;
+}
+
+/* The `content` group of the prefregex match when it is a non-empty string
+ * (fail2ban then searches the failregexes in it alone). */
+static gboolean
+pref_content(F2bRegexMatch *m, F2bRegexSpan *content)
+{
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
-    F2bPyObj *value;
-    if (g->tuple) {
-      value = f2b_py_tuple_new();
-      for (guint j = 0; j < g->tuple->len; j++) {
-        const F2bRegexSpan *s = &g_array_index(g->tuple, F2bRegexSpan, j);
-        f2b_py_append(value, s->ptr ? f2b_py_str_len(s->ptr, s->len) : f2b_py_none());
-      }
-    } else {
-      value = g->value.ptr ? f2b_py_str_len(g->value.ptr, g->value.len) : f2b_py_none();
+    if (strcmp(g->name, "content") == 0) {
+      *content = g->value;
+      return !g->tuple && g->value.ptr && g->value.len > 0;
     }
-    /* group names are unique: no need for dict_set's search */
-    f2b_py_dict_append_new(dict, f2b_py_str(g->name), value);
   }
-  return dict;
+  return FALSE;
 }
 
 /* ---- failures -------------------------------------------------------------------- */
@@ -328,13 +360,25 @@ mlfid_entry_free(gpointer p)
   g_free(e);
 }
 
+/* The position of KEY's entry in the cache's order, or -1.  The hash finds the
+ * entry; its position is a pointer scan of at most 100 entries. */
 static gint
 mlfid_find(F2bFilter *f, const char *key)
 {
-  for (guint i = 0; i < f->mlfid_cache->len; i++)
-    if (strcmp(((MlfidEntry *) f->mlfid_cache->pdata[i])->key, key) == 0)
-      return (gint) i;
-  return -1;
+  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
+  guint i;
+  if (e == NULL || !g_ptr_array_find(f->mlfid_cache, e, &i))
+    return -1;
+  return (gint) i;
+}
+
+/* Takes entry I out of the cache (and its index); the caller owns it. */
+static MlfidEntry *
+mlfid_take(F2bFilter *f, guint i)
+{
+  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, i);
+  g_hash_table_remove(f->mlfid_index, e->key);
+  return e;
 }
 
 /* Cache.get(): the entry when present and not expired (an expired one is dropped). */
@@ -347,7 +391,7 @@ mlfid_get(F2bFilter *f, const char *key)
   MlfidEntry *e = f->mlfid_cache->pdata[i];
   if (e->expiry > f->now)
     return e;
-  g_ptr_array_remove_index(f->mlfid_cache, (guint) i);
+  mlfid_entry_free(mlfid_take(f, (guint) i));
   return NULL;
 }
 
@@ -359,7 +403,7 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
     while (c->len > 0) {
-      MlfidEntry *first = g_ptr_array_steal_index(c, 0);
+      MlfidEntry *first = mlfid_take(f, 0);
       gboolean valid = first->expiry > f->now;
       mlfid_entry_free(first);
       if (valid && c->len < MLFID_CACHE_MAX)
@@ -379,6 +423,7 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
   e->fail = fail;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
+  g_hash_table_insert(f->mlfid_index, e->key, e);
   return e;
 }
 
@@ -389,7 +434,7 @@ mlfid_steal(F2bFilter *f, const char *key)
   gint i = mlfid_find(f, key);
   if (i < 0)
     return NULL;
-  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, (guint) i);
+  MlfidEntry *e = mlfid_take(f, (guint) i);
   F2bPyObj *fail = e->fail;
   e->fail = NULL;
   mlfid_entry_free(e);
@@ -426,6 +471,7 @@ f2b_filter_new(double wall_now)
   f->line_buffer = fline_array_new();
   f->last_time_text = g_strdup("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
+  f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   return f;
 }
@@ -444,6 +490,7 @@ f2b_filter_free(F2bFilter *filter)
   g_free(filter->last_time_text);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
+  g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
   g_string_free(filter->decoded, TRUE);
@@ -1153,7 +1200,8 @@ typedef struct {
   F2bFilter *f;
   GPtrArray *org;       /* orgBuffer */
   GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
-  F2bPyObj *pre;        /* prefregex groups without content, or NULL */
+  F2bRegexMatch *pre;   /* the prefregex match (its groups but content go first in a
+                         * failure's dict), or NULL */
   gboolean has_date;
   double date;
   gboolean no_date;
@@ -1247,30 +1295,34 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
   return TRUE;
 }
 
-/* The body of findFailure's loop for failregex I that matched with M. Takes FAIL. */
+/* The failure dict of failregex match M: the prefregex groups but content, updated
+ * with M's groups (fail2ban's `fail = self.__prefRegex... ; fail.update(...)`). */
+static F2bPyObj *
+failure_dict(const FindState *st, F2bRegexMatch *m)
+{
+  F2bPyObj *fail = f2b_py_dict_new();
+  if (st->pre)
+    groups_into_dict(fail, st->pre, "content", TRUE);
+  groups_into_dict(fail, m, NULL, f2b_py_len(fail) == 0);
+  return fail;
+}
+
+/* The body of findFailure's loop for failregex I that matched with M. */
 static Step
-found_failure(FindState *st, guint i, F2bRegexMatch *m, F2bPyObj *fail, GError **error)
+found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
 {
   F2bFilter *f = st->f;
   if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
-    f2b_py_free(fail);
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
-  if (st->no_date && !st->has_date && f->check_find_time) {
-    f2b_py_free(fail);
+  if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
-  }
   if (!f->check_all_regex || f->maxlines > 1) {
     replace_buffer(f, unmatched_lines(m, st->org));
     st->buf = NULL;
   }
-  if (st->pre && f2b_py_len(st->pre) > 0) {
-    F2bPyObj *merged = f2b_py_copy(st->pre);
-    dict_update(merged, fail, FALSE);
-    f2b_py_free(fail);
-    fail = merged;
-  }
+  F2bPyObj *fail = failure_dict(st, m);
   g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
@@ -1344,13 +1396,11 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     f->pref_matched = f->pref_match != NULL;
     if (!f->pref_matched)
       goto out;
-    st.pre = match_groups_dict(f->pref_match);
-    g_autoptr(F2bPyObj) repl = dict_pop(st.pre, "content");
-    if (py_truthy(repl) && f2b_py_kind(repl) == F2B_PY_STR) {
-      gsize rlen;
-      const char *r = f2b_py_get_str(repl, &rlen);
+    st.pre = f->pref_match;
+    F2bRegexSpan repl;
+    if (pref_content(f->pref_match, &repl)) {
       GPtrArray *content = fline_array_new();
-      g_ptr_array_add(content, fline_new("", 0, "", 0, r, rlen));
+      g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
@@ -1361,7 +1411,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
-    Step step = found_failure(&st, i, m, match_groups_dict(m), error);
+    Step step = found_failure(&st, i, m, error);
     f2b_regex_match_free(m);
     if (step == STEP_ERROR)
       ok = FALSE;
@@ -1369,7 +1419,6 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       break;
   }
 out:
-  f2b_py_free(st.pre);
   g_ptr_array_unref(st.org);
   if (!ok)
     g_clear_pointer(&st.fails, g_ptr_array_unref);

@@ -445,20 +445,26 @@ naive_to_tm(NaiveTime t, struct tm *tm)
  * (microseconds rounded; they only matter when the seconds are equal, where
  * a parsed date without fraction is never later than now). */
 static NaiveTime
-naive_now(double now, struct tm *out)
+naive_now(double now, F2bStrptimeCache *cache)
 {
   gint64 whole = (gint64) now;
   if ((double) whole > now)
     whole--; /* floor, also for times before 1970 */
   if ((now - (double) whole) * 1e6 + 0.5 >= 1000000)
     whole++;
+  if (cache->now_valid && cache->now_whole == whole)
+    return cache->now_naive;
   time_t t = (time_t) whole;
   struct tm tm;
   localtime_r(&t, &tm);
-  if (out)
-    *out = tm;
-  return naive_from_fields(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                           tm.tm_sec);
+  cache->now_valid = TRUE;
+  cache->now_whole = whole;
+  cache->now_year = tm.tm_year + 1900;
+  cache->now_mon = tm.tm_mon + 1;
+  cache->now_mday = tm.tm_mday;
+  cache->now_naive = naive_from_fields(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                       tm.tm_min, tm.tm_sec);
+  return cache->now_naive;
 }
 
 /* ---- fields to time ---- */
@@ -670,20 +676,64 @@ naive_in_range(NaiveTime t)
   return t >= NAIVE_MIN && t <= NAIVE_MAX;
 }
 
+/* mktime() of the naive local time T: FALSE when it fails. */
 static gboolean
-naive_to_epoch(NaiveTime t, gboolean utc, double *result, GError **error)
+local_mktime(NaiveTime t, gint64 *epoch)
 {
-  if (utc) {
-    *result = (double) t;
-    return TRUE;
-  }
   struct tm tm;
   naive_to_tm(t, &tm);
   tm.tm_isdst = -1;
   tm.tm_wday = -1;
   time_t r = mktime(&tm);
   if (r == (time_t) -1 && tm.tm_wday == -1)
+    return FALSE;
+  *epoch = (gint64) r;
+  return TRUE;
+}
+
+static gint64
+floor_div(gint64 a, gint64 b)
+{
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Remembers the offset of T's hour when the last second before it, its first and
+ * last second and the first second after it all have the offset T has: no DST
+ * change (and no skipped or repeated local time, where mktime()'s choice could
+ * vary) near that hour, so its other times can skip mktime(). */
+static void
+remember_hour(F2bStrptimeCache *cache, NaiveTime t, gint64 epoch)
+{
+  gint64 hour = floor_div(t, 3600);
+  const NaiveTime probes[] = {hour * 3600 - 1, hour * 3600, hour * 3600 + 3599,
+                              hour * 3600 + 3600};
+  gint64 offset = epoch - t;
+  for (guint i = 0; i < G_N_ELEMENTS(probes); i++) {
+    gint64 e;
+    if (!local_mktime(probes[i], &e) || e - probes[i] != offset)
+      return;
+  }
+  cache->hour_valid = TRUE;
+  cache->hour = hour;
+  cache->offset = offset;
+}
+
+static gboolean
+naive_to_epoch(NaiveTime t, gboolean utc, F2bStrptimeCache *cache, double *result,
+               GError **error)
+{
+  if (utc) {
+    *result = (double) t;
+    return TRUE;
+  }
+  if (cache->hour_valid && cache->hour == floor_div(t, 3600)) {
+    *result = (double) (t + cache->offset);
+    return TRUE;
+  }
+  gint64 r;
+  if (!local_mktime(t, &r))
     return bad_value(error, "local time", "", 0);
+  remember_hour(cache, t, r);
   *result = (double) r;
   return TRUE;
 }
@@ -692,24 +742,35 @@ gboolean
 f2b_strptime_groups_to_time(const F2bStrptimeGroup *groups, guint n_groups, double now,
                             const int *default_tz, double *result, GError **error)
 {
+  return f2b_strptime_groups_to_time_cached(groups, n_groups, now, default_tz, NULL, result,
+                                            error);
+}
+
+gboolean
+f2b_strptime_groups_to_time_cached(const F2bStrptimeGroup *groups, guint n_groups, double now,
+                                   const int *default_tz, F2bStrptimeCache *cache,
+                                   double *result, GError **error)
+{
+  F2bStrptimeCache one_call = F2B_STRPTIME_CACHE_INIT;
+  if (cache == NULL)
+    cache = &one_call;
   Fields f = { 0 };
   for (guint i = 0; i < n_groups; i++) {
     if (groups[i].value && !apply_group(&f, &groups[i], groups, n_groups, error))
       return FALSE;
   }
-  struct tm now_tm;
-  NaiveTime now_naive = naive_now(now, &now_tm);
+  NaiveTime now_naive = naive_now(now, cache);
   gboolean assume_year = !f.has_year;
   if (assume_year) {
-    f.year = now_tm.tm_year + 1900;
+    f.year = cache->now_year;
     f.has_year = TRUE;
   }
   if (!resolve_julian(&f, error))
     return FALSE;
   gboolean assume_today = !f.has_month && !f.has_day;
   if (assume_today) {
-    f.month = now_tm.tm_mon + 1;
-    f.day = now_tm.tm_mday;
+    f.month = cache->now_mon;
+    f.day = cache->now_mday;
     f.has_month = f.has_day = TRUE;
   }
   if (!f.has_month || !f.has_day)
@@ -741,5 +802,5 @@ f2b_strptime_groups_to_time(const F2bStrptimeGroup *groups, guint n_groups, doub
       return bad_value(error, "date (previous year)", "", 0);
     t = days_from_civil(y, (int) f.month, (int) f.day) * 86400 + tod;
   }
-  return naive_to_epoch(t, f.has_tz, result, error);
+  return naive_to_epoch(t, f.has_tz, cache, result, error);
 }

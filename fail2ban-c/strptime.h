@@ -66,6 +66,29 @@ gboolean f2b_strptime_groups_to_time(const F2bStrptimeGroup *groups, guint n_gro
                                      double now, const int *default_tz,
                                      double *result, GError **error);
 
+/* What the conversion asks the C library about the local zone, remembered from
+ * call to call: localtime() of "now" (for the same whole second of NOW) and the
+ * zone's offset for one hour of local time (only for an hour with one offset
+ * from its start to its end: hours around a DST change always ask mktime()).
+ * The owner zero-fills it (F2B_STRPTIME_CACHE_INIT) and keeps it for as long as
+ * the process's TZ does not change. */
+typedef struct {
+  gboolean now_valid;
+  gint64 now_whole;
+  int now_year, now_mon, now_mday; /* localtime of now_whole */
+  gint64 now_naive;
+  gboolean hour_valid;
+  gint64 hour;   /* naive local time / 3600 */
+  gint64 offset; /* epoch - naive local time during that hour */
+} F2bStrptimeCache;
+#define F2B_STRPTIME_CACHE_INIT {0}
+
+/* f2b_strptime_groups_to_time with CACHE (may be NULL): the same results. */
+gboolean f2b_strptime_groups_to_time_cached(const F2bStrptimeGroup *groups, guint n_groups,
+                                            double now, const int *default_tz,
+                                            F2bStrptimeCache *cache, double *result,
+                                            GError **error);
+
 /* Parses a zone as fail2ban's logtimezone and %z/%Z values accept it:
  * an optional abbreviation (UTC, GMT, Z, CET, PDT ... with fixed offsets)
  * followed by an optional [+-]hh, [+-]hhmm or [+-]hh:mm.  Sets *MINUTES east

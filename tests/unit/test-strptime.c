@@ -145,6 +145,69 @@ START_TEST(test_groups_to_time)
 }
 END_TEST
 
+/* One conversion of "YYYY-MM-DD HH:MM:SS" (local zone) with CACHE (may be NULL). */
+static double
+local_stamp(int y, int mo, int d, int h, int mi, int sec, double now, F2bStrptimeCache *cache)
+{
+  char text[6][8];
+  const char *names[6] = { "Y", "m", "d", "H", "M", "S" };
+  int values[6] = { y, mo, d, h, mi, sec };
+  F2bStrptimeGroup groups[6];
+  for (int i = 0; i < 6; i++) {
+    g_snprintf(text[i], sizeof text[i], "%d", values[i]);
+    groups[i] = (F2bStrptimeGroup) { names[i], text[i], strlen(text[i]) };
+  }
+  double t = -1;
+  ck_assert(f2b_strptime_groups_to_time_cached(groups, 6, now, NULL, cache, &t, NULL));
+  return t;
+}
+
+static void
+check_cached(const int day[3], int h, int mi, int sec, F2bStrptimeCache *cache)
+{
+  double plain = local_stamp(day[0], day[1], day[2], h, mi, sec, TEST_NOW, NULL);
+  double cached = local_stamp(day[0], day[1], day[2], h, mi, sec, TEST_NOW, cache);
+  if (day[1] == 10 && day[2] == 30 && h == 1) {
+    double utc = 1130630400 + mi * 60 + sec; /* 2005-10-30 00:mi:sec UTC */
+    ck_assert(cached == utc || cached == utc - 3600);
+  } else {
+    ck_assert_double_eq(cached, plain);
+  }
+}
+
+/* The zone cache gives mktime()'s answers, also on both days the zone changes
+ * (the skipped and the repeated hour), whatever order the times come in.  In the
+ * repeated hour (01:00-02:00 on 2005-10-30 in this zone) mktime() itself answers
+ * either offset depending on its previous calls: there the test only asks for one
+ * of the two. */
+START_TEST(test_groups_to_time_cached)
+{
+  static const int days[][3] = { { 2005, 3, 26 }, { 2005, 3, 27 }, { 2005, 10, 29 },
+                                 { 2005, 10, 30 } };
+  F2bStrptimeCache forward = F2B_STRPTIME_CACHE_INIT, backward = F2B_STRPTIME_CACHE_INIT;
+  for (guint k = 0; k < G_N_ELEMENTS(days); k++) {
+    for (int m = 0; m < 24 * 60; m += 7) {
+      int h = m / 60, mi = m % 60, rev = 24 * 60 - 1 - m;
+      check_cached(days[k], h, mi, 30, &forward);
+      check_cached(days[k], rev / 60, rev % 60, 5, &backward);
+    }
+  }
+  /* a known answer on each side of the spring change: 01:59:30 CET, 03:00:30 CEST */
+  F2bStrptimeCache c = F2B_STRPTIME_CACHE_INIT;
+  ck_assert_double_eq(local_stamp(2005, 3, 27, 1, 59, 30, TEST_NOW, &c), 1111885170);
+  ck_assert_double_eq(local_stamp(2005, 3, 27, 3, 0, 30, TEST_NOW, &c), 1111885230);
+  ck_assert_double_eq(local_stamp(2005, 3, 27, 1, 0, 30, TEST_NOW, &c), 1111881630);
+  /* "now" changes: the year of a year-less stamp follows it */
+  F2bStrptimeGroup md[] = { G("m", "1"), G("d", "2"), G("H", "3") };
+  double t = 0;
+  ck_assert(f2b_strptime_groups_to_time_cached(md, 3, 1104624000.0 + 86400 * 5, NULL, &c, &t, NULL));
+  ck_assert_double_eq(t, 1104631200); /* 2005-01-02 03:00 CET */
+  ck_assert(f2b_strptime_groups_to_time_cached(md, 3, 1104624000.0 + 86400 * 370, NULL, &c, &t,
+                                               NULL));
+  ck_assert_double_eq(t, 1104631200 + 365 * 86400.0); /* 2006 */
+}
+END_TEST
+
 START_TEST(test_groups_errors)
 {
   double t = 0;
@@ -208,6 +271,7 @@ main(void)
   tcase_add_test(tc, test_parse_int);
   tcase_add_test(tc, test_parse_timezone);
   tcase_add_test(tc, test_groups_to_time);
+  tcase_add_test(tc, test_groups_to_time_cached);
   tcase_add_test(tc, test_groups_errors);
   tcase_add_test(tc, test_week_and_yearday);
   suite_add_tcase(s, tc);
