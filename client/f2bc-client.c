@@ -16,7 +16,10 @@
  * group and only the server start fails.  Each failure is reported as
  *   ERROR: FILE:LINE: jail 'NAME', OPTION: <fail2ban's message>
  *   HINT: <f2b_failregex_hint(), when one fits>
- * after fail2ban's own output, and the test fails (255).  -d prints the
+ * after fail2ban's own output, and the test fails (255).  A configuration
+ * that fail2ban finds wrong (a filter or an action that does not exist, an
+ * interpolation that does not resolve) gets the same ERROR line naming where
+ * the offending value is written, after fail2ban's lines for the failure.  -d prints the
  * stream exactly as fail2ban does and checks nothing; -d -t dumps, then checks. */
 #include <errno.h>
 #include <fcntl.h>
@@ -201,21 +204,46 @@ valid_loglevel(const char *v)
 
 static F2bPyObj *read_config(Options *o, const char *jail, gboolean *ok, F2bConfReader **reader);
 
+/* The ERROR line of -t's own checks: where the value of OPTION is written
+ * (FILE NULL when unknown), whose it is and what is wrong with it. */
+static void
+print_located(const char *file, guint line, const char *jail, const char *section, const char *option,
+              const char *message)
+{
+  g_autofree char *where = file ? g_strdup_printf("%s:%u: ", file, line) : g_strdup("");
+  if (jail != NULL)
+    printf("ERROR: %sjail '%s', %s: %s\n", where, jail, option, message);
+  else
+    printf("ERROR: %s[%s] %s: %s\n", where, section, option, message);
+}
+
 /* One problem as an ERROR line naming where the value is written, and the hint. */
 static void
 print_problem(F2bConfReader *r, const F2bJailCheckProblem *p)
 {
   g_autofree char *file = NULL;
   guint line = 0;
-  g_autofree char *where = f2b_confreader_locate(r, p->jail, p->option, p->index, &file, &line)
-                               ? g_strdup_printf("%s:%u: ", file, line)
-                               : g_strdup("");
-  printf("ERROR: %sjail '%s', %s: %s\n", where, p->jail, p->option, p->error->message);
+  f2b_confreader_locate(r, p->jail, p->option, p->index, &file, &line);
+  print_located(file, line, p->jail, NULL, p->option, p->error->message);
   /* the hint explains a missing host group, nothing else */
   gboolean no_id = g_error_matches(p->error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_NO_FAILURE_ID);
   g_autofree char *hint = no_id ? f2b_failregex_hint(p->value) : NULL;
   if (hint)
     printf("HINT: %s\n", hint);
+}
+
+/* Where the reading failed (a missing filter or action, an interpolation
+ * that does not resolve), after fail2ban's own lines for it. */
+static void
+print_failures(F2bConfReader *r)
+{
+  const GPtrArray *failures = f2b_confreader_failures(r);
+  for (guint i = 0; i < failures->len; i++) {
+    const F2bConfReaderFailure *f = failures->pdata[i];
+    print_located(f->file, f->line, f->jail, f->section, f->option, f->message);
+  }
+  /* before the log line on stderr that follows */
+  fflush(stdout);
 }
 
 /* The filters of every jail in STREAM compiled as the server would; FALSE
@@ -290,6 +318,7 @@ run_config(Options *o)
   if (o->test) {
     if (!read)
       stream = read_config(o, NULL, &ok, &reader);
+    print_failures(reader);
     if (!ok)
       log_line(F2B_LOG_ERROR, LOGGER, "ERROR: test configuration failed", o);
     if (stream != NULL && !check_filters(reader, stream)) {

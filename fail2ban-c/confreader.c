@@ -38,7 +38,79 @@ struct F2bConfReader {
   int wrong_a, wrong_b;     /* option_extract_cre's groups wrngA and wrngB */
   gboolean basedir_seen;    /* BASEDIR was found to exist */
   GPtrArray *jails;         /* Jail* of the last stream, for f2b_confreader_locate */
+  GPtrArray *failures;      /* F2bConfReaderFailure* of the last stream */
 };
+
+/* ------------------------------------------------------ failures (diagnostics) */
+
+static void
+failure_free(F2bConfReaderFailure *f)
+{
+  g_free(f->jail);
+  g_free(f->section);
+  g_free(f->option);
+  g_free(f->file);
+  g_free(f->message);
+  g_free(f);
+}
+
+/* Records a failure; MESSAGE is taken.  The jail is filled in later
+ * (failures_claim) when it is not known where the failure is met. */
+static void
+failure_add(F2bConfReader *r, const char *jail, const char *section, const char *option, const char *file,
+            guint line, char *message)
+{
+  F2bConfReaderFailure *f = g_new0(F2bConfReaderFailure, 1);
+  f->jail = g_strdup(jail);
+  f->section = g_strdup(section);
+  f->option = g_strdup(option);
+  f->file = g_strdup(file);
+  f->line = line;
+  f->message = message;
+  g_ptr_array_add(r->failures, f);
+}
+
+/* The failures recorded since the FROMth have jail JAIL unless they know theirs. */
+static void
+failures_claim(F2bConfReader *r, guint from, const char *jail)
+{
+  for (guint i = from; i < r->failures->len; i++) {
+    F2bConfReaderFailure *f = r->failures->pdata[i];
+    if (f->jail == NULL)
+      f->jail = g_strdup(jail);
+  }
+}
+
+const GPtrArray *
+f2b_confreader_failures(F2bConfReader *r)
+{
+  return r->failures;
+}
+
+/* Records the interpolation error E met reading OPTION of SECTION; names
+ * the first %(key)s of the raw value that nothing defines when there is one. */
+static void
+failure_add_interpolation(F2bConfReader *r, F2bIni *cfg, const char *section, const char *option,
+                          const F2bIniMap *popts, const GError *e)
+{
+  const char *file = NULL;
+  guint line = 0;
+  f2b_ini_get_location(cfg, section, option, &file, &line);
+  g_autofree char *raw = f2b_ini_get(cfg, section, option, NULL, TRUE, NULL);
+  char *message = NULL;
+  for (const char *p = raw ? strstr(raw, "%(") : NULL; p != NULL && message == NULL; p = strstr(p + 2, "%(")) {
+    const char *close = strstr(p + 2, ")s");
+    if (close == NULL)
+      break;
+    g_autofree char *key = g_strndup(p + 2, close - (p + 2));
+    /* sec/opt references and __name__ resolve elsewhere */
+    if (strchr(key, '/') == NULL && strcmp(key, "__name__") != 0 &&
+        !f2b_ini_has_option_vars(cfg, section, key, popts))
+      message = g_strdup_printf("'%%(%s)s' does not resolve: no option '%s' in [%s] or [DEFAULT]", key, key,
+                                section);
+  }
+  failure_add(r, NULL, section, option, file, line, message ? message : g_strdup(e->message));
+}
 
 /* ------------------------------------------------------ option templates */
 
@@ -341,6 +413,9 @@ get_options(F2bConfReader *r, F2bIni *cfg, const char *sec, const OptTemplate *t
     if (v == NULL) {
       if (local->domain != F2B_INI_ERROR ||
           (local->code != F2B_INI_ERROR_NO_SECTION && local->code != F2B_INI_ERROR_NO_OPTION)) {
+        if (local->domain == F2B_INI_ERROR && local->code >= F2B_INI_ERROR_INTERPOLATION_MISSING &&
+            local->code <= F2B_INI_ERROR_INTERPOLATION_DEPTH)
+          failure_add_interpolation(r, cfg, sec, t[i].name, popts, local);
         g_propagate_error(error, local);
         return FALSE;
       }
@@ -533,6 +608,7 @@ f2b_confreader_new(const char *basedir, const F2bLogSink *log)
   r->cache = f2b_ini_cache_new(log);
   r->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)f2b_ini_free);
   r->plain_gets = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)plain_gets_free);
+  r->failures = g_ptr_array_new_with_free_func((GDestroyNotify)failure_free);
   r->option_cre = compile("^([^\\[]+)(?:\\[(.*)\\])?\\s*$");
   r->option_extract_cre = compile(
       "\\s*([\\w\\-_\\.]+)=(?:\"([^\"]*)\"|\\'([^\\']*)\\'|([^,\\]]*))(?:,|\\]\\s*\\[|$|(?P<wrngA>.+))"
@@ -552,6 +628,7 @@ f2b_confreader_free(F2bConfReader *r)
     return;
   if (r->jails != NULL)
     g_ptr_array_unref(r->jails);
+  g_ptr_array_unref(r->failures);
   g_hash_table_destroy(r->plain_gets);
   for (guint b = 0; b < G_N_ELEMENTS(r->subst_bufs); b++)
     if (r->subst_bufs[b] != NULL)
@@ -1730,6 +1807,8 @@ jail_def_error(GError **error, const char *fmt, ...)
 
 static F2bIni *
 read_or_empty(F2bConfReader *r, const char *name, gboolean *found, GError **error);
+static void failure_add_missing(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *kind, const char *name,
+                                guint index);
 
 static gboolean
 jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GError **error)
@@ -1750,6 +1829,7 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
   if (j->filter->cfg == NULL)
     return FALSE;
   if (!found) {
+    failure_add_missing(r, jailcfg, j, "filter", fname, 0);
     g_autofree char *rf = repr_str(fname);
     return jail_def_error(error, "Unable to read the filter %s", rf);
   }
@@ -1779,8 +1859,9 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
   return TRUE;
 }
 
+/* The action entry ACT, the INDEXth of the jail's action list. */
 static gboolean
-jail_read_action(F2bConfReader *r, Jail *j, const char *act, GError **error)
+jail_read_action(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *act, guint index, GError **error)
 {
   g_autofree char *aname = NULL;
   F2bIniMap *aopts = NULL;
@@ -1836,6 +1917,7 @@ jail_read_action(F2bConfReader *r, Jail *j, const char *act, GError **error)
   gboolean found;
   ja->reader->cfg = read_or_empty(r, file, &found, &local);
   if (ja->reader->cfg != NULL && !found) {
+    failure_add_missing(r, jailcfg, j, "action", aname, index);
     g_autofree char *ra = repr_str(aname);
     return jail_def_error(error, "Unable to read action %s", ra);
   }
@@ -1883,11 +1965,11 @@ jail_get_options_inner(F2bConfReader *r, F2bIni *jailcfg, Jail *j, gboolean forc
     return FALSE;
   const char *actions = opt_str(j->opts, "action");
   g_autoptr(GPtrArray) acts = f2b_confreader_split_with_options(r, actions ? actions : "");
-  for (guint i = 0; i < acts->len; i++) {
+  for (guint i = 0, index = 0; i < acts->len; i++) {
     g_autofree char *act = f2b_ini_strip(acts->pdata[i], strlen(acts->pdata[i]));
     if (*act == '\0')
       continue;
-    if (!jail_read_action(r, j, act, error))
+    if (!jail_read_action(r, jailcfg, j, act, index++, error))
       return FALSE;
   }
   if (j->actions->len == 0)
@@ -2109,6 +2191,7 @@ build_stream(F2bConfReader *r, const F2bIniMap *early, const char *only, gboolea
   g_autoptr(GPtrArray) cmds = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_py_free);
   g_autoptr(GPtrArray) jails = g_ptr_array_new_with_free_func((GDestroyNotify)jail_free);
   *ok = FALSE;
+  g_ptr_array_set_size(r->failures, 0);
   if (!general_stream(r, early, cmds, error))
     return NULL;
   gboolean found;
@@ -2136,7 +2219,10 @@ build_stream(F2bConfReader *r, const F2bIniMap *early, const char *only, gboolea
     j->name = g_strdup(names->pdata[i]);
     j->actions = g_ptr_array_new_with_free_func((GDestroyNotify)jail_action_free);
     gboolean ret;
-    if (!jail_get_options(r, jailcfg, j, FALSE, &ret, error)) {
+    guint nfailures = r->failures->len;
+    gboolean read = jail_get_options(r, jailcfg, j, FALSE, &ret, error);
+    failures_claim(r, nfailures, j->name);
+    if (!read) {
       jail_free(j);
       return NULL;
     }
@@ -2428,6 +2514,38 @@ locate_option(Locate *lc, F2bIni *cfg, const char *section, const char *option, 
     return TRUE;
   }
   return TRUE;
+}
+
+/* Records that the jail's filter or action (KIND) NAME has no file; INDEX
+ * counts the action's entry in the jail's action list.  The place is the line
+ * of the jail's value that names it: an action list built on %(banaction)s
+ * (or banaction_allports) names it where that is set. */
+static void
+failure_add_missing(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *kind, const char *name,
+                    guint index)
+{
+  const char *option = kind;
+  if (strcmp(kind, "action") == 0) {
+    g_autofree char *raw = f2b_ini_get(jailcfg, j->name, "action", NULL, TRUE, NULL);
+    static const char *const bans[] = { "banaction", "banaction_allports" };
+    for (guint i = 0; raw != NULL && strstr(raw, "%(") != NULL && i < G_N_ELEMENTS(bans); i++) {
+      g_autofree char *v = f2b_ini_get(jailcfg, j->name, bans[i], NULL, FALSE, NULL);
+      if (v != NULL && strcmp(v, name) == 0) {
+        option = bans[i];
+        index = 0;
+        break;
+      }
+    }
+  }
+  Locate lc = { r, j, NULL };
+  char *file = NULL;
+  guint line = 0;
+  if (!locate_option(&lc, jailcfg, j->name, option, index, 0, &file, &line))
+    g_clear_pointer(&file, g_free);
+  g_autofree char *rn = repr_str(name);
+  failure_add(r, j->name, j->name, option, file, line,
+              g_strdup_printf("no %s %s in %s/%s.d", kind, rn, r->basedir, kind));
+  g_free(file);
 }
 
 static gboolean

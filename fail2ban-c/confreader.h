@@ -67,6 +67,25 @@ F2bPyObj *f2b_confreader_stream_jail(F2bConfReader *r, const F2bIniMap *early, c
 gboolean f2b_confreader_locate(F2bConfReader *r, const char *jail, const char *option, guint index,
                                char **file, guint *line);
 
+/* Beyond fail2ban, for diagnostics: why the last f2b_confreader_stream*()
+ * failed or found a jail wrong, and where the offending value is written.
+ * Recorded for a filter or an action that does not exist (OPTION is the
+ * jail's `filter`, `action` or `banaction` whose value names it) and for an
+ * interpolation that does not resolve (OPTION is the option read).  A syntax
+ * error is not recorded: its message already names the file and line. */
+typedef struct {
+  char *jail;     /* the jail, NULL outside one (fail2ban.conf) */
+  char *section;  /* the section read: the jail's, "Definition", ... */
+  char *option;
+  char *file;     /* as it was opened, NULL when unknown */
+  guint line;     /* 1-based, 0 when unknown */
+  char *message;  /* "no filter 'x' in DIR/filter.d" */
+} F2bConfReaderFailure;
+
+/* The failures (F2bConfReaderFailure*, in the order met; transfer none,
+ * valid until the next stream or the reader's end); empty when none. */
+const GPtrArray *f2b_confreader_failures(F2bConfReader *r);
+
 /* fail2ban's helpers, exposed for their tests. */
 /* extractOptions: "name[a=1, b="x, y"]" -> NAME and an ordered OPTIONS map. */
 gboolean f2b_confreader_extract_options(F2bConfReader *r, const char *spec, char **name,

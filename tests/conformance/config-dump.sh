@@ -2,7 +2,10 @@
 # config-dump.sh - f2bc-client -d / -t side by side with the installed fail2ban-client.
 #
 # For every configuration directory: stdout of -d must be byte-identical,
-# and -d and -t must agree on the exit status.  Skips (77) without fail2ban.
+# and -d and -t must agree on the exit status.  For a broken configuration,
+# -t's stdout is fail2ban's followed by our line naming where the offending
+# value is written, and every line fail2ban logs (without its time stamp and
+# pid) is in ours.  Skips (77) without fail2ban.
 set -u
 client=${F2B_BUILDDIR:?}/client/f2bc-client
 ref=$(command -v fail2ban-client || true)
@@ -15,8 +18,11 @@ work=$(mktemp -d /tmp/f2bc-conf.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
 
-compare() { # name dir
-  name=$1 dir=$2
+# A log line without its time stamp and pid.
+unstamp() { sed -E 's/^[0-9-]+ [0-9:,]+ ([^ ]+ +)\[[0-9]+\]: /\1/' "$1"; }
+
+compare() { # name dir [file with the lines -t adds to fail2ban's stdout]
+  name=$1 dir=$2 extra=${3:-/dev/null}
   "$ref" -c "$dir" -d > "$work/ref.out" 2> "$work/ref.err"; rref=$?
   "$client" -c "$dir" -d > "$work/our.out" 2> "$work/our.err"; rour=$?
   if ! cmp -s "$work/ref.out" "$work/our.out"; then
@@ -29,8 +35,15 @@ compare() { # name dir
   fi
   "$ref" -c "$dir" -t > "$work/ref.out" 2> "$work/ref.err"; rref=$?
   "$client" -c "$dir" -t > "$work/our.out" 2> "$work/our.err"; rour=$?
-  if [ $rref -ne $rour ] || ! cmp -s "$work/ref.out" "$work/our.out"; then
-    echo "FAIL $name: -t exit $rour, fail2ban $rref"; cat "$work/our.err" | head -5
+  cat "$work/ref.out" "$extra" > "$work/want.out"
+  unstamp "$work/ref.err" > "$work/ref.log"
+  unstamp "$work/our.err" > "$work/our.log"
+  if [ $rref -ne $rour ] || ! cmp -s "$work/want.out" "$work/our.out"; then
+    echo "FAIL $name: -t exit $rour, fail2ban $rref"; diff "$work/want.out" "$work/our.out" | head -10
+    cat "$work/our.err" | head -5
+    failures=$((failures + 1))
+  elif [ "$extra" != /dev/null ] && grep -vxF -f "$work/our.log" "$work/ref.log" > "$work/missing.log"; then
+    echo "FAIL $name: -t does not log fail2ban's lines:"; head -5 "$work/missing.log"
     failures=$((failures + 1))
   else
     echo "ok   $name: -t agrees (exit $rour)"
@@ -45,7 +58,13 @@ cp -r /etc/fail2ban "$work/stock"
 cp -r "$pkg/tests/config" "$work/testconfig"
 compare stock-all-jails "$work/all"
 compare stock "$work/stock"
-compare fail2ban-tests-config "$work/testconfig"
+# fail2ban's test configuration has two broken jails: -t names their lines
+t=$work/testconfig
+cat > "$work/testconfig.out" <<X
+ERROR: $t/jail.conf:40: jail 'missingaction', action: no action 'noactionfileforthisaction' in $t/action.d
+ERROR: $t/jail.conf:44: jail 'missingbitsjail', filter: no filter 'catchallthebadies' in $t/filter.d
+X
+compare fail2ban-tests-config "$t" "$work/testconfig.out"
 
 # Corners of our own making.
 mk() { mkdir -p "$(dirname "$1")"; cat > "$1"; }
@@ -157,29 +176,45 @@ X
 compare corners "$c"
 
 # Broken configurations: -t must fail as fail2ban's does.
-broken() { # name; jail.local text on stdin
+# After fail2ban's lines, -t names where the offending value is written
+# (LOCATION: the ERROR line with D for the directory; none for a syntax error,
+# whose message names the file and line).
+broken() { # name location; jail.local text on stdin
   d=$work/broken-$1
   cp -r "$work/stock" "$d"
   cat > "$d/jail.local"
-  compare "broken-$1" "$d"
+  if [ -n "$2" ]; then
+    printf '%s\n' "$2" | sed "s|D/|$d/|g" > "$work/extra.out"
+  else
+    : > "$work/extra.out"
+  fi
+  compare "broken-$1" "$d" "$work/extra.out"
 }
-broken missing-filter <<'X'
+broken missing-filter "ERROR: D/jail.local:3: jail 'sshd', filter: no filter 'nosuchfilter' in D/filter.d" <<'X'
 [sshd]
+# the line below is the third
 filter = nosuchfilter
 X
-broken missing-action <<'X'
+broken missing-action "ERROR: D/jail.local:3: jail 'sshd', action: no action 'nosuchaction' in D/action.d" <<'X'
 [sshd]
-action = nosuchaction
+action = iptables-multiport
+         nosuchaction[name=x]
 X
-broken interpolation <<'X'
+broken missing-banaction "ERROR: D/jail.local:4: jail 'sshd', banaction: no action 'nosuchban' in D/action.d" <<'X'
+[DEFAULT]
+enabled = false
+[sshd]
+banaction = nosuchban
+X
+broken interpolation "ERROR: D/jail.local:2: jail 'sshd', bantime: '%(undefined_option)s' does not resolve: no option 'undefined_option' in [sshd] or [DEFAULT]" <<'X'
 [sshd]
 bantime = %(undefined_option)s
 X
-broken syntax <<'X'
+broken syntax "" <<'X'
 [sshd]
 this line has no delimiter
 X
-broken filter-args <<'X'
+broken filter-args "" <<'X'
 [sshd]
 filter = sshd[mode="unterminated]
 X

@@ -336,6 +336,123 @@ START_TEST(test_locate_jail_local_override)
 }
 END_TEST
 
+/* Reads the stream (-t's way: wrong jails are not skipped) and returns the
+ * reader for its failures; *OK and the stream's ERROR as the stream gives them. */
+static F2bConfReader *
+reader_with_failures(gboolean *ok, GError **error)
+{
+  F2bLogSink sink = { collect, NULL };
+  F2bConfReader *r = f2b_confreader_new(tmpdir, &sink);
+  g_autoptr(F2bIniMap) early = f2b_confreader_early_options(r, NULL);
+  ck_assert_ptr_nonnull(early);
+  g_autoptr(F2bPyObj) s = f2b_confreader_stream(r, early, FALSE, TRUE, ok, error);
+  return r;
+}
+
+/* Asserts failure I of R: JAIL, SECTION, OPTION at REL:LINE, MESSAGE (with
+ * DIR standing for the configuration directory). */
+static void
+assert_failure(F2bConfReader *r, guint i, const char *jail, const char *section, const char *option,
+               const char *rel, guint line, const char *message)
+{
+  const GPtrArray *fs = f2b_confreader_failures(r);
+  ck_assert_uint_gt(fs->len, i);
+  const F2bConfReaderFailure *f = fs->pdata[i];
+  ck_assert_str_eq(f->jail ? f->jail : "(null)", jail ? jail : "(null)");
+  ck_assert_str_eq(f->section, section);
+  ck_assert_str_eq(f->option, option);
+  g_autofree char *want = g_build_filename(tmpdir, rel, NULL);
+  ck_assert_str_eq(f->file ? f->file : "(null)", want);
+  ck_assert_uint_eq(f->line, line);
+  g_auto(GStrv) parts = g_strsplit(message, "DIR", -1);
+  g_autofree char *msg = g_strjoinv(tmpdir, parts);
+  ck_assert_str_eq(f->message, msg);
+}
+
+START_TEST(test_failure_missing_filter)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("jail.conf", "[DEFAULT]\nfilter = %(__name__)s\n[a]\nenabled = true\n"
+                          "[b]\nenabled = true\n\nfilter = nosuch[mode=x]\n[c]\nenabled = false\n");
+  gboolean ok = TRUE;
+  GError *error = NULL;
+  g_autoptr(F2bConfReader) r = reader_with_failures(&ok, &error);
+  ck_assert_ptr_null(error);
+  ck_assert(!ok);
+  ck_assert_uint_eq(f2b_confreader_failures(r)->len, 2);
+  /* a's filter comes from DEFAULT; the disabled jail reads no filter */
+  assert_failure(r, 0, "a", "a", "filter", "jail.conf", 2, "no filter 'a' in DIR/filter.d");
+  assert_failure(r, 1, "b", "b", "filter", "jail.conf", 8, "no filter 'nosuch' in DIR/filter.d");
+}
+END_TEST
+
+START_TEST(test_failure_missing_action)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("action.d/ok.conf", "[Definition]\nactionban = true\n");
+  write_file("jail.conf", "[DEFAULT]\nbanaction = ok\naction_ = %(banaction)s[name=%(__name__)s]\n"
+                          "action = %(action_)s\n"
+                          "[lit]\nenabled = true\naction = ok\n  nosuch[x=1]\n"
+                          "[ban]\nenabled = true\n");
+  write_file("jail.local", "[ban]\n# comment\nbanaction = missing\n");
+  gboolean ok = TRUE;
+  GError *error = NULL;
+  g_autoptr(F2bConfReader) r = reader_with_failures(&ok, &error);
+  ck_assert_ptr_null(error);
+  ck_assert(!ok);
+  ck_assert_uint_eq(f2b_confreader_failures(r)->len, 2);
+  /* the second entry of a literal list is on its own line */
+  assert_failure(r, 0, "lit", "lit", "action", "jail.conf", 8, "no action 'nosuch' in DIR/action.d");
+  /* an action list built on %(banaction)s names it where banaction is set */
+  assert_failure(r, 1, "ban", "ban", "banaction", "jail.local", 3, "no action 'missing' in DIR/action.d");
+}
+END_TEST
+
+START_TEST(test_failure_interpolation)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("jail.conf", "[DEFAULT]\nfindtime = 10\n[j]\nenabled = true\nfilter =\n\nbantime = 1%(nope)s\n");
+  gboolean ok = TRUE;
+  GError *error = NULL;
+  g_autoptr(F2bConfReader) r = reader_with_failures(&ok, &error);
+  ck_assert_ptr_nonnull(error);
+  ck_assert_int_eq(error->code, F2B_INI_ERROR_INTERPOLATION_MISSING);
+  g_clear_error(&error);
+  ck_assert_uint_eq(f2b_confreader_failures(r)->len, 1);
+  assert_failure(r, 0, "j", "j", "bantime", "jail.conf", 7,
+                 "'%(nope)s' does not resolve: no option 'nope' in [j] or [DEFAULT]");
+  /* in a filter: the filter's line, the jail that reads it */
+  write_file("jail.conf", "[j]\nenabled = true\nfilter = f\n");
+  write_file("filter.d/f.conf", "[Definition]\nfailregex = ^x <HOST>$\nprefregex = %(a)s\na = %(b)s\n");
+  g_autoptr(F2bConfReader) r2 = reader_with_failures(&ok, &error);
+  ck_assert_ptr_nonnull(error);
+  ck_assert_uint_eq(f2b_confreader_failures(r2)->len, 1);
+  /* prefregex's own reference resolves: the message is configparser's */
+  assert_failure(r2, 0, "j", "Definition", "prefregex", "filter.d/f.conf", 3, error->message);
+  g_clear_error(&error);
+  /* a second stream of the same reader starts afresh */
+  g_autoptr(F2bIniMap) early = f2b_confreader_early_options(r2, NULL);
+  ck_assert_ptr_nonnull(early);
+  ck_assert_ptr_null(f2b_confreader_stream(r2, early, FALSE, TRUE, &ok, &error));
+  g_clear_error(&error);
+  ck_assert_uint_eq(f2b_confreader_failures(r2)->len, 1);
+}
+END_TEST
+
+START_TEST(test_failure_syntax_not_recorded)
+{
+  write_file("fail2ban.conf", base_f2b);
+  write_file("jail.conf", "[j]\nno delimiter here\n");
+  gboolean ok = TRUE;
+  GError *error = NULL;
+  g_autoptr(F2bConfReader) r = reader_with_failures(&ok, &error);
+  ck_assert_ptr_nonnull(error);
+  ck_assert_int_eq(error->code, F2B_INI_ERROR_PARSE);
+  g_clear_error(&error);
+  ck_assert_uint_eq(f2b_confreader_failures(r)->len, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -352,6 +469,10 @@ main(void)
   tcase_add_test(tc, test_shlex);
   tcase_add_test(tc, test_locate_filter_lines);
   tcase_add_test(tc, test_locate_jail_local_override);
+  tcase_add_test(tc, test_failure_missing_filter);
+  tcase_add_test(tc, test_failure_missing_action);
+  tcase_add_test(tc, test_failure_interpolation);
+  tcase_add_test(tc, test_failure_syntax_not_recorded);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
