@@ -376,6 +376,8 @@ on_retry(gpointer user_data)
       mark(e, "FROM_PARDIR");
   }
   read_dirty(lw);
+  if (lw->timer == NULL)
+    lw->retry_ms = 0; /* every directory is back: the next absence starts the back-off anew */
   return G_SOURCE_REMOVE;
 }
 

@@ -283,6 +283,32 @@ START_TEST(test_directory)
 }
 END_TEST
 
+START_TEST(test_directory_gone)
+{
+  /* the log's directory itself goes and comes back */
+  g_autofree char *sub = g_build_filename(tmpdir, "sub", NULL);
+  ck_assert_int_eq(g_mkdir(sub, 0755), 0);
+  g_free(logpath);
+  logpath = g_build_filename(sub, "watched.log", NULL);
+  g_autoptr(F2bsLogWatch) lw = started(_i, "a1\n", FALSE);
+  wait_lines(1);
+  append("a2\n");
+  ck_assert_int_eq(g_unlink(logpath), 0);
+  ck_assert_int_eq(g_rmdir(sub), 0);
+  wait_log("Log absence detected (possibly rotation) for ");
+  ck_assert_str_eq(lines->str, "a1|a2");
+  ck_assert_int_eq(g_mkdir(sub, 0755), 0);
+  create("b1\n");
+  wait_log("Log presence detected for file ");
+  sync_and_check("m", "a1|a2|b1|m");
+  g_autofree char *moved = g_build_filename(tmpdir, "moved", NULL);
+  ck_assert_int_eq(rename(sub, moved), 0);
+  ck_assert_int_eq(g_mkdir(sub, 0755), 0);
+  create("c1\n");
+  sync_and_check("m2", "a1|a2|b1|m|c1|m2");
+}
+END_TEST
+
 static void
 become_nobody(void)
 {
@@ -401,6 +427,7 @@ main(void)
   loop_tests(s, "delete", test_delete_and_recreate);
   loop_tests(s, "shrink", test_shrink);
   loop_tests(s, "directory", test_directory);
+  loop_tests(s, "directory-gone", test_directory_gone);
   loop_tests(s, "unreadable", test_unreadable);
   loop_tests(s, "add-remove", test_add_remove);
   TCase *tc = tcase_create("backend");
