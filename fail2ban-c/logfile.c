@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -174,6 +175,7 @@ gint64 f2b_logfile_get_pos(const F2bLogFile *lf) { return lf->pos; }
 const char *f2b_logfile_get_hash(const F2bLogFile *lf) { return lf->hash; }
 guint64 f2b_logfile_get_ino(const F2bLogFile *lf) { return lf->ino; }
 gboolean f2b_logfile_in_operation(const F2bLogFile *lf) { return lf->in_operation; }
+gboolean f2b_logfile_is_open(const F2bLogFile *lf) { return lf->fd >= 0; }
 gboolean f2b_logfile_following_old(const F2bLogFile *lf) { return lf->fd >= 0 && lf->orphan; }
 
 static void
@@ -445,6 +447,129 @@ f2b_logfile_read(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2
     return FALSE;
   check_same_file(lf, &st, result);
   return read_to_end(lf, func, user_data, result, error);
+}
+
+/* ---- seekToTime ---- */
+
+/* A date is near the start of a line: that much of a long line is shown to
+ * the time function (the rest is skipped over). */
+#define SEEK_LINE_KEEP ((gsize)64 << 10)
+
+/* One raw line from OFF (up to its "\n" or the end of the file) into LINE
+ * (its first SEEK_LINE_KEEP bytes, without line end); *END: the offset after
+ * it.  FALSE when OFF is at or past the end (Python's readline gives b''). */
+static gboolean
+read_line_at(int fd, gint64 off, GByteArray *line, gint64 *end)
+{
+  char chunk[4096];
+  gint64 at = off;
+  g_byte_array_set_size(line, 0);
+  for (;;) {
+    ssize_t n = pread_full(fd, chunk, sizeof chunk, at);
+    if (n <= 0)
+      break;
+    const char *nl = memchr(chunk, '\n', n);
+    gsize take = nl ? (gsize)(nl - chunk) + 1 : (gsize)n;
+    if (line->len < SEEK_LINE_KEEP)
+      g_byte_array_append(line, (guint8 *)chunk, MIN(take, SEEK_LINE_KEEP - line->len));
+    at += take;
+    if (nl)
+      break;
+  }
+  *end = at;
+  while (line->len && (line->data[line->len - 1] == '\n' || line->data[line->len - 1] == '\r'))
+    line->len--;
+  return at > off;
+}
+
+typedef struct {
+  int fd;
+  double start;
+  F2bLogFileTimeFunc func;
+  gpointer user_data;
+  GByteArray *line;
+  gint64 minp, maxp;
+} Seek;
+
+/* One probe at POS: skip to the next line start, then look at up to 6
+ * lines for a date.  Returns the position fail2ban's loop continues with. */
+static gint64
+seek_probe(Seek *sk, gint64 pos)
+{
+  gint64 cur = pos, end;
+  if (pos && read_line_at(sk->fd, pos, sk->line, &end))
+    cur = end;
+  gint64 seekpos = pos = cur;
+  gboolean have_time = FALSE, have_next = FALSE;
+  double t = 0;
+  gint64 nextp = 0;
+  for (int lines_left = 5;; lines_left--) {
+    if (!read_line_at(sk->fd, cur, sk->line, &end))
+      break;
+    cur = end;
+    double lt = NAN;
+    if (sk->func((const char *)sk->line->data, sk->line->len, &lt, sk->user_data)) {
+      have_time = !isnan(lt);
+      t = lt;
+    } else {
+      nextp = cur;
+      have_next = TRUE;
+      if (nextp > sk->maxp) {
+        pos = seekpos;
+        break;
+      }
+      pos = nextp;
+    }
+    if (have_time || !lines_left)
+      break;
+  }
+  if (!have_time)
+    return pos;
+  /* (fail2ban also tracks a foundPos there, but ends at minp whatever it is) */
+  if (t >= sk->start) {
+    if (pos == sk->maxp)
+      pos = seekpos;
+    if (pos < sk->maxp)
+      sk->maxp = pos;
+  } else {
+    pos = have_next ? nextp : cur;
+    if (pos > sk->minp)
+      sk->minp = pos;
+  }
+  return pos;
+}
+
+guint
+f2b_logfile_seek_to_time(F2bLogFile *lf, double start, F2bLogFileTimeFunc func, gpointer user_data)
+{
+  struct stat st;
+  if (lf->fd < 0 || fstat(lf->fd, &st) < 0 || st.st_size == 0)
+    return 0;
+  g_autoptr(GByteArray) line = g_byte_array_new();
+  Seek sk = { lf->fd, start, func, user_data, line, lf->pos, st.st_size };
+  gint64 lastpos = -1, trypos = sk.minp;
+  gboolean have_try = TRUE;
+  guint seeks = 0;
+  for (int moves_left = 3; sk.maxp > sk.minp;) {
+    gint64 pos = have_try ? trypos : sk.minp + (sk.maxp - sk.minp) / 2;
+    have_try = FALSE;
+    seeks++;
+    pos = seek_probe(&sk, MAX(0, pos - 2));
+    if (pos == lastpos) {
+      /* stuck: try once from the lower bound, then give up */
+      if (--moves_left <= 0)
+        break;
+      if (sk.minp != lastpos) {
+        lastpos = trypos = sk.minp;
+        have_try = TRUE;
+        continue;
+      }
+      break;
+    }
+    lastpos = pos;
+  }
+  restart_at(lf, sk.minp);
+  return seeks;
 }
 
 char *

@@ -89,6 +89,8 @@ const char *f2b_logfile_get_hash(const F2bLogFile *lf);
 void f2b_logfile_set_hash(F2bLogFile *lf, const char *hash);
 /* Inode number of the followed file (fail2ban's rotation check). */
 guint64 f2b_logfile_get_ino(const F2bLogFile *lf);
+/* TRUE while a file is open (after new, until it vanishes or is closed). */
+gboolean f2b_logfile_is_open(const F2bLogFile *lf);
 /* TRUE once a read reached the end of the file (fail2ban's inOperation:
  * lines from then on are new ones).  Starts as TAIL. */
 gboolean f2b_logfile_in_operation(const F2bLogFile *lf);
@@ -110,6 +112,19 @@ gboolean f2b_logfile_read(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user
 /* TRUE when the file followed is open and its path no longer names it (renamed
  * away and still readable): a polling caller keeps reading it. */
 gboolean f2b_logfile_following_old(const F2bLogFile *lf);
+
+/* The time of a log line for f2b_logfile_seek_to_time: TRUE when a date
+ * template matched LINE (without its line end), *TIME its time in seconds
+ * since the epoch, or NAN when the match gave no time. */
+typedef gboolean (*F2bLogFileTimeFunc)(const char *line, gsize len, double *time, gpointer user_data);
+
+/* fail2ban's FileFilter.seekToTime, done on the first read of a file added
+ * with head: the position moves forward from where it is to about the first
+ * line at or after START (fail2ban's half-interval search with its
+ * accuracy 3 and 5 lines to find a date, so that it lands where fail2ban
+ * lands).  Nothing happens on an empty or closed file.  Returns the number
+ * of seeks (the "within %s seeks" of fail2ban's debug line). */
+guint f2b_logfile_seek_to_time(F2bLogFile *lf, double start, F2bLogFileTimeFunc func, gpointer user_data);
 
 /* Releases the open descriptor (jail stop); position and hash are kept. */
 void f2b_logfile_close(F2bLogFile *lf);

@@ -40,6 +40,7 @@ typedef struct {
   guint64 watched_ino;
   gboolean dirty;
   const char *reason; /* the event that made it dirty (for the absence message) */
+  gboolean autoseek;  /* added with head: seek to now - findtime on the first read */
   FileState state;
   int state_code;     /* F2B_LOGFILE_ERROR code of STATE_ERROR */
   Snapshot prev;
@@ -55,6 +56,9 @@ struct F2bsLogWatch {
   int ifd;
   GSource *ifd_source, *timer, *initial;
   guint retry_ms;
+  F2bLogFileTimeFunc seek_func;
+  gpointer seek_data;
+  double findtime;
 };
 
 gboolean
@@ -105,6 +109,14 @@ f2bs_logwatch_new(F2bsLogWatchKind kind, F2bsLogWatchLineFunc func, gpointer use
 
 F2bsLogWatchKind f2bs_logwatch_get_kind(const F2bsLogWatch *lw) { return lw->kind; }
 gboolean f2bs_logwatch_is_started(const F2bsLogWatch *lw) { return lw->started; }
+
+void
+f2bs_logwatch_set_autoseek(F2bsLogWatch *lw, F2bLogFileTimeFunc func, gpointer user_data, double findtime)
+{
+  lw->seek_func = func;
+  lw->seek_data = user_data;
+  lw->findtime = findtime;
+}
 
 void
 f2bs_logwatch_set_poll_interval(F2bsLogWatch *lw, guint ms)
@@ -194,9 +206,21 @@ note_result(Entry *e, const F2bLogFileResult *r)
 
 static void watch_file(Entry *e);
 
+/* fail2ban seeks once, at the first read that finds the file open. */
+static void
+auto_seek(Entry *e)
+{
+  if (!e->autoseek || !e->lw->seek_func || !f2b_logfile_is_open(e->file))
+    return;
+  e->autoseek = FALSE;
+  double start = g_get_real_time() / (double)G_USEC_PER_SEC - e->lw->findtime;
+  f2b_logfile_seek_to_time(e->file, start, e->lw->seek_func, e->lw->seek_data);
+}
+
 static void
 read_entry(Entry *e)
 {
+  auto_seek(e);
   g_autoptr(GError) error = NULL;
   F2bLogFileResult r;
   gboolean ok = f2b_logfile_read(e->file, on_line, e, &r, &error);
@@ -506,6 +530,7 @@ f2bs_logwatch_add(F2bsLogWatch *lw, const char *path, gboolean tail, GError **er
   e->dir = g_path_get_dirname(path);
   e->base = g_path_get_basename(path);
   e->file = file;
+  e->autoseek = !tail;
   e->wd = e->dir_wd = -1;
   g_ptr_array_add(lw->entries, e);
   if (lw->started)

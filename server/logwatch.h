@@ -31,6 +31,7 @@
  * Wiring (the lead's part): at `add JAIL BACKEND` for a file backend the
  * jail creates the watcher with f2bs_logwatch_kind_for_backend(jail->backend)
  * and a callback that calls f2bs_jail_process_line(jail, line, len);
+ * f2bs_logwatch_set_autoseek with the jail's date detector and findtime;
  * `addlogpath` calls f2bs_logwatch_add (it opens the file, as fail2ban does
  * at that moment: the tail position is taken then) and logs "Added logfile"
  * with f2b_logfile_get_pos/get_hash of f2bs_logwatch_get_file;
@@ -75,6 +76,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsLogWatch, f2bs_logwatch_free)
 F2bsLogWatchKind f2bs_logwatch_get_kind(const F2bsLogWatch *lw);
 /* Polling period in milliseconds (before start). */
 void f2bs_logwatch_set_poll_interval(F2bsLogWatch *lw, guint ms);
+
+/* fail2ban's autoSeek: the first read of each file added with head starts
+ * with f2b_logfile_seek_to_time(now - FINDTIME) using FUNC (the jail's date
+ * detector), so that a big old log is not read from its start.  Without it
+ * (the default) head files are read from their start.  Call before start. */
+void f2bs_logwatch_set_autoseek(F2bsLogWatch *lw, F2bLogFileTimeFunc func, gpointer user_data, double findtime);
 
 /* Adds PATH (TAIL: start at its current end).  FALSE with the
  * F2B_LOGFILE_ERROR of f2b_logfile_new when it cannot be opened.  A path

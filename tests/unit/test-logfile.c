@@ -506,6 +506,85 @@ START_TEST(test_stored_hash_mismatch)
 }
 END_TEST
 
+/* Times as "{^LN-BEG}EPOCH" finds them: ten digits at the start. */
+static gboolean
+epoch_time(const char *line, gsize len, double *time, gpointer user_data)
+{
+  (*(int *)user_data)++;
+  if (len < 10 || (len > 10 && g_ascii_isdigit(line[10])))
+    return FALSE;
+  double t = 0;
+  for (int i = 0; i < 10; i++) {
+    if (!g_ascii_isdigit(line[i]))
+      return FALSE;
+    t = t * 10 + (line[i] - '0');
+  }
+  *time = t;
+  return TRUE;
+}
+
+START_TEST(test_seek_to_time)
+{
+  /* positions are fail2ban 1.0.2's FileFilter.seekToTime on the same file
+   * (datepattern {^LN-BEG}EPOCH): it may stop on an undated line before the
+   * first later time, and at the end when every line is older */
+  GString *data = g_string_new(NULL);
+  for (int i = 0; i < 40; i++) {
+    if (i % 7 == 3)
+      g_string_append_printf(data, "no date %d\n", i);
+    else
+      g_string_append_printf(data, "%d event %d\n", 1700000000 + i * 10, i);
+  }
+  write_at(logpath, data->str, data->len, O_TRUNC);
+  ck_assert_uint_eq(data->len, 736);
+  g_string_free(data, TRUE);
+  const struct { double start; gint64 pos; guint seeks; } cases[] = {
+    { 1699999990, 0, 1 }, { 1700000005, 19, 10 }, { 1700000100, 181, 7 },
+    { 1700000235, 443, 7 }, { 1700000391, 736, 5 }, { 1700000500, 736, 5 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+    int calls = 0;
+    ck_assert_uint_eq(f2b_logfile_seek_to_time(lf, cases[i].start, epoch_time, &calls), cases[i].seeks);
+    ck_assert_int_eq(f2b_logfile_get_pos(lf), cases[i].pos);
+    ck_assert_int_gt(calls, 0);
+  }
+  /* from a position restored from the database: never backwards */
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  f2b_logfile_set_pos(lf, 40);
+  int calls = 0;
+  f2b_logfile_seek_to_time(lf, 1700000005, epoch_time, &calls);
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 40);
+  /* the lines are then read from there */
+  g_autoptr(F2bLogFile) lf2 = f2b_logfile_new(logpath, FALSE, NULL);
+  f2b_logfile_seek_to_time(lf2, 1700000235, epoch_time, &calls);
+  g_autofree char *rest = read_ok(lf2, NULL);
+  ck_assert(g_str_has_prefix(rest, "no date 24|1700000250 event 25|"));
+  ck_assert(g_str_has_suffix(rest, "|1700000390 event 39"));
+  /* an empty file: nothing to do */
+  create(logpath, "");
+  g_autoptr(F2bLogFile) empty = f2b_logfile_new(logpath, FALSE, NULL);
+  calls = 0;
+  ck_assert_uint_eq(f2b_logfile_seek_to_time(empty, 1, epoch_time, &calls), 0);
+  ck_assert_int_eq(calls, 0);
+}
+END_TEST
+
+START_TEST(test_seek_to_time_big)
+{
+  GString *data = g_string_new(NULL);
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf(data, "%d line %d\n", 1700000000 + i, i);
+  write_at(logpath, data->str, data->len, O_TRUNC);
+  g_string_free(data, TRUE);
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  int calls = 0;
+  ck_assert_uint_eq(f2b_logfile_seek_to_time(lf, 1700000500, epoch_time, &calls), 13);
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 9890); /* fail2ban's: the line of 1700000500 */
+  ck_assert_int_lt(calls, 100); /* a search, not a scan */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -528,6 +607,8 @@ main(void)
   tcase_add_test(tc, test_directory);
   tcase_add_test(tc, test_pos_and_close);
   tcase_add_test(tc, test_stored_hash_mismatch);
+  tcase_add_test(tc, test_seek_to_time);
+  tcase_add_test(tc, test_seek_to_time_big);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

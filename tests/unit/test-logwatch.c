@@ -309,6 +309,47 @@ START_TEST(test_directory_gone)
 }
 END_TEST
 
+static gboolean
+epoch_time(const char *line, gsize len, double *time, gpointer user_data)
+{
+  ck_assert_ptr_eq(user_data, &nlines);
+  if (len < 10)
+    return FALSE;
+  for (int i = 0; i < 10; i++)
+    if (!g_ascii_isdigit(line[i]))
+      return FALSE;
+  *time = g_ascii_strtod(line, NULL);
+  return TRUE;
+}
+
+START_TEST(test_autoseek)
+{
+  /* head: the first read starts near now - findtime, as fail2ban's autoSeek */
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  GString *data = g_string_new(NULL);
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf(data, "%" G_GINT64_FORMAT " old %d\n", now - 7200 + i, i);
+  g_string_append_printf(data, "%" G_GINT64_FORMAT " new 1\n%" G_GINT64_FORMAT " new 2\n", now - 60, now - 30);
+  create(data->str);
+  g_string_free(data, TRUE);
+  F2bsLogWatch *lw = f2bs_logwatch_new(_i, on_line, &nlines);
+  f2bs_logwatch_set_poll_interval(lw, 10);
+  f2bs_logwatch_set_autoseek(lw, epoch_time, &nlines, 600);
+  ck_assert(f2bs_logwatch_add(lw, logpath, FALSE, NULL));
+  ck_assert(f2bs_logwatch_start(lw, NULL));
+  g_autofree char *expected = g_strdup_printf("%" G_GINT64_FORMAT " new 1|%" G_GINT64_FORMAT " new 2|m", now - 60,
+                                              now - 30);
+  sync_and_check("m", expected);
+  /* only the first read seeks: after a stop and start it goes on from there */
+  f2bs_logwatch_stop(lw);
+  append("0000000001 ancient but new\n");
+  ck_assert(f2bs_logwatch_start(lw, NULL));
+  g_autofree char *expected2 = g_strconcat(expected, "|0000000001 ancient but new|m2", NULL);
+  sync_and_check("m2", expected2);
+  f2bs_logwatch_free(lw);
+}
+END_TEST
+
 static void
 become_nobody(void)
 {
@@ -430,6 +471,7 @@ main(void)
   loop_tests(s, "directory-gone", test_directory_gone);
   loop_tests(s, "unreadable", test_unreadable);
   loop_tests(s, "add-remove", test_add_remove);
+  loop_tests(s, "autoseek", test_autoseek);
   TCase *tc = tcase_create("backend");
   tcase_add_test(tc, test_kind_for_backend);
   suite_add_tcase(s, tc);
