@@ -205,6 +205,12 @@ f2b_logfile_set_max_line(F2bLogFile *lf, gsize max_line)
   lf->max_line = MAX(max_line, 1);
 }
 
+gsize
+f2b_logfile_get_max_line(const F2bLogFile *lf)
+{
+  return lf->max_line;
+}
+
 void
 f2b_logfile_close(F2bLogFile *lf)
 {

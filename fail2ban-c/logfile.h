@@ -97,6 +97,7 @@ gboolean f2b_logfile_in_operation(const F2bLogFile *lf);
 
 /* Lines longer than MAX_LINE bytes (without line end) are skipped. */
 void f2b_logfile_set_max_line(F2bLogFile *lf, gsize max_line);
+gsize f2b_logfile_get_max_line(const F2bLogFile *lf);
 
 /* Reads every complete line available now, calling FUNC for each, after
  * checking the path for rotation.  RESULT (may be NULL) is reset and filled.

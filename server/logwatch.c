@@ -200,8 +200,9 @@ note_result(Entry *e, const F2bLogFileResult *r)
   }
   if (r->long_lines)
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter",
-             "Skipped %" G_GUINT64_FORMAT " line(s) of %s longer than the limit (%" G_GUINT64_FORMAT " bytes)",
-             r->long_lines, e->path, r->long_bytes);
+             "Skipped %" G_GUINT64_FORMAT " line(s) of %s longer than %" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT
+             " bytes in all)",
+             r->long_lines, e->path, f2b_logfile_get_max_line(e->file), r->long_bytes);
 }
 
 static void watch_file(Entry *e);

@@ -265,6 +265,7 @@ START_TEST(test_long_partial)
   create(logpath, "ok\n");
   g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
   f2b_logfile_set_max_line(lf, 8);
+  ck_assert_uint_eq(f2b_logfile_get_max_line(lf), 8);
   F2bLogFileResult r;
   g_autofree char *a = read_ok(lf, &r);
   ck_assert_str_eq(a, "ok");

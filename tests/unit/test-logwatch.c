@@ -117,13 +117,22 @@ create(const char *text)
   write_file(logpath, text, O_TRUNC);
 }
 
-/* Runs the loop until COUNT lines in all have come. */
+static gboolean
+tick(gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the loop until COUNT lines in all have come (a tick wakes the loop
+ * so that the time-out is seen when nothing comes). */
 static void
 wait_lines(guint count)
 {
   gint64 end = g_get_monotonic_time() + WAIT_US;
+  guint ticker = g_timeout_add(100, tick, NULL);
   while (nlines < count && g_get_monotonic_time() < end)
     g_main_context_iteration(NULL, TRUE);
+  g_source_remove(ticker);
   ck_assert_msg(nlines >= count, "waited for %u lines, got %u: %s", count, nlines, lines->str);
 }
 
@@ -309,6 +318,40 @@ START_TEST(test_directory_gone)
 }
 END_TEST
 
+START_TEST(test_bad_input)
+{
+  /* a 1 MiB line, NUL bytes and invalid UTF-8 pass as they are; a line over
+   * the bound is skipped with an error and the next one goes on */
+  g_autoptr(F2bsLogWatch) lw = started(_i, "", FALSE);
+  F2bLogFile *file = f2bs_logwatch_get_file(lw, logpath);
+  g_autofree char *big = g_malloc(((gsize)1 << 20) + 1);
+  memset(big, 'b', (gsize)1 << 20);
+  big[(gsize)1 << 20] = 0;
+  append(big);
+  append("\n");
+  wait_lines(1);
+  ck_assert_uint_eq(lines->len, (gsize)1 << 20);
+  g_string_truncate(lines, 0);
+  nlines = 0;
+  int fd = open(logpath, O_WRONLY | O_APPEND);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, "n\0l\n\xff\xfe\n", 7), 7);
+  close(fd);
+  wait_lines(2);
+  ck_assert_uint_eq(lines->len, 6);
+  ck_assert(memcmp(lines->str, "n\0l|\xff\xfe", 6) == 0);
+  g_string_truncate(lines, 0);
+  nlines = 0;
+  f2b_logfile_set_max_line(file, 100);
+  big[200] = 0;
+  append(big);
+  append("\nshort\n");
+  sync_and_check("m", "short|m");
+  wait_log("Skipped 1 line(s) of ");
+  wait_log(" longer than 100 bytes (200 bytes in all)");
+}
+END_TEST
+
 static gboolean
 epoch_time(const char *line, gsize len, double *time, gpointer user_data)
 {
@@ -472,6 +515,7 @@ main(void)
   loop_tests(s, "unreadable", test_unreadable);
   loop_tests(s, "add-remove", test_add_remove);
   loop_tests(s, "autoseek", test_autoseek);
+  loop_tests(s, "bad-input", test_bad_input);
   TCase *tc = tcase_create("backend");
   tcase_add_test(tc, test_kind_for_backend);
   suite_add_tcase(s, tc);
