@@ -66,6 +66,18 @@ typedef void (*F2bFilterResolveFunc)(const char *host, gsize len, F2bFilterUseDn
 /* Called when ignoreregex number INDEX matched (fail2ban's onIgnoreRegex). */
 typedef void (*F2bFilterIgnoreFunc)(guint index, gpointer user_data);
 
+/* What processLine's checkFindTime did to a line (fail2ban warns about both). */
+typedef enum {
+  F2B_FILTER_TIME_SIMULATED, /* in operation, the date was more than 60 s from now: now
+                              * was used instead; DELTA is int(date - now) */
+  F2B_FILTER_TIME_OBSOLETE,  /* not in operation, the date is older than findtime: the
+                              * line was dropped; DELTA is int(date - now) */
+} F2bFilterTimeEvent;
+
+/* LINE (LEN bytes, decoded) is the line as fail2ban's processLine holds it. */
+typedef void (*F2bFilterTimeFunc)(F2bFilterTimeEvent event, gint64 delta, const char *line,
+                                  gsize len, gpointer user_data);
+
 /* One failure: fail2ban's [failRegexIndex, fid, date, fail]. */
 typedef struct {
   guint regex_index;
@@ -154,6 +166,7 @@ void f2b_filter_set_match_limit(F2bFilter *filter, guint32 limit);
 void f2b_filter_set_resolver(F2bFilter *filter, F2bFilterResolveFunc func, gpointer user_data);
 void f2b_filter_set_ignore_callback(F2bFilter *filter, F2bFilterIgnoreFunc func,
                                     gpointer user_data);
+void f2b_filter_set_time_callback(F2bFilter *filter, F2bFilterTimeFunc func, gpointer user_data);
 
 /* --- Processing ----------------------------------------------------------- */
 

@@ -288,6 +288,50 @@ START_TEST(test_find_time_and_operation)
 }
 END_TEST
 
+typedef struct {
+  guint n;
+  F2bFilterTimeEvent ev[4];
+  gint64 delta[4];
+  char *line[4];
+} TimeEvents;
+
+static void
+record_time(F2bFilterTimeEvent ev, gint64 delta, const char *line, gsize len, gpointer data)
+{
+  TimeEvents *te = data;
+  ck_assert_uint_lt(te->n, 4);
+  te->ev[te->n] = ev;
+  te->delta[te->n] = delta;
+  te->line[te->n] = g_strndup(line, len);
+  te->n++;
+}
+
+START_TEST(test_time_callback)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  TimeEvents te = {0};
+  f2b_filter_set_check_find_time(f, TRUE);
+  f2b_filter_set_time_callback(f, record_time, &te);
+  /* in operation: 2 h before now is simulated as now; 59 s is not reported */
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 08:00:00 fail 192.0.2.1", 34, NULL));
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:59:01 fail 192.0.2.1", 34, NULL));
+  /* restoring: older than findtime is dropped and reported, with the line as read */
+  f2b_filter_set_in_operation(f, FALSE);
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:00:00 fail 192.0.2.3", 34, NULL));
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:55:00 fail 192.0.2.4", 34, NULL));
+  ck_assert_uint_eq(te.n, 2);
+  ck_assert_int_eq(te.ev[0], F2B_FILTER_TIME_SIMULATED);
+  ck_assert_int_eq(te.delta[0], -7200);
+  ck_assert_str_eq(te.line[0], "2005-08-14 08:00:00 fail 192.0.2.1");
+  ck_assert_int_eq(te.ev[1], F2B_FILTER_TIME_OBSOLETE);
+  ck_assert_int_eq(te.delta[1], -3600);
+  ck_assert_str_eq(te.line[1], "2005-08-14 09:00:00 fail 192.0.2.3");
+  for (guint i = 0; i < te.n; i++)
+    g_free(te.line[i]);
+}
+END_TEST
+
 static void
 count_ignored(guint index, gpointer data)
 {
@@ -545,6 +589,7 @@ filter_suite(void)
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_no_date);
   tcase_add_test(tc, test_find_time_and_operation);
+  tcase_add_test(tc, test_time_callback);
   tcase_add_test(tc, test_ignoreregex);
   tcase_add_test(tc, test_prefregex_content);
   tcase_add_test(tc, test_usedns);
