@@ -619,6 +619,22 @@ common_error(F2bsPipeline *p)
   }
 }
 
+/* repr() of the exception behind a filter error: "IndexError: text" names
+ * its class, other texts are int()'s ValueError. */
+static void
+append_exception(GString *out, const char *message)
+{
+  const char *colon = strstr(message, ": ");
+  gboolean named = colon && colon > message;
+  for (const char *c = message; named && c < colon; c++)
+    named = g_ascii_isalnum(*c);
+  const char *text = named ? colon + 2 : message;
+  g_string_append_len(out, named ? message : "ValueError", named ? colon - message : -1);
+  g_string_append_c(out, '(');
+  f2b_py_repr_str_append(out, text, strlen(text));
+  g_string_append_c(out, ')');
+}
+
 static void
 line_failed(F2bsPipeline *p, const char *line, gsize len, const GError *error)
 {
@@ -626,7 +642,9 @@ line_failed(F2bsPipeline *p, const char *line, gsize len, const GError *error)
                                                  NULL);
   g_autoptr(GString) r = g_string_new(NULL);
   f2b_py_repr_str_append(r, text, len);
-  f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to process line: %s, caught exception: %s", r->str, error->message);
+  g_autoptr(GString) e = g_string_new(NULL);
+  append_exception(e, error->message);
+  f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to process line: %s, caught exception: %s", r->str, e->str);
   common_error(p);
 }
 
