@@ -369,8 +369,8 @@ check_nets(F2bsPipeline *p, Item *it, const char *key)
     if (f2b_ipaddr_is_valid(net)) {
       in = f2b_ipaddr_is_in_net(ip, net);
     } else {
-      if (!f2b_ipaddr_is_valid(ip) || net->raw_len == 0)
-        continue;
+      if (net->raw_len == 0)
+        continue; /* fail2ban resolves the name even for an id that is no address */
       g_autofree char *name = g_strndup(net->raw, net->raw_len);
       GPtrArray *addrs;
       if (!f2bs_dns_to_ip(name, &addrs))
@@ -510,6 +510,22 @@ item_prepare(F2bsPipeline *p, Item *it)
   (void)p;
 }
 
+/* FailManager.addFailure's summary at DEBUG (as costly as fail2ban's: debug only). */
+static void
+log_failures(F2bFailManager *fm)
+{
+  g_autoptr(GPtrArray) tickets = f2b_failmanager_tickets(fm);
+  g_autoptr(GString) summary = g_string_new(NULL);
+  for (guint i = 0; i < tickets->len; i++) {
+    F2bTicket *t = tickets->pdata[i];
+    g_autofree char *id = id_text(t->id);
+    g_string_append_printf(summary, "%s%s:%" G_GINT64_FORMAT, i ? ", " : "", id, t->retry);
+  }
+  f2bs_log(F2BS_LOG_DEBUG, "fail2ban.failmanager",
+           "Total # of detected failures: %" G_GINT64_FORMAT ". Current failures from %u IPs (IP:count): %s",
+           f2b_failmanager_get_fail_total(fm), tickets->len, summary->str);
+}
+
 static void
 item_count(F2bsPipeline *p, Item *it)
 {
@@ -520,6 +536,8 @@ item_count(F2bsPipeline *p, Item *it)
   f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Found %s - %s", jail->name, ip, when);
   F2bFailManager *fm = f2bs_actions_failmanager(jail->rt);
   gint64 attempts = f2b_failmanager_add_failure(fm, t, 1, FALSE);
+  if (f2bs_log_enabled(F2BS_LOG_DEBUG))
+    log_failures(fm);
   if (attempts >= f2b_failmanager_get_max_retry(fm))
     f2bs_actions_perform_ban(jail->rt, t->id);
   f2bs_pipeline_rearm(p);

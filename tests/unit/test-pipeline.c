@@ -293,6 +293,10 @@ START_TEST(test_ban_at_maxretry)
   ck_assert_uint_eq(failed_now(j), 1);
   ck_assert_int_eq(failed_total(j), 2);
   ck_assert(!is_banned(j, "192.0.2.1"));
+  g_autofree char *summary = g_strdup_printf("fail2ban.failmanager    [%d]: DEBUG   Total # of detected failures: "
+                                             "2. Current failures from 1 IPs (IP:count): 192.0.2.1:2\n",
+                                             (int)getpid());
+  ck_assert_uint_eq(log_count(summary), 1);
   feed(j, line);
   ck_assert(is_banned(j, "192.0.2.1"));
   ck_assert_uint_eq(failed_now(j), 0);
