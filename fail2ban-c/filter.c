@@ -1207,6 +1207,7 @@ text_to_ip(F2bFilter *f, const char *text, gsize len, GPtrArray *fids)
 
 typedef struct {
   F2bFilter *f;
+  const FLine *line;    /* the tuple line being processed */
   GPtrArray *org;       /* orgBuffer */
   GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
   F2bRegexMatch *pre;   /* the prefregex match (its groups but content go first in a
@@ -1325,6 +1326,22 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
+  if (st->no_date && f->on_time) {
+    g_autoptr(GPtrArray) lines = matched_lines(m, st->org);
+    g_autoptr(GString) joined = g_string_new(NULL);
+    for (guint k = 0; k < lines->len; k++) {
+      const F2bRegexLine *t = &((const FLine *) lines->pdata[k])->t;
+      if (k)
+        g_string_append_c(joined, '\n');
+      g_string_append_len(joined, t->prefix, (gssize) t->prefix_len);
+      g_string_append_len(joined, t->date, (gssize) t->date_len);
+      g_string_append_len(joined, t->rest, (gssize) t->rest_len);
+    }
+    F2bFilterTimeInfo info = {.event = F2B_FILTER_TIME_NO_DATE, .line = joined->str,
+                              .line_len = joined->len, .date = st->line->t.date,
+                              .date_len = st->line->t.date_len};
+    f->on_time(&info, f->on_time_data);
+  }
   if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
   if (!f->check_all_regex || f->maxlines > 1) {
@@ -1378,7 +1395,7 @@ static GPtrArray *
 find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean no_date,
              GError **limit, GError **error)
 {
-  FindState st = {.f = f, .has_date = has_date, .date = date, .no_date = no_date,
+  FindState st = {.f = f, .line = line, .has_date = has_date, .date = date, .no_date = no_date,
                   .limit = limit};
   st.defcidr = (f->usedns == F2B_FILTER_USEDNS_RAW || f->return_raw_host)
                    ? F2B_IPADDR_CIDR_RAW : F2B_IPADDR_CIDR_UNSPEC;
@@ -1520,8 +1537,11 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
 static void
 report_time(F2bFilter *f, F2bFilterTimeEvent ev, double delta, const char *line, gsize len)
 {
-  if (f->on_time)
-    f->on_time(ev, (gint64) delta, line, len, f->on_time_data);
+  if (f->on_time) {
+    F2bFilterTimeInfo info = {.event = ev, .delta = (gint64) delta, .line = line, .line_len = len,
+                              .date = "", .date_len = 0};
+    f->on_time(&info, f->on_time_data);
+  }
 }
 
 /* checkFindTime: FALSE when the line is too old to count (not in operation). */

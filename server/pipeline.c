@@ -53,7 +53,7 @@ struct F2bsPipeline {
   double expiry_at;
   guint64 proc_lines;
   int errors;
-  double next_sim_warn, next_ign_warn; /* _logWarnOnce */
+  double next_sim_warn, next_ign_warn, next_nodate_warn; /* _logWarnOnce */
   GArray *placeholders;    /* Placeholder, during one filter call */
   double line_now;
 };
@@ -148,8 +148,11 @@ placeholders_clear(F2bsPipeline *p)
 
 /* ---- _logWarnOnce -------------------------------------------------------- */
 
+/* _logWarnOnce: the first text at level 7 within a day of the last warning,
+ * else every text as a warning; SECOND is followed by LINE. */
 static void
-warn_once(F2bsPipeline *p, double *next, const char *first, const char *line, gsize len)
+warn_once(F2bsPipeline *p, double *next, const char *first, const char *second, const char *line, gsize len,
+          gboolean date_hint)
 {
   if (p->line_now < *next) {
     f2bs_log(F2BS_LOG_TRACEDEBUG, LOGGER, "%s", first);
@@ -158,26 +161,42 @@ warn_once(F2bsPipeline *p, double *next, const char *first, const char *line, gs
   *next = p->line_now + 24 * 60 * 60;
   f2bs_log(F2BS_LOG_WARNING, LOGGER, "[%s] %s", p->jail->name, first);
   g_autofree char *text = g_utf8_make_valid(line, (gssize)len);
-  f2bs_log(F2BS_LOG_WARNING, LOGGER, "[%s] Please check a jail for a timing issue. Line with odd timestamp: %s",
-           p->jail->name, text);
+  f2bs_log(F2BS_LOG_WARNING, LOGGER, "[%s] %s%s", p->jail->name, second, text);
+  if (date_hint)
+    f2bs_log(F2BS_LOG_WARNING, LOGGER, "[%s] Please try setting a custom date pattern (see man page jail.conf(5)).",
+             p->jail->name);
 }
 
 static void
-on_time_event(F2bFilterTimeEvent ev, gint64 delta, const char *line, gsize len, gpointer data)
+on_time_event(const F2bFilterTimeInfo *info, gpointer data)
 {
   F2bsPipeline *p = data;
   g_autoptr(GString) msg = g_string_new(NULL);
-  if (ev == F2B_FILTER_TIME_SIMULATED) {
+  gint64 delta = info->delta;
+  switch (info->event) {
+  case F2B_FILTER_TIME_SIMULATED: {
     g_autofree char *span = f2b_timeutil_seconds2str(delta < 0 ? -delta : delta);
     g_string_printf(msg, "Detected a log entry %s %s the current time in operation mode. This looks like a %s "
                     "problem. Treating such entries as if they just happened.", span,
                     delta < 0 ? "before" : "after", delta >= -3300 && delta < 0 ? "latency" : "timezone");
-    warn_once(p, &p->next_sim_warn, msg->str, line, len);
-  } else {
+    warn_once(p, &p->next_sim_warn, msg->str, "Please check a jail for a timing issue. Line with odd timestamp: ",
+              info->line, info->line_len, FALSE);
+    break;
+  }
+  case F2B_FILTER_TIME_OBSOLETE:
     g_string_append(msg, "Ignoring all log entries older than ");
     f2b_py_str_append(msg, p->jail->findtime);
     g_string_append(msg, "s; these are probably messages generated while fail2ban was not running.");
-    warn_once(p, &p->next_ign_warn, msg->str, line, len);
+    warn_once(p, &p->next_ign_warn, msg->str, "Please check a jail for a timing issue. Line with odd timestamp: ",
+              info->line, info->line_len, FALSE);
+    break;
+  case F2B_FILTER_TIME_NO_DATE:
+    g_string_append(msg, "Found a match but no valid date/time found for ");
+    f2b_py_repr_str_append(msg, info->date, info->date_len);
+    g_string_append_c(msg, '.');
+    warn_once(p, &p->next_nodate_warn, msg->str, "Match without a timestamp: ", info->line, info->line_len,
+              TRUE);
+    break;
   }
 }
 

@@ -317,6 +317,16 @@ START_TEST(test_ban_at_maxretry)
   feed(j, "fail 192.0.2.2");
   ck_assert_uint_eq(failed_now(j), 1);
   ck_assert_uint_eq(log_count("[j] Found 192.0.2.2 - "), 1);
+  /* that dateless match (it borrowed the last date) was warned about once, then at level 7 */
+  feed(j, "fail 192.0.2.3");
+  g_autofree char *nodate = g_strdup_printf("WARNING [j] Found a match but no valid date/time found for '%s'.\n",
+                                            date);
+  ck_assert_uint_eq(log_count(nodate), 1);
+  g_autofree char *matched = g_strdup_printf("WARNING [j] Match without a timestamp: %sfail 192.0.2.2\n", date);
+  ck_assert_uint_eq(log_count(matched), 1);
+  ck_assert_uint_eq(log_count("WARNING [j] Please try setting a custom date pattern (see man page jail.conf(5)).\n"),
+                    1);
+  ck_assert_uint_eq(log_count("no valid date/time"), 1);
 }
 END_TEST
 
@@ -332,7 +342,7 @@ START_TEST(test_ignoreip)
   feed(j, "fail 203.0.113.9");
   feed(j, "fail 203.0.113.1");
   ck_assert_uint_eq(f2bs_pipeline_pending(j->pipeline), 2);
-  ck_assert_uint_eq(log_count("[j] Found"), 0);
+  ck_assert_uint_eq(log_count("INFO    [j] Found "), 0);
   spin_until(queue_empty, j);
   ck_assert_uint_eq(log_count("INFO    [j] Ignore 203.0.113.9 by dns\n"), 1);
   ck_assert(log_pos("Ignore 203.0.113.9 by dns") < log_pos("[j] Found 203.0.113.1 - "));
