@@ -45,6 +45,8 @@ struct F2bFilter {
   gpointer resolve_data;
   F2bFilterIgnoreFunc on_ignore;
   gpointer on_ignore_data;
+  F2bFilterTimeFunc on_time;
+  gpointer on_time_data;
 
   GPtrArray *line_buffer; /* FLine * (rc boxes) */
   char *last_time_text;
@@ -818,6 +820,13 @@ f2b_filter_set_ignore_callback(F2bFilter *filter, F2bFilterIgnoreFunc func, gpoi
   filter->on_ignore_data = user_data;
 }
 
+void
+f2b_filter_set_time_callback(F2bFilter *filter, F2bFilterTimeFunc func, gpointer user_data)
+{
+  filter->on_time = func;
+  filter->on_time_data = user_data;
+}
+
 /* ---- decoding ---------------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at P (N bytes left) as Python's strict
@@ -1198,6 +1207,7 @@ text_to_ip(F2bFilter *f, const char *text, gsize len, GPtrArray *fids)
 
 typedef struct {
   F2bFilter *f;
+  const FLine *line;    /* the tuple line being processed */
   GPtrArray *org;       /* orgBuffer */
   GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
   F2bRegexMatch *pre;   /* the prefregex match (its groups but content go first in a
@@ -1316,6 +1326,22 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     st->buf = NULL;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
+  if (st->no_date && f->on_time) {
+    g_autoptr(GPtrArray) lines = matched_lines(m, st->org);
+    g_autoptr(GString) joined = g_string_new(NULL);
+    for (guint k = 0; k < lines->len; k++) {
+      const F2bRegexLine *t = &((const FLine *) lines->pdata[k])->t;
+      if (k)
+        g_string_append_c(joined, '\n');
+      g_string_append_len(joined, t->prefix, (gssize) t->prefix_len);
+      g_string_append_len(joined, t->date, (gssize) t->date_len);
+      g_string_append_len(joined, t->rest, (gssize) t->rest_len);
+    }
+    F2bFilterTimeInfo info = {.event = F2B_FILTER_TIME_NO_DATE, .line = joined->str,
+                              .line_len = joined->len, .date = st->line->t.date,
+                              .date_len = st->line->t.date_len};
+    f->on_time(&info, f->on_time_data);
+  }
   if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
   if (!f->check_all_regex || f->maxlines > 1) {
@@ -1369,7 +1395,7 @@ static GPtrArray *
 find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean no_date,
              GError **limit, GError **error)
 {
-  FindState st = {.f = f, .has_date = has_date, .date = date, .no_date = no_date,
+  FindState st = {.f = f, .line = line, .has_date = has_date, .date = date, .no_date = no_date,
                   .limit = limit};
   st.defcidr = (f->usedns == F2B_FILTER_USEDNS_RAW || f->return_raw_host)
                    ? F2B_IPADDR_CIDR_RAW : F2B_IPADDR_CIDR_UNSPEC;
@@ -1507,30 +1533,46 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
   return tl;
 }
 
+/* LINE is fail2ban's `line` there: the text as read (not the date-borrowing tuple). */
+static void
+report_time(F2bFilter *f, F2bFilterTimeEvent ev, double delta, const char *line, gsize len)
+{
+  if (f->on_time) {
+    F2bFilterTimeInfo info = {.event = ev, .delta = (gint64) delta, .line = line, .line_len = len,
+                              .date = "", .date_len = 0};
+    f->on_time(&info, f->on_time_data);
+  }
+}
+
 /* checkFindTime: FALSE when the line is too old to count (not in operation). */
 static gboolean
-check_time(F2bFilter *f, gboolean has_date, double *date)
+check_time(F2bFilter *f, gboolean has_date, double *date, const char *line, gsize len)
 {
   if (!f->check_find_time || !has_date)
     return TRUE;
+  double delta = trunc(*date - f->now);
   if (f->in_operation) {
-    double delta = trunc(*date - f->now);
     if (fabs(delta) > 60) {
       /* a timing issue: fail2ban treats the entry as if it just happened */
+      report_time(f, F2B_FILTER_TIME_SIMULATED, delta, line, len);
       *date = f->now;
       f->last_date = *date;
       f->has_last_date = TRUE;
     }
     return TRUE;
   }
-  return !(*date < f->now - f->findtime);
+  if (*date < f->now - f->findtime) {
+    report_time(f, F2B_FILTER_TIME_OBSOLETE, delta, line, len);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static GPtrArray *
 process(F2bFilter *f, FLine *tl, gboolean has_date, double date, gboolean no_date,
-        GError **error)
+        const char *line, gsize len, GError **error)
 {
-  if (!check_time(f, has_date, &date)) {
+  if (!check_time(f, has_date, &date, line, len)) {
     fline_unref(tl);
     return g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
   }
@@ -1564,7 +1606,7 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
   FLine *tl = split_date(filter, text, dlen, &has_date, &date, &no_date, error);
   if (tl == NULL)
     return NULL;
-  return process(filter, tl, has_date, date, no_date, error);
+  return process(filter, tl, has_date, date, no_date, text, dlen, error);
 }
 
 GPtrArray *
@@ -1575,7 +1617,15 @@ f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double da
   FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
   set_last_date(filter, tuple->date, tuple->date_len, date);
-  return process(filter, tl, TRUE, date, FALSE, error);
+  g_autoptr(GString) joined = NULL;
+  if (filter->on_time) {
+    joined = g_string_new(NULL);
+    g_string_append_len(joined, tuple->prefix, (gssize) tuple->prefix_len);
+    g_string_append_len(joined, tuple->date, (gssize) tuple->date_len);
+    g_string_append_len(joined, tuple->rest, (gssize) tuple->rest_len);
+  }
+  return process(filter, tl, TRUE, date, FALSE, joined ? joined->str : "", joined ? joined->len : 0,
+                 error);
 }
 
 /* ---- state accessors ------------------------------------------------------------------ */

@@ -66,6 +66,27 @@ typedef void (*F2bFilterResolveFunc)(const char *host, gsize len, F2bFilterUseDn
 /* Called when ignoreregex number INDEX matched (fail2ban's onIgnoreRegex). */
 typedef void (*F2bFilterIgnoreFunc)(guint index, gpointer user_data);
 
+/* Timing events of a line, which fail2ban warns about. */
+typedef enum {
+  F2B_FILTER_TIME_SIMULATED, /* in operation, the date was more than 60 s from now: now
+                              * was used instead */
+  F2B_FILTER_TIME_OBSOLETE,  /* not in operation, the date is older than findtime: the
+                              * line was dropped */
+  F2B_FILTER_TIME_NO_DATE,   /* a failregex matched a line without a date of its own */
+} F2bFilterTimeEvent;
+
+typedef struct {
+  F2bFilterTimeEvent event;
+  gint64 delta;        /* SIMULATED, OBSOLETE: int(date - now) */
+  const char *line;    /* SIMULATED, OBSOLETE: the line as processLine holds it (decoded);
+                        * NO_DATE: the matched lines joined by "\n" */
+  gsize line_len;
+  const char *date;    /* NO_DATE: the date text the line was given ("" or the last one) */
+  gsize date_len;
+} F2bFilterTimeInfo;
+
+typedef void (*F2bFilterTimeFunc)(const F2bFilterTimeInfo *info, gpointer user_data);
+
 /* One failure: fail2ban's [failRegexIndex, fid, date, fail]. */
 typedef struct {
   guint regex_index;
@@ -154,6 +175,7 @@ void f2b_filter_set_match_limit(F2bFilter *filter, guint32 limit);
 void f2b_filter_set_resolver(F2bFilter *filter, F2bFilterResolveFunc func, gpointer user_data);
 void f2b_filter_set_ignore_callback(F2bFilter *filter, F2bFilterIgnoreFunc func,
                                     gpointer user_data);
+void f2b_filter_set_time_callback(F2bFilter *filter, F2bFilterTimeFunc func, gpointer user_data);
 
 /* --- Processing ----------------------------------------------------------- */
 

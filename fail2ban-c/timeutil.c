@@ -96,3 +96,72 @@ f2b_timeutil_time2str(double t)
   return g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                          tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
+
+/* int(round(float(s) / unit)): Python rounds half to even, as nearbyint does. */
+static gint64
+round_by(gint64 s, double unit)
+{
+  return (gint64)nearbyint((double)s / unit);
+}
+
+static void
+group(GString *r, gint64 n, char unit)
+{
+  g_string_append_printf(r, "%" G_GINT64_FORMAT "%c ", n, unit);
+}
+
+char *
+f2b_timeutil_seconds2str(gint64 sec)
+{
+  GString *r = g_string_new(NULL);
+  gint64 s = sec;
+  if (s >= 31536000) {
+    s = round_by(s, 86400);
+    group(r, s / 365, 'y');
+    s %= 365;
+    if (s >= 7) {
+      group(r, s / 7, 'w');
+      s %= 7;
+    }
+    if (s)
+      group(r, s, 'd');
+  } else if (s >= 604800) {
+    s = round_by(s, 3600);
+    group(r, s / 168, 'w');
+    s %= 168;
+    if (s >= 24) {
+      group(r, s / 24, 'd');
+      s %= 24;
+    }
+    if (s)
+      group(r, s, 'h');
+  } else if (s >= 86400) {
+    s = round_by(s, 60);
+    group(r, s / 1440, 'd');
+    s %= 1440;
+    if (s >= 60) {
+      group(r, s / 60, 'h');
+      s %= 60;
+    }
+    if (s)
+      group(r, s, 'm');
+  } else if (s >= 3595) {
+    s = round_by(s, 10);
+    group(r, s / 360, 'h');
+    s %= 360;
+    if (s >= 6)
+      group(r, s / 6, 'm');
+  } else {
+    if (s >= 60) {
+      group(r, s / 60, 'm');
+      s %= 60;
+    }
+    if (s)
+      group(r, s, 's');
+    else if (sec == 0)
+      g_string_append(r, "0 ");
+  }
+  if (r->len)
+    g_string_truncate(r, r->len - 1);
+  return g_string_free(r, FALSE);
+}

@@ -26,3 +26,8 @@ char *f2b_timeutil_str2sec_expand(const char *expr);
  * microseconds; times from year 10000 on print "9999-12-31 23:59:59" as
  * fail2ban does for permanent bans.  Transfer full. */
 char *f2b_timeutil_time2str(double t);
+
+/* fail2ban's MyTime.seconds2str: a duration as "1y 3w 4d", "2d 7h 15m",
+ * "59m 50s", "59s" or "0" (at most three groups, rounded to the unit of the
+ * smallest one as fail2ban rounds, half to even).  SEC >= 0.  Transfer full. */
+char *f2b_timeutil_seconds2str(gint64 sec);

@@ -1432,19 +1432,48 @@ f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches
   g_autofree char *ips = f2b_ipaddr_to_string(id, &len);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "[%s] Attempt %s - %s", rt->name, ips, when);
   gint64 attempts = f2b_failmanager_add_failure(rt->fm, t, n_matches ? (gint64)n_matches : 1, FALSE);
-  if (attempts >= f2b_failmanager_get_max_retry(rt->fm)) {
-    /* Filter.performBan(ip) */
-    g_autoptr(F2bTicket) ready = f2b_failmanager_to_ban(rt->fm, id);
-    if (ready) {
-      check_ban(rt, ready);
-      rt_arm(rt);
-    }
-    if (now >= rt->next_svc) {
-      rt->next_svc = now + 5;
-      f2b_failmanager_cleanup(rt->fm, now);
-    }
-  }
+  if (attempts >= f2b_failmanager_get_max_retry(rt->fm))
+    f2bs_actions_perform_ban(rt, id);
   return TRUE;
+}
+
+void
+f2bs_actions_perform_svc(F2bsActions *rt, gboolean force)
+{
+  double now = now_s();
+  if (force || now >= rt->next_svc) {
+    rt->next_svc = now + 5;
+    f2b_failmanager_cleanup(rt->fm, now);
+  }
+}
+
+void
+f2bs_actions_perform_ban(F2bsActions *rt, const F2bIPAddr *id)
+{
+  gint64 cnt = 0;
+  for (;;) {
+    g_autoptr(F2bTicket) ready = f2b_failmanager_to_ban(rt->fm, id);
+    if (ready == NULL)
+      break;
+    cnt += check_ban(rt, ready);
+    if (id)
+      break;
+  }
+  if (cnt) {
+    g_autoptr(GString) name = g_string_new(NULL);
+    f2b_py_repr_str_append(name, rt->name, strlen(rt->name));
+    f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Banned %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT ", %u ticket(s) in %s",
+             cnt, f2b_banmanager_get_ban_total(rt->bm), f2b_banmanager_size(rt->bm), name->str);
+  }
+  rt_arm(rt);
+  f2bs_actions_perform_svc(rt, FALSE);
+}
+
+F2bActionCommand *
+f2bs_actions_replace_dynamic(F2bsActions *rt, F2bTicket *ticket, const char *text)
+{
+  AInfo ai = { .rt = rt, .ticket = ticket };
+  return dynamic_cmd(text, &ai);
 }
 
 /* ---- life --------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 
 #include <glib.h>
 
+#include "actiontags.h"
 #include "banmanager.h"
 #include "failmanager.h"
 #include "jail.h"
@@ -46,6 +47,16 @@ gboolean f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids
 /* `set JAIL attempt IP [MATCH...]` (fail2ban's Filter.addAttempt). */
 gboolean f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches, guint n_matches,
                               GError **error);
+
+/* Filter.performBan(ID): the ticket of ID, when it reached maxretry, goes
+ * from the fail manager to Actions.__checkBan ("[jail] Ban x" or "... already
+ * banned"); ID NULL takes every ready ticket.  Then performSvc. */
+void f2bs_actions_perform_ban(F2bsActions *rt, const F2bIPAddr *id);
+/* Filter.performSvc: the fail manager cleaned at most every 5 s (FORCE: now). */
+void f2bs_actions_perform_svc(F2bsActions *rt, gboolean force);
+/* replaceDynamicTags(TEXT, ActionInfo(TICKET, jail)) with fail2ban's escaping
+ * (transfer full): the ignorecommand and the ignorecache key. */
+F2bActionCommand *f2bs_actions_replace_dynamic(F2bsActions *rt, F2bTicket *ticket, const char *text);
 
 /* The status lists: the filter's counters and the actions' part. */
 F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);

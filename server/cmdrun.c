@@ -31,6 +31,8 @@ typedef struct {
   int exit_code; /* Python's returncode: -signal when killed */
   GBytes *out, *err;
   F2bsCmdDone done;
+  F2bsCmdDoneCode done_code; /* instead of DONE */
+  gboolean one_ok;           /* exit code 1 is a success too */
   gpointer data;
 } Run;
 
@@ -101,7 +103,7 @@ log_output(Run *r, int level, const char *what, GBytes *bytes)
 static void
 run_finish(Run *r)
 {
-  gboolean ok = !r->timed_out && r->exit_code == 0;
+  gboolean ok = !r->timed_out && (r->exit_code == 0 || (r->one_ok && r->exit_code == 1));
   int level = ok ? F2BS_LOG_DEBUG : F2BS_LOG_ERROR;
   if (!r->quiet && f2bs_log_enabled(level)) {
     log_exec(r, ok ? F2BS_LOG_DEBUG - 1 : F2BS_LOG_ERROR);
@@ -136,7 +138,10 @@ run_finish(Run *r)
   if (r->timer)
     g_source_remove(r->timer);
   running--;
-  r->done(ok, r->data);
+  if (r->done_code)
+    r->done_code(ok, r->exit_code, r->data);
+  else
+    r->done(ok, r->data);
   g_clear_object(&r->proc);
   g_clear_pointer(&r->out, g_bytes_unref);
   g_clear_pointer(&r->err, g_bytes_unref);
@@ -214,14 +219,34 @@ on_not_run(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void run_start(Run *r, const F2bActionCommand *cmd);
+
 void
 f2bs_cmdrun(const F2bActionCommand *cmd, double timeout, F2bsCmdDone done, gpointer data)
 {
   Run *r = g_new0(Run, 1);
-  r->described = f2bs_cmdrun_describe(cmd);
   r->timeout = timeout;
   r->done = done;
   r->data = data;
+  run_start(r, cmd);
+}
+
+void
+f2bs_cmdrun_zero_one(const F2bActionCommand *cmd, double timeout, F2bsCmdDoneCode done, gpointer data)
+{
+  Run *r = g_new0(Run, 1);
+  r->timeout = timeout;
+  r->done_code = done;
+  r->one_ok = TRUE;
+  r->data = data;
+  run_start(r, cmd);
+}
+
+static void
+run_start(Run *r, const F2bActionCommand *cmd)
+{
+  double timeout = r->timeout;
+  r->described = f2bs_cmdrun_describe(cmd);
   running++;
   if (f2bs_log_enabled(9))
     f2bs_log(9, "fail2ban.action", "%s", r->described);

@@ -19,6 +19,13 @@ typedef void (*F2bsCmdDone)(gboolean ok, gpointer data);
 /* Runs CMD (borrowed: copied).  An empty script succeeds ("Nothing to do"). */
 void f2bs_cmdrun(const F2bActionCommand *cmd, double timeout, F2bsCmdDone done, gpointer data);
 
+/* Utils.executeCmd(..., success_codes=(0, 1)) as the ignorecommand runs:
+ * exit codes 0 and 1 both count as success (logged at DEBUG, "returned
+ * successfully 1"); DONE gets OK and the exit code (-signal when killed,
+ * 127 when it could not start). */
+typedef void (*F2bsCmdDoneCode)(gboolean ok, int exit_code, gpointer data);
+void f2bs_cmdrun_zero_one(const F2bActionCommand *cmd, double timeout, F2bsCmdDoneCode done, gpointer data);
+
 /* Commands started and not yet finished (for a bounded wait at shutdown). */
 guint f2bs_cmdrun_running(void);
 

@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "confreader.h"
+#include "pipeline.h"
 #include "pyexc.h"
 #include "pystr.h"
 #include "serverlog.h"
@@ -42,12 +43,6 @@ static void
 action_free(gpointer p)
 {
   f2bs_action_unref(p);
-}
-
-static void
-regex_free(gpointer p)
-{
-  f2b_failregex_free(p);
 }
 
 static void
@@ -125,11 +120,9 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->logpaths = g_ptr_array_new_with_free_func(g_free);
   jail->logencoding = g_strdup("UTF-8");
   jail->journalmatch = g_ptr_array_new_with_free_func(pyobj_free);
-  jail->failregex = g_ptr_array_new_with_free_func(regex_free);
-  jail->ignoreregex = g_ptr_array_new_with_free_func(regex_free);
+  jail->filter = f2b_filter_new((double)g_get_real_time() / G_USEC_PER_SEC);
   jail->usedns = g_strdup("warn");
   jail->findtime = f2b_py_int(600);
-  jail->datedetector = f2b_datedetect_new((double)g_get_real_time() / G_USEC_PER_SEC);
   jail->maxmatches = 5;
   jail->maxretry = 3;
   jail->maxlines = 1;
@@ -137,6 +130,7 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->banextra = f2b_py_dict_new();
   jail->actions = g_ptr_array_new_with_free_func(action_free);
   jail->rt = f2bs_actions_new(name, jail->actions);
+  jail->pipeline = f2bs_pipeline_new(jail);
   if (g_utf8_strlen(name, -1) >= 26) {
     g_autofree char *r = repr_str(name);
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
@@ -161,12 +155,10 @@ f2bs_jail_free(F2bsJail *jail)
   g_ptr_array_unref(jail->logpaths);
   g_free(jail->logencoding);
   g_ptr_array_unref(jail->journalmatch);
-  f2b_failregex_free(jail->prefregex);
-  g_ptr_array_unref(jail->failregex);
-  g_ptr_array_unref(jail->ignoreregex);
+  f2bs_pipeline_free(jail->pipeline);
+  f2b_filter_free(jail->filter);
   g_free(jail->usedns);
   f2b_py_free(jail->findtime);
-  f2b_datedetect_free(jail->datedetector);
   g_free(jail->logtimezone);
   f2b_py_free(jail->bantime);
   f2b_py_free(jail->banextra);
@@ -283,6 +275,7 @@ f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error)
   if (f2b_ini_map_size(opts) == 0) {
     f2b_py_free(jail->ignorecache);
     jail->ignorecache = f2b_py_none();
+    f2bs_pipeline_reset_ignorecache(jail->pipeline);
     return TRUE;
   }
   const char *key = f2b_ini_map_get(opts, "key");
@@ -304,6 +297,7 @@ f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error)
   f2b_py_append(jail->ignorecache, f2b_py_str(key));
   f2b_py_append(jail->ignorecache, f2b_py_int(count));
   f2b_py_append(jail->ignorecache, g_steal_pointer(&secs));
+  f2bs_pipeline_reset_ignorecache(jail->pipeline);
   return TRUE;
 }
 
@@ -370,6 +364,7 @@ f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **error)
   const char *enc = g_ascii_strcasecmp(value, "auto") == 0 ? "UTF-8" : value;
   /* codecs.lookup: iconv knows the same names for the encodings logs use */
   GIConv cd = g_iconv_open("UTF-8", enc);
+  g_autofree char *known = g_strdup(enc); /* the name iconv knows */
   if (cd == (GIConv)-1) {
     /* Python's aliases drop the separators iconv wants ("latin-1", "latin_1") */
     g_autofree char *bare = g_strdup(enc);
@@ -379,32 +374,25 @@ f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **error)
         *w++ = *r;
     *w = '\0';
     cd = g_iconv_open("UTF-8", bare);
+    g_free(known);
+    known = g_strdup(bare);
   }
   if (cd == (GIConv)-1 || *enc == '\0')
     return f2bs_pyexc_set(error, F2BS_PYEXC_LOOKUP_ERROR, "unknown encoding: %s", enc);
   g_iconv_close(cd);
+  if (!f2b_filter_set_logencoding(jail->filter, known, NULL))
+    f2b_filter_set_logencoding(jail->filter, "UTF-8", NULL); /* unreachable: iconv knows it */
   g_free(jail->logencoding);
   jail->logencoding = g_strdup(enc);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  encoding: %s", enc);
   return TRUE;
 }
 
-static F2bFailRegexFlags
-regex_flags(const F2bsJail *jail)
-{
-  F2bFailRegexFlags flags = 0;
-  if (jail->maxlines > 1)
-    flags |= F2B_FAILREGEX_MULTILINE;
-  /* fail2ban's _resolveHostTag: only "no" narrows <HOST> to <ADDR> ("raw" keeps <HOST>) */
-  if (strcmp(jail->usedns, "no") == 0)
-    flags |= F2B_FAILREGEX_USEDNS_NO;
-  return flags;
-}
-
 static gboolean
-regex_error(GError *local, GError **error)
+regex_error(GError *local, GError **error, gboolean log)
 {
-  f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "%s", local->message);
+  if (log)
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "%s", local->message);
   f2bs_pyexc_set(error, F2BS_PYEXC_REGEX, "%s", local->message);
   g_error_free(local);
   return FALSE;
@@ -413,18 +401,9 @@ regex_error(GError *local, GError **error)
 gboolean
 f2bs_jail_set_prefregex(F2bsJail *jail, const char *value, GError **error)
 {
-  F2bRegex *re = NULL;
-  if (*value) {
-    GError *local = NULL;
-    re = f2b_failregex_new(value, regex_flags(jail) & F2B_FAILREGEX_USEDNS_NO, &local);
-    if (re == NULL) {
-      f2bs_pyexc_set(error, F2BS_PYEXC_REGEX, "%s", local->message);
-      g_error_free(local);
-      return FALSE;
-    }
-  }
-  f2b_failregex_free(jail->prefregex);
-  jail->prefregex = re;
+  GError *local = NULL;
+  if (!f2b_filter_set_prefregex(jail->filter, value, &local))
+    return regex_error(local, error, FALSE);
   return TRUE;
 }
 
@@ -432,10 +411,8 @@ gboolean
 f2bs_jail_add_failregex(F2bsJail *jail, const char *value, GError **error)
 {
   GError *local = NULL;
-  F2bRegex *re = f2b_failregex_new_fail(value, jail->prefregex, regex_flags(jail), &local);
-  if (re == NULL)
-    return regex_error(local, error);
-  g_ptr_array_add(jail->failregex, re);
+  if (!f2b_filter_add_failregex(jail->filter, value, &local))
+    return regex_error(local, error, TRUE);
   return TRUE;
 }
 
@@ -443,32 +420,51 @@ gboolean
 f2bs_jail_add_ignoreregex(F2bsJail *jail, const char *value, GError **error)
 {
   GError *local = NULL;
-  F2bRegex *re = f2b_failregex_new(value, regex_flags(jail) & F2B_FAILREGEX_USEDNS_NO, &local);
-  if (re == NULL)
-    return regex_error(local, error);
-  g_ptr_array_add(jail->ignoreregex, re);
+  if (!f2b_filter_add_ignoreregex(jail->filter, value, &local))
+    return regex_error(local, error, TRUE);
   return TRUE;
 }
 
 void
-f2bs_jail_del_regex(F2bsJail *jail, GPtrArray *list, gint64 index)
+f2bs_jail_del_regex(F2bsJail *jail, gboolean fail, gint64 index)
 {
-  gint64 i = index < 0 ? index + (gint64)list->len : index;
-  if (i < 0 || i >= (gint64)list->len) {
+  guint len = fail ? f2b_filter_n_failregex(jail->filter) : f2b_filter_n_ignoreregex(jail->filter);
+  gint64 i = index < 0 ? index + (gint64)len : index;
+  if (i < 0 || i >= (gint64)len) {
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Cannot remove regular expression. Index %" G_GINT64_FORMAT
              " is not valid", index);
     return;
   }
-  g_ptr_array_remove_index(list, (guint)i);
+  if (fail)
+    f2b_filter_del_failregex(jail->filter, (gint)i);
+  else
+    f2b_filter_del_ignoreregex(jail->filter, (gint)i);
+}
+
+void
+f2bs_jail_clear_regexes(F2bsJail *jail)
+{
+  f2b_filter_del_failregex(jail->filter, -1);
+  f2b_filter_del_ignoreregex(jail->filter, -1);
 }
 
 F2bPyObj *
-f2bs_jail_get_regexes(const GPtrArray *list)
+f2bs_jail_get_regexes(const F2bsJail *jail, gboolean fail)
 {
   F2bPyObj *r = f2b_py_list_new();
-  for (guint i = 0; i < list->len; i++)
-    f2b_py_append(r, f2b_py_str(f2b_failregex_get_regex(list->pdata[i])));
+  guint n = fail ? f2b_filter_n_failregex(jail->filter) : f2b_filter_n_ignoreregex(jail->filter);
+  for (guint i = 0; i < n; i++) {
+    F2bRegex *re = fail ? f2b_filter_get_failregex(jail->filter, i) : f2b_filter_get_ignoreregex(jail->filter, i);
+    f2b_py_append(r, f2b_py_str(f2b_failregex_get_regex(re)));
+  }
   return r;
+}
+
+const char *
+f2bs_jail_get_prefregex(const F2bsJail *jail)
+{
+  F2bRegex *re = f2b_filter_get_prefregex(jail->filter);
+  return re ? f2b_failregex_get_regex(re) : "";
 }
 
 void
@@ -481,6 +477,7 @@ f2bs_jail_set_usedns(F2bsJail *jail, const char *value)
     g_free(v);
     v = g_strdup("no");
   }
+  f2b_filter_set_usedns(jail->filter, v);
   g_free(jail->usedns);
   jail->usedns = g_steal_pointer(&v);
 }
@@ -493,9 +490,10 @@ f2bs_jail_set_findtime(F2bsJail *jail, const F2bPyObj *value, GError **error)
     return FALSE;
   f2b_py_free(jail->findtime);
   jail->findtime = secs;
-  f2b_failmanager_set_max_time(f2bs_actions_failmanager(jail->rt),
-                               f2b_py_kind(secs) == F2B_PY_FLOAT ? f2b_py_get_float(secs)
-                                                                  : (double)f2b_py_get_int(secs));
+  double seconds = f2b_py_kind(secs) == F2B_PY_FLOAT ? f2b_py_get_float(secs) : (double)f2b_py_get_int(secs);
+  f2b_failmanager_set_max_time(f2bs_actions_failmanager(jail->rt), seconds);
+  f2b_filter_set_findtime(jail->filter, seconds);
+  f2bs_pipeline_rearm(jail->pipeline);
   g_autoptr(GString) s = g_string_new(NULL);
   f2b_py_str_append(s, secs);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  findtime: %s", s->str);
@@ -506,7 +504,7 @@ gboolean
 f2bs_jail_set_datepattern(F2bsJail *jail, const char *value, GError **error)
 {
   GError *local = NULL;
-  if (!f2b_datedetect_set_pattern(jail->datedetector, value, &local)) {
+  if (!f2b_filter_set_datepattern(jail->filter, value, &local)) {
     f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "%s", local->message);
     g_error_free(local);
     return FALSE;
@@ -517,18 +515,19 @@ f2bs_jail_set_datepattern(F2bsJail *jail, const char *value, GError **error)
 F2bPyObj *
 f2bs_jail_get_datepattern(const F2bsJail *jail)
 {
-  guint n = f2b_datedetect_n_templates(jail->datedetector);
+  F2bDateDetector *dd = f2b_filter_get_datedetector(jail->filter);
+  guint n = f2b_datedetect_n_templates(dd);
   if (n == 0 || n > 2)
     return f2b_py_tuple_of(f2b_py_none(), f2b_py_str("Default Detectors"), NULL);
-  const char *pattern = f2b_datedetect_template_pattern(jail->datedetector, 0);
+  const char *pattern = f2b_datedetect_template_pattern(dd, 0);
   return f2b_py_tuple_of(pattern ? f2b_py_str(pattern) : f2b_py_none(),
-                         f2b_py_str(f2b_datedetect_template_name(jail->datedetector, 0)), NULL);
+                         f2b_py_str(f2b_datedetect_template_name(dd, 0)), NULL);
 }
 
 gboolean
 f2bs_jail_set_logtimezone(F2bsJail *jail, const char *value, GError **error)
 {
-  if (!f2b_datedetect_set_timezone(jail->datedetector, value, NULL)) {
+  if (!f2b_filter_set_logtimezone(jail->filter, value, NULL)) {
     g_autofree char *r = repr_str(value);
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Unknown or unsupported time zone: %s", r);
   }
@@ -541,6 +540,8 @@ gboolean
 f2bs_jail_set_maxlines(F2bsJail *jail, gint64 value, GError **error)
 {
   if (value <= 0)
+    return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "maxlines must be integer greater than zero");
+  if (!f2b_filter_set_maxlines(jail->filter, value, NULL))
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "maxlines must be integer greater than zero");
   jail->maxlines = value;
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "  maxLines: %" G_GINT64_FORMAT, value);
@@ -781,6 +782,26 @@ f2bs_action_methods(void)
   for (guint i = 0; action_methods[i]; i++)
     f2b_py_append(list, f2b_py_str(action_methods[i]));
   return list;
+}
+
+/* ---- lines --------------------------------------------------------- */
+
+void
+f2bs_jail_process_line(F2bsJail *jail, const char *line, gsize len)
+{
+  f2bs_pipeline_line(jail->pipeline, line, len, TRUE);
+}
+
+void
+f2bs_jail_process_log_line(F2bsJail *jail, const char *line, gsize len, gboolean in_operation)
+{
+  f2bs_pipeline_line(jail->pipeline, line, len, in_operation);
+}
+
+void
+f2bs_jail_process_tuple(F2bsJail *jail, const F2bRegexLine *tuple, double date, gboolean in_operation)
+{
+  f2bs_pipeline_tuple(jail->pipeline, tuple, date, in_operation);
 }
 
 /* ---- status --------------------------------------------------------- */

@@ -8,16 +8,19 @@
  * report refusals as pyexc.h errors (ValueError, RegexException, ...) so
  * that the transmitter answers with the same exception.
  *
- * Seams for the modules still to come: the log watchers and failure
- * counting (issue 5) read logpaths/regexes from here.  Bans, counters and
- * the shell actions live in `rt` (actions.h); the setters of bantime,
- * maxretry, findtime and maxmatches keep its managers in step. */
+ * The filter options live in the jail's F2bFilter (filter.h), which the
+ * setters keep in step and the `get` answers read; the log watchers hand
+ * each new line to f2bs_jail_process_line (pipeline.h does the rest:
+ * ignore checks, failure counting, bans).  Bans, counters and the shell
+ * actions live in `rt` (actions.h); the setters of bantime, maxretry,
+ * findtime and maxmatches keep its managers in step. */
 #pragma once
 
 #include <glib.h>
 
 #include "datedetect.h"
 #include "failregex.h"
+#include "filter.h"
 #include "ipaddr.h"
 #include "pyobj.h"
 
@@ -36,6 +39,8 @@ void f2bs_action_unref(F2bsAction *action);
 
 /* The jail's ban and fail managers, command queue and unban timer (actions.h). */
 typedef struct F2bsActions F2bsActions;
+/* The jail's failures on their way from the filter to the fail manager (pipeline.h). */
+typedef struct F2bsPipeline F2bsPipeline;
 
 typedef struct {
   char *name;
@@ -51,11 +56,9 @@ typedef struct {
   GPtrArray *logpaths;   /* char* */
   char *logencoding;
   GPtrArray *journalmatch; /* F2bPyObj* (lists of str) */
-  F2bRegex *prefregex;   /* NULL when unset */
-  GPtrArray *failregex, *ignoreregex; /* F2bRegex* */
+  F2bFilter *filter;     /* regexes, date detector, usedns, maxlines, encoding, findtime */
   char *usedns;
   F2bPyObj *findtime;
-  F2bDateDetector *datedetector;
   char *logtimezone;     /* NULL: None */
   gint64 maxmatches, maxretry, maxlines;
   /* actions */
@@ -63,6 +66,7 @@ typedef struct {
   F2bPyObj *banextra;    /* dict of bantime.* options as fail2ban stores them */
   GPtrArray *actions;    /* F2bsAction*, in insertion order */
   F2bsActions *rt;       /* bans and the action runner (owned; outlives the jail while commands run) */
+  F2bsPipeline *pipeline; /* owned */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown
@@ -82,10 +86,15 @@ gboolean f2bs_jail_set_logencoding(F2bsJail *jail, const char *value, GError **e
 gboolean f2bs_jail_set_prefregex(F2bsJail *jail, const char *value, GError **error);
 gboolean f2bs_jail_add_failregex(F2bsJail *jail, const char *value, GError **error);
 gboolean f2bs_jail_add_ignoreregex(F2bsJail *jail, const char *value, GError **error);
-/* delfailregex / delignoreregex: Python list indexing (negative from the end);
- * an index out of range is logged, not an error. */
-void f2bs_jail_del_regex(F2bsJail *jail, GPtrArray *list, gint64 index);
-F2bPyObj *f2bs_jail_get_regexes(const GPtrArray *list);
+/* delfailregex (FAIL) / delignoreregex: Python list indexing (negative from
+ * the end); an index out of range is logged, not an error. */
+void f2bs_jail_del_regex(F2bsJail *jail, gboolean fail, gint64 index);
+/* get failregex (FAIL) / ignoreregex: the list of their texts. */
+F2bPyObj *f2bs_jail_get_regexes(const F2bsJail *jail, gboolean fail);
+/* get prefregex: its text, "" when unset (borrowed). */
+const char *f2bs_jail_get_prefregex(const F2bsJail *jail);
+/* reload: every failregex and ignoreregex removed. */
+void f2bs_jail_clear_regexes(F2bsJail *jail);
 void f2bs_jail_set_usedns(F2bsJail *jail, const char *value);
 gboolean f2bs_jail_set_findtime(F2bsJail *jail, const F2bPyObj *value, GError **error);
 gboolean f2bs_jail_set_datepattern(F2bsJail *jail, const char *value, GError **error);
@@ -109,6 +118,19 @@ gboolean f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, 
 F2bPyObj *f2bs_action_get(const F2bsAction *action, const char *prop, GError **error);
 F2bPyObj *f2bs_action_properties(const F2bsAction *action);
 F2bPyObj *f2bs_action_methods(void);
+
+/* A complete line of the jail's log (LEN bytes, without its line end; may
+ * hold NUL bytes and invalid UTF-8), as the log watchers deliver it: the
+ * filter finds its failures, which go through the ignore checks to the fail
+ * manager and on to a ban (pipeline.h).  Never blocks.  An idle jail skips
+ * the line (fail2ban's watchers do not read while idle: a watcher that wants
+ * fail2ban's catch-up after `idle off` keeps its position while jail->idle).
+ * IN_OPERATION FALSE is the first reading of a log at start (fail2ban's
+ * inOperation): lines older than findtime are read but not counted. */
+void f2bs_jail_process_line(F2bsJail *jail, const char *line, gsize len);
+void f2bs_jail_process_log_line(F2bsJail *jail, const char *line, gsize len, gboolean in_operation);
+/* A journal entry already split (prefix, date, rest; UTF-8) with its time. */
+void f2bs_jail_process_tuple(F2bsJail *jail, const F2bRegexLine *tuple, double date, gboolean in_operation);
 
 /* status [flavor]: fail2ban's nested list of (label, value) tuples. */
 F2bPyObj *f2bs_jail_status(const F2bsJail *jail, const char *flavor);

@@ -282,8 +282,7 @@ reload_args(const F2bPyObj *cmd, GError **error)
 static void
 reload_clear(F2bsJail *jail)
 {
-  g_ptr_array_set_size(jail->failregex, 0);
-  g_ptr_array_set_size(jail->ignoreregex, 0);
+  f2bs_jail_clear_regexes(jail);
   g_ptr_array_set_size(jail->ignoreip, 0);
   g_ptr_array_set_size(jail->journalmatch, 0);
 }
@@ -592,7 +591,7 @@ set_jail_filter(F2bsTransmitter *tx, F2bsJail *jail, const char *opt, const F2bP
   if (!strcmp(opt, "delfailregex") || !strcmp(opt, "delignoreregex")) {
     if (!int_arg(c, 2, &n, error))
       return FALSE;
-    f2bs_jail_del_regex(jail, opt[3] == 'f' ? jail->failregex : jail->ignoreregex, n);
+    f2bs_jail_del_regex(jail, opt[3] == 'f', n);
     return TRUE;
   }
   if (!strcmp(opt, "usedns")) {
@@ -831,11 +830,11 @@ get_jail_value(F2bsTransmitter *tx, F2bsJail *jail, const char *opt)
   if (!strcmp(opt, "ignorecache"))
     return f2b_py_copy(jail->ignorecache);
   if (!strcmp(opt, "prefregex"))
-    return f2b_py_str(jail->prefregex ? f2b_failregex_get_regex(jail->prefregex) : "");
+    return f2b_py_str(f2bs_jail_get_prefregex(jail));
   if (!strcmp(opt, "failregex"))
-    return f2bs_jail_get_regexes(jail->failregex);
+    return f2bs_jail_get_regexes(jail, TRUE);
   if (!strcmp(opt, "ignoreregex"))
-    return f2bs_jail_get_regexes(jail->ignoreregex);
+    return f2bs_jail_get_regexes(jail, FALSE);
   if (!strcmp(opt, "usedns"))
     return f2b_py_str(jail->usedns);
   if (!strcmp(opt, "findtime"))

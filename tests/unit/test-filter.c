@@ -288,6 +288,64 @@ START_TEST(test_find_time_and_operation)
 }
 END_TEST
 
+typedef struct {
+  guint n;
+  F2bFilterTimeEvent ev[6];
+  gint64 delta[6];
+  char *line[6];
+  char *date[6];
+} TimeEvents;
+
+static void
+record_time(const F2bFilterTimeInfo *info, gpointer data)
+{
+  TimeEvents *te = data;
+  ck_assert_uint_lt(te->n, 6);
+  te->ev[te->n] = info->event;
+  te->delta[te->n] = info->delta;
+  te->line[te->n] = g_strndup(info->line, info->line_len);
+  te->date[te->n] = g_strndup(info->date, info->date_len);
+  te->n++;
+}
+
+START_TEST(test_time_callback)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  TimeEvents te = {0};
+  f2b_filter_set_check_find_time(f, TRUE);
+  f2b_filter_set_time_callback(f, record_time, &te);
+  /* in operation: 2 h before now is simulated as now; 59 s is not reported */
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 08:00:00 fail 192.0.2.1", 34, NULL));
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:59:01 fail 192.0.2.1", 34, NULL));
+  /* restoring: older than findtime is dropped and reported, with the line as read */
+  f2b_filter_set_in_operation(f, FALSE);
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:00:00 fail 192.0.2.3", 34, NULL));
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:55:00 fail 192.0.2.4", 34, NULL));
+  /* a match without a date of its own: reported with the date text it was given
+   * (the last one, less than 60 s old) and the matched line */
+  f2b_filter_set_in_operation(f, TRUE);
+  g_ptr_array_unref(f2b_filter_process_line(f, "2005-08-14 09:59:30 fail 192.0.2.6", 34, NULL));
+  g_ptr_array_unref(f2b_filter_process_line(f, "fail 192.0.2.5", 14, NULL));
+  /* a line without failure reports nothing */
+  g_ptr_array_unref(f2b_filter_process_line(f, "nothing", 7, NULL));
+  ck_assert_uint_eq(te.n, 3);
+  ck_assert_int_eq(te.ev[0], F2B_FILTER_TIME_SIMULATED);
+  ck_assert_int_eq(te.delta[0], -7200);
+  ck_assert_str_eq(te.line[0], "2005-08-14 08:00:00 fail 192.0.2.1");
+  ck_assert_int_eq(te.ev[1], F2B_FILTER_TIME_OBSOLETE);
+  ck_assert_int_eq(te.delta[1], -3600);
+  ck_assert_str_eq(te.line[1], "2005-08-14 09:00:00 fail 192.0.2.3");
+  ck_assert_int_eq(te.ev[2], F2B_FILTER_TIME_NO_DATE);
+  ck_assert_str_eq(te.date[2], "2005-08-14 09:59:30");
+  ck_assert_str_eq(te.line[2], "2005-08-14 09:59:30fail 192.0.2.5"); /* "".join(tuple), as fail2ban */
+  for (guint i = 0; i < te.n; i++) {
+    g_free(te.line[i]);
+    g_free(te.date[i]);
+  }
+}
+END_TEST
+
 static void
 count_ignored(guint index, gpointer data)
 {
@@ -545,6 +603,7 @@ filter_suite(void)
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_no_date);
   tcase_add_test(tc, test_find_time_and_operation);
+  tcase_add_test(tc, test_time_callback);
   tcase_add_test(tc, test_ignoreregex);
   tcase_add_test(tc, test_prefregex_content);
   tcase_add_test(tc, test_usedns);

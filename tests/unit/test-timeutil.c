@@ -82,6 +82,21 @@ START_TEST(test_expressions_beyond_arithmetic)
 }
 END_TEST
 
+START_TEST(test_seconds2str)
+{
+  /* values and texts from fail2ban's MyTime.seconds2str (half-even rounding included) */
+  const struct { gint64 s; const char *text; } cases[] = {
+    { 33696000, "1y 3w 4d" }, { 31795200, "1y 3d" }, { 31579200, "1y 1d" }, { 198900, "2d 7h 15m" },
+    { 176399, "2d 1h" }, { 3595, "1h" }, { 3590, "59m 50s" }, { 59, "59s" }, { 0, "0" }, { 60, "1m" },
+    { 3599, "1h" }, { 7200, "2h" }, { 604800, "1w" }, { 606600, "1w" }, { 86430, "1d" }, { 65, "1m 5s" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *t = f2b_timeutil_seconds2str(cases[i].s);
+    ck_assert_msg(strcmp(t, cases[i].text) == 0, "%" G_GINT64_FORMAT ": %s", cases[i].s, t);
+  }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -92,6 +107,7 @@ main(void)
   tcase_add_test(tc, test_units);
   tcase_add_test(tc, test_rejects_non_arithmetic);
   tcase_add_test(tc, test_time2str);
+  tcase_add_test(tc, test_seconds2str);
   tcase_add_test(tc, test_expressions_beyond_arithmetic);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
