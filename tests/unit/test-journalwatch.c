@@ -341,6 +341,33 @@ START_TEST(test_follow_path)
 }
 END_TEST
 
+START_TEST(test_files_come_and_go)
+{
+  /* journalpath: a journal file removed (vacuum) and another one appearing
+   * (rotation) invalidate the reader; what the new file brings is read */
+  char *dir = make_dir();
+  g_autofree char *first = g_build_filename(dir, "first.journal", NULL);
+  g_autofree char *second = g_build_filename(dir, "second.journal", NULL);
+  gint64 now = g_get_real_time() / 1000000;
+  write_journal(dir, first, initial, G_N_ELEMENTS(initial), now);
+  g_autoptr(F2bsJournalWatch) w = open_watch("journalpath", dir);
+  Collected c;
+  collected_init(&c);
+  ck_assert(f2bs_journalwatch_start(w, 600, 0, on_line, &c, NULL));
+  run_until(w, &c, 0);
+  guint before = c.seen->len;
+  ck_assert_uint_eq(before, G_N_ELEMENTS(expected));
+  g_unlink(first);
+  static const Spec later[] = { { 0, "_COMM=sshd|_PID=300|MESSAGE=after rotation" } };
+  write_journal(dir, second, later, 1, now);
+  run_until(w, &c, before + 1);
+  ck_assert_str_eq(c.lines->pdata[before], "sshd[300]: after rotation");
+  ck_assert_int_eq(g_array_index(c.ops, int, before), 1);
+  collected_clear(&c);
+  remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_empty_journal_starts_now)
 {
   /* no entry matches: fail2ban starts "now", in operation, and reads only what comes */
@@ -448,6 +475,7 @@ main(void)
   tcase_add_test(tc, test_journalpath);
   tcase_add_test(tc, test_follow_files);
   tcase_add_test(tc, test_follow_path);
+  tcase_add_test(tc, test_files_come_and_go);
   tcase_add_test(tc, test_empty_journal_starts_now);
   tcase_add_test(tc, test_batches);
   tcase_add_test(tc, test_open_errors);
