@@ -319,8 +319,10 @@ deliver(F2bsJournalWatch *w, const F2bJournalEntry *entry)
   F2bJournalLine line;
   g_autoptr(GError) error = NULL;
   if (!f2b_journalfmt_format(entry, w->encoding, w->utc_offset, &line, &error)) {
-    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Caught unhandled exception in main cycle: %s('%s')",
-             error->code == F2B_JOURNALFMT_ERROR_TYPE ? "TypeError" : "AttributeError", error->message);
+    g_autoptr(GString) repr = g_string_new(error->code == F2B_JOURNALFMT_ERROR_TYPE ? "TypeError(" : "AttributeError(");
+    f2b_py_repr_str_append(repr, error->message, strlen(error->message));
+    g_string_append_c(repr, ')');
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Caught unhandled exception in main cycle: %s", repr->str);
     return;
   }
   if (f2bs_log_enabled(F2BS_LOG_HEAVYDEBUG))

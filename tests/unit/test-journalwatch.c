@@ -13,6 +13,7 @@
 
 #include "check-main.h"
 #include "journalwatch.h"
+#include "pyexc.h"
 #include "serverlog.h"
 
 #define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
@@ -94,6 +95,7 @@ static const Spec initial[] = {
          "MESSAGE=Invalid user admin from 2001:db8::7 port 4242" },
   { 40, "_HOSTNAME=web1|SYSLOG_IDENTIFIER=cron|_PID=5|_SYSTEMD_UNIT=cron.service|MESSAGE=not matched" },
   { 30, "_HOSTNAME=web1|_COMM=sshd|_PID=7|MESSAGE=multi\nline" },
+  { 25, "_HOSTNAME=a|_HOSTNAME=b|_COMM=sshd|MESSAGE=fail2ban raises on a repeated _HOSTNAME: skipped" },
   { 20, "SYSLOG_IDENTIFIER=sshd|SYSLOG_PID=0x10|_SYSTEMD_UNIT=ssh.service|MESSAGE=Connection closed by 192.0.2.9" },
 };
 
@@ -430,6 +432,14 @@ START_TEST(test_open_errors)
   ck_assert_str_eq(error->message, "path and files cannot be specified simultaneously");
   g_clear_error(&error);
   g_ptr_array_unref(both.files);
+
+  /* journalfiles whose globs found nothing: sd-journal refuses the empty list */
+  F2bJournalOptions none = { .files = g_ptr_array_new(), .has_flags = TRUE, .flags = 4 };
+  ck_assert_ptr_null(f2bs_journalwatch_new("j", &none, &error));
+  ck_assert(g_error_matches(error, F2BS_PYEXC, F2BS_PYEXC_VALUE_ERROR));
+  ck_assert_str_eq(error->message, "Opening the journal failed");
+  g_clear_error(&error);
+  g_ptr_array_unref(none.files);
 
   F2bJournalOptions missing = { .path = (char *) "/nonexistent-f2bc-journal" };
   ck_assert_ptr_null(f2bs_journalwatch_new("j", &missing, &error));
