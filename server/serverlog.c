@@ -11,7 +11,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
+/* no CODE_FILE/LINE/FUNC of this file in every record */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "confreader.h"
@@ -19,7 +23,7 @@
 
 G_DEFINE_QUARK(f2bs-log-error-quark, f2bs_log_error)
 
-typedef enum { TARGET_NONE, TARGET_STREAM, TARGET_FILE, TARGET_SYSLOG } TargetKind;
+typedef enum { TARGET_NONE, TARGET_STREAM, TARGET_FILE, TARGET_SYSLOG, TARGET_JOURNAL } TargetKind;
 
 typedef struct {
   int threshold;        /* effective level */
@@ -116,10 +120,52 @@ syslog_priority(int level)
   }
 }
 
+/* python-systemd's JournalHandler.map_priority: every level up to a standard
+ * one takes its priority (NOTICE is "warning", MSG "info", TRACE "debug"). */
+static int
+journal_priority(int level)
+{
+  if (level <= 10)
+    return 7;
+  if (level <= 20)
+    return 6;
+  if (level <= 30)
+    return 4;
+  if (level <= 40)
+    return 3;
+  return level <= 50 ? 2 : 1;
+}
+
+/* fail2ban's JournalHandler(SYSLOG_IDENTIFIER='fail2ban'): the bare message
+ * (no formatter) and the handler's fields.  Python's CODE_FILE/LINE/FUNC
+ * (its own source lines) and CODE_ARGS (the unformatted arguments) have no
+ * counterpart here and are not sent; the record attributes Python adds too
+ * are lower-case names that journald drops. */
+static void
+emit_journal(int level, const char *logger, const char *message)
+{
+  g_autofree char *msg = g_strconcat("MESSAGE=", message, NULL);
+  g_autofree char *pri = g_strdup_printf("PRIORITY=%d", journal_priority(level));
+  g_autofree char *lg = g_strconcat("LOGGER=", logger, NULL);
+  static const char thread[] = "THREAD_NAME=MainThread", process[] = "PROCESS_NAME=MainProcess",
+                    ident[] = "SYSLOG_IDENTIFIER=fail2ban";
+  struct iovec iov[] = {
+    { msg, strlen(msg) }, { pri, strlen(pri) }, { lg, strlen(lg) },
+    { (void *) thread, sizeof thread - 1 }, { (void *) process, sizeof process - 1 },
+    { (void *) ident, sizeof ident - 1 },
+  };
+  /* as for syslog, a failed send has no better place to be reported */
+  (void) sd_journal_sendv(iov, G_N_ELEMENTS(iov));
+}
+
 static void
 emit(int level, const char *logger, const char *message)
 {
   LogState *s = &log_state;
+  if (s->kind == TARGET_JOURNAL) {
+    emit_journal(level, logger, message);
+    return;
+  }
   g_autoptr(GString) line = g_string_new(NULL);
   if (s->kind == TARGET_SYSLOG) {
     g_string_append_printf(line, "<%d>", s->facility << 3 | syslog_priority(level));
@@ -249,9 +295,9 @@ static gboolean
 open_target(LogState *s, const char *name, const char *systarget, F2bIniMap *opts, LogState *new)
 {
   if (strcmp(systarget, "SYSTEMD-JOURNAL") == 0) {
-    f2bs_log(F2BS_LOG_ERROR, "fail2ban.server",
-             "Log target SYSTEMD-JOURNAL is not supported by this build of f2bc-server");
-    return FALSE;
+    /* like python-systemd's handler: no connection until a record is sent */
+    new->kind = TARGET_JOURNAL;
+    return TRUE;
   }
   if (strcmp(systarget, "SYSLOG") == 0) {
     const char *fac = f2b_ini_map_get(opts, "facility");

@@ -76,6 +76,22 @@ START_TEST(test_pyexc)
 }
 END_TEST
 
+START_TEST(test_journal_target)
+{
+  /* without journald (this machine's normal state) records are dropped without
+   * an error, as python-systemd's send fails quietly into logging's handler;
+   * tests/integration/test-journal-logtarget.py reads the records themselves */
+  ck_assert(f2bs_log_set_target("SYSTEMD-JOURNAL", NULL));
+  ck_assert_str_eq(f2bs_log_get_target(), "SYSTEMD-JOURNAL");
+  ck_assert(f2bs_log_set_level("HEAVYDEBUG", NULL));
+  f2bs_log(F2BS_LOG_ERROR, "fail2ban.test", "a record with a\nnewline");
+  f2bs_log(F2BS_LOG_HEAVYDEBUG, "fail2ban.test", "%s", "debug");
+  ck_assert_str_eq(f2bs_log_flush(), "flushed");
+  ck_assert(f2bs_log_set_target("STDERR", NULL));
+  f2bs_log_shutdown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -85,6 +101,7 @@ main(void)
   tcase_add_test(tc, test_level_names);
   tcase_add_test(tc, test_format);
   tcase_add_test(tc, test_pyexc);
+  tcase_add_test(tc, test_journal_target);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
