@@ -11,6 +11,8 @@
 
 #include "actions.h"
 #include "confreader.h"
+#include "journalwatch.h"
+#include "logwatch.h"
 #include "pipeline.h"
 #include "pyexc.h"
 #include "pystr.h"
@@ -107,6 +109,80 @@ check_backend(F2bsJail *jail, const char *spec, GError **error)
   return TRUE;
 }
 
+/* ---- where the lines come from ---------------------------------------- */
+
+static void
+on_file_line(const char *path, const char *line, gsize len, gpointer user_data)
+{
+  F2bsJail *jail = user_data;
+  F2bLogFile *lf = f2bs_logwatch_get_file(jail->logwatch, path);
+  f2bs_jail_process_log_line(jail, line, len, lf == NULL || f2b_logfile_in_operation(lf));
+}
+
+static void
+on_journal_entry(const F2bsJournalRecord *record, gpointer user_data)
+{
+  F2bRegexLine tuple = { "", 0, record->date, strlen(record->date), record->line, record->line_len };
+  f2bs_jail_process_tuple(user_data, &tuple, record->time, record->in_operation);
+}
+
+/* The time of a log line for fail2ban's seekToTime (the jail's date detector). */
+static gboolean
+line_time(const char *line, gsize len, double *time, gpointer user_data)
+{
+  F2bsJail *jail = user_data;
+  gsize dlen = 0;
+  g_autofree char *text = f2b_filter_decode_line(line, len, f2b_filter_get_logencoding(jail->filter), &dlen, NULL);
+  F2bDateMatch m;
+  double now = (double)g_get_real_time() / G_USEC_PER_SEC;
+  if (!f2b_datedetect_match(f2b_filter_get_datedetector(jail->filter), text, dlen, now, &m))
+    return FALSE;
+  *time = m.time;
+  return TRUE;
+}
+
+/* fail2ban creates the filter with the jail: a file watcher, or the journal
+ * opened with the backend's options (whose errors answer `add`). */
+static gboolean
+init_watching(F2bsJail *jail, const char *spec, GError **error)
+{
+  if (!jail->journal) {
+    F2bsLogWatchKind kind = F2BS_LOGWATCH_INOTIFY;
+    f2bs_logwatch_kind_for_backend(spec, &kind);
+    jail->logwatch = f2bs_logwatch_new(kind, on_file_line, jail);
+    return TRUE;
+  }
+  g_autoptr(F2bConfReader) r = f2b_confreader_new("/", NULL);
+  g_autofree char *name = NULL;
+  g_autoptr(F2bIniMap) opts = NULL;
+  if (!f2b_confreader_extract_options(r, spec, &name, &opts, NULL))
+    return TRUE; /* check_backend has refused it already */
+  GError *local = NULL;
+  g_autoptr(F2bJournalOptions) jo = f2b_journal_options_parse(opts, g_getenv("F2B_SYSTEMD_DEFAULT_FLAGS"), &local);
+  if (jo == NULL) {
+    F2bsPyExc kind = local->code == F2B_JOURNALFMT_ERROR_TYPE ? F2BS_PYEXC_TYPE_ERROR
+                     : local->code == F2B_JOURNALFMT_ERROR_ATTRIBUTE ? F2BS_PYEXC_ATTRIBUTE_ERROR
+                                                                      : F2BS_PYEXC_VALUE_ERROR;
+    f2bs_pyexc_set(error, kind, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  jail->journalwatch = f2bs_journalwatch_new(jail->name, jo, error);
+  return jail->journalwatch != NULL;
+}
+
+gboolean
+f2bs_jail_start_watching(F2bsJail *jail, GError **error)
+{
+  double findtime = f2b_filter_get_findtime(jail->filter);
+  if (jail->journalwatch) {
+    f2bs_journalwatch_set_encoding(jail->journalwatch, f2b_filter_get_logencoding(jail->filter));
+    return f2bs_journalwatch_start(jail->journalwatch, findtime, 0, on_journal_entry, jail, error);
+  }
+  f2bs_logwatch_set_autoseek(jail->logwatch, line_time, jail, findtime);
+  return f2bs_logwatch_start(jail->logwatch, error);
+}
+
 F2bsJail *
 f2bs_jail_new(const char *name, const char *backend, GError **error)
 {
@@ -137,7 +213,7 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
              "Jail name %s might be too long and some commands might not function correctly. Please shorten", r);
   }
   f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Creating new jail '%s'", name);
-  if (!check_backend(jail, backend, error))
+  if (!check_backend(jail, backend, error) || !init_watching(jail, backend, error))
     return NULL;
   return g_steal_pointer(&jail);
 }
@@ -155,6 +231,8 @@ f2bs_jail_free(F2bsJail *jail)
   g_ptr_array_unref(jail->logpaths);
   g_free(jail->logencoding);
   g_ptr_array_unref(jail->journalmatch);
+  f2bs_logwatch_free(jail->logwatch); /* before the pipeline its lines go to */
+  f2bs_journalwatch_free(jail->journalwatch);
   f2bs_pipeline_free(jail->pipeline);
   f2b_filter_free(jail->filter);
   g_free(jail->usedns);
@@ -340,6 +418,11 @@ f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **
     pos = ftell(f);
   }
   fclose(f);
+  GError *local = NULL;
+  if (jail->logwatch && !f2bs_logwatch_add(jail->logwatch, path, tail, &local)) { /* it went in between */
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Unable to open %s: %s", path, local->message);
+    g_error_free(local);
+  }
   g_ptr_array_add(jail->logpaths, g_strdup(path));
   g_autofree char *r = repr_str(path);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Added logfile: %s (pos = %ld, hash = %s)", r, pos, hash);
@@ -353,6 +436,8 @@ f2bs_jail_del_logpath(F2bsJail *jail, const char *path)
     if (strcmp(jail->logpaths->pdata[i], path) == 0) {
       g_autofree char *r = repr_str(path);
       g_ptr_array_remove_index(jail->logpaths, i);
+      if (jail->logwatch)
+        f2bs_logwatch_remove(jail->logwatch, path);
       f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Removed logfile: %s", r);
       return;
     }

@@ -67,6 +67,9 @@ typedef struct {
   GPtrArray *actions;    /* F2bsAction*, in insertion order */
   F2bsActions *rt;       /* bans and the action runner (owned; outlives the jail while commands run) */
   F2bsPipeline *pipeline; /* owned */
+  /* where the lines come from (one of the two, by backend; owned) */
+  struct F2bsLogWatch *logwatch;         /* file backends (logwatch.h) */
+  struct F2bsJournalWatch *journalwatch; /* systemd (journalwatch.h) */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown
@@ -131,6 +134,11 @@ void f2bs_jail_process_line(F2bsJail *jail, const char *line, gsize len);
 void f2bs_jail_process_log_line(F2bsJail *jail, const char *line, gsize len, gboolean in_operation);
 /* A journal entry already split (prefix, date, rest; UTF-8) with its time. */
 void f2bs_jail_process_tuple(F2bsJail *jail, const F2bRegexLine *tuple, double date, gboolean in_operation);
+
+/* `start JAIL`: the log files or the journal are watched from now on.
+ * FALSE with an error when the watcher cannot start (inotify instances
+ * exhausted, the journal unreadable). */
+gboolean f2bs_jail_start_watching(F2bsJail *jail, GError **error);
 
 /* status [flavor]: fail2ban's nested list of (label, value) tuples. */
 F2bPyObj *f2bs_jail_status(const F2bsJail *jail, const char *flavor);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "journalwatch.h"
 #include "pyexc.h"
 #include "pystr.h"
 #include "serverlog.h"
@@ -209,6 +210,11 @@ cmd_start(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
     f2bs_log(F2BS_LOG_DEBUG, "fail2ban.jail", "Starting jail '%s'", name);
     jail->started = TRUE;
     f2bs_actions_start(jail->rt);
+    GError *local = NULL;
+    if (!f2bs_jail_start_watching(jail, &local)) {
+      f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "Jail '%s': %s", name, local->message);
+      g_error_free(local);
+    }
     f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' started", name);
   } else if (g_hash_table_contains(tx->reload_state, name)) {
     f2bs_log(F2BS_LOG_INFO, "fail2ban.server", "Jail '%s' reloaded", name);
@@ -462,6 +468,18 @@ cmd_set(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **va
 /* The value returned after a jail setter: the matching getter's. */
 static F2bPyObj *get_jail_value(F2bsTransmitter *tx, F2bsJail *jail, const char *opt);
 
+/* addjournalmatch / deljournalmatch on the jail's open journal. */
+static gboolean
+journal_match(F2bsJail *jail, const F2bPyObj *c, gboolean add, GError **error)
+{
+  g_autoptr(GPtrArray) terms = g_ptr_array_new_with_free_func(g_free);
+  for (gsize i = 2; i < f2b_py_len(c); i++)
+    g_ptr_array_add(terms, text_of(f2b_py_item(c, i)));
+  const char *const *t = (const char *const *)terms->pdata;
+  return add ? f2bs_journalwatch_add_match(jail->journalwatch, t, terms->len, error)
+             : f2bs_journalwatch_del_match(jail->journalwatch, t, terms->len, error);
+}
+
 static gboolean
 set_regex_list(F2bsJail *jail, const F2bPyObj *c, gboolean multiple, gboolean fail, GError **error)
 {
@@ -570,6 +588,8 @@ set_jail_filter(F2bsTransmitter *tx, F2bsJail *jail, const char *opt, const F2bP
   if (!strcmp(opt, "addjournalmatch") || !strcmp(opt, "deljournalmatch")) {
     if (!jail->journal)
       return TRUE;
+    if (jail->journalwatch && !journal_match(jail, c, opt[0] == 'a', error))
+      return FALSE;
     if (opt[0] == 'a') {
       g_ptr_array_add(jail->journalmatch, slice(c, 2));
     } else {
