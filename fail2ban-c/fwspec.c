@@ -19,8 +19,8 @@ G_DEFINE_QUARK(f2b-fwspec-error-quark, f2b_fwspec_error)
 #define PATHPFX "(?:/[A-Za-z0-9_./-]*/)?"
 
 static const char iptables_ban_re[] =
-  "^(" PATHPFX "ip6?tables(?:-legacy|-nft)?)((?: -w(?: [0-9]+(?:\\.[0-9]+)?)?)?)"
-  " -I (" NAME ") 1 -s <ip> -j (" NAME "(?: " NAME ")*)$";
+  "^(" PATHPFX "ip6?tables(?:-legacy|-nft)?)((?: +-w(?: +[0-9]+(?:\\.[0-9]+)?)?)? +)"
+  "-I (" NAME ") 1 -s <ip> -j (" NAME "(?: " NAME ")*)$";
 static const char ipset_ban_re[] =
   "^(" PATHPFX "ipset) -exist add (" NAME ") <ip> timeout ([0-9]+)$";
 static const char nft_ban_re[] =
@@ -96,7 +96,8 @@ static gboolean
 read_iptables(GMatchInfo *mi, int fam, F2bFwFamilySpec *f, char **unban, char **flush, GError **error)
 {
   f->tool = g_match_info_fetch(mi, 1);
-  f->lockopt = g_match_info_fetch(mi, 2);
+  g_autofree char *between = g_match_info_fetch(mi, 2); /* the lock option and the spaces around it */
+  f->lockopt = g_strstrip(g_strdup(between));
   f->chain = g_match_info_fetch(mi, 3);
   f->blocktype = g_match_info_fetch(mi, 4);
   /* the IPv4 rules need iptables, the IPv6 ones ip6tables: anything else fails in the shell too */
@@ -106,8 +107,8 @@ read_iptables(GMatchInfo *mi, int fam, F2bFwFamilySpec *f, char **unban, char **
                 f->tool);
     return FALSE;
   }
-  *unban = g_strdup_printf("%s%s -D %s -s <ip> -j %s", f->tool, f->lockopt, f->chain, f->blocktype);
-  *flush = g_strdup_printf("%s%s -F %s", f->tool, f->lockopt, f->chain);
+  *unban = g_strdup_printf("%s%s-D %s -s <ip> -j %s", f->tool, between, f->chain, f->blocktype);
+  *flush = g_strdup_printf("%s%s-F %s", f->tool, between, f->chain);
   return TRUE;
 }
 

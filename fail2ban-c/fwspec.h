@@ -40,7 +40,7 @@ enum { F2B_FW_INET4 = 0, F2B_FW_INET6 = 1 };
 /* What one family's commands name.  Fields a kind does not use are NULL. */
 typedef struct {
   char *tool;      /* the program as written: "iptables", "/usr/sbin/ip6tables-legacy", "nft", "ipset" */
-  char *lockopt;   /* iptables: the locking option ("-w", "-w 5") or "" */
+  char *lockopt;   /* iptables: the locking option (words: "-w", "-w 5") or "" */
   char *chain;     /* iptables: the chain bans go into */
   char *blocktype; /* iptables: the words after -j */
   char *table_family; /* nft: "inet", "ip", "ip6" ... */
