@@ -36,6 +36,24 @@ context(F2bsFw *fw, GError **error)
   return ctx;
 }
 
+/* nft's error text on one line: the message and the command, without the
+ * caret line that marks the column. */
+static char *
+one_line(const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GString) s = g_string_new(NULL);
+  for (guint i = 0; lines[i]; i++) {
+    g_strstrip(lines[i]);
+    if (*lines[i] == '\0' || strspn(lines[i], "^~ ") == strlen(lines[i]))
+      continue;
+    if (s->len)
+      g_string_append(s, ": ");
+    g_string_append(s, lines[i]);
+  }
+  return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 static gboolean
 run_script(F2bsFw *fw, const char *script, GError **error)
 {
@@ -47,7 +65,7 @@ run_script(F2bsFw *fw, const char *script, GError **error)
   const char *err = nft_ctx_get_error_buffer(ctx);
   if (rc == 0)
     return TRUE;
-  g_autofree char *msg = g_strstrip(g_strdup(err ? err : ""));
+  g_autofree char *msg = one_line(err ? err : "");
   g_set_error(error, F2BS_FW_ERROR, F2BS_FW_ERROR_FAILED, "libnftables: %s", *msg ? msg : "failed");
   return FALSE;
 }

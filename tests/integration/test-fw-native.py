@@ -140,6 +140,25 @@ def failure_paths(tmp):
         if r.returncode != 1 or 'ban:' not in r.stderr:
             raise AssertionError('%s: ban into a removed chain: rc %d, %s' % (backend, r.returncode, r.stderr))
         print('ok   failure paths (%s): %s' % (backend, r.stderr.strip().splitlines()[-1]))
+    # an address the kernel refuses (a subnet into a plain nft set): the batch
+    # is retried one by one, the others are banned, the error names the element
+    nprops = fwlib.action_props('nftables-multiport', {'name': 'rf'})
+    npath = os.path.join(tmp, 'rf.tsv')
+    fwlib.write_props(nprops, npath)
+    r = fwlib.in_netns([DRIVER, npath, 'nft'], 'ban 10.1.1.1 10.2.0.0/16 10.1.1.2\nexec nft list set inet f2b-table '
+                       'addr-set-rf\n')
+    if r.returncode != 1 or 'libnftables' not in r.stderr or '10.1.1.1, 10.1.1.2' not in r.stdout:
+        raise AssertionError('refused address: rc %d, %s, %s' % (r.returncode, r.stderr, r.stdout))
+    print('ok   refused address: %s' % r.stderr.strip().splitlines()[-1])
+    # no permission: every backend fails with a message, nothing crashes
+    os.chmod(tmp, 0o755)
+    for path, backend in ((tpath, 'iptc'), (tpath, 'restore'), (npath, 'nft')):
+        os.chmod(path, 0o644)
+        r = fwlib.in_netns(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', DRIVER, path, backend],
+                           'ban 10.9.9.1 2001:db8::9\n')
+        if r.returncode != 1 or 'ban:' not in r.stderr:
+            raise AssertionError('%s as nobody: rc %d, %s' % (backend, r.returncode, r.stderr))
+        print('ok   no permission (%s): %s' % (backend, r.stderr.strip().splitlines()[-1]))
     # a changed command is not native
     props2 = dict(props)
     props2['actionban'] = props['actionban'] + ' --comment x'
