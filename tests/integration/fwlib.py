@@ -7,6 +7,7 @@ runs are build/bench/fw-driver.  Everything that touches a firewall runs in a
 private network namespace (unshare -n), as root.
 """
 import ast
+import ipaddress
 import os
 import re
 import subprocess
@@ -106,7 +107,8 @@ def in_netns(argv, stdin=None):
 def addresses(n4, n6):
     """N4 IPv4 and N6 IPv6 addresses, mixed."""
     v4 = ['10.%d.%d.%d' % (i // 65536 % 256, i // 256 % 256, i % 256 + 0) for i in range(1, n4 + 1)]
-    v6 = ['2001:db8:%x::%x' % (i // 65536, i % 65536 + 1) for i in range(n6)]
+    # canonical text: fail2ban 1.0.2's unbanip does not find '2001:db8:0::1' banned as '2001:db8::1'
+    v6 = [str(ipaddress.IPv6Address('2001:db8:%x::%x' % (i // 65536, i % 65536 + 1))) for i in range(n6)]
     out = []
     step = max(1, n4 // max(1, n6))
     while v4 or v6:
