@@ -4,9 +4,10 @@ The same configuration (the project's exim-dos jail with a stock firewall
 action from /etc/fail2ban/action.d, linked in place) runs under the stock
 fail2ban-server in one fresh network namespace and under f2bc-server in
 another (and once more with --no-native-fw); the stock client bans 20 IPv4
-and 5 IPv6 addresses, unbans 5, and stops the server.  The rule sets after the
-bans and after the stop must be identical, and f2bc-server's log must name the
-native backend (and must not with --no-native-fw).
+and 5 IPv6 addresses, unbans 5, bans one more; then the firewall is flushed
+behind the server's back and one more ban must repair it; then the server
+stops.  The rule sets at each step must be identical, and f2bc-server's log
+must name the native backend (and must not with --no-native-fw).
 """
 import os
 import subprocess
@@ -32,7 +33,14 @@ CASES = [
 ]
 
 
-def worker(which, action, files, local, dumps):
+def wipe_commands(kind, flavour):
+    """Another tool flushing the firewall behind the server's back."""
+    if kind == 'nft':
+        return [['nft', 'flush', 'ruleset']]
+    return [[t % flavour, o] for t in ('iptables-%s', 'ip6tables-%s') for o in ('-F', '-X')]
+
+
+def worker(which, action, files, local, dumps, wipe):
     """In a fresh namespace: one server, the client's bans, the dumps (printed)."""
     with tempfile.TemporaryDirectory(prefix='f2bc-fwsrv-') as top:
         conf = serverlib.make_config(top)
@@ -60,6 +68,12 @@ def worker(which, action, files, local, dumps):
             srv.client('set', 'exim-dos', 'unbanip', *ips[3:8])
             settle(dumps)
             srv.client('set', 'exim-dos', 'banip', '198.51.100.9')
+            out.append(settle(dumps))
+            # the next ban notices the missing rules, repairs (actioncheck,
+            # stop + start) and bans again, as the shell action does
+            for c in wipe:
+                subprocess.run(c, check=True)
+            srv.client('set', 'exim-dos', 'banip', '203.0.113.5')
             out.append(settle(dumps))
             srv.client('stop')
             srv.proc.wait(30)
@@ -104,7 +118,7 @@ def main():
         dumps = fwlib.dump_commands(kind, flavour)
         runs = {}
         for which in ('stock', 'native', 'shell'):
-            arg = json.dumps([action, files, local, dumps])
+            arg = json.dumps([action, files, local, dumps, wipe_commands(kind, flavour)])
             r = fwlib.in_netns([fwlib.PYTHON, os.path.abspath(__file__), '--worker', which, arg])
             if r.returncode != 0:
                 print('FAIL %s %s: worker failed: %s %s' % (action, which, r.stdout[-2000:], r.stderr[-3000:]))
@@ -119,8 +133,11 @@ def main():
                 print('FAIL %s (%s): rule sets differ from fail2ban-server\n--- stock\n%s\n--- %s\n%s'
                       % (action, which, runs['stock'][0][0][:3000], which, runs[which][0][0][:3000]))
                 ok = False
-        if runs['stock'][0][0].count('\n') < 10:
+        if runs['stock'][0][0].count('\n') < 10 or '203.0.113.5' not in runs['stock'][0][1]:
             print('FAIL %s: no bans in the stock rule set' % action)
+            ok = False
+        if 'Invariant check failed. Trying to restore a sane environment' not in runs['native'][1]:
+            print('FAIL %s: no repair in the log' % action)
             ok = False
         line = 'applied natively through %s' % backend
         if line not in runs['native'][1]:
