@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "actiontags.h"
+#include "actnative.h"
 #include "cmdaction.h"
 #include "cmdrun.h"
 #include "pyexc.h"
@@ -853,6 +854,11 @@ pc_loop(Task *t)
     /* the ValueError propagates: ban/unban report its text */
     task_end(t, FALSE, m->str, -2);
     g_string_free(m, TRUE);
+    return;
+  }
+  gboolean native_ok;
+  if (f2bs_actnative_apply(t->action, t->rt->name, t->cmd_tag, f2b_ticket_get_ip(t->ai.ticket), &native_ok)) {
+    pc_ran(t, native_ok);
     return;
   }
   g_autoptr(F2bActionCommand) c = dynamic_cmd(cmd, &t->ai);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "actnative.h"
 #include "confreader.h"
 #include "journalwatch.h"
 #include "logwatch.h"
@@ -38,6 +39,7 @@ f2bs_action_unref(F2bsAction *a)
   g_hash_table_unref(a->started);
   g_ptr_array_unref(a->started_order);
   g_hash_table_unref(a->executed);
+  f2bs_actnative_forget(a);
   g_free(a);
 }
 
@@ -819,6 +821,7 @@ f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, GError **
                           "action method %s: not implemented in this build of f2bc-server", prop);
   }
   f2b_py_dict_set(action->props, f2b_py_str(prop), value);
+  f2bs_actnative_forget(action);
   return TRUE;
 }
 

@@ -32,6 +32,7 @@ typedef struct {
   GHashTable *started;   /* family -> GINT_TO_POINTER(bits: 1 started, 2 holds bans) */
   GPtrArray *started_order; /* its keys in insertion order (fail2ban walks its dict in that order) */
   GHashTable *executed;  /* "<tag>\nfamily" -> the command last run for it (_operationExecuted) */
+  gpointer native;       /* actnative.c's recognition (NULL: not made yet) */
 } F2bsAction;
 
 F2bsAction *f2bs_action_ref(F2bsAction *action);

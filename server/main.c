@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "actnative.h"
 #include "confreader.h"
 #include "sockserver.h"
 #include "serverlog.h"
@@ -61,6 +62,7 @@ usage(void)
          "    -b                      start server in background (default)\n"
          "    -f                      start server in foreground\n"
          "    --async                 do not read the configuration (a client sends it)\n"
+         "    --no-native-fw          run the stock firewall actions as shell commands\n"
          "    --timeout               accepted for compatibility\n"
          "    -h, --help              display this help message\n"
          "    -V, --version           print the version (-V returns machine-readable short format)\n\n"
@@ -109,6 +111,7 @@ parse_args(Server *s, int argc, char **argv)
       else if (!strcmp(name, "logtarget")) set_str(&s->logtarget, val);
       else if (!strcmp(name, "syslogsocket")) set_str(&s->syslogsocket, val);
       else if (!strcmp(name, "async")) s->async = TRUE;
+      else if (!strcmp(name, "no-native-fw")) f2bs_actnative_set_enabled(FALSE);
       else if (!strcmp(name, "help")) { usage(); return 0; }
       else if (!strcmp(name, "version")) { printf("Fail2Ban v%s\n", F2B_COMPAT_VERSION); return 0; }
       else if (!strcmp(name, "pname") || !strcmp(name, "timeout")) {}
