@@ -512,7 +512,7 @@ append_time(GString *out, const F2bFailure *f)
 
 /* processLineAndAdd's loop body from the debug line to FailTicket. */
 static void
-item_prepare(F2bsPipeline *p, Item *it)
+item_prepare(Item *it)
 {
   F2bFailure *f = it->failure;
   if (f2bs_log_enabled(F2BS_LOG_DEBUG)) {
@@ -526,7 +526,6 @@ item_prepare(F2bsPipeline *p, Item *it)
   if (time > it->now)
     time = it->now;
   it->ticket = ticket_of(f, time);
-  (void)p;
 }
 
 /* FailManager.addFailure's summary at DEBUG (as costly as fail2ban's: debug only). */
@@ -602,7 +601,7 @@ step_head(F2bsPipeline *p)
     return TRUE;
   }
   if (it->ticket == NULL)
-    item_prepare(p, it);
+    item_prepare(it);
   Verdict v = check_ignore(p, it);
   if (v == WAIT)
     return FALSE;
