@@ -21,6 +21,7 @@
 #include "actiontags.h"
 #include "cmdaction.h"
 #include "cmdrun.h"
+#include "database.h"
 #include "pyexc.h"
 #include "serverlog.h"
 #include "timeutil.h"
@@ -45,6 +46,8 @@ struct F2bsActions {
   double unban_at;
   double next_svc;
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
+  F2bDb *db;          /* the server's database (borrowed), NULL when none */
+  GPtrArray *batch;   /* new bans decided, reported once committed (f2bs_actions_ban, restore) */
 };
 
 /* ---- tags of a ticket (fail2ban's ActionInfo) -------------------------- */
@@ -1289,6 +1292,50 @@ rt_arm(F2bsActions *rt)
   rt->unban_timer = g_timeout_add(ms, on_unban_timer, rt);
 }
 
+/* A new ban is told (log line, actions) only once the database holds it. */
+static void
+report_ban(F2bsActions *rt, F2bTicket *ticket)
+{
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
+  f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, ticket->restored ? "Restore " : "", ip);
+  rt_push(rt, work_new(rt, W_BAN, ticket, NULL));
+}
+
+/* The observer's database part of banFound: a ban not restored from the
+ * database is written there (fail2ban writes ticket.getBanTime(jail's)). */
+static void
+store_ban(F2bsActions *rt, F2bTicket *ticket)
+{
+  if (rt->db == NULL || ticket->restored)
+    return;
+  g_autoptr(GError) error = NULL;
+  F2bPyNum bt = f2b_ticket_get_ban_time(ticket, f2b_pynum_int(f2b_banmanager_get_ban_time(rt->bm)));
+  if (!f2b_db_add_ban(rt->db, rt->name, ticket, bt, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+}
+
+static void
+batch_begin(F2bsActions *rt)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_begin(rt->db, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+  rt->batch = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+}
+
+/* One commit for the batch, then the bans are told. */
+static void
+batch_end(F2bsActions *rt)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_commit(rt->db, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+  g_autoptr(GPtrArray) batch = g_steal_pointer(&rt->batch);
+  for (guint i = 0; i < batch->len; i++)
+    report_ban(rt, batch->pdata[i]);
+}
+
 /* Actions.__checkBan for one ticket: TRUE when it is a new ban. */
 static gboolean
 check_ban(F2bsActions *rt, F2bTicket *ticket)
@@ -1298,9 +1345,12 @@ check_ban(F2bsActions *rt, F2bTicket *ticket)
   g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
   F2bBanReason reason = { 0 };
   if (f2b_banmanager_add_ban_ticket(rt->bm, ticket, now_s(), &reason)) {
-    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, ticket->restored ? "Restore " : "", ip);
     ticket->banned = TRUE; /* its actions are queued: later tickets see it banned */
-    rt_push(rt, work_new(rt, W_BAN, ticket, NULL));
+    store_ban(rt, ticket);
+    if (rt->batch)
+      g_ptr_array_add(rt->batch, f2b_ticket_ref(ticket));
+    else
+      report_ban(rt, ticket); /* a write outside a batch committed by itself */
     return TRUE;
   }
   if (reason.expired) {
@@ -1320,6 +1370,7 @@ f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *c
   gint64 cnt = 0;
   double now = now_s();
   gboolean ok = TRUE;
+  batch_begin(rt);
   for (guint i = 0; ok && i < n_ids; i++) {
     GError *local = NULL;
     g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(ids[i], -1, F2B_IPADDR_CIDR_UNSPEC, &local);
@@ -1332,6 +1383,7 @@ f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *c
     g_autoptr(F2bTicket) t = f2b_ticket_new(F2B_TICKET_BAN, id, now);
     cnt += check_ban(rt, t);
   }
+  batch_end(rt);
   *count = cnt;
   if (cnt)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Banned %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT ", %u ticket(s) in '%s'",
@@ -1354,10 +1406,19 @@ flush_bans(F2bsActions *rt, gboolean stop)
   return n;
 }
 
+static void
+forget_ban(F2bsActions *rt, const char *ip)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_del_ban(rt->db, rt->name, ip, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+}
+
 /* removeBannedIP for one id: 1, or 0 when absent (*MISSED set). */
 static gint64
 unban_one(F2bsActions *rt, const char *text, gboolean *missed)
 {
+  forget_ban(rt, text); /* fail2ban deletes it from the database even when not banned */
   g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(text, -1, F2B_IPADDR_CIDR_UNSPEC, NULL);
   F2bTicket *t = id ? f2b_banmanager_get_ticket_by_id(rt->bm, id) : NULL;
   if (t != NULL) {
@@ -1394,6 +1455,7 @@ f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids, gboolea
 {
   *count = 0;
   if (ids == NULL) {
+    forget_ban(rt, NULL);
     *count = flush_bans(rt, FALSE);
     return TRUE;
   }
@@ -1473,7 +1535,29 @@ f2bs_actions_release(F2bsActions *rt)
   if (rt->unban_timer)
     g_source_remove(rt->unban_timer);
   rt->unban_timer = 0;
+  rt->db = NULL;
   rt_kick(rt);
+}
+
+void
+f2bs_actions_set_database(F2bsActions *rt, F2bDb *db)
+{
+  rt->db = db;
+}
+
+guint
+f2bs_actions_restore(F2bsActions *rt, GPtrArray *tickets)
+{
+  guint n = 0;
+  batch_begin(rt);
+  for (guint i = 0; i < tickets->len; i++) {
+    F2bTicket *t = tickets->pdata[i];
+    t->restored = TRUE;
+    n += check_ban(rt, t);
+  }
+  batch_end(rt);
+  rt_arm(rt);
+  return n;
 }
 
 F2bBanManager *

@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "banmanager.h"
+#include "database.h"
 #include "failmanager.h"
 #include "jail.h"
 
@@ -46,6 +47,15 @@ gboolean f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids
 /* `set JAIL attempt IP [MATCH...]` (fail2ban's Filter.addAttempt). */
 gboolean f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches, guint n_matches,
                               GError **error);
+
+/* The server's database (borrowed; NULL: none): new bans are written there
+ * (and committed before they are logged), unbanip and `unban --all` delete
+ * them, as fail2ban's observer and Actions do. */
+void f2bs_actions_set_database(F2bsActions *rt, F2bDb *db);
+/* Jail start: TICKETS (F2bTicket*, from f2b_db_get_current_bans) banned
+ * again as restored ("Restore Ban", actions with norestored skipped, not
+ * written again).  Returns the number of bans. */
+guint f2bs_actions_restore(F2bsActions *rt, GPtrArray *tickets);
 
 /* The status lists: the filter's counters and the actions' part. */
 F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);

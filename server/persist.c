@@ -1,0 +1,165 @@
+/* persist.c - the server's use of the database (see persist.h). */
+#include "persist.h"
+
+#include "actions.h"
+#include "pyexc.h"
+#include "serverlog.h"
+
+#define LOGGER "fail2ban.database"
+#define PURGE_INTERVAL_S 3600 /* fail2ban's observer purges hourly */
+
+struct F2bsPersist {
+  F2bDb *db;
+  guint purge_timer;
+};
+
+static double
+now_s(void)
+{
+  return (double)g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static gboolean
+on_purge(gpointer data)
+{
+  f2bs_persist_purge(data);
+  return G_SOURCE_CONTINUE;
+}
+
+F2bsPersist *
+f2bs_persist_open(const char *filename, GError **error)
+{
+  g_autofree char *moved = NULL;
+  g_autoptr(GError) why = NULL, local = NULL;
+  F2bDb *db = f2b_db_open_or_recover(filename, (gint64)now_s(), &moved, &why, &local);
+  if (db == NULL) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Error connecting to fail2ban persistent database '%s': %s", filename,
+             local->message);
+    return f2bs_pyexc_set(error, F2BS_PYEXC_RUNTIME_ERROR, "%s", local->message), NULL;
+  }
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
+  if (moved) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Database '%s' unusable: %s", filename, why->message);
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "  kept aside untouched as '%s'; a new database was started", moved);
+  }
+  g_autoptr(GError) e = NULL;
+  if (!f2b_db_del_all_jails(db, &e))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);
+  F2bsPersist *p = g_new0(F2bsPersist, 1);
+  p->db = db;
+  p->purge_timer = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, p);
+  return p;
+}
+
+void
+f2bs_persist_close(F2bsPersist *p)
+{
+  if (p == NULL)
+    return;
+  if (p->purge_timer)
+    g_source_remove(p->purge_timer);
+  f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Close connection to database ...");
+  f2b_db_close(p->db);
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connection to database closed.");
+  g_free(p);
+}
+
+F2bDb *
+f2bs_persist_db(F2bsPersist *p)
+{
+  return p->db;
+}
+
+void
+f2bs_persist_purge(F2bsPersist *p)
+{
+  f2bs_log(F2BS_LOG_DEBUG, "fail2ban.observer", "Purge database event occurred");
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_purge(p->db, now_s(), &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+}
+
+void
+f2bs_persist_jail_added(F2bsPersist *p, F2bsJail *jail)
+{
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_add_jail(p->db, jail->name, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  f2bs_actions_set_database(jail->rt, p->db);
+}
+
+void
+f2bs_persist_jail_stopped(F2bsPersist *p, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_del_jail(p->db, name, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+}
+
+static gboolean
+extra_true(const F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  return v && f2b_py_kind(v) == F2B_PY_BOOL && f2b_py_get_bool(v);
+}
+
+static gint64
+extra_int(const F2bsJail *jail, const char *opt, gint64 dflt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  if (v && f2b_py_kind(v) == F2B_PY_INT)
+    return f2b_py_get_int(v);
+  if (v && f2b_py_kind(v) == F2B_PY_FLOAT)
+    return (gint64)f2b_py_get_float(v);
+  return dflt;
+}
+
+static gboolean
+ignored(const F2bsJail *jail, const F2bTicket *t)
+{
+  for (guint i = 0; jail->ignoreip && i < jail->ignoreip->len; i++)
+    if (f2b_ipaddr_contains(jail->ignoreip->pdata[i], t->id))
+      return TRUE;
+  return FALSE;
+}
+
+void
+f2bs_persist_restore(F2bsPersist *p, F2bsJail *jail)
+{
+  F2bBanManager *bm = f2bs_actions_banmanager(jail->rt);
+  gint64 jail_bt = f2b_banmanager_get_ban_time(bm);
+  gint64 forbantime, correct;
+  if (extra_true(jail, "increment")) {
+    forbantime = -1; /* None */
+    correct = extra_int(jail, "maxtime", -1);
+  } else {
+    forbantime = jail_bt;
+    correct = jail_bt;
+  }
+  double now = now_s();
+  g_autoptr(GError) error = NULL;
+  guint maxm = f2b_failmanager_get_max_matches(f2bs_actions_failmanager(jail->rt));
+  g_autoptr(GPtrArray) found =
+    f2b_db_get_current_bans(p->db, jail->name, forbantime, now, correct, jail_bt, maxm, &error);
+  if (found == NULL) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "Restore bans failed: %s", error->message);
+    return;
+  }
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  for (guint i = 0; i < found->len; i++) {
+    F2bTicket *t = found->pdata[i];
+    if (ignored(jail, t))
+      continue;
+    /* the time left of the ban, as fail2ban counts it */
+    double btm = f2b_pynum_as_double(f2b_ticket_get_ban_time(t, f2b_pynum_int(forbantime)));
+    double diff = now - t->time;
+    if (btm != -1 && diff > 0)
+      btm -= diff;
+    if (btm != -1 && btm <= 0)
+      continue;
+    g_ptr_array_add(keep, f2b_ticket_ref(t));
+  }
+  f2bs_actions_restore(jail->rt, keep);
+}

@@ -1,0 +1,112 @@
+"""Side by side: bans survive a restart through fail2ban's database file, in
+both directions.  One server (stock fail2ban-server, then f2bc-server) bans
+addresses in three jails into a database file and stops; copies of that file
+are then opened by fail2ban-server and by f2bc-server, and stock
+fail2ban-client must show the same `banned`, `status JAIL` and
+`get JAIL banip --with-time` for both."""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlib as sl
+
+JAILS = {"j1": "10m", "j2": "1h", "j3": "-1"}
+BANS = [("j1", ["192.0.2.1", "192.0.2.2", "192.0.2.3"]), ("j2", ["198.51.100.1", "2001:db8::5"]),
+        ("j3", ["203.0.113.9", "192.0.2.1"])]
+
+
+def config(top):
+    conf = sl.make_config(top)
+    with open(os.path.join(conf, "fail2ban.local"), "w") as f:
+        f.write("[Definition]\ndbfile = %s/db.sqlite3\n" % top)
+    with open(os.path.join(conf, "jail.local"), "w") as f:
+        for name, bantime in JAILS.items():
+            f.write("[%s]\nenabled = true\nfilter = exim-dos\nlogpath = %%(exim_main_log)s\n"
+                    "bantime = %s\n" % (name, bantime))
+    return conf
+
+
+def use_db(top, conf, path):
+    with open(os.path.join(conf, "fail2ban.local"), "w") as f:
+        f.write("[Definition]\ndbfile = %s\n" % path)
+
+
+def ban_all(server):
+    for jail, ips in BANS:
+        out, rc = server.client("set", jail, "banip", *ips)
+        assert rc == 0, out
+    # an unban deletes the ban from the database: not restored
+    out, rc = server.client("set", "j1", "unbanip", "192.0.2.2")
+    assert rc == 0, out
+
+
+def expected_count():
+    return sum(len(ips) for _, ips in BANS) - 1
+
+
+def view(server):
+    """What the stock client shows, once every restored ban is in (fail2ban
+    restores asynchronously)."""
+    end = time.time() + 15
+    while time.time() < end:
+        out, _ = server.client("banned")
+        if out.count("'") // 2 >= expected_count():
+            break
+        time.sleep(0.1)
+    lines = [server.client("banned")]
+    for j in JAILS:
+        lines.append(server.client("status", j))
+        lines.append(server.client("get", j, "banip", "--with-time"))
+    return lines
+
+
+def run_direction(top, conf, writer, name):
+    ok = True
+    db = os.path.join(top, name + ".db")
+    use_db(top, conf, db)
+    w = sl.Server(writer, top, name + "-writer", conf)
+    ban_all(w)
+    w.stop()
+    views = {}
+    for label, prog in (("fail2ban", sl.STOCK_SERVER), ("f2bc", sl.f2bc_server())):
+        copy = os.path.join(top, "%s-%s.db" % (name, label))
+        shutil.copy(db, copy)
+        use_db(top, conf, copy)
+        s = sl.Server(prog, top, "%s-%s" % (name, label), conf)
+        try:
+            views[label] = view(s)
+        finally:
+            s.stop()
+        if label == "f2bc" and not s.check_exit():
+            ok = False
+    if views["fail2ban"] != views["f2bc"]:
+        ok = False
+        for a, b in zip(views["fail2ban"], views["f2bc"]):
+            if a != b:
+                print("%s: fail2ban-server shows:\n%s\nf2bc-server shows:\n%s" % (name, a, b))
+    restored = views["fail2ban"][0][0]
+    if "192.0.2.3" not in restored or "2001:db8::5" not in restored or "192.0.2.2" in restored:
+        ok = False
+        print("%s: unexpected restored bans: %s" % (name, restored))
+    print("%s: %s" % (name, "same" if ok else "DIFFERENT"))
+    return ok
+
+
+def main():
+    if not os.path.exists(sl.STOCK_SERVER) or not os.path.exists(sl.STOCK_CLIENT):
+        sl.skip("fail2ban is not installed")
+    top = tempfile.mkdtemp(prefix="f2bc-db-")
+    try:
+        conf = config(top)
+        ok = run_direction(top, conf, sl.STOCK_SERVER, "stock-wrote")
+        ok = run_direction(top, conf, sl.f2bc_server(), "f2bc-wrote") and ok
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
