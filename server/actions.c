@@ -1294,12 +1294,12 @@ rt_arm(F2bsActions *rt)
 
 /* A new ban is told (log line, actions) only once the database holds it. */
 static void
-report_ban(F2bsActions *rt, F2bTicket *ticket)
+report_ban(F2bsActions *rt, Work *w)
 {
   gsize len;
-  g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
-  f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, ticket->restored ? "Restore " : "", ip);
-  rt_push(rt, work_new(rt, W_BAN, ticket, NULL));
+  g_autofree char *ip = f2b_ipaddr_to_string(w->ticket->id, &len);
+  f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, w->ticket->restored ? "Restore " : "", ip);
+  rt_push(rt, w);
 }
 
 /* The observer's database part of banFound: a ban not restored from the
@@ -1321,7 +1321,7 @@ batch_begin(F2bsActions *rt)
   g_autoptr(GError) error = NULL;
   if (rt->db && !f2b_db_begin(rt->db, &error))
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
-  rt->batch = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  rt->batch = g_ptr_array_new(); /* Work*, each pushed at the end */
 }
 
 /* One commit for the batch, then the bans are told. */
@@ -1347,10 +1347,12 @@ check_ban(F2bsActions *rt, F2bTicket *ticket)
   if (f2b_banmanager_add_ban_ticket(rt->bm, ticket, now_s(), &reason)) {
     ticket->banned = TRUE; /* its actions are queued: later tickets see it banned */
     store_ban(rt, ticket);
+    /* the work item takes its snapshot of the counters now, as the decision */
+    Work *w = work_new(rt, W_BAN, ticket, NULL);
     if (rt->batch)
-      g_ptr_array_add(rt->batch, f2b_ticket_ref(ticket));
+      g_ptr_array_add(rt->batch, w);
     else
-      report_ban(rt, ticket); /* a write outside a batch committed by itself */
+      report_ban(rt, w); /* a write outside a batch committed by itself */
     return TRUE;
   }
   if (reason.expired) {
