@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "banmanager.h"
+#include "bantime.h"
 #include "database.h"
 #include "failmanager.h"
 #include "jail.h"
@@ -52,6 +53,10 @@ gboolean f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const
  * (and committed before they are logged), unbanip and `unban --all` delete
  * them, as fail2ban's observer and Actions do. */
 void f2bs_actions_set_database(F2bsActions *rt, F2bDb *db);
+/* bantime.increment: INCR (transfer full; NULL turns it off) computes the
+ * ban time of an id banned before (counted in this jail, or in all jails
+ * with OVERALLJAILS), as fail2ban's observer does when a ban is found. */
+void f2bs_actions_set_increment(F2bsActions *rt, F2bBanTimeIncr *incr, gboolean overalljails);
 /* Jail start: TICKETS (F2bTicket*, from f2b_db_get_current_bans) banned
  * again as restored ("Restore Ban", actions with norestored skipped, not
  * written again).  Returns the number of bans. */

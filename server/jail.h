@@ -63,6 +63,7 @@ typedef struct {
   F2bPyObj *banextra;    /* dict of bantime.* options as fail2ban stores them */
   GPtrArray *actions;    /* F2bsAction*, in insertion order */
   F2bsActions *rt;       /* bans and the action runner (owned; outlives the jail while commands run) */
+  gboolean has_database; /* the server has a database (fail2ban's jail.database is not None) */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown

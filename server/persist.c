@@ -1,7 +1,10 @@
 /* persist.c - the server's use of the database (see persist.h). */
 #include "persist.h"
 
+#include <string.h>
+
 #include "actions.h"
+#include "bantime.h"
 #include "pyexc.h"
 #include "serverlog.h"
 
@@ -86,6 +89,7 @@ f2bs_persist_jail_added(F2bsPersist *p, F2bsJail *jail)
   if (!f2b_db_add_jail(p->db, jail->name, &error))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
   f2bs_actions_set_database(jail->rt, p->db);
+  jail->has_database = TRUE;
 }
 
 void
@@ -125,9 +129,45 @@ ignored(const F2bsJail *jail, const F2bTicket *t)
   return FALSE;
 }
 
+/* A bantime.* value as the text bantime.h reads (maxtime and rndtime are
+ * kept in seconds), transfer full, NULL when unset. */
+static char *
+extra_text(const F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  if (v == NULL || f2b_py_kind(v) == F2B_PY_NONE)
+    return NULL;
+  if (f2b_py_kind(v) == F2B_PY_STR)
+    return g_strdup(f2b_py_get_str(v, NULL));
+  return f2b_py_repr(v);
+}
+
+/* bantime.increment of JAIL handed to its actions (or turned off). */
+static void
+set_increment(F2bsJail *jail)
+{
+  if (!extra_true(jail, "increment")) {
+    f2bs_actions_set_increment(jail->rt, NULL, FALSE);
+    return;
+  }
+  g_autofree char *factor = extra_text(jail, "factor"), *formula = extra_text(jail, "formula");
+  g_autofree char *multipliers = extra_text(jail, "multipliers"), *maxtime = extra_text(jail, "maxtime");
+  g_autofree char *rndtime = extra_text(jail, "rndtime");
+  F2bBanTimeOptions opts = { factor, formula, multipliers, maxtime, rndtime };
+  g_autoptr(GError) error = NULL;
+  F2bBanTimeIncr *incr = f2b_bantime_incr_new(&opts, &error);
+  if (incr == NULL)
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "[%s] bantime.increment is off: %s", jail->name, error->message);
+  /* fail2ban tests the option's text for truth: even "false" turns it on */
+  g_autofree char *overall = extra_text(jail, "overalljails");
+  f2bs_actions_set_increment(jail->rt, incr, overall && *overall && strcmp(overall, "False") != 0);
+}
+
 void
 f2bs_persist_restore(F2bsPersist *p, F2bsJail *jail)
 {
+  set_increment(jail);
   F2bBanManager *bm = f2bs_actions_banmanager(jail->rt);
   gint64 jail_bt = f2b_banmanager_get_ban_time(bm);
   gint64 forbantime, correct;

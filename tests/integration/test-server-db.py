@@ -5,6 +5,7 @@ are then opened by fail2ban-server and by f2bc-server, and stock
 fail2ban-client must show the same `banned`, `status JAIL` and
 `get JAIL banip --with-time` for both."""
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -95,6 +96,99 @@ def run_direction(top, conf, writer, name):
     return ok
 
 
+INCR_JAILS = {
+    "i1": "bantime.increment = true\nbantime.factor = 2\nbantime.maxtime = 5h\n",
+    "i2": "bantime.increment = true\nbantime.multipliers = 1 5 30 60\nbantime.overalljails = true\n",
+    "i3": "bantime.increment = true\nbantime = 1m\n"
+          "bantime.formula = ban.Time * math.exp(float(ban.Count+1)*banFactor)/math.exp(1*banFactor)\n",
+    "i4": "bantime.increment = true\nbantime.rndtime = 5m\n",
+}
+# (jail, ip, earlier ban count) in the history fail2ban's own class writes
+HISTORY = [("i1", "192.0.2.1", 1), ("i1", "192.0.2.2", 3), ("i1", "192.0.2.3", 10), ("other", "192.0.2.1", 2),
+           ("i3", "192.0.2.4", 2), ("i4", "192.0.2.5", 1)]
+INCR_BANS = [("i1", ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.9"]), ("i2", ["192.0.2.1", "192.0.2.9"]),
+             ("i3", ["192.0.2.4"]), ("i4", ["192.0.2.5"])]
+
+
+def write_history(path):
+    from fail2ban.server.database import Fail2BanDb
+    from fail2ban.server.ticket import BanTicket
+
+    class Acts:
+        def getBanTime(self):
+            return 600
+
+    class Jail:
+        def __init__(self, name):
+            self.name, self.actions = name, Acts()
+
+    db = Fail2BanDb(path)
+    when = time.time() - 7200  # over: history only, nothing to restore
+    for jail, ip, count in HISTORY:
+        db.addJail(Jail(jail))
+        t = BanTicket(ip, when)
+        t.setBanCount(count)
+        db.addBan(Jail(jail), t)
+    db.close()
+
+
+def increment_view(server, top, name):
+    out = []
+    for jail, ips in INCR_BANS:
+        r = server.client("set", jail, "banip", *ips)
+        out.append(r)
+    for jail, _ in INCR_BANS:
+        txt, rc = server.client("get", jail, "banip", "--with-time")
+        # the times of ban differ between the runs: the ban times must not
+        out.append(([re.sub(r"\t.*? \+ ", "+ ", l.split(" = ")[0]) for l in txt.splitlines()], rc))
+    time.sleep(0.5)
+    with open(server.log) as f:
+        lines = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<date>", re.sub(r"^.*?\]: ", "", l.rstrip()))
+                 for l in f if "Increase Ban" in l or " is bad: " in l]
+    out.append(sorted(lines))
+    return out
+
+
+def run_increment(top, conf):
+    with open(os.path.join(conf, "jail.local"), "w") as f:
+        for name, opts in INCR_JAILS.items():
+            f.write("[%s]\nenabled = true\nfilter = exim-dos\nlogpath = %%(exim_main_log)s\n%s" % (name, opts))
+    hist = os.path.join(top, "history.db")
+    write_history(hist)
+    views = {}
+    for label, prog in (("fail2ban", sl.STOCK_SERVER), ("f2bc", sl.f2bc_server())):
+        copy = os.path.join(top, "incr-%s.db" % label)
+        shutil.copy(hist, copy)
+        use_db(top, conf, copy)
+        s = sl.Server(prog, top, "incr-%s" % label, conf)
+        try:
+            views[label] = increment_view(s, top, label)
+        finally:
+            s.stop()
+    ok = True
+    # rndtime: random, within its bound; compared apart
+    rnd = {}
+    for label in views:
+        i4 = views[label][-2]
+        rnd[label] = i4
+        views[label][-2] = None
+        views[label][-1] = [l for l in views[label][-1] if "[i4]" not in l]
+    if views["fail2ban"] != views["f2bc"]:
+        ok = False
+        for a, b in zip(views["fail2ban"], views["f2bc"]):
+            if a != b:
+                print("increment: fail2ban-server:\n%s\nf2bc-server:\n%s" % (a, b))
+    lines, rc = rnd["f2bc"]
+    m = re.match(r"192\.0\.2\.5 \+ (\d+)$", lines[0]) if lines else None
+    if not m or not 1200 <= int(m.group(1)) <= 1500:
+        ok = False
+        print("increment: rndtime ban time out of [1200, 1500]: %r" % (lines,))
+    print("bantime.increment: %s" % ("same" if ok else "DIFFERENT"))
+    if not ok:
+        print(views)
+    return ok
+
+
 def main():
     if not os.path.exists(sl.STOCK_SERVER) or not os.path.exists(sl.STOCK_CLIENT):
         sl.skip("fail2ban is not installed")
@@ -103,6 +197,7 @@ def main():
         conf = config(top)
         ok = run_direction(top, conf, sl.STOCK_SERVER, "stock-wrote")
         ok = run_direction(top, conf, sl.f2bc_server(), "f2bc-wrote") and ok
+        ok = run_increment(top, conf) and ok
     finally:
         shutil.rmtree(top, ignore_errors=True)
     return 0 if ok else 1
