@@ -38,13 +38,14 @@ f2bs_persist_open(const char *filename, GError **error)
   if (db == NULL) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Error connecting to fail2ban persistent database '%s': %s", filename,
              local->message);
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "  running without a database: bans will not survive a restart");
     return f2bs_pyexc_set(error, F2BS_PYEXC_RUNTIME_ERROR, "%s", local->message), NULL;
   }
-  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
   if (moved) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Database '%s' unusable: %s", filename, why->message);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "  kept aside untouched as '%s'; a new database was started", moved);
   }
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
   g_autoptr(GError) e = NULL;
   if (!f2b_db_del_all_jails(db, &e))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);

@@ -15,8 +15,8 @@
 
 typedef struct F2bsPersist F2bsPersist;
 
-/* Opens FILENAME (":memory:" too) with its purge timer; NULL with ERROR
- * (a pyexc.h exception) when no database could be had. */
+/* Opens FILENAME (":memory:" too) with its purge timer; NULL (logged, and
+ * ERROR set when not NULL: a pyexc.h exception) when no database could be had. */
 F2bsPersist *f2bs_persist_open(const char *filename, GError **error);
 void f2bs_persist_close(F2bsPersist *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsPersist, f2bs_persist_close)

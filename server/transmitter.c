@@ -412,10 +412,10 @@ set_server(F2bsTransmitter *tx, const char *name, const F2bPyObj *c, F2bPyObj **
       g_clear_pointer(&tx->persist, f2bs_persist_close);
       g_clear_pointer(&tx->dbfile, g_free);
       if (!none) {
-        tx->persist = f2bs_persist_open(v, error);
-        if (tx->persist == NULL)
-          return FALSE;
-        tx->dbfile = g_strdup(v);
+        /* a database that cannot be opened is logged and the server runs
+         * without one (fail2ban's start-up would end here) */
+        tx->persist = f2bs_persist_open(v, NULL);
+        tx->dbfile = tx->persist ? g_strdup(v) : NULL;
       }
       tx->dbmaxmatches = 10;
       f2b_py_free(tx->dbpurgeage);

@@ -189,6 +189,42 @@ def run_increment(top, conf):
     return ok
 
 
+def run_bad_files(top, conf):
+    """A corrupt file is kept aside untouched and a new database started; a
+    file that cannot be opened leaves the server without one; it serves."""
+    ok = True
+    with open(os.path.join(conf, "jail.local"), "w") as f:
+        f.write("[j1]\nenabled = true\nfilter = exim-dos\nlogpath = %(exim_main_log)s\n")
+    junk = b"SQLite format 3\x00" + b"\xff" * 4000  # a header and garbage after it
+    cases = {"corrupt": os.path.join(top, "corrupt.db"), "unopenable": "/proc/f2bc-no-such-dir/x.db"}
+    with open(cases["corrupt"], "wb") as f:
+        f.write(junk)
+    for case, path in cases.items():
+        use_db(top, conf, path)
+        s = sl.Server(sl.f2bc_server(), top, "bad-" + case, conf)
+        try:
+            served = s.client("set", "j1", "banip", "192.0.2.77") == ("1\n", 0) and \
+                s.client("get", "j1", "banip") == ("192.0.2.77\n", 0)
+        finally:
+            s.stop()
+        if not s.check_exit() or not served:
+            ok = False
+            print("%s database: the server did not serve" % case)
+        with open(s.log) as f:
+            log = f.read()
+        if case == "corrupt":
+            aside = [n for n in os.listdir(top) if n.startswith("corrupt.db.corrupt.")]
+            kept = aside and open(os.path.join(top, aside[0]), "rb").read() == junk
+            if not kept or "kept aside untouched as" not in log:
+                ok = False
+                print("corrupt database: not kept aside untouched (%r)" % aside)
+        elif "Error connecting to fail2ban persistent database '%s'" % path not in log:
+            ok = False
+            print("unopenable database: no clear error in the log")
+    print("bad database files: %s" % ("handled" if ok else "NOT HANDLED"))
+    return ok
+
+
 def main():
     if not os.path.exists(sl.STOCK_SERVER) or not os.path.exists(sl.STOCK_CLIENT):
         sl.skip("fail2ban is not installed")
@@ -198,6 +234,7 @@ def main():
         ok = run_direction(top, conf, sl.STOCK_SERVER, "stock-wrote")
         ok = run_direction(top, conf, sl.f2bc_server(), "f2bc-wrote") and ok
         ok = run_increment(top, conf) and ok
+        ok = run_bad_files(top, conf) and ok
     finally:
         shutil.rmtree(top, ignore_errors=True)
     return 0 if ok else 1
