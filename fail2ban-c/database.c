@@ -350,7 +350,8 @@ set_pragmas(F2bDb *db, gboolean memory, GError **error)
     return TRUE;
   /* WAL: a commit appends to the log; NORMAL: no fsync per commit, yet a
    * killed process loses nothing committed (only a power cut may). */
-  return exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", error);
+  return exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 4194304;",
+              error);
 }
 
 static gboolean
@@ -370,6 +371,20 @@ check_integrity(F2bDb *db, GError **error)
                 first ? first : "no result");
     return FALSE;
   }
+  return TRUE;
+}
+
+static gboolean
+is_empty(F2bDb *db, gboolean *empty, GError **error)
+{
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(db, error, "schema read failed");
+  int rc = sqlite3_step(st);
+  *empty = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW)
+    return sql_fail(db, error, "schema read failed");
   return TRUE;
 }
 
@@ -397,7 +412,14 @@ static gboolean
 prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
 {
   gboolean memory = strcmp(db->filename, ":memory:") == 0;
-  if (!check_integrity(db, error) || !set_pragmas(db, memory, error))
+  gboolean empty;
+  if (!check_integrity(db, error) || !is_empty(db, &empty, error))
+    return FALSE;
+  /* a new file gives purged pages back to the file system (incremental
+   * vacuum after each purge): only possible before anything is written */
+  if (empty && !exec(db, "PRAGMA auto_vacuum = INCREMENTAL", error))
+    return FALSE;
+  if (!set_pragmas(db, memory, error))
     return FALSE;
   gint64 version;
   if (!read_version(db, &version, error))
@@ -1023,5 +1045,9 @@ f2b_db_purge(F2bDb *db, double now, GError **error)
               "DELETE FROM jails WHERE enabled = 0 AND NOT EXISTS(SELECT * FROM bans WHERE jail = jails.name) "
               "AND NOT EXISTS(SELECT * FROM bips WHERE jail = jails.name)",
               error);
-  return write_end(db, ok, error);
+  if (!write_end(db, ok, error))
+    return FALSE;
+  /* the freed pages back to the file system (a no-op without auto_vacuum,
+   * and inside a caller's transaction it waits for the next purge) */
+  return db->depth > 0 || exec(db, "PRAGMA incremental_vacuum", error);
 }

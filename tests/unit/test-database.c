@@ -243,6 +243,31 @@ START_TEST(test_transactions)
 }
 END_TEST
 
+/* A new file shrinks again after a purge (auto_vacuum = incremental). */
+START_TEST(test_purge_gives_space_back)
+{
+  g_autofree char *path = g_build_filename(tmpdir, "vacuum.db", NULL);
+  g_autoptr(F2bDb) db = f2b_db_open(path, NOW, NULL, NULL);
+  ck_assert_ptr_nonnull(db);
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  ck_assert(f2b_db_begin(db, NULL));
+  for (int i = 0; i < 5000; i++) {
+    g_autofree char *ip = g_strdup_printf("10.0.%d.%d", i / 250, i % 250);
+    g_autoptr(F2bTicket) t = ticket(ip, NOW - 100000);
+    for (int m = 0; m < 5; m++)
+      f2b_ticket_add_match(t, "a matched line of some fifty characters or so .....", 51);
+    ck_assert(f2b_db_add_ban(db, "a", t, f2b_pynum_int(600), NULL));
+  }
+  ck_assert(f2b_db_commit(db, NULL));
+  GStatBuf before, after;
+  ck_assert_int_eq(g_stat(path, &before), 0);
+  ck_assert(f2b_db_purge(db, NOW, NULL));
+  f2b_db_close(g_steal_pointer(&db)); /* the last connection checkpoints the WAL into the file */
+  ck_assert_int_eq(g_stat(path, &after), 0);
+  ck_assert_int_lt(after.st_size * 4, before.st_size);
+}
+END_TEST
+
 static char *
 write_file(const char *name, const void *data, gsize len)
 {
@@ -348,6 +373,7 @@ main(void)
   tcase_add_test(tc, test_purge_and_jails);
   tcase_add_test(tc, test_logs);
   tcase_add_test(tc, test_transactions);
+  tcase_add_test(tc, test_purge_gives_space_back);
   tcase_add_test(tc, test_corrupt_moved_aside);
   tcase_add_test(tc, test_truncated_moved_aside);
   tcase_add_test(tc, test_foreign_schema);
