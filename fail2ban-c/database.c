@@ -27,6 +27,8 @@ struct F2bDb {
   gboolean failed;      /* a write inside the open transaction failed */
   gint64 commit_usec;
   GHashTable *stmts;    /* SQL text -> prepared statement */
+  F2bDbCheckpointFunc checkpoint_func;
+  gpointer checkpoint_data;
 };
 
 /* ---- schema -------------------------------------------------------------- */
@@ -174,6 +176,47 @@ f2b_db_commit(F2bDb *db, GError **error)
   if (!ok)
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
   return ok;
+}
+
+#define CHECKPOINT_PAGES 1000 /* SQLite's own threshold */
+
+static int
+wal_hook(void *data, sqlite3 *sql, const char *name, int pages)
+{
+  F2bDb *db = data;
+  if (pages >= CHECKPOINT_PAGES && db->checkpoint_func)
+    db->checkpoint_func(db->checkpoint_data);
+  return SQLITE_OK;
+}
+
+void
+f2b_db_set_checkpoint_func(F2bDb *db, F2bDbCheckpointFunc func, gpointer data)
+{
+  db->checkpoint_func = func;
+  db->checkpoint_data = data;
+  if (func)
+    sqlite3_wal_hook(db->sql, wal_hook, db); /* replaces SQLite's auto-checkpoint hook */
+  else
+    sqlite3_wal_autocheckpoint(db->sql, CHECKPOINT_PAGES);
+}
+
+gboolean
+f2b_db_checkpoint_file(const char *filename, GError **error)
+{
+  sqlite3 *sql = NULL;
+  int rc = sqlite3_open_v2(filename, &sql, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(sql, 1000);
+    /* a connection knows it is in WAL mode only once it has read the file */
+    rc = sqlite3_exec(sql, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+  }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_wal_checkpoint_v2(sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  if (rc != SQLITE_OK)
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_SQL, "%s: checkpoint failed: %s", filename,
+                sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc));
+  sqlite3_close(sql);
+  return rc == SQLITE_OK;
 }
 
 gint64

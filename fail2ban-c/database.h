@@ -72,6 +72,18 @@ gint64 f2b_db_get_purge_age(const F2bDb *db);
  * outermost one, whose commit writes.  A failed commit rolls back. */
 gboolean f2b_db_begin(F2bDb *db, GError **error);
 gboolean f2b_db_commit(F2bDb *db, GError **error);
+/* Checkpoints (copying the WAL into the file) are the only writes that wait
+ * for the disk.  SQLite runs them inside the commit that brings the WAL to
+ * 1000 pages, which blocks the caller for the fsync.  With FUNC set, that
+ * commit calls FUNC(DATA) instead (in the caller's thread), which is to
+ * have f2b_db_checkpoint_file() run elsewhere (another thread); FUNC NULL
+ * restores SQLite's own checkpoints. */
+typedef void (*F2bDbCheckpointFunc)(gpointer data);
+void f2b_db_set_checkpoint_func(F2bDb *db, F2bDbCheckpointFunc func, gpointer data);
+/* A passive checkpoint of FILENAME's WAL through a connection of its own
+ * (safe to call from another thread while the owner writes). */
+gboolean f2b_db_checkpoint_file(const char *filename, GError **error);
+
 /* Microseconds the last outermost commit took (for measurements). */
 gint64 f2b_db_last_commit_usec(const F2bDb *db);
 

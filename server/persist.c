@@ -13,8 +13,47 @@
 
 struct F2bsPersist {
   F2bDb *db;
+  char *filename;
   guint purge_timer;
+  GThread *checkpointer;  /* the last checkpoint thread, joined before the next */
+  gint checkpoint_done;   /* atomic: it has ended */
+  GError *checkpoint_error;
 };
+
+/* Checkpoints run in a thread of their own, so that their fsync never
+ * holds up the loop (commits then only append to the WAL). */
+static gpointer
+checkpoint_thread(gpointer data)
+{
+  F2bsPersist *p = data;
+  f2b_db_checkpoint_file(p->filename, &p->checkpoint_error);
+  g_atomic_int_set(&p->checkpoint_done, 1);
+  return NULL;
+}
+
+/* Joins the last checkpoint thread (waits when it still runs). */
+static void
+checkpoint_join(F2bsPersist *p)
+{
+  if (p->checkpointer == NULL)
+    return;
+  g_thread_join(g_steal_pointer(&p->checkpointer));
+  if (p->checkpoint_error)
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", p->checkpoint_error->message);
+  g_clear_error(&p->checkpoint_error);
+}
+
+/* The WAL is long (a commit said so): a checkpoint thread, unless one runs. */
+static void
+want_checkpoint(gpointer data)
+{
+  F2bsPersist *p = data;
+  if (p->checkpointer && !g_atomic_int_get(&p->checkpoint_done))
+    return; /* still at it; a later commit asks again */
+  checkpoint_join(p);
+  g_atomic_int_set(&p->checkpoint_done, 0);
+  p->checkpointer = g_thread_new("f2bc-checkpoint", checkpoint_thread, p);
+}
 
 static double
 now_s(void)
@@ -51,7 +90,10 @@ f2bs_persist_open(const char *filename, GError **error)
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);
   F2bsPersist *p = g_new0(F2bsPersist, 1);
   p->db = db;
+  p->filename = g_strdup(filename);
   p->purge_timer = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, p);
+  if (strcmp(filename, ":memory:") != 0)
+    f2b_db_set_checkpoint_func(db, want_checkpoint, p);
   return p;
 }
 
@@ -62,8 +104,10 @@ f2bs_persist_close(F2bsPersist *p)
     return;
   if (p->purge_timer)
     g_source_remove(p->purge_timer);
+  checkpoint_join(p);
   f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Close connection to database ...");
-  f2b_db_close(p->db);
+  f2b_db_close(p->db); /* the last connection checkpoints whatever is left */
+  g_free(p->filename);
   f2bs_log(F2BS_LOG_INFO, LOGGER, "Connection to database closed.");
   g_free(p);
 }

@@ -268,6 +268,43 @@ START_TEST(test_purge_gives_space_back)
 }
 END_TEST
 
+static void
+count_call(gpointer data)
+{
+  (*(int *)data)++;
+}
+
+/* With a checkpoint function the file only grows when the caller checkpoints. */
+START_TEST(test_checkpoint_elsewhere)
+{
+  g_autofree char *path = g_build_filename(tmpdir, "ckpt.db", NULL);
+  g_autoptr(F2bDb) db = f2b_db_open(path, NOW, NULL, NULL);
+  ck_assert_ptr_nonnull(db);
+  int asked = 0;
+  f2b_db_set_checkpoint_func(db, count_call, &asked);
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  GStatBuf st0, st1, st2;
+  ck_assert_int_eq(g_stat(path, &st0), 0);
+  for (int i = 0; i < 3000; i++) { /* well beyond SQLite's 1000-page auto-checkpoint */
+    g_autofree char *ip = g_strdup_printf("10.1.%d.%d", i / 250, i % 250);
+    g_autoptr(F2bTicket) t = ticket(ip, NOW);
+    for (int m = 0; m < 5; m++)
+      f2b_ticket_add_match(t, "a matched line of some fifty characters or so .....", 51);
+    ck_assert(f2b_db_add_ban(db, "a", t, f2b_pynum_int(600), NULL));
+  }
+  ck_assert_int_eq(g_stat(path, &st1), 0);
+  ck_assert_int_eq(st1.st_size, st0.st_size); /* everything still in the WAL */
+  ck_assert_int_gt(asked, 0);
+  ck_assert(f2b_db_checkpoint_file(path, NULL));
+  ck_assert_int_eq(g_stat(path, &st2), 0);
+  ck_assert_int_gt(st2.st_size, st1.st_size * 10);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename(tmpdir, "nothing-here", "x.db", NULL);
+  ck_assert(!f2b_db_checkpoint_file(missing, &error));
+  ck_assert(g_error_matches(error, F2B_DB_ERROR, F2B_DB_ERROR_SQL));
+}
+END_TEST
+
 static char *
 write_file(const char *name, const void *data, gsize len)
 {
@@ -374,6 +411,7 @@ main(void)
   tcase_add_test(tc, test_logs);
   tcase_add_test(tc, test_transactions);
   tcase_add_test(tc, test_purge_gives_space_back);
+  tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);
   tcase_add_test(tc, test_truncated_moved_aside);
   tcase_add_test(tc, test_foreign_schema);
