@@ -97,69 +97,71 @@ f2b_timeutil_time2str(double t)
                          tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* int(round(float(s) / unit)): Python rounds half to even, as nearbyint does. */
+/* Python's int(round(x)): half to even. */
 static gint64
-round_by(gint64 s, double unit)
+round_even(double x)
 {
-  return (gint64)nearbyint((double)s / unit);
+  return (gint64)nearbyint(x);
+}
+
+/* The large units: a count of UNIT (rounded), split into BIG groups of
+ * PER units and the rest into MID groups of MIDPER and SMALL ones. */
+static char *
+groups(double sec, double unit, gint64 per, const char *big, gint64 midper, const char *mid, const char *small)
+{
+  gint64 s = round_even(sec / unit);
+  GString *r = g_string_new(NULL);
+  g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s / per, big);
+  s %= per;
+  if (s >= midper) {
+    g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s / midper, mid);
+    s %= midper;
+  }
+  if (s)
+    g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s, small);
+  g_string_truncate(r, r->len - 1);
+  return g_string_free(r, FALSE);
 }
 
 static void
-group(GString *r, gint64 n, char unit)
+append_num(GString *r, F2bPyNum n)
 {
-  g_string_append_printf(r, "%" G_GINT64_FORMAT "%c ", n, unit);
+  if (n.is_float)
+    f2b_py_repr_float_append(r, n.f);
+  else
+    g_string_append_printf(r, "%" G_GINT64_FORMAT, n.i);
 }
 
 char *
-f2b_timeutil_seconds2str(gint64 sec)
+f2b_timeutil_seconds2str(F2bPyNum sec)
 {
+  double s = f2b_pynum_as_double(sec);
+  if (s >= 31536000)
+    return groups(s, 86400, 365, "y", 7, "w", "d");
+  if (s >= 604800)
+    return groups(s, 3600, 168, "w", 24, "d", "h");
+  if (s >= 86400)
+    return groups(s, 60, 1440, "d", 60, "h", "m");
+  if (s >= 3595) {
+    gint64 t = round_even(s / 10);
+    if (t % 360 >= 6)
+      return g_strdup_printf("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT "m", t / 360, t % 360 / 6);
+    return g_strdup_printf("%" G_GINT64_FORMAT "h", t / 360);
+  }
   GString *r = g_string_new(NULL);
-  gint64 s = sec;
-  if (s >= 31536000) {
-    s = round_by(s, 86400);
-    group(r, s / 365, 'y');
-    s %= 365;
-    if (s >= 7) {
-      group(r, s / 7, 'w');
-      s %= 7;
-    }
-    if (s)
-      group(r, s, 'd');
-  } else if (s >= 604800) {
-    s = round_by(s, 3600);
-    group(r, s / 168, 'w');
-    s %= 168;
-    if (s >= 24) {
-      group(r, s / 24, 'd');
-      s %= 24;
-    }
-    if (s)
-      group(r, s, 'h');
-  } else if (s >= 86400) {
-    s = round_by(s, 60);
-    group(r, s / 1440, 'd');
-    s %= 1440;
-    if (s >= 60) {
-      group(r, s / 60, 'h');
-      s %= 60;
-    }
-    if (s)
-      group(r, s, 'm');
-  } else if (s >= 3595) {
-    s = round_by(s, 10);
-    group(r, s / 360, 'h');
-    s %= 360;
-    if (s >= 6)
-      group(r, s / 6, 'm');
-  } else {
-    if (s >= 60) {
-      group(r, s / 60, 'm');
-      s %= 60;
-    }
-    if (s)
-      group(r, s, 's');
-    else if (sec == 0)
-      g_string_append(r, "0 ");
+  F2bPyNum rest = sec;
+  if (s >= 60) {
+    /* Python's // and % on ints or floats (s is positive here) */
+    F2bPyNum mins = sec.is_float ? f2b_pynum_float(floor(sec.f / 60)) : f2b_pynum_int(sec.i / 60);
+    append_num(r, mins);
+    g_string_append(r, "m ");
+    rest = sec.is_float ? f2b_pynum_float(fmod(sec.f, 60)) : f2b_pynum_int(sec.i % 60);
+  }
+  if (f2b_pynum_as_double(rest) != 0) {
+    append_num(r, rest);
+    g_string_append(r, "s ");
+  } else if (s == 0) {
+    g_string_append(r, "0 ");
   }
   if (r->len)
     g_string_truncate(r, r->len - 1);

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "pyexpr.h"
 #include "pyobj.h"
 
 #define F2B_TIMEUTIL_ERROR (f2b_timeutil_error_quark())
@@ -28,6 +29,7 @@ char *f2b_timeutil_str2sec_expand(const char *expr);
 char *f2b_timeutil_time2str(double t);
 
 /* fail2ban's MyTime.seconds2str: a duration as "1y 3w 4d", "2d 7h 15m",
- * "59m 50s", "59s" or "0" (at most three groups, rounded to the unit of the
- * smallest one as fail2ban rounds, half to even).  SEC >= 0.  Transfer full. */
-char *f2b_timeutil_seconds2str(gint64 sec);
+ * "59m 50s", at most three groups, rounded as fail2ban rounds (half to
+ * even); a float below an hour keeps Python's float text ("1.0m 2.5s").
+ * Transfer full. */
+char *f2b_timeutil_seconds2str(F2bPyNum sec);

@@ -21,7 +21,9 @@
 #include "actiontags.h"
 #include "actnative.h"
 #include "cmdaction.h"
+#include "bantime.h"
 #include "cmdrun.h"
+#include "database.h"
 #include "pyexc.h"
 #include "serverlog.h"
 #include "timeutil.h"
@@ -46,6 +48,10 @@ struct F2bsActions {
   double unban_at;
   double next_svc;
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
+  F2bDb *db;          /* the server's database (borrowed), NULL when none */
+  GPtrArray *batch;   /* new bans decided, reported once committed (f2bs_actions_ban, restore) */
+  F2bBanTimeIncr *incr; /* bantime.increment, NULL when off (owned) */
+  gboolean overalljails;
 };
 
 /* ---- tags of a ticket (fail2ban's ActionInfo) -------------------------- */
@@ -1003,6 +1009,7 @@ typedef struct {
   gboolean in_loop;    /* the loop runs: a synchronous end only marks */
   gboolean resumed;
   AInfo ai;            /* the tags of the ticket of the call */
+  GPtrArray *notes;    /* BAN: the observer's lines, logged after the "Ban" line (level byte + text) */
 } Work;
 
 static void rt_kick(F2bsActions *rt);
@@ -1017,6 +1024,8 @@ work_free(Work *w)
     g_ptr_array_unref(w->tickets);
   g_ptr_array_unref(w->acts);
   g_ptr_array_unref(w->unbacts);
+  if (w->notes)
+    g_ptr_array_unref(w->notes);
   g_free(w);
 }
 
@@ -1218,6 +1227,7 @@ rt_free(F2bsActions *rt)
   f2b_banmanager_free(rt->bm);
   f2b_failmanager_free(rt->fm);
   f2b_ticket_unref(rt->empty);
+  f2b_bantime_incr_free(rt->incr);
   g_free(rt);
   live_runners--;
 }
@@ -1295,6 +1305,131 @@ rt_arm(F2bsActions *rt)
   rt->unban_timer = g_timeout_add(ms, on_unban_timer, rt);
 }
 
+/* A new ban is told (log line, actions) only once the database holds it. */
+static void
+report_ban(F2bsActions *rt, Work *w)
+{
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(w->ticket->id, &len);
+  f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, w->ticket->restored ? "Restore " : "", ip);
+  for (guint i = 0; w->notes && i < w->notes->len; i++) {
+    const char *note = w->notes->pdata[i];
+    f2bs_log((int)(guchar)note[0], "fail2ban.observer", "%s", note + 1);
+  }
+  rt_push(rt, w);
+}
+
+/* The observer's database part of banFound: a ban not restored from the
+ * database is written there (fail2ban writes ticket.getBanTime(jail's)). */
+static void
+store_ban(F2bsActions *rt, F2bTicket *ticket)
+{
+  if (rt->db == NULL || ticket->restored)
+    return;
+  g_autoptr(GError) error = NULL;
+  F2bPyNum bt = f2b_ticket_get_ban_time(ticket, f2b_pynum_int(f2b_banmanager_get_ban_time(rt->bm)));
+  if (!f2b_db_add_ban(rt->db, rt->name, ticket, bt, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+}
+
+static void
+batch_begin(F2bsActions *rt)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_begin(rt->db, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+  rt->batch = g_ptr_array_new(); /* Work*, each pushed at the end */
+}
+
+/* One commit for the batch, then the bans are told. */
+static void
+batch_end(F2bsActions *rt)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_commit(rt->db, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+  g_autoptr(GPtrArray) batch = g_steal_pointer(&rt->batch);
+  for (guint i = 0; i < batch->len; i++)
+    report_ban(rt, batch->pdata[i]);
+}
+
+static gboolean
+is_permanent(F2bPyNum n)
+{
+  return f2b_pynum_as_double(n) == -1;
+}
+
+/* The observer's incrBanTime: the ban time of a known bad id grows with the
+ * number of its earlier bans in the database. */
+static F2bPyNum
+incr_ban_time(F2bsActions *rt, F2bPyNum ban_time, F2bTicket *ticket, const char *ip, GPtrArray *notes)
+{
+  if (rt->db == NULL || rt->incr == NULL || f2b_pynum_as_double(ban_time) <= 0)
+    return ban_time;
+  g_autoptr(GError) error = NULL;
+  gboolean found;
+  gint64 count = 0, last = 0;
+  F2bPyNum last_bt;
+  if (!f2b_db_get_ban(rt->db, ip, rt->name, rt->overalljails, -1, -1, now_s(), &found, &count, &last, &last_bt,
+                      &error)) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.observer", "%s", error->message);
+    return ban_time;
+  }
+  if (!found)
+    return ban_time;
+  if (count >= ticket->ban_count)
+    f2b_ticket_set_ban_count(ticket, count + 1, FALSE);
+  F2bPyNum org = ban_time;
+  if (count > 0 && !f2b_bantime_incr_calc(rt->incr, ban_time, count, g_random_double(), &ban_time, &error)) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.observer", "%s", error->message);
+    return ban_time;
+  }
+  f2b_ticket_set_ban_time(ticket, ban_time);
+  if (ticket->time > (double)last) {
+    g_autofree char *when = f2b_timeutil_time2str((double)last);
+    g_autofree char *from = f2b_timeutil_seconds2str(org), *to = f2b_timeutil_seconds2str(ban_time);
+    g_ptr_array_add(notes, g_strdup_printf("%c[%s] IP %s is bad: %" G_GINT64_FORMAT " # last %s - incr %s to %s",
+                                           F2BS_LOG_INFO, rt->name, ip, count, when, from, to));
+  } else {
+    ticket->restored = TRUE; /* a failure read again after a restart */
+  }
+  return ban_time;
+}
+
+/* The observer's banFound before the database write: FALSE when the
+ * (increased) ban is over already and is not to be stored. */
+static gboolean
+ban_found(F2bsActions *rt, F2bTicket *ticket, F2bPyNum btime, const char *ip, GPtrArray *notes)
+{
+  if (ticket->restored)
+    return TRUE;
+  F2bPyNum old = btime;
+  if (!is_permanent(btime) && !ticket->has_ban_time) {
+    btime = incr_ban_time(rt, btime, ticket, ip, notes);
+    if (is_permanent(btime) || f2b_pynum_as_double(btime) > f2b_pynum_as_double(old)) {
+      f2b_ticket_set_ban_time(ticket, btime);
+      f2b_banmanager_reschedule(rt->bm, ticket);
+    }
+  }
+  g_autofree char *span = NULL, *end = NULL;
+  if (!is_permanent(btime)) {
+    double bend = ticket->time + f2b_pynum_as_double(btime);
+    end = f2b_timeutil_time2str(bend);
+    if (bend < now_s()) {
+      f2bs_log(F2BS_LOG_DEBUG, "fail2ban.observer", "Ignore old bantime %s", end);
+      return FALSE;
+    }
+    span = f2b_timeutil_seconds2str(btime);
+  } else {
+    span = g_strdup("permanent");
+    end = g_strdup("infinite");
+  }
+  if (f2b_pynum_as_double(btime) != f2b_pynum_as_double(old))
+    g_ptr_array_add(notes, g_strdup_printf("%c[%s] Increase Ban %s (%" G_GINT64_FORMAT " # %s -> %s)",
+                                           F2BS_LOG_NOTICE, rt->name, ip, ticket->ban_count, span, end));
+  return TRUE;
+}
+
 /* Actions.__checkBan for one ticket: TRUE when it is a new ban. */
 static gboolean
 check_ban(F2bsActions *rt, F2bTicket *ticket)
@@ -1303,10 +1438,20 @@ check_ban(F2bsActions *rt, F2bTicket *ticket)
   gsize len;
   g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
   F2bBanReason reason = { 0 };
+  F2bPyNum btime = f2b_ticket_get_ban_time(ticket, f2b_pynum_int(f2b_banmanager_get_ban_time(rt->bm)));
   if (f2b_banmanager_add_ban_ticket(rt->bm, ticket, now_s(), &reason)) {
-    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] %sBan %s", rt->name, ticket->restored ? "Restore " : "", ip);
     ticket->banned = TRUE; /* its actions are queued: later tickets see it banned */
-    rt_push(rt, work_new(rt, W_BAN, ticket, NULL));
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    if (ban_found(rt, ticket, btime, ip, notes))
+      store_ban(rt, ticket);
+    /* the work item takes its snapshot of the counters now, as the decision */
+    Work *w = work_new(rt, W_BAN, ticket, NULL);
+    if (notes->len)
+      w->notes = g_steal_pointer(&notes);
+    if (rt->batch)
+      g_ptr_array_add(rt->batch, w);
+    else
+      report_ban(rt, w); /* a write outside a batch committed by itself */
     return TRUE;
   }
   if (reason.expired) {
@@ -1326,6 +1471,7 @@ f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *c
   gint64 cnt = 0;
   double now = now_s();
   gboolean ok = TRUE;
+  batch_begin(rt);
   for (guint i = 0; ok && i < n_ids; i++) {
     GError *local = NULL;
     g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(ids[i], -1, F2B_IPADDR_CIDR_UNSPEC, &local);
@@ -1338,6 +1484,7 @@ f2bs_actions_ban(F2bsActions *rt, const char *const *ids, guint n_ids, gint64 *c
     g_autoptr(F2bTicket) t = f2b_ticket_new(F2B_TICKET_BAN, id, now);
     cnt += check_ban(rt, t);
   }
+  batch_end(rt);
   *count = cnt;
   if (cnt)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Banned %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT ", %u ticket(s) in '%s'",
@@ -1360,10 +1507,19 @@ flush_bans(F2bsActions *rt, gboolean stop)
   return n;
 }
 
+static void
+forget_ban(F2bsActions *rt, const char *ip)
+{
+  g_autoptr(GError) error = NULL;
+  if (rt->db && !f2b_db_del_ban(rt->db, rt->name, ip, &error))
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
+}
+
 /* removeBannedIP for one id: 1, or 0 when absent (*MISSED set). */
 static gint64
 unban_one(F2bsActions *rt, const char *text, gboolean *missed)
 {
+  forget_ban(rt, text); /* fail2ban deletes it from the database even when not banned */
   g_autoptr(F2bIPAddr) id = f2b_ipaddr_new(text, -1, F2B_IPADDR_CIDR_UNSPEC, NULL);
   F2bTicket *t = id ? f2b_banmanager_get_ticket_by_id(rt->bm, id) : NULL;
   if (t != NULL) {
@@ -1400,6 +1556,7 @@ f2bs_actions_unban(F2bsActions *rt, const char *const *ids, guint n_ids, gboolea
 {
   *count = 0;
   if (ids == NULL) {
+    forget_ban(rt, NULL);
     *count = flush_bans(rt, FALSE);
     return TRUE;
   }
@@ -1508,7 +1665,37 @@ f2bs_actions_release(F2bsActions *rt)
   if (rt->unban_timer)
     g_source_remove(rt->unban_timer);
   rt->unban_timer = 0;
+  rt->db = NULL;
   rt_kick(rt);
+}
+
+void
+f2bs_actions_set_database(F2bsActions *rt, F2bDb *db)
+{
+  rt->db = db;
+}
+
+void
+f2bs_actions_set_increment(F2bsActions *rt, F2bBanTimeIncr *incr, gboolean overalljails)
+{
+  f2b_bantime_incr_free(rt->incr);
+  rt->incr = incr;
+  rt->overalljails = overalljails;
+}
+
+guint
+f2bs_actions_restore(F2bsActions *rt, GPtrArray *tickets)
+{
+  guint n = 0;
+  batch_begin(rt);
+  for (guint i = 0; i < tickets->len; i++) {
+    F2bTicket *t = tickets->pdata[i];
+    t->restored = TRUE;
+    n += check_ban(rt, t);
+  }
+  batch_end(rt);
+  rt_arm(rt);
+  return n;
 }
 
 F2bBanManager *

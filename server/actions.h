@@ -17,6 +17,8 @@
 
 #include "actiontags.h"
 #include "banmanager.h"
+#include "bantime.h"
+#include "database.h"
 #include "failmanager.h"
 #include "jail.h"
 
@@ -57,6 +59,18 @@ void f2bs_actions_perform_svc(F2bsActions *rt, gboolean force);
 /* replaceDynamicTags(TEXT, ActionInfo(TICKET, jail)) with fail2ban's escaping
  * (transfer full): the ignorecommand and the ignorecache key. */
 F2bActionCommand *f2bs_actions_replace_dynamic(F2bsActions *rt, F2bTicket *ticket, const char *text);
+/* The server's database (borrowed; NULL: none): new bans are written there
+ * (and committed before they are logged), unbanip and `unban --all` delete
+ * them, as fail2ban's observer and Actions do. */
+void f2bs_actions_set_database(F2bsActions *rt, F2bDb *db);
+/* bantime.increment: INCR (transfer full; NULL turns it off) computes the
+ * ban time of an id banned before (counted in this jail, or in all jails
+ * with OVERALLJAILS), as fail2ban's observer does when a ban is found. */
+void f2bs_actions_set_increment(F2bsActions *rt, F2bBanTimeIncr *incr, gboolean overalljails);
+/* Jail start: TICKETS (F2bTicket*, from f2b_db_get_current_bans) banned
+ * again as restored ("Restore Ban", actions with norestored skipped, not
+ * written again).  Returns the number of bans. */
+guint f2bs_actions_restore(F2bsActions *rt, GPtrArray *tickets);
 
 /* The status lists: the filter's counters and the actions' part. */
 F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);

@@ -716,7 +716,7 @@ f2bs_jail_set_bantime_extra(F2bsJail *jail, const char *opt, const char *value, 
   f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Set banTime.%s = %s", opt, value ? value : "None");
   if (strcmp(opt, "increment") == 0) {
     extra_set(jail, opt, f2b_py_bool(is_true(value)));
-    if (is_true(value))
+    if (is_true(value) && !jail->has_database)
       f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
                "ban time increment is not available as long jail database is not set");
   }

@@ -71,6 +71,7 @@ typedef struct {
   /* where the lines come from (one of the two, by backend; owned) */
   struct F2bsLogWatch *logwatch;         /* file backends (logwatch.h) */
   struct F2bsJournalWatch *journalwatch; /* systemd (journalwatch.h) */
+  gboolean has_database; /* the server has a database (fail2ban's jail.database is not None) */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown

@@ -175,7 +175,7 @@ on_time_event(const F2bFilterTimeInfo *info, gpointer data)
   gint64 delta = info->delta;
   switch (info->event) {
   case F2B_FILTER_TIME_SIMULATED: {
-    g_autofree char *span = f2b_timeutil_seconds2str(delta < 0 ? -delta : delta);
+    g_autofree char *span = f2b_timeutil_seconds2str((F2bPyNum){ .i = delta < 0 ? -delta : delta });
     g_string_printf(msg, "Detected a log entry %s %s the current time in operation mode. This looks like a %s "
                     "problem. Treating such entries as if they just happened.", span,
                     delta < 0 ? "before" : "after", delta >= -3300 && delta < 0 ? "latency" : "timezone");

@@ -18,6 +18,7 @@
 #include "journalwatch.h"
 #include "pyexc.h"
 #include "pystr.h"
+#include "persist.h"
 #include "serverlog.h"
 #include "timeutil.h"
 #include "version.h"
@@ -30,6 +31,7 @@ struct F2bsTransmitter {
   char *dbfile;             /* NULL: no database */
   gint64 dbmaxmatches;
   F2bPyObj *dbpurgeage;
+  F2bsPersist *persist;     /* the open database of dbfile */
   F2bsQuitFunc quit;
   gpointer quit_data;
   gboolean quitting;
@@ -159,6 +161,8 @@ jail_stop(F2bsTransmitter *tx, const char *name)
   F2bsJail *jail = f2bs_jails_get(tx->jails, name, NULL);
   if (jail)
     f2bs_actions_stop(jail->rt); /* runs on after the jail is gone */
+  if (jail && tx->persist)
+    f2bs_persist_jail_stopped(tx->persist, name);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' stopped", name);
   f2bs_jails_remove(tx->jails, name, NULL);
 }
@@ -194,6 +198,8 @@ cmd_add(F2bsTransmitter *tx, const F2bPyObj *cmd, F2bPyObj **value, GError **err
     if (jail == NULL)
       return FALSE;
     f2bs_jails_add(tx->jails, jail);
+    if (tx->persist)
+      f2bs_persist_jail_added(tx->persist, jail);
   }
   *value = f2b_py_str(name);
   return TRUE;
@@ -210,6 +216,8 @@ cmd_start(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
     f2bs_log(F2BS_LOG_DEBUG, "fail2ban.jail", "Starting jail '%s'", name);
     jail->started = TRUE;
     f2bs_actions_start(jail->rt);
+    if (tx->persist)
+      f2bs_persist_restore(tx->persist, jail);
     GError *local = NULL;
     if (!f2bs_jail_start_watching(jail, &local)) {
       f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "Jail '%s': %s", name, local->message);
@@ -406,8 +414,14 @@ set_server(F2bsTransmitter *tx, const char *name, const F2bPyObj *c, F2bPyObj **
     if (!same && !(tx->dbfile == NULL && none)) {
       if (f2bs_jails_count(tx->jails) != 0)
         return f2bs_pyexc_set(error, F2BS_PYEXC_RUNTIME_ERROR, "Cannot change database when there are jails present");
-      g_free(tx->dbfile);
-      tx->dbfile = none ? NULL : g_strdup(v);
+      g_clear_pointer(&tx->persist, f2bs_persist_close);
+      g_clear_pointer(&tx->dbfile, g_free);
+      if (!none) {
+        /* a database that cannot be opened is logged and the server runs
+         * without one (fail2ban's start-up would end here) */
+        tx->persist = f2bs_persist_open(v, NULL);
+        tx->dbfile = tx->persist ? g_strdup(v) : NULL;
+      }
       tx->dbmaxmatches = 10;
       f2b_py_free(tx->dbpurgeage);
       tx->dbpurgeage = f2b_py_int(86400);
@@ -427,6 +441,7 @@ set_server(F2bsTransmitter *tx, const char *name, const F2bPyObj *c, F2bPyObj **
     if (name[2] == 'm') {
       if (!int_of(v, &tx->dbmaxmatches, error))
         return FALSE;
+      f2b_db_set_max_matches(f2bs_persist_db(tx->persist), tx->dbmaxmatches);
       *value = f2b_py_int(tx->dbmaxmatches);
       return TRUE;
     }
@@ -445,6 +460,10 @@ set_server(F2bsTransmitter *tx, const char *name, const F2bPyObj *c, F2bPyObj **
     }
     f2b_py_free(tx->dbpurgeage);
     tx->dbpurgeage = f2b_py_copy(secs);
+    if (f2b_py_kind(secs) == F2B_PY_INT || f2b_py_kind(secs) == F2B_PY_FLOAT)
+      f2b_db_set_purge_age(f2bs_persist_db(tx->persist), f2b_py_kind(secs) == F2B_PY_INT
+                                                             ? f2b_py_get_int(secs)
+                                                             : (gint64)f2b_py_get_float(secs));
     *value = g_steal_pointer(&secs);
     return TRUE;
   }
@@ -1370,6 +1389,7 @@ f2bs_transmitter_free(F2bsTransmitter *tx)
   }
   g_ptr_array_unref(tx->jobs);
   f2bs_jails_free(tx->jails);
+  f2bs_persist_close(tx->persist);
   g_hash_table_unref(tx->reload_state);
   g_free(tx->dbfile);
   f2b_py_free(tx->dbpurgeage);

@@ -82,17 +82,20 @@ START_TEST(test_expressions_beyond_arithmetic)
 }
 END_TEST
 
+/* Expected texts from fail2ban's MyTime.seconds2str. */
 START_TEST(test_seconds2str)
 {
-  /* values and texts from fail2ban's MyTime.seconds2str (half-even rounding included) */
-  const struct { gint64 s; const char *text; } cases[] = {
-    { 33696000, "1y 3w 4d" }, { 31795200, "1y 3d" }, { 31579200, "1y 1d" }, { 198900, "2d 7h 15m" },
-    { 176399, "2d 1h" }, { 3595, "1h" }, { 3590, "59m 50s" }, { 59, "59s" }, { 0, "0" }, { 60, "1m" },
-    { 3599, "1h" }, { 7200, "2h" }, { 604800, "1w" }, { 606600, "1w" }, { 86430, "1d" }, { 65, "1m 5s" },
+  static const struct { double v; gboolean is_float; const char *want; } cases[] = {
+    { 0, FALSE, "0" }, { 1, FALSE, "1s" }, { 59, FALSE, "59s" }, { 60, FALSE, "1m" }, { 61, FALSE, "1m 1s" },
+    { 3594, FALSE, "59m 54s" }, { 3595, FALSE, "1h" }, { 3660, FALSE, "1h 1m" }, { 86399, FALSE, "24h" },
+    { 86400, FALSE, "1d" }, { 198900, FALSE, "2d 7h 15m" }, { 176399, FALSE, "2d 1h" }, { 604800, FALSE, "1w" },
+    { 33696000, FALSE, "1y 3w 4d" }, { 31795200, FALSE, "1y 3d" }, { 31579200.0, TRUE, "1y 1d" },
+    { 1200.0, TRUE, "20.0m" }, { 90.5, TRUE, "1.0m 30.5s" }, { 19200, FALSE, "5h 20m" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *t = f2b_timeutil_seconds2str(cases[i].s);
-    ck_assert_msg(strcmp(t, cases[i].text) == 0, "%" G_GINT64_FORMAT ": %s", cases[i].s, t);
+    F2bPyNum n = cases[i].is_float ? f2b_pynum_float(cases[i].v) : f2b_pynum_int((gint64)cases[i].v);
+    g_autofree char *s = f2b_timeutil_seconds2str(n);
+    ck_assert_str_eq(s, cases[i].want);
   }
 }
 END_TEST

@@ -1,0 +1,250 @@
+/* persist.c - the server's use of the database (see persist.h). */
+#include "persist.h"
+
+#include <string.h>
+
+#include "actions.h"
+#include "bantime.h"
+#include "pyexc.h"
+#include "serverlog.h"
+
+#define LOGGER "fail2ban.database"
+#define PURGE_INTERVAL_S 3600 /* fail2ban's observer purges hourly */
+
+struct F2bsPersist {
+  F2bDb *db;
+  char *filename;
+  guint purge_timer;
+  GThread *checkpointer;  /* the last checkpoint thread, joined before the next */
+  gint checkpoint_done;   /* atomic: it has ended */
+  GError *checkpoint_error;
+};
+
+/* Checkpoints run in a thread of their own, so that their fsync never
+ * holds up the loop (commits then only append to the WAL). */
+static gpointer
+checkpoint_thread(gpointer data)
+{
+  F2bsPersist *p = data;
+  f2b_db_checkpoint_file(p->filename, &p->checkpoint_error);
+  g_atomic_int_set(&p->checkpoint_done, 1);
+  return NULL;
+}
+
+/* Joins the last checkpoint thread (waits when it still runs). */
+static void
+checkpoint_join(F2bsPersist *p)
+{
+  if (p->checkpointer == NULL)
+    return;
+  g_thread_join(g_steal_pointer(&p->checkpointer));
+  if (p->checkpoint_error)
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", p->checkpoint_error->message);
+  g_clear_error(&p->checkpoint_error);
+}
+
+/* The WAL is long (a commit said so): a checkpoint thread, unless one runs. */
+static void
+want_checkpoint(gpointer data)
+{
+  F2bsPersist *p = data;
+  if (p->checkpointer && !g_atomic_int_get(&p->checkpoint_done))
+    return; /* still at it; a later commit asks again */
+  checkpoint_join(p);
+  g_atomic_int_set(&p->checkpoint_done, 0);
+  p->checkpointer = g_thread_new("f2bc-checkpoint", checkpoint_thread, p);
+}
+
+static double
+now_s(void)
+{
+  return (double)g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static gboolean
+on_purge(gpointer data)
+{
+  f2bs_persist_purge(data);
+  return G_SOURCE_CONTINUE;
+}
+
+F2bsPersist *
+f2bs_persist_open(const char *filename, GError **error)
+{
+  g_autofree char *moved = NULL;
+  g_autoptr(GError) why = NULL, local = NULL;
+  F2bDb *db = f2b_db_open_or_recover(filename, (gint64)now_s(), &moved, &why, &local);
+  if (db == NULL) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Error connecting to fail2ban persistent database '%s': %s", filename,
+             local->message);
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "  running without a database: bans will not survive a restart");
+    return f2bs_pyexc_set(error, F2BS_PYEXC_RUNTIME_ERROR, "%s", local->message), NULL;
+  }
+  if (moved) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Database '%s' unusable: %s", filename, why->message);
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "  kept aside untouched as '%s'; a new database was started", moved);
+  }
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
+  g_autoptr(GError) e = NULL;
+  if (!f2b_db_del_all_jails(db, &e))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);
+  F2bsPersist *p = g_new0(F2bsPersist, 1);
+  p->db = db;
+  p->filename = g_strdup(filename);
+  p->purge_timer = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, p);
+  if (strcmp(filename, ":memory:") != 0)
+    f2b_db_set_checkpoint_func(db, want_checkpoint, p);
+  return p;
+}
+
+void
+f2bs_persist_close(F2bsPersist *p)
+{
+  if (p == NULL)
+    return;
+  if (p->purge_timer)
+    g_source_remove(p->purge_timer);
+  checkpoint_join(p);
+  f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Close connection to database ...");
+  f2b_db_close(p->db); /* the last connection checkpoints whatever is left */
+  g_free(p->filename);
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "Connection to database closed.");
+  g_free(p);
+}
+
+F2bDb *
+f2bs_persist_db(F2bsPersist *p)
+{
+  return p->db;
+}
+
+void
+f2bs_persist_purge(F2bsPersist *p)
+{
+  f2bs_log(F2BS_LOG_DEBUG, "fail2ban.observer", "Purge database event occurred");
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_purge(p->db, now_s(), &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+}
+
+void
+f2bs_persist_jail_added(F2bsPersist *p, F2bsJail *jail)
+{
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_add_jail(p->db, jail->name, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  f2bs_actions_set_database(jail->rt, p->db);
+  jail->has_database = TRUE;
+}
+
+void
+f2bs_persist_jail_stopped(F2bsPersist *p, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_del_jail(p->db, name, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+}
+
+static gboolean
+extra_true(const F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  return v && f2b_py_kind(v) == F2B_PY_BOOL && f2b_py_get_bool(v);
+}
+
+static gint64
+extra_int(const F2bsJail *jail, const char *opt, gint64 dflt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  if (v && f2b_py_kind(v) == F2B_PY_INT)
+    return f2b_py_get_int(v);
+  if (v && f2b_py_kind(v) == F2B_PY_FLOAT)
+    return (gint64)f2b_py_get_float(v);
+  return dflt;
+}
+
+static gboolean
+ignored(const F2bsJail *jail, const F2bTicket *t)
+{
+  for (guint i = 0; jail->ignoreip && i < jail->ignoreip->len; i++)
+    if (f2b_ipaddr_contains(jail->ignoreip->pdata[i], t->id))
+      return TRUE;
+  return FALSE;
+}
+
+/* A bantime.* value as the text bantime.h reads (maxtime and rndtime are
+ * kept in seconds), transfer full, NULL when unset. */
+static char *
+extra_text(const F2bsJail *jail, const char *opt)
+{
+  g_autoptr(F2bPyObj) key = f2b_py_str(opt);
+  F2bPyObj *v = f2b_py_dict_lookup(jail->banextra, key);
+  if (v == NULL || f2b_py_kind(v) == F2B_PY_NONE)
+    return NULL;
+  if (f2b_py_kind(v) == F2B_PY_STR)
+    return g_strdup(f2b_py_get_str(v, NULL));
+  return f2b_py_repr(v);
+}
+
+/* bantime.increment of JAIL handed to its actions (or turned off). */
+static void
+set_increment(F2bsJail *jail)
+{
+  if (!extra_true(jail, "increment")) {
+    f2bs_actions_set_increment(jail->rt, NULL, FALSE);
+    return;
+  }
+  g_autofree char *factor = extra_text(jail, "factor"), *formula = extra_text(jail, "formula");
+  g_autofree char *multipliers = extra_text(jail, "multipliers"), *maxtime = extra_text(jail, "maxtime");
+  g_autofree char *rndtime = extra_text(jail, "rndtime");
+  F2bBanTimeOptions opts = { factor, formula, multipliers, maxtime, rndtime };
+  g_autoptr(GError) error = NULL;
+  F2bBanTimeIncr *incr = f2b_bantime_incr_new(&opts, &error);
+  if (incr == NULL)
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "[%s] bantime.increment is off: %s", jail->name, error->message);
+  /* fail2ban tests the option's text for truth: even "false" turns it on */
+  g_autofree char *overall = extra_text(jail, "overalljails");
+  f2bs_actions_set_increment(jail->rt, incr, overall && *overall && strcmp(overall, "False") != 0);
+}
+
+void
+f2bs_persist_restore(F2bsPersist *p, F2bsJail *jail)
+{
+  set_increment(jail);
+  F2bBanManager *bm = f2bs_actions_banmanager(jail->rt);
+  gint64 jail_bt = f2b_banmanager_get_ban_time(bm);
+  gint64 forbantime, correct;
+  if (extra_true(jail, "increment")) {
+    forbantime = -1; /* None */
+    correct = extra_int(jail, "maxtime", -1);
+  } else {
+    forbantime = jail_bt;
+    correct = jail_bt;
+  }
+  double now = now_s();
+  g_autoptr(GError) error = NULL;
+  guint maxm = f2b_failmanager_get_max_matches(f2bs_actions_failmanager(jail->rt));
+  g_autoptr(GPtrArray) found =
+    f2b_db_get_current_bans(p->db, jail->name, forbantime, now, correct, jail_bt, maxm, &error);
+  if (found == NULL) {
+    f2bs_log(F2BS_LOG_ERROR, "fail2ban.jail", "Restore bans failed: %s", error->message);
+    return;
+  }
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  for (guint i = 0; i < found->len; i++) {
+    F2bTicket *t = found->pdata[i];
+    if (ignored(jail, t))
+      continue;
+    /* the time left of the ban, as fail2ban counts it */
+    double btm = f2b_pynum_as_double(f2b_ticket_get_ban_time(t, f2b_pynum_int(forbantime)));
+    double diff = now - t->time;
+    if (btm != -1 && diff > 0)
+      btm -= diff;
+    if (btm != -1 && btm <= 0)
+      continue;
+    g_ptr_array_add(keep, f2b_ticket_ref(t));
+  }
+  f2bs_actions_restore(jail->rt, keep);
+}
