@@ -201,6 +201,8 @@ struct F2bRegex {
   char *required;      /* a literal every match contains (NULL: none known) */
   gsize required_len;
   gsize required_probe; /* the index of its least common byte, searched first */
+  char *anchor;         /* a literal every match starts with at offset 0 (NULL: none) */
+  gsize anchor_len;
 };
 
 static void
@@ -456,6 +458,95 @@ find_required_literal(F2bRegex *re)
   }
 }
 
+/* ---- anchored literal (a cheaper prefilter) ------------------------------------------
+ *
+ * Most failregexes start with "^" and a word ("^Failed ", "^<F-NOFAIL>Connection
+ * from"): without the multi-line flag such a regex can only match a buffer that
+ * starts with that text, which one memcmp() at offset 0 tells, instead of a scan
+ * for the required literal and a call into PCRE2.  The text is read from the
+ * regex conservatively: after the "^", plain groups at the start are entered when
+ * they hold no "|" and carry no quantifier, then literal characters are taken up
+ * to the first one that is not (or that a quantifier follows). */
+
+/* TRUE when S[FROM..TO) holds a "|" outside any group or class. */
+static gboolean
+has_alternation(const char *s, gsize from, gsize to)
+{
+  gsize i = from;
+  while (i < to) {
+    if (s[i] == '|')
+      return TRUE;
+    if (s[i] == '(')
+      i = skip_group(s, i);
+    else if (s[i] == '[')
+      i = skip_class(s, i);
+    else if (s[i] == '\\')
+      i += 2;
+    else
+      i++;
+  }
+  return FALSE;
+}
+
+/* The length of the opener of a plain group at S[I] == '(' ("(", "(?:",
+ * "(?P<name>"), or 0 for any other kind (look-around, conditional, flags...). */
+static gsize
+group_opener_len(const char *s, gsize i)
+{
+  if (s[i + 1] != '?')
+    return 1;
+  if (s[i + 2] == ':')
+    return 3;
+  if (s[i + 2] == 'P' && s[i + 3] == '<') {
+    const char *close = strchr(s + i + 4, '>');
+    return close ? (gsize)(close - (s + i)) + 1 : 0;
+  }
+  return 0;
+}
+
+/* TRUE when REGEX sets any of FLAGS anywhere ("(?m)", "(?im:", ...). */
+static gboolean
+has_flag(const char *regex, const char *flags)
+{
+  for (const char *p = strstr(regex, "(?"); p; p = strstr(p + 2, "(?")) {
+    for (const char *q = p + 2; *q && strchr("aiLmsux-", *q); q++)
+      if (strchr(flags, *q))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+find_anchored_literal(F2bRegex *re)
+{
+  const char *s = re->regex;
+  gsize n = strlen(s), i = 1;
+  if (s[0] != '^' || has_flag(s, "imx") || has_alternation(s, 0, n))
+    return;
+  while (i < n && s[i] == '(') {
+    gsize open = group_opener_len(s, i), end = skip_group(s, i);
+    if (open == 0 || (end < n && is_quantifier_at(s, end)) || has_alternation(s, i + open, end - 1))
+      return;
+    i += open;
+  }
+  g_autoptr(GString) lit = g_string_new(NULL);
+  while (i < n) {
+    gsize lit_start = i, lit_end = 0;
+    if (s[i] == '\\' && i + 1 < n && (g_ascii_ispunct(s[i + 1]) || (guchar)s[i + 1] >= 0x80))
+      lit_start = i + 1, lit_end = i + 1 + (gsize)(g_utf8_next_char(s + i + 1) - (s + i + 1));
+    else if (!strchr("\\.^$*+?{}[]()|", s[i]))
+      lit_end = i + (gsize)(g_utf8_next_char(s + i) - (s + i));
+    if (!lit_end || (lit_end < n && is_quantifier_at(s, lit_end)))
+      break;
+    g_string_append_len(lit, s + lit_start, (gssize)(lit_end - lit_start));
+    i = lit_end;
+  }
+  if (lit->len == 0)
+    return;
+  re->anchor_len = lit->len;
+  re->anchor = g_string_free(g_steal_pointer(&lit), FALSE);
+}
+
 static void
 set_compile_error(GError **error, const char *regex, const char *detail)
 {
@@ -516,6 +607,8 @@ f2b_failregex_new(const char *regex, F2bFailRegexFlags flags, GError **error)
     return NULL;
   collect_names(re);
   find_required_literal(re);
+  if (!re->multiline)
+    find_anchored_literal(re);
   return g_steal_pointer(&re);
 }
 
@@ -563,6 +656,7 @@ f2b_failregex_free(F2bRegex *re)
   if (re->skip_groups)
     g_array_unref(re->skip_groups);
   g_free(re->required);
+  g_free(re->anchor);
   g_free(re);
 }
 
@@ -791,6 +885,8 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
     size_t jit_size = 0;
     re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   }
+  if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
+    return NULL; /* cannot match (see find_anchored_literal) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");

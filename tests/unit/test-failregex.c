@@ -250,6 +250,37 @@ START_TEST(test_required_literal_prefilter)
 }
 END_TEST
 
+/* The anchored-literal prefilter (a "^" and text at the start, maybe inside plain
+ * groups) must never skip a regex that matches either. */
+START_TEST(test_anchored_literal_prefilter)
+{
+  check_search("^Failed for", 0, "Failed for x", "Failed for");
+  check_search("^Failed for", 0, "Failed fo", NULL);
+  check_search("^Failed for", 0, "xFailed for", NULL);
+  check_search("^(?P<nofail>Connection from) (?P<fid>\\S+)", 0, "Connection from a", "Connection from a");
+  check_search("^(?P<nofail>Connection from) (?P<fid>\\S+)", 0, "Connection frox a", NULL);
+  check_search("^(?:(?P<x>ab)cd)e", 0, "abcde", "abcde");
+  check_search("^(?:a|b)c", 0, "bc", "bc");
+  check_search("^(?:ab)?c", 0, "c", "c");
+  check_search("^(ab)*c", 0, "c", "c");
+  check_search("^(ab){0,1}c", 0, "c", "c");
+  check_search("^a|b", 0, "xb", "b");
+  check_search("^ab*c", 0, "ac", "ac");
+  check_search("^ab?c", 0, "ac", "ac");
+  check_search("^ab{0}c", 0, "ac", "ac");
+  check_search("^(?=x)xy", 0, "xy", "xy");
+  check_search("^(?!y)xy", 0, "xy", "xy");
+  check_search("^(?i:abc)", 0, "ABC", "ABC");
+  check_search("^(?P<a>x)(?P=a)y", 0, "xxy", "xxy");
+  check_search("^\\.\\[a", 0, ".[a", ".[a");
+  check_search("^\\x41b", 0, "Ab", "Ab");
+  check_search("^abc", F2B_FAILREGEX_MULTILINE, "x\nabc\n", "abc");
+  check_search("^abc", 0, "x\nabc\n", NULL);
+  check_search("^r\xc3\xa9s", 0, "r\xc3\xa9s", "r\xc3\xa9s");
+  check_search("^a[]b]c", 0, "a]c", "a]c");
+}
+END_TEST
+
 START_TEST(test_lines_and_skiplines)
 {
   GError *error = NULL;
@@ -491,6 +522,7 @@ main(void)
   tcase_add_test(tc, test_hints);
   tcase_add_test(tc, test_python_semantics);
   tcase_add_test(tc, test_required_literal_prefilter);
+  tcase_add_test(tc, test_anchored_literal_prefilter);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
   tcase_add_test(tc, test_failure_id_and_ip);
