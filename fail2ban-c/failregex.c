@@ -1033,7 +1033,7 @@ f2b_regex_match_groups(F2bRegexMatch *m)
 {
   if (m->groups)
     return m->groups;
-  m->groups = g_array_new(FALSE, TRUE, sizeof(F2bRegexGroup));
+  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), m->re->pyre->n_groups + 4);
   g_array_set_clear_func(m->groups, group_clear);
   for (guint g = 1; g <= m->re->pyre->n_groups; g++) {
     const char *name = m->re->pyre->group_names[g];

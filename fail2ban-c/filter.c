@@ -162,14 +162,7 @@ lines_pick(GPtrArray *org, const gsize *indices, gsize n)
 static F2bPyObj *
 dict_get(const F2bPyObj *dict, const char *key)
 {
-  gsize n = f2b_py_len(dict);
-  for (gsize i = 0; i < n; i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(dict, i, &k, &v);
-    if (f2b_py_str_equal(k, key))
-      return v;
-  }
-  return NULL;
+  return f2b_py_dict_get_str(dict, key, strlen(key));
 }
 
 /* dict.get(key) is not None */
@@ -189,8 +182,7 @@ dict_set(F2bPyObj *dict, const char *key, F2bPyObj *value)
 static F2bPyObj *
 dict_pop(F2bPyObj *dict, const char *key)
 {
-  g_autoptr(F2bPyObj) k = f2b_py_str(key);
-  return f2b_py_dict_pop(dict, k);
+  return f2b_py_dict_pop_str(dict, key, strlen(key));
 }
 
 static void

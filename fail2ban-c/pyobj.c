@@ -145,7 +145,7 @@ static void
 items_add(PyItems *items, gpointer item)
 {
   if (items->len == items->cap) {
-    items->cap = items->cap ? items->cap * 2 : 4;
+    items->cap = items->cap ? items->cap * 2 : 8;
     items->pdata = g_renew(gpointer, items->pdata, items->cap);
   }
   items->pdata[items->len++] = item;
@@ -439,6 +439,39 @@ f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key)
   PyItems *a = &dict->v.items;
   for (guint i = 0; i < a->len; i += 2) {
     if (f2b_py_equal(a->pdata[i], key)) {
+      F2bPyObj *value = a->pdata[i + 1];
+      f2b_py_free(a->pdata[i]);
+      memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - i - 2) * sizeof(gpointer));
+      a->len -= 2;
+      return value;
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+is_str_key(const F2bPyObj *k, const char *key, gsize len)
+{
+  return k->kind == F2B_PY_STR && k->v.s.len == len && memcmp(k->v.s.data, key, len) == 0;
+}
+
+F2bPyObj *
+f2b_py_dict_get_str(const F2bPyObj *dict, const char *key, gsize len)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  for (guint i = 0; i < dict->v.items.len; i += 2)
+    if (is_str_key(dict->v.items.pdata[i], key, len))
+      return dict->v.items.pdata[i + 1];
+  return NULL;
+}
+
+F2bPyObj *
+f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  PyItems *a = &dict->v.items;
+  for (guint i = 0; i < a->len; i += 2) {
+    if (is_str_key(a->pdata[i], key, len)) {
       F2bPyObj *value = a->pdata[i + 1];
       f2b_py_free(a->pdata[i]);
       memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - i - 2) * sizeof(gpointer));

@@ -98,6 +98,10 @@ F2bPyObj   *f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key);
 /* Removes KEY from a DICT (later pairs keep their order) and returns its value
  * (transfer full), or NULL when KEY is absent: Python's dict.pop(key, None). */
 F2bPyObj  *f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key);
+/* The same two for a str key given as text (KEY, LEN bytes): no key object is
+ * made.  get: the value (borrowed) or NULL; pop: the value (transfer full) or NULL. */
+F2bPyObj  *f2b_py_dict_get_str(const F2bPyObj *dict, const char *key, gsize len);
+F2bPyObj  *f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len);
 /* INSTANCE: class module and name, argument tuple (transfer none). */
 const char *f2b_py_instance_module(const F2bPyObj *obj);
 const char *f2b_py_instance_name(const F2bPyObj *obj);

@@ -161,6 +161,26 @@ START_TEST(test_copy_sharing)
 }
 END_TEST
 
+START_TEST(test_dict_str_keys)
+{
+  g_autoptr(F2bPyObj) d = f2b_py_dict_new();
+  f2b_py_dict_set(d, f2b_py_int(1), f2b_py_str("one"));
+  f2b_py_dict_set(d, f2b_py_str("ab"), f2b_py_int(2));
+  f2b_py_dict_set(d, f2b_py_str_len("a\0c", 3), f2b_py_int(3));
+  f2b_py_dict_set(d, f2b_py_bytes("ab", 2), f2b_py_int(4));
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_str(d, "ab", 2)), 2);
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_str(d, "a\0c", 3)), 3);
+  ck_assert_ptr_null(f2b_py_dict_get_str(d, "a", 1));
+  ck_assert_ptr_null(f2b_py_dict_get_str(d, "1", 1)); /* 1 is not '1' */
+  ck_assert_ptr_null(f2b_py_dict_pop_str(d, "abc", 3));
+  g_autoptr(F2bPyObj) v = f2b_py_dict_pop_str(d, "ab", 2); /* the str, not the bytes key */
+  ck_assert_int_eq(f2b_py_get_int(v), 2);
+  ck_assert_uint_eq(f2b_py_len(d), 3);
+  g_autofree char *r = f2b_py_repr(d);
+  ck_assert_str_eq(r, "{1: 'one', 'a\\x00c': 3, b'ab': 4}");
+}
+END_TEST
+
 START_TEST(test_str_repr_cut)
 {
   g_autoptr(GString) out = g_string_new("x=");
@@ -192,6 +212,7 @@ main(void)
   tcase_add_test(tc, test_equal_copy_count);
   tcase_add_test(tc, test_str_repr_cut);
   tcase_add_test(tc, test_copy_sharing);
+  tcase_add_test(tc, test_dict_str_keys);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
