@@ -681,6 +681,19 @@ group_number(const F2bRegex *re, const char *name)
   return 0;
 }
 
+const char *
+f2b_failregex_get_anchor(const F2bRegex *re, gsize *len)
+{
+  *len = re->anchor_len;
+  return re->anchor;
+}
+
+gboolean
+f2b_failregex_has_merged_groups(const F2bRegex *re)
+{
+  return (re->alt && re->alt->len) || (re->tuple && re->tuple->len);
+}
+
 gboolean
 f2b_failregex_has_group(const F2bRegex *re, const char *name)
 {

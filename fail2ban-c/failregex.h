@@ -126,6 +126,13 @@ const char *f2b_failregex_get_pcre2_pattern(const F2bRegex *re);
 gboolean f2b_failregex_has_group(const F2bRegex *re, const char *name);
 /* Names of the regex's groups in definition order, owned by RE (NULL-terminated). */
 const char *const *f2b_failregex_group_names(const F2bRegex *re);
+/* The literal text every match starts with (the search buffer's first bytes), or
+ * NULL when none is known; *LEN gets its length. Owned by RE. A caller trying many
+ * regexes on one buffer may skip those whose first byte differs without a call. */
+const char *f2b_failregex_get_anchor(const F2bRegex *re, gsize *len);
+/* TRUE when getGroups() merges alt_* or tuple_* groups, so that a group's value
+ * there may differ from f2b_regex_match_group()'s raw value. */
+gboolean f2b_failregex_has_merged_groups(const F2bRegex *re);
 /* Sets the PCRE2 match limit used by f2b_failregex_search() (0 restores the default). */
 void f2b_failregex_set_match_limit(F2bRegex *re, guint32 limit);
 

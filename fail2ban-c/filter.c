@@ -304,8 +304,14 @@ match_groups_dict(F2bRegexMatch *m)
 /* The `content` group of the prefregex match when it is a non-empty string
  * (fail2ban then searches the failregexes in it alone). */
 static gboolean
-pref_content(F2bRegexMatch *m, F2bRegexSpan *content)
+pref_content(F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
+  if (!f2b_failregex_has_merged_groups(re)) {
+    /* the raw group is the value: no need to build every group of the line */
+    if (!f2b_regex_match_group(m, "content", content))
+      return FALSE;
+    return content->len > 0;
+  }
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
@@ -1390,7 +1396,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       goto out;
     st.pre = f->pref_match;
     F2bRegexSpan repl;
-    if (pref_content(f->pref_match, &repl)) {
+    if (pref_content(f->pref_match, f->prefregex, &repl)) {
       GPtrArray *content = fline_array_new();
       g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
@@ -1400,6 +1406,10 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL)
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
+    gsize alen;
+    const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
+    if (anchor && st.buf->str[0] != anchor[0])
+      continue; /* cannot match: spare the call (the search checks the rest) */
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
