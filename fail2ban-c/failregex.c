@@ -194,6 +194,8 @@ struct F2bRegex {
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
   gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
+  pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
+  gboolean ascii_jit, ascii_tried;
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -648,6 +650,7 @@ f2b_failregex_free(F2bRegex *re)
   pcre2_match_context_free(re->mctx);
   pcre2_jit_stack_free(re->jit_stack);
   pcre2_code_free(re->code);
+  pcre2_code_free(re->ascii_code);
   if (re->alt)
     g_array_unref(re->alt);
   if (re->tuple)
@@ -887,9 +890,32 @@ is_limit_error(int rc)
          rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* The ASCII code of RE, compiled on first use, or NULL (its own code then serves). */
+static pcre2_code *
+ascii_code(F2bRegex *re)
+{
+  if (!re->ascii_tried) {
+    re->ascii_tried = TRUE;
+    guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
+    re->ascii_code = f2b_pyre_compile_for_ascii(re->pyre, re->regex, options, NULL);
+    size_t jit_size = 0;
+    re->ascii_jit = re->ascii_code &&
+                    pcre2_pattern_info(re->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
+                    jit_size > 0;
+  }
+  return re->ascii_code;
+}
+
 F2bRegexMatch *
 f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLine *org_lines,
                      gsize n_org, GError **error)
+{
+  return f2b_failregex_search_full(re, buf, len, FALSE, org_lines, n_org, error);
+}
+
+F2bRegexMatch *
+f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (!re->jit_stack) {
@@ -903,9 +929,15 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
+  pcre2_code *code = re->code;
+  gboolean jit = re->jit;
+  if (subject_ascii && ascii_code(re)) {
+    code = re->ascii_code;
+    jit = re->ascii_jit;
+  }
   /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
-  int rc = re->jit ? pcre2_jit_match(re->code, subject, len, 0, 0, re->md, re->mctx)
-                   : pcre2_match(re->code, subject, len, 0, 0, re->md, re->mctx);
+  int rc = jit ? pcre2_jit_match(code, subject, len, 0, 0, re->md, re->mctx)
+               : pcre2_match(code, subject, len, 0, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {

@@ -58,6 +58,7 @@ struct F2bFilter {
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search */
+  gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   const GPtrArray *view_of;
 };
@@ -114,6 +115,23 @@ lines_view(GPtrArray *lines)
   for (guint i = 0; i < lines->len; i++)
     g_array_append_val(v, ((FLine *) lines->pdata[i])->t);
   return v;
+}
+
+/* TRUE when every byte of S is below 0x80 (eight at a time). */
+static gboolean
+is_ascii(const char *s, gsize len)
+{
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, s + i, 8);
+    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+      return FALSE;
+  }
+  for (; i < len; i++)
+    if ((guchar) s[i] >= 0x80)
+      return FALSE;
+  return TRUE;
 }
 
 /* The regex buffer of LINES written into OUT (reused from line to line). */
@@ -978,8 +996,9 @@ search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **
   }
   GArray *view = f->view;
   g_autoptr(GError) err = NULL;
-  F2bRegexMatch *m = f2b_failregex_search(re, buf->str, buf->len,
-                                          (const F2bRegexLine *) view->data, view->len, &err);
+  gboolean ascii = buf == f->regex_buf && f->regex_buf_ascii;
+  F2bRegexMatch *m = f2b_failregex_search_full(re, buf->str, buf->len, ascii,
+                                               (const F2bRegexLine *) view->data, view->len, &err);
   if (err && limit && *limit == NULL)
     *limit = g_steal_pointer(&err);
   return m;
@@ -1383,6 +1402,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
+  f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1404,8 +1424,10 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     }
   }
   for (guint i = 0; i < f->failregex->len; i++) {
-    if (st.buf == NULL)
+    if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
+      f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
+    }
     gsize alen;
     const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
     if (anchor && st.buf->str[0] != anchor[0])

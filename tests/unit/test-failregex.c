@@ -281,6 +281,48 @@ START_TEST(test_anchored_literal_prefilter)
 }
 END_TEST
 
+/* A pure-ASCII subject may be searched with a byte-mode compile: the results must
+ * be those of the Unicode compile, also for patterns whose non-ASCII characters
+ * match ASCII ones without case (the Kelvin sign and the long s fold to k and s). */
+static void
+check_ascii_path(const char *regex, const char *text, const char *want)
+{
+  g_autoptr(F2bRegex) re = compile_ok(regex, 0);
+  for (int pass = 0; pass < 2; pass++) {
+    GError *error = NULL;
+    g_autoptr(F2bRegexMatch) m = f2b_failregex_search_full(re, text, strlen(text), pass == 1,
+                                                           NULL, 0, &error);
+    ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+    if (!want) {
+      ck_assert_msg(m == NULL, "%s on '%s' (ascii %d) matched", regex, text, pass);
+      continue;
+    }
+    ck_assert_msg(m != NULL, "%s on '%s' (ascii %d): no match", regex, text, pass);
+    gsize st, en;
+    f2b_regex_match_bounds(m, &st, &en);
+    ck_assert_msg(en - st == strlen(want) && memcmp(text + st, want, en - st) == 0,
+                  "%s on '%s' (ascii %d): wrong match", regex, text, pass);
+  }
+}
+
+START_TEST(test_ascii_subject_path)
+{
+  check_ascii_path("(?i)\\u212a", "xk", "k");
+  check_ascii_path("(?i)\xe2\x84\xaa", "xK", "K");
+  check_ascii_path("(?i)\\u017f", "S", "S");
+  check_ascii_path("(?i)\xc5\xbf", "s", "s");
+  check_ascii_path("[^\xc3\xa9]+", "abc", "abc");
+  check_ascii_path("\\xe9|b", "ab", "b");
+  check_ascii_path("\\w+", "a_1-b", "a_1");
+  check_ascii_path("\\d+\\s+\\S+", "x 12 \t ab", "12 \t ab");
+  check_ascii_path("\\bfoo\\b", "a foo.", "foo");
+  check_ascii_path("\\s", "a\x1c" "b", "\x1c");
+  check_ascii_path("(?i)HELLO", "hello", "hello");
+  check_ascii_path("^(?P<a>.+)$", "line\n", "line");
+  check_ascii_path("\\W", "abc", NULL);
+}
+END_TEST
+
 START_TEST(test_lines_and_skiplines)
 {
   GError *error = NULL;
@@ -523,6 +565,7 @@ main(void)
   tcase_add_test(tc, test_python_semantics);
   tcase_add_test(tc, test_required_literal_prefilter);
   tcase_add_test(tc, test_anchored_literal_prefilter);
+  tcase_add_test(tc, test_ascii_subject_path);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
   tcase_add_test(tc, test_failure_id_and_ip);
