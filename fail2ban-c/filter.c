@@ -60,6 +60,8 @@ struct F2bFilter {
   GString *regex_buf;     /* scratch: the buffer the regexes search */
   gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
+  GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
+                           * failure dicts (a copy of a str is a reference) */
   const GPtrArray *view_of;
 };
 
@@ -293,10 +295,28 @@ group_value(const F2bRegexGroup *g)
   return value;
 }
 
+/* The dict key for group NAME (transfer full): one str per name for the filter's
+ * life, handed out as references.  The names come from the filter's regexes, so
+ * the table is bounded by the configuration, not by the log. */
+static F2bPyObj *
+group_key(GHashTable *keys, const char *name)
+{
+  F2bPyObj *key = keys ? g_hash_table_lookup(keys, name) : NULL;
+  if (key == NULL) {
+    key = f2b_py_str(name);
+    if (keys == NULL)
+      return key;
+    g_hash_table_insert(keys, g_strdup(name), key);
+  }
+  return f2b_py_copy(key);
+}
+
 /* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
- * FRESH: DICT holds none of M's names yet (group names are unique), so no search. */
+ * FRESH: DICT holds none of M's names yet (group names are unique), so no search.
+ * KEYS (may be NULL) is the filter's table of key objects. */
 static void
-groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fresh)
+groups_into_dict(GHashTable *keys, F2bPyObj *dict, F2bRegexMatch *m, const char *skip,
+                 gboolean fresh)
 {
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
@@ -304,9 +324,9 @@ groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fr
     if (skip && strcmp(g->name, skip) == 0)
       continue;
     if (fresh)
-      f2b_py_dict_append_new(dict, f2b_py_str(g->name), group_value(g));
+      f2b_py_dict_append_new(dict, group_key(keys, g->name), group_value(g));
     else
-      f2b_py_dict_set(dict, f2b_py_str(g->name), group_value(g));
+      f2b_py_dict_set(dict, group_key(keys, g->name), group_value(g));
   }
 }
 
@@ -315,7 +335,7 @@ static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
-  groups_into_dict(dict, m, NULL, TRUE);
+  groups_into_dict(NULL, dict, m, NULL, TRUE);
   return dict;
 }
 
@@ -489,6 +509,8 @@ f2b_filter_new(double wall_now)
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
   f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
+  f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) f2b_py_free);
   return f;
 }
 
@@ -509,6 +531,7 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_hash_table_unref(filter->group_keys);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
   g_free(filter);
@@ -1319,8 +1342,8 @@ failure_dict(const FindState *st, F2bRegexMatch *m)
 {
   F2bPyObj *fail = f2b_py_dict_new();
   if (st->pre)
-    groups_into_dict(fail, st->pre, "content", TRUE);
-  groups_into_dict(fail, m, NULL, f2b_py_len(fail) == 0);
+    groups_into_dict(st->f->group_keys, fail, st->pre, "content", TRUE);
+  groups_into_dict(st->f->group_keys, fail, m, NULL, f2b_py_len(fail) == 0);
   return fail;
 }
 
