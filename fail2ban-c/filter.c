@@ -47,7 +47,7 @@ struct F2bFilter {
   gpointer on_ignore_data;
 
   GPtrArray *line_buffer; /* FLine * (rc boxes) */
-  char *last_time_text;
+  GString *last_time_text;
   double last_date;
   gboolean has_last_date;
   FLine *processed; /* the last line processed (for processedLine()) */
@@ -505,7 +505,7 @@ f2b_filter_new(double wall_now)
   f->in_operation = TRUE;
   f->ignore_pending = TRUE;
   f->line_buffer = fline_array_new();
-  f->last_time_text = g_strdup("");
+  f->last_time_text = g_string_new("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
   f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
@@ -525,7 +525,7 @@ f2b_filter_free(F2bFilter *filter)
   g_free(filter->encoding);
   f2b_datedetect_free(filter->dd);
   g_ptr_array_unref(filter->line_buffer);
-  g_free(filter->last_time_text);
+  g_string_free(filter->last_time_text, TRUE);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
@@ -1418,6 +1418,11 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     g_ptr_array_add(f->line_buffer, fline_ref(line));
     if (f->line_buffer->len > f->maxlines)
       g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
+  } else if (f->line_buffer->len == 1) {
+    /* the usual case: the one line is replaced in place */
+    FLine *old = f->line_buffer->pdata[0];
+    f->line_buffer->pdata[0] = fline_ref(line);
+    fline_unref(old);
   } else {
     g_ptr_array_set_size(f->line_buffer, 0); /* nobody else holds it between lines */
     g_ptr_array_add(f->line_buffer, fline_ref(line));
@@ -1477,8 +1482,9 @@ out:
 static void
 set_last_date(F2bFilter *f, const char *text, gsize len, double date)
 {
-  g_free(f->last_time_text);
-  f->last_time_text = g_strndup(text, len);
+  /* reused from line to line; as a C string (what fail2ban kept was a str) */
+  g_string_truncate(f->last_time_text, 0);
+  g_string_append_len(f->last_time_text, text, (gssize) strnlen(text, len));
   f->last_date = date;
   f->has_last_date = TRUE;
 }
@@ -1494,7 +1500,7 @@ last_date_recent(const F2bFilter *f)
 static FLine *
 line_with_last_date(const F2bFilter *f, const char *line, gsize len)
 {
-  return fline_new("", 0, f->last_time_text, strlen(f->last_time_text), line, len);
+  return fline_new("", 0, f->last_time_text->str, f->last_time_text->len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE
