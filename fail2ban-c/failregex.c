@@ -384,11 +384,13 @@ has_case_or_verbose_flag(const char *regex)
 static gsize
 rare_byte_index(const char *s, gsize len)
 {
-  static const char common[] = " etaoinsrhldcumfpgwybvk0123456789.:-=";
+  /* most common first: log lines are full of spaces, digits and separators */
+  static const char common[] = " 0123456789.:-=/etaoinsrhldcumfpgwybvk";
   gsize best = 0, best_rank = 0;
   for (gsize i = 0; i < len; i++) {
     const char *c = memchr(common, s[i], sizeof common - 1);
-    gsize rank = c ? sizeof common - (gsize)(c - common) : sizeof common + 1;
+    /* later in COMMON is rarer; absent from it, rarest */
+    gsize rank = c ? (gsize)(c - common) + 1 : sizeof common + 1;
     if (rank > best_rank)
       best = i, best_rank = rank;
   }
