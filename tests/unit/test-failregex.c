@@ -323,6 +323,48 @@ START_TEST(test_ascii_subject_path)
 }
 END_TEST
 
+START_TEST(test_anchor_and_merged_accessors)
+{
+  static const struct {
+    const char *regex;
+    const char *anchor; /* NULL: none */
+  } cases[] = {
+    { "^Failed for <HOST>", "Failed for " },
+    { "^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>", "Connection from" },
+    { "^(?:ab)?c <HOST>", NULL },
+    { "^a|b <HOST>", NULL },
+    { "Failed <HOST>", NULL },
+    { "^\\[<HOST>\\]", "[" },
+    { "^(?i:x) <HOST>", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    GError *error = NULL;
+    g_autoptr(F2bRegex) re = f2b_failregex_new_fail(cases[i].regex, NULL, 0, &error);
+    ck_assert_msg(re != NULL, "%s: %s", cases[i].regex, error ? error->message : "");
+    gsize len = 99;
+    const char *a = f2b_failregex_get_anchor(re, &len);
+    if (!cases[i].anchor) {
+      ck_assert_msg(a == NULL, "%s: anchor '%s'", cases[i].regex, a);
+      ck_assert_uint_eq(len, 0);
+    } else {
+      ck_assert_msg(a && len == strlen(cases[i].anchor) && memcmp(a, cases[i].anchor, len) == 0,
+                    "%s: anchor '%.*s'", cases[i].regex, (int) len, a ? a : "");
+    }
+  }
+  /* with the multi-line flag, ^ is any line's start: no anchor */
+  g_autoptr(F2bRegex) ml = f2b_failregex_new_fail("^Failed <HOST>", NULL, F2B_FAILREGEX_MULTILINE, NULL);
+  gsize len;
+  ck_assert_ptr_null(f2b_failregex_get_anchor(ml, &len));
+
+  g_autoptr(F2bRegex) plain = f2b_failregex_new_fail("<F-USER>\\S+</F-USER> <HOST>", NULL, 0, NULL);
+  g_autoptr(F2bRegex) alt = f2b_failregex_new_fail("<F-ALT_USER>\\S+</F-ALT_USER> <HOST>", NULL, 0, NULL);
+  g_autoptr(F2bRegex) tup = f2b_failregex_new_fail("<F-TUPLE_X>\\S+</F-TUPLE_X> <HOST>", NULL, 0, NULL);
+  ck_assert(!f2b_failregex_has_merged_groups(plain));
+  ck_assert(f2b_failregex_has_merged_groups(alt));
+  ck_assert(f2b_failregex_has_merged_groups(tup));
+}
+END_TEST
+
 START_TEST(test_lines_and_skiplines)
 {
   GError *error = NULL;
@@ -566,6 +608,7 @@ main(void)
   tcase_add_test(tc, test_required_literal_prefilter);
   tcase_add_test(tc, test_anchored_literal_prefilter);
   tcase_add_test(tc, test_ascii_subject_path);
+  tcase_add_test(tc, test_anchor_and_merged_accessors);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
   tcase_add_test(tc, test_failure_id_and_ip);
