@@ -460,6 +460,7 @@ typedef struct {
   GHashTable *dns_cache;
   const char *encoding;
   gint64 now_second; /* the wall-clock second "now" was last set in */
+  GPtrArray *ret;    /* scratch: the failures of the current line that count (borrowed) */
 } Session;
 
 static void
@@ -1434,7 +1435,8 @@ process_line(Session *s, const char *line, gsize len)
   else if (error)
     fprintf(stderr, "WARNING: line %" G_GUINT64_FORMAT ": failed to process line: %s\n", s->line_no,
             error->message);
-  g_autoptr(GPtrArray) ret = g_ptr_array_new();
+  GPtrArray *ret = s->ret; /* reused: its entries are borrowed from FOUND */
+  g_ptr_array_set_size(ret, 0);
   if (found)
     record_hits(s, found, ret, &is_ignored);
   if (o->out) {
@@ -1739,6 +1741,7 @@ session_new(Options *o)
   s->failregex = g_ptr_array_new_with_free_func(regex_stat_free);
   s->ignoreregex = g_ptr_array_new_with_free_func(regex_stat_free);
   s->pref_groups = gstring_list();
+  s->ret = g_ptr_array_new();
   s->dns_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   LineStats *st = &s->stats;
   st->matched_lines = gstring_list();
@@ -1758,6 +1761,7 @@ session_free(Session *s)
   g_ptr_array_unref(s->failregex);
   g_ptr_array_unref(s->ignoreregex);
   g_ptr_array_unref(s->pref_groups);
+  g_ptr_array_unref(s->ret);
   g_hash_table_unref(s->dns_cache);
   LineStats *st = &s->stats;
   g_ptr_array_unref(st->matched_lines);

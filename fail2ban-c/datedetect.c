@@ -64,6 +64,9 @@ typedef struct {
   pcre2_code *code;
   gboolean jit; /* code has JIT code: matched with pcre2_jit_match() */
   pcre2_match_data *match_data;
+  F2bPyre *pyre;  /* kept for the ASCII code, compiled when first needed */
+  pcre2_code *ascii_code; /* for pure-ASCII lines: no Unicode property look-ups */
+  gboolean ascii_jit, ascii_tried;
   GArray *groups; /* DateGroup, by group number: the named groups */
   guint match_count; /* searches that matched (fail2ban's template.hits) */
 } Template;
@@ -107,6 +110,9 @@ struct F2bDateDetector {
   gboolean cache_ok;
   double cache_time;
   F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
+  /* The line being matched is pure ASCII: character positions are byte
+   * offsets, and the templates' ASCII codes apply.  Set per call. */
+  gboolean line_ascii;
 };
 
 /* ------------------------------------------------------------------ */
@@ -284,6 +290,8 @@ template_free(Template *t)
   g_free(t->pattern);
   g_free(t->regex);
   g_clear_pointer(&t->code, pcre2_code_free);
+  g_clear_pointer(&t->ascii_code, pcre2_code_free);
+  g_clear_pointer(&t->pyre, f2b_pyre_free);
   g_clear_pointer(&t->match_data, pcre2_match_data_free);
   if (t->groups) {
     for (guint i = 0; i < t->groups->len; i++)
@@ -708,6 +716,7 @@ template_compile(Template *t, GError **error)
   size_t jit_size = 0;
   t->jit = pcre2_pattern_info(t->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   t->groups = named_groups(re);
+  t->pyre = g_steal_pointer(&re);
   return TRUE;
 }
 
@@ -1045,9 +1054,28 @@ char_decode(const char *s, gsize len, gsize pos, Char *value)
   return (gsize) g_utf8_skip[b];
 }
 
-static gint64
-count_chars(const char *s, gsize len, gsize from, gsize to)
+/* TRUE when every byte of S is below 0x80 (eight at a time). */
+static gboolean
+is_ascii(const char *s, gsize len)
 {
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, s + i, 8);
+    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+      return FALSE;
+  }
+  for (; i < len; i++)
+    if ((guchar) s[i] >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
+static gint64
+count_chars(const F2bDateDetector *dd, const char *s, gsize len, gsize from, gsize to)
+{
+  if (dd->line_ascii)
+    return (gint64) (to - from);
   gint64 n = 0;
   Char c;
   for (gsize pos = from; pos < to; n++)
@@ -1064,9 +1092,19 @@ typedef struct {
 } CharPos;
 
 static CharPos
-locate_char(const char *s, gsize len, gint64 index)
+locate_char(const F2bDateDetector *dd, const char *s, gsize len, gint64 index)
 {
   CharPos r = { 0, CHAR_NONE, CHAR_NONE };
+  if (dd->line_ascii) {
+    r.byte = index < 0 ? 0 : (gsize) MIN(index, (gint64) len);
+    if (index >= 0 && index <= (gint64) len) {
+      if (index > 0)
+        r.before = (guchar) s[index - 1];
+      if (index < (gint64) len)
+        r.here = (guchar) s[index];
+    }
+    return r;
+  }
   gsize pos = 0;
   Char c = CHAR_NONE, prev = CHAR_NONE;
   gint64 i = 0;
@@ -1132,14 +1170,37 @@ hit_ovector(const Hit *h)
   return h->saved ? h->saved : pcre2_get_ovector_pointer(h->template->match_data);
 }
 
+/* The ASCII code of T (see f2b_pyre_compile_for_ascii), or NULL: its own code serves. */
+static pcre2_code *
+template_ascii_code(Template *t)
+{
+  if (!t->ascii_tried) {
+    t->ascii_tried = TRUE;
+    if (!t->pyre->ascii) {
+      t->ascii_code = f2b_pyre_compile_for_ascii(t->pyre, t->regex, 0, NULL);
+      size_t jit_size = 0;
+      t->ascii_jit = t->ascii_code &&
+                     pcre2_pattern_info(t->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
+                     jit_size > 0;
+    }
+  }
+  return t->ascii_code;
+}
+
 static gboolean
-template_search(Template *t, const char *line, gsize from, gsize to)
+template_search(const F2bDateDetector *dd, Template *t, const char *line, gsize from, gsize to)
 {
   if (!template_compile(t, NULL))
     return FALSE;
+  pcre2_code *code = t->code;
+  gboolean jit = t->jit;
+  if (dd->line_ascii && template_ascii_code(t)) {
+    code = t->ascii_code;
+    jit = t->ascii_jit;
+  }
   /* f2b_pyre_compile sets PCRE2_MATCH_INVALID_UTF: the JIT code copes with any bytes */
-  int rc = t->jit ? pcre2_jit_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
-                  : pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  int rc = jit ? pcre2_jit_match(code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
+               : pcre2_match(code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
   if (rc < 0)
     return FALSE; /* no match, or a resource limit: both mean no date here */
   t->match_count++;
@@ -1147,11 +1208,11 @@ template_search(Template *t, const char *line, gsize from, gsize to)
 }
 
 static void
-hit_positions(Hit *h, const char *line, gsize len)
+hit_positions(const F2bDateDetector *dd, Hit *h, const char *line, gsize len)
 {
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(h->template->match_data);
-  h->start = count_chars(line, len, 0, ov[0]);
-  h->end = h->start + count_chars(line, len, ov[0], ov[1]);
+  h->start = count_chars(dd, line, len, 0, ov[0]);
+  h->end = h->start + count_chars(dd, line, len, ov[0], ov[1]);
 }
 
 static Slot *
@@ -1205,26 +1266,26 @@ try_last_template(F2bDateDetector *dd, const char *line, gsize len, Hit *hit, Hi
   Template *t = slot_at(dd, i)->template;
   gboolean matched;
   if (t->flags & FLAGS_ANCHORED) {
-    matched = template_search(t, line, 0, len);
+    matched = template_search(dd, t, line, 0, len);
     *skip = i;
   } else {
-    CharPos b = locate_char(line, len, dd->last_start.at);
-    CharPos e = locate_char(line, len, dd->last_end.at);
+    CharPos b = locate_char(dd, line, len, dd->last_start.at);
+    CharPos e = locate_char(dd, line, len, dd->last_end.at);
     gboolean left = b.before == dd->last_start.before ||
                     (b.here == dd->last_start.here && !char_isalnum(dd->last_start.here));
     gboolean right = e.here == dd->last_end.here ||
                      (e.before == dd->last_end.before && !char_isalnum(dd->last_end.before));
     if (left && right && b.byte <= e.byte) {
-      matched = template_search(t, line, b.byte, e.byte);
+      matched = template_search(dd, t, line, b.byte, e.byte);
     } else {
-      matched = template_search(t, line, 0, len);
+      matched = template_search(dd, t, line, 0, len);
       *skip = i;
     }
   }
   if (!matched)
     return FALSE;
   *hit = (Hit) { t, i, 0, 0, NULL };
-  hit_positions(hit, line, len);
+  hit_positions(dd, hit, line, len);
   if (dd->slots->len == 1 || (t->flags & FLAGS_ANCHORED) ||
       (hit->start == dd->last_start.at && hit->end == dd->last_end.at))
     return TRUE;
@@ -1243,10 +1304,10 @@ scan_templates(F2bDateDetector *dd, const char *line, gsize len, guint skip, Hit
     if (i == skip)
       continue;
     Slot *s = slot_at(dd, i);
-    if (!template_search(s->template, line, 0, len))
+    if (!template_search(dd, s->template, line, 0, len))
       continue;
     *hit = (Hit) { s->template, i, 0, 0, NULL };
-    hit_positions(hit, line, len);
+    hit_positions(dd, hit, line, len);
     if (i + 1 >= n || (s->template->flags & FLAGS_ANCHORED))
       return TRUE;
     if (hit->start == 0 && s->hits && !slot_at(dd, i + 1)->template->match_count)
@@ -1280,8 +1341,8 @@ record_win(F2bDateDetector *dd, Hit *hit, const char *line, gsize len, double no
     dd->first_unused++;
   if (hit_ovector(hit)[0] >= len)
     return FALSE;
-  CharPos b = locate_char(line, len, hit->start);
-  CharPos e = locate_char(line, len, hit->end);
+  CharPos b = locate_char(dd, line, len, hit->start);
+  CharPos e = locate_char(dd, line, len, hit->end);
   dd->last_start = (LastPos) { hit->start, b.before, b.here };
   /* Python's line[end-1] with end == 0 is the last character of the line */
   dd->last_end = (LastPos) { hit->end, hit->end > 0 ? e.before : last_char(line, len), e.here };
@@ -1468,6 +1529,7 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
     line = "";
   if (dd->slots->len == 0)
     detector_add_defaults(dd);
+  dd->line_ascii = is_ascii(line, len);
   Hit hit = { 0 }, reserve = { 0 };
   guint skip = FAR_AWAY;
   if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||

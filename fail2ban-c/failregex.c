@@ -194,6 +194,8 @@ struct F2bRegex {
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
   gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
+  pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
+  gboolean ascii_jit, ascii_tried;
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -201,6 +203,8 @@ struct F2bRegex {
   char *required;      /* a literal every match contains (NULL: none known) */
   gsize required_len;
   gsize required_probe; /* the index of its least common byte, searched first */
+  char *anchor;         /* a literal every match starts with at offset 0 (NULL: none) */
+  gsize anchor_len;
 };
 
 static void
@@ -380,11 +384,13 @@ has_case_or_verbose_flag(const char *regex)
 static gsize
 rare_byte_index(const char *s, gsize len)
 {
-  static const char common[] = " etaoinsrhldcumfpgwybvk0123456789.:-=";
+  /* most common first: log lines are full of spaces, digits and separators */
+  static const char common[] = " 0123456789.:-=/etaoinsrhldcumfpgwybvk";
   gsize best = 0, best_rank = 0;
   for (gsize i = 0; i < len; i++) {
     const char *c = memchr(common, s[i], sizeof common - 1);
-    gsize rank = c ? sizeof common - (gsize)(c - common) : sizeof common + 1;
+    /* later in COMMON is rarer; absent from it, rarest */
+    gsize rank = c ? (gsize)(c - common) + 1 : sizeof common + 1;
     if (rank > best_rank)
       best = i, best_rank = rank;
   }
@@ -456,6 +462,95 @@ find_required_literal(F2bRegex *re)
   }
 }
 
+/* ---- anchored literal (a cheaper prefilter) ------------------------------------------
+ *
+ * Most failregexes start with "^" and a word ("^Failed ", "^<F-NOFAIL>Connection
+ * from"): without the multi-line flag such a regex can only match a buffer that
+ * starts with that text, which one memcmp() at offset 0 tells, instead of a scan
+ * for the required literal and a call into PCRE2.  The text is read from the
+ * regex conservatively: after the "^", plain groups at the start are entered when
+ * they hold no "|" and carry no quantifier, then literal characters are taken up
+ * to the first one that is not (or that a quantifier follows). */
+
+/* TRUE when S[FROM..TO) holds a "|" outside any group or class. */
+static gboolean
+has_alternation(const char *s, gsize from, gsize to)
+{
+  gsize i = from;
+  while (i < to) {
+    if (s[i] == '|')
+      return TRUE;
+    if (s[i] == '(')
+      i = skip_group(s, i);
+    else if (s[i] == '[')
+      i = skip_class(s, i);
+    else if (s[i] == '\\')
+      i += 2;
+    else
+      i++;
+  }
+  return FALSE;
+}
+
+/* The length of the opener of a plain group at S[I] == '(' ("(", "(?:",
+ * "(?P<name>"), or 0 for any other kind (look-around, conditional, flags...). */
+static gsize
+group_opener_len(const char *s, gsize i)
+{
+  if (s[i + 1] != '?')
+    return 1;
+  if (s[i + 2] == ':')
+    return 3;
+  if (s[i + 2] == 'P' && s[i + 3] == '<') {
+    const char *close = strchr(s + i + 4, '>');
+    return close ? (gsize)(close - (s + i)) + 1 : 0;
+  }
+  return 0;
+}
+
+/* TRUE when REGEX sets any of FLAGS anywhere ("(?m)", "(?im:", ...). */
+static gboolean
+has_flag(const char *regex, const char *flags)
+{
+  for (const char *p = strstr(regex, "(?"); p; p = strstr(p + 2, "(?")) {
+    for (const char *q = p + 2; *q && strchr("aiLmsux-", *q); q++)
+      if (strchr(flags, *q))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+find_anchored_literal(F2bRegex *re)
+{
+  const char *s = re->regex;
+  gsize n = strlen(s), i = 1;
+  if (s[0] != '^' || has_flag(s, "imx") || has_alternation(s, 0, n))
+    return;
+  while (i < n && s[i] == '(') {
+    gsize open = group_opener_len(s, i), end = skip_group(s, i);
+    if (open == 0 || (end < n && is_quantifier_at(s, end)) || has_alternation(s, i + open, end - 1))
+      return;
+    i += open;
+  }
+  g_autoptr(GString) lit = g_string_new(NULL);
+  while (i < n) {
+    gsize lit_start = i, lit_end = 0;
+    if (s[i] == '\\' && i + 1 < n && (g_ascii_ispunct(s[i + 1]) || (guchar)s[i + 1] >= 0x80))
+      lit_start = i + 1, lit_end = i + 1 + (gsize)(g_utf8_next_char(s + i + 1) - (s + i + 1));
+    else if (!strchr("\\.^$*+?{}[]()|", s[i]))
+      lit_end = i + (gsize)(g_utf8_next_char(s + i) - (s + i));
+    if (!lit_end || (lit_end < n && is_quantifier_at(s, lit_end)))
+      break;
+    g_string_append_len(lit, s + lit_start, (gssize)(lit_end - lit_start));
+    i = lit_end;
+  }
+  if (lit->len == 0)
+    return;
+  re->anchor_len = lit->len;
+  re->anchor = g_string_free(g_steal_pointer(&lit), FALSE);
+}
+
 static void
 set_compile_error(GError **error, const char *regex, const char *detail)
 {
@@ -516,6 +611,8 @@ f2b_failregex_new(const char *regex, F2bFailRegexFlags flags, GError **error)
     return NULL;
   collect_names(re);
   find_required_literal(re);
+  if (!re->multiline)
+    find_anchored_literal(re);
   return g_steal_pointer(&re);
 }
 
@@ -555,6 +652,7 @@ f2b_failregex_free(F2bRegex *re)
   pcre2_match_context_free(re->mctx);
   pcre2_jit_stack_free(re->jit_stack);
   pcre2_code_free(re->code);
+  pcre2_code_free(re->ascii_code);
   if (re->alt)
     g_array_unref(re->alt);
   if (re->tuple)
@@ -563,6 +661,7 @@ f2b_failregex_free(F2bRegex *re)
   if (re->skip_groups)
     g_array_unref(re->skip_groups);
   g_free(re->required);
+  g_free(re->anchor);
   g_free(re);
 }
 
@@ -585,6 +684,19 @@ group_number(const F2bRegex *re, const char *name)
     if (re->pyre->group_names[g] && strcmp(re->pyre->group_names[g], name) == 0)
       return g;
   return 0;
+}
+
+const char *
+f2b_failregex_get_anchor(const F2bRegex *re, gsize *len)
+{
+  *len = re->anchor_len;
+  return re->anchor;
+}
+
+gboolean
+f2b_failregex_has_merged_groups(const F2bRegex *re)
+{
+  return (re->alt && re->alt->len) || (re->tuple && re->tuple->len);
 }
 
 gboolean
@@ -780,9 +892,32 @@ is_limit_error(int rc)
          rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* The ASCII code of RE, compiled on first use, or NULL (its own code then serves). */
+static pcre2_code *
+ascii_code(F2bRegex *re)
+{
+  if (!re->ascii_tried) {
+    re->ascii_tried = TRUE;
+    guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
+    re->ascii_code = f2b_pyre_compile_for_ascii(re->pyre, re->regex, options, NULL);
+    size_t jit_size = 0;
+    re->ascii_jit = re->ascii_code &&
+                    pcre2_pattern_info(re->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
+                    jit_size > 0;
+  }
+  return re->ascii_code;
+}
+
 F2bRegexMatch *
 f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLine *org_lines,
                      gsize n_org, GError **error)
+{
+  return f2b_failregex_search_full(re, buf, len, FALSE, org_lines, n_org, error);
+}
+
+F2bRegexMatch *
+f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (!re->jit_stack) {
@@ -791,12 +926,20 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
     size_t jit_size = 0;
     re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
   }
+  if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
+    return NULL; /* cannot match (see find_anchored_literal) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
+  pcre2_code *code = re->code;
+  gboolean jit = re->jit;
+  if (subject_ascii && ascii_code(re)) {
+    code = re->ascii_code;
+    jit = re->ascii_jit;
+  }
   /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
-  int rc = re->jit ? pcre2_jit_match(re->code, subject, len, 0, 0, re->md, re->mctx)
-                   : pcre2_match(re->code, subject, len, 0, 0, re->md, re->mctx);
+  int rc = jit ? pcre2_jit_match(code, subject, len, 0, 0, re->md, re->mctx)
+               : pcre2_match(code, subject, len, 0, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {
@@ -937,7 +1080,7 @@ f2b_regex_match_groups(F2bRegexMatch *m)
 {
   if (m->groups)
     return m->groups;
-  m->groups = g_array_new(FALSE, TRUE, sizeof(F2bRegexGroup));
+  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), m->re->pyre->n_groups + 4);
   g_array_set_clear_func(m->groups, group_clear);
   for (guint g = 1; g <= m->re->pyre->n_groups; g++) {
     const char *name = m->re->pyre->group_names[g];

@@ -126,6 +126,13 @@ const char *f2b_failregex_get_pcre2_pattern(const F2bRegex *re);
 gboolean f2b_failregex_has_group(const F2bRegex *re, const char *name);
 /* Names of the regex's groups in definition order, owned by RE (NULL-terminated). */
 const char *const *f2b_failregex_group_names(const F2bRegex *re);
+/* The literal text every match starts with (the search buffer's first bytes), or
+ * NULL when none is known; *LEN gets its length. Owned by RE. A caller trying many
+ * regexes on one buffer may skip those whose first byte differs without a call. */
+const char *f2b_failregex_get_anchor(const F2bRegex *re, gsize *len);
+/* TRUE when getGroups() merges alt_* or tuple_* groups, so that a group's value
+ * there may differ from f2b_regex_match_group()'s raw value. */
+gboolean f2b_failregex_has_merged_groups(const F2bRegex *re);
 /* Sets the PCRE2 match limit used by f2b_failregex_search() (0 restores the default). */
 void f2b_failregex_set_match_limit(F2bRegex *re, guint32 limit);
 
@@ -141,6 +148,13 @@ GString *f2b_failregex_lines_buffer(const F2bRegexLine *lines, gsize n_lines);
 F2bRegexMatch *f2b_failregex_search(F2bRegex *re, const char *buf, gsize len,
                                     const F2bRegexLine *org_lines, gsize n_org,
                                     GError **error);
+
+/* The same; SUBJECT_ASCII promises that BUF is pure ASCII (every byte < 0x80), which
+ * lets the search use a byte-mode compile (see f2b_pyre_compile_for_ascii): same
+ * results, faster. FALSE is always correct. */
+F2bRegexMatch *f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len,
+                                         gboolean subject_ascii, const F2bRegexLine *org_lines,
+                                         gsize n_org, GError **error);
 
 /* A match keeps its own copy of the buffer: everything below points into it. */
 void f2b_regex_match_free(F2bRegexMatch *m);

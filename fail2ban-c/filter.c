@@ -49,7 +49,7 @@ struct F2bFilter {
   gpointer on_time_data;
 
   GPtrArray *line_buffer; /* FLine * (rc boxes) */
-  char *last_time_text;
+  GString *last_time_text;
   double last_date;
   gboolean has_last_date;
   FLine *processed; /* the last line processed (for processedLine()) */
@@ -60,7 +60,10 @@ struct F2bFilter {
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search */
+  gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
+  GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
+                           * failure dicts (a copy of a str is a reference) */
   const GPtrArray *view_of;
 };
 
@@ -118,6 +121,23 @@ lines_view(GPtrArray *lines)
   return v;
 }
 
+/* TRUE when every byte of S is below 0x80 (eight at a time). */
+static gboolean
+is_ascii(const char *s, gsize len)
+{
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, s + i, 8);
+    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+      return FALSE;
+  }
+  for (; i < len; i++)
+    if ((guchar) s[i] >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
 /* The regex buffer of LINES written into OUT (reused from line to line). */
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
@@ -164,14 +184,7 @@ lines_pick(GPtrArray *org, const gsize *indices, gsize n)
 static F2bPyObj *
 dict_get(const F2bPyObj *dict, const char *key)
 {
-  gsize n = f2b_py_len(dict);
-  for (gsize i = 0; i < n; i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(dict, i, &k, &v);
-    if (f2b_py_str_equal(k, key))
-      return v;
-  }
-  return NULL;
+  return f2b_py_dict_get_str(dict, key, strlen(key));
 }
 
 /* dict.get(key) is not None */
@@ -191,8 +204,7 @@ dict_set(F2bPyObj *dict, const char *key, F2bPyObj *value)
 static F2bPyObj *
 dict_pop(F2bPyObj *dict, const char *key)
 {
-  g_autoptr(F2bPyObj) k = f2b_py_str(key);
-  return f2b_py_dict_pop(dict, k);
+  return f2b_py_dict_pop_str(dict, key, strlen(key));
 }
 
 static void
@@ -285,10 +297,28 @@ group_value(const F2bRegexGroup *g)
   return value;
 }
 
+/* The dict key for group NAME (transfer full): one str per name for the filter's
+ * life, handed out as references.  The names come from the filter's regexes, so
+ * the table is bounded by the configuration, not by the log. */
+static F2bPyObj *
+group_key(GHashTable *keys, const char *name)
+{
+  F2bPyObj *key = keys ? g_hash_table_lookup(keys, name) : NULL;
+  if (key == NULL) {
+    key = f2b_py_str(name);
+    if (keys == NULL)
+      return key;
+    g_hash_table_insert(keys, g_strdup(name), key);
+  }
+  return f2b_py_copy(key);
+}
+
 /* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
- * FRESH: DICT holds none of M's names yet (group names are unique), so no search. */
+ * FRESH: DICT holds none of M's names yet (group names are unique), so no search.
+ * KEYS (may be NULL) is the filter's table of key objects. */
 static void
-groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fresh)
+groups_into_dict(GHashTable *keys, F2bPyObj *dict, F2bRegexMatch *m, const char *skip,
+                 gboolean fresh)
 {
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
@@ -296,9 +326,9 @@ groups_into_dict(F2bPyObj *dict, F2bRegexMatch *m, const char *skip, gboolean fr
     if (skip && strcmp(g->name, skip) == 0)
       continue;
     if (fresh)
-      f2b_py_dict_append_new(dict, f2b_py_str(g->name), group_value(g));
+      f2b_py_dict_append_new(dict, group_key(keys, g->name), group_value(g));
     else
-      f2b_py_dict_set(dict, f2b_py_str(g->name), group_value(g));
+      f2b_py_dict_set(dict, group_key(keys, g->name), group_value(g));
   }
 }
 
@@ -307,15 +337,21 @@ static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
-  groups_into_dict(dict, m, NULL, TRUE);
+  groups_into_dict(NULL, dict, m, NULL, TRUE);
   return dict;
 }
 
 /* The `content` group of the prefregex match when it is a non-empty string
  * (fail2ban then searches the failregexes in it alone). */
 static gboolean
-pref_content(F2bRegexMatch *m, F2bRegexSpan *content)
+pref_content(F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
+  if (!f2b_failregex_has_merged_groups(re)) {
+    /* the raw group is the value: no need to build every group of the line */
+    if (!f2b_regex_match_group(m, "content", content))
+      return FALSE;
+    return content->len > 0;
+  }
   const GArray *groups = f2b_regex_match_groups(m);
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
@@ -471,10 +507,12 @@ f2b_filter_new(double wall_now)
   f->in_operation = TRUE;
   f->ignore_pending = TRUE;
   f->line_buffer = fline_array_new();
-  f->last_time_text = g_strdup("");
+  f->last_time_text = g_string_new("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
   f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
+  f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) f2b_py_free);
   return f;
 }
 
@@ -489,12 +527,13 @@ f2b_filter_free(F2bFilter *filter)
   g_free(filter->encoding);
   f2b_datedetect_free(filter->dd);
   g_ptr_array_unref(filter->line_buffer);
-  g_free(filter->last_time_text);
+  g_string_free(filter->last_time_text, TRUE);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_hash_table_unref(filter->group_keys);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
   g_free(filter);
@@ -989,8 +1028,9 @@ search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **
   }
   GArray *view = f->view;
   g_autoptr(GError) err = NULL;
-  F2bRegexMatch *m = f2b_failregex_search(re, buf->str, buf->len,
-                                          (const F2bRegexLine *) view->data, view->len, &err);
+  gboolean ascii = buf == f->regex_buf && f->regex_buf_ascii;
+  F2bRegexMatch *m = f2b_failregex_search_full(re, buf->str, buf->len, ascii,
+                                               (const F2bRegexLine *) view->data, view->len, &err);
   if (err && limit && *limit == NULL)
     *limit = g_steal_pointer(&err);
   return m;
@@ -1312,8 +1352,8 @@ failure_dict(const FindState *st, F2bRegexMatch *m)
 {
   F2bPyObj *fail = f2b_py_dict_new();
   if (st->pre)
-    groups_into_dict(fail, st->pre, "content", TRUE);
-  groups_into_dict(fail, m, NULL, f2b_py_len(fail) == 0);
+    groups_into_dict(st->f->group_keys, fail, st->pre, "content", TRUE);
+  groups_into_dict(st->f->group_keys, fail, m, NULL, f2b_py_len(fail) == 0);
   return fail;
 }
 
@@ -1404,6 +1444,11 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     g_ptr_array_add(f->line_buffer, fline_ref(line));
     if (f->line_buffer->len > f->maxlines)
       g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
+  } else if (f->line_buffer->len == 1) {
+    /* the usual case: the one line is replaced in place */
+    FLine *old = f->line_buffer->pdata[0];
+    f->line_buffer->pdata[0] = fline_ref(line);
+    fline_unref(old);
   } else {
     g_ptr_array_set_size(f->line_buffer, 0); /* nobody else holds it between lines */
     g_ptr_array_add(f->line_buffer, fline_ref(line));
@@ -1411,6 +1456,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
+  f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1424,7 +1470,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       goto out;
     st.pre = f->pref_match;
     F2bRegexSpan repl;
-    if (pref_content(f->pref_match, &repl)) {
+    if (pref_content(f->pref_match, f->prefregex, &repl)) {
       GPtrArray *content = fline_array_new();
       g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
@@ -1432,8 +1478,14 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     }
   }
   for (guint i = 0; i < f->failregex->len; i++) {
-    if (st.buf == NULL)
+    if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
+      f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
+    }
+    gsize alen;
+    const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
+    if (anchor && st.buf->str[0] != anchor[0])
+      continue; /* cannot match: spare the call (the search checks the rest) */
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
@@ -1456,8 +1508,9 @@ out:
 static void
 set_last_date(F2bFilter *f, const char *text, gsize len, double date)
 {
-  g_free(f->last_time_text);
-  f->last_time_text = g_strndup(text, len);
+  /* reused from line to line; as a C string (what fail2ban kept was a str) */
+  g_string_truncate(f->last_time_text, 0);
+  g_string_append_len(f->last_time_text, text, (gssize) strnlen(text, len));
   f->last_date = date;
   f->has_last_date = TRUE;
 }
@@ -1473,7 +1526,7 @@ last_date_recent(const F2bFilter *f)
 static FLine *
 line_with_last_date(const F2bFilter *f, const char *line, gsize len)
 {
-  return fline_new("", 0, f->last_time_text, strlen(f->last_time_text), line, len);
+  return fline_new("", 0, f->last_time_text->str, f->last_time_text->len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE

@@ -23,6 +23,10 @@ typedef struct {
 
 struct F2bPyObj {
   F2bPyKind kind;
+  /* References beyond the first, for immutable kinds only (numbers, None,
+   * str, bytes): a copy of one of those is the same node, one more owner.
+   * Containers are never shared, so the tree stays a tree for its owners. */
+  gint extra_refs;
   union {
     gboolean b;
     gint64 i;
@@ -48,18 +52,28 @@ py_new(F2bPyKind kind)
   return obj;
 }
 
+/* None, True and False exist once: they are immutable and never freed
+ * (f2b_py_free knows them), so making one costs no allocation. */
+static F2bPyObj py_none_value = { .kind = F2B_PY_NONE };
+static F2bPyObj py_true_value = { .kind = F2B_PY_BOOL, .v.b = TRUE };
+static F2bPyObj py_false_value = { .kind = F2B_PY_BOOL, .v.b = FALSE };
+
+static gboolean
+is_static(const F2bPyObj *obj)
+{
+  return obj == &py_none_value || obj == &py_true_value || obj == &py_false_value;
+}
+
 F2bPyObj *
 f2b_py_none(void)
 {
-  return py_new(F2B_PY_NONE);
+  return &py_none_value;
 }
 
 F2bPyObj *
 f2b_py_bool(gboolean value)
 {
-  F2bPyObj *obj = py_new(F2B_PY_BOOL);
-  obj->v.b = value ? TRUE : FALSE;
-  return obj;
+  return value ? &py_true_value : &py_false_value;
 }
 
 F2bPyObj *
@@ -131,7 +145,7 @@ static void
 items_add(PyItems *items, gpointer item)
 {
   if (items->len == items->cap) {
-    items->cap = items->cap ? items->cap * 2 : 4;
+    items->cap = items->cap ? items->cap * 2 : 8;
     items->pdata = g_renew(gpointer, items->pdata, items->cap);
   }
   items->pdata[items->len++] = item;
@@ -237,10 +251,20 @@ f2b_py_dict_append_new(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
   items_add(&dict->v.items, value);
 }
 
+/* The immutable kinds, which copies share (see extra_refs). */
+static gboolean
+is_shared_kind(F2bPyKind kind)
+{
+  return kind <= F2B_PY_BYTES;
+}
+
 void
 f2b_py_free(F2bPyObj *obj)
 {
-  if (obj == NULL)
+  if (obj == NULL || is_static(obj))
+    return;
+  /* the old count: above zero, another owner still holds the node */
+  if (is_shared_kind(obj->kind) && g_atomic_int_add(&obj->extra_refs, -1) > 0)
     return;
   switch (obj->kind) {
   case F2B_PY_STR:
@@ -270,18 +294,20 @@ F2bPyObj *
 f2b_py_copy(const F2bPyObj *obj)
 {
   g_return_val_if_fail(obj != NULL, NULL);
+  if (is_static(obj))
+    return (F2bPyObj *) obj;
   switch (obj->kind) {
   case F2B_PY_NONE:
-    return f2b_py_none();
   case F2B_PY_BOOL:
-    return f2b_py_bool(obj->v.b);
   case F2B_PY_INT:
-    return f2b_py_int(obj->v.i);
   case F2B_PY_FLOAT:
-    return f2b_py_float(obj->v.f);
   case F2B_PY_STR:
-  case F2B_PY_BYTES:
-    return py_new_data(obj->kind, obj->v.s.data, obj->v.s.len);
+  case F2B_PY_BYTES: {
+    /* immutable: the copy is the same node with one more owner */
+    F2bPyObj *shared = (F2bPyObj *) obj;
+    g_atomic_int_inc(&shared->extra_refs);
+    return shared;
+  }
   case F2B_PY_LIST:
   case F2B_PY_TUPLE:
   case F2B_PY_DICT: {
@@ -413,6 +439,39 @@ f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key)
   PyItems *a = &dict->v.items;
   for (guint i = 0; i < a->len; i += 2) {
     if (f2b_py_equal(a->pdata[i], key)) {
+      F2bPyObj *value = a->pdata[i + 1];
+      f2b_py_free(a->pdata[i]);
+      memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - i - 2) * sizeof(gpointer));
+      a->len -= 2;
+      return value;
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+is_str_key(const F2bPyObj *k, const char *key, gsize len)
+{
+  return k->kind == F2B_PY_STR && k->v.s.len == len && memcmp(k->v.s.data, key, len) == 0;
+}
+
+F2bPyObj *
+f2b_py_dict_get_str(const F2bPyObj *dict, const char *key, gsize len)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  for (guint i = 0; i < dict->v.items.len; i += 2)
+    if (is_str_key(dict->v.items.pdata[i], key, len))
+      return dict->v.items.pdata[i + 1];
+  return NULL;
+}
+
+F2bPyObj *
+f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  PyItems *a = &dict->v.items;
+  for (guint i = 0; i < a->len; i += 2) {
+    if (is_str_key(a->pdata[i], key, len)) {
       F2bPyObj *value = a->pdata[i + 1];
       f2b_py_free(a->pdata[i]);
       memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - i - 2) * sizeof(gpointer));

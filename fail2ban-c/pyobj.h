@@ -8,9 +8,12 @@
  * pickle codec and the reply formatter share, and it prints them exactly
  * as Python's repr() does.
  *
- * A value is a tree: containers own their items.  There is no sharing and
- * therefore no reference cycle; a decoder that meets a shared reference
- * copies it (f2b_py_copy) within its own size budget.
+ * A value is a tree: containers own their items.  Containers are never
+ * shared, so there is no reference cycle; a decoder that meets a shared
+ * reference copies it (f2b_py_copy) within its own size budget.  Immutable
+ * values (None, booleans, numbers, str, bytes) are shared by their copies
+ * behind the scenes (a reference count), which owners cannot observe:
+ * each copy is still freed with f2b_py_free.
  *
  * Strings are UTF-8 with an explicit length (they may hold NUL).  Integers
  * are 64-bit; Python's unbounded integers beyond that are refused by the
@@ -71,7 +74,7 @@ void f2b_py_dict_append_new(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value);
 void f2b_py_free(F2bPyObj *obj);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bPyObj, f2b_py_free)
 
-/* A deep copy (transfer full). */
+/* A deep copy (transfer full); immutable nodes are shared, not duplicated. */
 F2bPyObj *f2b_py_copy(const F2bPyObj *obj);
 /* Number of nodes of the tree (for size budgets). */
 gsize f2b_py_count_nodes(const F2bPyObj *obj);
@@ -95,6 +98,10 @@ F2bPyObj   *f2b_py_dict_lookup(const F2bPyObj *dict, const F2bPyObj *key);
 /* Removes KEY from a DICT (later pairs keep their order) and returns its value
  * (transfer full), or NULL when KEY is absent: Python's dict.pop(key, None). */
 F2bPyObj  *f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key);
+/* The same two for a str key given as text (KEY, LEN bytes): no key object is
+ * made.  get: the value (borrowed) or NULL; pop: the value (transfer full) or NULL. */
+F2bPyObj  *f2b_py_dict_get_str(const F2bPyObj *dict, const char *key, gsize len);
+F2bPyObj  *f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len);
 /* INSTANCE: class module and name, argument tuple (transfer none). */
 const char *f2b_py_instance_module(const F2bPyObj *obj);
 const char *f2b_py_instance_name(const F2bPyObj *obj);

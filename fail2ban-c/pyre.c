@@ -1212,12 +1212,14 @@ f2b_pyre_free(F2bPyre *re)
   g_free(re);
 }
 
-pcre2_code *
-f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError **error)
+static pcre2_code *
+pyre_compile(const F2bPyre *re, const char *source, guint32 options, gboolean unicode,
+             gboolean ucp, GError **error)
 {
   pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
   pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
-  options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (re->ascii ? 0 : PCRE2_UCP);
+  if (unicode)
+    options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ucp ? PCRE2_UCP : 0);
   int errcode;
   PCRE2_SIZE erroff;
   pcre2_code *code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, options,
@@ -1233,6 +1235,24 @@ f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError 
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   return code;
+}
+
+pcre2_code *
+f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError **error)
+{
+  return pyre_compile(re, source, options, TRUE, !re->ascii, error);
+}
+
+pcre2_code *
+f2b_pyre_compile_for_ascii(const F2bPyre *re, const char *source, guint32 options,
+                           GError **error)
+{
+  /* a pattern holding a non-ASCII character (literal or escaped) could match an
+   * ASCII one without case; bytes mode would not: keep those in UTF mode */
+  for (const char *p = re->pattern; *p; p++)
+    if ((guchar) *p >= 0x80)
+      return pyre_compile(re, source, options, TRUE, FALSE, error);
+  return pyre_compile(re, source, options, FALSE, FALSE, error);
 }
 
 gsize

@@ -57,5 +57,12 @@ char *f2b_pyre_position_suffix(const char *pattern, gsize offset);
  * N placed in the Python source SOURCE that RE was translated from. */
 pcre2_code *f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options,
                              GError **error);
+/* The same for subjects known to be pure ASCII (every byte < 0x80): compiled
+ * without PCRE2_UCP, whose Unicode property look-ups make \d \w \s \b slow.
+ * On such a subject both codes find the same matches (the Unicode and the ASCII
+ * meaning of those escapes agree on ASCII characters, and UTF case folding does
+ * not depend on PCRE2_UCP); on any other subject, use f2b_pyre_compile's code. */
+pcre2_code *f2b_pyre_compile_for_ascii(const F2bPyre *re, const char *source, guint32 options,
+                                       GError **error);
 
 G_END_DECLS

@@ -214,6 +214,22 @@ f2b_strptime_codes_free(F2bStrptimeCode *codes)
 gboolean
 f2b_strptime_parse_int(const char *text, gsize len, gint64 *value)
 {
+  /* the usual field: ASCII digits, maybe padded with spaces (" 1") */
+  gsize from = 0, to = len;
+  while (from < to && (text[from] == ' ' || (text[from] >= '\t' && text[from] <= '\r')))
+    from++;
+  while (to > from && (text[to - 1] == ' ' || (text[to - 1] >= '\t' && text[to - 1] <= '\r')))
+    to--;
+  if (to > from && to - from <= 18) {
+    gint64 v = 0;
+    gsize i = from;
+    for (; i < to && text[i] >= '0' && text[i] <= '9'; i++)
+      v = v * 10 + (text[i] - '0');
+    if (i == to) {
+      *value = v;
+      return TRUE;
+    }
+  }
   gboolean saturated;
   /* a number past gint64 is far outside any date field: refused */
   return f2b_pystr_to_int(text, len, value, &saturated) && !saturated;
@@ -486,6 +502,20 @@ bad_value(GError **error, const char *what, const char *value, gsize len)
   return FALSE;
 }
 
+/* NAME (lower-case ASCII) equals VALUE (LEN bytes) in any ASCII case. */
+static gboolean
+ascii_name_equal(const char *name, const char *value, gsize len)
+{
+  for (gsize i = 0; i < len; i++) {
+    char c = value[i];
+    if (c >= 'A' && c <= 'Z')
+      c = (char) (c - 'A' + 'a');
+    if (name[i] == '\0' || name[i] != c)
+      return FALSE;
+  }
+  return name[len] == '\0';
+}
+
 static gboolean
 name_index(const char *const *names, const char *value, gsize len, gint64 *index)
 {
@@ -494,7 +524,7 @@ name_index(const char *const *names, const char *value, gsize len, gint64 *index
     ascii = (guchar) value[i] < 0x80 && value[i] != '\0';
   if (ascii) { /* no allocation for the usual English names */
     for (gint64 i = 0; names[i]; i++) {
-      if (strlen(names[i]) == len && g_ascii_strncasecmp(names[i], value, len) == 0) {
+      if (ascii_name_equal(names[i], value, len)) {
         *index = i;
         return TRUE;
       }

@@ -477,6 +477,24 @@ END_TEST
 
 /* ---- hostile lines ---- */
 
+/* Pure-ASCII lines take a faster path (character positions are byte offsets, an
+ * ASCII-only compile of the templates); alternating with non-ASCII lines must not
+ * change any answer, including where the last date was (character positions). */
+START_TEST(test_ascii_and_unicode_lines_alternate)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  for (int round = 0; round < 2; round++) {
+    assert_found(dd, "a 2005-01-23 21:59:59 x", 1106513999, 2, 21, NULL);
+    assert_found(dd, "\xc3\xa9 2005-01-23 21:59:59 x", 1106513999, 3, 22, NULL);
+    assert_found(dd, "ab 2005-01-23 21:59:58 \xc3\xa9", 1106513998, 3, 22, NULL);
+    assert_found(dd, "\xe2\x82\xac\xe2\x82\xac 2005-01-23 21:59:57", 1106513997, 7, 26, NULL);
+    assert_found(dd, "x 2005-01-23 21:59:56", 1106513996, 2, 21, NULL);
+  }
+  /* a Unicode space before a word-bounded date: \s must be Python's on that line */
+  assert_found(dd, "x\xe2\x80\x83" "2005-01-23 21:59:55 y", 1106513995, 4, 23, NULL);
+}
+END_TEST
+
 START_TEST(test_nul_and_invalid_utf8)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -598,6 +616,7 @@ main(void)
   tcase_add_test(tc, test_line_zones);
   tcase_add_test(tc, test_malformed_patterns);
   tcase_add_test(tc, test_nul_and_invalid_utf8);
+  tcase_add_test(tc, test_ascii_and_unicode_lines_alternate);
   tcase_add_test(tc, test_pattern_percent_messages);
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);

@@ -250,6 +250,121 @@ START_TEST(test_required_literal_prefilter)
 }
 END_TEST
 
+/* The anchored-literal prefilter (a "^" and text at the start, maybe inside plain
+ * groups) must never skip a regex that matches either. */
+START_TEST(test_anchored_literal_prefilter)
+{
+  check_search("^Failed for", 0, "Failed for x", "Failed for");
+  check_search("^Failed for", 0, "Failed fo", NULL);
+  check_search("^Failed for", 0, "xFailed for", NULL);
+  check_search("^(?P<nofail>Connection from) (?P<fid>\\S+)", 0, "Connection from a", "Connection from a");
+  check_search("^(?P<nofail>Connection from) (?P<fid>\\S+)", 0, "Connection frox a", NULL);
+  check_search("^(?:(?P<x>ab)cd)e", 0, "abcde", "abcde");
+  check_search("^(?:a|b)c", 0, "bc", "bc");
+  check_search("^(?:ab)?c", 0, "c", "c");
+  check_search("^(ab)*c", 0, "c", "c");
+  check_search("^(ab){0,1}c", 0, "c", "c");
+  check_search("^a|b", 0, "xb", "b");
+  check_search("^ab*c", 0, "ac", "ac");
+  check_search("^ab?c", 0, "ac", "ac");
+  check_search("^ab{0}c", 0, "ac", "ac");
+  check_search("^(?=x)xy", 0, "xy", "xy");
+  check_search("^(?!y)xy", 0, "xy", "xy");
+  check_search("^(?i:abc)", 0, "ABC", "ABC");
+  check_search("^(?P<a>x)(?P=a)y", 0, "xxy", "xxy");
+  check_search("^\\.\\[a", 0, ".[a", ".[a");
+  check_search("^\\x41b", 0, "Ab", "Ab");
+  check_search("^abc", F2B_FAILREGEX_MULTILINE, "x\nabc\n", "abc");
+  check_search("^abc", 0, "x\nabc\n", NULL);
+  check_search("^r\xc3\xa9s", 0, "r\xc3\xa9s", "r\xc3\xa9s");
+  check_search("^a[]b]c", 0, "a]c", "a]c");
+}
+END_TEST
+
+/* A pure-ASCII subject may be searched with a byte-mode compile: the results must
+ * be those of the Unicode compile, also for patterns whose non-ASCII characters
+ * match ASCII ones without case (the Kelvin sign and the long s fold to k and s). */
+static void
+check_ascii_path(const char *regex, const char *text, const char *want)
+{
+  g_autoptr(F2bRegex) re = compile_ok(regex, 0);
+  for (int pass = 0; pass < 2; pass++) {
+    GError *error = NULL;
+    g_autoptr(F2bRegexMatch) m = f2b_failregex_search_full(re, text, strlen(text), pass == 1,
+                                                           NULL, 0, &error);
+    ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+    if (!want) {
+      ck_assert_msg(m == NULL, "%s on '%s' (ascii %d) matched", regex, text, pass);
+      continue;
+    }
+    ck_assert_msg(m != NULL, "%s on '%s' (ascii %d): no match", regex, text, pass);
+    gsize st, en;
+    f2b_regex_match_bounds(m, &st, &en);
+    ck_assert_msg(en - st == strlen(want) && memcmp(text + st, want, en - st) == 0,
+                  "%s on '%s' (ascii %d): wrong match", regex, text, pass);
+  }
+}
+
+START_TEST(test_ascii_subject_path)
+{
+  check_ascii_path("(?i)\\u212a", "xk", "k");
+  check_ascii_path("(?i)\xe2\x84\xaa", "xK", "K");
+  check_ascii_path("(?i)\\u017f", "S", "S");
+  check_ascii_path("(?i)\xc5\xbf", "s", "s");
+  check_ascii_path("[^\xc3\xa9]+", "abc", "abc");
+  check_ascii_path("\\xe9|b", "ab", "b");
+  check_ascii_path("\\w+", "a_1-b", "a_1");
+  check_ascii_path("\\d+\\s+\\S+", "x 12 \t ab", "12 \t ab");
+  check_ascii_path("\\bfoo\\b", "a foo.", "foo");
+  check_ascii_path("\\s", "a\x1c" "b", "\x1c");
+  check_ascii_path("(?i)HELLO", "hello", "hello");
+  check_ascii_path("^(?P<a>.+)$", "line\n", "line");
+  check_ascii_path("\\W", "abc", NULL);
+}
+END_TEST
+
+START_TEST(test_anchor_and_merged_accessors)
+{
+  static const struct {
+    const char *regex;
+    const char *anchor; /* NULL: none */
+  } cases[] = {
+    { "^Failed for <HOST>", "Failed for " },
+    { "^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>", "Connection from" },
+    { "^(?:ab)?c <HOST>", NULL },
+    { "^a|b <HOST>", NULL },
+    { "Failed <HOST>", NULL },
+    { "^\\[<HOST>\\]", "[" },
+    { "^(?i:x) <HOST>", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    GError *error = NULL;
+    g_autoptr(F2bRegex) re = f2b_failregex_new_fail(cases[i].regex, NULL, 0, &error);
+    ck_assert_msg(re != NULL, "%s: %s", cases[i].regex, error ? error->message : "");
+    gsize len = 99;
+    const char *a = f2b_failregex_get_anchor(re, &len);
+    if (!cases[i].anchor) {
+      ck_assert_msg(a == NULL, "%s: anchor '%s'", cases[i].regex, a);
+      ck_assert_uint_eq(len, 0);
+    } else {
+      ck_assert_msg(a && len == strlen(cases[i].anchor) && memcmp(a, cases[i].anchor, len) == 0,
+                    "%s: anchor '%.*s'", cases[i].regex, (int) len, a ? a : "");
+    }
+  }
+  /* with the multi-line flag, ^ is any line's start: no anchor */
+  g_autoptr(F2bRegex) ml = f2b_failregex_new_fail("^Failed <HOST>", NULL, F2B_FAILREGEX_MULTILINE, NULL);
+  gsize len;
+  ck_assert_ptr_null(f2b_failregex_get_anchor(ml, &len));
+
+  g_autoptr(F2bRegex) plain = f2b_failregex_new_fail("<F-USER>\\S+</F-USER> <HOST>", NULL, 0, NULL);
+  g_autoptr(F2bRegex) alt = f2b_failregex_new_fail("<F-ALT_USER>\\S+</F-ALT_USER> <HOST>", NULL, 0, NULL);
+  g_autoptr(F2bRegex) tup = f2b_failregex_new_fail("<F-TUPLE_X>\\S+</F-TUPLE_X> <HOST>", NULL, 0, NULL);
+  ck_assert(!f2b_failregex_has_merged_groups(plain));
+  ck_assert(f2b_failregex_has_merged_groups(alt));
+  ck_assert(f2b_failregex_has_merged_groups(tup));
+}
+END_TEST
+
 START_TEST(test_lines_and_skiplines)
 {
   GError *error = NULL;
@@ -491,6 +606,9 @@ main(void)
   tcase_add_test(tc, test_hints);
   tcase_add_test(tc, test_python_semantics);
   tcase_add_test(tc, test_required_literal_prefilter);
+  tcase_add_test(tc, test_anchored_literal_prefilter);
+  tcase_add_test(tc, test_ascii_subject_path);
+  tcase_add_test(tc, test_anchor_and_merged_accessors);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
   tcase_add_test(tc, test_failure_id_and_ip);

@@ -117,6 +117,70 @@ START_TEST(test_equal_copy_count)
 }
 END_TEST
 
+/* Copies of immutable values share one node: each copy must still own its
+ * value (freed in any order, the others unchanged), and a copied container
+ * must stay independent of the original. */
+START_TEST(test_copy_sharing)
+{
+  F2bPyObj *s = f2b_py_str_len("a\0b", 3);
+  F2bPyObj *c1 = f2b_py_copy(s), *c2 = f2b_py_copy(c1);
+  f2b_py_free(s);
+  gsize len;
+  ck_assert_int_eq(memcmp(f2b_py_get_str(c1, &len), "a\0b", 3), 0);
+  ck_assert_uint_eq(len, 3);
+  f2b_py_free(c1);
+  g_autofree char *r = f2b_py_repr(c2);
+  ck_assert_str_eq(r, "'a\\x00b'");
+  f2b_py_free(c2);
+
+  F2bPyObj *taken = f2b_py_str_take(g_strdup("owned"));
+  F2bPyObj *tc = f2b_py_copy(taken);
+  f2b_py_free(taken);
+  ck_assert_str_eq(f2b_py_get_str(tc, NULL), "owned");
+  f2b_py_free(tc);
+
+  g_autoptr(F2bPyObj) list = f2b_py_list_new();
+  f2b_py_append(list, f2b_py_str("x"));
+  f2b_py_append(list, f2b_py_none());
+  f2b_py_append(list, f2b_py_bool(TRUE));
+  f2b_py_append(list, f2b_py_int(7));
+  g_autoptr(F2bPyObj) copy = f2b_py_copy(list);
+  f2b_py_append(list, f2b_py_float(1.5));
+  ck_assert_uint_eq(f2b_py_len(copy), 4);
+  ck_assert_uint_eq(f2b_py_len(list), 5);
+  ck_assert(f2b_py_get_bool(f2b_py_item(copy, 2)));
+  ck_assert(!f2b_py_get_bool(f2b_py_bool(FALSE)));
+  ck_assert_int_eq(f2b_py_kind(f2b_py_item(copy, 1)), F2B_PY_NONE);
+  g_autofree char *rl = f2b_py_repr(list), *rc = f2b_py_repr(copy);
+  ck_assert_str_eq(rl, "['x', None, True, 7, 1.5]");
+  ck_assert_str_eq(rc, "['x', None, True, 7]");
+  f2b_py_free(f2b_py_none()); /* the singletons survive any number of frees */
+  f2b_py_free(f2b_py_bool(TRUE));
+  g_autofree char *rn = f2b_py_repr(f2b_py_none());
+  ck_assert_str_eq(rn, "None");
+}
+END_TEST
+
+START_TEST(test_dict_str_keys)
+{
+  g_autoptr(F2bPyObj) d = f2b_py_dict_new();
+  f2b_py_dict_set(d, f2b_py_int(1), f2b_py_str("one"));
+  f2b_py_dict_set(d, f2b_py_str("ab"), f2b_py_int(2));
+  f2b_py_dict_set(d, f2b_py_str_len("a\0c", 3), f2b_py_int(3));
+  f2b_py_dict_set(d, f2b_py_bytes("ab", 2), f2b_py_int(4));
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_str(d, "ab", 2)), 2);
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_str(d, "a\0c", 3)), 3);
+  ck_assert_ptr_null(f2b_py_dict_get_str(d, "a", 1));
+  ck_assert_ptr_null(f2b_py_dict_get_str(d, "1", 1)); /* 1 is not '1' */
+  ck_assert_ptr_null(f2b_py_dict_pop_str(d, "abc", 3));
+  g_autoptr(F2bPyObj) v = f2b_py_dict_pop_str(d, "ab", 2); /* the str, not the bytes key */
+  ck_assert_int_eq(f2b_py_get_int(v), 2);
+  ck_assert_uint_eq(f2b_py_len(d), 3);
+  g_autofree char *r = f2b_py_repr(d);
+  ck_assert_str_eq(r, "{1: 'one', 'a\\x00c': 3, b'ab': 4}");
+}
+END_TEST
+
 START_TEST(test_str_repr_cut)
 {
   g_autoptr(GString) out = g_string_new("x=");
@@ -147,6 +211,8 @@ main(void)
   tcase_add_test(tc, test_bytes_and_instances);
   tcase_add_test(tc, test_equal_copy_count);
   tcase_add_test(tc, test_str_repr_cut);
+  tcase_add_test(tc, test_copy_sharing);
+  tcase_add_test(tc, test_dict_str_keys);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

@@ -62,7 +62,9 @@ START_TEST(test_parse_int)
     { "1_000", TRUE, 1000 }, { "\xd9\xa2\xd9\xa0", TRUE, 20 }, /* Arabic-Indic digits */
     { "\xe2\x80\x83" "9\t", TRUE, 9 }, { "", FALSE, 0 }, { "_1", FALSE, 0 }, { "1__0", FALSE, 0 },
     { "1_", FALSE, 0 }, { "x", FALSE, 0 }, { "1 2", FALSE, 0 }, { "99999999999999999999", FALSE, 0 },
-    { "\xff", FALSE, 0 },
+    { "\xff", FALSE, 0 }, { " 7 ", TRUE, 7 }, { "\t\n08\r", TRUE, 8 }, { " ", FALSE, 0 },
+    { "007", TRUE, 7 }, { "123456789012345678", TRUE, 123456789012345678 }, { "1\x1c", FALSE, 0 },
+    { "3\xc2\xa0", TRUE, 3 }, { "4a", FALSE, 0 }, { " -3", TRUE, -3 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     gint64 v = -1;
@@ -105,6 +107,27 @@ END_TEST
 
 #define G(n, v) { n, v, sizeof(v) - 1 }
 #define UNSET(n) { n, NULL, 0 }
+
+START_TEST(test_month_and_day_names)
+{
+  int utc = 0;
+  double t = 0;
+  static const char *const ok[] = { "Feb", "FEB", "feb", "fEb" };
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    F2bStrptimeGroup g[] = { G("Y", "2005"), G("b", ok[i]), G("d", "2") };
+    ck_assert_msg(f2b_strptime_groups_to_time(g, 3, TEST_NOW, &utc, &t, NULL), "%s", ok[i]);
+    ck_assert_double_eq(t, 1107302400);
+  }
+  F2bStrptimeGroup full[] = { G("Y", "2005"), G("B", "February"), G("d", "2"), G("A", "WEDNESDAY") };
+  ck_assert(f2b_strptime_groups_to_time(full, 4, TEST_NOW, &utc, &t, NULL));
+  ck_assert_double_eq(t, 1107302400);
+  static const char *const bad[] = { "Fe", "Febr", "", "F\xc3\xa9" "b", "Fe\x01" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    F2bStrptimeGroup g[] = { G("Y", "2005"), G("b", bad[i]), G("d", "2") };
+    ck_assert_msg(!f2b_strptime_groups_to_time(g, 3, TEST_NOW, &utc, &t, NULL), "%s", bad[i]);
+  }
+}
+END_TEST
 
 START_TEST(test_groups_to_time)
 {
@@ -270,6 +293,7 @@ main(void)
   tcase_add_test(tc, test_codes_table);
   tcase_add_test(tc, test_parse_int);
   tcase_add_test(tc, test_parse_timezone);
+  tcase_add_test(tc, test_month_and_day_names);
   tcase_add_test(tc, test_groups_to_time);
   tcase_add_test(tc, test_groups_to_time_cached);
   tcase_add_test(tc, test_groups_errors);
