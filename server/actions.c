@@ -44,6 +44,7 @@ struct F2bsActions {
   guint unban_timer;
   double unban_at;
   double next_svc;
+  GPtrArray *reload_keep; /* reload in progress: the names of the actions added again (else NULL) */
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
 };
 
@@ -715,6 +716,16 @@ action_flush(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
   execute_operation(t, "<actionflush>", "flushing", fams, AFTER_FLUSHED);
 }
 
+/* CommandAction.reload: actionreload for every started family. */
+static void
+action_reload(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  GPtrArray *fams = fams_of(NULL);
+  started_collect(a, 0, 0, fams);
+  execute_operation(t, "<actionreload>", "reloading", fams, AFTER_NONE);
+}
+
 /* -- _invariantCheck -- */
 
 static void ic_checked_again(Task *t, gboolean ok);
@@ -978,7 +989,7 @@ consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone 
 
 /* ---- the per-jail queue -------------------------------------------------- */
 
-typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP } WorkKind;
+typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP, W_RELOAD } WorkKind;
 
 typedef struct {
   F2bsActions *rt;
@@ -986,6 +997,10 @@ typedef struct {
   F2bTicket *ticket;   /* BAN, UNBAN */
   GPtrArray *tickets;  /* FLUSH: the flushed tickets */
   gboolean stop;       /* FLUSH: on the way to stopping */
+  gboolean quiet;      /* FLUSH: removed actions only, no "[jail] Unban x" lines */
+  guint64 seq;         /* its number in push order (f2bs_actions_wait) */
+  F2bsWaitFunc stopped;  /* STOP: called when it is done */
+  gpointer stopped_data;
   GPtrArray *acts;     /* the actions to call, in call order (references) */
   GPtrArray *unbacts;  /* FLUSH: the actions that unban ticket by ticket */
   guint idx;           /* next action of ACTS */
@@ -1034,9 +1049,98 @@ work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
   return w;
 }
 
+/* ---- waiting for work ------------------------------------------------------
+ * fail2ban runs a manual ban, unban, flush or jail stop in the thread of the
+ * command, so its reply (and what it logs next) follows the actions.  Ours
+ * queue; a command that wants fail2ban's order parks until the work pushed
+ * so far is done (f2bs_actions_wait), without blocking the loop. */
+
+typedef struct {
+  guint64 upto;
+  F2bsWaitFunc fn;
+  gpointer data;
+} Waiter;
+
+static guint64 work_pushed_seq;
+static GArray *work_outstanding; /* guint64: the seqs of the works not yet finished */
+static GArray *work_waiters;     /* Waiter */
+static guint waiters_idle;
+
+static gboolean
+outstanding_upto(guint64 upto)
+{
+  for (guint i = 0; work_outstanding && i < work_outstanding->len; i++)
+    if (g_array_index(work_outstanding, guint64, i) <= upto)
+      return TRUE;
+  return FALSE;
+}
+
+/* Calls the satisfied waiters from an idle source: never from inside a
+ * runner's loop, which the callers may re-enter. */
+static gboolean
+waiters_dispatch(gpointer data)
+{
+  waiters_idle = 0;
+  for (guint i = 0; work_waiters && i < work_waiters->len;) {
+    Waiter w = g_array_index(work_waiters, Waiter, i);
+    if (outstanding_upto(w.upto)) {
+      i++;
+      continue;
+    }
+    g_array_remove_index(work_waiters, i);
+    w.fn(w.data);
+    i = 0; /* the callback may have added or cancelled waiters */
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+work_done_seq(guint64 seq)
+{
+  for (guint i = 0; i < work_outstanding->len; i++)
+    if (g_array_index(work_outstanding, guint64, i) == seq) {
+      g_array_remove_index_fast(work_outstanding, i);
+      break;
+    }
+  if (work_waiters && work_waiters->len && !waiters_idle)
+    waiters_idle = g_idle_add(waiters_dispatch, NULL);
+}
+
+guint64
+f2bs_actions_seq(void)
+{
+  return work_pushed_seq;
+}
+
+gboolean
+f2bs_actions_wait(guint64 upto, F2bsWaitFunc fn, gpointer data)
+{
+  if (!outstanding_upto(upto))
+    return FALSE;
+  if (work_waiters == NULL)
+    work_waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
+  Waiter w = { upto, fn, data };
+  g_array_append_val(work_waiters, w);
+  return TRUE;
+}
+
+void
+f2bs_actions_wait_cancel(gpointer data)
+{
+  for (guint i = 0; work_waiters && i < work_waiters->len;)
+    if (g_array_index(work_waiters, Waiter, i).data == data)
+      g_array_remove_index(work_waiters, i);
+    else
+      i++;
+}
+
 static void
 rt_push(F2bsActions *rt, Work *w)
 {
+  if (work_outstanding == NULL)
+    work_outstanding = g_array_new(FALSE, FALSE, sizeof(guint64));
+  w->seq = ++work_pushed_seq;
+  g_array_append_val(work_outstanding, w->seq);
   g_queue_push_tail(&rt->queue, w);
   rt_kick(rt);
 }
@@ -1051,6 +1155,9 @@ log_failure(Work *w, const char *error)
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to start jail '%s' action '%s': %s", rt->name, name, e);
   } else if (w->kind == W_STOP) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to stop jail '%s' action '%s': %s", rt->name, name, e);
+  } else if (w->kind == W_RELOAD) {
+    /* fail2ban lets this exception end the reload command; logged here */
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to reload jail '%s' action '%s': %s", rt->name, name, e);
   } else {
     g_autofree char *info = ai_repr(&w->ai);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to execute %s jail '%s' action '%s' info '%s': %s",
@@ -1102,6 +1209,9 @@ work_finish(Work *w)
   if (w->kind == W_FLUSH)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unbanned %u, %u ticket(s) in '%s'", w->tickets->len,
              f2b_banmanager_size(rt->bm), rt->name);
+  work_done_seq(w->seq);
+  if (w->stopped)
+    w->stopped(w->stopped_data);
   work_free(w);
   rt->busy = FALSE;
   rt_kick(rt);
@@ -1133,7 +1243,7 @@ flush_next(Work *w)
   w->unbanning = TRUE;
   while (w->tidx < w->tickets->len) {
     F2bTicket *t = w->tickets->pdata[w->tidx];
-    if (w->uidx == 0) {
+    if (w->uidx == 0 && !w->quiet) {
       gsize len;
       g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
       f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Unban %s", w->rt->name, ip);
@@ -1159,6 +1269,9 @@ work_call(Work *w, F2bsAction *a)
     break;
   case W_STOP:
     action_stop(rt, a, NULL, action_step_done, w);
+    break;
+  case W_RELOAD:
+    action_reload(rt, a, action_step_done, w);
     break;
   case W_BAN:
     if (w->ticket->restored && prop_true(a, "norestored")) {
@@ -1208,6 +1321,8 @@ static void
 rt_free(F2bsActions *rt)
 {
   g_free(rt->name);
+  if (rt->reload_keep)
+    g_ptr_array_unref(rt->reload_keep);
   g_ptr_array_unref(rt->actions);
   f2b_banmanager_free(rt->bm);
   f2b_failmanager_free(rt->fm);
@@ -1497,8 +1612,96 @@ f2bs_actions_start(F2bsActions *rt)
 void
 f2bs_actions_stop(F2bsActions *rt)
 {
+  f2bs_actions_stop_full(rt, NULL, NULL);
+}
+
+void
+f2bs_actions_stop_full(F2bsActions *rt, F2bsWaitFunc stopped, gpointer data)
+{
   flush_bans(rt, TRUE);
-  rt_push(rt, work_new(rt, W_STOP, NULL, NULL));
+  Work *w = work_new(rt, W_STOP, NULL, NULL);
+  w->stopped = stopped;
+  w->stopped_data = data;
+  rt_push(rt, w);
+}
+
+/* ---- reload (fail2ban's Actions.reload) -------------------------------- */
+
+void
+f2bs_actions_reload_begin(F2bsActions *rt)
+{
+  if (rt->reload_keep)
+    g_ptr_array_unref(rt->reload_keep);
+  rt->reload_keep = g_ptr_array_new_with_free_func(g_free);
+}
+
+gboolean
+f2bs_actions_reload_keep(F2bsActions *rt, const char *name)
+{
+  if (rt->reload_keep == NULL)
+    return FALSE;
+  if (!g_ptr_array_find_with_equal_func(rt->reload_keep, name, g_str_equal, NULL))
+    g_ptr_array_add(rt->reload_keep, g_strdup(name));
+  return TRUE;
+}
+
+static F2bsAction *
+action_named(F2bsActions *rt, const char *name)
+{
+  for (guint i = 0; i < rt->actions->len; i++)
+    if (strcmp(((F2bsAction *)rt->actions->pdata[i])->name, name) == 0)
+      return rt->actions->pdata[i];
+  return NULL;
+}
+
+/* The removed actions unban every ticket (flush where they can; the ban
+ * list stays, without "[jail] Unban" lines), stop in reverse order and
+ * leave the jail. */
+static void
+reload_drop(F2bsActions *rt, GPtrArray *gone)
+{
+  g_autoptr(GPtrArray) borrowed = f2b_banmanager_tickets(rt->bm);
+  GPtrArray *tickets = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  for (guint i = 0; i < borrowed->len; i++)
+    g_ptr_array_add(tickets, f2b_ticket_ref(borrowed->pdata[i]));
+  Work *w = work_new(rt, W_FLUSH, NULL, tickets);
+  w->stop = TRUE;
+  w->quiet = TRUE;
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = 0; i < gone->len; i++)
+    g_ptr_array_add(w->acts, f2bs_action_ref(gone->pdata[i]));
+  rt_push(rt, w);
+  w = work_new(rt, W_STOP, NULL, NULL);
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = gone->len; i-- > 0;)
+    g_ptr_array_add(w->acts, f2bs_action_ref(gone->pdata[i]));
+  rt_push(rt, w);
+  for (guint i = 0; i < gone->len; i++)
+    g_ptr_array_remove(rt->actions, gone->pdata[i]);
+}
+
+void
+f2bs_actions_reload_end(F2bsActions *rt)
+{
+  if (rt->reload_keep == NULL)
+    return;
+  g_autoptr(GPtrArray) keep = g_steal_pointer(&rt->reload_keep);
+  Work *w = work_new(rt, W_RELOAD, NULL, NULL);
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = 0; i < keep->len; i++) {
+    F2bsAction *a = action_named(rt, keep->pdata[i]);
+    if (a)
+      g_ptr_array_add(w->acts, f2bs_action_ref(a));
+  }
+  rt_push(rt, w);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  for (guint i = 0; i < rt->actions->len; i++) {
+    F2bsAction *a = rt->actions->pdata[i];
+    if (!g_ptr_array_find_with_equal_func(keep, a->name, g_str_equal, NULL))
+      g_ptr_array_add(gone, f2bs_action_ref(a));
+  }
+  if (gone->len)
+    reload_drop(rt, gone);
 }
 
 F2bPyObj *

@@ -14,6 +14,7 @@
    build LeakSanitizer makes a leak a non-zero exit)."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,11 +95,21 @@ def hung_action(top, conf):
     srv = sl.Server(sl.f2bc_server(), top, "hung", conf, extra=["--loglevel", "INFO"])
     try:
         for cmd in (["set", J, "addaction", "hang"], ["set", J, "action", "hang", "actionban", "sleep 100"],
-                    ["set", J, "action", "hang", "timeout", "1"], ["set", J, "banip", "192.0.2.30"]):
+                    ["set", J, "action", "hang", "timeout", "1"]):
             srv.client(*cmd)
-        t0 = time.time()
+        # banip replies once its actions ran, as fail2ban's does: it waits for the timeout
+        ban = subprocess.Popen([sl.STOCK_CLIENT, "-s", srv.sock, "set", J, "banip", "192.0.2.30"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
         pong = srv.client("ping")
-        if pong != ("Server replied: pong\n", 0) or time.time() - t0 > 0.9:
+        if ban.poll() is not None:
+            failures += 1
+            print("banip replied before its hung action was killed")
+        ban_out = ban.communicate(timeout=30)[0]
+        if ban_out != b"1\n":
+            failures += 1
+            print("banip with a hung action: %r" % ban_out)
+        if pong != ("Server replied: pong\n", 0):
             failures += 1
             print("ping while an action hangs: %r" % (pong,))
         time.sleep(2.0)
