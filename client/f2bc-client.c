@@ -7,7 +7,7 @@
  * (beautifier.c); `start` spawns f2bc-server (next to this program, in the
  * build tree's server/ or on PATH) with fail2ban-client's arguments, waits
  * for it and sends the configuration stream; `reload` sends the stream as
- * fail2ban-client does; -i reads commands from a plain line reader.
+ * fail2ban-client does; -i reads commands with line editing (cliread.h).
  * Output, log lines on stderr and exit codes (255 on failure) follow
  * fail2ban-client.
  *
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "beautifier.h"
+#include "cliread.h"
 #include "confreader.h"
 #include "csocket.h"
 #include "failregex.h"
@@ -819,23 +820,6 @@ display_interactive(void)
   printf("and bans the corresponding IP addresses using firewall rules.\n\n");
 }
 
-/* A plain line reader (no line editing): fail2ban's prompt on stdout. */
-static char *
-read_command(void)
-{
-  fputs("fail2ban> ", stdout);
-  fflush(stdout);
-  GString *line = g_string_new(NULL);
-  int ch;
-  while ((ch = getchar()) != EOF && ch != '\n')
-    g_string_append_c(line, (char)ch);
-  if (ch == EOF && line->len == 0) {
-    g_string_free(line, TRUE);
-    return NULL;
-  }
-  return g_string_free(line, FALSE);
-}
-
 static gboolean
 interactive(Options *o)
 {
@@ -843,10 +827,11 @@ interactive(Options *o)
     return FALSE;
   display_interactive();
   for (;;) {
-    g_autofree char *line = read_command();
+    const char *eof_message = NULL;
+    g_autofree char *line = f2bc_cliread_line("fail2ban> ", &eof_message);
     if (line == NULL) {
       output("");
-      logf_(o, F2B_LOG_ERROR, "EOF when reading a line");
+      logf_(o, F2B_LOG_ERROR, "%s", eof_message);
       return FALSE;
     }
     if (!strcmp(line, "exit") || !strcmp(line, "quit"))
