@@ -57,6 +57,7 @@ typedef struct {
   int dump;          /* 0, 1 (-d) or 2 (--dp) */
   gboolean test, force, interactive, background, async;
   int verbose;
+  F2bConfReader *early_reader; /* read fail2ban.conf for the early options: the stream reads on with it */
   double timeout;    /* --timeout: waiting for the server */
   int log_threshold;
   GPtrArray *args;
@@ -266,7 +267,8 @@ static int
 run_config(Options *o)
 {
   F2bLogSink sink = { log_line, o };
-  g_autoptr(F2bConfReader) r = f2b_confreader_new(o->conf, &sink);
+  g_clear_pointer(&o->early_reader, f2b_confreader_free);
+  F2bConfReader *r = o->early_reader = f2b_confreader_new(o->conf, &sink);
   const char *const params[] = { "socket", "pidfile", "logtarget", "loglevel", "syslogsocket" };
   char **given[] = { &o->socket, &o->pidfile, &o->logtarget, &o->loglevel, &o->syslogsocket };
   g_autoptr(F2bIniMap) conf = NULL;
@@ -497,7 +499,9 @@ static F2bPyObj *
 read_config(Options *o, const char *jail, gboolean *ok, F2bConfReader **reader)
 {
   F2bLogSink sink = { log_line, o };
-  g_autoptr(F2bConfReader) r = f2b_confreader_new(o->conf, &sink);
+  /* fail2ban's configurator reads fail2ban.conf once per run (logged once) */
+  g_autoptr(F2bConfReader) r = o->early_reader ? g_steal_pointer(&o->early_reader)
+                                               : f2b_confreader_new(o->conf, &sink);
   g_autoptr(F2bIniMap) early = f2b_ini_map_new();
   const char *const params[] = { "logtarget", "loglevel", "syslogsocket" };
   const char *values[] = { o->logtarget, o->loglevel, o->syslogsocket };
@@ -1031,6 +1035,7 @@ options_clear(Options *o)
 {
   g_clear_pointer(&o->conf, g_free);
   g_clear_pointer(&o->socket, g_free);
+  g_clear_pointer(&o->early_reader, f2b_confreader_free);
   g_clear_pointer(&o->pidfile, g_free);
   g_clear_pointer(&o->loglevel, g_free);
   g_clear_pointer(&o->logtarget, g_free);
@@ -1072,6 +1077,7 @@ main(int argc, char **argv)
   if (rc < 0)
     rc = run_commands(&o) ? 0 : 255;
   fflush(stdout);
+  logf_(&o, LOG_DEBUG, "Exit with code %d", rc);
   options_clear(&o);
   g_ptr_array_unref(o.args);
   g_ptr_array_unref(o.old_args);

@@ -156,6 +156,22 @@ def lifecycle(client, top, conf, broken=False):
     return out
 
 
+THREAD = re.compile(r"^ <TIME> [0-9A-F]+ ", re.M)
+
+
+def verbosity(client, top, conf):
+    """-q, -v, -vv: what the configuration reader logs (files loaded, options
+    missing), with no server to talk to."""
+    run = Run(client, conf, os.path.join(top, "nobody.sock"), os.path.join(top, "nobody.pid"),
+              os.path.join(top, "nobody.log"))
+    out = []
+    for cmd in (["-d"], ["-v", "-d"], ["-vv", "-d"], ["-vv", "ping"], ["-v", "-t"], ["-q", "ping"],
+                ["-vv", "-c", "/etc/fail2ban", "-d"]):
+        o, e, rc = run(cmd)
+        out.append((cmd, (o, THREAD.sub(" <TIME> THREAD ", e), rc)))
+    return out
+
+
 def write_broken_filter(conf):
     with open(os.path.join(conf, "filter.d", "exim-dos.local"), "w") as f:
         f.write("[Definition]\nfailregex = \\[\\] .*refused: too many connections\n")
@@ -175,6 +191,7 @@ def main():
             got = script_against(server, ours, top, conf)
             failures += compare(name, want, got)
         failures += compare("start", lifecycle(sl.STOCK_CLIENT, top, conf), lifecycle(ours, top, conf))
+        failures += compare("verbosity", verbosity(sl.STOCK_CLIENT, top, conf), verbosity(ours, top, conf))
         write_broken_filter(conf)
         want = lifecycle(sl.STOCK_CLIENT, top, conf)
         got = lifecycle(ours, top, conf)
