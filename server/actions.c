@@ -45,6 +45,8 @@ struct F2bsActions {
   double unban_at;
   double next_svc;
   GPtrArray *reload_keep; /* reload in progress: the names of the actions added again (else NULL) */
+  gboolean idle;      /* fail2ban's actions thread sleeps: no expiry, no ban of failures */
+  GPtrArray *held;    /* F2bTicket*: failures that reached maxretry while idle */
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
 };
 
@@ -1323,6 +1325,7 @@ rt_free(F2bsActions *rt)
   g_free(rt->name);
   if (rt->reload_keep)
     g_ptr_array_unref(rt->reload_keep);
+  g_ptr_array_unref(rt->held);
   g_ptr_array_unref(rt->actions);
   f2b_banmanager_free(rt->bm);
   f2b_failmanager_free(rt->fm);
@@ -1388,7 +1391,7 @@ static void
 rt_arm(F2bsActions *rt)
 {
   double when;
-  if (!f2b_banmanager_next_unban_time(rt->bm, &when) || when >= F2B_TICKET_MAX_TIME) {
+  if (rt->idle || !f2b_banmanager_next_unban_time(rt->bm, &when) || when >= F2B_TICKET_MAX_TIME) {
     if (rt->unban_timer)
       g_source_remove(rt->unban_timer);
     rt->unban_timer = 0;
@@ -1550,7 +1553,9 @@ f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const *matches
   if (attempts >= f2b_failmanager_get_max_retry(rt->fm)) {
     /* Filter.performBan(ip) */
     g_autoptr(F2bTicket) ready = f2b_failmanager_to_ban(rt->fm, id);
-    if (ready) {
+    if (ready && rt->idle) {
+      g_ptr_array_add(rt->held, g_steal_pointer(&ready)); /* the jail's queue waits for its thread */
+    } else if (ready) {
       check_ban(rt, ready);
       rt_arm(rt);
     }
@@ -1572,6 +1577,7 @@ f2bs_actions_new(const char *name, GPtrArray *actions)
   rt->actions = g_ptr_array_ref(actions);
   rt->bm = f2b_banmanager_new();
   rt->fm = f2b_failmanager_new();
+  rt->held = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
   g_queue_init(&rt->queue);
   g_autoptr(F2bIPAddr) none = f2b_ipaddr_new("", 0, F2B_IPADDR_CIDR_UNSPEC, NULL);
   rt->empty = f2b_ticket_new(F2B_TICKET_BAN, none, 0);
@@ -1623,6 +1629,24 @@ f2bs_actions_stop_full(F2bsActions *rt, F2bsWaitFunc stopped, gpointer data)
   w->stopped = stopped;
   w->stopped_data = data;
   rt_push(rt, w);
+}
+
+/* ---- idle ------------------------------------------------------------- */
+
+void
+f2bs_actions_set_idle(F2bsActions *rt, gboolean idle)
+{
+  if (rt->idle == idle)
+    return;
+  rt->idle = idle;
+  f2bs_log(F2BS_LOG_DEBUG, LOGGER, idle ? "Actions: enter idle mode" : "Actions: leave idle mode");
+  if (!idle && rt->held->len) {
+    g_autoptr(GPtrArray) held = g_steal_pointer(&rt->held);
+    rt->held = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+    for (guint i = 0; i < held->len; i++)
+      check_ban(rt, held->pdata[i]);
+  }
+  rt_arm(rt); /* bans that ended meanwhile end now */
 }
 
 /* ---- reload (fail2ban's Actions.reload) -------------------------------- */

@@ -55,6 +55,12 @@ gboolean f2bs_actions_attempt(F2bsActions *rt, const char *ip, const char *const
 F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);
 F2bPyObj *f2bs_actions_status(F2bsActions *rt, gboolean short_flavor);
 
+/* `set JAIL idle on|off` (and a reload): while idle, fail2ban's actions
+ * thread sleeps, so no ban expires (the timer is off; ended bans end when
+ * the jail wakes) and failures that reach maxretry wait to be banned;
+ * manual bans and unbans still run. */
+void f2bs_actions_set_idle(F2bsActions *rt, gboolean idle);
+
 /* Reload (fail2ban's Actions.reload): begin marks every action as not yet
  * configured again; keep (from `addaction` of an existing action while the
  * jail reloads) returns TRUE and records it, FALSE when no reload is in

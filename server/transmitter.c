@@ -263,6 +263,7 @@ cmd_start(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
     g_hash_table_remove(tx->reload_state, name);
   }
   jail->idle = FALSE;
+  f2bs_actions_set_idle(jail->rt, FALSE);
   return TRUE;
 }
 
@@ -382,6 +383,7 @@ reload_begin(F2bsTransmitter *tx, const char *name, const F2bPyObj *opts, GError
     F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
     if (all || strcmp(jail->name, name) == 0) {
       jail->idle = TRUE;
+      f2bs_actions_set_idle(jail->rt, TRUE);
       g_hash_table_insert(tx->reload_state, g_strdup(jail->name), GINT_TO_POINTER(1));
       reload_clear(jail);
       if (!jail->journal)
@@ -814,6 +816,7 @@ set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **v
     if (jail == NULL)
       return FALSE;
     jail->idle = is(v, "on");
+    f2bs_actions_set_idle(jail->rt, jail->idle);
     *value = f2b_py_bool(jail->idle);
     return TRUE;
   }

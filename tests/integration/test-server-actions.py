@@ -11,7 +11,10 @@
    the ban, through the jail's timer.
 4. An idle server with a permanent ban does not wake up (context switches).
 5. 1,000 bans and 1,000 unbans, then stop: the server exits 0 (under the ASan
-   build LeakSanitizer makes a leak a non-zero exit)."""
+   build LeakSanitizer makes a leak a non-zero exit).
+6. An idle jail, side by side with fail2ban-server: a ban that ends while the
+   jail is idle is undone only when it wakes, failures that reach maxretry
+   are banned only then, manual bans and unbans still work."""
 import os
 import re
 import subprocess
@@ -180,6 +183,44 @@ def expiry_and_idle(top, conf):
     return failures
 
 
+# (fail2ban's actions thread looks at its idle flag once a second: the ban
+# time leaves the held failure's ban a few seconds to come)
+IDLE = [["set", J, "bantime", "6"], ["set", J, "maxretry", "2"], ["set", J, "idle", "on"],
+        ["set", J, "banip", "192.0.2.70", "192.0.2.71"], ["set", J, "unbanip", "192.0.2.71"], ["sleep", 7],
+        ["banned"], ["set", J, "attempt", "192.0.2.72", "a", "b"], ["banned"], ["set", J, "idle", "off"],
+        ["sleep", 2.0], ["banned"], ["stop"]]
+
+
+def idle_side_by_side(top):
+    failures = 0
+    conf = sl.make_config(top)
+    results = []
+    for name, exe in (("stock", sl.STOCK_SERVER), ("f2bc", sl.f2bc_server())):
+        srv = sl.Server(exe, top, name + "-idle", conf)
+        dummy = os.path.join(top, "dummy-%s.txt" % J)
+        try:
+            out = []
+            for cmd in IDLE:
+                if cmd[0] == "sleep":
+                    time.sleep(cmd[1])
+                    continue
+                if cmd == ["stop"]:
+                    with open(dummy) as f:
+                        out.append(f.read())
+                out.append(srv.client(*cmd))
+            srv.proc.wait(20)
+        finally:
+            srv.stop()
+        if name == "f2bc" and not srv.check_exit():
+            failures += 1
+        results.append(out)
+    print("idle: the dummy action wrote %r" % results[0][-2])
+    if results[0] != results[1]:
+        failures += 1
+        print("DIFF idle\n  fail2ban: %r\n  f2bc:     %r" % tuple(results))
+    return failures
+
+
 def thousand(top, conf):
     srv = sl.Server(sl.f2bc_server(), top, "many", conf)
     ips = ["10.%d.%d.1" % (i // 250, i % 250) for i in range(1000)]
@@ -209,6 +250,8 @@ def main():
     failures = 0
     with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
         failures += tags_side_by_side(top)
+    with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
+        failures += idle_side_by_side(top)
     for part in (hung_action, expiry_and_idle, thousand):
         with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
             failures += part(top, sl.make_config(top))
