@@ -46,6 +46,9 @@ struct F2bsActions {
   double next_svc;
   GPtrArray *reload_keep; /* reload in progress: the names of the actions added again (else NULL) */
   gboolean idle;      /* fail2ban's actions thread sleeps: no expiry, no ban of failures */
+  gint64 ban_epoch;   /* raised by every repair: tickets banned before are banned again when seen */
+  GHashTable *action_epochs; /* F2bsAction* -> its ban epoch (GINT_TO_POINTER) */
+  double last_check;  /* the last consistency check of an "already banned" */
   GPtrArray *held;    /* F2bTicket*: failures that reached maxretry while idle */
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
 };
@@ -790,6 +793,9 @@ ic_checked(Task *t, gboolean ok)
     return;
   }
   f2bs_log(F2BS_LOG_ERROR, CA_LOGGER, "Invariant check failed. Trying to restore a sane environment");
+  /* invalidateBanEpoch: the tickets banned so far are banned again by this action when seen */
+  t->rt->ban_epoch++;
+  g_hash_table_insert(t->rt->action_epochs, t->action, GINT_TO_POINTER((int)t->rt->ban_epoch));
   char *err = NULL;
   g_autofree char *repair = get_operation(t->action, "<actionrepair>", t->family, &err);
   g_free(err);
@@ -915,13 +921,14 @@ ban_process(Task *t, gboolean ok)
   process_cmd(t->rt, t->action, t->cmd_tag, &t->ai, on_sub_done, t);
 }
 
+/* CommandAction.ban(aInfo, TAG): TAG is <actionban>, or <actionreban> for a reban. */
 static void
-action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, TaskDone done, gpointer data)
+action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, const char *tag, TaskDone done, gpointer data)
 {
   Task *t = task_new(rt, a, ai, done, data);
   const char *fam = ai_family(&t->ai);
   t->family = g_strdup(fam ? fam : "");
-  t->cmd_tag = "<actionban>";
+  t->cmd_tag = tag;
   if (start_on_demand(a) && !started_get(a, t->family)) {
     t->next = ban_process;
     action_start(rt, a, t->family, TRUE, on_sub_done, t);
@@ -991,7 +998,7 @@ consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone 
 
 /* ---- the per-jail queue -------------------------------------------------- */
 
-typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP, W_RELOAD } WorkKind;
+typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP, W_RELOAD, W_REBAN, W_CHECK } WorkKind;
 
 typedef struct {
   F2bsActions *rt;
@@ -1163,7 +1170,7 @@ log_failure(Work *w, const char *error)
   } else {
     g_autofree char *info = ai_repr(&w->ai);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to execute %s jail '%s' action '%s' info '%s': %s",
-             w->kind == W_BAN ? "ban" : "unban", rt->name, name, info, e);
+             w->kind == W_BAN ? "ban" : w->kind == W_REBAN ? "reban" : "unban", rt->name, name, info, e);
   }
 }
 
@@ -1206,8 +1213,11 @@ static void
 work_finish(Work *w)
 {
   F2bsActions *rt = w->rt;
-  if (w->kind == W_BAN)
+  if (w->kind == W_BAN || w->kind == W_REBAN) {
     w->ticket->banned = TRUE;
+    if (rt->ban_epoch) /* the epoch after the actions ran (a repair in them raised it) */
+      w->ticket->ban_epoch = rt->ban_epoch;
+  }
   if (w->kind == W_FLUSH)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unbanned %u, %u ticket(s) in '%s'", w->tickets->len,
              f2b_banmanager_size(rt->bm), rt->name);
@@ -1275,6 +1285,9 @@ work_call(Work *w, F2bsAction *a)
   case W_RELOAD:
     action_reload(rt, a, action_step_done, w);
     break;
+  case W_CHECK:
+    consistency_check(rt, a, REPAIR_ALWAYS, action_step_done, w);
+    break;
   case W_BAN:
     if (w->ticket->restored && prop_true(a, "norestored")) {
       action_step_done(TRUE, NULL, 1, w);
@@ -1282,7 +1295,20 @@ work_call(Work *w, F2bsAction *a)
     }
     w->ai = w->snap;
     w->ai.ticket = w->ticket;
-    action_ban(rt, a, &w->ai, action_step_done, w);
+    action_ban(rt, a, &w->ai, "<actionban>", action_step_done, w);
+    break;
+  case W_REBAN:
+    if (f2bs_log_enabled(F2BS_LOG_DEBUG)) {
+      gsize len;
+      g_autofree char *ip = f2b_ipaddr_to_string(w->ticket->id, &len);
+      GString *n = g_string_new(NULL);
+      f2b_py_repr_str_append(n, a->name, strlen(a->name));
+      f2bs_log(F2BS_LOG_DEBUG, LOGGER, "[%s] action %s: reban %s", rt->name, n->str, ip);
+      g_string_free(n, TRUE);
+    }
+    w->ai = w->snap;
+    w->ai.ticket = w->ticket;
+    action_ban(rt, a, &w->ai, prop_true(a, "actionreban") ? "<actionreban>" : "<actionban>", action_step_done, w);
     break;
   case W_UNBAN:
     unban_call(w, w->ticket, a);
@@ -1326,6 +1352,7 @@ rt_free(F2bsActions *rt)
   if (rt->reload_keep)
     g_ptr_array_unref(rt->reload_keep);
   g_ptr_array_unref(rt->held);
+  g_hash_table_unref(rt->action_epochs);
   g_ptr_array_unref(rt->actions);
   f2b_banmanager_free(rt->bm);
   f2b_failmanager_free(rt->fm);
@@ -1407,7 +1434,33 @@ rt_arm(F2bsActions *rt)
   rt->unban_timer = g_timeout_add(ms, on_unban_timer, rt);
 }
 
-/* Actions.__checkBan for one ticket: TRUE when it is a new ban. */
+/* Actions.__reBan: the ticket banned again by ACTS (NULL: every action). */
+static gboolean
+reban(F2bsActions *rt, F2bTicket *ticket, GPtrArray *acts)
+{
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
+  Work *w = work_new(rt, W_REBAN, ticket, NULL);
+  if (acts) {
+    g_ptr_array_set_size(w->acts, 0);
+    for (guint i = 0; i < acts->len; i++)
+      g_ptr_array_add(w->acts, f2bs_action_ref(acts->pdata[i]));
+  }
+  if (w->acts->len == 1) {
+    GString *n = g_string_new(NULL);
+    f2b_py_repr_str_append(n, ((F2bsAction *)w->acts->pdata[0])->name,
+                           strlen(((F2bsAction *)w->acts->pdata[0])->name));
+    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Reban %s, action %s", rt->name, ip, n->str);
+    g_string_free(n, TRUE);
+  } else {
+    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Reban %s", rt->name, ip);
+  }
+  ticket->banned = TRUE;
+  rt_push(rt, w);
+  return TRUE;
+}
+
+/* Actions.__checkBan for one ticket: TRUE when it is a new ban (or a reban). */
 static gboolean
 check_ban(F2bsActions *rt, F2bTicket *ticket)
 {
@@ -1426,9 +1479,23 @@ check_ban(F2bsActions *rt, F2bTicket *ticket)
     return FALSE;
   }
   F2bTicket *old = reason.ticket ? reason.ticket : ticket;
+  if (!old->banned)
+    return reban(rt, old, NULL);
   double diff = ticket->time - old->time;
   int level = diff < 3 ? F2BS_LOG_DEBUG : diff < 60 ? F2BS_LOG_NOTICE : F2BS_LOG_WARNING;
   f2bs_log(level, LOGGER, "[%s] %s already banned", rt->name, ip);
+  /* long after its ban: something may be wrong, check the actions (not too often) */
+  if (old->ban_epoch == rt->ban_epoch && diff > 3 && now_s() > rt->last_check + 3) {
+    rt->last_check = now_s();
+    rt_push(rt, work_new(rt, W_CHECK, NULL, NULL));
+  }
+  if (old->ban_epoch < rt->ban_epoch) {
+    g_autoptr(GPtrArray) acts = g_ptr_array_new();
+    for (guint i = 0; i < rt->actions->len; i++)
+      if (GPOINTER_TO_INT(g_hash_table_lookup(rt->action_epochs, rt->actions->pdata[i])) > old->ban_epoch)
+        g_ptr_array_add(acts, rt->actions->pdata[i]);
+    return reban(rt, old, acts);
+  }
   return FALSE;
 }
 
@@ -1578,6 +1645,7 @@ f2bs_actions_new(const char *name, GPtrArray *actions)
   rt->bm = f2b_banmanager_new();
   rt->fm = f2b_failmanager_new();
   rt->held = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  rt->action_epochs = g_hash_table_new(NULL, NULL);
   g_queue_init(&rt->queue);
   g_autoptr(F2bIPAddr) none = f2b_ipaddr_new("", 0, F2B_IPADDR_CIDR_UNSPEC, NULL);
   rt->empty = f2b_ticket_new(F2B_TICKET_BAN, none, 0);
@@ -1700,8 +1768,10 @@ reload_drop(F2bsActions *rt, GPtrArray *gone)
   for (guint i = gone->len; i-- > 0;)
     g_ptr_array_add(w->acts, f2bs_action_ref(gone->pdata[i]));
   rt_push(rt, w);
-  for (guint i = 0; i < gone->len; i++)
+  for (guint i = 0; i < gone->len; i++) {
+    g_hash_table_remove(rt->action_epochs, gone->pdata[i]);
     g_ptr_array_remove(rt->actions, gone->pdata[i]);
+  }
 }
 
 void

@@ -14,7 +14,11 @@
    build LeakSanitizer makes a leak a non-zero exit).
 6. An idle jail, side by side with fail2ban-server: a ban that ends while the
    jail is idle is undone only when it wakes, failures that reach maxretry
-   are banned only then, manual bans and unbans still work."""
+   are banned only then, manual bans and unbans still work.
+7. Banning a banned address again, side by side: "already banned" while
+   nothing changed; after an action had to be repaired (its ban epoch rose),
+   the address is banned again ("Reban x, action 'flaky'") through that
+   action only, and the reply counts it."""
 import os
 import re
 import subprocess
@@ -221,6 +225,51 @@ def idle_side_by_side(top):
     return failures
 
 
+FLAKY = r"""[Definition]
+actioncheck = test -e <flag>
+actionrepair = touch <flag>; echo repair >> <target>
+actionban = test -e <flag> && echo "+<ip>" >> <target>
+actionunban = echo "-<ip>" >> <target>
+"""
+
+
+def reban_side_by_side(top):
+    failures = 0
+    conf = sl.make_config(top)
+    flag, target = os.path.join(top, "flag"), os.path.join(top, "flaky.txt")
+    with open(os.path.join(conf, "action.d", "flaky.conf"), "w") as f:
+        f.write(FLAKY)
+    with open(os.path.join(conf, "jail.local"), "w") as f:
+        f.write("[%s]\naction = dummy[target=%s/dummy-<name>.txt]\n         flaky[flag=%s, target=%s]\n"
+                % (J, top, flag, target))
+    results = []
+    for name, exe in (("stock", sl.STOCK_SERVER), ("f2bc", sl.f2bc_server())):
+        open(flag, "w").close()
+        srv = sl.Server(exe, top, name + "-reban", conf)
+        try:
+            out = [srv.client("set", J, "banip", "192.0.2.80"), srv.client("set", J, "banip", "192.0.2.80")]
+            os.unlink(flag)  # the flaky action breaks: the next ban repairs it
+            out += [srv.client("set", J, "banip", "192.0.2.81"), srv.client("set", J, "banip", "192.0.2.80"),
+                    srv.client("set", J, "banip", "192.0.2.80", "192.0.2.81"), srv.client("banned")]
+            out.append(srv.client("stop"))
+            srv.proc.wait(20)
+        finally:
+            srv.stop()
+        if name == "f2bc" and not srv.check_exit():
+            failures += 1
+        with open(target) as f:
+            out.append(f.read())
+        os.unlink(target)
+        with open(srv.log) as f:
+            out += [l[24:].split(": ", 1)[1] for l in f if "Reban" in l or "already banned" in l or "Invariant" in l]
+        results.append(out)
+    print("reban: %r" % (results[0],))
+    if results[0] != results[1]:
+        failures += 1
+        print("DIFF reban\n  fail2ban: %r\n  f2bc:     %r" % tuple(results))
+    return failures
+
+
 def thousand(top, conf):
     srv = sl.Server(sl.f2bc_server(), top, "many", conf)
     ips = ["10.%d.%d.1" % (i // 250, i % 250) for i in range(1000)]
@@ -252,6 +301,8 @@ def main():
         failures += tags_side_by_side(top)
     with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
         failures += idle_side_by_side(top)
+    with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
+        failures += reban_side_by_side(top)
     for part in (hung_action, expiry_and_idle, thousand):
         with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
             failures += part(top, sl.make_config(top))
