@@ -14,9 +14,8 @@
  * stack. */
 #include "actions.h"
 
-#include <netdb.h>
+#include <gio/gio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "actiontags.h"
 #include "cmdaction.h"
@@ -89,20 +88,64 @@ append_ip(GString *out, const F2bIPAddr *ip)
   g_string_append_len(out, s, len);
 }
 
+/* ---- <ip-host>: names looked up off the loop ------------------------------
+ * fail2ban's DNSUtils.ipToName resolves in the actions thread and caches the
+ * answer (also "no name") for five minutes, at most 1000 of them.  Ours is
+ * looked up (GResolver, in its worker thread) before the work of a ticket
+ * starts when an action of the jail mentions ip-host, and kept the same way;
+ * the substitution only reads the cache. */
+
+#define HOST_CACHE_TIME 300.0
+#define HOST_CACHE_MAX 1000
+
+typedef struct {
+  char *name; /* NULL: no name */
+  double when;
+} HostEntry;
+
+static GHashTable *host_cache; /* address text -> HostEntry */
+
+static void
+host_entry_free(gpointer p)
+{
+  HostEntry *e = p;
+  g_free(e->name);
+  g_free(e);
+}
+
+static gboolean
+host_cached(const char *ip, const char **name)
+{
+  HostEntry *e = host_cache ? g_hash_table_lookup(host_cache, ip) : NULL;
+  if (e == NULL || (double)g_get_monotonic_time() / G_USEC_PER_SEC - e->when > HOST_CACHE_TIME)
+    return FALSE;
+  *name = e->name;
+  return TRUE;
+}
+
+static void
+host_store(const char *ip, const char *name)
+{
+  if (host_cache == NULL)
+    host_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, host_entry_free);
+  if (g_hash_table_size(host_cache) >= HOST_CACHE_MAX)
+    g_hash_table_remove_all(host_cache);
+  HostEntry *e = g_new0(HostEntry, 1);
+  e->name = g_strdup(name);
+  e->when = (double)g_get_monotonic_time() / G_USEC_PER_SEC;
+  g_hash_table_insert(host_cache, g_strdup(ip), e);
+}
+
 static void
 append_reverse_host(GString *out, const F2bIPAddr *ip)
 {
-  /* fail2ban resolves synchronously too (DNSUtils.ipToName) */
   g_autofree char *txt = f2b_ipaddr_to_string(ip, NULL);
-  char host[NI_MAXHOST];
-  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST }, *res = NULL;
-  if (getaddrinfo(txt, NULL, &hints, &res) == 0
-      && getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD) == 0)
-    g_string_append(out, host);
+  const char *name = NULL;
+  /* looked up before the work started (host_pending); never here, on the loop */
+  if (host_cached(txt, &name) && name)
+    g_string_append(out, name);
   else
     g_string_append(out, "None");
-  if (res)
-    freeaddrinfo(res);
 }
 
 static void
@@ -1008,6 +1051,7 @@ typedef struct {
   gboolean stop;       /* FLUSH: on the way to stopping */
   gboolean quiet;      /* FLUSH: removed actions only, no "[jail] Unban x" lines */
   guint64 seq;         /* its number in push order (f2bs_actions_wait) */
+  int needs_host;      /* an action mentions ip-host (-1: not yet looked) */
   F2bsWaitFunc stopped;  /* STOP: called when it is done */
   gpointer stopped_data;
   GPtrArray *acts;     /* the actions to call, in call order (references) */
@@ -1052,6 +1096,7 @@ work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
     g_ptr_array_add(w->acts, f2bs_action_ref(rt->actions->pdata[j]));
   }
   w->unbacts = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  w->needs_host = -1;
   w->snap = (AInfo){ .rt = rt, .snap = TRUE, .banned = f2b_banmanager_size(rt->bm),
                      .banned_total = f2b_banmanager_get_ban_total(rt->bm), .found = f2b_failmanager_size(rt->fm),
                      .found_total = f2b_failmanager_get_fail_total(rt->fm) };
@@ -1247,6 +1292,74 @@ unban_call(Work *w, F2bTicket *t, F2bsAction *a)
   action_unban(rt, a, &w->ai, action_step_done, w);
 }
 
+static gboolean
+work_needs_host(Work *w)
+{
+  if (w->needs_host >= 0)
+    return w->needs_host;
+  w->needs_host = 0;
+  for (guint i = 0; i < w->acts->len && !w->needs_host; i++) {
+    const F2bPyObj *props = ((F2bsAction *)w->acts->pdata[i])->props;
+    for (gsize k = 0; k < f2b_py_len(props) && !w->needs_host; k++) {
+      F2bPyObj *key, *value;
+      f2b_py_dict_pair(props, k, &key, &value);
+      gsize len;
+      const char *v = f2b_py_kind(value) == F2B_PY_STR ? f2b_py_get_str(value, &len) : NULL;
+      w->needs_host = v && g_strstr_len(v, len, "ip-host") != NULL;
+    }
+  }
+  return w->needs_host;
+}
+
+typedef struct {
+  Work *w;
+  char *ip;
+} HostLookup;
+
+static void
+on_host(GObject *src, GAsyncResult *res, gpointer data)
+{
+  HostLookup *l = data;
+  GError *error = NULL;
+  char *name = g_resolver_lookup_by_address_finish(G_RESOLVER(src), res, &error);
+  if (name == NULL) {
+    f2bs_log(F2BS_LOG_DEBUG, "fail2ban.ipdns", "Unable to find a name for the IP %s: %s", l->ip, error->message);
+    g_error_free(error);
+  }
+  host_store(l->ip, name);
+  g_free(name);
+  Work *w = l->w;
+  g_free(l->ip);
+  g_free(l);
+  work_loop(w);
+}
+
+/* TRUE when the name of T's address is being looked up for <ip-host>: the
+ * work goes on when it comes. */
+static gboolean
+host_pending(Work *w, F2bTicket *t)
+{
+  if (!work_needs_host(w))
+    return FALSE;
+  g_autofree char *ip = f2b_ipaddr_to_string(f2b_ticket_get_ip(t), NULL);
+  const char *name;
+  if (host_cached(ip, &name))
+    return FALSE;
+  GInetAddress *addr = g_inet_address_new_from_string(ip);
+  if (addr == NULL) {
+    host_store(ip, NULL);
+    return FALSE;
+  }
+  HostLookup *l = g_new0(HostLookup, 1);
+  l->w = w;
+  l->ip = g_steal_pointer(&ip);
+  GResolver *resolver = g_resolver_get_default();
+  g_resolver_lookup_by_address_async(resolver, addr, NULL, on_host, l);
+  g_object_unref(resolver);
+  g_object_unref(addr);
+  return TRUE;
+}
+
 /* FLUSH after the actions' flush: every ticket unbanned by the actions
  * without an actionflush ("[jail] Unban x" for each). */
 static gboolean
@@ -1255,6 +1368,8 @@ flush_next(Work *w)
   w->unbanning = TRUE;
   while (w->tidx < w->tickets->len) {
     F2bTicket *t = w->tickets->pdata[w->tidx];
+    if (w->uidx == 0 && w->unbacts->len && host_pending(w, t))
+      return TRUE;
     if (w->uidx == 0 && !w->quiet) {
       gsize len;
       g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
@@ -1333,6 +1448,10 @@ work_loop(Work *w)
     w->in_loop = TRUE;
     w->resumed = FALSE;
     if (w->idx < w->acts->len) {
+      if (w->ticket && (w->kind == W_BAN || w->kind == W_UNBAN || w->kind == W_REBAN) && host_pending(w, w->ticket)) {
+        w->in_loop = FALSE;
+        return;
+      }
       work_call(w, w->acts->pdata[w->idx]);
     } else if (w->kind != W_FLUSH || !flush_next(w)) {
       w->in_loop = FALSE;

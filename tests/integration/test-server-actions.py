@@ -18,7 +18,10 @@
 7. Banning a banned address again, side by side: "already banned" while
    nothing changed; after an action had to be repaired (its ban epoch rose),
    the address is banned again ("Reban x, action 'flaky'") through that
-   action only, and the reply counts it."""
+   action only, and the reply counts it.
+8. <ip-host>, side by side: the names of loopback addresses (from the
+   hosts file, no DNS needed) reach the action as fail2ban gives them;
+   f2bc-server looks them up off its loop (GResolver) before the commands."""
 import os
 import re
 import subprocess
@@ -270,6 +273,42 @@ def reban_side_by_side(top):
     return failures
 
 
+HOSTREC = r"""[Definition]
+actionban = echo "+<ip> <ip-host>" >> <target>
+actionunban = echo "-<ip> <ip-host>" >> <target>
+"""
+
+
+def host_side_by_side(top):
+    failures = 0
+    conf = sl.make_config(top)
+    target = os.path.join(top, "hosts.txt")
+    with open(os.path.join(conf, "action.d", "hostrec.conf"), "w") as f:
+        f.write(HOSTREC)
+    with open(os.path.join(conf, "jail.local"), "w") as f:
+        f.write("[%s]\naction = hostrec[target=%s]\n" % (J, target))
+    results = []
+    for name, exe in (("stock", sl.STOCK_SERVER), ("f2bc", sl.f2bc_server())):
+        srv = sl.Server(exe, top, name + "-host", conf)
+        try:
+            out = [srv.client("set", J, "banip", "127.0.0.1", "::1"), srv.client("set", J, "unbanip", "127.0.0.1"),
+                   srv.client("stop")]
+            srv.proc.wait(20)
+        finally:
+            srv.stop()
+        if name == "f2bc" and not srv.check_exit():
+            failures += 1
+        with open(target) as f:
+            out.append(f.read())
+        os.unlink(target)
+        results.append(out)
+    print("ip-host: %r" % (results[0][-1],))
+    if results[0] != results[1]:
+        failures += 1
+        print("DIFF ip-host\n  fail2ban: %r\n  f2bc:     %r" % tuple(results))
+    return failures
+
+
 def thousand(top, conf):
     srv = sl.Server(sl.f2bc_server(), top, "many", conf)
     ips = ["10.%d.%d.1" % (i // 250, i % 250) for i in range(1000)]
@@ -303,6 +342,8 @@ def main():
         failures += idle_side_by_side(top)
     with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
         failures += reban_side_by_side(top)
+    with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
+        failures += host_side_by_side(top)
     for part in (hung_action, expiry_and_idle, thousand):
         with tempfile.TemporaryDirectory(prefix="f2bc-act-") as top:
             failures += part(top, sl.make_config(top))
