@@ -8,6 +8,10 @@
  * demand, actionban, actioncheck/actionrepair on failure, actionunban,
  * actionflush, actionstop) run in order through the queue, one command at a
  * time per jail, asynchronously (cmdrun.h), so the loop keeps serving.
+ * fail2ban runs a manual ban's or unban's actions in the thread of the
+ * command before it replies: the transmitter parks such a command until the
+ * work it queued is done (f2bs_actions_wait), which gives the same replies
+ * and log order without blocking the loop.
  *
  * The queue outlives its jail: stopping a jail queues the flush and the
  * actionstop, and the F2bsActions frees itself once they ran. */
