@@ -7,7 +7,7 @@
  * (beautifier.c); `start` spawns f2bc-server (next to this program, in the
  * build tree's server/ or on PATH) with fail2ban-client's arguments, waits
  * for it and sends the configuration stream; `reload` sends the stream as
- * fail2ban-client does; -i reads commands from a plain line reader.
+ * fail2ban-client does; -i reads commands with line editing (cliread.h).
  * Output, log lines on stderr and exit codes (255 on failure) follow
  * fail2ban-client.
  *
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "beautifier.h"
+#include "cliread.h"
 #include "confreader.h"
 #include "csocket.h"
 #include "failregex.h"
@@ -56,6 +57,7 @@ typedef struct {
   int dump;          /* 0, 1 (-d) or 2 (--dp) */
   gboolean test, force, interactive, background, async;
   int verbose;
+  F2bConfReader *early_reader; /* read fail2ban.conf for the early options: the stream reads on with it */
   double timeout;    /* --timeout: waiting for the server */
   int log_threshold;
   GPtrArray *args;
@@ -265,7 +267,8 @@ static int
 run_config(Options *o)
 {
   F2bLogSink sink = { log_line, o };
-  g_autoptr(F2bConfReader) r = f2b_confreader_new(o->conf, &sink);
+  g_clear_pointer(&o->early_reader, f2b_confreader_free);
+  F2bConfReader *r = o->early_reader = f2b_confreader_new(o->conf, &sink);
   const char *const params[] = { "socket", "pidfile", "logtarget", "loglevel", "syslogsocket" };
   char **given[] = { &o->socket, &o->pidfile, &o->logtarget, &o->loglevel, &o->syslogsocket };
   g_autoptr(F2bIniMap) conf = NULL;
@@ -496,7 +499,9 @@ static F2bPyObj *
 read_config(Options *o, const char *jail, gboolean *ok, F2bConfReader **reader)
 {
   F2bLogSink sink = { log_line, o };
-  g_autoptr(F2bConfReader) r = f2b_confreader_new(o->conf, &sink);
+  /* fail2ban's configurator reads fail2ban.conf once per run (logged once) */
+  g_autoptr(F2bConfReader) r = o->early_reader ? g_steal_pointer(&o->early_reader)
+                                               : f2b_confreader_new(o->conf, &sink);
   g_autoptr(F2bIniMap) early = f2b_ini_map_new();
   const char *const params[] = { "logtarget", "loglevel", "syslogsocket" };
   const char *values[] = { o->logtarget, o->loglevel, o->syslogsocket };
@@ -819,23 +824,6 @@ display_interactive(void)
   printf("and bans the corresponding IP addresses using firewall rules.\n\n");
 }
 
-/* A plain line reader (no line editing): fail2ban's prompt on stdout. */
-static char *
-read_command(void)
-{
-  fputs("fail2ban> ", stdout);
-  fflush(stdout);
-  GString *line = g_string_new(NULL);
-  int ch;
-  while ((ch = getchar()) != EOF && ch != '\n')
-    g_string_append_c(line, (char)ch);
-  if (ch == EOF && line->len == 0) {
-    g_string_free(line, TRUE);
-    return NULL;
-  }
-  return g_string_free(line, FALSE);
-}
-
 static gboolean
 interactive(Options *o)
 {
@@ -843,10 +831,11 @@ interactive(Options *o)
     return FALSE;
   display_interactive();
   for (;;) {
-    g_autofree char *line = read_command();
+    const char *eof_message = NULL;
+    g_autofree char *line = f2bc_cliread_line("fail2ban> ", &eof_message);
     if (line == NULL) {
       output("");
-      logf_(o, F2B_LOG_ERROR, "EOF when reading a line");
+      logf_(o, F2B_LOG_ERROR, "%s", eof_message);
       return FALSE;
     }
     if (!strcmp(line, "exit") || !strcmp(line, "quit"))
@@ -1046,6 +1035,7 @@ options_clear(Options *o)
 {
   g_clear_pointer(&o->conf, g_free);
   g_clear_pointer(&o->socket, g_free);
+  g_clear_pointer(&o->early_reader, f2b_confreader_free);
   g_clear_pointer(&o->pidfile, g_free);
   g_clear_pointer(&o->loglevel, g_free);
   g_clear_pointer(&o->logtarget, g_free);
@@ -1087,6 +1077,7 @@ main(int argc, char **argv)
   if (rc < 0)
     rc = run_commands(&o) ? 0 : 255;
   fflush(stdout);
+  logf_(&o, LOG_DEBUG, "Exit with code %d", rc);
   options_clear(&o);
   g_ptr_array_unref(o.args);
   g_ptr_array_unref(o.old_args);

@@ -473,12 +473,14 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   gpointer cached;
   if (g_hash_table_lookup_extended(r->configs, name, NULL, &cached))
     return cached;
+  f2b_log(&r->log, F2B_LOG_INFO, LOG_CONFREADER, "Loading configs for %s under %s ", name, r->basedir);
   /* once seen, the directory is taken to stay (one stat per run, not per file) */
   if (!r->basedir_seen && !(r->basedir_seen = path_exists(r->basedir))) {
     g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_BASEDIR,
                 "Base configuration directory %s does not exist ", r->basedir);
     return NULL;
   }
+  f2b_log(&r->log, F2B_LOG_DEBUG, LOG_CONFREADER, "Reading configs for %s under %s ", name, r->basedir);
   g_autofree char *base = g_strconcat(r->basedir, "/", name, NULL);
   g_autofree char *dir = g_strconcat(base, ".d", NULL);
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
@@ -497,6 +499,12 @@ read_config(F2bConfReader *r, const char *name, GError **error)
   g_autoptr(F2bIni) ini = f2b_ini_new();
   gboolean ok = FALSE;
   if (existing->len > 0) {
+    if (r->log.func) {
+      g_ptr_array_add(existing, NULL);
+      g_autofree char *list = g_strjoinv(", ", (char **)existing->pdata);
+      g_ptr_array_remove_index(existing, existing->len - 1);
+      f2b_log(&r->log, F2B_LOG_DEBUG, LOG_CONFREADER, "Reading config files: %s", list);
+    }
     g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func(g_free);
     if (!f2b_ini_read_with_includes(ini, r->cache, existing, got, error))
       return NULL;
@@ -2192,11 +2200,15 @@ build_stream(F2bConfReader *r, const F2bIniMap *early, const char *only, gboolea
   g_autoptr(GPtrArray) jails = g_ptr_array_new_with_free_func((GDestroyNotify)jail_free);
   *ok = FALSE;
   g_ptr_array_set_size(r->failures, 0);
-  if (!general_stream(r, early, cmds, error))
-    return NULL;
+  /* fail2ban reads fail2ban and jail first, then takes the general options
+   * (their warnings are logged after the jail files were loaded) */
   gboolean found;
+  if (read_or_empty(r, "fail2ban", &found, error) == NULL)
+    return NULL;
   F2bIni *jailcfg = read_or_empty(r, "jail", &found, error);
   if (jailcfg == NULL)
+    return NULL;
+  if (!general_stream(r, early, cmds, error))
     return NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
   if (only != NULL && strcmp(only, "INCLUDES") != 0 && !f2b_ini_has_section(jailcfg, only)) {

@@ -1495,6 +1495,24 @@ f2b_ini_cache_free(F2bIniCache *c)
   g_free(c);
 }
 
+/* "  Loading files: [...]" (the Python list of the paths), as each first read of
+ * a file and each read of a configuration with its includes log it. */
+static void
+log_loading(F2bIniCache *c, const char *const *paths, guint n)
+{
+  if (c->log.func == NULL)
+    return;
+  GString *l = g_string_new("[");
+  for (guint i = 0; i < n; i++) {
+    if (i)
+      g_string_append(l, ", ");
+    f2b_py_repr_str_append(l, paths[i], strlen(paths[i]));
+  }
+  g_string_append_c(l, ']');
+  f2b_log(&c->log, F2B_LOG_INFO, "fail2ban.configparserinc", "  Loading files: %s", l->str);
+  g_string_free(l, TRUE);
+}
+
 /* _getSharedSCPWI: the parsed file (transfer none), NULL when unreadable. */
 static F2bIni *
 shared_file(F2bIniCache *c, const char *path, GError **error)
@@ -1502,6 +1520,7 @@ shared_file(F2bIniCache *c, const char *path, GError **error)
   gpointer value;
   if (g_hash_table_lookup_extended(c->files, path, NULL, &value))
     return value;
+  log_loading(c, &path, 1);
   g_autoptr(F2bIni) ini = f2b_ini_new();
   ini_share_sources(ini, c->sources);
   gboolean read;
@@ -1674,6 +1693,8 @@ f2b_ini_read_with_includes(F2bIni *ini, F2bIniCache *c, GPtrArray *filenames, GP
   g_autoptr(GPtrArray) full = get_includes(c, filenames, NULL, error);
   if (full == NULL)
     return FALSE;
+  if (full->len)
+    log_loading(c, (const char *const *)full->pdata, full->len);
   for (guint i = 0; i < full->len; i++) {
     F2bIni *file = shared_file(c, full->pdata[i], error);
     if (file == NULL) {

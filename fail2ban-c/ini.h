@@ -30,7 +30,7 @@ typedef enum {
 } F2bIniError;
 
 /* Log levels as Python's logging numbers them. */
-enum { F2B_LOG_INFO = 20, F2B_LOG_NOTICE = 25, F2B_LOG_WARNING = 30, F2B_LOG_ERROR = 40 };
+enum { F2B_LOG_DEBUG = 10, F2B_LOG_INFO = 20, F2B_LOG_NOTICE = 25, F2B_LOG_WARNING = 30, F2B_LOG_ERROR = 40 };
 
 /* Where readers send what fail2ban logs: LOGGER is fail2ban's logger name
  * ("fail2ban.configreader"), MESSAGE the text. */

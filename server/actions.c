@@ -14,9 +14,8 @@
  * stack. */
 #include "actions.h"
 
-#include <netdb.h>
+#include <gio/gio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "actiontags.h"
 #include "actnative.h"
@@ -47,6 +46,12 @@ struct F2bsActions {
   guint unban_timer;
   double unban_at;
   double next_svc;
+  GPtrArray *reload_keep; /* reload in progress: the names of the actions added again (else NULL) */
+  gboolean idle;      /* fail2ban's actions thread sleeps: no expiry, no ban of failures */
+  gint64 ban_epoch;   /* raised by every repair: tickets banned before are banned again when seen */
+  GHashTable *action_epochs; /* F2bsAction* -> its ban epoch (GINT_TO_POINTER) */
+  double last_check;  /* the last consistency check of an "already banned" */
+  GPtrArray *held;    /* F2bTicket*: failures that reached maxretry while idle */
   F2bTicket *empty;   /* the ticket of start/stop commands (fail2ban's actionInfo) */
   F2bDb *db;          /* the server's database (borrowed), NULL when none */
   GPtrArray *batch;   /* new bans decided, reported once committed (f2bs_actions_ban, restore) */
@@ -90,20 +95,64 @@ append_ip(GString *out, const F2bIPAddr *ip)
   g_string_append_len(out, s, len);
 }
 
+/* ---- <ip-host>: names looked up off the loop ------------------------------
+ * fail2ban's DNSUtils.ipToName resolves in the actions thread and caches the
+ * answer (also "no name") for five minutes, at most 1000 of them.  Ours is
+ * looked up (GResolver, in its worker thread) before the work of a ticket
+ * starts when an action of the jail mentions ip-host, and kept the same way;
+ * the substitution only reads the cache. */
+
+#define HOST_CACHE_TIME 300.0
+#define HOST_CACHE_MAX 1000
+
+typedef struct {
+  char *name; /* NULL: no name */
+  double when;
+} HostEntry;
+
+static GHashTable *host_cache; /* address text -> HostEntry */
+
+static void
+host_entry_free(gpointer p)
+{
+  HostEntry *e = p;
+  g_free(e->name);
+  g_free(e);
+}
+
+static gboolean
+host_cached(const char *ip, const char **name)
+{
+  HostEntry *e = host_cache ? g_hash_table_lookup(host_cache, ip) : NULL;
+  if (e == NULL || (double)g_get_monotonic_time() / G_USEC_PER_SEC - e->when > HOST_CACHE_TIME)
+    return FALSE;
+  *name = e->name;
+  return TRUE;
+}
+
+static void
+host_store(const char *ip, const char *name)
+{
+  if (host_cache == NULL)
+    host_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, host_entry_free);
+  if (g_hash_table_size(host_cache) >= HOST_CACHE_MAX)
+    g_hash_table_remove_all(host_cache);
+  HostEntry *e = g_new0(HostEntry, 1);
+  e->name = g_strdup(name);
+  e->when = (double)g_get_monotonic_time() / G_USEC_PER_SEC;
+  g_hash_table_insert(host_cache, g_strdup(ip), e);
+}
+
 static void
 append_reverse_host(GString *out, const F2bIPAddr *ip)
 {
-  /* fail2ban resolves synchronously too (DNSUtils.ipToName) */
   g_autofree char *txt = f2b_ipaddr_to_string(ip, NULL);
-  char host[NI_MAXHOST];
-  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST }, *res = NULL;
-  if (getaddrinfo(txt, NULL, &hints, &res) == 0
-      && getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD) == 0)
-    g_string_append(out, host);
+  const char *name = NULL;
+  /* looked up before the work started (host_pending); never here, on the loop */
+  if (host_cached(txt, &name) && name)
+    g_string_append(out, name);
   else
     g_string_append(out, "None");
-  if (res)
-    freeaddrinfo(res);
 }
 
 static void
@@ -722,6 +771,16 @@ action_flush(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
   execute_operation(t, "<actionflush>", "flushing", fams, AFTER_FLUSHED);
 }
 
+/* CommandAction.reload: actionreload for every started family. */
+static void
+action_reload(F2bsActions *rt, F2bsAction *a, TaskDone done, gpointer data)
+{
+  Task *t = task_new(rt, a, NULL, done, data);
+  GPtrArray *fams = fams_of(NULL);
+  started_collect(a, 0, 0, fams);
+  execute_operation(t, "<actionreload>", "reloading", fams, AFTER_NONE);
+}
+
 /* -- _invariantCheck -- */
 
 static void ic_checked_again(Task *t, gboolean ok);
@@ -784,6 +843,9 @@ ic_checked(Task *t, gboolean ok)
     return;
   }
   f2bs_log(F2BS_LOG_ERROR, CA_LOGGER, "Invariant check failed. Trying to restore a sane environment");
+  /* invalidateBanEpoch: the tickets banned so far are banned again by this action when seen */
+  t->rt->ban_epoch++;
+  g_hash_table_insert(t->rt->action_epochs, t->action, GINT_TO_POINTER((int)t->rt->ban_epoch));
   char *err = NULL;
   g_autofree char *repair = get_operation(t->action, "<actionrepair>", t->family, &err);
   g_free(err);
@@ -914,13 +976,14 @@ ban_process(Task *t, gboolean ok)
   process_cmd(t->rt, t->action, t->cmd_tag, &t->ai, on_sub_done, t);
 }
 
+/* CommandAction.ban(aInfo, TAG): TAG is <actionban>, or <actionreban> for a reban. */
 static void
-action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, TaskDone done, gpointer data)
+action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, const char *tag, TaskDone done, gpointer data)
 {
   Task *t = task_new(rt, a, ai, done, data);
   const char *fam = ai_family(&t->ai);
   t->family = g_strdup(fam ? fam : "");
-  t->cmd_tag = "<actionban>";
+  t->cmd_tag = tag;
   if (start_on_demand(a) && !started_get(a, t->family)) {
     t->next = ban_process;
     action_start(rt, a, t->family, TRUE, on_sub_done, t);
@@ -990,7 +1053,7 @@ consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone 
 
 /* ---- the per-jail queue -------------------------------------------------- */
 
-typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP } WorkKind;
+typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP, W_RELOAD, W_REBAN, W_CHECK } WorkKind;
 
 typedef struct {
   F2bsActions *rt;
@@ -998,6 +1061,11 @@ typedef struct {
   F2bTicket *ticket;   /* BAN, UNBAN */
   GPtrArray *tickets;  /* FLUSH: the flushed tickets */
   gboolean stop;       /* FLUSH: on the way to stopping */
+  gboolean quiet;      /* FLUSH: removed actions only, no "[jail] Unban x" lines */
+  guint64 seq;         /* its number in push order (f2bs_actions_wait) */
+  int needs_host;      /* an action mentions ip-host (-1: not yet looked) */
+  F2bsWaitFunc stopped;  /* STOP: called when it is done */
+  gpointer stopped_data;
   GPtrArray *acts;     /* the actions to call, in call order (references) */
   GPtrArray *unbacts;  /* FLUSH: the actions that unban ticket by ticket */
   guint idx;           /* next action of ACTS */
@@ -1043,15 +1111,105 @@ work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
     g_ptr_array_add(w->acts, f2bs_action_ref(rt->actions->pdata[j]));
   }
   w->unbacts = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  w->needs_host = -1;
   w->snap = (AInfo){ .rt = rt, .snap = TRUE, .banned = f2b_banmanager_size(rt->bm),
                      .banned_total = f2b_banmanager_get_ban_total(rt->bm), .found = f2b_failmanager_size(rt->fm),
                      .found_total = f2b_failmanager_get_fail_total(rt->fm) };
   return w;
 }
 
+/* ---- waiting for work ------------------------------------------------------
+ * fail2ban runs a manual ban, unban, flush or jail stop in the thread of the
+ * command, so its reply (and what it logs next) follows the actions.  Ours
+ * queue; a command that wants fail2ban's order parks until the work pushed
+ * so far is done (f2bs_actions_wait), without blocking the loop. */
+
+typedef struct {
+  guint64 upto;
+  F2bsWaitFunc fn;
+  gpointer data;
+} Waiter;
+
+static guint64 work_pushed_seq;
+static GArray *work_outstanding; /* guint64: the seqs of the works not yet finished */
+static GArray *work_waiters;     /* Waiter */
+static guint waiters_idle;
+
+static gboolean
+outstanding_upto(guint64 upto)
+{
+  for (guint i = 0; work_outstanding && i < work_outstanding->len; i++)
+    if (g_array_index(work_outstanding, guint64, i) <= upto)
+      return TRUE;
+  return FALSE;
+}
+
+/* Calls the satisfied waiters from an idle source: never from inside a
+ * runner's loop, which the callers may re-enter. */
+static gboolean
+waiters_dispatch(gpointer data)
+{
+  waiters_idle = 0;
+  for (guint i = 0; work_waiters && i < work_waiters->len;) {
+    Waiter w = g_array_index(work_waiters, Waiter, i);
+    if (outstanding_upto(w.upto)) {
+      i++;
+      continue;
+    }
+    g_array_remove_index(work_waiters, i);
+    w.fn(w.data);
+    i = 0; /* the callback may have added or cancelled waiters */
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+work_done_seq(guint64 seq)
+{
+  for (guint i = 0; i < work_outstanding->len; i++)
+    if (g_array_index(work_outstanding, guint64, i) == seq) {
+      g_array_remove_index_fast(work_outstanding, i);
+      break;
+    }
+  if (work_waiters && work_waiters->len && !waiters_idle)
+    waiters_idle = g_idle_add(waiters_dispatch, NULL);
+}
+
+guint64
+f2bs_actions_seq(void)
+{
+  return work_pushed_seq;
+}
+
+gboolean
+f2bs_actions_wait(guint64 upto, F2bsWaitFunc fn, gpointer data)
+{
+  if (!outstanding_upto(upto))
+    return FALSE;
+  if (work_waiters == NULL)
+    work_waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
+  Waiter w = { upto, fn, data };
+  g_array_append_val(work_waiters, w);
+  return TRUE;
+}
+
+void
+f2bs_actions_wait_cancel(gpointer data)
+{
+  for (guint i = 0; work_waiters && i < work_waiters->len;)
+    if (g_array_index(work_waiters, Waiter, i).data == data)
+      g_array_remove_index(work_waiters, i);
+    else
+      i++;
+}
+
 static void
 rt_push(F2bsActions *rt, Work *w)
 {
+  if (work_outstanding == NULL)
+    work_outstanding = g_array_new(FALSE, FALSE, sizeof(guint64));
+  w->seq = ++work_pushed_seq;
+  g_array_append_val(work_outstanding, w->seq);
   g_queue_push_tail(&rt->queue, w);
   rt_kick(rt);
 }
@@ -1066,10 +1224,13 @@ log_failure(Work *w, const char *error)
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to start jail '%s' action '%s': %s", rt->name, name, e);
   } else if (w->kind == W_STOP) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to stop jail '%s' action '%s': %s", rt->name, name, e);
+  } else if (w->kind == W_RELOAD) {
+    /* fail2ban lets this exception end the reload command; logged here */
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to reload jail '%s' action '%s': %s", rt->name, name, e);
   } else {
     g_autofree char *info = ai_repr(&w->ai);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to execute %s jail '%s' action '%s' info '%s': %s",
-             w->kind == W_BAN ? "ban" : "unban", rt->name, name, info, e);
+             w->kind == W_BAN ? "ban" : w->kind == W_REBAN ? "reban" : "unban", rt->name, name, info, e);
   }
 }
 
@@ -1112,11 +1273,17 @@ static void
 work_finish(Work *w)
 {
   F2bsActions *rt = w->rt;
-  if (w->kind == W_BAN)
+  if (w->kind == W_BAN || w->kind == W_REBAN) {
     w->ticket->banned = TRUE;
+    if (rt->ban_epoch) /* the epoch after the actions ran (a repair in them raised it) */
+      w->ticket->ban_epoch = rt->ban_epoch;
+  }
   if (w->kind == W_FLUSH)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unbanned %u, %u ticket(s) in '%s'", w->tickets->len,
              f2b_banmanager_size(rt->bm), rt->name);
+  work_done_seq(w->seq);
+  if (w->stopped)
+    w->stopped(w->stopped_data);
   work_free(w);
   rt->busy = FALSE;
   rt_kick(rt);
@@ -1140,6 +1307,74 @@ unban_call(Work *w, F2bTicket *t, F2bsAction *a)
   action_unban(rt, a, &w->ai, action_step_done, w);
 }
 
+static gboolean
+work_needs_host(Work *w)
+{
+  if (w->needs_host >= 0)
+    return w->needs_host;
+  w->needs_host = 0;
+  for (guint i = 0; i < w->acts->len && !w->needs_host; i++) {
+    const F2bPyObj *props = ((F2bsAction *)w->acts->pdata[i])->props;
+    for (gsize k = 0; k < f2b_py_len(props) && !w->needs_host; k++) {
+      F2bPyObj *key, *value;
+      f2b_py_dict_pair(props, k, &key, &value);
+      gsize len;
+      const char *v = f2b_py_kind(value) == F2B_PY_STR ? f2b_py_get_str(value, &len) : NULL;
+      w->needs_host = v && g_strstr_len(v, len, "ip-host") != NULL;
+    }
+  }
+  return w->needs_host;
+}
+
+typedef struct {
+  Work *w;
+  char *ip;
+} HostLookup;
+
+static void
+on_host(GObject *src, GAsyncResult *res, gpointer data)
+{
+  HostLookup *l = data;
+  GError *error = NULL;
+  char *name = g_resolver_lookup_by_address_finish(G_RESOLVER(src), res, &error);
+  if (name == NULL) {
+    f2bs_log(F2BS_LOG_DEBUG, "fail2ban.ipdns", "Unable to find a name for the IP %s: %s", l->ip, error->message);
+    g_error_free(error);
+  }
+  host_store(l->ip, name);
+  g_free(name);
+  Work *w = l->w;
+  g_free(l->ip);
+  g_free(l);
+  work_loop(w);
+}
+
+/* TRUE when the name of T's address is being looked up for <ip-host>: the
+ * work goes on when it comes. */
+static gboolean
+host_pending(Work *w, F2bTicket *t)
+{
+  if (!work_needs_host(w))
+    return FALSE;
+  g_autofree char *ip = f2b_ipaddr_to_string(f2b_ticket_get_ip(t), NULL);
+  const char *name;
+  if (host_cached(ip, &name))
+    return FALSE;
+  GInetAddress *addr = g_inet_address_new_from_string(ip);
+  if (addr == NULL) {
+    host_store(ip, NULL);
+    return FALSE;
+  }
+  HostLookup *l = g_new0(HostLookup, 1);
+  l->w = w;
+  l->ip = g_steal_pointer(&ip);
+  GResolver *resolver = g_resolver_get_default();
+  g_resolver_lookup_by_address_async(resolver, addr, NULL, on_host, l);
+  g_object_unref(resolver);
+  g_object_unref(addr);
+  return TRUE;
+}
+
 /* FLUSH after the actions' flush: every ticket unbanned by the actions
  * without an actionflush ("[jail] Unban x" for each). */
 static gboolean
@@ -1148,7 +1383,9 @@ flush_next(Work *w)
   w->unbanning = TRUE;
   while (w->tidx < w->tickets->len) {
     F2bTicket *t = w->tickets->pdata[w->tidx];
-    if (w->uidx == 0) {
+    if (w->uidx == 0 && w->unbacts->len && host_pending(w, t))
+      return TRUE;
+    if (w->uidx == 0 && !w->quiet) {
       gsize len;
       g_autofree char *ip = f2b_ipaddr_to_string(t->id, &len);
       f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Unban %s", w->rt->name, ip);
@@ -1175,6 +1412,12 @@ work_call(Work *w, F2bsAction *a)
   case W_STOP:
     action_stop(rt, a, NULL, action_step_done, w);
     break;
+  case W_RELOAD:
+    action_reload(rt, a, action_step_done, w);
+    break;
+  case W_CHECK:
+    consistency_check(rt, a, REPAIR_ALWAYS, action_step_done, w);
+    break;
   case W_BAN:
     if (w->ticket->restored && prop_true(a, "norestored")) {
       action_step_done(TRUE, NULL, 1, w);
@@ -1182,7 +1425,20 @@ work_call(Work *w, F2bsAction *a)
     }
     w->ai = w->snap;
     w->ai.ticket = w->ticket;
-    action_ban(rt, a, &w->ai, action_step_done, w);
+    action_ban(rt, a, &w->ai, "<actionban>", action_step_done, w);
+    break;
+  case W_REBAN:
+    if (f2bs_log_enabled(F2BS_LOG_DEBUG)) {
+      gsize len;
+      g_autofree char *ip = f2b_ipaddr_to_string(w->ticket->id, &len);
+      GString *n = g_string_new(NULL);
+      f2b_py_repr_str_append(n, a->name, strlen(a->name));
+      f2bs_log(F2BS_LOG_DEBUG, LOGGER, "[%s] action %s: reban %s", rt->name, n->str, ip);
+      g_string_free(n, TRUE);
+    }
+    w->ai = w->snap;
+    w->ai.ticket = w->ticket;
+    action_ban(rt, a, &w->ai, prop_true(a, "actionreban") ? "<actionreban>" : "<actionban>", action_step_done, w);
     break;
   case W_UNBAN:
     unban_call(w, w->ticket, a);
@@ -1207,6 +1463,10 @@ work_loop(Work *w)
     w->in_loop = TRUE;
     w->resumed = FALSE;
     if (w->idx < w->acts->len) {
+      if (w->ticket && (w->kind == W_BAN || w->kind == W_UNBAN || w->kind == W_REBAN) && host_pending(w, w->ticket)) {
+        w->in_loop = FALSE;
+        return;
+      }
       work_call(w, w->acts->pdata[w->idx]);
     } else if (w->kind != W_FLUSH || !flush_next(w)) {
       w->in_loop = FALSE;
@@ -1223,6 +1483,10 @@ static void
 rt_free(F2bsActions *rt)
 {
   g_free(rt->name);
+  if (rt->reload_keep)
+    g_ptr_array_unref(rt->reload_keep);
+  g_ptr_array_unref(rt->held);
+  g_hash_table_unref(rt->action_epochs);
   g_ptr_array_unref(rt->actions);
   f2b_banmanager_free(rt->bm);
   f2b_failmanager_free(rt->fm);
@@ -1289,7 +1553,7 @@ static void
 rt_arm(F2bsActions *rt)
 {
   double when;
-  if (!f2b_banmanager_next_unban_time(rt->bm, &when) || when >= F2B_TICKET_MAX_TIME) {
+  if (rt->idle || !f2b_banmanager_next_unban_time(rt->bm, &when) || when >= F2B_TICKET_MAX_TIME) {
     if (rt->unban_timer)
       g_source_remove(rt->unban_timer);
     rt->unban_timer = 0;
@@ -1431,6 +1695,33 @@ ban_found(F2bsActions *rt, F2bTicket *ticket, F2bPyNum btime, const char *ip, GP
 }
 
 /* Actions.__checkBan for one ticket: TRUE when it is a new ban. */
+/* Actions.__reBan: the ticket banned again by ACTS (NULL: every action). */
+static gboolean
+reban(F2bsActions *rt, F2bTicket *ticket, GPtrArray *acts)
+{
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(ticket->id, &len);
+  Work *w = work_new(rt, W_REBAN, ticket, NULL);
+  if (acts) {
+    g_ptr_array_set_size(w->acts, 0);
+    for (guint i = 0; i < acts->len; i++)
+      g_ptr_array_add(w->acts, f2bs_action_ref(acts->pdata[i]));
+  }
+  if (w->acts->len == 1) {
+    GString *n = g_string_new(NULL);
+    f2b_py_repr_str_append(n, ((F2bsAction *)w->acts->pdata[0])->name,
+                           strlen(((F2bsAction *)w->acts->pdata[0])->name));
+    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Reban %s, action %s", rt->name, ip, n->str);
+    g_string_free(n, TRUE);
+  } else {
+    f2bs_log(F2BS_LOG_NOTICE, LOGGER, "[%s] Reban %s", rt->name, ip);
+  }
+  ticket->banned = TRUE;
+  rt_push(rt, w);
+  return TRUE;
+}
+
+/* Actions.__checkBan for one ticket: TRUE when it is a new ban (or a reban). */
 static gboolean
 check_ban(F2bsActions *rt, F2bTicket *ticket)
 {
@@ -1459,9 +1750,23 @@ check_ban(F2bsActions *rt, F2bTicket *ticket)
     return FALSE;
   }
   F2bTicket *old = reason.ticket ? reason.ticket : ticket;
+  if (!old->banned)
+    return reban(rt, old, NULL);
   double diff = ticket->time - old->time;
   int level = diff < 3 ? F2BS_LOG_DEBUG : diff < 60 ? F2BS_LOG_NOTICE : F2BS_LOG_WARNING;
   f2bs_log(level, LOGGER, "[%s] %s already banned", rt->name, ip);
+  /* long after its ban: something may be wrong, check the actions (not too often) */
+  if (old->ban_epoch == rt->ban_epoch && diff > 3 && now_s() > rt->last_check + 3) {
+    rt->last_check = now_s();
+    rt_push(rt, work_new(rt, W_CHECK, NULL, NULL));
+  }
+  if (old->ban_epoch < rt->ban_epoch) {
+    g_autoptr(GPtrArray) acts = g_ptr_array_new();
+    for (guint i = 0; i < rt->actions->len; i++)
+      if (GPOINTER_TO_INT(g_hash_table_lookup(rt->action_epochs, rt->actions->pdata[i])) > old->ban_epoch)
+        g_ptr_array_add(acts, rt->actions->pdata[i]);
+    return reban(rt, old, acts);
+  }
   return FALSE;
 }
 
@@ -1618,7 +1923,10 @@ f2bs_actions_perform_ban(F2bsActions *rt, const F2bIPAddr *id)
     g_autoptr(F2bTicket) ready = f2b_failmanager_to_ban(rt->fm, id);
     if (ready == NULL)
       break;
-    cnt += check_ban(rt, ready);
+    if (rt->idle) /* the jail's queue waits for its thread (f2bs_actions_set_idle) */
+      g_ptr_array_add(rt->held, g_steal_pointer(&ready));
+    else
+      cnt += check_ban(rt, ready);
     if (id)
       break;
   }
@@ -1649,6 +1957,8 @@ f2bs_actions_new(const char *name, GPtrArray *actions)
   rt->actions = g_ptr_array_ref(actions);
   rt->bm = f2b_banmanager_new();
   rt->fm = f2b_failmanager_new();
+  rt->held = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  rt->action_epochs = g_hash_table_new(NULL, NULL);
   g_queue_init(&rt->queue);
   g_autoptr(F2bIPAddr) none = f2b_ipaddr_new("", 0, F2B_IPADDR_CIDR_UNSPEC, NULL);
   rt->empty = f2b_ticket_new(F2B_TICKET_BAN, none, 0);
@@ -1719,8 +2029,116 @@ f2bs_actions_start(F2bsActions *rt)
 void
 f2bs_actions_stop(F2bsActions *rt)
 {
+  f2bs_actions_stop_full(rt, NULL, NULL);
+}
+
+void
+f2bs_actions_stop_full(F2bsActions *rt, F2bsWaitFunc stopped, gpointer data)
+{
   flush_bans(rt, TRUE);
-  rt_push(rt, work_new(rt, W_STOP, NULL, NULL));
+  Work *w = work_new(rt, W_STOP, NULL, NULL);
+  w->stopped = stopped;
+  w->stopped_data = data;
+  rt_push(rt, w);
+}
+
+/* ---- idle ------------------------------------------------------------- */
+
+void
+f2bs_actions_set_idle(F2bsActions *rt, gboolean idle)
+{
+  if (rt->idle == idle)
+    return;
+  rt->idle = idle;
+  f2bs_log(F2BS_LOG_DEBUG, LOGGER, idle ? "Actions: enter idle mode" : "Actions: leave idle mode");
+  if (!idle && rt->held->len) {
+    g_autoptr(GPtrArray) held = g_steal_pointer(&rt->held);
+    rt->held = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+    for (guint i = 0; i < held->len; i++)
+      check_ban(rt, held->pdata[i]);
+  }
+  rt_arm(rt); /* bans that ended meanwhile end now */
+}
+
+/* ---- reload (fail2ban's Actions.reload) -------------------------------- */
+
+void
+f2bs_actions_reload_begin(F2bsActions *rt)
+{
+  if (rt->reload_keep)
+    g_ptr_array_unref(rt->reload_keep);
+  rt->reload_keep = g_ptr_array_new_with_free_func(g_free);
+}
+
+gboolean
+f2bs_actions_reload_keep(F2bsActions *rt, const char *name)
+{
+  if (rt->reload_keep == NULL)
+    return FALSE;
+  if (!g_ptr_array_find_with_equal_func(rt->reload_keep, name, g_str_equal, NULL))
+    g_ptr_array_add(rt->reload_keep, g_strdup(name));
+  return TRUE;
+}
+
+static F2bsAction *
+action_named(F2bsActions *rt, const char *name)
+{
+  for (guint i = 0; i < rt->actions->len; i++)
+    if (strcmp(((F2bsAction *)rt->actions->pdata[i])->name, name) == 0)
+      return rt->actions->pdata[i];
+  return NULL;
+}
+
+/* The removed actions unban every ticket (flush where they can; the ban
+ * list stays, without "[jail] Unban" lines), stop in reverse order and
+ * leave the jail. */
+static void
+reload_drop(F2bsActions *rt, GPtrArray *gone)
+{
+  g_autoptr(GPtrArray) borrowed = f2b_banmanager_tickets(rt->bm);
+  GPtrArray *tickets = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
+  for (guint i = 0; i < borrowed->len; i++)
+    g_ptr_array_add(tickets, f2b_ticket_ref(borrowed->pdata[i]));
+  Work *w = work_new(rt, W_FLUSH, NULL, tickets);
+  w->stop = TRUE;
+  w->quiet = TRUE;
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = 0; i < gone->len; i++)
+    g_ptr_array_add(w->acts, f2bs_action_ref(gone->pdata[i]));
+  rt_push(rt, w);
+  w = work_new(rt, W_STOP, NULL, NULL);
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = gone->len; i-- > 0;)
+    g_ptr_array_add(w->acts, f2bs_action_ref(gone->pdata[i]));
+  rt_push(rt, w);
+  for (guint i = 0; i < gone->len; i++) {
+    g_hash_table_remove(rt->action_epochs, gone->pdata[i]);
+    g_ptr_array_remove(rt->actions, gone->pdata[i]);
+  }
+}
+
+void
+f2bs_actions_reload_end(F2bsActions *rt)
+{
+  if (rt->reload_keep == NULL)
+    return;
+  g_autoptr(GPtrArray) keep = g_steal_pointer(&rt->reload_keep);
+  Work *w = work_new(rt, W_RELOAD, NULL, NULL);
+  g_ptr_array_set_size(w->acts, 0);
+  for (guint i = 0; i < keep->len; i++) {
+    F2bsAction *a = action_named(rt, keep->pdata[i]);
+    if (a)
+      g_ptr_array_add(w->acts, f2bs_action_ref(a));
+  }
+  rt_push(rt, w);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func((GDestroyNotify)f2bs_action_unref);
+  for (guint i = 0; i < rt->actions->len; i++) {
+    F2bsAction *a = rt->actions->pdata[i];
+    if (!g_ptr_array_find_with_equal_func(keep, a->name, g_str_equal, NULL))
+      g_ptr_array_add(gone, f2bs_action_ref(a));
+  }
+  if (gone->len)
+    reload_drop(rt, gone);
 }
 
 F2bPyObj *

@@ -8,6 +8,10 @@
  * demand, actionban, actioncheck/actionrepair on failure, actionunban,
  * actionflush, actionstop) run in order through the queue, one command at a
  * time per jail, asynchronously (cmdrun.h), so the loop keeps serving.
+ * fail2ban runs a manual ban's or unban's actions in the thread of the
+ * command before it replies: the transmitter parks such a command until the
+ * work it queued is done (f2bs_actions_wait), which gives the same replies
+ * and log order without blocking the loop.
  *
  * The queue outlives its jail: stopping a jail queues the flush and the
  * actionstop, and the F2bsActions frees itself once they ran. */
@@ -36,6 +40,10 @@ void f2bs_actions_start(F2bsActions *rt);
 /* Jail stop: the ban list flushed (actionflush, or actionunban per ban) and
  * every action stopped in reverse order, as fail2ban's thread ends. */
 void f2bs_actions_stop(F2bsActions *rt);
+typedef void (*F2bsWaitFunc)(gpointer data);
+/* The same; STOPPED(DATA) is called once the last actionstop ran (the
+ * thread's end that fail2ban's jail.stop joins). */
+void f2bs_actions_stop_full(F2bsActions *rt, F2bsWaitFunc stopped, gpointer data);
 
 /* `set JAIL banip ID...`: *COUNT receives the number of new bans.  FALSE
  * with ValueError for an id fail2ban's IPAddr refuses (the ids before it are
@@ -75,6 +83,28 @@ guint f2bs_actions_restore(F2bsActions *rt, GPtrArray *tickets);
 /* The status lists: the filter's counters and the actions' part. */
 F2bPyObj *f2bs_actions_filter_status(F2bsActions *rt);
 F2bPyObj *f2bs_actions_status(F2bsActions *rt, gboolean short_flavor);
+
+/* `set JAIL idle on|off` (and a reload): while idle, fail2ban's actions
+ * thread sleeps, so no ban expires (the timer is off; ended bans end when
+ * the jail wakes) and failures that reach maxretry wait to be banned;
+ * manual bans and unbans still run. */
+void f2bs_actions_set_idle(F2bsActions *rt, gboolean idle);
+
+/* Reload (fail2ban's Actions.reload): begin marks every action as not yet
+ * configured again; keep (from `addaction` of an existing action while the
+ * jail reloads) returns TRUE and records it, FALSE when no reload is in
+ * progress; end runs actionreload of the kept actions and removes the
+ * others (their tickets unbanned or flushed, then actionstop). */
+void f2bs_actions_reload_begin(F2bsActions *rt);
+gboolean f2bs_actions_reload_keep(F2bsActions *rt, const char *name);
+void f2bs_actions_reload_end(F2bsActions *rt);
+
+/* Waiting for queued work (every jail): SEQ numbers the work pushed so far;
+ * wait calls FN(DATA) from the loop once the work numbered up to UPTO is
+ * done, or returns FALSE (and never calls FN) when it already is. */
+guint64 f2bs_actions_seq(void);
+gboolean f2bs_actions_wait(guint64 upto, F2bsWaitFunc fn, gpointer data);
+void f2bs_actions_wait_cancel(gpointer data);
 
 /* Runners not yet freed and commands running: the shutdown waits (bounded)
  * until both are 0. */

@@ -381,7 +381,8 @@ f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error)
   return TRUE;
 }
 
-/* The first line's MD5, as FileContainer hashes a log to recognise it. */
+/* The first line's SHA-1, as FileContainer hashes a log to recognise it (fail2ban 1.0.2 means MD5,
+ * but its probe md5(str) raises TypeError under Python 3 and it falls back to SHA-1). */
 static char *
 first_line_hash(FILE *f)
 {
@@ -392,7 +393,9 @@ first_line_hash(FILE *f)
     if (c == '\n')
       break;
   }
-  char *hash = line->len ? g_compute_checksum_for_data(G_CHECKSUM_MD5, (guchar *)line->str, line->len)
+  /* only a first line with its line end is hashed */
+  gboolean ended = line->len && (line->str[line->len - 1] == '\n' || line->str[line->len - 1] == '\r');
+  char *hash = ended ? g_compute_checksum_for_data(G_CHECKSUM_SHA1, (guchar *)line->str, line->len)
                          : g_strdup("");
   g_string_free(line, TRUE);
   return hash;
@@ -776,6 +779,14 @@ f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error)
   return TRUE;
 }
 
+void
+f2bs_action_clear_params(F2bsAction *action)
+{
+  for (guint i = 0; action_props[i]; i++)
+    f2b_py_dict_set(action->props, f2b_py_str(action_props[i]), f2b_py_str(""));
+  f2b_py_dict_set(action->props, f2b_py_str("timeout"), f2b_py_int(60));
+}
+
 static gint
 find_action(const F2bsJail *jail, const char *name, GError **error)
 {
@@ -822,6 +833,9 @@ f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, GError **
   }
   f2b_py_dict_set(action->props, f2b_py_str(prop), value);
   f2bs_actnative_forget(action);
+  /* CommandAction drops its substitution cache, and with it the record of
+   * the commands it ran (_operationExecuted), whenever a property changes */
+  g_hash_table_remove_all(action->executed);
   return TRUE;
 }
 

@@ -118,6 +118,9 @@ gboolean f2bs_jail_add_action(F2bsJail *jail, const char *name, GError **error);
 gboolean f2bs_jail_del_action(F2bsJail *jail, const char *name, GError **error);
 /* The action, or NULL with KeyError "Invalid Action name: NAME". */
 F2bsAction *f2bs_jail_get_action(F2bsJail *jail, const char *name, GError **error);
+/* CommandAction.clearAllParams (an action configured again by a reload):
+ * timeout 60 and every action* command empty; other properties stay. */
+void f2bs_action_clear_params(F2bsAction *action);
 gboolean f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, GError **error);
 /* A property's value (transfer full) or NULL with AttributeError. */
 F2bPyObj *f2bs_action_get(const F2bsAction *action, const char *prop, GError **error);

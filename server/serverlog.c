@@ -106,14 +106,16 @@ f2bs_log_format(GString *out, gint64 time_us, const char *logger, int pid, int l
     g_string_append_printf(out, "%s[%d]: %s %s\n", logger, pid, lname, message);
 }
 
-/* Python's SysLogHandler.mapPriority: levels other than the five standard
- * ones (NOTICE, MSG, TRACE...) are sent as "warning". */
+/* Python's SysLogHandler.mapPriority with the NOTICE entry fail2ban adds to
+ * its map: other levels than those six (MSG, TRACEDEBUG, HEAVYDEBUG) are sent
+ * as "warning". */
 static int
 syslog_priority(int level)
 {
   switch (level) {
   case 50: return 2;
   case 40: return 3;
+  case 25: return 5;
   case 20: return 6;
   case 10: return 7;
   default: return 4;

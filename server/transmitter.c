@@ -28,6 +28,7 @@
 struct F2bsTransmitter {
   F2bsJails *jails;
   GHashTable *reload_state; /* jail name -> GINT_TO_POINTER(1: pending, 2: None) */
+  GHashTable *reload_logs;  /* "jail\npath": log paths of a reloading jail not yet given again */
   char *dbfile;             /* NULL: no database */
   gint64 dbmaxmatches;
   F2bPyObj *dbpurgeage;
@@ -56,6 +57,9 @@ typedef struct {
   gpointer user_data;
   guint timer;
   double sleep_for;  /* set by a handler returning RUN_SLEEP */
+  gboolean waiting;  /* parked until queued actions are done (f2bs_actions_wait) */
+  gboolean reloaded; /* a reload was committed: "Reload finished." once its actions are done */
+  F2bPyObj *value;   /* the reply value held while waiting */
   Frame pushed;      /* set by a handler returning RUN_NESTED */
 } Job;
 
@@ -154,17 +158,61 @@ jail_of(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
   return name ? f2bs_jails_get(tx->jails, name, error) : NULL;
 }
 
+static char *
+reload_log_key(const char *jail, const char *path)
+{
+  return g_strconcat(jail, "\n", path, NULL);
+}
+
+/* Drops the reload marks of jail NAME's log paths; with REMOVE, the paths
+ * left (not in the new configuration) leave the jail, as Filter.reload ends. */
+static void
+reload_logs_forget(F2bsTransmitter *tx, const char *name, gboolean remove)
+{
+  g_autofree char *prefix = g_strconcat(name, "\n", NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init(&it, tx->reload_logs);
+  while (g_hash_table_iter_next(&it, &k, NULL))
+    if (g_str_has_prefix(k, prefix)) {
+      g_ptr_array_add(paths, g_strdup((char *)k + strlen(prefix)));
+      g_hash_table_iter_remove(&it);
+    }
+  F2bsJail *jail = remove ? f2bs_jails_get(tx->jails, name, NULL) : NULL;
+  for (guint i = 0; jail && i < jail->logpaths->len; i++)
+    for (guint j = 0; j < paths->len; j++)
+      if (strcmp(jail->logpaths->pdata[i], paths->pdata[j]) == 0) {
+        f2bs_jail_del_logpath(jail, paths->pdata[j]);
+        i--;
+        break;
+      }
+}
+
+static void
+log_jail_stopped(gpointer data)
+{
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' stopped", (char *)data);
+  g_free(data);
+}
+
+/* fail2ban's jail.stop: the filter lets its logs go, the actions flush and
+ * stop (queued: they run on after the jail is gone), and "stopped" is said
+ * when they are done, as the thread join lets fail2ban say it. */
 static void
 jail_stop(F2bsTransmitter *tx, const char *name)
 {
   f2bs_log(F2BS_LOG_DEBUG, "fail2ban.jail", "Stopping jail '%s'", name);
   F2bsJail *jail = f2bs_jails_get(tx->jails, name, NULL);
-  if (jail)
-    f2bs_actions_stop(jail->rt); /* runs on after the jail is gone */
-  if (jail && tx->persist)
-    f2bs_persist_jail_stopped(tx->persist, name);
-  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' stopped", name);
+  if (jail) {
+    while (jail->logpaths->len)
+      f2bs_jail_del_logpath(jail, jail->logpaths->pdata[0]);
+    if (tx->persist)
+      f2bs_persist_jail_stopped(tx->persist, name);
+    f2bs_actions_stop_full(jail->rt, log_jail_stopped, g_strdup(name));
+  }
   f2bs_jails_remove(tx->jails, name, NULL);
+  reload_logs_forget(tx, name, FALSE);
 }
 
 static gboolean
@@ -229,6 +277,7 @@ cmd_start(F2bsTransmitter *tx, const F2bPyObj *cmd, GError **error)
     g_hash_table_remove(tx->reload_state, name);
   }
   jail->idle = FALSE;
+  f2bs_actions_set_idle(jail->rt, FALSE);
   return TRUE;
 }
 
@@ -236,6 +285,12 @@ void
 f2bs_transmitter_stop_all(F2bsTransmitter *tx)
 {
   f2bs_log(F2BS_LOG_INFO, "fail2ban.server", "Stopping all jails");
+  /* fail2ban signals every jail first (the filters let their logs go), then joins them one by one */
+  for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
+    F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
+    while (jail->logpaths->len)
+      f2bs_jail_del_logpath(jail, jail->logpaths->pdata[0]);
+  }
   while (f2bs_jails_count(tx->jails) > 0) {
     g_autofree char *name = g_strdup(f2bs_jails_nth(tx->jails, 0)->name);
     jail_stop(tx, name);
@@ -301,6 +356,14 @@ reload_clear(F2bsJail *jail)
   g_ptr_array_set_size(jail->journalmatch, 0);
 }
 
+/* `reload --unban`: every ban of the jail undone first (setUnbanIP). */
+static void
+reload_unban(F2bsJail *jail)
+{
+  gint64 n;
+  f2bs_actions_unban(jail->rt, NULL, 0, TRUE, &n, NULL);
+}
+
 static gboolean
 reload_begin(F2bsTransmitter *tx, const char *name, const F2bPyObj *opts, GError **error)
 {
@@ -318,34 +381,56 @@ reload_begin(F2bsTransmitter *tx, const char *name, const F2bPyObj *opts, GError
       if (jail == NULL)
         return FALSE;
     }
+    if (jail && opts_contain(opts, "--unban"))
+      reload_unban(jail);
     if (jail && opts_contain(opts, "--restart"))
       jail_stop(tx, name);
-  } else if (opts_contain(opts, "--restart")) {
-    f2bs_transmitter_stop_all(tx);
+  } else {
+    if (opts_contain(opts, "--unban"))
+      for (guint i = 0; i < f2bs_jails_count(tx->jails); i++)
+        reload_unban(f2bs_jails_nth(tx->jails, i));
+    if (opts_contain(opts, "--restart"))
+      f2bs_transmitter_stop_all(tx);
   }
   for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
     F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
     if (all || strcmp(jail->name, name) == 0) {
       jail->idle = TRUE;
+      f2bs_actions_set_idle(jail->rt, TRUE);
       g_hash_table_insert(tx->reload_state, g_strdup(jail->name), GINT_TO_POINTER(1));
       reload_clear(jail);
+      if (!jail->journal)
+        for (guint j = 0; j < jail->logpaths->len; j++)
+          g_hash_table_add(tx->reload_logs, reload_log_key(jail->name, jail->logpaths->pdata[j]));
+      f2bs_actions_reload_begin(jail->rt);
     }
   }
   return TRUE;
 }
 
 static void
-reload_end(F2bsTransmitter *tx)
+reload_commit(F2bsTransmitter *tx)
 {
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < f2bs_jails_count(tx->jails); i++) {
     F2bsJail *jail = f2bs_jails_nth(tx->jails, i);
-    if (g_hash_table_contains(tx->reload_state, jail->name))
+    if (g_hash_table_contains(tx->reload_state, jail->name)) {
       g_ptr_array_add(gone, g_strdup(jail->name));
+      continue;
+    }
+    /* committed: the log paths and actions not configured again go */
+    reload_logs_forget(tx, jail->name, TRUE);
+    f2bs_actions_reload_end(jail->rt);
   }
   for (guint i = 0; i < gone->len; i++)
     jail_stop(tx, gone->pdata[i]);
   g_hash_table_remove_all(tx->reload_state);
+}
+
+static void
+reload_end(F2bsTransmitter *tx)
+{
+  reload_commit(tx);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.server", "Reload finished.");
 }
 
@@ -595,6 +680,9 @@ set_jail_filter(F2bsTransmitter *tx, F2bsJail *jail, const char *opt, const F2bP
     } else if (f2b_py_len(c) > 4) {
       return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Only one file can be added at a time");
     }
+    g_autofree char *key = reload_log_key(jail->name, v);
+    if (g_hash_table_remove(tx->reload_logs, key))
+      return TRUE; /* kept by the reload, as it was */
     return f2bs_jail_add_logpath(jail, v, tail, error);
   }
   if (!strcmp(opt, "dellogpath")) {
@@ -766,6 +854,7 @@ set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **v
     if (jail == NULL)
       return FALSE;
     jail->idle = is(v, "on");
+    f2bs_actions_set_idle(jail->rt, jail->idle);
     *value = f2b_py_bool(jail->idle);
     return TRUE;
   }
@@ -813,8 +902,15 @@ set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **v
       return f2bs_pyexc_set(error, F2BS_PYEXC_NOT_IMPLEMENTED,
                             "Python action '%s': Python actions are not supported by f2bc-server", name);
     }
-    if (!(jail = jail_of(tx, c, error)) || !f2bs_jail_add_action(jail, name, error))
+    if (!(jail = jail_of(tx, c, error)))
       return FALSE;
+    F2bsAction *old = f2bs_jail_get_action(jail, name, NULL);
+    if (old && g_hash_table_contains(tx->reload_state, jail->name)
+        && f2bs_actions_reload_keep(jail->rt, name)) {
+      f2bs_action_clear_params(old); /* the stream sets them again; actionreload runs at the end */
+    } else if (!f2bs_jail_add_action(jail, name, error)) {
+      return FALSE;
+    }
     *value = f2b_py_str(name);
     return TRUE;
   }
@@ -1222,6 +1318,7 @@ job_free(Job *job)
     frame_clear(&g_array_index(job->frames, Frame, i));
   g_array_unref(job->frames);
   f2b_py_free(job->command);
+  f2b_py_free(job->value);
   g_free(job);
 }
 
@@ -1249,14 +1346,58 @@ frame_pop(Job *job)
 {
   Frame *f = &g_array_index(job->frames, Frame, job->frames->len - 1);
   F2bPyObj *result = f->reload ? f2b_py_str("OK") : f2b_py_none();
-  if (f->reload)
-    reload_end(job->tx);
+  if (f->reload) {
+    reload_commit(job->tx);
+    job->reloaded = TRUE;
+  }
   frame_clear(f);
   g_array_set_size(job->frames, job->frames->len - 1);
   return result;
 }
 
 static gboolean job_resume(gpointer data);
+
+static void
+job_log_reloaded(Job *job)
+{
+  if (job->reloaded)
+    f2bs_log(F2BS_LOG_INFO, "fail2ban.server", "Reload finished.");
+  job->reloaded = FALSE;
+}
+
+/* fail2ban starts a jail and takes an attempt in the jail's own thread; every
+ * other command runs the actions it causes itself, before it replies. */
+static gboolean
+waits_for_actions(const F2bPyObj *cmd)
+{
+  F2bPyKind kind = f2b_py_kind(cmd);
+  if (kind != F2B_PY_LIST && kind != F2B_PY_TUPLE)
+    return FALSE;
+  gsize n = f2b_py_len(cmd);
+  if (n >= 1 && is(f2b_py_item(cmd, 0), "start"))
+    return FALSE;
+  return !(n >= 3 && is(f2b_py_item(cmd, 0), "set") && is(f2b_py_item(cmd, 2), "attempt"));
+}
+
+static void
+job_waited(gpointer data)
+{
+  job_resume(data);
+}
+
+/* Parks JOB (holding VALUE for its reply) until the actions queued since
+ * BEFORE are done; FALSE when nothing is to wait for. */
+static gboolean
+job_wait(Job *job, guint64 before, const F2bPyObj *cmd, F2bPyObj *value)
+{
+  guint64 now = f2bs_actions_seq();
+  if (now == before || (cmd && !waits_for_actions(cmd)) || !f2bs_actions_wait(now, job_waited, job))
+    return FALSE;
+  job->waiting = TRUE;
+  job->value = value;
+  g_ptr_array_add(job->tx->jobs, job);
+  return TRUE;
+}
 
 static void
 job_sleep(Job *job)
@@ -1271,13 +1412,20 @@ job_run(Job *job)
 {
   while (job->frames->len > 0) {
     Frame *f = &g_array_index(job->frames, Frame, job->frames->len - 1);
+    guint64 before = f2bs_actions_seq();
     if (f->index >= f2b_py_len(f->list)) {
       F2bPyObj *result = frame_pop(job);
       if (job->frames->len == 0) {
-        job_reply(job, result, NULL);
+        if (!job_wait(job, before, NULL, result)) {
+          job_log_reloaded(job);
+          job_reply(job, result, NULL);
+        }
         return;
       }
       f2b_py_free(result);
+      if (job_wait(job, before, NULL, NULL))
+        return;
+      job_log_reloaded(job);
       continue;
     }
     const F2bPyObj *cmd = f2b_py_item(f->list, f->index++);
@@ -1285,14 +1433,21 @@ job_run(Job *job)
     GError *error = NULL;
     RunStatus st = handle(job, cmd, &value, &error);
     f2b_py_free(value);
+    if (st == RUN_DONE && job_wait(job, before, cmd, NULL))
+      return;
     if (st == RUN_FAILED) {
-      while (job->frames->len > 0)
+      while (job->frames->len > 0) {
         f2b_py_free(frame_pop(job));
+        job_log_reloaded(job);
+      }
       job_reply(job, NULL, error);
       return;
     }
-    if (st == RUN_NESTED)
+    if (st == RUN_NESTED) {
       g_array_append_val(job->frames, job->pushed);
+      if (job_wait(job, before, NULL, NULL)) /* reload --unban / --restart */
+        return;
+    }
     if (st == RUN_SLEEP) {
       job_sleep(job);
       return;
@@ -1305,9 +1460,11 @@ job_resume(gpointer data)
 {
   Job *job = data;
   job->timer = 0;
+  job->waiting = FALSE;
   g_ptr_array_remove(job->tx->jobs, job);
+  job_log_reloaded(job);
   if (job->frames->len == 0)
-    job_reply(job, NULL, NULL);
+    job_reply(job, g_steal_pointer(&job->value), NULL);
   else
     job_run(job);
   return G_SOURCE_REMOVE;
@@ -1328,9 +1485,11 @@ f2bs_transmitter_proceed(F2bsTransmitter *tx, const F2bPyObj *command, F2bsReply
   }
   F2bPyObj *value = NULL;
   GError *error = NULL;
+  guint64 before = f2bs_actions_seq();
   switch (handle(job, job->command, &value, &error)) {
   case RUN_DONE:
-    job_reply(job, value, NULL);
+    if (!job_wait(job, before, job->command, value))
+      job_reply(job, value, NULL);
     return;
   case RUN_FAILED:
     job_reply(job, value, error);
@@ -1340,7 +1499,8 @@ f2bs_transmitter_proceed(F2bsTransmitter *tx, const F2bPyObj *command, F2bsReply
     return;
   case RUN_NESTED:
     g_array_append_val(job->frames, job->pushed);
-    job_run(job);
+    if (!job_wait(job, before, NULL, NULL))
+      job_run(job);
     return;
   }
 }
@@ -1366,6 +1526,7 @@ f2bs_transmitter_new(F2bsQuitFunc quit, gpointer quit_data)
   F2bsTransmitter *tx = g_new0(F2bsTransmitter, 1);
   tx->jails = f2bs_jails_new();
   tx->reload_state = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  tx->reload_logs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   tx->dbpurgeage = f2b_py_int(86400);
   tx->dbmaxmatches = 10;
   tx->quit = quit;
@@ -1383,7 +1544,10 @@ f2bs_transmitter_free(F2bsTransmitter *tx)
    * owners can let go of them */
   while (tx->jobs->len > 0) {
     Job *job = g_ptr_array_steal_index(tx->jobs, tx->jobs->len - 1);
-    g_source_remove(job->timer);
+    if (job->waiting)
+      f2bs_actions_wait_cancel(job);
+    else
+      g_source_remove(job->timer);
     job->done(NULL, job->user_data);
     job_free(job);
   }
@@ -1391,6 +1555,7 @@ f2bs_transmitter_free(F2bsTransmitter *tx)
   f2bs_jails_free(tx->jails);
   f2bs_persist_close(tx->persist);
   g_hash_table_unref(tx->reload_state);
+  g_hash_table_unref(tx->reload_logs);
   g_free(tx->dbfile);
   f2b_py_free(tx->dbpurgeage);
   g_free(tx);

@@ -23,6 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serverlib as sl
 
 J = "exim-dos"
+# the configuration changes here: exim-dos gets maxretry 3, a jail `other` comes
+CHANGE = ["<change the configuration>"]
+OTHER = "[other]\nenabled = true\nfilter = exim-dos\nlogpath = %(exim_main_log)s\n"
 SCRIPT = [["ping"], ["ping", "5"], ["ping", "abc"], ["version"], ["status"], ["status", J],
           ["status", J, "short"], ["status", "nojail"], ["status", "--all"], ["echo", "a", "b"], ["echo"],
           ["nosuchcommand"], ["get", "loglevel"], ["set", "loglevel", "DEBUG"], ["get", "loglevel"],
@@ -48,7 +51,8 @@ SCRIPT += [["set", J, "maxretry", "7"], ["set", J, "maxretry", "x"], ["set", J, 
            ["banned", "192.0.2.1", "203.0.113.9"], ["get", J, "banip"], ["get", J, "banip", ","],
            ["get", J, "banip", "--with-time"], ["set", J, "unbanip", "192.0.2.1"],
            ["set", J, "unbanip", "203.0.113.9"], ["status", J], ["unban", "--all"],
-           ["reload"], ["reload", J], ["reload", "nojail"], ["reload", "--all", "x"],
+           ["reload"], CHANGE, ["reload"], ["status"], ["get", J, "maxretry"], ["banned"], ["reload", J],
+           ["reload", "nojail"], ["reload", "--all", "x"],
            ["reload", "--restart", J], ["restart", J], ["flushlogs"], ["stop"], ["stop"], ["status"]]
 INTERACTIVE = "ping\nstatus\n\nstatus %s\n\"unbalanced\nnosuchcommand\nget nojail maxretry\nquit\n" % J
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(,\d{3})?")
@@ -109,11 +113,28 @@ def script_against(server_exe, client, top, conf):
     srv = sl.Server(server_exe, top, "srv", conf)
     try:
         run = Run(client, conf, srv.sock, srv.pidfile, os.path.join(top, "client-srv.log"))
-        out = [(cmd, run(cmd)) for cmd in SCRIPT]
+        out = []
+        for cmd in SCRIPT:
+            if cmd == CHANGE:
+                set_changed(conf, True)
+            else:
+                out.append((cmd, run(cmd)))
         srv.proc.wait(20)
     finally:
         srv.stop()
+        set_changed(conf, False)
     return out
+
+
+def set_changed(conf, changed):
+    """Writes or removes the configuration change of CHANGE."""
+    for path, text in (("jail.local", "[%s]\nmaxretry = 3\n" % J), ("jail.d/other.conf", OTHER)):
+        path = os.path.join(conf, path)
+        if changed:
+            with open(path, "w") as f:
+                f.write(text)
+        elif os.path.exists(path):
+            os.unlink(path)
 
 
 def lifecycle(client, top, conf, broken=False):
@@ -132,6 +153,22 @@ def lifecycle(client, top, conf, broken=False):
         out.append((["stop"], run(["stop"])))
     finally:
         kill_pidfile(pidfile)
+    return out
+
+
+THREAD = re.compile(r"^ <TIME> [0-9A-F]+ ", re.M)
+
+
+def verbosity(client, top, conf):
+    """-q, -v, -vv: what the configuration reader logs (files loaded, options
+    missing), with no server to talk to."""
+    run = Run(client, conf, os.path.join(top, "nobody.sock"), os.path.join(top, "nobody.pid"),
+              os.path.join(top, "nobody.log"))
+    out = []
+    for cmd in (["-d"], ["-v", "-d"], ["-vv", "-d"], ["-vv", "ping"], ["-v", "-t"], ["-q", "ping"],
+                ["-vv", "-c", "/etc/fail2ban", "-d"]):
+        o, e, rc = run(cmd)
+        out.append((cmd, (o, THREAD.sub(" <TIME> THREAD ", e), rc)))
     return out
 
 
@@ -154,6 +191,7 @@ def main():
             got = script_against(server, ours, top, conf)
             failures += compare(name, want, got)
         failures += compare("start", lifecycle(sl.STOCK_CLIENT, top, conf), lifecycle(ours, top, conf))
+        failures += compare("verbosity", verbosity(sl.STOCK_CLIENT, top, conf), verbosity(ours, top, conf))
         write_broken_filter(conf)
         want = lifecycle(sl.STOCK_CLIENT, top, conf)
         got = lifecycle(ours, top, conf)
