@@ -64,6 +64,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsJournalWatch, f2bs_journalwatch_free)
  * ValueErrors (F2BS_PYEXC): "Invalid match", "Match [...] not found". */
 gboolean f2bs_journalwatch_add_match(F2bsJournalWatch *watch, const char *const *terms, gsize n, GError **error);
 gboolean f2bs_journalwatch_del_match(F2bsJournalWatch *watch, const char *const *terms, gsize n, GError **error);
+/* delJournalMatch(None), as a reload clears the jail's matches: every group
+ * removed and "Removed journal match for: '*'" logged; nothing (no log) when
+ * there is none. */
+void f2bs_journalwatch_clear_matches(F2bsJournalWatch *watch);
 const F2bJournalMatches *f2bs_journalwatch_get_matches(const F2bsJournalWatch *watch);
 /* `get JAIL journalmatch`: a list of lists of str (transfer full). */
 F2bPyObj *f2bs_journalwatch_matches_py(const F2bsJournalWatch *watch);
