@@ -21,7 +21,8 @@
  *    opens the journal when the jail is added, so their errors answer `add`;
  *  - `set JAIL addjournalmatch|deljournalmatch ...`: f2bs_journalwatch_add_match /
  *    _del_match; `get JAIL journalmatch`: f2bs_journalwatch_matches_py; the
- *    jail's status: f2bs_journalwatch_status_py in place of "File list";
+ *    jail's status: f2bs_journalwatch_status_py in place of "File list"; a
+ *    reload's start: f2bs_journalwatch_clear_matches (the stream adds them again);
  *  - `start JAIL`: f2bs_journalwatch_set_encoding(logencoding), then
  *    f2bs_journalwatch_start(findtime, db position or 0, on_line, jail), where
  *    on_line sets the filter's in_operation from the record and calls

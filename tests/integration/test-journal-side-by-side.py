@@ -34,6 +34,11 @@ def script(conf, journal_dir):
          ["add", "jboth", "systemd[journalpath=%s, journalfiles=%s/x.journal]" % (journal_dir, journal_dir)],
          ["add", "jflags", "systemd[journalflags=x]"], ["status"],
          ["set", J, "addjournalmatch", "_COMM=cron"], ["get", J, "journalmatch"]]
+    # all removed one by one: an empty list and an empty status line, then the
+    # first reload has nothing to clear, the second one has
+    s += [["set", J, "deljournalmatch", m] for m in ("_SYSTEMD_UNIT=sshd.service", "_COMM=sshd", "C=3")]
+    s += [["set", J, "deljournalmatch"], ["set", J, "deljournalmatch", "_COMM=cron"], ["get", J, "journalmatch"],
+          ["status", J]]
     s += [["-c", conf, "reload"], ["sleep", "0.5"], ["get", J, "journalmatch"], ["status", J],
           ["-c", conf, "reload", J], ["sleep", "0.5"], ["status", J], ["stop"]]
     return s
