@@ -55,12 +55,6 @@ ipaddr_free(gpointer p)
   f2b_ipaddr_free(p);
 }
 
-static void
-pyobj_free(gpointer p)
-{
-  f2b_py_free(p);
-}
-
 static char *
 repr_str(const char *s)
 {
@@ -69,7 +63,19 @@ repr_str(const char *s)
   return g_string_free(r, FALSE);
 }
 
-/* Jail._setBackend: the backend name is checked, its [options] ignored. */
+/* The backend's options as fail2ban logs them: a dict of str, in their order. */
+static char *
+options_repr(const F2bIniMap *opts)
+{
+  g_autoptr(F2bPyObj) dict = f2b_py_dict_new();
+  for (guint i = 0; opts && i < f2b_ini_map_size(opts); i++) {
+    const char *value = f2b_ini_map_value(opts, i);
+    f2b_py_dict_set(dict, f2b_py_str(f2b_ini_map_key(opts, i)), value ? f2b_py_str(value) : f2b_py_none());
+  }
+  return f2b_py_repr(dict);
+}
+
+/* Jail._setBackend: the backend name is checked and its [options] logged (init_watching uses them). */
 static gboolean
 check_backend(F2bsJail *jail, const char *spec, GError **error)
 {
@@ -101,7 +107,8 @@ check_backend(F2bsJail *jail, const char *spec, GError **error)
     chosen = "polling";
   }
   const char *verb = strcmp(chosen, "polling") == 0 ? "poller" : chosen;
-  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' uses %s {}", jail->name, verb);
+  g_autofree char *kwargs = options_repr(opts);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.jail", "Jail '%s' uses %s %s", jail->name, verb, kwargs);
   if (strcmp(lower, "auto") != 0 && strcmp(lower, chosen) != 0)
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail", "Could only initiated '%s' backend whenever '%s' was requested",
              chosen, lower);
@@ -197,7 +204,6 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->ignorecache = f2b_py_none();
   jail->logpaths = g_ptr_array_new_with_free_func(g_free);
   jail->logencoding = g_strdup("UTF-8");
-  jail->journalmatch = g_ptr_array_new_with_free_func(pyobj_free);
   jail->filter = f2b_filter_new((double)g_get_real_time() / G_USEC_PER_SEC);
   jail->usedns = g_strdup("warn");
   jail->findtime = f2b_py_int(600);
@@ -232,7 +238,6 @@ f2bs_jail_free(F2bsJail *jail)
   f2b_py_free(jail->ignorecache);
   g_ptr_array_unref(jail->logpaths);
   g_free(jail->logencoding);
-  g_ptr_array_unref(jail->journalmatch);
   f2bs_logwatch_free(jail->logwatch); /* before the pipeline its lines go to */
   f2bs_journalwatch_free(jail->journalwatch);
   f2bs_pipeline_free(jail->pipeline);
@@ -921,11 +926,8 @@ f2bs_jail_status(const F2bsJail *jail, const char *flavor)
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.actions",
              "Unsupported extended jail status flavor '%s'. Supported: ['short', 'basic', 'cymru']", flavor);
   F2bPyObj *filter = f2bs_actions_filter_status(jail->rt);
-  if (jail->journal) {
-    F2bPyObj *matches = f2b_py_list_new();
-    for (guint i = 0; i < jail->journalmatch->len; i++)
-      f2b_py_append(matches, f2b_py_copy(jail->journalmatch->pdata[i]));
-    f2b_py_append(filter, pair("Journal matches", matches));
+  if (jail->journalwatch) {
+    f2b_py_append(filter, f2bs_journalwatch_status_py(jail->journalwatch));
   } else {
     F2bPyObj *files = f2b_py_list_new();
     for (guint i = 0; i < jail->logpaths->len; i++)

@@ -46,7 +46,7 @@ typedef struct F2bsPipeline F2bsPipeline;
 typedef struct {
   char *name;
   char *backend;         /* as given to `add` (may carry [options]) */
-  gboolean journal;      /* systemd backend: log paths ignored, journal matches kept */
+  gboolean journal;      /* systemd backend: log paths ignored, journal matches in journalwatch */
   gboolean started;
   gboolean idle;
   /* filter */
@@ -56,7 +56,6 @@ typedef struct {
   F2bPyObj *ignorecache;   /* [key, max-count, max-time] or None */
   GPtrArray *logpaths;   /* char* */
   char *logencoding;
-  GPtrArray *journalmatch; /* F2bPyObj* (lists of str) */
   F2bFilter *filter;     /* regexes, date detector, usedns, maxlines, encoding, findtime */
   char *usedns;
   F2bPyObj *findtime;

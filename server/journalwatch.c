@@ -63,7 +63,9 @@ open_error(GError **error, int r)
 {
   if (r == -EINVAL)
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Opening the journal failed");
-  return f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "[Errno %d] %s", -r, g_strerror(-r));
+  if (r == -ENOMEM)
+    return f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "Not enough memory"); /* MemoryError in fact */
+  return f2bs_pyexc_set_errno(error, -r);
 }
 
 static int
@@ -231,6 +233,16 @@ f2bs_journalwatch_del_match(F2bsJournalWatch *watch, const char *const *terms, g
   g_autofree char *repr = n ? f2b_py_repr(list) : g_strdup("'*'");
   f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Removed journal match for: %s", watch->jail, repr);
   return TRUE;
+}
+
+void
+f2bs_journalwatch_clear_matches(F2bsJournalWatch *watch)
+{
+  if (watch->matches->groups->len == 0)
+    return;
+  f2b_journal_matches_clear(watch->matches);
+  reset_matches(watch, NULL);
+  f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Removed journal match for: '*'", watch->jail);
 }
 
 const F2bJournalMatches *

@@ -21,7 +21,8 @@
  *    opens the journal when the jail is added, so their errors answer `add`;
  *  - `set JAIL addjournalmatch|deljournalmatch ...`: f2bs_journalwatch_add_match /
  *    _del_match; `get JAIL journalmatch`: f2bs_journalwatch_matches_py; the
- *    jail's status: f2bs_journalwatch_status_py in place of "File list";
+ *    jail's status: f2bs_journalwatch_status_py in place of "File list"; a
+ *    reload's start: f2bs_journalwatch_clear_matches (the stream adds them again);
  *  - `start JAIL`: f2bs_journalwatch_set_encoding(logencoding), then
  *    f2bs_journalwatch_start(findtime, db position or 0, on_line, jail), where
  *    on_line sets the filter's in_operation from the record and calls
@@ -64,6 +65,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsJournalWatch, f2bs_journalwatch_free)
  * ValueErrors (F2BS_PYEXC): "Invalid match", "Match [...] not found". */
 gboolean f2bs_journalwatch_add_match(F2bsJournalWatch *watch, const char *const *terms, gsize n, GError **error);
 gboolean f2bs_journalwatch_del_match(F2bsJournalWatch *watch, const char *const *terms, gsize n, GError **error);
+/* delJournalMatch(None), as a reload clears the jail's matches: every group
+ * removed and "Removed journal match for: '*'" logged; nothing (no log) when
+ * there is none. */
+void f2bs_journalwatch_clear_matches(F2bsJournalWatch *watch);
 const F2bJournalMatches *f2bs_journalwatch_get_matches(const F2bsJournalWatch *watch);
 /* `get JAIL journalmatch`: a list of lists of str (transfer full). */
 F2bPyObj *f2bs_journalwatch_matches_py(const F2bsJournalWatch *watch);

@@ -2,6 +2,7 @@
 #include "pyexc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK(f2bs-pyexc-quark, f2bs_pyexc)
@@ -24,7 +25,43 @@ static const struct {
   [F2BS_PYEXC_UNKNOWN_JAIL] = { "fail2ban.exceptions", "UnknownJailException" },
   [F2BS_PYEXC_DUPLICATE_JAIL] = { "fail2ban.exceptions", "DuplicateJailException" },
   [F2BS_PYEXC_REGEX] = { "fail2ban.server.failregex", "RegexException" },
+  [F2BS_PYEXC_OS_ERROR] = { "builtins", "OSError" },
 };
+
+/* The OSError subclasses Python raises for an errno (PEP 3151). */
+static const struct {
+  int errnum;
+  const char *name;
+} os_errors[] = {
+  { EAGAIN, "BlockingIOError" },          { EALREADY, "BlockingIOError" },
+  { EINPROGRESS, "BlockingIOError" },     { ECHILD, "ChildProcessError" },
+  { EPIPE, "BrokenPipeError" },           { ESHUTDOWN, "BrokenPipeError" },
+  { ECONNABORTED, "ConnectionAbortedError" }, { ECONNREFUSED, "ConnectionRefusedError" },
+  { ECONNRESET, "ConnectionResetError" }, { EEXIST, "FileExistsError" },
+  { ENOENT, "FileNotFoundError" },        { EISDIR, "IsADirectoryError" },
+  { ENOTDIR, "NotADirectoryError" },      { EINTR, "InterruptedError" },
+  { EACCES, "PermissionError" },          { EPERM, "PermissionError" },
+  { ESRCH, "ProcessLookupError" },        { ETIMEDOUT, "TimeoutError" },
+};
+
+/* OSError(errno, strerror) from the message "[Errno N] strerror". */
+static F2bPyObj *
+os_error(const char *message)
+{
+  int errnum = 0, end = 0;
+  F2bPyObj *args = f2b_py_tuple_new();
+  if (sscanf(message, "[Errno %d] %n", &errnum, &end) < 1 || end == 0) {
+    f2b_py_append(args, f2b_py_str(message));
+    return f2b_py_instance_new("builtins", "OSError", args);
+  }
+  const char *name = "OSError";
+  for (guint i = 0; i < G_N_ELEMENTS(os_errors); i++)
+    if (os_errors[i].errnum == errnum)
+      name = os_errors[i].name;
+  f2b_py_append(args, f2b_py_int(errnum));
+  f2b_py_append(args, f2b_py_str(message + end));
+  return f2b_py_instance_new("builtins", name, args);
+}
 
 /* TO_PICKLE: OSError pickles its file name as a third argument that its
  * repr() leaves out. */
@@ -33,6 +70,8 @@ to_py(const GError *error, gboolean to_pickle)
 {
   guint code = error->domain == F2BS_PYEXC && (guint)error->code < G_N_ELEMENTS(classes) ? (guint)error->code
                                                                                           : F2BS_PYEXC_EXCEPTION;
+  if (code == F2BS_PYEXC_OS_ERROR)
+    return os_error(error->message);
   F2bPyObj *args = f2b_py_tuple_new();
   if (code == F2BS_PYEXC_FILE_NOT_FOUND) {
     /* OSError(errno, strerror) without the file name, as FileContainer's open() raises it */
@@ -73,6 +112,12 @@ f2bs_pyexc_set(GError **error, F2bsPyExc code, const char *fmt, ...)
   va_end(ap);
   g_set_error_literal(error, F2BS_PYEXC, code, msg);
   return FALSE;
+}
+
+gboolean
+f2bs_pyexc_set_errno(GError **error, int errnum)
+{
+  return f2bs_pyexc_set(error, F2BS_PYEXC_OS_ERROR, "[Errno %d] %s", errnum, g_strerror(errnum));
 }
 
 gboolean

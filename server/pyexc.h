@@ -31,6 +31,8 @@ typedef enum {
   F2BS_PYEXC_UNKNOWN_JAIL,     /* fail2ban.exceptions.UnknownJailException */
   F2BS_PYEXC_DUPLICATE_JAIL,   /* fail2ban.exceptions.DuplicateJailException */
   F2BS_PYEXC_REGEX,            /* fail2ban.server.failregex.RegexException */
+  F2BS_PYEXC_OS_ERROR,         /* OSError(errno, strerror) or the subclass Python picks for that errno;
+                                  message "[Errno N] strerror" (f2bs_pyexc_set_errno) */
 } F2bsPyExc;
 
 /* The exception instance for ERROR (transfer full).  An error of another
@@ -42,5 +44,8 @@ char *f2bs_pyexc_repr(const GError *error);
 
 /* Shorthands that set ERROR and return FALSE. */
 gboolean f2bs_pyexc_set(GError **error, F2bsPyExc code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The OSError Python raises from ERRNUM (PyErr_SetFromErrno, no file name):
+ * FileNotFoundError(2, 'No such file or directory') and the like. */
+gboolean f2bs_pyexc_set_errno(GError **error, int errnum);
 /* IndexError('list index out of range'), the error of a missing argument. */
 gboolean f2bs_pyexc_index(GError **error);

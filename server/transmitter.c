@@ -353,7 +353,8 @@ reload_clear(F2bsJail *jail)
 {
   f2bs_jail_clear_regexes(jail);
   g_ptr_array_set_size(jail->ignoreip, 0);
-  g_ptr_array_set_size(jail->journalmatch, 0);
+  if (jail->journalwatch)
+    f2bs_journalwatch_clear_matches(jail->journalwatch);
 }
 
 /* `reload --unban`: every ban of the jail undone first (setUnbanIP). */
@@ -693,19 +694,8 @@ set_jail_filter(F2bsTransmitter *tx, F2bsJail *jail, const char *opt, const F2bP
   if (!strcmp(opt, "logencoding"))
     return (v = text_arg(c, 2, error)) && f2bs_jail_set_logencoding(jail, v, error);
   if (!strcmp(opt, "addjournalmatch") || !strcmp(opt, "deljournalmatch")) {
-    if (!jail->journal)
-      return TRUE;
-    if (jail->journalwatch && !journal_match(jail, c, opt[0] == 'a', error))
-      return FALSE;
-    if (opt[0] == 'a') {
-      g_ptr_array_add(jail->journalmatch, slice(c, 2));
-    } else {
-      g_autoptr(F2bPyObj) m = slice(c, 2);
-      for (guint i = 0; i < jail->journalmatch->len; i++)
-        if (f2b_py_equal(jail->journalmatch->pdata[i], m) || f2b_py_len(m) == 0)
-          g_ptr_array_remove_index(jail->journalmatch, i--);
-    }
-    return TRUE;
+    /* a jail of another backend ignores them, as fail2ban's does */
+    return !jail->journalwatch || journal_match(jail, c, opt[0] == 'a', error);
   }
   if (!strcmp(opt, "prefregex")) {
     if (!(v = text_arg(c, 2, error)))
@@ -862,8 +852,10 @@ set_jail(F2bsTransmitter *tx, const F2bPyObj *c, gboolean multiple, F2bPyObj **v
   gboolean handled = FALSE;
   const char *getter = f2b_py_kind(o) == F2B_PY_STR ? getter_for(opt) : NULL;
   if (getter) {
-    /* fail2ban reads the value argument before it looks the jail up */
-    if (strcmp(opt, "addignoreip") != 0 && arg(c, 2, error) == NULL)
+    /* fail2ban reads the value argument before it looks the jail up; these
+     * three take the rest of the command, which may be empty */
+    gboolean rest = !strcmp(opt, "addignoreip") || !strcmp(opt, "addjournalmatch") || !strcmp(opt, "deljournalmatch");
+    if (!rest && arg(c, 2, error) == NULL)
       return FALSE;
     if (!(jail = jail_of(tx, c, error)))
       return FALSE;
@@ -950,12 +942,8 @@ get_jail_value(F2bsTransmitter *tx, F2bsJail *jail, const char *opt)
     return jail->journal ? f2b_py_list_new() : str_list(jail->logpaths);
   if (!strcmp(opt, "logencoding"))
     return f2b_py_str(jail->logencoding);
-  if (!strcmp(opt, "journalmatch")) {
-    F2bPyObj *l = f2b_py_list_new();
-    for (guint i = 0; jail->journal && i < jail->journalmatch->len; i++)
-      f2b_py_append(l, f2b_py_copy(jail->journalmatch->pdata[i]));
-    return l;
-  }
+  if (!strcmp(opt, "journalmatch"))
+    return jail->journalwatch ? f2bs_journalwatch_matches_py(jail->journalwatch) : f2b_py_list_new();
   if (!strcmp(opt, "ignoreself"))
     return f2b_py_bool(jail->ignoreself);
   if (!strcmp(opt, "ignoreip"))

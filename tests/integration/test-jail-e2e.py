@@ -6,12 +6,20 @@ files the dummy actions wrote, and the Found/Ban/Unban lines of both logs.
 
   test-jail-e2e.py BACKEND SCENARIO
 
-BACKEND is a jail backend (auto, polling); SCENARIO one of
+BACKEND is a jail backend (auto, polling, systemd); SCENARIO one of
   exim      the project's exim-dos jail, maxretry 1, bantime 1h, IPv4 and IPv6
   exim-exp  the same with bantime 2: every ban is lifted on time
   sshd-normal, sshd-aggressive, sshd-ddos
             the stock sshd filter in that mode on a gen-log sshd log,
             maxretry 3, findtime 10m
+
+With BACKEND systemd (sshd scenarios only) the lines are journal entries
+instead (journallib.py): the stock sshd jail with backend
+systemd[journalpath=DIR] and the filter's journalmatch reads a journal
+directory that holds a third of the entries when the servers start (and one
+entry two hours old); the rest is appended in chunks while they run, each
+entry stamped with the time it is written, the last chunk in a new file of
+that directory.
 """
 import os
 import re
@@ -22,6 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import journallib as jl
 import serverlib as sl
 
 WAIT = 30.0  # seconds to wait for both servers to settle (a ceiling, never a timing assertion)
@@ -76,6 +85,29 @@ def exim_lines(now, live=False):
         if n % 4 == 0:
             lines.append("%s 1a2b3c-000%d-AB Completed" % (stamp(t), n))
     return lines, set(addrs)
+
+
+def sshd_journal_entries(lines):
+    """The journal fields of gen-log's sshd lines (their own time stamps dropped)."""
+    return [jl.entry_of_syslog(line) for line in lines]
+
+
+def append_journal(journal, entries, chunks=5):
+    """Appends ENTRIES to JOURNAL in CHUNKS runs of systemd-journal-remote,
+    each entry stamped in the second before it is written and after the entries
+    before it; the last chunk goes to a new file next to JOURNAL, as after a
+    rotation.  (A new file's entries older than the reader's position are
+    skipped by sd-journal, in fail2ban as in f2bc: the stamps must rise.)"""
+    step = max(1, len(entries) // chunks)
+    last = 0.0
+    for i in range(0, len(entries), step):
+        part = entries[i:i + step]
+        t = time.time()
+        target = journal if i + step < len(entries) else journal.replace(".journal", "-2.journal")
+        stamped = jl.stamped(part, max(t - 0.5, last + 0.001), t)
+        last = stamped[-1][0]
+        jl.write(target, stamped)
+        time.sleep(0.3)
 
 
 def sshd_lines(now, seed):
@@ -187,12 +219,32 @@ def main():
         sl.skip("needs root (the servers only talk to root)")
     if backend == "auto" and subprocess.run(["/usr/bin/python3", "-c", "import pyinotify"]).returncode:
         sl.skip("python3-pyinotify is missing: fail2ban would poll, not a side-by-side of inotify")
+    jail = "exim-dos" if scenario.startswith("exim") else "sshd"
+    seed = {"normal": 3, "aggressive": 5, "ddos": 7}.get(scenario[5:])
+    if backend == "systemd":
+        if jail != "sshd":
+            print(__doc__)
+            return 2
+        if subprocess.run(["/usr/bin/python3", "-c", "import systemd.journal"]).returncode:
+            sl.skip("python3-systemd is missing: fail2ban has no systemd backend")
+        jl.need_journal_remote()
     failures = 0
     with tempfile.TemporaryDirectory(prefix="f2bc-e2e-") as top:
         log = os.path.join(top, "watched.log")
-        jail = "exim-dos" if scenario.startswith("exim") else "sshd"
         with open(log, "w") as f:  # an old line: read on start, not counted
             f.write("%s Connection from [198.51.100.1] refused: too many connections\n" % stamp(time.time() - 7200))
+        journal, entries, jail_backend = None, None, backend
+        if backend == "systemd":
+            jdir = os.path.join(top, "journal")
+            os.makedirs(jdir)
+            journal = os.path.join(jdir, "sshd.journal")
+            entries = sshd_journal_entries(sshd_lines(time.time(), seed))
+            first = len(entries) // 3
+            t = time.time()
+            old = jl.entry_of_syslog("Nov  1 00:00:00 srv1 sshd[99]: Invalid user old from 198.51.100.2 port 22")
+            jl.write(journal, [(t - 7200, old)] + jl.stamped(entries[:first], t - 50, t - 30))
+            entries = entries[first:]
+            jail_backend = "systemd[journalpath=%s]" % jdir
         servers = []
         try:
             # F2B_E2E_STOCK_TWICE=1 runs the stock server on both sides: a check of the test itself
@@ -202,15 +254,20 @@ def main():
                 if jail == "exim-dos":
                     conf = exim_config(top, label, backend, log, "2" if scenario == "exim-exp" else "3600")
                 else:
-                    conf = sshd_config(top, label, backend, log, scenario[5:])
+                    conf = sshd_config(top, label, jail_backend, log, scenario[5:])
                 servers.append(sl.Server(exe, os.path.join(top, label), label, conf))
             time.sleep(1.0)  # both have opened the log (fail2ban reads it from the start)
             now = time.time()
             if jail == "exim-dos":
                 lines, want = exim_lines(now, scenario == "exim-exp")
+            elif journal:
+                lines, want = entries, None
             else:
-                lines, want = sshd_lines(now, {"normal": 3, "aggressive": 5, "ddos": 7}[scenario[5:]]), None
-            if scenario == "exim-exp":
+                lines, want = sshd_lines(now, seed), None
+            if journal:
+                append_journal(journal, entries)
+                settle(servers, jail, want)
+            elif scenario == "exim-exp":
                 with open(log, "a") as f:
                     f.write("".join(l + "\n" for l in lines))
                 wait_unbans(servers, len(want))
@@ -259,8 +316,8 @@ def main():
             print("DIFF log events\n  fail2ban only: %r\n  f2bc only:     %r" % (only0[:20], only1[:20]))
         if scenario == "exim-exp":
             print("unban delay after the end of the bans (informational): %s" % unban_delays(servers, now + 0.0))
-        print("%s/%s: %d lines appended, %d bans, %d log events, %d differences"
-              % (backend, scenario, len(lines), len(bans), len(ev[1]), failures))
+        print("%s/%s: %d %s appended, %d bans, %d log events, %d differences"
+              % (backend, scenario, len(lines), "entries" if journal else "lines", len(bans), len(ev[1]), failures))
     return 1 if failures else 0
 
 

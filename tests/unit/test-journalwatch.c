@@ -444,6 +444,15 @@ START_TEST(test_open_errors)
   F2bJournalOptions missing = { .path = (char *) "/nonexistent-f2bc-journal" };
   ck_assert_ptr_null(f2bs_journalwatch_new("j", &missing, &error));
   ck_assert_str_eq(error->message, "[Errno 2] No such file or directory");
+  /* python-systemd raises the OSError subclass of the errno, without a file name */
+  g_autofree char *repr = f2bs_pyexc_repr(error);
+  ck_assert_str_eq(repr, "FileNotFoundError(2, 'No such file or directory')");
+  g_clear_error(&error);
+
+  F2bJournalOptions file = { .path = (char *) "/etc/hostname" };
+  ck_assert_ptr_null(f2bs_journalwatch_new("j", &file, &error));
+  g_autofree char *repr2 = f2bs_pyexc_repr(error);
+  ck_assert_str_eq(repr2, "NotADirectoryError(20, 'Not a directory')");
   g_clear_error(&error);
 }
 END_TEST
@@ -470,7 +479,24 @@ START_TEST(test_matches_api)
   ck_assert(f2bs_journalwatch_del_match(w, del, 1, NULL));
   ck_assert(!f2bs_journalwatch_del_match(w, del, 1, &error));
   ck_assert_str_eq(error->message, "Match ['_COMM=sshd'] not found");
+  g_clear_error(&error);
   ck_assert_uint_eq(f2bs_journalwatch_get_matches(w)->groups->len, 1);
+  /* a reload clears them all (twice: the second finds none) */
+  f2bs_journalwatch_clear_matches(w);
+  ck_assert_uint_eq(f2bs_journalwatch_get_matches(w)->groups->len, 0);
+  f2bs_journalwatch_clear_matches(w);
+  g_autoptr(F2bPyObj) none = f2bs_journalwatch_status_py(w);
+  g_autofree char *r3 = f2b_py_repr(none);
+  ck_assert_str_eq(r3, "('Journal matches', [''])");
+  /* an empty addjournalmatch is one empty group, found again by an empty del */
+  ck_assert(f2bs_journalwatch_add_match(w, NULL, 0, NULL));
+  g_autoptr(F2bPyObj) empty = f2bs_journalwatch_matches_py(w);
+  g_autofree char *r4 = f2b_py_repr(empty);
+  ck_assert_str_eq(r4, "[[]]");
+  ck_assert(f2bs_journalwatch_del_match(w, NULL, 0, NULL));
+  ck_assert_uint_eq(f2bs_journalwatch_get_matches(w)->groups->len, 0);
+  ck_assert(!f2bs_journalwatch_del_match(w, NULL, 0, &error));
+  ck_assert_str_eq(error->message, "Match [] not found");
   remove_dir(dir);
 }
 END_TEST

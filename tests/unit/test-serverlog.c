@@ -1,5 +1,6 @@
 /* test-serverlog.c - server/serverlog.c's pure helpers and server/pyexc.c. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include "check-main.h"
@@ -76,6 +77,37 @@ START_TEST(test_pyexc)
 }
 END_TEST
 
+/* OSError from an errno: Python's subclass for it, args (errno, strerror). */
+START_TEST(test_pyexc_errno)
+{
+  static const struct {
+    int errnum;
+    const char *repr;
+  } cases[] = {
+    { ENOENT, "FileNotFoundError(2, 'No such file or directory')" },
+    { EACCES, "PermissionError(13, 'Permission denied')" },
+    { EPERM, "PermissionError(1, 'Operation not permitted')" },
+    { ENOTDIR, "NotADirectoryError(20, 'Not a directory')" },
+    { EIO, "OSError(5, 'Input/output error')" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    ck_assert(!f2bs_pyexc_set_errno(&error, cases[i].errnum));
+    ck_assert(g_error_matches(error, F2BS_PYEXC, F2BS_PYEXC_OS_ERROR));
+    g_autofree char *r = f2bs_pyexc_repr(error);
+    ck_assert_str_eq(r, cases[i].repr);
+    g_autoptr(F2bPyObj) e = f2bs_pyexc_to_py(error);
+    ck_assert_str_eq(f2b_py_instance_module(e), "builtins");
+    ck_assert_uint_eq(f2b_py_len(e), 2); /* no file name */
+  }
+  /* a message of another shape stays the one argument of an OSError */
+  g_autoptr(GError) odd = NULL;
+  f2bs_pyexc_set(&odd, F2BS_PYEXC_OS_ERROR, "%s", "no errno here");
+  g_autofree char *r = f2bs_pyexc_repr(odd);
+  ck_assert_str_eq(r, "OSError('no errno here')");
+}
+END_TEST
+
 START_TEST(test_journal_target)
 {
   /* without journald (this machine's normal state) records are dropped without
@@ -101,6 +133,7 @@ main(void)
   tcase_add_test(tc, test_level_names);
   tcase_add_test(tc, test_format);
   tcase_add_test(tc, test_pyexc);
+  tcase_add_test(tc, test_pyexc_errno);
   tcase_add_test(tc, test_journal_target);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
