@@ -104,7 +104,8 @@ def throughput(lines):
             d = os.path.join(top, label)
             os.makedirs(d)
             log = os.path.join(d, "auth.log")
-            open(log, "w").close()
+            with open(log, "w") as f:  # read to its end at start: what follows is "in operation"
+                f.write("%s srv1 sshd[1]: Server listening on 0.0.0.0 port 22.\n" % time.strftime("%b %d %H:%M:%S"))
             dummy = os.path.join(d, "dummy.txt")
             conf = stock_conf(d, "[sshd]\nenabled = true\nbackend = auto\nlogpath = %s\n"
                                  "action = dummy[target=%s]\n" % (log, dummy))

@@ -305,6 +305,7 @@ static gboolean
 read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFileResult *result,
             GError **error)
 {
+  gboolean had_content = FALSE;
   for (;;) {
     make_room(lf);
     ssize_t n = pread_full(lf->fd, lf->buf + lf->len, lf->cap - lf->len, lf->rd);
@@ -312,6 +313,7 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
       return set_os_error(error, errno, lf->path);
     if (n == 0)
       break;
+    had_content = TRUE;
     lf->rd += n;
     lf->len += n;
     cut_lines(lf, func, user_data, result);
@@ -322,7 +324,12 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
     lf->pos += lf->len;
     lf->len = 0;
   }
-  lf->in_operation = TRUE;
+  /* fail2ban's getFailures sets inOperation only after reading lines to the
+   * end: a read that found nothing new (an empty file at start) leaves it as
+   * it was, so that what is appended first is still read as the start-up
+   * backlog (lines older than findtime do not count). */
+  if (had_content)
+    lf->in_operation = TRUE;
   return TRUE;
 }
 

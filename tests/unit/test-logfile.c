@@ -184,6 +184,22 @@ START_TEST(test_head_and_partial)
 }
 END_TEST
 
+/* fail2ban's inOperation: a file empty at start stays "not in operation"
+ * until a read that found lines has reached its end. */
+START_TEST(test_empty_at_start)
+{
+  create(logpath, "");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  g_autofree char *a = read_ok(lf, NULL);
+  ck_assert_str_eq(a, "");
+  ck_assert(!f2b_logfile_in_operation(lf));
+  append(logpath, "one\ntwo\n");
+  g_autofree char *b = read_ok(lf, NULL);
+  ck_assert_str_eq(b, "one|two");
+  ck_assert(f2b_logfile_in_operation(lf));
+}
+END_TEST
+
 START_TEST(test_tail)
 {
   create(logpath, "old 1\nold 2\npart");
@@ -619,6 +635,7 @@ main(void)
   tcase_add_test(tc, test_new_errors);
   tcase_add_test(tc, test_hash);
   tcase_add_test(tc, test_head_and_partial);
+  tcase_add_test(tc, test_empty_at_start);
   tcase_add_test(tc, test_tail);
   tcase_add_test(tc, test_line_ends);
   tcase_add_test(tc, test_long_lines);
