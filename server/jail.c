@@ -12,6 +12,7 @@
 #include "actions.h"
 #include "actnative.h"
 #include "confreader.h"
+#include "dnscache.h"
 #include "journalwatch.h"
 #include "logwatch.h"
 #include "pipeline.h"
@@ -184,6 +185,11 @@ gboolean
 f2bs_jail_start_watching(F2bsJail *jail, GError **error)
 {
   double findtime = f2b_filter_get_findtime(jail->filter);
+  /* ignoreself needs the host's own addresses: ask now, so that the first
+   * failures do not wait in the pipeline for the answer */
+  GPtrArray *self = NULL;
+  if (jail->ignoreself && f2bs_dns_self_ips(&self) && self)
+    g_ptr_array_unref(self);
   if (jail->journalwatch) {
     f2bs_journalwatch_set_encoding(jail->journalwatch, f2b_filter_get_logencoding(jail->filter));
     return f2bs_journalwatch_start(jail->journalwatch, findtime, 0, on_journal_entry, jail, error);
