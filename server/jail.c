@@ -451,9 +451,9 @@ f2bs_jail_del_logpath(F2bsJail *jail, const char *path)
   for (guint i = 0; i < jail->logpaths->len; i++)
     if (strcmp(jail->logpaths->pdata[i], path) == 0) {
       g_autofree char *r = repr_str(path);
-      g_ptr_array_remove_index(jail->logpaths, i);
-      if (jail->logwatch)
+      if (jail->logwatch) /* first: PATH may be the very string the array frees */
         f2bs_logwatch_remove(jail->logwatch, path);
+      g_ptr_array_remove_index(jail->logpaths, i);
       f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Removed logfile: %s", r);
       return;
     }
