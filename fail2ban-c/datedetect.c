@@ -1054,23 +1054,6 @@ char_decode(const char *s, gsize len, gsize pos, Char *value)
   return (gsize) g_utf8_skip[b];
 }
 
-/* TRUE when every byte of S is below 0x80 (eight at a time). */
-static gboolean
-is_ascii(const char *s, gsize len)
-{
-  gsize i = 0;
-  for (; i + 8 <= len; i += 8) {
-    guint64 w;
-    memcpy(&w, s + i, 8);
-    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
-      return FALSE;
-  }
-  for (; i < len; i++)
-    if ((guchar) s[i] >= 0x80)
-      return FALSE;
-  return TRUE;
-}
-
 static gint64
 count_chars(const F2bDateDetector *dd, const char *s, gsize len, gsize from, gsize to)
 {
@@ -1529,7 +1512,7 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
     line = "";
   if (dd->slots->len == 0)
     detector_add_defaults(dd);
-  dd->line_ascii = is_ascii(line, len);
+  dd->line_ascii = f2b_pystr_is_ascii(line, len);
   Hit hit = { 0 }, reserve = { 0 };
   guint skip = FAR_AWAY;
   if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "pystr.h"
+
 G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 
 /* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
@@ -119,23 +121,6 @@ lines_view(GPtrArray *lines)
   for (guint i = 0; i < lines->len; i++)
     g_array_append_val(v, ((FLine *) lines->pdata[i])->t);
   return v;
-}
-
-/* TRUE when every byte of S is below 0x80 (eight at a time). */
-static gboolean
-is_ascii(const char *s, gsize len)
-{
-  gsize i = 0;
-  for (; i + 8 <= len; i += 8) {
-    guint64 w;
-    memcpy(&w, s + i, 8);
-    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
-      return FALSE;
-  }
-  for (; i < len; i++)
-    if ((guchar) s[i] >= 0x80)
-      return FALSE;
-  return TRUE;
 }
 
 /* The regex buffer of LINES written into OUT (reused from line to line). */
@@ -1456,7 +1441,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
-  f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
+  f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1480,7 +1465,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
-      f->regex_buf_ascii = is_ascii(st.buf->str, st.buf->len);
+      f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
     gsize alen;
     const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);

@@ -1,6 +1,8 @@
 /* pystr.c - Python str semantics on UTF-8 text (see pystr.h). */
 #include "pystr.h"
 
+#include <string.h>
+
 gboolean
 f2b_pystr_isspace(gunichar c)
 {
@@ -95,5 +97,22 @@ f2b_pystr_to_int(const char *text, gsize len, gint64 *value, gboolean *saturated
   *value = negative ? -acc : acc;
   if (saturated)
     *saturated = clamped;
+  return TRUE;
+}
+
+/* Eight bytes at a time. */
+gboolean
+f2b_pystr_is_ascii(const char *s, gsize len)
+{
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, s + i, 8);
+    if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+      return FALSE;
+  }
+  for (; i < len; i++)
+    if ((guchar) s[i] >= 0x80)
+      return FALSE;
   return TRUE;
 }

@@ -25,4 +25,8 @@ void f2b_pystr_strip(const char **start, const char **end);
  * (which may be NULL), for the caller to decide. */
 gboolean f2b_pystr_to_int(const char *text, gsize len, gint64 *value, gboolean *saturated);
 
+/* TRUE when every byte of S (LEN bytes) is below 0x80: the text is ASCII, and
+ * character offsets equal byte offsets. */
+gboolean f2b_pystr_is_ascii(const char *s, gsize len);
+
 G_END_DECLS
