@@ -117,15 +117,6 @@ repr(const F2bPyObj *v)
   return f2b_py_repr(v);
 }
 
-/* Python's repr() of a str. */
-static char *
-repr_str(const char *s)
-{
-  GString *out = g_string_new(NULL);
-  f2b_py_repr_str_append(out, s, strlen(s));
-  return g_string_free(out, FALSE);
-}
-
 static void
 usage(const char *prog)
 {
@@ -778,7 +769,7 @@ parse_float(Options *o, const char *s, double *out)
   if (*t && !strpbrk(t, "xX"))
     *out = g_ascii_strtod(t, &end);
   if (end == t || *end != '\0') {
-    g_autofree char *r = repr_str(s);
+    g_autofree char *r = f2b_py_repr_str(s);
     logf_(o, F2B_LOG_ERROR, "could not convert string to float: %s", r);
     return FALSE;
   }

@@ -69,10 +69,9 @@ parse_multiplier(const char *piece, gint64 *out, GError **error)
 {
   if (int_literal(piece, out))
     return TRUE;
-  g_autoptr(GString) r = g_string_new(NULL);
-  f2b_py_repr_str_append(r, piece, strlen(piece));
+  g_autofree char *r = f2b_py_repr_str(piece);
   g_set_error(error, F2B_BANTIME_ERROR, F2B_BANTIME_ERROR_OPTION,
-              "bantime.multipliers: invalid literal for int() with base 10: %s", r->str);
+              "bantime.multipliers: invalid literal for int() with base 10: %s", r);
   return FALSE;
 }
 

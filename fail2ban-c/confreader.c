@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pyjson.h"
 #include "version.h"
 
 G_DEFINE_QUARK(f2b-confreader-error-quark, f2b_confreader_error)
@@ -279,14 +280,6 @@ py_repr_of(const F2bPyObj *v)
   return f2b_py_repr(v);
 }
 
-static char *
-repr_str(const char *s)
-{
-  GString *g = g_string_new(NULL);
-  f2b_py_repr_str_append(g, s, strlen(s));
-  return g_string_free(g, FALSE);
-}
-
 static gboolean
 as_bool(const char *v)
 {
@@ -521,12 +514,12 @@ read_config(F2bConfReader *r, const char *name, GError **error)
     g_string_free(missed, TRUE);
     ok = got->len > 0;
     if (!ok) {
-      g_autofree char *rn = repr_str(name);
+      g_autofree char *rn = f2b_py_repr_str(name);
       f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER,
               "Found no accessible config files for %s under %s", rn, r->basedir);
     }
   } else {
-    g_autofree char *rn = repr_str(name);
+    g_autofree char *rn = f2b_py_repr_str(name);
     f2b_log(&r->log, F2B_LOG_ERROR, LOG_CONFREADER, "Found no accessible config files for %s under %s",
             rn, r->basedir);
   }
@@ -715,7 +708,7 @@ extract_one(const char *s, PCRE2_SIZE *ov, gpointer data)
   g_autofree char *wrong_b = group_dup(s, ov, wb);
   if (wrong_a) {
     g_autofree char *head = g_utf8_substring(wrong_a, 0, MIN(25, g_utf8_strlen(wrong_a, -1)));
-    g_autofree char *rn = repr_str(name);
+    g_autofree char *rn = f2b_py_repr_str(name);
     glong pos = g_utf8_pointer_to_offset(s, s + ov[2 * wa]);
     g_set_error(st->error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
                 "unexpected syntax at %ld after option %s: %s", pos, rn, head);
@@ -1255,37 +1248,6 @@ splitwords_append(F2bPyObj *list, const char *s)
   }
 }
 
-static void
-json_str_append(GString *out, const char *s)
-{
-  g_string_append_c(out, '"');
-  for (const char *p = s; *p;) {
-    gunichar c = g_utf8_get_char(p);
-    p = g_utf8_next_char(p);
-    switch (c) {
-    case '"': g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
-    case '\b': g_string_append(out, "\\b"); break;
-    case '\f': g_string_append(out, "\\f"); break;
-    default:
-      if (c < 0x20 || c > 0x7e) {
-        if (c > 0xffff) {
-          c -= 0x10000;
-          g_string_append_printf(out, "\\u%04x\\u%04x", 0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-        } else {
-          g_string_append_printf(out, "\\u%04x", c);
-        }
-      } else {
-        g_string_append_c(out, (char)c);
-      }
-    }
-  }
-  g_string_append_c(out, '"');
-}
-
 static char *
 json_dumps(const F2bIniMap *m)
 {
@@ -1293,11 +1255,12 @@ json_dumps(const F2bIniMap *m)
   for (guint i = 0; i < f2b_ini_map_size(m); i++) {
     if (i)
       g_string_append(out, ", ");
-    json_str_append(out, f2b_ini_map_key(m, i));
+    const char *k = f2b_ini_map_key(m, i);
+    f2b_pyjson_str_append(out, k, strlen(k), TRUE);
     g_string_append(out, ": ");
     const char *v = f2b_ini_map_value(m, i);
     if (v)
-      json_str_append(out, v);
+      f2b_pyjson_str_append(out, v, strlen(v), TRUE);
     else
       g_string_append(out, "null");
   }
@@ -1606,7 +1569,7 @@ defreader_combined(DefReader *dr, const char *const *ignore_names, GError **erro
     const OptTemplate *t = template_find(dr->tmpl, dr->ntmpl, k);
     gint64 iv;
     if (v != NULL && t != NULL && t->type == OPT_INT && !py_int(v, &iv)) {
-      g_autofree char *rv = repr_str(v), *rk = repr_str(k);
+      g_autofree char *rv = f2b_py_repr_str(v), *rk = f2b_py_repr_str(k);
       f2b_log(&dr->r->log, F2B_LOG_WARNING, LOG_CONFREADER,
               "Wrong int value %s for %s. Using default one: None", rv, rk);
     }
@@ -1825,7 +1788,7 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
   F2bIniMap *fopts = NULL;
   GError *local = NULL;
   if (!f2b_confreader_extract_options(r, flt, &fname, &fopts, &local)) {
-    g_autofree char *rf = repr_str(flt);
+    g_autofree char *rf = f2b_py_repr_str(flt);
     jail_def_error(error, "Invalid filter definition %s: %s", rf, local->message);
     g_error_free(local);
     return FALSE;
@@ -1838,7 +1801,7 @@ jail_read_filter(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *flt, GE
     return FALSE;
   if (!found) {
     failure_add_missing(r, jailcfg, j, "filter", fname, 0);
-    g_autofree char *rf = repr_str(fname);
+    g_autofree char *rf = f2b_py_repr_str(fname);
     return jail_def_error(error, "Unable to read the filter %s", rf);
   }
   /* applyAutoOptions: the log type follows the backend */
@@ -1875,7 +1838,7 @@ jail_read_action(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *act, gu
   F2bIniMap *aopts = NULL;
   GError *local = NULL;
   if (!f2b_confreader_extract_options(r, act, &aname, &aopts, &local)) {
-    g_autofree char *ra = repr_str(act);
+    g_autofree char *ra = f2b_py_repr_str(act);
     jail_def_error(error, "Invalid action definition %s: %s", ra, local->message);
     g_error_free(local);
     return FALSE;
@@ -1926,11 +1889,11 @@ jail_read_action(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *act, gu
   ja->reader->cfg = read_or_empty(r, file, &found, &local);
   if (ja->reader->cfg != NULL && !found) {
     failure_add_missing(r, jailcfg, j, "action", aname, index);
-    g_autofree char *ra = repr_str(aname);
+    g_autofree char *ra = f2b_py_repr_str(aname);
     return jail_def_error(error, "Unable to read action %s", ra);
   }
   if (ja->reader->cfg == NULL || !defreader_get_options(ja->reader, j->opts_map, FALSE, &local)) {
-    g_autofree char *ra = repr_str(act);
+    g_autofree char *ra = f2b_py_repr_str(act);
     g_autoptr(F2bPyObj) msg = f2b_py_str(local->message);
     g_autofree char *rm = f2b_py_repr(msg);
     g_set_error(error, F2B_CONFREADER_ERROR, F2B_CONFREADER_ERROR_VALUE,
@@ -2554,7 +2517,7 @@ failure_add_missing(F2bConfReader *r, F2bIni *jailcfg, Jail *j, const char *kind
   guint line = 0;
   if (!locate_option(&lc, jailcfg, j->name, option, index, 0, &file, &line))
     g_clear_pointer(&file, g_free);
-  g_autofree char *rn = repr_str(name);
+  g_autofree char *rn = f2b_py_repr_str(name);
   failure_add(r, j->name, j->name, option, file, line,
               g_strdup_printf("no %s %s in %s/%s.d", kind, rn, r->basedir, kind));
   g_free(file);

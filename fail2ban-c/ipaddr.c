@@ -282,10 +282,8 @@ f2b_ipaddr_maskplen(const F2bIPAddr *ip, GError **error)
   if (plen > 0)
     return plen;
   g_autofree char *text = f2b_ipaddr_to_string(ip, NULL);
-  g_autoptr(GString) r = g_string_new(NULL);
-  f2b_py_repr_str_append(r, text, strlen(text));
-  g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID,
-              "invalid mask %s, no plen representation", r->str);
+  g_autofree char *r = f2b_py_repr_str(text);
+  g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID, "invalid mask %s, no plen representation", r);
   return -1;
 }
 

@@ -15,8 +15,8 @@ G_DEFINE_QUARK(f2b-pyjson-error-quark, f2b_pyjson_error)
 
 /* ---- encoder ------------------------------------------------------------ */
 
-static void
-dump_str(GString *out, const char *s, gsize len)
+void
+f2b_pyjson_str_append(GString *out, const char *s, gsize len, gboolean ensure_ascii)
 {
   g_string_append_c(out, '"');
   const char *p = s, *end = s + len;
@@ -32,7 +32,8 @@ dump_str(GString *out, const char *s, gsize len)
       case '\b': g_string_append(out, "\\b"); break;
       case '\f': g_string_append(out, "\\f"); break;
       default:
-        if (c < 0x20)
+        /* ensure_ascii escapes everything outside ' '..'~', DEL included */
+        if (c < 0x20 || (ensure_ascii && c == 0x7f))
           g_string_append_printf(out, "\\u%04x", c);
         else
           g_string_append_c(out, (char)c);
@@ -41,14 +42,21 @@ dump_str(GString *out, const char *s, gsize len)
       continue;
     }
     gunichar u = g_utf8_get_char_validated(p, end - p);
-    if (u != (gunichar)-1 && u != (gunichar)-2) {
-      const char *after = g_utf8_next_char(p);
-      g_string_append_len(out, p, after - p);
-      p = after;
+    if (u == (gunichar)-1 || u == (gunichar)-2) {
+      g_string_append_c(out, '?'); /* a byte that is not UTF-8: encode(..., 'replace') */
+      p++;
       continue;
     }
-    g_string_append_c(out, '?'); /* a byte that is not UTF-8: encode(..., 'replace') */
-    p++;
+    const char *after = g_utf8_next_char(p);
+    if (!ensure_ascii) {
+      g_string_append_len(out, p, after - p);
+    } else if (u > 0xffff) {
+      u -= 0x10000; /* a UTF-16 surrogate pair, as Python writes it */
+      g_string_append_printf(out, "\\u%04x\\u%04x", 0xd800 + (u >> 10), 0xdc00 + (u & 0x3ff));
+    } else {
+      g_string_append_printf(out, "\\u%04x", u);
+    }
+    p = after;
   }
   g_string_append_c(out, '"');
 }
@@ -74,7 +82,7 @@ dump_key(GString *out, const F2bPyObj *key, GError **error)
   case F2B_PY_STR: {
     gsize len;
     const char *s = f2b_py_get_str(key, &len);
-    dump_str(out, s, len);
+    f2b_pyjson_str_append(out, s, len, FALSE);
     return TRUE;
   }
   case F2B_PY_INT: g_string_append_printf(out, "\"%" G_GINT64_FORMAT "\"", f2b_py_get_int(key)); return TRUE;
@@ -126,7 +134,7 @@ dump(GString *out, const F2bPyObj *obj, GError **error)
   case F2B_PY_STR: {
     gsize len;
     const char *s = f2b_py_get_str(obj, &len);
-    dump_str(out, s, len);
+    f2b_pyjson_str_append(out, s, len, FALSE);
     return TRUE;
   }
   case F2B_PY_LIST:

@@ -33,6 +33,12 @@ typedef enum {
  * refused.  FALSE with ERROR (F2B_PYJSON_ERROR_TYPE). */
 gboolean f2b_pyjson_dump_append(GString *out, const F2bPyObj *obj, GError **error);
 
+/* A JSON string literal of the LEN bytes of S appended to OUT, as json.dumps
+ * writes a str: with ENSURE_ASCII every character outside ' '..'~' becomes a
+ * \uXXXX escape (a surrogate pair above U+FFFF), without it only '"', '\\'
+ * and control characters are escaped.  Invalid UTF-8 bytes become '?'. */
+void f2b_pyjson_str_append(GString *out, const char *s, gsize len, gboolean ensure_ascii);
+
 /* json.loads of TEXT (LEN bytes, need not be NUL-terminated): transfer full,
  * or NULL with ERROR. */
 F2bPyObj *f2b_pyjson_load(const char *text, gsize len, GError **error);

@@ -704,6 +704,14 @@ f2b_py_repr_str_append(GString *out, const char *data, gsize len)
   g_string_append_c(out, quote);
 }
 
+char *
+f2b_py_repr_str(const char *utf8)
+{
+  GString *out = g_string_new(NULL);
+  f2b_py_repr_str_append(out, utf8, strlen(utf8));
+  return g_string_free(out, FALSE);
+}
+
 void
 f2b_py_repr_str_append_cut(GString *out, const char *data, gsize len, gsize max_chars)
 {

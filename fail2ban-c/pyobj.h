@@ -120,6 +120,8 @@ void  f2b_py_str_append(GString *out, const F2bPyObj *obj);
 /* repr() of a string given as UTF-8 bytes; invalid UTF-8 bytes are shown as
  * Python shows the surrogates that errors="surrogateescape" makes of them. */
 void  f2b_py_repr_str_append(GString *out, const char *utf8, gsize len);
+/* The same for a NUL-terminated string, returned (transfer full). */
+char *f2b_py_repr_str(const char *utf8);
 /* The same repr() cut to its first MAX_CHARS characters, as CPython's "%.200R"
  * error messages cut it (int('...'), repr of a compiled pattern): the closing
  * quote is lost when the cut falls before it. */

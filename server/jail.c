@@ -56,14 +56,6 @@ ipaddr_free(gpointer p)
   f2b_ipaddr_free(p);
 }
 
-static char *
-repr_str(const char *s)
-{
-  GString *r = g_string_new(NULL);
-  f2b_py_repr_str_append(r, s, strlen(s));
-  return g_string_free(r, FALSE);
-}
-
 /* The backend's options as fail2ban logs them: a dict of str, in their order. */
 static char *
 options_repr(const F2bIniMap *opts)
@@ -222,7 +214,7 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->rt = f2bs_actions_new(name, jail->actions);
   jail->pipeline = f2bs_pipeline_new(jail);
   if (g_utf8_strlen(name, -1) >= 26) {
-    g_autofree char *r = repr_str(name);
+    g_autofree char *r = f2b_py_repr_str(name);
     f2bs_log(F2BS_LOG_WARNING, "fail2ban.jail",
              "Jail name %s might be too long and some commands might not function correctly. Please shorten", r);
   }
@@ -375,7 +367,7 @@ f2bs_jail_set_ignorecache(F2bsJail *jail, const char *value, GError **error)
   gint64 count = 100;
   const char *c = f2b_ini_map_get(opts, "max-count");
   if (c && !f2b_pystr_to_int(c, strlen(c), &count, NULL)) {
-    g_autofree char *rc = repr_str(c);
+    g_autofree char *rc = f2b_py_repr_str(c);
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "invalid literal for int() with base 10: %s", rc);
   }
   const char *t = f2b_ini_map_get(opts, "max-time");
@@ -440,7 +432,7 @@ f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **
     g_error_free(local);
   }
   g_ptr_array_add(jail->logpaths, g_strdup(path));
-  g_autofree char *r = repr_str(path);
+  g_autofree char *r = f2b_py_repr_str(path);
   f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Added logfile: %s (pos = %ld, hash = %s)", r, pos, hash);
   return TRUE;
 }
@@ -450,7 +442,7 @@ f2bs_jail_del_logpath(F2bsJail *jail, const char *path)
 {
   for (guint i = 0; i < jail->logpaths->len; i++)
     if (strcmp(jail->logpaths->pdata[i], path) == 0) {
-      g_autofree char *r = repr_str(path);
+      g_autofree char *r = f2b_py_repr_str(path);
       if (jail->logwatch) /* first: PATH may be the very string the array frees */
         f2bs_logwatch_remove(jail->logwatch, path);
       g_ptr_array_remove_index(jail->logpaths, i);
@@ -573,7 +565,7 @@ f2bs_jail_set_usedns(F2bsJail *jail, const char *value)
 {
   g_autofree char *v = g_ascii_strdown(value, -1);
   if (strcmp(v, "yes") && strcmp(v, "warn") && strcmp(v, "no") && strcmp(v, "raw")) {
-    g_autofree char *r = repr_str(v);
+    g_autofree char *r = f2b_py_repr_str(v);
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Incorrect value %s specified for usedns. Using safe 'no'", r);
     g_free(v);
     v = g_strdup("no");
@@ -629,7 +621,7 @@ gboolean
 f2bs_jail_set_logtimezone(F2bsJail *jail, const char *value, GError **error)
 {
   if (!f2b_filter_set_logtimezone(jail->filter, value, NULL)) {
-    g_autofree char *r = repr_str(value);
+    g_autofree char *r = f2b_py_repr_str(value);
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Unknown or unsupported time zone: %s", r);
   }
   g_free(jail->logtimezone);
@@ -708,7 +700,7 @@ extra_multipliers(F2bsJail *jail, const char *value, GError **error)
     for (guint i = 0; parts[i]; i++) {
       gint64 n;
       if (!f2b_pystr_to_int(parts[i], strlen(parts[i]), &n, NULL)) {
-        g_autofree char *r = repr_str(parts[i]);
+        g_autofree char *r = f2b_py_repr_str(parts[i]);
         return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "invalid literal for int() with base 10: %s", r);
       }
       f2b_py_append(list, f2b_py_int(n));

@@ -46,6 +46,20 @@ START_TEST(test_json_dump)
 }
 END_TEST
 
+/* json.dumps(s) with and without ensure_ascii, as Python writes them. */
+START_TEST(test_json_str_ensure_ascii)
+{
+  static const char text[] = "a\"\x7f\xc3\xa9\xf0\x9f\x98\x80\x01\xff";
+  GString *out = g_string_new(NULL);
+  f2b_pyjson_str_append(out, text, sizeof text - 1, TRUE);
+  ck_assert_str_eq(out->str, "\"a\\\"\\u007f\\u00e9\\ud83d\\ude00\\u0001?\"");
+  g_string_truncate(out, 0);
+  f2b_pyjson_str_append(out, text, sizeof text - 1, FALSE);
+  ck_assert_str_eq(out->str, "\"a\\\"\x7f\xc3\xa9\xf0\x9f\x98\x80\\u0001?\"");
+  g_string_free(out, TRUE);
+}
+END_TEST
+
 START_TEST(test_json_load)
 {
   const char *text = " {\"matches\": [\"a\\u00e9\\ud83d\\ude00\\/\", 1, -2.5e1, true, false, null, NaN],"
@@ -404,6 +418,7 @@ main(void)
   Suite *s = suite_create("database");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_json_dump);
+  tcase_add_test(tc, test_json_str_ensure_ascii);
   tcase_add_test(tc, test_json_load);
   tcase_add_test(tc, test_ticket_data);
   tcase_add_test(tc, test_bans_and_restore);
