@@ -1,60 +1,28 @@
 /* banmanager.c - fail2ban's BanManager (see banmanager.h).
  *
- * An entry sits in the hash table by id, in the insertion-order queue (a
- * link embedded in the entry) and in a sequence ordered by (eob, serial).
- * The eob an entry was placed with is cached; unban_list checks it against
- * the ticket before trusting it, so a missed reschedule delays nothing that
- * ended earlier than cached. */
+ * Tickets sit in a ticket table keyed by the end of ban they were placed
+ * with; unban_list checks that key against the ticket before trusting it,
+ * so a missed reschedule delays nothing that ended earlier than cached. */
 #include "banmanager.h"
 
 #include <math.h>
 
+#include "tickettab.h"
 #include "timeutil.h"
 
 G_DEFINE_QUARK(f2b-banmanager-error-quark, f2b_banmanager_error)
 
-typedef struct {
-  F2bTicket *ticket;
-  double eob;
-  guint64 serial;
-  GList order_link;
-  GSequenceIter *by_end;
-} Entry;
-
 struct F2bBanManager {
-  GHashTable *by_id; /* ticket->id (borrowed) -> Entry (owned) */
-  GQueue order;
-  GSequence *by_end;
+  F2bTicketTable *tickets; /* keyed by the end of ban they were placed with */
   gint64 ban_time;
   gint64 ban_total;
-  guint64 next_serial;
 };
-
-static gint
-entry_compare(gconstpointer pa, gconstpointer pb, gpointer unused)
-{
-  const Entry *a = pa, *b = pb;
-  (void)unused;
-  if (a->eob != b->eob)
-    return a->eob < b->eob ? -1 : 1;
-  return a->serial < b->serial ? -1 : a->serial > b->serial;
-}
-
-static void
-entry_free(gpointer p)
-{
-  Entry *e = p;
-  f2b_ticket_unref(e->ticket);
-  g_free(e);
-}
 
 F2bBanManager *
 f2b_banmanager_new(void)
 {
   F2bBanManager *bm = g_new0(F2bBanManager, 1);
-  bm->by_id = g_hash_table_new_full(f2b_ipaddr_hash_func, f2b_ipaddr_equal_func, NULL, entry_free);
-  g_queue_init(&bm->order);
-  bm->by_end = g_sequence_new(NULL);
+  bm->tickets = f2b_tickettab_new();
   bm->ban_time = 600;
   return bm;
 }
@@ -64,8 +32,7 @@ f2b_banmanager_free(F2bBanManager *bm)
 {
   if (!bm)
     return;
-  g_sequence_free(bm->by_end);
-  g_hash_table_destroy(bm->by_id);
+  f2b_tickettab_free(bm->tickets);
   g_free(bm);
 }
 
@@ -81,24 +48,24 @@ eob_of(const F2bBanManager *bm, const F2bTicket *t)
   return f2b_ticket_end_of_ban(t, default_bt(bm));
 }
 
-/* Re-places E when its ticket's end of ban moved. */
+/* Re-places TICKET when its end of ban moved. */
 static void
-refresh(F2bBanManager *bm, Entry *e)
+refresh(F2bBanManager *bm, const F2bTicket *ticket)
 {
-  double eob = eob_of(bm, e->ticket);
-  if (eob != e->eob) {
-    e->eob = eob;
-    g_sequence_sort_changed(e->by_end, entry_compare, NULL);
-  }
+  f2b_tickettab_set_key(bm->tickets, ticket->id, eob_of(bm, ticket));
+}
+
+static double
+eob_key(const F2bTicket *ticket, gpointer bm)
+{
+  return eob_of(bm, ticket);
 }
 
 void
 f2b_banmanager_set_ban_time(F2bBanManager *bm, gint64 ban_time)
 {
   bm->ban_time = ban_time;
-  for (GList *l = bm->order.head; l; l = l->next)
-    ((Entry *)l->data)->eob = eob_of(bm, ((Entry *)l->data)->ticket);
-  g_sequence_sort(bm->by_end, entry_compare, NULL);
+  f2b_tickettab_rekey_all(bm->tickets, eob_key, bm);
 }
 
 gint64 f2b_banmanager_get_ban_time(const F2bBanManager *bm) { return bm->ban_time; }
@@ -108,44 +75,21 @@ gint64 f2b_banmanager_get_ban_total(const F2bBanManager *bm) { return bm->ban_to
 guint
 f2b_banmanager_size(const F2bBanManager *bm)
 {
-  return g_hash_table_size(bm->by_id);
-}
-
-static void
-store(F2bBanManager *bm, F2bTicket *ticket, double eob)
-{
-  Entry *e = g_new0(Entry, 1);
-  e->ticket = f2b_ticket_ref(ticket);
-  e->eob = eob;
-  e->serial = bm->next_serial++;
-  e->order_link.data = e;
-  g_queue_push_tail_link(&bm->order, &e->order_link);
-  e->by_end = g_sequence_insert_sorted(bm->by_end, e, entry_compare, NULL);
-  g_hash_table_insert(bm->by_id, ticket->id, e);
-}
-
-static F2bTicket *
-take(F2bBanManager *bm, Entry *e)
-{
-  F2bTicket *ticket = f2b_ticket_ref(e->ticket);
-  g_queue_unlink(&bm->order, &e->order_link);
-  g_sequence_remove(e->by_end);
-  g_hash_table_remove(bm->by_id, ticket->id);
-  return ticket;
+  return f2b_tickettab_size(bm->tickets);
 }
 
 /* The old ticket now ends when the new one does: its ban time grows by the
  * new ban time and by how much later the new ticket is. */
 static void
-prolong(F2bBanManager *bm, Entry *old, const F2bTicket *ticket)
+prolong(F2bBanManager *bm, F2bTicket *old, const F2bTicket *ticket)
 {
   F2bPyNum bt = f2b_ticket_get_ban_time(ticket, default_bt(bm));
   if (f2b_pynum_as_double(bt) != -1.0) {
-    double later = ticket->time - old->ticket->time;
+    double later = ticket->time - old->time;
     if (later > 0)
       bt = f2b_pynum_float(f2b_pynum_as_double(bt) + later);
   }
-  f2b_ticket_set_ban_time(old->ticket, bt);
+  f2b_ticket_set_ban_time(old, bt);
   refresh(bm, old);
 }
 
@@ -162,16 +106,16 @@ f2b_banmanager_add_ban_ticket(F2bBanManager *bm, F2bTicket *ticket, double now, 
     reason->expired = TRUE;
     return FALSE;
   }
-  Entry *old = g_hash_table_lookup(bm->by_id, ticket->id);
+  F2bTicket *old = f2b_tickettab_lookup(bm->tickets, ticket->id);
   if (old) {
-    reason->ticket = old->ticket;
-    if (eob > eob_of(bm, old->ticket)) {
+    reason->ticket = old;
+    if (eob > eob_of(bm, old)) {
       reason->prolong = TRUE;
       prolong(bm, old, ticket);
     }
     return FALSE;
   }
-  store(bm, ticket, eob);
+  f2b_tickettab_insert(bm->tickets, ticket, eob);
   bm->ban_total++;
   f2b_ticket_incr_ban_count(ticket, 1);
   return TRUE;
@@ -180,41 +124,36 @@ f2b_banmanager_add_ban_ticket(F2bBanManager *bm, F2bTicket *ticket, double now, 
 F2bTicket *
 f2b_banmanager_lookup(const F2bBanManager *bm, const F2bIPAddr *id)
 {
-  Entry *e = g_hash_table_lookup(bm->by_id, id);
-  return e ? e->ticket : NULL;
+  return f2b_tickettab_lookup(bm->tickets, id);
 }
 
 F2bTicket *
 f2b_banmanager_get_ticket_by_id(F2bBanManager *bm, const F2bIPAddr *id)
 {
-  Entry *e = g_hash_table_lookup(bm->by_id, id);
-  return e ? take(bm, e) : NULL;
+  return f2b_tickettab_take(bm->tickets, id);
 }
 
 void
 f2b_banmanager_reschedule(F2bBanManager *bm, F2bTicket *ticket)
 {
-  Entry *e = g_hash_table_lookup(bm->by_id, ticket->id);
-  if (e && e->ticket == ticket)
-    refresh(bm, e);
+  if (f2b_tickettab_lookup(bm->tickets, ticket->id) == ticket)
+    refresh(bm, ticket);
 }
 
 GPtrArray *
 f2b_banmanager_unban_list(F2bBanManager *bm, double now, guint max_count)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
-  while (max_count == 0 || out->len < max_count) {
-    GSequenceIter *first = g_sequence_get_begin_iter(bm->by_end);
-    if (g_sequence_iter_is_end(first))
+  F2bTicket *first;
+  double eob;
+  while ((max_count == 0 || out->len < max_count) && f2b_tickettab_first(bm->tickets, &first, &eob)) {
+    if (!(now > eob))
       break;
-    Entry *e = g_sequence_get(first);
-    if (!(now > e->eob))
-      break;
-    if (eob_of(bm, e->ticket) != e->eob) { /* changed without reschedule */
-      refresh(bm, e);
+    if (eob_of(bm, first) != eob) { /* changed without reschedule */
+      refresh(bm, first);
       continue;
     }
-    g_ptr_array_add(out, take(bm, e));
+    g_ptr_array_add(out, f2b_tickettab_take(bm->tickets, first->id));
   }
   return out;
 }
@@ -222,49 +161,43 @@ f2b_banmanager_unban_list(F2bBanManager *bm, double now, guint max_count)
 gboolean
 f2b_banmanager_next_unban_time(const F2bBanManager *bm, double *when)
 {
-  GSequenceIter *first = g_sequence_get_begin_iter(bm->by_end);
-  if (g_sequence_iter_is_end(first))
-    return FALSE;
-  if (when)
-    *when = ((const Entry *)g_sequence_get(first))->eob;
-  return TRUE;
+  return f2b_tickettab_first(bm->tickets, NULL, when);
 }
 
 GPtrArray *
 f2b_banmanager_flush(F2bBanManager *bm)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ticket_unref);
-  while (bm->order.head)
-    g_ptr_array_add(out, take(bm, bm->order.head->data));
+  g_autoptr(GPtrArray) all = f2b_tickettab_list(bm->tickets);
+  GPtrArray *out = g_ptr_array_new_full(all->len, (GDestroyNotify)f2b_ticket_unref);
+  for (guint i = 0; i < all->len; i++)
+    g_ptr_array_add(out, f2b_tickettab_take(bm->tickets, ((F2bTicket *)all->pdata[i])->id));
   return out;
 }
 
 GPtrArray *
 f2b_banmanager_tickets(const F2bBanManager *bm)
 {
-  GPtrArray *out = g_ptr_array_sized_new(f2b_banmanager_size(bm));
-  for (GList *l = bm->order.head; l; l = l->next)
-    g_ptr_array_add(out, ((Entry *)l->data)->ticket);
-  return out;
+  return f2b_tickettab_list(bm->tickets);
+}
+
+static GPtrArray *
+ids_of(GPtrArray *tickets)
+{
+  for (guint i = 0; i < tickets->len; i++)
+    tickets->pdata[i] = ((F2bTicket *)tickets->pdata[i])->id;
+  return tickets;
 }
 
 GPtrArray *
 f2b_banmanager_get_ban_list(const F2bBanManager *bm)
 {
-  GPtrArray *out = g_ptr_array_sized_new(f2b_banmanager_size(bm));
-  for (GList *l = bm->order.head; l; l = l->next)
-    g_ptr_array_add(out, ((Entry *)l->data)->ticket->id);
-  return out;
+  return ids_of(f2b_tickettab_list(bm->tickets));
 }
 
 GPtrArray *
 f2b_banmanager_get_ban_list_ordered(const F2bBanManager *bm)
 {
-  GPtrArray *out = g_ptr_array_sized_new(f2b_banmanager_size(bm));
-  for (GSequenceIter *it = g_sequence_get_begin_iter(bm->by_end); !g_sequence_iter_is_end(it);
-       it = g_sequence_iter_next(it))
-    g_ptr_array_add(out, ((Entry *)g_sequence_get(it))->ticket->id);
-  return out;
+  return ids_of(f2b_tickettab_list_by_key(bm->tickets));
 }
 
 /* Python's '%d' % bantime: an int, a float truncated towards zero. */
@@ -278,38 +211,44 @@ ban_time_as_int(F2bPyNum bt)
   return (gint64)bt.f;
 }
 
-static char *
-with_time_line(const F2bBanManager *bm, const Entry *e)
+typedef struct {
+  const F2bBanManager *bm;
+  GPtrArray *out;
+} WithTime;
+
+/* "ID \tSTART + BANTIME = END", END being the end of ban the ticket is
+ * placed with. */
+static gboolean
+add_with_time_line(F2bTicket *ticket, double eob, gpointer data)
 {
+  WithTime *wt = data;
   gsize idlen;
-  g_autofree char *id = f2b_ipaddr_to_string(e->ticket->id, &idlen);
-  g_autofree char *start = f2b_timeutil_time2str(e->ticket->time);
-  g_autofree char *end = f2b_timeutil_time2str(e->eob);
+  g_autofree char *id = f2b_ipaddr_to_string(ticket->id, &idlen);
+  g_autofree char *start = f2b_timeutil_time2str(ticket->time);
+  g_autofree char *end = f2b_timeutil_time2str(eob);
   GString *line = g_string_new_len(id, idlen);
   g_string_append_printf(line, " \t%s + %" G_GINT64_FORMAT " = %s", start,
-                         ban_time_as_int(f2b_ticket_get_ban_time(e->ticket, default_bt(bm))), end);
-  return g_string_free(line, FALSE);
+                         ban_time_as_int(f2b_ticket_get_ban_time(ticket, default_bt(wt->bm))), end);
+  g_ptr_array_add(wt->out, g_string_free(line, FALSE));
+  return TRUE;
 }
 
 GPtrArray *
 f2b_banmanager_get_ban_list_with_time(const F2bBanManager *bm)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  for (GSequenceIter *it = g_sequence_get_begin_iter(bm->by_end); !g_sequence_iter_is_end(it);
-       it = g_sequence_iter_next(it))
-    g_ptr_array_add(out, with_time_line(bm, g_sequence_get(it)));
-  return out;
+  WithTime wt = { bm, g_ptr_array_new_with_free_func(g_free) };
+  f2b_tickettab_foreach_by_key(bm->tickets, add_with_time_line, &wt);
+  return wt.out;
 }
 
 GPtrArray *
 f2b_banmanager_ids_in(const F2bBanManager *bm, const F2bIPAddr *net)
 {
+  g_autoptr(GPtrArray) all = f2b_banmanager_get_ban_list(bm);
   GPtrArray *out = g_ptr_array_new();
-  for (GList *l = bm->order.head; l; l = l->next) {
-    F2bIPAddr *id = ((Entry *)l->data)->ticket->id;
-    if (f2b_ipaddr_contains(net, id))
-      g_ptr_array_add(out, id);
-  }
+  for (guint i = 0; i < all->len; i++)
+    if (f2b_ipaddr_contains(net, all->pdata[i]))
+      g_ptr_array_add(out, all->pdata[i]);
   return out;
 }
 
@@ -317,14 +256,14 @@ gboolean
 f2b_banmanager_is_banned(const F2bBanManager *bm, const char *text, gssize len, gboolean *banned, GError **error)
 {
   g_autoptr(F2bIPAddr) raw = f2b_ipaddr_new(text, len, F2B_IPADDR_CIDR_RAW, NULL);
-  if (raw && g_hash_table_contains(bm->by_id, raw)) {
+  if (raw && f2b_tickettab_lookup(bm->tickets, raw)) {
     *banned = TRUE;
     return TRUE;
   }
   g_autoptr(F2bIPAddr) parsed = f2b_ipaddr_new(text, len, F2B_IPADDR_CIDR_UNSPEC, error);
   if (!parsed)
     return FALSE;
-  *banned = g_hash_table_contains(bm->by_id, parsed);
+  *banned = f2b_tickettab_lookup(bm->tickets, parsed) != NULL;
   return TRUE;
 }
 
@@ -333,9 +272,10 @@ f2b_banmanager_banned_reply(const F2bBanManager *bm, const char *const *ids, gui
 {
   F2bPyObj *out = f2b_py_list_new();
   if (n_ids == 0) {
-    for (GList *l = bm->order.head; l; l = l->next) {
+    g_autoptr(GPtrArray) all = f2b_banmanager_get_ban_list(bm);
+    for (guint i = 0; i < all->len; i++) {
       gsize n;
-      char *s = f2b_ipaddr_to_string(((Entry *)l->data)->ticket->id, &n);
+      char *s = f2b_ipaddr_to_string(all->pdata[i], &n);
       f2b_py_append(out, f2b_py_str_len(s, n));
       g_free(s);
     }
