@@ -1579,41 +1579,40 @@ enc_payload(Encoder *e, const guint8 *header, gsize hlen, const void *data, gsiz
   e->framing = framing;
 }
 
+/* A memo put or get of INDEX: TEXT_OP and the index in decimal under
+ * protocol 0, else the one-byte-index opcode SHORT_OP or the four-byte one
+ * LONG_OP. */
 static void
-enc_memoize(Encoder *e)
+enc_memo_op(Encoder *e, char text_op, guint8 short_op, guint8 long_op, guint32 index)
 {
-  guint32 index = e->memo_next++;
-  if (e->proto >= 4) {
-    enc_byte(e, OP_MEMOIZE);
-  } else if (e->proto == 0) {
+  if (e->proto == 0) {
     char buf[24];
-    g_snprintf(buf, sizeof buf, "p%u\n", index);
+    g_snprintf(buf, sizeof buf, "%c%u\n", text_op, index);
     enc_text(e, buf);
   } else if (index < 256) {
-    guint8 op[2] = { OP_BINPUT, (guint8) index };
+    guint8 op[2] = { short_op, (guint8)index };
     enc_write(e, op, 2);
   } else {
-    guint8 op[5] = { OP_LONG_BINPUT };
+    guint8 op[5] = { long_op };
     put_le(op + 1, index, 4);
     enc_write(e, op, 5);
   }
 }
 
 static void
+enc_memoize(Encoder *e)
+{
+  guint32 index = e->memo_next++;
+  if (e->proto >= 4)
+    enc_byte(e, OP_MEMOIZE);
+  else
+    enc_memo_op(e, 'p', OP_BINPUT, OP_LONG_BINPUT, index);
+}
+
+static void
 enc_memo_get(Encoder *e, guint32 index)
 {
-  if (e->proto == 0) {
-    char buf[24];
-    g_snprintf(buf, sizeof buf, "g%u\n", index);
-    enc_text(e, buf);
-  } else if (index < 256) {
-    guint8 op[2] = { OP_BINGET, (guint8) index };
-    enc_write(e, op, 2);
-  } else {
-    guint8 op[5] = { OP_LONG_BINGET };
-    put_le(op + 1, index, 4);
-    enc_write(e, op, 5);
-  }
+  enc_memo_op(e, 'g', OP_BINGET, OP_LONG_BINGET, index);
 }
 
 /* Looks KEY up among the memoized names; FALSE (and KEY remembered as the
