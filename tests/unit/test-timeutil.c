@@ -1,5 +1,6 @@
 /* test-timeutil.c - str2sec as fail2ban's MyTime.str2seconds computes it. */
 #include "check-main.h"
+#include <math.h>
 #include <time.h>
 
 #include "timeutil.h"
@@ -100,6 +101,35 @@ START_TEST(test_seconds2str)
 }
 END_TEST
 
+/* Durations whose count of days, hours or minutes is past 64 bits (a ban time
+ * formula without maxtime): Python's integers print them exactly.  Found by
+ * fuzz-pyexpr (a float-to-integer overflow, undefined behaviour, before). */
+START_TEST(test_seconds2str_beyond_64_bits)
+{
+  static const struct { double v; const char *want; } cases[] = {
+    { 1.4855280471424563e+29, "4710578536093532428248y 37w 5d" },
+    { 8.0352e+23, "25479452054794520y 28w 4d" },
+    { 1e+19, "317097919837y 33w 5d" },
+    { 1e+300, "3170979198376458982695010286264843512807119741535390417397484082001169803299"
+             "0475166869929711311330590151826494748242598920405456758375804816362402444025"
+             "8204074636865108966535521435452586186987365847935366565389329473568544603106"
+             "02355845485126700099690901458981879996630210756218114006915143326y 26w 4d" },
+    { 7.97e+23, "25272704211060376y 46w 6d" },
+    { 3.3204139332677193e+22, "1052896351239129y 31w 2d" },
+    { 3.4904191266510265e+28, "1106804644422573096960y" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *s = f2b_timeutil_seconds2str(f2b_pynum_float(cases[i].v));
+    ck_assert_str_eq(s, cases[i].want);
+  }
+  /* fail2ban raises OverflowError here: we print the float */
+  g_autofree char *inf = f2b_timeutil_seconds2str(f2b_pynum_float(INFINITY));
+  ck_assert_str_eq(inf, "inf");
+  g_autofree char *nan = f2b_timeutil_seconds2str(f2b_pynum_float(NAN));
+  ck_assert_str_eq(nan, "nans"); /* as fail2ban: NaN compares false everywhere */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -111,6 +141,7 @@ main(void)
   tcase_add_test(tc, test_rejects_non_arithmetic);
   tcase_add_test(tc, test_time2str);
   tcase_add_test(tc, test_seconds2str);
+  tcase_add_test(tc, test_seconds2str_beyond_64_bits);
   tcase_add_test(tc, test_expressions_beyond_arithmetic);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
