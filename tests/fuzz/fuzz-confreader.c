@@ -25,14 +25,31 @@ static const char base_fail2ban_conf[] =
   "[Definition]\nloglevel = INFO\nlogtarget = STDERR\nsyslogsocket = auto\nsocket = /s\n"
   "pidfile = /p\nallowipv6 = auto\ndbfile = :memory:\ndbpurgeage = 1d\n";
 
+static char *dir;
+
+/* At exit: the directory and what this target wrote in it. */
+static void
+remove_confdir(void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *p = g_build_filename(dir, files[i], NULL);
+    g_unlink(p);
+  }
+  for (const char *const *sub = (const char *const[]){ "filter.d", "action.d", NULL }; *sub; sub++) {
+    g_autofree char *p = g_build_filename(dir, *sub, NULL);
+    g_rmdir(p);
+  }
+  g_rmdir(dir);
+}
+
 static const char *
 confdir(void)
 {
-  static char *dir;
   if (dir == NULL) {
     dir = g_dir_make_tmp("f2b-fuzz-conf-XXXXXX", NULL);
     if (dir == NULL)
       abort();
+    atexit(remove_confdir);
     for (const char *const *sub = (const char *const[]){ "filter.d", "action.d", NULL }; *sub; sub++) {
       g_autofree char *p = g_build_filename(dir, *sub, NULL);
       g_mkdir(p, 0700);
