@@ -78,12 +78,18 @@ f2b_timeutil_str2sec(const char *expr, GError **error)
 /* Times from this one on are printed as the last second of year 9999
  * (fail2ban's guard against datetime's year limit in any time zone). */
 #define TIME2STR_LIMIT 253402214400.0
+/* 0001-01-02 00:00:00 UTC: year 1 in every zone. */
+#define TIME2STR_FIRST -62135510400.0
 
 char *
 f2b_timeutil_time2str(double t)
 {
   if (!(t < TIME2STR_LIMIT))
     return g_strdup("9999-12-31 23:59:59");
+  /* fail2ban raises (year 0 is out of range) before year 1 in any zone;
+   * printing the first second keeps the time_t conversion defined */
+  if (t < TIME2STR_FIRST)
+    return g_strdup("1-01-01 00:00:00");
   /* datetime.fromtimestamp rounds to microseconds (half even) first */
   double whole = floor(t);
   double micro = nearbyint((t - whole) * 1e6);
@@ -93,7 +99,8 @@ f2b_timeutil_time2str(double t)
   struct tm tm;
   if (!localtime_r(&secs, &tm))
     return g_strdup("9999-12-31 23:59:59");
-  return g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+  /* strftime's %Y (glibc) does not pad years before 1000 */
+  return g_strdup_printf("%d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                          tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 

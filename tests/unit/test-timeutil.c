@@ -71,6 +71,17 @@ START_TEST(test_time2str)
   ck_assert_str_eq(d, "9999-12-31 23:59:59");
   g_autofree char *e = f2b_timeutil_time2str(253402214399.0);
   ck_assert_str_eq(e, "9999-12-30 23:59:59");
+  /* before year 1 fail2ban raises; far before, the time_t conversion overflowed
+   * (undefined behaviour, found by fuzz-pyexpr): the first second of year 1 */
+  g_autofree char *f = f2b_timeutil_time2str(-6.46924e+59);
+  ck_assert_str_eq(f, "1-01-01 00:00:00");
+  g_autofree char *g = f2b_timeutil_time2str(-INFINITY);
+  ck_assert_str_eq(g, "1-01-01 00:00:00");
+  /* fail2ban's strftime does not pad years before 1000 */
+  g_autofree char *h = f2b_timeutil_time2str(-62135510400.0);
+  ck_assert_str_eq(h, "1-01-02 00:00:00");
+  g_autofree char *i = f2b_timeutil_time2str(-31000000000.0);
+  ck_assert_str_eq(i, "987-08-25 16:53:20");
 }
 END_TEST
 
