@@ -23,6 +23,9 @@ run_file(const char *path, guint *count)
   }
   /* a copy of exactly LEN bytes, so that ASan sees any read past the input */
   g_autofree uint8_t *copy = g_memdup2(data, len);
+  /* the name first: a failing run shows which input it was on */
+  printf("%s\n", path);
+  fflush(stdout);
   LLVMFuzzerTestOneInput(copy, len);
   (*count)++;
   return TRUE;
