@@ -148,10 +148,12 @@ substitute_info(const char *cmd, gsize len, const F2bActionTagsSource *src,
   while (next_tag(cmd, len, pos, &start, &end)) {
     g_string_append_len(out, cmd + pos, start - pos);
     g_autofree char *name = g_strndup(cmd + start + 1, end - start - 2);
+    /* a name holding NUL is none that a lookup or a fallback knows */
+    gboolean whole = strlen(name) == end - start - 2;
     g_string_truncate(value, 0);
-    if (src->info != NULL && strlen(name) == end - start - 2 && src->info(name, value, src->user_data))
+    if (whole && src->info != NULL && src->info(name, value, src->user_data))
       escape(name, value->str, value->len, out, escape_data);
-    else if (!add_repl_tag(name, src, out))
+    else if (!whole || !add_repl_tag(name, src, out))
       g_string_append_len(out, cmd + start, end - start);
     pos = end;
   }

@@ -647,8 +647,11 @@ pending_line(Pending *p, const char *line, gsize len)
 static void
 repr_line_append(GString *out, const char *line, gsize len, gboolean nl)
 {
-  g_autofree char *l = g_strndup(line, len + 1);
+  /* a copy of exactly LEN bytes (NULs kept; the line may end the data) */
+  g_autofree char *l = g_malloc(len + 2);
+  memcpy(l, line, len);
   l[len] = '\n';
+  l[len + 1] = '\0';
   f2b_py_repr_str_append(out, l, len + (nl ? 1 : 0));
 }
 

@@ -78,12 +78,18 @@ f2b_timeutil_str2sec(const char *expr, GError **error)
 /* Times from this one on are printed as the last second of year 9999
  * (fail2ban's guard against datetime's year limit in any time zone). */
 #define TIME2STR_LIMIT 253402214400.0
+/* 0001-01-02 00:00:00 UTC: year 1 in every zone. */
+#define TIME2STR_FIRST -62135510400.0
 
 char *
 f2b_timeutil_time2str(double t)
 {
   if (!(t < TIME2STR_LIMIT))
     return g_strdup("9999-12-31 23:59:59");
+  /* fail2ban raises (year 0 is out of range) before year 1 in any zone;
+   * printing the first second keeps the time_t conversion defined */
+  if (t < TIME2STR_FIRST)
+    return g_strdup("1-01-01 00:00:00");
   /* datetime.fromtimestamp rounds to microseconds (half even) first */
   double whole = floor(t);
   double micro = nearbyint((t - whole) * 1e6);
@@ -93,7 +99,8 @@ f2b_timeutil_time2str(double t)
   struct tm tm;
   if (!localtime_r(&secs, &tm))
     return g_strdup("9999-12-31 23:59:59");
-  return g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+  /* strftime's %Y (glibc) does not pad years before 1000 */
+  return g_strdup_printf("%d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                          tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -104,15 +111,69 @@ round_even(double x)
   return (gint64)nearbyint(x);
 }
 
+/* Appends COUNT // PER in decimal and returns COUNT % PER, for a COUNT (a
+ * whole number, at least 2^63) past gint64, which Python's int still holds
+ * exactly: the number is expanded into base-10^9 limbs (mantissa times a
+ * power of two) and divided by PER there. */
+static gint64
+append_big_quotient(GString *r, double count, gint64 per)
+{
+  enum { LIMB = 1000000000 };
+  int exp;
+  guint64 mant = (guint64)ldexp(frexp(count, &exp), 53);
+  exp -= 53; /* count = mant * 2^exp, exp > 0 since count >= 2^63 */
+  g_autoptr(GArray) limbs = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (; mant > 0; mant /= LIMB) {
+    guint32 l = mant % LIMB;
+    g_array_append_val(limbs, l);
+  }
+  while (exp > 0) {
+    int k = MIN(exp, 32); /* a limb < 2^30 shifted by 32 still fits 64 bits */
+    guint64 carry = 0;
+    for (guint i = 0; i < limbs->len; i++) {
+      guint64 v = ((guint64)g_array_index(limbs, guint32, i) << k) + carry;
+      g_array_index(limbs, guint32, i) = v % LIMB;
+      carry = v / LIMB;
+    }
+    for (; carry > 0; carry /= LIMB) {
+      guint32 l = carry % LIMB;
+      g_array_append_val(limbs, l);
+    }
+    exp -= k;
+  }
+  guint64 rem = 0;
+  for (guint i = limbs->len; i-- > 0;) {
+    guint64 cur = rem * LIMB + g_array_index(limbs, guint32, i);
+    g_array_index(limbs, guint32, i) = cur / (guint64)per;
+    rem = cur % (guint64)per;
+  }
+  guint top = limbs->len;
+  while (top > 1 && g_array_index(limbs, guint32, top - 1) == 0)
+    top--;
+  g_string_append_printf(r, "%u", g_array_index(limbs, guint32, top - 1));
+  for (guint i = top - 1; i-- > 0;)
+    g_string_append_printf(r, "%09u", g_array_index(limbs, guint32, i));
+  return (gint64)rem;
+}
+
 /* The large units: a count of UNIT (rounded), split into BIG groups of
  * PER units and the rest into MID groups of MIDPER and SMALL ones. */
 static char *
 groups(double sec, double unit, gint64 per, const char *big, gint64 midper, const char *mid, const char *small)
 {
-  gint64 s = round_even(sec / unit);
+  double count = nearbyint(sec / unit);
+  if (isinf(count)) /* fail2ban raises OverflowError */
+    return g_strdup("inf");
   GString *r = g_string_new(NULL);
-  g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s / per, big);
-  s %= per;
+  gint64 s;
+  if (count >= 0x1p63) {
+    s = append_big_quotient(r, count, per);
+    g_string_append_printf(r, "%s ", big);
+  } else {
+    s = (gint64)count;
+    g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s / per, big);
+    s %= per;
+  }
   if (s >= midper) {
     g_string_append_printf(r, "%" G_GINT64_FORMAT "%s ", s / midper, mid);
     s %= midper;

@@ -69,6 +69,19 @@ START_TEST(test_fallback_tags)
 }
 END_TEST
 
+/* A tag name holding a NUL byte is no name fail2ban knows: "<br\0>" stays as it
+ * is (it was cut at the NUL and taken for <br>; found by fuzz-actiontags). */
+START_TEST(test_fallback_name_with_nul)
+{
+  static const char cmd[] = "a<br\0>b<sp\0x>c<sh-hostname\0>";
+  Fake fake = { NULL, NULL };
+  F2bActionTagsSource src = { fake_info, fake_data, fake_system, &fake };
+  g_autoptr(F2bActionCommand) c = f2b_actiontags_replace_dynamic(cmd, sizeof cmd - 1, &src);
+  ck_assert_uint_eq(c->script->len, sizeof cmd - 1);
+  ck_assert_mem_eq(c->script->str, cmd, sizeof cmd - 1);
+}
+END_TEST
+
 START_TEST(test_nested_tag_innermost)
 {
   const char *info[] = { "ip", "1.2.3.4", NULL };
@@ -193,6 +206,7 @@ main(void)
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_plain_tags);
   tcase_add_test(tc, test_fallback_tags);
+  tcase_add_test(tc, test_fallback_name_with_nul);
   tcase_add_test(tc, test_nested_tag_innermost);
   tcase_add_test(tc, test_ticket_data_tags);
   tcase_add_test(tc, test_escaping_as_variables);

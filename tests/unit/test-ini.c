@@ -148,6 +148,29 @@ START_TEST(test_parse_errors)
 }
 END_TEST
 
+/* The line an error quotes is copied by its length: a last line without a
+ * newline was read one byte past the data, and a NUL cut the quote short (a heap
+ * overflow found by fuzz-ini). Texts are Python configparser's. */
+START_TEST(test_parse_error_quotes_line_by_length)
+{
+  static const char *const cases[][2] = {
+    { "a\0b", "File contains no section headers.\nfile: 't.conf', line: 1\n'a\\x00b'" },
+    { "[s]\nx\0y", "Source contains parsing errors: 't.conf'\n\t[line  2]: 'x\\x00y'" },
+    { "[s]\nx\0y\n", "Source contains parsing errors: 't.conf'\n\t[line  2]: 'x\\x00y\\n'" },
+    { "abc", "File contains no section headers.\nfile: 't.conf', line: 1\n'abc'" },
+  };
+  static const gsize lens[] = { 3, 7, 8, 3 };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    /* exactly LEN bytes on the heap, so that ASan sees a read past them */
+    g_autofree char *data = g_memdup2(cases[i][0], lens[i]);
+    g_autoptr(F2bIni) ini = f2b_ini_new();
+    g_autoptr(GError) error = NULL;
+    ck_assert(!f2b_ini_parse(ini, "t.conf", data, lens[i], &error));
+    ck_assert_str_eq(error->message, cases[i][1]);
+  }
+}
+END_TEST
+
 START_TEST(test_binary_and_long_lines)
 {
   GString *s = g_string_new("[s]\nlong = ");
@@ -397,6 +420,7 @@ main(void)
   tcase_add_test(tc, test_section_option_references);
   tcase_add_test(tc, test_vars_take_priority);
   tcase_add_test(tc, test_parse_errors);
+  tcase_add_test(tc, test_parse_error_quotes_line_by_length);
   tcase_add_test(tc, test_binary_and_long_lines);
   tcase_add_test(tc, test_merge_conditional_and_known);
   tcase_add_test(tc, test_includes_and_local);

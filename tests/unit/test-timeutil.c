@@ -1,5 +1,6 @@
 /* test-timeutil.c - str2sec as fail2ban's MyTime.str2seconds computes it. */
 #include "check-main.h"
+#include <math.h>
 #include <time.h>
 
 #include "timeutil.h"
@@ -70,6 +71,17 @@ START_TEST(test_time2str)
   ck_assert_str_eq(d, "9999-12-31 23:59:59");
   g_autofree char *e = f2b_timeutil_time2str(253402214399.0);
   ck_assert_str_eq(e, "9999-12-30 23:59:59");
+  /* before year 1 fail2ban raises; far before, the time_t conversion overflowed
+   * (undefined behaviour, found by fuzz-pyexpr): the first second of year 1 */
+  g_autofree char *f = f2b_timeutil_time2str(-6.46924e+59);
+  ck_assert_str_eq(f, "1-01-01 00:00:00");
+  g_autofree char *g = f2b_timeutil_time2str(-INFINITY);
+  ck_assert_str_eq(g, "1-01-01 00:00:00");
+  /* fail2ban's strftime does not pad years before 1000 */
+  g_autofree char *h = f2b_timeutil_time2str(-62135510400.0);
+  ck_assert_str_eq(h, "1-01-02 00:00:00");
+  g_autofree char *i = f2b_timeutil_time2str(-31000000000.0);
+  ck_assert_str_eq(i, "987-08-25 16:53:20");
 }
 END_TEST
 
@@ -100,6 +112,35 @@ START_TEST(test_seconds2str)
 }
 END_TEST
 
+/* Durations whose count of days, hours or minutes is past 64 bits (a ban time
+ * formula without maxtime): Python's integers print them exactly.  Found by
+ * fuzz-pyexpr (a float-to-integer overflow, undefined behaviour, before). */
+START_TEST(test_seconds2str_beyond_64_bits)
+{
+  static const struct { double v; const char *want; } cases[] = {
+    { 1.4855280471424563e+29, "4710578536093532428248y 37w 5d" },
+    { 8.0352e+23, "25479452054794520y 28w 4d" },
+    { 1e+19, "317097919837y 33w 5d" },
+    { 1e+300, "3170979198376458982695010286264843512807119741535390417397484082001169803299"
+             "0475166869929711311330590151826494748242598920405456758375804816362402444025"
+             "8204074636865108966535521435452586186987365847935366565389329473568544603106"
+             "02355845485126700099690901458981879996630210756218114006915143326y 26w 4d" },
+    { 7.97e+23, "25272704211060376y 46w 6d" },
+    { 3.3204139332677193e+22, "1052896351239129y 31w 2d" },
+    { 3.4904191266510265e+28, "1106804644422573096960y" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *s = f2b_timeutil_seconds2str(f2b_pynum_float(cases[i].v));
+    ck_assert_str_eq(s, cases[i].want);
+  }
+  /* fail2ban raises OverflowError here: we print the float */
+  g_autofree char *inf = f2b_timeutil_seconds2str(f2b_pynum_float(INFINITY));
+  ck_assert_str_eq(inf, "inf");
+  g_autofree char *nan = f2b_timeutil_seconds2str(f2b_pynum_float(NAN));
+  ck_assert_str_eq(nan, "nans"); /* as fail2ban: NaN compares false everywhere */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -111,6 +152,7 @@ main(void)
   tcase_add_test(tc, test_rejects_non_arithmetic);
   tcase_add_test(tc, test_time2str);
   tcase_add_test(tc, test_seconds2str);
+  tcase_add_test(tc, test_seconds2str_beyond_64_bits);
   tcase_add_test(tc, test_expressions_beyond_arithmetic);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
