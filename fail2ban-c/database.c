@@ -29,6 +29,9 @@ struct F2bDb {
   GHashTable *stmts;    /* SQL text -> prepared statement */
   F2bDbCheckpointFunc checkpoint_func;
   gpointer checkpoint_data;
+  F2bDbCommitFunc commit_func;
+  gpointer commit_data;
+  gboolean in_commit_func; /* its own writes do not call it again */
 };
 
 /* ---- schema -------------------------------------------------------------- */
@@ -168,6 +171,11 @@ gboolean
 f2b_db_commit(F2bDb *db, GError **error)
 {
   g_return_val_if_fail(db->depth > 0, FALSE);
+  if (db->depth == 1 && db->commit_func && !db->in_commit_func) {
+    db->in_commit_func = TRUE;
+    db->commit_func(db, db->commit_data);
+    db->in_commit_func = FALSE;
+  }
   if (--db->depth > 0)
     return TRUE;
   gint64 start = g_get_monotonic_time();
@@ -176,6 +184,13 @@ f2b_db_commit(F2bDb *db, GError **error)
   if (!ok)
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
   return ok;
+}
+
+void
+f2b_db_set_commit_func(F2bDb *db, F2bDbCommitFunc func, gpointer data)
+{
+  db->commit_func = func;
+  db->commit_data = data;
 }
 
 #define CHECKPOINT_PAGES 1000 /* SQLite's own threshold */

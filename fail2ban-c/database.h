@@ -72,6 +72,14 @@ gint64 f2b_db_get_purge_age(const F2bDb *db);
  * outermost one, whose commit writes.  A failed commit rolls back. */
 gboolean f2b_db_begin(F2bDb *db, GError **error);
 gboolean f2b_db_commit(F2bDb *db, GError **error);
+/* FUNC(DB, DATA) is called by every outermost commit (f2b_db_commit and the
+ * commit of a write outside a transaction) just before it writes, inside
+ * the transaction: what FUNC writes is committed together with what was
+ * written before (the server adds the log positions that go with a ban, so
+ * that after a crash neither is there without the other).  Writes of FUNC
+ * do not call it again.  FUNC NULL: none. */
+typedef void (*F2bDbCommitFunc)(F2bDb *db, gpointer data);
+void f2b_db_set_commit_func(F2bDb *db, F2bDbCommitFunc func, gpointer data);
 /* Checkpoints (copying the WAL into the file) are the only writes that wait
  * for the disk.  SQLite runs them inside the commit that brings the WAL to
  * 1000 pages, which blocks the caller for the fsync.  With FUNC set, that

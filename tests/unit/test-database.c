@@ -217,6 +217,62 @@ START_TEST(test_logs)
 }
 END_TEST
 
+/* The commit function runs once per outermost commit, inside the
+ * transaction: its writes are committed with the rest, or rolled back. */
+typedef struct {
+  int calls;
+  gint64 pos;
+} CommitHook;
+
+static void
+on_commit(F2bDb *db, gpointer data)
+{
+  CommitHook *h = data;
+  h->calls++;
+  ck_assert(f2b_db_update_log(db, "a", "/l", h->pos, "h", NULL)); /* its own commit does not call it again */
+}
+
+static gint64
+stored_pos(F2bDb *db)
+{
+  gboolean has;
+  gint64 pos;
+  ck_assert(f2b_db_add_log(db, "a", "/l", 0, "h", &has, &pos, NULL));
+  return has ? pos : -1;
+}
+
+START_TEST(test_commit_func)
+{
+  g_autoptr(F2bDb) db = memdb();
+  CommitHook h = { 0, 10 };
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  f2b_db_set_commit_func(db, on_commit, &h);
+  ban(db, "a", "192.0.2.1", NOW, 600, 1); /* a write on its own: one commit */
+  ck_assert_int_eq(h.calls, 1);
+  f2b_db_set_commit_func(db, NULL, NULL);
+  ck_assert_int_eq(stored_pos(db), 10);
+  f2b_db_set_commit_func(db, on_commit, &h);
+  h.pos = 20;
+  ck_assert(f2b_db_begin(db, NULL));
+  ck_assert(f2b_db_begin(db, NULL));
+  ban(db, "a", "192.0.2.2", NOW, 600, 1);
+  ck_assert(f2b_db_commit(db, NULL)); /* nested: not yet */
+  ck_assert_int_eq(h.calls, 1);
+  ck_assert(f2b_db_commit(db, NULL));
+  ck_assert_int_eq(h.calls, 2);
+  /* a write that fails rolls back without calling it */
+  ck_assert(f2b_db_begin(db, NULL));
+  h.pos = 30;
+  ck_assert(f2b_db_add_log(db, "a", "/other", 5, "x", &(gboolean){ 0 }, &(gint64){ 0 }, NULL));
+  ck_assert_int_eq(h.calls, 2);
+  f2b_db_set_commit_func(db, NULL, NULL);
+  ck_assert(f2b_db_commit(db, NULL));
+  ck_assert_int_eq(stored_pos(db), 20);
+  g_autoptr(GPtrArray) bans = f2b_db_get_bans(db, "a", NULL, -1, NOW, NULL);
+  ck_assert_uint_eq(bans->len, 2);
+}
+END_TEST
+
 START_TEST(test_transactions)
 {
   g_autofree char *path = g_build_filename(tmpdir, "tx.db", NULL);
@@ -410,6 +466,7 @@ main(void)
   tcase_add_test(tc, test_purge_and_jails);
   tcase_add_test(tc, test_logs);
   tcase_add_test(tc, test_transactions);
+  tcase_add_test(tc, test_commit_func);
   tcase_add_test(tc, test_purge_gives_space_back);
   tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);
