@@ -772,6 +772,56 @@ f2b_db_update_log(F2bDb *db, const char *jail, const char *path, gint64 pos, con
   return write_end(db, ok, error);
 }
 
+gboolean
+f2b_db_get_journal_pos(F2bDb *db, const char *jail, const char *name, gboolean *found, double *time,
+                       GError **error)
+{
+  *found = FALSE;
+  *time = 0;
+  sqlite3_stmt *st = stmt(db, "SELECT lastfilepos FROM logs WHERE jail=? AND path=?", error);
+  if (st == NULL)
+    return FALSE;
+  bind_text(st, 1, jail);
+  bind_text(st, 2, name);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    *found = TRUE;
+    *time = sqlite3_column_double(st, 0);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return sql_fail(db, error, "read failed");
+  return TRUE;
+}
+
+gboolean
+f2b_db_update_journal(F2bDb *db, const char *jail, const char *name, double time, const char *iso,
+                      GError **error)
+{
+  WRITE_BEGIN(db, error);
+  sqlite3_stmt *st = stmt(db, "UPDATE logs SET firstlinemd5=?, lastfilepos=? WHERE jail=? AND path=?", error);
+  gboolean ok = st != NULL;
+  if (ok) {
+    bind_text(st, 1, iso);
+    sqlite3_bind_double(st, 2, time); /* as Python binds a float: the column keeps it REAL unless integral */
+    bind_text(st, 3, jail);
+    bind_text(st, 4, name);
+    ok = run(db, st, error);
+  }
+  if (ok && sqlite3_changes(db->sql) == 0) {
+    st = stmt(db, "INSERT OR REPLACE INTO logs(jail, path, firstlinemd5, lastfilepos) VALUES(?, ?, ?, ?)", error);
+    ok = st != NULL;
+    if (ok) {
+      bind_text(st, 1, jail);
+      bind_text(st, 2, name);
+      bind_text(st, 3, iso);
+      sqlite3_bind_double(st, 4, time);
+      ok = run(db, st, error);
+    }
+  }
+  return write_end(db, ok, error);
+}
+
 char **
 f2b_db_get_log_paths(F2bDb *db, const char *jail, GError **error)
 {

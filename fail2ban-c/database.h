@@ -114,6 +114,15 @@ gboolean f2b_db_add_log(F2bDb *db, const char *jail, const char *path, gint64 po
 /* updateLog: the stored hash and position of JAIL's PATH. */
 gboolean f2b_db_update_log(F2bDb *db, const char *jail, const char *path, gint64 pos, const char *md5,
                            GError **error);
+/* getJournalPos: the time stored for journal NAME ("systemd-journal") of
+ * JAIL (*FOUND FALSE when there is none; nothing is written, as fail2ban's
+ * _addLog with time 0 and no hash writes nothing). */
+gboolean f2b_db_get_journal_pos(F2bDb *db, const char *jail, const char *name, gboolean *found, double *time,
+                                GError **error);
+/* updateJournal: TIME (the last entry's, a float as fail2ban stores it) and
+ * ISO (its date as the filter got it) in the row of NAME. */
+gboolean f2b_db_update_journal(F2bDb *db, const char *jail, const char *name, double time, const char *iso,
+                               GError **error);
 /* getLogPaths: the paths (of JAIL, or of every jail when NULL), sorted,
  * NULL-terminated, transfer full. */
 char **f2b_db_get_log_paths(F2bDb *db, const char *jail, GError **error);

@@ -135,6 +135,9 @@ on_file_line(const char *path, const char *line, gsize len, gpointer user_data)
 static void
 on_journal_entry(const F2bsJournalRecord *record, gpointer user_data)
 {
+  F2bsJail *jail = user_data;
+  if (jail->persist) /* first: a ban the entry makes is committed with it */
+    f2bs_persist_journal_read(jail->persist, jail, record->time, record->date);
   F2bRegexLine tuple = { "", 0, record->date, strlen(record->date), record->line, record->line_len };
   f2bs_jail_process_tuple(user_data, &tuple, record->time, record->in_operation);
 }
@@ -195,7 +198,8 @@ f2bs_jail_start_watching(F2bsJail *jail, GError **error)
     g_ptr_array_unref(self);
   if (jail->journalwatch) {
     f2bs_journalwatch_set_encoding(jail->journalwatch, f2b_filter_get_logencoding(jail->filter));
-    return f2bs_journalwatch_start(jail->journalwatch, findtime, 0, on_journal_entry, jail, error);
+    double position = jail->persist ? f2bs_persist_journal_pos(jail->persist, jail) : 0;
+    return f2bs_journalwatch_start(jail->journalwatch, findtime, position, on_journal_entry, jail, error);
   }
   f2bs_logwatch_set_autoseek(jail->logwatch, line_time, jail, findtime);
   return f2bs_logwatch_start(jail->logwatch, error);

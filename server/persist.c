@@ -21,11 +21,22 @@ typedef struct {
   char hash[41];  /* the stored first-line hash */
 } TrackedLog;
 
+/* The journal of a jail: the entry last read, not yet written. */
+typedef struct {
+  F2bsJail *jail; /* borrowed */
+  double time;
+  char *iso;
+  gboolean pending;
+} TrackedJournal;
+
+#define JOURNAL_NAME "systemd-journal"
+
 struct F2bsPersist {
   F2bDb *db;
   char *filename;
   guint purge_timer;
   GPtrArray *logs;            /* TrackedLog* */
+  GPtrArray *journals;        /* TrackedJournal* */
   guint log_timer;            /* the positions' next write is due */
   gint64 next_log_update_us;  /* monotonic: not before (after the first write) */
   GThread *checkpointer;  /* the last checkpoint thread, joined before the next */
@@ -90,11 +101,35 @@ tracked_moved(const TrackedLog *t)
   return lf && (f2b_logfile_get_pos(lf) != t->pos || strcmp(f2b_logfile_get_hash(lf), t->hash) != 0);
 }
 
+static void
+tracked_journal_free(gpointer data)
+{
+  TrackedJournal *t = data;
+  g_free(t->iso);
+  g_free(t);
+}
+
+static void
+write_journals(F2bsPersist *p, F2bDb *db)
+{
+  for (guint i = 0; i < p->journals->len; i++) {
+    TrackedJournal *t = p->journals->pdata[i];
+    g_autoptr(GError) error = NULL;
+    if (!t->pending)
+      continue;
+    if (f2b_db_update_journal(db, t->jail->name, JOURNAL_NAME, t->time, t->iso, &error))
+      t->pending = FALSE;
+    else
+      f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  }
+}
+
 /* Inside every commit: the positions that moved join it. */
 static void
 on_commit(F2bDb *db, gpointer data)
 {
   F2bsPersist *p = data;
+  write_journals(p, db);
   for (guint i = 0; i < p->logs->len; i++) {
     TrackedLog *t = p->logs->pdata[i];
     if (!tracked_moved(t))
@@ -150,6 +185,7 @@ f2bs_persist_open(const char *filename, GError **error)
   p->filename = g_strdup(filename);
   p->purge_timer = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, p);
   p->logs = g_ptr_array_new_with_free_func(tracked_log_free);
+  p->journals = g_ptr_array_new_with_free_func(tracked_journal_free);
   f2b_db_set_commit_func(db, on_commit, p);
   if (strcmp(filename, ":memory:") != 0)
     f2b_db_set_checkpoint_func(db, want_checkpoint, p);
@@ -167,6 +203,7 @@ f2bs_persist_close(F2bsPersist *p)
     g_source_remove(p->log_timer);
   f2b_db_set_commit_func(p->db, NULL, NULL);
   g_ptr_array_unref(p->logs);
+  g_ptr_array_unref(p->journals);
   checkpoint_join(p);
   f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Close connection to database ...");
   f2b_db_close(p->db); /* the last connection checkpoints whatever is left */
@@ -204,6 +241,7 @@ f2bs_persist_jail_added(F2bsPersist *p, F2bsJail *jail)
 void
 f2bs_persist_jail_stopped(F2bsPersist *p, const char *name)
 {
+  f2bs_persist_flush_logs(p); /* the journal's last entry, as fail2ban's onStop */
   g_autoptr(GError) error = NULL;
   if (!f2b_db_del_jail(p->db, name, &error))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
@@ -365,6 +403,8 @@ f2bs_persist_flush_logs(F2bsPersist *p)
   gboolean moved = FALSE;
   for (guint i = 0; !moved && i < p->logs->len; i++)
     moved = tracked_moved(p->logs->pdata[i]);
+  for (guint i = 0; !moved && i < p->journals->len; i++)
+    moved = ((TrackedJournal *)p->journals->pdata[i])->pending;
   if (!moved)
     return;
   /* an empty transaction: the commit function writes the positions */
@@ -409,4 +449,39 @@ f2bs_persist_jail_freed(F2bsPersist *p, F2bsJail *jail)
   for (guint i = p->logs->len; i-- > 0;)
     if (((TrackedLog *)p->logs->pdata[i])->jail == jail)
       g_ptr_array_remove_index(p->logs, i);
+  for (guint i = p->journals->len; i-- > 0;)
+    if (((TrackedJournal *)p->journals->pdata[i])->jail == jail)
+      g_ptr_array_remove_index(p->journals, i);
+}
+
+double
+f2bs_persist_journal_pos(F2bsPersist *p, F2bsJail *jail)
+{
+  gboolean found;
+  double time = 0;
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_get_journal_pos(p->db, jail->name, JOURNAL_NAME, &found, &time, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  return time; /* fail2ban: `... or 0` */
+}
+
+void
+f2bs_persist_journal_read(F2bsPersist *p, F2bsJail *jail, double time, const char *date)
+{
+  TrackedJournal *t = NULL;
+  for (guint i = 0; t == NULL && i < p->journals->len; i++)
+    if (((TrackedJournal *)p->journals->pdata[i])->jail == jail)
+      t = p->journals->pdata[i];
+  if (t == NULL) {
+    t = g_new0(TrackedJournal, 1);
+    t->jail = jail;
+    g_ptr_array_add(p->journals, t);
+  }
+  t->time = time;
+  if (g_strcmp0(t->iso, date) != 0) {
+    g_free(t->iso);
+    t->iso = g_strdup(date);
+  }
+  t->pending = TRUE;
+  f2bs_persist_logs_read(p);
 }

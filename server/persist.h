@@ -11,7 +11,8 @@
  * (Utils.DEFAULT_SLEEP_TIME * 5), and when the path is removed (jail stop,
  * SIGTERM, dellogpath).  Beyond fail2ban, every commit of the database (a
  * ban above all) carries the positions of every log as far as it has been
- * read: a ban and the lines that made it are committed together, so that a
+ * read (the systemd journal's too: the time and date of its last entry in
+ * the row "systemd-journal", fail2ban's getJournalPos / updateJournal): a ban and the lines that made it are committed together, so that a
  * server killed at any moment neither reads those lines again after its
  * restart nor has a reported ban that is not in the file.
  *
@@ -54,6 +55,12 @@ void f2bs_persist_log_added(F2bsPersist *p, F2bsJail *jail, const char *path, gb
 void f2bs_persist_logs_read(F2bsPersist *p);
 /* PATH is about to leave JAIL's watcher: its position written if it moved. */
 void f2bs_persist_log_removing(F2bsPersist *p, F2bsJail *jail, const char *path);
+/* getJournalPos: the time JAIL's journal was read to (0: none stored). */
+double f2bs_persist_journal_pos(F2bsPersist *p, F2bsJail *jail);
+/* An entry of JAIL's journal is about to be processed (TIME, its date as
+ * the filter gets it): fail2ban's pending updateJournal, written as the
+ * log positions are (and inside any commit the entry causes). */
+void f2bs_persist_journal_read(F2bsPersist *p, F2bsJail *jail, double time, const char *date);
 /* JAIL is being freed: its logs are forgotten (nothing written). */
 void f2bs_persist_jail_freed(F2bsPersist *p, F2bsJail *jail);
 /* Every position that moved written now, in one commit. */

@@ -273,6 +273,37 @@ START_TEST(test_commit_func)
 }
 END_TEST
 
+/* The journal's position: a float time and its date in the logs row. */
+START_TEST(test_journal_pos)
+{
+  g_autoptr(F2bDb) db = memdb();
+  ck_assert(f2b_db_add_jail(db, "j", NULL));
+  gboolean found = TRUE;
+  double t = -1;
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(!found);
+  ck_assert(t == 0);
+  g_auto(GStrv) none = f2b_db_get_log_paths(db, "j", NULL);
+  ck_assert_uint_eq(g_strv_length(none), 0); /* looking wrote nothing */
+  ck_assert(f2b_db_update_journal(db, "j", "systemd-journal", 1700000000.25, "2023-11-14T22:13:20.250000 ", NULL));
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(found);
+  ck_assert(t == 1700000000.25);
+  ck_assert(f2b_db_update_journal(db, "j", "systemd-journal", 1700000001.5, "later ", NULL));
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(t == 1700000001.5);
+  g_auto(GStrv) paths = f2b_db_get_log_paths(db, "j", NULL);
+  ck_assert_uint_eq(g_strv_length(paths), 1);
+  ck_assert_str_eq(paths[0], "systemd-journal");
+  /* addLog of the journal's row with no hash keeps the time */
+  gboolean has;
+  gint64 pos;
+  ck_assert(f2b_db_add_log(db, "j", "systemd-journal", 0, NULL, &has, &pos, NULL));
+  ck_assert(has);
+  ck_assert_int_eq(pos, 1700000001);
+}
+END_TEST
+
 START_TEST(test_transactions)
 {
   g_autofree char *path = g_build_filename(tmpdir, "tx.db", NULL);
@@ -467,6 +498,7 @@ main(void)
   tcase_add_test(tc, test_logs);
   tcase_add_test(tc, test_transactions);
   tcase_add_test(tc, test_commit_func);
+  tcase_add_test(tc, test_journal_pos);
   tcase_add_test(tc, test_purge_gives_space_back);
   tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);
