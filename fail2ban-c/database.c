@@ -998,6 +998,57 @@ f2b_db_get_bans(F2bDb *db, const char *jail, const char *ip, gint64 ban_time, do
   return collect_bans(db, st, error);
 }
 
+/* One row's part of getBansMerged: its matches before the newer ones (as
+ * many as still fit), its failures (1 when it has none) added. */
+static void
+merge_row(const F2bPyObj *data, gint64 max_matches, GPtrArray *matches, gint64 *failures)
+{
+  g_autoptr(F2bPyObj) mkey = f2b_py_str("matches"), fkey = f2b_py_str("failures");
+  F2bPyObj *m = f2b_py_dict_lookup(data, mkey);
+  F2bPyObj *f = f2b_py_dict_lookup(data, fkey);
+  gint64 room = max_matches - (gint64)matches->len;
+  if (m && (f2b_py_kind(m) == F2B_PY_LIST || f2b_py_kind(m) == F2B_PY_TUPLE) && room > 0) {
+    gsize n = f2b_py_len(m);
+    gsize first = n > (gsize)room ? n - (gsize)room : 0;
+    for (gsize i = n; i-- > first;) {
+      F2bPyObj *item = f2b_py_item(m, i);
+      if (f2b_py_kind(item) == F2B_PY_STR)
+        g_ptr_array_insert(matches, 0, item);
+    }
+  }
+  *failures += f && f2b_py_kind(f) == F2B_PY_INT ? f2b_py_get_int(f) : 1;
+}
+
+gboolean
+f2b_db_get_bans_merged(F2bDb *db, const char *ip, const char *jail, gboolean *found, gint64 *failures,
+                       char **matches, gsize *matches_len, GError **error)
+{
+  *found = FALSE;
+  *failures = 0;
+  *matches = NULL;
+  g_autoptr(GPtrArray) rows = f2b_db_get_bans(db, jail, ip, -1, 0, error);
+  if (rows == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new(); /* F2bPyObj* str, borrowed from the rows */
+  if (rows->len == 0)
+    return TRUE;
+  for (guint i = 0; i < rows->len; i++) /* newest first */
+    merge_row(((F2bDbBan *)rows->pdata[i])->data, db->max_matches, lines, failures);
+  GString *joined = g_string_new(NULL);
+  for (guint i = 0; i < lines->len; i++) {
+    gsize len;
+    const char *text = f2b_py_get_str(lines->pdata[i], &len);
+    if (i)
+      g_string_append_c(joined, '\n');
+    g_string_append_len(joined, text, len);
+  }
+  *found = TRUE;
+  if (matches_len)
+    *matches_len = joined->len;
+  *matches = g_string_free(joined, FALSE);
+  return TRUE;
+}
+
 gboolean
 f2b_db_get_ban(F2bDb *db, const char *ip, const char *jail, gboolean overalljails, gint64 forbantime,
                gint64 fromtime, double now, gboolean *found, gint64 *ban_count, gint64 *time_of_ban,

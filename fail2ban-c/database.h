@@ -152,6 +152,16 @@ void f2b_db_ban_free(F2bDbBan *ban);
 GPtrArray *f2b_db_get_bans(F2bDb *db, const char *jail, const char *ip, gint64 ban_time, double now,
                            GError **error);
 
+/* getBansMerged(IP, JAIL) as the tags ipmatches, ipjailmatches, ipfailures
+ * and ipjailfailures read it: the bans of IP (in JAIL, in every jail when
+ * NULL) merged: *FAILURES the sum of their failures (1 for a row without),
+ * *MATCHES (transfer full) the matches of the newest bans, at most
+ * dbmaxmatches, oldest first, joined by "\n" (*MATCHES_LEN bytes, may be
+ * NULL; they may hold NUL).  *FOUND FALSE (and *MATCHES NULL) when IP has no
+ * ban stored: fail2ban then uses the ticket's own. */
+gboolean f2b_db_get_bans_merged(F2bDb *db, const char *ip, const char *jail, gboolean *found, gint64 *failures,
+                                char **matches, gsize *matches_len, GError **error);
+
 /* getBan: how often IP was banned: the bips row of JAIL, or with
  * OVERALLJAILS (or JAIL NULL) the sum over jails (count, latest time, sum
  * of ban times).  FORBANTIME / FROMTIME < 0 mean None.  *FOUND FALSE when

@@ -304,6 +304,51 @@ START_TEST(test_journal_pos)
 }
 END_TEST
 
+/* getBansMerged: failures summed, the newest matches kept (dbmaxmatches),
+ * oldest first; per jail or over all jails; nothing for an unknown id. */
+static void
+ban_with(F2bDb *db, const char *jail, const char *ip, double time, gint64 failures, const char *const *matches)
+{
+  g_autoptr(F2bTicket) t = ticket(ip, time);
+  t->failures = failures;
+  for (guint i = 0; matches && matches[i]; i++)
+    g_ptr_array_add(t->matches, g_bytes_new(matches[i], strlen(matches[i])));
+  ck_assert(f2b_db_add_ban(db, jail, t, f2b_pynum_int(600), NULL));
+}
+
+START_TEST(test_bans_merged)
+{
+  g_autoptr(F2bDb) db = memdb();
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  ck_assert(f2b_db_add_jail(db, "b", NULL));
+  f2b_db_set_max_matches(db, 3);
+  ban_with(db, "a", "192.0.2.1", NOW - 100, 2, (const char *const[]){ "a1", "a2", NULL });
+  ban_with(db, "b", "192.0.2.1", NOW - 50, 1, (const char *const[]){ "b1", NULL });
+  ban_with(db, "a", "192.0.2.1", NOW, 2, (const char *const[]){ "a3", "a4", NULL });
+  ban_with(db, "a", "192.0.2.9", NOW, 5, NULL);
+  gboolean found;
+  gint64 failures;
+  gsize len;
+  g_autofree char *jail_m = NULL, *all_m = NULL, *none_m = NULL, *empty_m = NULL;
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.1", "a", &found, &failures, &jail_m, &len, NULL));
+  ck_assert(found);
+  ck_assert_int_eq(failures, 4);
+  ck_assert_str_eq(jail_m, "a2\na3\na4");
+  ck_assert_uint_eq(len, 8);
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.1", NULL, &found, &failures, &all_m, NULL, NULL));
+  ck_assert_int_eq(failures, 5);
+  ck_assert_str_eq(all_m, "b1\na3\na4");
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.9", "a", &found, &failures, &empty_m, NULL, NULL));
+  ck_assert(found);
+  ck_assert_int_eq(failures, 5);
+  ck_assert_str_eq(empty_m, "");
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.2", "a", &found, &failures, &none_m, NULL, NULL));
+  ck_assert(!found);
+  ck_assert_int_eq(failures, 0);
+  ck_assert(none_m == NULL);
+}
+END_TEST
+
 START_TEST(test_transactions)
 {
   g_autofree char *path = g_build_filename(tmpdir, "tx.db", NULL);
@@ -499,6 +544,7 @@ main(void)
   tcase_add_test(tc, test_transactions);
   tcase_add_test(tc, test_commit_func);
   tcase_add_test(tc, test_journal_pos);
+  tcase_add_test(tc, test_bans_merged);
   tcase_add_test(tc, test_purge_gives_space_back);
   tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);
