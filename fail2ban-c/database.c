@@ -29,6 +29,9 @@ struct F2bDb {
   GHashTable *stmts;    /* SQL text -> prepared statement */
   F2bDbCheckpointFunc checkpoint_func;
   gpointer checkpoint_data;
+  F2bDbCommitFunc commit_func;
+  gpointer commit_data;
+  gboolean in_commit_func; /* its own writes do not call it again */
 };
 
 /* ---- schema -------------------------------------------------------------- */
@@ -168,6 +171,11 @@ gboolean
 f2b_db_commit(F2bDb *db, GError **error)
 {
   g_return_val_if_fail(db->depth > 0, FALSE);
+  if (db->depth == 1 && db->commit_func && !db->in_commit_func) {
+    db->in_commit_func = TRUE;
+    db->commit_func(db, db->commit_data);
+    db->in_commit_func = FALSE;
+  }
   if (--db->depth > 0)
     return TRUE;
   gint64 start = g_get_monotonic_time();
@@ -176,6 +184,13 @@ f2b_db_commit(F2bDb *db, GError **error)
   if (!ok)
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
   return ok;
+}
+
+void
+f2b_db_set_commit_func(F2bDb *db, F2bDbCommitFunc func, gpointer data)
+{
+  db->commit_func = func;
+  db->commit_data = data;
 }
 
 #define CHECKPOINT_PAGES 1000 /* SQLite's own threshold */
@@ -757,6 +772,56 @@ f2b_db_update_log(F2bDb *db, const char *jail, const char *path, gint64 pos, con
   return write_end(db, ok, error);
 }
 
+gboolean
+f2b_db_get_journal_pos(F2bDb *db, const char *jail, const char *name, gboolean *found, double *time,
+                       GError **error)
+{
+  *found = FALSE;
+  *time = 0;
+  sqlite3_stmt *st = stmt(db, "SELECT lastfilepos FROM logs WHERE jail=? AND path=?", error);
+  if (st == NULL)
+    return FALSE;
+  bind_text(st, 1, jail);
+  bind_text(st, 2, name);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    *found = TRUE;
+    *time = sqlite3_column_double(st, 0);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return sql_fail(db, error, "read failed");
+  return TRUE;
+}
+
+gboolean
+f2b_db_update_journal(F2bDb *db, const char *jail, const char *name, double time, const char *iso,
+                      GError **error)
+{
+  WRITE_BEGIN(db, error);
+  sqlite3_stmt *st = stmt(db, "UPDATE logs SET firstlinemd5=?, lastfilepos=? WHERE jail=? AND path=?", error);
+  gboolean ok = st != NULL;
+  if (ok) {
+    bind_text(st, 1, iso);
+    sqlite3_bind_double(st, 2, time); /* as Python binds a float: the column keeps it REAL unless integral */
+    bind_text(st, 3, jail);
+    bind_text(st, 4, name);
+    ok = run(db, st, error);
+  }
+  if (ok && sqlite3_changes(db->sql) == 0) {
+    st = stmt(db, "INSERT OR REPLACE INTO logs(jail, path, firstlinemd5, lastfilepos) VALUES(?, ?, ?, ?)", error);
+    ok = st != NULL;
+    if (ok) {
+      bind_text(st, 1, jail);
+      bind_text(st, 2, name);
+      bind_text(st, 3, iso);
+      sqlite3_bind_double(st, 4, time);
+      ok = run(db, st, error);
+    }
+  }
+  return write_end(db, ok, error);
+}
+
 char **
 f2b_db_get_log_paths(F2bDb *db, const char *jail, GError **error)
 {
@@ -931,6 +996,57 @@ f2b_db_get_bans(F2bDb *db, const char *jail, const char *ip, gint64 ban_time, do
     sqlite3_bind_double(st, 2, now - (double)ban_time);
   bind_text(st, 3, ip);
   return collect_bans(db, st, error);
+}
+
+/* One row's part of getBansMerged: its matches before the newer ones (as
+ * many as still fit), its failures (1 when it has none) added. */
+static void
+merge_row(const F2bPyObj *data, gint64 max_matches, GPtrArray *matches, gint64 *failures)
+{
+  g_autoptr(F2bPyObj) mkey = f2b_py_str("matches"), fkey = f2b_py_str("failures");
+  F2bPyObj *m = f2b_py_dict_lookup(data, mkey);
+  F2bPyObj *f = f2b_py_dict_lookup(data, fkey);
+  gint64 room = max_matches - (gint64)matches->len;
+  if (m && (f2b_py_kind(m) == F2B_PY_LIST || f2b_py_kind(m) == F2B_PY_TUPLE) && room > 0) {
+    gsize n = f2b_py_len(m);
+    gsize first = n > (gsize)room ? n - (gsize)room : 0;
+    for (gsize i = n; i-- > first;) {
+      F2bPyObj *item = f2b_py_item(m, i);
+      if (f2b_py_kind(item) == F2B_PY_STR)
+        g_ptr_array_insert(matches, 0, item);
+    }
+  }
+  *failures += f && f2b_py_kind(f) == F2B_PY_INT ? f2b_py_get_int(f) : 1;
+}
+
+gboolean
+f2b_db_get_bans_merged(F2bDb *db, const char *ip, const char *jail, gboolean *found, gint64 *failures,
+                       char **matches, gsize *matches_len, GError **error)
+{
+  *found = FALSE;
+  *failures = 0;
+  *matches = NULL;
+  g_autoptr(GPtrArray) rows = f2b_db_get_bans(db, jail, ip, -1, 0, error);
+  if (rows == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new(); /* F2bPyObj* str, borrowed from the rows */
+  if (rows->len == 0)
+    return TRUE;
+  for (guint i = 0; i < rows->len; i++) /* newest first */
+    merge_row(((F2bDbBan *)rows->pdata[i])->data, db->max_matches, lines, failures);
+  GString *joined = g_string_new(NULL);
+  for (guint i = 0; i < lines->len; i++) {
+    gsize len;
+    const char *text = f2b_py_get_str(lines->pdata[i], &len);
+    if (i)
+      g_string_append_c(joined, '\n');
+    g_string_append_len(joined, text, len);
+  }
+  *found = TRUE;
+  if (matches_len)
+    *matches_len = joined->len;
+  *matches = g_string_free(joined, FALSE);
+  return TRUE;
 }
 
 gboolean

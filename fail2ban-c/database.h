@@ -72,6 +72,14 @@ gint64 f2b_db_get_purge_age(const F2bDb *db);
  * outermost one, whose commit writes.  A failed commit rolls back. */
 gboolean f2b_db_begin(F2bDb *db, GError **error);
 gboolean f2b_db_commit(F2bDb *db, GError **error);
+/* FUNC(DB, DATA) is called by every outermost commit (f2b_db_commit and the
+ * commit of a write outside a transaction) just before it writes, inside
+ * the transaction: what FUNC writes is committed together with what was
+ * written before (the server adds the log positions that go with a ban, so
+ * that after a crash neither is there without the other).  Writes of FUNC
+ * do not call it again.  FUNC NULL: none. */
+typedef void (*F2bDbCommitFunc)(F2bDb *db, gpointer data);
+void f2b_db_set_commit_func(F2bDb *db, F2bDbCommitFunc func, gpointer data);
 /* Checkpoints (copying the WAL into the file) are the only writes that wait
  * for the disk.  SQLite runs them inside the commit that brings the WAL to
  * 1000 pages, which blocks the caller for the fsync.  With FUNC set, that
@@ -106,6 +114,15 @@ gboolean f2b_db_add_log(F2bDb *db, const char *jail, const char *path, gint64 po
 /* updateLog: the stored hash and position of JAIL's PATH. */
 gboolean f2b_db_update_log(F2bDb *db, const char *jail, const char *path, gint64 pos, const char *md5,
                            GError **error);
+/* getJournalPos: the time stored for journal NAME ("systemd-journal") of
+ * JAIL (*FOUND FALSE when there is none; nothing is written, as fail2ban's
+ * _addLog with time 0 and no hash writes nothing). */
+gboolean f2b_db_get_journal_pos(F2bDb *db, const char *jail, const char *name, gboolean *found, double *time,
+                                GError **error);
+/* updateJournal: TIME (the last entry's, a float as fail2ban stores it) and
+ * ISO (its date as the filter got it) in the row of NAME. */
+gboolean f2b_db_update_journal(F2bDb *db, const char *jail, const char *name, double time, const char *iso,
+                               GError **error);
 /* getLogPaths: the paths (of JAIL, or of every jail when NULL), sorted,
  * NULL-terminated, transfer full. */
 char **f2b_db_get_log_paths(F2bDb *db, const char *jail, GError **error);
@@ -134,6 +151,16 @@ void f2b_db_ban_free(F2bDbBan *ban);
  * newest first.  Transfer full (an array that frees its F2bDbBan). */
 GPtrArray *f2b_db_get_bans(F2bDb *db, const char *jail, const char *ip, gint64 ban_time, double now,
                            GError **error);
+
+/* getBansMerged(IP, JAIL) as the tags ipmatches, ipjailmatches, ipfailures
+ * and ipjailfailures read it: the bans of IP (in JAIL, in every jail when
+ * NULL) merged: *FAILURES the sum of their failures (1 for a row without),
+ * *MATCHES (transfer full) the matches of the newest bans, at most
+ * dbmaxmatches, oldest first, joined by "\n" (*MATCHES_LEN bytes, may be
+ * NULL; they may hold NUL).  *FOUND FALSE (and *MATCHES NULL) when IP has no
+ * ban stored: fail2ban then uses the ticket's own. */
+gboolean f2b_db_get_bans_merged(F2bDb *db, const char *ip, const char *jail, gboolean *found, gint64 *failures,
+                                char **matches, gsize *matches_len, GError **error);
 
 /* getBan: how often IP was banned: the bips row of JAIL, or with
  * OVERALLJAILS (or JAIL NULL) the sum over jails (count, latest time, sum

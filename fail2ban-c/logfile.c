@@ -266,13 +266,15 @@ cut_lines(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFil
     if (nl == NULL)
       break;
     gsize used = (gsize)(nl - line) + 1;
+    /* the position passes the line before it is handed on: whatever the
+     * callback commits (a ban, with the log positions) counts it as read */
+    lf->pos += used;
     if (used - 1 > lf->max_line) {
       result->long_lines++;
       result->long_bytes += used - 1;
     } else {
       deliver(lf, line, used, func, user_data, result);
     }
-    lf->pos += used;
     start += used;
   }
   memmove(lf->buf, lf->buf + start, lf->len - start);
@@ -320,9 +322,10 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
   }
   /* fail2ban takes a last line ending in "\r" as complete */
   if (!lf->skipping && lf->len && lf->buf[lf->len - 1] == '\r') {
-    deliver(lf, lf->buf, lf->len, func, user_data, result);
-    lf->pos += lf->len;
+    gsize len = lf->len;
+    lf->pos += len;
     lf->len = 0;
+    deliver(lf, lf->buf, len, func, user_data, result);
   }
   /* fail2ban's getFailures sets inOperation only after reading lines to the
    * end: a read that found nothing new (an empty file at start) leaves it as

@@ -168,11 +168,47 @@ ai_bantime(const AInfo *ai)
   return bt.is_float ? (gint64)bt.f : bt.i;
 }
 
+/* fail2ban's ActionInfo._mi4ip: the bans of the id merged (getBansMerged),
+ * over all jails (ALL) or this one; MATCHES: their matches, else their
+ * failures, into V.  FALSE when there is no database or no ban of the id. */
+static gboolean
+ai_merged(AInfo *ai, gboolean all, gboolean matches, GString *v)
+{
+  if (ai->rt->db == NULL)
+    return FALSE;
+  gsize len;
+  g_autofree char *ip = f2b_ipaddr_to_string(ai->ticket->id, &len);
+  gboolean found;
+  gint64 failures;
+  g_autofree char *text = NULL;
+  gsize text_len = 0;
+  g_autoptr(GError) error = NULL;
+  /* this very ban is in: it is committed before its actions run (in
+   * fail2ban the observer thread stores it, usually but not always first) */
+  if (!f2b_db_get_bans_merged(ai->rt->db, ip, all ? NULL : ai->rt->name, &found, &failures, &text, &text_len,
+                              &error)) {
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "Failed to get %s bans merged, jail '%s': %s", all ? "all" : "jail",
+             ai->rt->name, error->message);
+    return FALSE;
+  }
+  if (!found)
+    return FALSE;
+  if (matches)
+    g_string_append_len(v, text, text_len);
+  else
+    g_string_append_printf(v, "%" G_GINT64_FORMAT, failures);
+  return TRUE;
+}
+
 static gboolean
 ai_value(AInfo *ai, guint i, GString *v)
 {
   F2bTicket *t = ai->ticket;
   const F2bIPAddr *ip = f2b_ticket_get_ip(t);
+  /* ipmatches, ipjailmatches, ipfailures, ipjailfailures: from the database
+   * when there is one and it knows the id, else the ticket's own */
+  if (i >= 11 && i <= 14 && ai_merged(ai, i == 11 || i == 13, i <= 12, v))
+    return TRUE;
   switch (i) {
   case 0: append_ip(v, ip); break;
   case 1: {

@@ -15,6 +15,7 @@
 #include "dnscache.h"
 #include "journalwatch.h"
 #include "logwatch.h"
+#include "persist.h"
 #include "pipeline.h"
 #include "pyexc.h"
 #include "pystr.h"
@@ -119,11 +120,16 @@ on_file_line(const char *path, const char *line, gsize len, gpointer user_data)
   F2bsJail *jail = user_data;
   F2bLogFile *lf = f2bs_logwatch_get_file(jail->logwatch, path);
   f2bs_jail_process_log_line(jail, line, len, lf == NULL || f2b_logfile_in_operation(lf));
+  if (jail->persist)
+    f2bs_persist_logs_read(jail->persist);
 }
 
 static void
 on_journal_entry(const F2bsJournalRecord *record, gpointer user_data)
 {
+  F2bsJail *jail = user_data;
+  if (jail->persist) /* first: a ban the entry makes is committed with it */
+    f2bs_persist_journal_read(jail->persist, jail, record->time, record->date);
   F2bRegexLine tuple = { "", 0, record->date, strlen(record->date), record->line, record->line_len };
   f2bs_jail_process_tuple(user_data, &tuple, record->time, record->in_operation);
 }
@@ -184,7 +190,8 @@ f2bs_jail_start_watching(F2bsJail *jail, GError **error)
     g_ptr_array_unref(self);
   if (jail->journalwatch) {
     f2bs_journalwatch_set_encoding(jail->journalwatch, f2b_filter_get_logencoding(jail->filter));
-    return f2bs_journalwatch_start(jail->journalwatch, findtime, 0, on_journal_entry, jail, error);
+    double position = jail->persist ? f2bs_persist_journal_pos(jail->persist, jail) : 0;
+    return f2bs_journalwatch_start(jail->journalwatch, findtime, position, on_journal_entry, jail, error);
   }
   f2bs_logwatch_set_autoseek(jail->logwatch, line_time, jail, findtime);
   return f2bs_logwatch_start(jail->logwatch, error);
@@ -236,6 +243,8 @@ f2bs_jail_free(F2bsJail *jail)
   f2b_py_free(jail->ignorecache);
   g_ptr_array_unref(jail->logpaths);
   g_free(jail->logencoding);
+  if (jail->persist)
+    f2bs_persist_jail_freed(jail->persist, jail);
   f2bs_logwatch_free(jail->logwatch); /* before the pipeline its lines go to */
   f2bs_journalwatch_free(jail->journalwatch);
   f2bs_pipeline_free(jail->pipeline);
@@ -420,7 +429,7 @@ f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **
                            : f2bs_pyexc_set(error, F2BS_PYEXC_EXCEPTION, "[Errno %d] %s: '%s'", errno,
                                             g_strerror(errno), path);
   g_autofree char *hash = first_line_hash(f);
-  long pos = 0;
+  gint64 pos = 0;
   if (tail) {
     fseek(f, 0, SEEK_END);
     pos = ftell(f);
@@ -431,9 +440,12 @@ f2bs_jail_add_logpath(F2bsJail *jail, const char *path, gboolean tail, GError **
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.filter", "Unable to open %s: %s", path, local->message);
     g_error_free(local);
   }
+  if (jail->persist) /* fail2ban's addLog: the stored position when the first line is the same */
+    f2bs_persist_log_added(jail->persist, jail, path, tail, &pos);
   g_ptr_array_add(jail->logpaths, g_strdup(path));
   g_autofree char *r = f2b_py_repr_str(path);
-  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Added logfile: %s (pos = %ld, hash = %s)", r, pos, hash);
+  f2bs_log(F2BS_LOG_INFO, "fail2ban.filter", "Added logfile: %s (pos = %" G_GINT64_FORMAT ", hash = %s)", r, pos,
+           hash);
   return TRUE;
 }
 
@@ -443,6 +455,8 @@ f2bs_jail_del_logpath(F2bsJail *jail, const char *path)
   for (guint i = 0; i < jail->logpaths->len; i++)
     if (strcmp(jail->logpaths->pdata[i], path) == 0) {
       g_autofree char *r = f2b_py_repr_str(path);
+      if (jail->persist) /* its position, as far as it was read */
+        f2bs_persist_log_removing(jail->persist, jail, path);
       if (jail->logwatch) /* first: PATH may be the very string the array frees */
         f2bs_logwatch_remove(jail->logwatch, path);
       g_ptr_array_remove_index(jail->logpaths, i);

@@ -71,6 +71,7 @@ typedef struct {
   struct F2bsLogWatch *logwatch;         /* file backends (logwatch.h) */
   struct F2bsJournalWatch *journalwatch; /* systemd (journalwatch.h) */
   gboolean has_database; /* the server has a database (fail2ban's jail.database is not None) */
+  struct F2bsPersist *persist; /* that database (persist.h; borrowed), NULL: none */
 } F2bsJail;
 
 /* A jail with fail2ban's defaults; FALSE-path: ValueError for an unknown

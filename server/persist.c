@@ -5,16 +5,40 @@
 
 #include "actions.h"
 #include "bantime.h"
+#include "logwatch.h"
 #include "pyexc.h"
 #include "serverlog.h"
 
 #define LOGGER "fail2ban.database"
 #define PURGE_INTERVAL_S 3600 /* fail2ban's observer purges hourly */
+#define LOG_UPDATE_INTERVAL_US (10 * G_USEC_PER_SEC) /* fail2ban: Utils.DEFAULT_SLEEP_TIME * 5 */
+
+/* A log path of a jail and what the database holds for it. */
+typedef struct {
+  F2bsJail *jail; /* borrowed: forgotten when the jail is freed */
+  char *path;
+  gint64 pos;     /* the stored position, -1 when not known */
+  char hash[41];  /* the stored first-line hash */
+} TrackedLog;
+
+/* The journal of a jail: the entry last read, not yet written. */
+typedef struct {
+  F2bsJail *jail; /* borrowed */
+  double time;
+  char *iso;
+  gboolean pending;
+} TrackedJournal;
+
+#define JOURNAL_NAME "systemd-journal"
 
 struct F2bsPersist {
   F2bDb *db;
   char *filename;
   guint purge_timer;
+  GPtrArray *logs;            /* TrackedLog* */
+  GPtrArray *journals;        /* TrackedJournal* */
+  guint log_timer;            /* the positions' next write is due */
+  gint64 next_log_update_us;  /* monotonic: not before (after the first write) */
   GThread *checkpointer;  /* the last checkpoint thread, joined before the next */
   gint checkpoint_done;   /* atomic: it has ended */
   GError *checkpoint_error;
@@ -55,6 +79,74 @@ want_checkpoint(gpointer data)
   p->checkpointer = g_thread_new("f2bc-checkpoint", checkpoint_thread, p);
 }
 
+static void
+tracked_log_free(gpointer data)
+{
+  TrackedLog *t = data;
+  g_free(t->path);
+  g_free(t);
+}
+
+/* The followed file of T now (NULL: not watched any more). */
+static F2bLogFile *
+tracked_file(const TrackedLog *t)
+{
+  return t->jail->logwatch ? f2bs_logwatch_get_file(t->jail->logwatch, t->path) : NULL;
+}
+
+static gboolean
+tracked_moved(const TrackedLog *t)
+{
+  F2bLogFile *lf = tracked_file(t);
+  return lf && (f2b_logfile_get_pos(lf) != t->pos || strcmp(f2b_logfile_get_hash(lf), t->hash) != 0);
+}
+
+static void
+tracked_journal_free(gpointer data)
+{
+  TrackedJournal *t = data;
+  g_free(t->iso);
+  g_free(t);
+}
+
+static void
+write_journals(F2bsPersist *p, F2bDb *db)
+{
+  for (guint i = 0; i < p->journals->len; i++) {
+    TrackedJournal *t = p->journals->pdata[i];
+    g_autoptr(GError) error = NULL;
+    if (!t->pending)
+      continue;
+    if (f2b_db_update_journal(db, t->jail->name, JOURNAL_NAME, t->time, t->iso, &error))
+      t->pending = FALSE;
+    else
+      f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  }
+}
+
+/* Inside every commit: the positions that moved join it. */
+static void
+on_commit(F2bDb *db, gpointer data)
+{
+  F2bsPersist *p = data;
+  write_journals(p, db);
+  for (guint i = 0; i < p->logs->len; i++) {
+    TrackedLog *t = p->logs->pdata[i];
+    if (!tracked_moved(t))
+      continue;
+    F2bLogFile *lf = tracked_file(t);
+    gint64 pos = f2b_logfile_get_pos(lf);
+    const char *hash = f2b_logfile_get_hash(lf);
+    g_autoptr(GError) error = NULL;
+    if (!f2b_db_update_log(db, t->jail->name, t->path, pos, hash, &error)) {
+      f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+      continue;
+    }
+    t->pos = pos;
+    g_strlcpy(t->hash, hash, sizeof t->hash);
+  }
+}
+
 static double
 now_s(void)
 {
@@ -92,6 +184,9 @@ f2bs_persist_open(const char *filename, GError **error)
   p->db = db;
   p->filename = g_strdup(filename);
   p->purge_timer = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, p);
+  p->logs = g_ptr_array_new_with_free_func(tracked_log_free);
+  p->journals = g_ptr_array_new_with_free_func(tracked_journal_free);
+  f2b_db_set_commit_func(db, on_commit, p);
   if (strcmp(filename, ":memory:") != 0)
     f2b_db_set_checkpoint_func(db, want_checkpoint, p);
   return p;
@@ -104,6 +199,11 @@ f2bs_persist_close(F2bsPersist *p)
     return;
   if (p->purge_timer)
     g_source_remove(p->purge_timer);
+  if (p->log_timer)
+    g_source_remove(p->log_timer);
+  f2b_db_set_commit_func(p->db, NULL, NULL);
+  g_ptr_array_unref(p->logs);
+  g_ptr_array_unref(p->journals);
   checkpoint_join(p);
   f2bs_log(F2BS_LOG_DEBUG, LOGGER, "Close connection to database ...");
   f2b_db_close(p->db); /* the last connection checkpoints whatever is left */
@@ -135,11 +235,13 @@ f2bs_persist_jail_added(F2bsPersist *p, F2bsJail *jail)
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
   f2bs_actions_set_database(jail->rt, p->db);
   jail->has_database = TRUE;
+  jail->persist = p;
 }
 
 void
 f2bs_persist_jail_stopped(F2bsPersist *p, const char *name)
 {
+  f2bs_persist_flush_logs(p); /* the journal's last entry, as fail2ban's onStop */
   g_autoptr(GError) error = NULL;
   if (!f2b_db_del_jail(p->db, name, &error))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
@@ -247,4 +349,139 @@ f2bs_persist_restore(F2bsPersist *p, F2bsJail *jail)
     g_ptr_array_add(keep, f2b_ticket_ref(t));
   }
   f2bs_actions_restore(jail->rt, keep);
+}
+
+/* ---- log positions ------------------------------------------------------ */
+
+static TrackedLog *
+find_log(F2bsPersist *p, const F2bsJail *jail, const char *path, guint *index)
+{
+  for (guint i = 0; i < p->logs->len; i++) {
+    TrackedLog *t = p->logs->pdata[i];
+    if (t->jail == jail && strcmp(t->path, path) == 0) {
+      if (index)
+        *index = i;
+      return t;
+    }
+  }
+  return NULL;
+}
+
+void
+f2bs_persist_log_added(F2bsPersist *p, F2bsJail *jail, const char *path, gboolean tail, gint64 *pos)
+{
+  F2bLogFile *lf = jail->logwatch ? f2bs_logwatch_get_file(jail->logwatch, path) : NULL;
+  if (lf == NULL)
+    return;
+  gboolean known = FALSE;
+  gint64 last = 0;
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_add_log(p->db, jail->name, path, f2b_logfile_get_pos(lf), f2b_logfile_get_hash(lf), &known, &last,
+                      &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  /* fail2ban: `if lastpos and not tail` (a stored 0 is no position) */
+  if (known && last && !tail)
+    f2b_logfile_set_pos(lf, last);
+  TrackedLog *t = find_log(p, jail, path, NULL);
+  if (t == NULL) {
+    t = g_new0(TrackedLog, 1);
+    t->jail = jail;
+    t->path = g_strdup(path);
+    g_ptr_array_add(p->logs, t);
+  }
+  /* what the row holds: the same file at LAST, or (a new row, another
+   * file's row) not known here, written at the next occasion */
+  t->pos = known ? last : -1;
+  g_strlcpy(t->hash, known ? f2b_logfile_get_hash(lf) : "", sizeof t->hash);
+  if (pos)
+    *pos = f2b_logfile_get_pos(lf);
+}
+
+void
+f2bs_persist_flush_logs(F2bsPersist *p)
+{
+  gboolean moved = FALSE;
+  for (guint i = 0; !moved && i < p->logs->len; i++)
+    moved = tracked_moved(p->logs->pdata[i]);
+  for (guint i = 0; !moved && i < p->journals->len; i++)
+    moved = ((TrackedJournal *)p->journals->pdata[i])->pending;
+  if (!moved)
+    return;
+  /* an empty transaction: the commit function writes the positions */
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_begin(p->db, &error) || !f2b_db_commit(p->db, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+}
+
+static gboolean
+on_log_timer(gpointer data)
+{
+  F2bsPersist *p = data;
+  p->log_timer = 0;
+  f2bs_persist_flush_logs(p);
+  p->next_log_update_us = g_get_monotonic_time() + LOG_UPDATE_INTERVAL_US;
+  return G_SOURCE_REMOVE;
+}
+
+void
+f2bs_persist_logs_read(F2bsPersist *p)
+{
+  if (p->log_timer)
+    return;
+  gint64 wait_us = MAX(p->next_log_update_us - g_get_monotonic_time(), 0);
+  /* low priority: after the read that called this has ended */
+  p->log_timer = g_timeout_add_full(G_PRIORITY_LOW, (guint)(wait_us / 1000), on_log_timer, p, NULL);
+}
+
+void
+f2bs_persist_log_removing(F2bsPersist *p, F2bsJail *jail, const char *path)
+{
+  guint index;
+  if (find_log(p, jail, path, &index) == NULL)
+    return;
+  f2bs_persist_flush_logs(p);
+  g_ptr_array_remove_index(p->logs, index);
+}
+
+void
+f2bs_persist_jail_freed(F2bsPersist *p, F2bsJail *jail)
+{
+  for (guint i = p->logs->len; i-- > 0;)
+    if (((TrackedLog *)p->logs->pdata[i])->jail == jail)
+      g_ptr_array_remove_index(p->logs, i);
+  for (guint i = p->journals->len; i-- > 0;)
+    if (((TrackedJournal *)p->journals->pdata[i])->jail == jail)
+      g_ptr_array_remove_index(p->journals, i);
+}
+
+double
+f2bs_persist_journal_pos(F2bsPersist *p, F2bsJail *jail)
+{
+  gboolean found;
+  double time = 0;
+  g_autoptr(GError) error = NULL;
+  if (!f2b_db_get_journal_pos(p->db, jail->name, JOURNAL_NAME, &found, &time, &error))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", error->message);
+  return time; /* fail2ban: `... or 0` */
+}
+
+void
+f2bs_persist_journal_read(F2bsPersist *p, F2bsJail *jail, double time, const char *date)
+{
+  TrackedJournal *t = NULL;
+  for (guint i = 0; t == NULL && i < p->journals->len; i++)
+    if (((TrackedJournal *)p->journals->pdata[i])->jail == jail)
+      t = p->journals->pdata[i];
+  if (t == NULL) {
+    t = g_new0(TrackedJournal, 1);
+    t->jail = jail;
+    g_ptr_array_add(p->journals, t);
+  }
+  t->time = time;
+  if (g_strcmp0(t->iso, date) != 0) {
+    g_free(t->iso);
+    t->iso = g_strdup(date);
+  }
+  t->pending = TRUE;
+  f2bs_persist_logs_read(p);
 }

@@ -231,6 +231,138 @@ START_TEST(test_logs)
 }
 END_TEST
 
+/* The commit function runs once per outermost commit, inside the
+ * transaction: its writes are committed with the rest, or rolled back. */
+typedef struct {
+  int calls;
+  gint64 pos;
+} CommitHook;
+
+static void
+on_commit(F2bDb *db, gpointer data)
+{
+  CommitHook *h = data;
+  h->calls++;
+  ck_assert(f2b_db_update_log(db, "a", "/l", h->pos, "h", NULL)); /* its own commit does not call it again */
+}
+
+static gint64
+stored_pos(F2bDb *db)
+{
+  gboolean has;
+  gint64 pos;
+  ck_assert(f2b_db_add_log(db, "a", "/l", 0, "h", &has, &pos, NULL));
+  return has ? pos : -1;
+}
+
+START_TEST(test_commit_func)
+{
+  g_autoptr(F2bDb) db = memdb();
+  CommitHook h = { 0, 10 };
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  f2b_db_set_commit_func(db, on_commit, &h);
+  ban(db, "a", "192.0.2.1", NOW, 600, 1); /* a write on its own: one commit */
+  ck_assert_int_eq(h.calls, 1);
+  f2b_db_set_commit_func(db, NULL, NULL);
+  ck_assert_int_eq(stored_pos(db), 10);
+  f2b_db_set_commit_func(db, on_commit, &h);
+  h.pos = 20;
+  ck_assert(f2b_db_begin(db, NULL));
+  ck_assert(f2b_db_begin(db, NULL));
+  ban(db, "a", "192.0.2.2", NOW, 600, 1);
+  ck_assert(f2b_db_commit(db, NULL)); /* nested: not yet */
+  ck_assert_int_eq(h.calls, 1);
+  ck_assert(f2b_db_commit(db, NULL));
+  ck_assert_int_eq(h.calls, 2);
+  /* a write that fails rolls back without calling it */
+  ck_assert(f2b_db_begin(db, NULL));
+  h.pos = 30;
+  ck_assert(f2b_db_add_log(db, "a", "/other", 5, "x", &(gboolean){ 0 }, &(gint64){ 0 }, NULL));
+  ck_assert_int_eq(h.calls, 2);
+  f2b_db_set_commit_func(db, NULL, NULL);
+  ck_assert(f2b_db_commit(db, NULL));
+  ck_assert_int_eq(stored_pos(db), 20);
+  g_autoptr(GPtrArray) bans = f2b_db_get_bans(db, "a", NULL, -1, NOW, NULL);
+  ck_assert_uint_eq(bans->len, 2);
+}
+END_TEST
+
+/* The journal's position: a float time and its date in the logs row. */
+START_TEST(test_journal_pos)
+{
+  g_autoptr(F2bDb) db = memdb();
+  ck_assert(f2b_db_add_jail(db, "j", NULL));
+  gboolean found = TRUE;
+  double t = -1;
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(!found);
+  ck_assert(t == 0);
+  g_auto(GStrv) none = f2b_db_get_log_paths(db, "j", NULL);
+  ck_assert_uint_eq(g_strv_length(none), 0); /* looking wrote nothing */
+  ck_assert(f2b_db_update_journal(db, "j", "systemd-journal", 1700000000.25, "2023-11-14T22:13:20.250000 ", NULL));
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(found);
+  ck_assert(t == 1700000000.25);
+  ck_assert(f2b_db_update_journal(db, "j", "systemd-journal", 1700000001.5, "later ", NULL));
+  ck_assert(f2b_db_get_journal_pos(db, "j", "systemd-journal", &found, &t, NULL));
+  ck_assert(t == 1700000001.5);
+  g_auto(GStrv) paths = f2b_db_get_log_paths(db, "j", NULL);
+  ck_assert_uint_eq(g_strv_length(paths), 1);
+  ck_assert_str_eq(paths[0], "systemd-journal");
+  /* addLog of the journal's row with no hash keeps the time */
+  gboolean has;
+  gint64 pos;
+  ck_assert(f2b_db_add_log(db, "j", "systemd-journal", 0, NULL, &has, &pos, NULL));
+  ck_assert(has);
+  ck_assert_int_eq(pos, 1700000001);
+}
+END_TEST
+
+/* getBansMerged: failures summed, the newest matches kept (dbmaxmatches),
+ * oldest first; per jail or over all jails; nothing for an unknown id. */
+static void
+ban_with(F2bDb *db, const char *jail, const char *ip, double time, gint64 failures, const char *const *matches)
+{
+  g_autoptr(F2bTicket) t = ticket(ip, time);
+  t->failures = failures;
+  for (guint i = 0; matches && matches[i]; i++)
+    g_ptr_array_add(t->matches, g_bytes_new(matches[i], strlen(matches[i])));
+  ck_assert(f2b_db_add_ban(db, jail, t, f2b_pynum_int(600), NULL));
+}
+
+START_TEST(test_bans_merged)
+{
+  g_autoptr(F2bDb) db = memdb();
+  ck_assert(f2b_db_add_jail(db, "a", NULL));
+  ck_assert(f2b_db_add_jail(db, "b", NULL));
+  f2b_db_set_max_matches(db, 3);
+  ban_with(db, "a", "192.0.2.1", NOW - 100, 2, (const char *const[]){ "a1", "a2", NULL });
+  ban_with(db, "b", "192.0.2.1", NOW - 50, 1, (const char *const[]){ "b1", NULL });
+  ban_with(db, "a", "192.0.2.1", NOW, 2, (const char *const[]){ "a3", "a4", NULL });
+  ban_with(db, "a", "192.0.2.9", NOW, 5, NULL);
+  gboolean found;
+  gint64 failures;
+  gsize len;
+  g_autofree char *jail_m = NULL, *all_m = NULL, *none_m = NULL, *empty_m = NULL;
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.1", "a", &found, &failures, &jail_m, &len, NULL));
+  ck_assert(found);
+  ck_assert_int_eq(failures, 4);
+  ck_assert_str_eq(jail_m, "a2\na3\na4");
+  ck_assert_uint_eq(len, 8);
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.1", NULL, &found, &failures, &all_m, NULL, NULL));
+  ck_assert_int_eq(failures, 5);
+  ck_assert_str_eq(all_m, "b1\na3\na4");
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.9", "a", &found, &failures, &empty_m, NULL, NULL));
+  ck_assert(found);
+  ck_assert_int_eq(failures, 5);
+  ck_assert_str_eq(empty_m, "");
+  ck_assert(f2b_db_get_bans_merged(db, "192.0.2.2", "a", &found, &failures, &none_m, NULL, NULL));
+  ck_assert(!found);
+  ck_assert_int_eq(failures, 0);
+  ck_assert(none_m == NULL);
+}
+END_TEST
+
 START_TEST(test_transactions)
 {
   g_autofree char *path = g_build_filename(tmpdir, "tx.db", NULL);
@@ -425,6 +557,9 @@ main(void)
   tcase_add_test(tc, test_purge_and_jails);
   tcase_add_test(tc, test_logs);
   tcase_add_test(tc, test_transactions);
+  tcase_add_test(tc, test_commit_func);
+  tcase_add_test(tc, test_journal_pos);
+  tcase_add_test(tc, test_bans_merged);
   tcase_add_test(tc, test_purge_gives_space_back);
   tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);

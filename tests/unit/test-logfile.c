@@ -158,6 +158,33 @@ START_TEST(test_hash)
 }
 END_TEST
 
+/* During the callback the position is past the line being handed on (a
+ * commit made for the line records it as read), the "\r" last line too. */
+typedef struct {
+  F2bLogFile *lf;
+  GString *seen;
+} PosSeen;
+
+static void
+note_pos(const char *line, gsize len, gpointer user_data)
+{
+  PosSeen *ps = user_data;
+  g_string_append_printf(ps->seen, "%s%.*s@%" G_GINT64_FORMAT, ps->seen->len ? " " : "", (int)len, line,
+                         f2b_logfile_get_pos(ps->lf));
+}
+
+START_TEST(test_pos_during_callback)
+{
+  create(logpath, "ab\ncde\r\nf\r");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  g_autoptr(GString) seen = g_string_new(NULL);
+  PosSeen ps = { lf, seen };
+  ck_assert(f2b_logfile_read(lf, note_pos, &ps, NULL, NULL));
+  ck_assert_str_eq(seen->str, "ab@3 cde@8 f@10");
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 10);
+}
+END_TEST
+
 START_TEST(test_head_and_partial)
 {
   create(logpath, "one\ntwo\nthr");
@@ -652,6 +679,7 @@ main(void)
   tcase_add_test(tc, test_stored_hash_mismatch);
   tcase_add_test(tc, test_seek_to_time);
   tcase_add_test(tc, test_seek_to_time_big);
+  tcase_add_test(tc, test_pos_during_callback);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
