@@ -4,6 +4,7 @@ addresses in three jails into a database file and stops; copies of that file
 are then opened by fail2ban-server and by f2bc-server, and stock
 fail2ban-client must show the same `banned`, `status JAIL` and
 `get JAIL banip --with-time` for both."""
+import ast
 import os
 import re
 import shutil
@@ -54,8 +55,11 @@ def view(server):
     end = time.time() + 15
     while time.time() < end:
         out, _ = server.client("banned")
-        if out.count("'") // 2 >= expected_count():
-            break
+        try: # [{'JAIL': [IP, ...]}, ...]: count the addresses, not the quoted jail names
+            if sum(len(ips) for d in ast.literal_eval(out.strip()) for ips in d.values()) >= expected_count():
+                break
+        except (ValueError, SyntaxError):
+            pass
         time.sleep(0.1)
     lines = [server.client("banned")]
     for j in JAILS:
