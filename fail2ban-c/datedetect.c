@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lazyjit.h"
 #include "pyre.h"
 #include "pystr.h"
 #include "strptime.h"
@@ -62,7 +63,7 @@ typedef struct {
   guint epoch_group;
   /* compiled on first use */
   pcre2_code *code;
-  gboolean jit; /* code has JIT code: matched with pcre2_jit_match() */
+  F2bLazyJit lazy; /* JIT code once the template is busy */
   pcre2_match_data *match_data;
   GArray *groups; /* DateGroup, by group number: the named groups */
   guint match_count; /* searches that matched (fail2ban's template.hits) */
@@ -284,6 +285,7 @@ template_free(Template *t)
   g_free(t->pattern);
   g_free(t->regex);
   g_clear_pointer(&t->code, pcre2_code_free);
+  f2b_lazyjit_clear(&t->lazy);
   g_clear_pointer(&t->match_data, pcre2_match_data_free);
   if (t->groups) {
     for (guint i = 0; i < t->groups->len; i++)
@@ -699,14 +701,13 @@ template_compile(Template *t, GError **error)
     set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  t->code = f2b_pyre_compile(re, t->regex, 0, &pyre_error);
+  t->code = f2b_pyre_compile_nojit(re, t->regex, 0, &pyre_error);
   if (!t->code) {
     set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
-  size_t jit_size = 0;
-  t->jit = pcre2_pattern_info(t->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
+  f2b_lazyjit_init(&t->lazy, 0);
   t->groups = named_groups(re);
   return TRUE;
 }
@@ -1138,8 +1139,7 @@ template_search(Template *t, const char *line, gsize from, gsize to)
   if (!template_compile(t, NULL))
     return FALSE;
   /* f2b_pyre_compile sets PCRE2_MATCH_INVALID_UTF: the JIT code copes with any bytes */
-  int rc = t->jit ? pcre2_jit_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
-                  : pcre2_match(t->code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  int rc = f2b_lazyjit_match(&t->lazy, t->code, (PCRE2_SPTR) line, to, from, t->match_data, NULL);
   if (rc < 0)
     return FALSE; /* no match, or a resource limit: both mean no date here */
   t->match_count++;

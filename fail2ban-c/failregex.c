@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "lazyjit.h"
 #include "pyobj.h"
 #include "pyre.h"
 #include "pystr.h"
@@ -192,8 +193,7 @@ struct F2bRegex {
   pcre2_code *code;
   pcre2_match_data *md;
   pcre2_match_context *mctx;
-  pcre2_jit_stack *jit_stack;
-  gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
+  F2bLazyJit lazy; /* JIT code once the regex is busy, with its own JIT stack */
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -468,13 +468,14 @@ compile_pcre2(F2bRegex *re, GError **error)
 {
   guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
   g_autoptr(GError) pcre2_error = NULL;
-  re->code = f2b_pyre_compile(re->pyre, re->regex, options, &pcre2_error);
+  re->code = f2b_pyre_compile_nojit(re->pyre, re->regex, options, &pcre2_error);
   if (!re->code) {
     set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
+  f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);
   f2b_failregex_set_match_limit(re, 0);
   return TRUE;
 }
@@ -553,7 +554,7 @@ f2b_failregex_free(F2bRegex *re)
   f2b_pyre_free(re->pyre);
   pcre2_match_data_free(re->md);
   pcre2_match_context_free(re->mctx);
-  pcre2_jit_stack_free(re->jit_stack);
+  f2b_lazyjit_clear(&re->lazy);
   pcre2_code_free(re->code);
   if (re->alt)
     g_array_unref(re->alt);
@@ -785,18 +786,11 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
                      gsize n_org, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
-  if (!re->jit_stack) {
-    re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
-    pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
-    size_t jit_size = 0;
-    re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
-  }
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
   /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
-  int rc = re->jit ? pcre2_jit_match(re->code, subject, len, 0, 0, re->md, re->mctx)
-                   : pcre2_match(re->code, subject, len, 0, 0, re->md, re->mctx);
+  int rc = f2b_lazyjit_match(&re->lazy, re->code, subject, len, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {

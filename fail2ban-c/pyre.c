@@ -1215,6 +1215,15 @@ f2b_pyre_free(F2bPyre *re)
 pcre2_code *
 f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError **error)
 {
+  pcre2_code *code = f2b_pyre_compile_nojit(re, source, options, error);
+  if (code)
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  return code;
+}
+
+pcre2_code *
+f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint32 options, GError **error)
+{
   pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
   pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
   options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (re->ascii ? 0 : PCRE2_UCP);
@@ -1231,7 +1240,6 @@ f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError 
                 where);
     return NULL;
   }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   return code;
 }
 

@@ -57,5 +57,8 @@ char *f2b_pyre_position_suffix(const char *pattern, gsize offset);
  * N placed in the Python source SOURCE that RE was translated from. */
 pcre2_code *f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options,
                              GError **error);
+/* The same without JIT code (lazyjit.h adds it once the pattern is busy). */
+pcre2_code *f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint32 options,
+                                   GError **error);
 
 G_END_DECLS
