@@ -473,6 +473,7 @@ compile_pcre2(F2bRegex *re, GError **error)
     set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
+  f2b_pyre_drop_offsets(re->pyre);
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
   f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);

@@ -322,6 +322,11 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
     lf->pos += lf->len;
     lf->len = 0;
   }
+  /* a quiet log needs no buffer between reads: a server follows a hundred files */
+  if (lf->len == 0) {
+    g_clear_pointer(&lf->buf, g_free);
+    lf->cap = 0;
+  }
   lf->in_operation = TRUE;
   return TRUE;
 }

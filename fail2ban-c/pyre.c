@@ -1208,8 +1208,15 @@ f2b_pyre_free(F2bPyre *re)
   for (guint i = 0; i <= re->n_groups; i++)
     g_free(re->group_names[i]);
   g_free(re->group_names);
-  g_array_unref(re->offset_map);
+  if (re->offset_map)
+    g_array_unref(re->offset_map);
   g_free(re);
+}
+
+void
+f2b_pyre_drop_offsets(F2bPyre *re)
+{
+  g_clear_pointer(&re->offset_map, g_array_unref);
 }
 
 pcre2_code *
@@ -1247,7 +1254,7 @@ gsize
 f2b_pyre_source_offset(const F2bPyre *re, gsize offset)
 {
   gsize best = 0;
-  for (guint i = 0; i + 1 < re->offset_map->len; i += 2) {
+  for (guint i = 0; re->offset_map && i + 1 < re->offset_map->len; i += 2) {
     if (g_array_index(re->offset_map, gsize, i) > offset)
       break;
     best = g_array_index(re->offset_map, gsize, i + 1);

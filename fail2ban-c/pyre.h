@@ -43,6 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bPyre, f2b_pyre_free)
 /* The byte offset in the Python source that produced byte OFFSET of re->pattern
  * (used to place PCRE2's compile errors in the user's regex). */
 gsize f2b_pyre_source_offset(const F2bPyre *re, gsize offset);
+/* Frees the offset map (a pattern kept after it compiled needs it no more; it takes
+ * about as much memory as the pattern): f2b_pyre_source_offset() then answers 0. */
+void f2b_pyre_drop_offsets(F2bPyre *re);
 
 /* Python's error suffix for byte offset OFFSET of PATTERN: " at position N", plus
  * " (line L, column C)" when the pattern has several lines. Transfer full. */
