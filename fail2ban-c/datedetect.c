@@ -106,7 +106,7 @@ struct F2bDateDetector {
   F2bDateCache *cache;
   const F2bStrptimeCode *codes; /* the cache's */
   GPtrArray *slots;      /* Slot*, owned */
-  GHashTable *names;     /* names in the list */
+  GHashTable *names;     /* names in the list (borrowed from its templates) */
   gboolean has_tz;
   int tz;
   LastPos last_start, last_end;
@@ -805,7 +805,7 @@ list_append(ListBuilder *b, Template *t, double weight, gboolean ignore_duplicat
     template_free(t);
     return ignore_duplicate;
   }
-  g_hash_table_add(b->names, g_strdup(t->name));
+  g_hash_table_add(b->names, t->name); /* the slot keeps T, and its name, alive */
   Slot *s = g_new0(Slot, 1);
   s->template = t;
   s->weight = weight;
@@ -888,8 +888,8 @@ detector_reset_positions(F2bDateDetector *dd)
 static void
 detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 {
+  g_hash_table_unref(dd->names); /* its keys are the slots' templates' names */
   g_ptr_array_unref(dd->slots);
-  g_hash_table_unref(dd->names);
   dd->cache_template = NULL;
   dd->slots = b->slots;
   dd->names = b->names;
@@ -901,7 +901,7 @@ detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 static ListBuilder
 list_builder_new(void)
 {
-  return (ListBuilder) { slot_list_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+  return (ListBuilder) { slot_list_new(), g_hash_table_new(g_str_hash, g_str_equal),
                          g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                          g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 }
@@ -977,7 +977,7 @@ f2b_datedetect_new_shared(F2bDateCache *cache)
   dd->cache = f2b_datedetect_cache_ref(cache);
   dd->codes = cache->codes;
   dd->slots = slot_list_new();
-  dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  dd->names = g_hash_table_new(g_str_hash, g_str_equal);
   dd->cache_key = g_string_new(NULL);
   dd->cache_scratch = g_string_new(NULL);
   dd->cache_template = NULL;
@@ -990,8 +990,8 @@ f2b_datedetect_free(F2bDateDetector *dd)
 {
   if (!dd)
     return;
+  g_hash_table_unref(dd->names); /* its keys are the slots' templates' names */
   g_ptr_array_unref(dd->slots);
-  g_hash_table_unref(dd->names);
   /* templates no other detector uses go: a server's jails come and go with
    * their own datepatterns */
   g_hash_table_foreach_remove(dd->cache->templates, only_cached, NULL);
