@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "lazyjit.h"
 #include "pyobj.h"
 #include "pyre.h"
 #include "pystr.h"
@@ -192,10 +193,10 @@ struct F2bRegex {
   pcre2_code *code;
   pcre2_match_data *md;
   pcre2_match_context *mctx;
-  pcre2_jit_stack *jit_stack;
-  gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
+  F2bLazyJit lazy; /* JIT code once the regex is busy, with its own JIT stack */
   pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
-  gboolean ascii_jit, ascii_tried;
+  F2bLazyJit ascii_lazy;  /* the same for ascii_code: each code has its own JIT state */
+  gboolean ascii_tried;
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -563,13 +564,16 @@ compile_pcre2(F2bRegex *re, GError **error)
 {
   guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
   g_autoptr(GError) pcre2_error = NULL;
-  re->code = f2b_pyre_compile(re->pyre, re->regex, options, &pcre2_error);
+  re->code = f2b_pyre_compile_nojit(re->pyre, re->regex, options, &pcre2_error);
   if (!re->code) {
     set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
+  f2b_pyre_drop_offsets(re->pyre);
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
+  f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);
+  f2b_lazyjit_init(&re->ascii_lazy, 4 * 1024 * 1024);
   f2b_failregex_set_match_limit(re, 0);
   return TRUE;
 }
@@ -650,7 +654,8 @@ f2b_failregex_free(F2bRegex *re)
   f2b_pyre_free(re->pyre);
   pcre2_match_data_free(re->md);
   pcre2_match_context_free(re->mctx);
-  pcre2_jit_stack_free(re->jit_stack);
+  f2b_lazyjit_clear(&re->lazy);
+  f2b_lazyjit_clear(&re->ascii_lazy);
   pcre2_code_free(re->code);
   pcre2_code_free(re->ascii_code);
   if (re->alt)
@@ -900,10 +905,6 @@ ascii_code(F2bRegex *re)
     re->ascii_tried = TRUE;
     guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
     re->ascii_code = f2b_pyre_compile_for_ascii(re->pyre, re->regex, options, NULL);
-    size_t jit_size = 0;
-    re->ascii_jit = re->ascii_code &&
-                    pcre2_pattern_info(re->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
-                    jit_size > 0;
   }
   return re->ascii_code;
 }
@@ -920,26 +921,21 @@ f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean sub
                           const F2bRegexLine *org_lines, gsize n_org, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
-  if (!re->jit_stack) {
-    re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
-    pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
-    size_t jit_size = 0;
-    re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
-  }
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
     return NULL; /* cannot match (see find_anchored_literal) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
   pcre2_code *code = re->code;
-  gboolean jit = re->jit;
+  F2bLazyJit *lazy = &re->lazy;
   if (subject_ascii && ascii_code(re)) {
     code = re->ascii_code;
-    jit = re->ascii_jit;
+    lazy = &re->ascii_lazy;
   }
-  /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
-  int rc = jit ? pcre2_jit_match(code, subject, len, 0, 0, re->md, re->mctx)
-               : pcre2_match(code, subject, len, 0, 0, re->md, re->mctx);
+  /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes.
+   * Both lazy states assign their JIT stack to the one match context when they
+   * compile; either stack serves either code (same size), both live as long as RE. */
+  int rc = f2b_lazyjit_match(lazy, code, subject, len, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {

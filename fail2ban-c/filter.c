@@ -476,6 +476,13 @@ f2b_filter_mlfid_cache_size(const F2bFilter *filter)
 F2bFilter *
 f2b_filter_new(double wall_now)
 {
+  g_autoptr(F2bDateCache) own = f2b_datedetect_cache_new(wall_now);
+  return f2b_filter_new_shared(wall_now, own);
+}
+
+F2bFilter *
+f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
+{
   F2bFilter *f = g_new0(F2bFilter, 1);
   f->failregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
   f->ignoreregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
@@ -486,7 +493,7 @@ f2b_filter_new(double wall_now)
   f->encoding_is_utf8 = TRUE;
   f->decoded = g_string_sized_new(256);
   f->regex_buf = g_string_sized_new(256);
-  f->dd = f2b_datedetect_new(wall_now);
+  f->dd = f2b_datedetect_new_shared(dates);
   f->now = wall_now;
   f->check_find_time = TRUE;
   f->in_operation = TRUE;

@@ -113,6 +113,9 @@ typedef struct F2bFilter F2bFilter;
  * checkAllRegex and returnRawHost off, ignorePending on.  WALL_NOW is the real
  * current time (it only fixes the centuries %ExY accepts). */
 F2bFilter *f2b_filter_new(double wall_now);
+/* The same with its date detector on DATES's templates (shared by the jails of a
+ * server, as fail2ban shares them; see f2b_datedetect_new_shared). */
+F2bFilter *f2b_filter_new_shared(double wall_now, F2bDateCache *dates);
 void f2b_filter_free(F2bFilter *filter);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bFilter, f2b_filter_free)
 

@@ -324,6 +324,11 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
     lf->pos += lf->len;
     lf->len = 0;
   }
+  /* a quiet log needs no buffer between reads: a server follows a hundred files */
+  if (lf->len == 0) {
+    g_clear_pointer(&lf->buf, g_free);
+    lf->cap = 0;
+  }
   /* fail2ban's getFailures sets inOperation only after reading lines to the
    * end: a read that found nothing new (an empty file at start) leaves it as
    * it was, so that what is appended first is still read as the start-up

@@ -588,6 +588,65 @@ START_TEST(test_custom_template_shares_default_weight)
 }
 END_TEST
 
+/* Detectors on one F2bDateCache share the built templates but not what they
+ * learn: each has its own hits, order and weights, and answers as a detector of
+ * its own would. */
+START_TEST(test_shared_cache)
+{
+  static const char *nsd[] = {
+    "[1387288694] nsd[7745]: info: ratelimit block",
+    "[1387348935] nsd[23600]: info: axfr for zone domain.nl.",
+    "[2021-03-05 05:25:14.562] nsd[160800]: info: axfr for example.com.",
+  };
+  g_autoptr(F2bDateCache) cache = f2b_datedetect_cache_new(1700000000.0);
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), 0);
+  F2bDateDetector *a = f2b_datedetect_new_shared(cache);
+  F2bDateDetector *b = f2b_datedetect_new_shared(cache);
+  g_autoptr(F2bDateDetector) alone = f2b_datedetect_new(1700000000.0);
+  g_autoptr(GError) error = NULL;
+  ck_assert(f2b_datedetect_set_pattern(a, "{^LN-BEG}Epoch\n{^LN-BEG}", &error));
+  guint built = f2b_datedetect_cache_size(cache);
+  ck_assert_uint_gt(built, f2b_datedetect_n_templates(a));
+  /* B's defaults (built on its first line) are all there already */
+  const char *syslog = "Jan 23 21:59:59 host sshd[1]: x";
+  F2bDateMatch mb, mo;
+  ck_assert(f2b_datedetect_match(b, syslog, strlen(syslog), 1700000000.0, &mb));
+  ck_assert(f2b_datedetect_match(alone, syslog, strlen(syslog), 1700000000.0, &mo));
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), built);
+  ck_assert(mb.time == mo.time && mb.start == mo.start && mb.end == mo.end);
+  ck_assert_str_eq(mb.template_name, mo.template_name);
+  ck_assert_uint_eq(f2b_datedetect_n_templates(b), f2b_datedetect_n_templates(alone));
+  /* A as in test_custom_template_shares_default_weight, B's hit does not count */
+  for (gsize i = 0; i < G_N_ELEMENTS(nsd); i++) {
+    F2bDateMatch m;
+    ck_assert(f2b_datedetect_match(a, nsd[i], strlen(nsd[i]), 1700000000.0 + i, &m));
+  }
+  ck_assert_str_eq(f2b_datedetect_template_name(a, 0), "{^LN-BEG}Epoch");
+  ck_assert_uint_eq(f2b_datedetect_template_hits(a, 0), 2);
+  ck_assert_uint_eq(f2b_datedetect_template_hits(a, 1), 1);
+  /* B's list: the Epoch template A weighs 100 as a custom one is a plain default
+   * there, and B never saw the nsd lines */
+  guint total = 0;
+  for (guint i = 0; i < f2b_datedetect_n_templates(b); i++)
+    total += f2b_datedetect_template_hits(b, i);
+  ck_assert_uint_eq(total, 1);
+  /* a bad pattern in one detector leaves it, the other and the cache usable */
+  ck_assert(!f2b_datedetect_set_pattern(b, "%Q", &error));
+  g_clear_error(&error);
+  ck_assert(f2b_datedetect_match(b, syslog, strlen(syslog), 1700000000.0, &mb));
+  /* templates go with the last detector using them */
+  f2b_datedetect_free(a);
+  ck_assert_uint_gt(f2b_datedetect_cache_size(cache), 0);
+  f2b_datedetect_free(b);
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), 0);
+  /* the cache outlives its detectors and serves new ones */
+  F2bDateDetector *c = f2b_datedetect_new_shared(cache);
+  ck_assert(f2b_datedetect_match(c, syslog, strlen(syslog), 1700000000.0, &mb));
+  ck_assert(mb.time == mo.time);
+  f2b_datedetect_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -621,6 +680,7 @@ main(void)
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);
   tcase_add_test(tc, test_custom_template_shares_default_weight);
+  tcase_add_test(tc, test_shared_cache);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
