@@ -124,6 +124,12 @@ struct F2bDateDetector {
   GString *cache_key, *cache_scratch;
   gboolean cache_ok;
   double cache_time;
+  /* When the template has a plain seconds group (%S, 0..59), the key leaves its
+   * text out and, if the conversion is linear over the key's minute (see
+   * minute_is_linear), a line of that minute is cache_base + its seconds: a log
+   * rarely has two lines in one second, often many in one minute. */
+  gboolean cache_linear;
+  double cache_base;
   F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
   /* The line being matched is pure ASCII: character positions are byte
    * offsets, and the templates' ASCII codes apply.  Set per call. */
@@ -1481,16 +1487,47 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
+/* The seconds group of T ("S") when its text in the match is a plain 0..59:
+ * its index in t->groups, *SECONDS its value; else -1. */
+static gint
+plain_seconds(const Template *t, const char *line, const PCRE2_SIZE *ov, gint *seconds)
+{
+  for (guint i = 0; i < t->groups->len; i++) {
+    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
+    if (strcmp(g->name, "S") != 0)
+      continue;
+    if (ov[2 * g->number] == PCRE2_UNSET)
+      return -1;
+    const char *v = line + ov[2 * g->number];
+    gsize len = ov[2 * g->number + 1] - ov[2 * g->number];
+    gint value = 0;
+    if (len < 1 || len > 2)
+      return -1;
+    for (gsize k = 0; k < len; k++) {
+      if (v[k] < '0' || v[k] > '9')
+        return -1;
+      value = value * 10 + (v[k] - '0');
+    }
+    if (value > 59)
+      return -1;
+    *seconds = value;
+    return (gint) i;
+  }
+  return -1;
+}
+
 /* The cache key of a conversion: the zone and each group's text (or its absence),
- * written in one go (this runs on every dated line). */
+ * written in one go (this runs on every dated line).  The group at index SKIP
+ * (the plain seconds, or -1) is written as a mark without its text. */
 static void
 date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
-               const PCRE2_SIZE *ov)
+               const PCRE2_SIZE *ov, gint skip)
 {
   gsize size = 1 + sizeof dd->tz;
   for (guint i = 0; i < t->groups->len; i++) {
     guint g = g_array_index(t->groups, DateGroup, i).number;
-    size += 1 + (ov[2 * g] == PCRE2_UNSET ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
+    size += 1 + (ov[2 * g] == PCRE2_UNSET || (gint) i == skip
+                     ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
   }
   g_string_set_size(key, size);
   char *p = key->str;
@@ -1499,6 +1536,10 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
   p += sizeof dd->tz;
   for (guint i = 0; i < t->groups->len; i++) {
     guint g = g_array_index(t->groups, DateGroup, i).number;
+    if ((gint) i == skip) {
+      *p++ = 'S';
+      continue;
+    }
     if (ov[2 * g] == PCRE2_UNSET) {
       *p++ = 'u';
       continue;
@@ -1511,9 +1552,12 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
   }
 }
 
+/* Converts the groups of a match; the group at index OVERRIDE (or -1) takes the
+ * text OVERRIDE_TEXT instead of its own. */
 static gboolean
 pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
-                const PCRE2_SIZE *ov, double now, double *result)
+                const PCRE2_SIZE *ov, double now, gint override, const char *override_text,
+                double *result)
 {
   guint n = t->groups->len;
   F2bStrptimeGroup on_stack[16];
@@ -1524,7 +1568,10 @@ pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
   for (guint i = 0; i < n; i++) {
     const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
     groups[i].name = g->name;
-    if (ov[2 * g->number] != PCRE2_UNSET) {
+    if ((gint) i == override) {
+      groups[i].value = override_text;
+      groups[i].len = strlen(override_text);
+    } else if (ov[2 * g->number] != PCRE2_UNSET) {
       groups[i].value = line + ov[2 * g->number];
       groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
     }
@@ -1533,19 +1580,46 @@ pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
                                             &dd->zone_cache, result, NULL);
 }
 
+/* Whether the conversion of this match's minute (its seconds group at index SEC
+ * set to 0..59) is r(0) + seconds, with r(0) in *BASE.  Every rule that could
+ * break that (yesterday or last year when the time is after "now", a change of
+ * the zone's offset) is monotone in the time, so the two ends decide for the
+ * whole minute. */
+static gboolean
+minute_is_linear(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+                 double now, gint sec, double *base)
+{
+  double last;
+  return pattern_convert(dd, t, line, ov, now, sec, "00", base) &&
+         pattern_convert(dd, t, line, ov, now, sec, "59", &last) && last - *base == 59;
+}
+
 static gboolean
 pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
               double now, double *result)
 {
+  gint seconds = 0;
+  gint sec = plain_seconds(t, line, ov, &seconds);
   GString *key = dd->cache_scratch;
-  date_cache_key(key, dd, t, line, ov);
+  date_cache_key(key, dd, t, line, ov, sec);
   if (dd->cache_template == t && dd->cache_now == now && key->len == dd->cache_key->len &&
       memcmp(key->str, dd->cache_key->str, key->len) == 0) {
-    *result = dd->cache_time;
-    return dd->cache_ok;
+    if (sec < 0) {
+      *result = dd->cache_time;
+      return dd->cache_ok;
+    }
+    if (dd->cache_linear) {
+      *result = dd->cache_base + seconds;
+      return TRUE;
+    }
+    /* a minute where the shortcut does not hold: convert each line */
+    return pattern_convert(dd, t, line, ov, now, -1, NULL, result);
   }
-  dd->cache_ok = pattern_convert(dd, t, line, ov, now, &dd->cache_time);
+  dd->cache_ok = pattern_convert(dd, t, line, ov, now, -1, NULL, &dd->cache_time);
   *result = dd->cache_time;
+  dd->cache_linear = sec >= 0 && dd->cache_ok &&
+                     minute_is_linear(dd, t, line, ov, now, sec, &dd->cache_base) &&
+                     dd->cache_base + seconds == dd->cache_time;
   dd->cache_template = t;
   dd->cache_now = now;
   dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */

@@ -41,6 +41,7 @@ struct F2bFilter {
   F2bDateDetector *dd;
   double now;
   gboolean check_find_time, in_operation, check_all_regex, ignore_pending, return_raw_host;
+  gboolean lean_failures; /* see f2b_filter_set_lean_failures */
   guint32 match_limit;
 
   F2bFilterResolveFunc resolve;
@@ -820,6 +821,12 @@ f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on)
 }
 
 void
+f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
+{
+  filter->lean_failures = on;
+}
+
+void
 f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on)
 {
   filter->return_raw_host = on;
@@ -1349,6 +1356,20 @@ failure_dict(const FindState *st, F2bRegexMatch *m)
   return fail;
 }
 
+/* A failure's own copy of FAIL (the dict stays with the mlfid cache or the next
+ * failure): a deep copy, or with lean failures a dict of its "nofail" alone. */
+static F2bPyObj *
+failure_data_copy(const F2bFilter *f, const F2bPyObj *fail)
+{
+  if (!f->lean_failures)
+    return f2b_py_copy(fail);
+  F2bPyObj *data = f2b_py_dict_new();
+  F2bPyObj *nofail = dict_get(fail, "nofail");
+  if (nofail)
+    f2b_py_dict_append_new(data, f2b_py_str("nofail"), f2b_py_copy(nofail));
+  return data;
+}
+
 /* The body of findFailure's loop for failregex I that matched with M. */
 static Step
 found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
@@ -1411,7 +1432,8 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++) {
-      F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail) : g_steal_pointer(&fail);
+      F2bPyObj *data = (cached || k + 1 < fids->len) ? failure_data_copy(f, fail)
+                                                     : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
                                              st->date, data));
     }

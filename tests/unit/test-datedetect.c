@@ -182,6 +182,34 @@ START_TEST(test_year_inference)
 }
 END_TEST
 
+/* Lines of one minute share one conversion (the cache leaves the seconds out of
+ * its key): each line still gets its own second, and a minute where a rule is not
+ * linear in the seconds (the minute of "now" for a time without a date: its first
+ * second is today, the rest yesterday) is converted line by line. */
+START_TEST(test_seconds_share_the_minute)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  const char *name = "{^LN-BEG}(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?";
+  assert_found(dd, "Aug 14 11:00:05 x", 1124010005, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:40 x", 1124010040, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:05 y", 1124010005, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:59 x", 1124010059, 0, 15, name);
+  assert_found(dd, "Aug 14 11:01:00 x", 1124010060, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:00 x", 1124010000, 0, 15, name);
+  /* a one-digit second is plain too; 60 is not: converted as it is, and fail2ban
+   * finds no time in it */
+  assert_found(dd, "Aug 14 11:00:7 x", 1124010007, 0, 14, name);
+  ck_assert_int_ne(match_line(dd, "Aug 14 11:00:60 x").status, F2B_DATE_FOUND);
+  assert_found(dd, "Aug 14 11:00:06 x", 1124010006, 0, 15, name);
+
+  g_autoptr(F2bDateDetector) tod = detector(NULL);
+  assert_found(tod, "12:00:01 x", 1123927201, 0, 8, "{^LN-BEG}24hour:Minute:Second");
+  assert_found(tod, "12:00:00 x", 1124013600, 0, 8, NULL);
+  assert_found(tod, "12:00:59 x", 1123927259, 0, 8, NULL);
+  assert_found(tod, "12:00:00 y", 1124013600, 0, 8, NULL);
+}
+END_TEST
+
 START_TEST(test_time_only_is_today_or_yesterday)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -661,6 +689,7 @@ main(void)
   tcase_add_test(tc, test_closest_match_wins);
   tcase_add_test(tc, test_year_inference);
   tcase_add_test(tc, test_time_only_is_today_or_yesterday);
+  tcase_add_test(tc, test_seconds_share_the_minute);
   tcase_add_loop_test(tc, test_codes, 0, G_N_ELEMENTS(code_cases));
   tcase_add_test(tc, test_codes_unparsable);
   tcase_add_test(tc, test_special_epoch);
