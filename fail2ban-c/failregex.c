@@ -200,6 +200,8 @@ struct F2bRegex {
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
+  guint *name_groups;  /* their group numbers */
+  guint n_names;
   GArray *skip_groups; /* guint: the groups skiplines0, skiplines1, ... */
   char *required;      /* a literal every match contains (NULL: none known) */
   gsize required_len;
@@ -251,6 +253,7 @@ static void
 collect_names(F2bRegex *re)
 {
   GPtrArray *names = g_ptr_array_new();
+  GArray *numbers = g_array_new(FALSE, FALSE, sizeof(guint));
   re->alt = g_array_new(FALSE, FALSE, sizeof(CompoundName));
   re->tuple = g_array_new(FALSE, FALSE, sizeof(CompoundName));
   g_array_set_clear_func(re->alt, compound_name_clear);
@@ -260,6 +263,7 @@ collect_names(F2bRegex *re)
     if (!k)
       continue;
     g_ptr_array_add(names, (gpointer)k);
+    g_array_append_val(numbers, g);
     gboolean is_alt;
     char *target = g_utf8_strlen(k, -1) > 4 ? compound_target(k, &is_alt) : NULL;
     if (target) {
@@ -269,6 +273,8 @@ collect_names(F2bRegex *re)
   }
   g_ptr_array_add(names, NULL);
   re->names = (const char **)g_ptr_array_free(names, FALSE);
+  re->n_names = numbers->len;
+  re->name_groups = (guint *)(void *)g_array_free(numbers, FALSE);
   /* <SKIPLINES> groups, looked up once rather than on every match */
   re->skip_groups = g_array_new(FALSE, FALSE, sizeof(guint));
   for (guint n = 0;; n++) {
@@ -663,6 +669,7 @@ f2b_failregex_free(F2bRegex *re)
   if (re->tuple)
     g_array_unref(re->tuple);
   g_free(re->names);
+  g_free(re->name_groups);
   if (re->skip_groups)
     g_array_unref(re->skip_groups);
   g_free(re->required);
@@ -1076,15 +1083,14 @@ f2b_regex_match_groups(F2bRegexMatch *m)
 {
   if (m->groups)
     return m->groups;
-  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), m->re->pyre->n_groups + 4);
+  const F2bRegex *re = m->re;
+  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), re->n_names + 4);
   g_array_set_clear_func(m->groups, group_clear);
-  for (guint g = 1; g <= m->re->pyre->n_groups; g++) {
-    const char *name = m->re->pyre->group_names[g];
-    if (!name)
-      continue;
-    F2bRegexGroup entry = {name, {NULL, 0}, NULL};
-    group_span(m, g, &entry.value);
-    g_array_append_val(m->groups, entry);
+  g_array_set_size(m->groups, re->n_names); /* zero-filled: no value, no tuple */
+  F2bRegexGroup *entry = (F2bRegexGroup *)(void *)m->groups->data;
+  for (guint i = 0; i < re->n_names; i++) {
+    entry[i].name = re->names[i];
+    group_span(m, re->name_groups[i], &entry[i].value);
   }
   merge_alt(m);
   merge_tuple(m);

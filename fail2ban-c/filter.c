@@ -25,7 +25,7 @@ typedef struct {
 } FLine;
 
 typedef struct {
-  char *key;      /* repr() of the mlfid value */
+  char *key;      /* the mlfid value as a text (see mlfid_key) */
   F2bPyObj *fail; /* the merged failure data */
   double expiry;
 } MlfidEntry;
@@ -1130,13 +1130,32 @@ enum {
   NF_GAINED = 8,
 };
 
+/* The cache key of an mlfid value: one text per value, different values give
+ * different texts.  A str (the usual case) is its own text, marked 's'; anything
+ * else, or a str holding a NUL, is its repr(), marked 'r'.  Transfer full. */
+static char *
+mlfid_key(const F2bPyObj *mlfid)
+{
+  gsize len;
+  const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
+  if (text && memchr(text, '\0', len) == NULL) {
+    char *key = g_malloc(len + 2);
+    key[0] = 's';
+    memcpy(key + 1, text, len);
+    key[len + 1] = '\0';
+    return key;
+  }
+  g_autofree char *repr = f2b_py_repr(mlfid);
+  return g_strconcat("r", repr, NULL);
+}
+
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
  * *CACHED is set and the caller owns otherwise. */
 static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  g_autofree char *key = f2b_py_repr(mlfid);
+  g_autofree char *key = mlfid_key(mlfid);
   MlfidEntry *entry = mlfid_get(f, key);
   F2bPyObj *users = NULL;
   guint fl = 0;
@@ -1471,6 +1490,8 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
   f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  /* every buffer searched below is made of ORG's lines or parts of them */
+  gboolean org_ascii = f->regex_buf_ascii;
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1494,7 +1515,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
-      f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+      f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
     gsize alen;
     const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
