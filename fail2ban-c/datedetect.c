@@ -1615,15 +1615,17 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PC
     /* a minute where the shortcut does not hold: convert each line */
     return pattern_convert(dd, t, line, ov, now, -1, NULL, result);
   }
-  dd->cache_ok = pattern_convert(dd, t, line, ov, now, -1, NULL, &dd->cache_time);
-  *result = dd->cache_time;
-  dd->cache_linear = sec >= 0 && dd->cache_ok &&
-                     minute_is_linear(dd, t, line, ov, now, sec, &dd->cache_base) &&
-                     dd->cache_base + seconds == dd->cache_time;
   dd->cache_template = t;
   dd->cache_now = now;
   dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */
   dd->cache_key = key;
+  dd->cache_linear = sec >= 0 && minute_is_linear(dd, t, line, ov, now, sec, &dd->cache_base);
+  if (dd->cache_linear) {
+    *result = dd->cache_base + seconds;
+    return TRUE;
+  }
+  dd->cache_ok = pattern_convert(dd, t, line, ov, now, -1, NULL, &dd->cache_time);
+  *result = dd->cache_time;
   return dd->cache_ok;
 }
 
