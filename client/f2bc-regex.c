@@ -1354,9 +1354,9 @@ record_hits(Session *s, GPtrArray *found, GPtrArray *ret, gboolean *is_ignored)
         g_array_append_val(rs->ips, h);
       }
     }
-    if (f2b_py_len(f->data) && data_lookup(f, "nofail") != NULL &&
-        f2b_py_kind(data_lookup(f, "nofail")) != F2B_PY_NONE &&
-        !(f2b_py_kind(data_lookup(f, "nofail")) == F2B_PY_BOOL && !f2b_py_get_bool(data_lookup(f, "nofail"))))
+    const F2bPyObj *nofail = data_lookup(f, "nofail");
+    if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE &&
+        !(f2b_py_kind(nofail) == F2B_PY_BOOL && !f2b_py_get_bool(nofail)))
       *is_ignored = TRUE;
     else
       g_ptr_array_add(ret, f);
@@ -1808,6 +1808,8 @@ session_setup(Session *s)
     f2b_filter_set_usedns(s->filter, o->usedns);
   f2b_filter_set_return_raw_host(s->filter, o->raw);
   f2b_filter_set_check_all_regex(s->filter, o->check_all && !o->out);
+  /* the summary reads only "nofail" of a failure (-o and -v read the rest) */
+  f2b_filter_set_lean_failures(s->filter, !o->out && !o->verbose && !o->debuggex);
   f2b_filter_set_ignore_pending(s->filter, o->out != NULL);
   f2b_filter_set_ignore_callback(s->filter, on_ignore_regex, s);
   f2b_filter_set_resolver(s->filter, resolve_host, s);

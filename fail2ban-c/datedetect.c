@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lazyjit.h"
 #include "pyre.h"
 #include "pystr.h"
 #include "strptime.h"
@@ -51,29 +52,35 @@ typedef struct {
   char *name;
 } DateGroup;
 
+/* A template is immutable once built (its regex compiled on first use), so that
+ * detectors sharing an F2bDateCache share it; what a detector learns about a
+ * template (hits, weight, position) is in its Slot. */
 typedef struct {
+  gint refs;
   TemplateKind kind;
   char *name;
   char *pattern; /* the datepattern text; NULL for Epoch/TAI64N (fail2ban has no .pattern) */
   char *regex;   /* Python syntax, after boundaries were added */
   guint flags;
-  double weight;
   gboolean long_epoch;
   guint epoch_group;
   /* compiled on first use */
   pcre2_code *code;
-  gboolean jit; /* code has JIT code: matched with pcre2_jit_match() */
+  F2bLazyJit lazy; /* JIT code once the template is busy */
   pcre2_match_data *match_data;
   F2bPyre *pyre;  /* kept for the ASCII code, compiled when first needed */
   pcre2_code *ascii_code; /* for pure-ASCII lines: no Unicode property look-ups */
-  gboolean ascii_jit, ascii_tried;
+  F2bLazyJit ascii_lazy; /* each code has its own lazy-JIT state */
+  gboolean ascii_tried;
   GArray *groups; /* DateGroup, by group number: the named groups */
-  guint match_count; /* searches that matched (fail2ban's template.hits) */
+  guint match_count; /* searches that matched (fail2ban's template.hits, shared by
+                      * all detectors there too) */
 } Template;
 
 /* A template in a detector's list, with that detector's statistics. */
 typedef struct {
-  Template *template;
+  Template *template; /* a reference */
+  double weight;    /* 100 for fail2ban's line-start default copies (see ListBuilder) */
   guint hits;       /* lines won */
   double last_used; /* `now` of the last win */
   gint64 distance;  /* character position of the last win */
@@ -91,11 +98,19 @@ typedef struct {
   Char here;
 } LastPos;
 
-struct F2bDateDetector {
+/* Templates by the key they are built from, and what building needs. */
+struct F2bDateCache {
+  gint refs;
   int wall_year, epoch2001_year;
   F2bStrptimeCode *codes;
+  GHashTable *templates; /* "KEY\x01PATTERN" -> Template (a reference) */
+};
+
+struct F2bDateDetector {
+  F2bDateCache *cache;
+  const F2bStrptimeCode *codes; /* the cache's */
   GPtrArray *slots;      /* Slot*, owned */
-  GHashTable *names;     /* names in the list */
+  GHashTable *names;     /* names in the list (borrowed from its templates) */
   gboolean has_tz;
   int tz;
   LastPos last_start, last_end;
@@ -109,6 +124,12 @@ struct F2bDateDetector {
   GString *cache_key, *cache_scratch;
   gboolean cache_ok;
   double cache_time;
+  /* When the template has a plain seconds group (%S, 0..59), the key leaves its
+   * text out and, if the conversion is linear over the key's minute (see
+   * minute_is_linear), a line of that minute is cache_base + its seconds: a log
+   * rarely has two lines in one second, often many in one minute. */
+  gboolean cache_linear;
+  double cache_base;
   F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
   /* The line being matched is pure ASCII: character positions are byte
    * offsets, and the templates' ASCII codes apply.  Set per call. */
@@ -146,6 +167,7 @@ typedef struct {
   pcre2_code *line_end;
   pcre2_code *epoch_tag;      /* {EPOCH} / {LEPOCH} */
   pcre2_code *date_tag;       /* {DATE} */
+  F2bDateCache *cache;        /* where built templates are kept (borrowed) */
 } Rewriter;
 
 static pcre2_code *
@@ -160,8 +182,9 @@ helper_compile(const char *re, guint32 extra)
 }
 
 static void
-rewriter_init(Rewriter *rw)
+rewriter_init(Rewriter *rw, F2bDateCache *cache)
 {
+  rw->cache = cache;
   rw->no_word_begin = helper_compile("^\\(*(?:\\(\\?\\w+\\))?(?:\\^|\\(*\\*\\*|\\((?:\\?:)?\\^)", 0);
   rw->no_word_end = helper_compile("(?<!\\\\)(?:\\$\\)?|\\\\b|\\\\s|\\*\\*\\)*)$", 0);
   rw->has_group = helper_compile("(?<!\\(\\?)(?<!\\\\)\\((?!\\?)", 0);
@@ -281,10 +304,11 @@ find_global_flags(const char *s, gsize *len)
 /* ------------------------------------------------------------------ */
 /* Templates                                                           */
 
+/* Drops a reference. */
 static void
 template_free(Template *t)
 {
-  if (!t)
+  if (!t || --t->refs > 0)
     return;
   g_free(t->name);
   g_free(t->pattern);
@@ -292,6 +316,8 @@ template_free(Template *t)
   g_clear_pointer(&t->code, pcre2_code_free);
   g_clear_pointer(&t->ascii_code, pcre2_code_free);
   g_clear_pointer(&t->pyre, f2b_pyre_free);
+  f2b_lazyjit_clear(&t->lazy);
+  f2b_lazyjit_clear(&t->ascii_lazy);
   g_clear_pointer(&t->match_data, pcre2_match_data_free);
   if (t->groups) {
     for (guint i = 0; i < t->groups->len; i++)
@@ -307,8 +333,8 @@ static Template *
 template_new(TemplateKind kind)
 {
   Template *t = g_new0(Template, 1);
+  t->refs = 1;
   t->kind = kind;
-  t->weight = 1.0;
   t->epoch_group = 1;
   return t;
 }
@@ -532,11 +558,9 @@ pattern_key(const char *pattern)
 
 /* fail2ban's _getPatternTemplate: special names first, else a pattern. */
 static Template *
-template_for_pattern(const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern,
-                     const char *key_in, GError **error)
+template_build(const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern, const char *key,
+               GError **error)
 {
-  g_autofree char *own_key = key_in ? NULL : pattern_key(pattern);
-  const char *key = key_in ? key_in : own_key;
   if (strstr(key, "EPOCH")) {
     if (helper_found(rw->epoch_tag, pattern))
       return template_new_epoch(rw, FALSE, pattern, strstr(key, "LEPOCH") != NULL);
@@ -548,6 +572,27 @@ template_for_pattern(const F2bStrptimeCode *codes, Rewriter *rw, const char *pat
   if (key_is(key, "TAI64N"))
     return template_new_tai64n(rw, strcmp(key, "TAI64N") != 0);
   return template_new_pattern(codes, rw, pattern, error);
+}
+
+/* The template of PATTERN (looked up as KEY_IN, by default its pattern_key), from
+ * the cache when an earlier detector built it: a new reference.  The result
+ * depends only on the pattern, the key and the cache's codes. */
+static Template *
+template_for_pattern(const F2bStrptimeCode *codes, Rewriter *rw, const char *pattern,
+                     const char *key_in, GError **error)
+{
+  g_autofree char *own_key = key_in ? NULL : pattern_key(pattern);
+  const char *key = key_in ? key_in : own_key;
+  g_autofree char *cache_key = g_strconcat(key, "\x01", pattern, NULL);
+  Template *t = g_hash_table_lookup(rw->cache->templates, cache_key);
+  if (!t) {
+    t = template_build(codes, rw, pattern, key, error);
+    if (!t)
+      return NULL;
+    g_hash_table_insert(rw->cache->templates, g_steal_pointer(&cache_key), t);
+  }
+  t->refs++;
+  return t;
 }
 
 /* fail2ban's unboundPattern: a template's name or pattern without the
@@ -648,9 +693,10 @@ default_templates(const F2bStrptimeCode *codes, Rewriter *rw)
 
 /* The full default list (fail2ban's DateDetectorCache): a line-start
  * anchored copy of every template that is not anchored yet, weighted so
- * that it wins the reordering, followed by the templates themselves. */
+ * that it wins the reordering (the first *N_WEIGHTED entries), followed by
+ * the templates themselves. */
 static GPtrArray *
-default_templates_with_anchored(const F2bStrptimeCode *codes, Rewriter *rw)
+default_templates_with_anchored(const F2bStrptimeCode *codes, Rewriter *rw, guint *n_weighted)
 {
   g_autoptr(GPtrArray) plain = default_templates(codes, rw);
   GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify) template_free);
@@ -664,9 +710,9 @@ default_templates_with_anchored(const F2bStrptimeCode *codes, Rewriter *rw)
       template_free(anchored);
       continue;
     }
-    anchored->weight = 100.0;
     g_ptr_array_add(list, anchored);
   }
+  *n_weighted = list->len;
   while (plain->len > 0)
     g_ptr_array_add(list, g_ptr_array_steal_index(plain, 0));
   return list;
@@ -707,15 +753,16 @@ template_compile(Template *t, GError **error)
     set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
-  t->code = f2b_pyre_compile(re, t->regex, 0, &pyre_error);
+  t->code = f2b_pyre_compile_nojit(re, t->regex, 0, &pyre_error);
   if (!t->code) {
     set_compile_error(error, t, pyre_error->message);
     return FALSE;
   }
   t->match_data = pcre2_match_data_create_from_pattern(t->code, NULL);
-  size_t jit_size = 0;
-  t->jit = pcre2_pattern_info(t->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
+  f2b_lazyjit_init(&t->lazy, 0);
+  f2b_lazyjit_init(&t->ascii_lazy, 0);
   t->groups = named_groups(re);
+  f2b_pyre_drop_offsets(re);
   t->pyre = g_steal_pointer(&re);
   return TRUE;
 }
@@ -748,7 +795,7 @@ typedef struct {
    * templates reorder.  These two tables reproduce that within a detector:
    * the cache keys of the weighted copies, and custom templates by key. */
   GHashTable *weighted_keys; /* set of keys */
-  GHashTable *custom_by_key; /* key -> Template (borrowed from slots) */
+  GHashTable *custom_by_key; /* key -> Slot (borrowed from slots) */
 } ListBuilder;
 
 /* The keys under which fail2ban's cache finds a line-start default copy:
@@ -763,11 +810,12 @@ weighted_keys_add(ListBuilder *b, const Template *t)
   g_hash_table_iter_init(&it, b->custom_by_key);
   while (g_hash_table_iter_next(&it, &key, &value))
     if (g_hash_table_contains(b->weighted_keys, key))
-      ((Template *) value)->weight = 100.0;
+      ((Slot *) value)->weight = 100.0;
 }
 
+/* Takes T's reference; its slot weighs WEIGHT. */
 static gboolean
-list_append(ListBuilder *b, Template *t, gboolean ignore_duplicate, GError **error)
+list_append(ListBuilder *b, Template *t, double weight, gboolean ignore_duplicate, GError **error)
 {
   if (g_hash_table_contains(b->names, t->name)) {
     if (!ignore_duplicate)
@@ -776,9 +824,10 @@ list_append(ListBuilder *b, Template *t, gboolean ignore_duplicate, GError **err
     template_free(t);
     return ignore_duplicate;
   }
-  g_hash_table_add(b->names, g_strdup(t->name));
+  g_hash_table_add(b->names, t->name); /* the slot keeps T, and its name, alive */
   Slot *s = g_new0(Slot, 1);
   s->template = t;
+  s->weight = weight;
   s->distance = FAR_AWAY;
   g_ptr_array_add(b->slots, s);
   return TRUE;
@@ -793,11 +842,14 @@ list_add_defaults(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, De
                   const char *prematch, GError **error)
 {
   gboolean ignore_duplicate = b->slots->len > 0;
-  g_autoptr(GPtrArray) all = mode == DEFAULTS_PREMATCH ? default_templates(codes, rw)
-                                                       : default_templates_with_anchored(codes, rw);
-  while (all->len > 0) {
+  guint n_weighted = 0;
+  g_autoptr(GPtrArray) all = mode == DEFAULTS_PREMATCH
+                               ? default_templates(codes, rw)
+                               : default_templates_with_anchored(codes, rw, &n_weighted);
+  for (guint i = 0; all->len > 0; i++) {
     Template *t = g_ptr_array_steal_index(all, 0);
-    if (t->weight == 100.0)
+    double weight = i < n_weighted ? 100.0 : 1.0;
+    if (weight == 100.0)
       weighted_keys_add(b, t);
     if (mode == DEFAULTS_LINE_BEGIN && !(t->flags & FLAG_LINE_BEGIN)) {
       template_free(t);
@@ -810,8 +862,9 @@ list_add_defaults(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, De
       if (!wrapped)
         return FALSE;
       t = wrapped;
+      weight = 1.0;
     }
-    if (!list_append(b, t, ignore_duplicate, error))
+    if (!list_append(b, t, weight, ignore_duplicate, error))
       return FALSE;
   }
   return TRUE;
@@ -834,11 +887,11 @@ list_add_pattern(ListBuilder *b, const F2bStrptimeCode *codes, Rewriter *rw, con
                   : template_for_pattern(codes, rw, pattern, key, error);
   if (!t)
     return FALSE;
-  if (g_hash_table_contains(b->weighted_keys, key))
-    t->weight = 100.0;
-  if (!list_append(b, t, FALSE, error))
+  double weight = g_hash_table_contains(b->weighted_keys, key) ? 100.0 : 1.0;
+  if (!list_append(b, t, weight, FALSE, error))
     return FALSE;
-  g_hash_table_insert(b->custom_by_key, g_steal_pointer(&key), t);
+  g_hash_table_insert(b->custom_by_key, g_steal_pointer(&key),
+                      g_ptr_array_index(b->slots, b->slots->len - 1));
   return TRUE;
 }
 
@@ -854,8 +907,8 @@ detector_reset_positions(F2bDateDetector *dd)
 static void
 detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 {
+  g_hash_table_unref(dd->names); /* its keys are the slots' templates' names */
   g_ptr_array_unref(dd->slots);
-  g_hash_table_unref(dd->names);
   dd->cache_template = NULL;
   dd->slots = b->slots;
   dd->names = b->names;
@@ -867,7 +920,7 @@ detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 static ListBuilder
 list_builder_new(void)
 {
-  return (ListBuilder) { slot_list_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+  return (ListBuilder) { slot_list_new(), g_hash_table_new(g_str_hash, g_str_equal),
                          g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                          g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 }
@@ -881,19 +934,69 @@ list_builder_clear(ListBuilder *b)
   g_clear_pointer(&b->custom_by_key, g_hash_table_unref);
 }
 
-F2bDateDetector *
-f2b_datedetect_new(double wall_now)
+F2bDateCache *
+f2b_datedetect_cache_new(double wall_now)
 {
-  F2bDateDetector *dd = g_new0(F2bDateDetector, 1);
+  F2bDateCache *c = g_new0(F2bDateCache, 1);
+  c->refs = 1;
   time_t wall = (time_t) wall_now, y2001 = 978393600; /* 2001-01-01 00:00 UTC */
   struct tm tm;
   localtime_r(&wall, &tm);
-  dd->wall_year = tm.tm_year + 1900;
+  c->wall_year = tm.tm_year + 1900;
   localtime_r(&y2001, &tm);
-  dd->epoch2001_year = tm.tm_year + 1900;
-  dd->codes = f2b_strptime_codes_new(dd->wall_year, dd->epoch2001_year);
+  c->epoch2001_year = tm.tm_year + 1900;
+  c->codes = f2b_strptime_codes_new(c->wall_year, c->epoch2001_year);
+  c->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) template_free);
+  return c;
+}
+
+F2bDateCache *
+f2b_datedetect_cache_ref(F2bDateCache *cache)
+{
+  g_return_val_if_fail(cache != NULL, NULL);
+  cache->refs++;
+  return cache;
+}
+
+void
+f2b_datedetect_cache_unref(F2bDateCache *cache)
+{
+  if (!cache || --cache->refs > 0)
+    return;
+  g_hash_table_unref(cache->templates);
+  f2b_strptime_codes_free(cache->codes);
+  g_free(cache);
+}
+
+static gboolean
+only_cached(gpointer key, gpointer value, gpointer data)
+{
+  return ((Template *) value)->refs == 1;
+}
+
+guint
+f2b_datedetect_cache_size(const F2bDateCache *cache)
+{
+  return g_hash_table_size(cache->templates);
+}
+
+F2bDateDetector *
+f2b_datedetect_new(double wall_now)
+{
+  g_autoptr(F2bDateCache) own = f2b_datedetect_cache_new(wall_now);
+  return f2b_datedetect_new_shared(own);
+}
+
+F2bDateDetector *
+f2b_datedetect_new_shared(F2bDateCache *cache)
+{
+  g_return_val_if_fail(cache != NULL, NULL);
+  F2bDateDetector *dd = g_new0(F2bDateDetector, 1);
+  dd->cache = f2b_datedetect_cache_ref(cache);
+  dd->codes = cache->codes;
   dd->slots = slot_list_new();
-  dd->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  dd->names = g_hash_table_new(g_str_hash, g_str_equal);
   dd->cache_key = g_string_new(NULL);
   dd->cache_scratch = g_string_new(NULL);
   dd->cache_template = NULL;
@@ -906,9 +1009,12 @@ f2b_datedetect_free(F2bDateDetector *dd)
 {
   if (!dd)
     return;
+  g_hash_table_unref(dd->names); /* its keys are the slots' templates' names */
   g_ptr_array_unref(dd->slots);
-  g_hash_table_unref(dd->names);
-  f2b_strptime_codes_free(dd->codes);
+  /* templates no other detector uses go: a server's jails come and go with
+   * their own datepatterns */
+  g_hash_table_foreach_remove(dd->cache->templates, only_cached, NULL);
+  f2b_datedetect_cache_unref(dd->cache);
   g_string_free(dd->cache_key, TRUE);
   g_string_free(dd->cache_scratch, TRUE);
   g_free(dd);
@@ -945,7 +1051,7 @@ f2b_datedetect_set_pattern(F2bDateDetector *dd, const char *datepattern, GError 
     }
     g_auto(GStrv) lines = split_pattern_lines(datepattern);
     Rewriter rw;
-    rewriter_init(&rw);
+    rewriter_init(&rw, dd->cache);
     for (gchar **l = lines; ok && *l; l++)
       ok = list_add_pattern(&b, dd->codes, &rw, *l, error);
     rewriter_clear(&rw);
@@ -984,7 +1090,7 @@ detector_add_defaults(F2bDateDetector *dd)
 {
   ListBuilder b = list_builder_new();
   Rewriter rw;
-  rewriter_init(&rw);
+  rewriter_init(&rw, dd->cache);
   gboolean ok = list_add_defaults(&b, dd->codes, &rw, DEFAULTS_ALL, NULL, NULL);
   g_assert(ok);
   rewriter_clear(&rw);
@@ -1159,13 +1265,9 @@ template_ascii_code(Template *t)
 {
   if (!t->ascii_tried) {
     t->ascii_tried = TRUE;
-    if (!t->pyre->ascii) {
+    if (!t->pyre->ascii)
       t->ascii_code = f2b_pyre_compile_for_ascii(t->pyre, t->regex, 0, NULL);
-      size_t jit_size = 0;
-      t->ascii_jit = t->ascii_code &&
-                     pcre2_pattern_info(t->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
-                     jit_size > 0;
-    }
+    g_clear_pointer(&t->pyre, f2b_pyre_free); /* its only use was the line above */
   }
   return t->ascii_code;
 }
@@ -1176,14 +1278,13 @@ template_search(const F2bDateDetector *dd, Template *t, const char *line, gsize 
   if (!template_compile(t, NULL))
     return FALSE;
   pcre2_code *code = t->code;
-  gboolean jit = t->jit;
+  F2bLazyJit *lazy = &t->lazy;
   if (dd->line_ascii && template_ascii_code(t)) {
     code = t->ascii_code;
-    jit = t->ascii_jit;
+    lazy = &t->ascii_lazy;
   }
   /* f2b_pyre_compile sets PCRE2_MATCH_INVALID_UTF: the JIT code copes with any bytes */
-  int rc = jit ? pcre2_jit_match(code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL)
-               : pcre2_match(code, (PCRE2_SPTR) line, to, from, 0, t->match_data, NULL);
+  int rc = f2b_lazyjit_match(lazy, code, (PCRE2_SPTR) line, to, from, t->match_data, NULL);
   if (rc < 0)
     return FALSE; /* no match, or a resource limit: both mean no date here */
   t->match_count++;
@@ -1207,7 +1308,7 @@ slot_at(F2bDateDetector *dd, guint i)
 static double
 slot_weight(const Slot *s)
 {
-  return s->hits * s->template->weight / (double) MAX(1, s->distance);
+  return s->hits * s->weight / (double) MAX(1, s->distance);
 }
 
 /* fail2ban's _reorderTemplate: moves a winning template up, to the first
@@ -1386,16 +1487,47 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
+/* The seconds group of T ("S") when its text in the match is a plain 0..59:
+ * its index in t->groups, *SECONDS its value; else -1. */
+static gint
+plain_seconds(const Template *t, const char *line, const PCRE2_SIZE *ov, gint *seconds)
+{
+  for (guint i = 0; i < t->groups->len; i++) {
+    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
+    if (strcmp(g->name, "S") != 0)
+      continue;
+    if (ov[2 * g->number] == PCRE2_UNSET)
+      return -1;
+    const char *v = line + ov[2 * g->number];
+    gsize len = ov[2 * g->number + 1] - ov[2 * g->number];
+    gint value = 0;
+    if (len < 1 || len > 2)
+      return -1;
+    for (gsize k = 0; k < len; k++) {
+      if (v[k] < '0' || v[k] > '9')
+        return -1;
+      value = value * 10 + (v[k] - '0');
+    }
+    if (value > 59)
+      return -1;
+    *seconds = value;
+    return (gint) i;
+  }
+  return -1;
+}
+
 /* The cache key of a conversion: the zone and each group's text (or its absence),
- * written in one go (this runs on every dated line). */
+ * written in one go (this runs on every dated line).  The group at index SKIP
+ * (the plain seconds, or -1) is written as a mark without its text. */
 static void
 date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
-               const PCRE2_SIZE *ov)
+               const PCRE2_SIZE *ov, gint skip)
 {
   gsize size = 1 + sizeof dd->tz;
   for (guint i = 0; i < t->groups->len; i++) {
     guint g = g_array_index(t->groups, DateGroup, i).number;
-    size += 1 + (ov[2 * g] == PCRE2_UNSET ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
+    size += 1 + (ov[2 * g] == PCRE2_UNSET || (gint) i == skip
+                     ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
   }
   g_string_set_size(key, size);
   char *p = key->str;
@@ -1404,6 +1536,10 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
   p += sizeof dd->tz;
   for (guint i = 0; i < t->groups->len; i++) {
     guint g = g_array_index(t->groups, DateGroup, i).number;
+    if ((gint) i == skip) {
+      *p++ = 'S';
+      continue;
+    }
     if (ov[2 * g] == PCRE2_UNSET) {
       *p++ = 'u';
       continue;
@@ -1416,9 +1552,12 @@ date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const
   }
 }
 
+/* Converts the groups of a match; the group at index OVERRIDE (or -1) takes the
+ * text OVERRIDE_TEXT instead of its own. */
 static gboolean
 pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
-                const PCRE2_SIZE *ov, double now, double *result)
+                const PCRE2_SIZE *ov, double now, gint override, const char *override_text,
+                double *result)
 {
   guint n = t->groups->len;
   F2bStrptimeGroup on_stack[16];
@@ -1429,7 +1568,10 @@ pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
   for (guint i = 0; i < n; i++) {
     const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
     groups[i].name = g->name;
-    if (ov[2 * g->number] != PCRE2_UNSET) {
+    if ((gint) i == override) {
+      groups[i].value = override_text;
+      groups[i].len = strlen(override_text);
+    } else if (ov[2 * g->number] != PCRE2_UNSET) {
       groups[i].value = line + ov[2 * g->number];
       groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
     }
@@ -1438,23 +1580,52 @@ pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
                                             &dd->zone_cache, result, NULL);
 }
 
+/* Whether the conversion of this match's minute (its seconds group at index SEC
+ * set to 0..59) is r(0) + seconds, with r(0) in *BASE.  Every rule that could
+ * break that (yesterday or last year when the time is after "now", a change of
+ * the zone's offset) is monotone in the time, so the two ends decide for the
+ * whole minute. */
+static gboolean
+minute_is_linear(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+                 double now, gint sec, double *base)
+{
+  double last;
+  return pattern_convert(dd, t, line, ov, now, sec, "00", base) &&
+         pattern_convert(dd, t, line, ov, now, sec, "59", &last) && last - *base == 59;
+}
+
 static gboolean
 pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
               double now, double *result)
 {
+  gint seconds = 0;
+  gint sec = plain_seconds(t, line, ov, &seconds);
   GString *key = dd->cache_scratch;
-  date_cache_key(key, dd, t, line, ov);
+  date_cache_key(key, dd, t, line, ov, sec);
   if (dd->cache_template == t && dd->cache_now == now && key->len == dd->cache_key->len &&
       memcmp(key->str, dd->cache_key->str, key->len) == 0) {
-    *result = dd->cache_time;
-    return dd->cache_ok;
+    if (sec < 0) {
+      *result = dd->cache_time;
+      return dd->cache_ok;
+    }
+    if (dd->cache_linear) {
+      *result = dd->cache_base + seconds;
+      return TRUE;
+    }
+    /* a minute where the shortcut does not hold: convert each line */
+    return pattern_convert(dd, t, line, ov, now, -1, NULL, result);
   }
-  dd->cache_ok = pattern_convert(dd, t, line, ov, now, &dd->cache_time);
-  *result = dd->cache_time;
   dd->cache_template = t;
   dd->cache_now = now;
   dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */
   dd->cache_key = key;
+  dd->cache_linear = sec >= 0 && minute_is_linear(dd, t, line, ov, now, sec, &dd->cache_base);
+  if (dd->cache_linear) {
+    *result = dd->cache_base + seconds;
+    return TRUE;
+  }
+  dd->cache_ok = pattern_convert(dd, t, line, ov, now, -1, NULL, &dd->cache_time);
+  *result = dd->cache_time;
   return dd->cache_ok;
 }
 

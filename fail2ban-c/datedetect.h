@@ -78,6 +78,24 @@ F2bDateDetector *f2b_datedetect_new(double wall_now);
 void f2b_datedetect_free(F2bDateDetector *dd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDateDetector, f2b_datedetect_free)
 
+/* Compiled templates shared by detectors, as fail2ban shares its templates
+ * between all jails of a process: each template (its regex, JIT code and
+ * conversion codes) is built once per cache, while every detector keeps its
+ * own hits, weights and order.  The cache fixes the wall-clock year (WALL_NOW)
+ * for all its detectors, as fail2ban fixes it once at start-up.  Detectors
+ * sharing a cache must be used from one thread.  A template is dropped when the
+ * last detector using it is freed. */
+typedef struct F2bDateCache F2bDateCache;
+F2bDateCache *f2b_datedetect_cache_new(double wall_now);
+F2bDateCache *f2b_datedetect_cache_ref(F2bDateCache *cache);
+void f2b_datedetect_cache_unref(F2bDateCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDateCache, f2b_datedetect_cache_unref)
+/* Number of templates built and held (for tests). */
+guint f2b_datedetect_cache_size(const F2bDateCache *cache);
+
+/* A detector using CACHE's templates (it takes a reference to CACHE). */
+F2bDateDetector *f2b_datedetect_new_shared(F2bDateCache *cache);
+
 /* Replaces the templates by those of a `datepattern` value: one or more
  * lines, each a pattern with % codes, or one of the special values
  * {^LN-BEG} (default templates anchored at line start), {DEFAULT},

@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <string.h>
 
+#include "lazyjit.h"
 #include "pyobj.h"
 #include "pyre.h"
 #include "pystr.h"
@@ -192,13 +193,15 @@ struct F2bRegex {
   pcre2_code *code;
   pcre2_match_data *md;
   pcre2_match_context *mctx;
-  pcre2_jit_stack *jit_stack;
-  gboolean jit; /* JIT code exists: pcre2_jit_match() skips pcre2_match()'s checks */
+  F2bLazyJit lazy; /* JIT code once the regex is busy, with its own JIT stack */
   pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
-  gboolean ascii_jit, ascii_tried;
+  F2bLazyJit ascii_lazy;  /* the same for ascii_code: each code has its own JIT state */
+  gboolean ascii_tried;
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
+  guint *name_groups;  /* their group numbers */
+  guint n_names;
   GArray *skip_groups; /* guint: the groups skiplines0, skiplines1, ... */
   char *required;      /* a literal every match contains (NULL: none known) */
   gsize required_len;
@@ -250,6 +253,7 @@ static void
 collect_names(F2bRegex *re)
 {
   GPtrArray *names = g_ptr_array_new();
+  GArray *numbers = g_array_new(FALSE, FALSE, sizeof(guint));
   re->alt = g_array_new(FALSE, FALSE, sizeof(CompoundName));
   re->tuple = g_array_new(FALSE, FALSE, sizeof(CompoundName));
   g_array_set_clear_func(re->alt, compound_name_clear);
@@ -259,6 +263,7 @@ collect_names(F2bRegex *re)
     if (!k)
       continue;
     g_ptr_array_add(names, (gpointer)k);
+    g_array_append_val(numbers, g);
     gboolean is_alt;
     char *target = g_utf8_strlen(k, -1) > 4 ? compound_target(k, &is_alt) : NULL;
     if (target) {
@@ -268,6 +273,8 @@ collect_names(F2bRegex *re)
   }
   g_ptr_array_add(names, NULL);
   re->names = (const char **)g_ptr_array_free(names, FALSE);
+  re->n_names = numbers->len;
+  re->name_groups = (guint *)(void *)g_array_free(numbers, FALSE);
   /* <SKIPLINES> groups, looked up once rather than on every match */
   re->skip_groups = g_array_new(FALSE, FALSE, sizeof(guint));
   for (guint n = 0;; n++) {
@@ -563,13 +570,16 @@ compile_pcre2(F2bRegex *re, GError **error)
 {
   guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
   g_autoptr(GError) pcre2_error = NULL;
-  re->code = f2b_pyre_compile(re->pyre, re->regex, options, &pcre2_error);
+  re->code = f2b_pyre_compile_nojit(re->pyre, re->regex, options, &pcre2_error);
   if (!re->code) {
     set_compile_error(error, re->regex, pcre2_error->message);
     return FALSE;
   }
+  f2b_pyre_drop_offsets(re->pyre);
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
+  f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);
+  f2b_lazyjit_init(&re->ascii_lazy, 4 * 1024 * 1024);
   f2b_failregex_set_match_limit(re, 0);
   return TRUE;
 }
@@ -650,7 +660,8 @@ f2b_failregex_free(F2bRegex *re)
   f2b_pyre_free(re->pyre);
   pcre2_match_data_free(re->md);
   pcre2_match_context_free(re->mctx);
-  pcre2_jit_stack_free(re->jit_stack);
+  f2b_lazyjit_clear(&re->lazy);
+  f2b_lazyjit_clear(&re->ascii_lazy);
   pcre2_code_free(re->code);
   pcre2_code_free(re->ascii_code);
   if (re->alt)
@@ -658,6 +669,7 @@ f2b_failregex_free(F2bRegex *re)
   if (re->tuple)
     g_array_unref(re->tuple);
   g_free(re->names);
+  g_free(re->name_groups);
   if (re->skip_groups)
     g_array_unref(re->skip_groups);
   g_free(re->required);
@@ -900,10 +912,6 @@ ascii_code(F2bRegex *re)
     re->ascii_tried = TRUE;
     guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
     re->ascii_code = f2b_pyre_compile_for_ascii(re->pyre, re->regex, options, NULL);
-    size_t jit_size = 0;
-    re->ascii_jit = re->ascii_code &&
-                    pcre2_pattern_info(re->ascii_code, PCRE2_INFO_JITSIZE, &jit_size) == 0 &&
-                    jit_size > 0;
   }
   return re->ascii_code;
 }
@@ -920,26 +928,21 @@ f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean sub
                           const F2bRegexLine *org_lines, gsize n_org, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
-  if (!re->jit_stack) {
-    re->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
-    pcre2_jit_stack_assign(re->mctx, NULL, re->jit_stack);
-    size_t jit_size = 0;
-    re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size > 0;
-  }
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
     return NULL; /* cannot match (see find_anchored_literal) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
   pcre2_code *code = re->code;
-  gboolean jit = re->jit;
+  F2bLazyJit *lazy = &re->lazy;
   if (subject_ascii && ascii_code(re)) {
     code = re->ascii_code;
-    jit = re->ascii_jit;
+    lazy = &re->ascii_lazy;
   }
-  /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes */
-  int rc = jit ? pcre2_jit_match(code, subject, len, 0, 0, re->md, re->mctx)
-               : pcre2_match(code, subject, len, 0, 0, re->md, re->mctx);
+  /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes.
+   * Both lazy states assign their JIT stack to the one match context when they
+   * compile; either stack serves either code (same size), both live as long as RE. */
+  int rc = f2b_lazyjit_match(lazy, code, subject, len, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
   if (rc < 0) {
@@ -1080,15 +1083,14 @@ f2b_regex_match_groups(F2bRegexMatch *m)
 {
   if (m->groups)
     return m->groups;
-  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), m->re->pyre->n_groups + 4);
+  const F2bRegex *re = m->re;
+  m->groups = g_array_sized_new(FALSE, TRUE, sizeof(F2bRegexGroup), re->n_names + 4);
   g_array_set_clear_func(m->groups, group_clear);
-  for (guint g = 1; g <= m->re->pyre->n_groups; g++) {
-    const char *name = m->re->pyre->group_names[g];
-    if (!name)
-      continue;
-    F2bRegexGroup entry = {name, {NULL, 0}, NULL};
-    group_span(m, g, &entry.value);
-    g_array_append_val(m->groups, entry);
+  g_array_set_size(m->groups, re->n_names); /* zero-filled: no value, no tuple */
+  F2bRegexGroup *entry = (F2bRegexGroup *)(void *)m->groups->data;
+  for (guint i = 0; i < re->n_names; i++) {
+    entry[i].name = re->names[i];
+    group_span(m, re->name_groups[i], &entry[i].value);
   }
   merge_alt(m);
   merge_tuple(m);

@@ -25,7 +25,7 @@ typedef struct {
 } FLine;
 
 typedef struct {
-  char *key;      /* repr() of the mlfid value */
+  char *key;      /* the mlfid value as a text (see mlfid_key) */
   F2bPyObj *fail; /* the merged failure data */
   double expiry;
 } MlfidEntry;
@@ -41,6 +41,7 @@ struct F2bFilter {
   F2bDateDetector *dd;
   double now;
   gboolean check_find_time, in_operation, check_all_regex, ignore_pending, return_raw_host;
+  gboolean lean_failures; /* see f2b_filter_set_lean_failures */
   guint32 match_limit;
 
   F2bFilterResolveFunc resolve;
@@ -476,6 +477,13 @@ f2b_filter_mlfid_cache_size(const F2bFilter *filter)
 F2bFilter *
 f2b_filter_new(double wall_now)
 {
+  g_autoptr(F2bDateCache) own = f2b_datedetect_cache_new(wall_now);
+  return f2b_filter_new_shared(wall_now, own);
+}
+
+F2bFilter *
+f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
+{
   F2bFilter *f = g_new0(F2bFilter, 1);
   f->failregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
   f->ignoreregex = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failregex_free);
@@ -486,7 +494,7 @@ f2b_filter_new(double wall_now)
   f->encoding_is_utf8 = TRUE;
   f->decoded = g_string_sized_new(256);
   f->regex_buf = g_string_sized_new(256);
-  f->dd = f2b_datedetect_new(wall_now);
+  f->dd = f2b_datedetect_new_shared(dates);
   f->now = wall_now;
   f->check_find_time = TRUE;
   f->in_operation = TRUE;
@@ -813,6 +821,12 @@ f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on)
 }
 
 void
+f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
+{
+  filter->lean_failures = on;
+}
+
+void
 f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on)
 {
   filter->return_raw_host = on;
@@ -1116,13 +1130,32 @@ enum {
   NF_GAINED = 8,
 };
 
+/* The cache key of an mlfid value: one text per value, different values give
+ * different texts.  A str (the usual case) is its own text, marked 's'; anything
+ * else, or a str holding a NUL, is its repr(), marked 'r'.  Transfer full. */
+static char *
+mlfid_key(const F2bPyObj *mlfid)
+{
+  gsize len;
+  const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
+  if (text && memchr(text, '\0', len) == NULL) {
+    char *key = g_malloc(len + 2);
+    key[0] = 's';
+    memcpy(key + 1, text, len);
+    key[len + 1] = '\0';
+    return key;
+  }
+  g_autofree char *repr = f2b_py_repr(mlfid);
+  return g_strconcat("r", repr, NULL);
+}
+
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
  * *CACHED is set and the caller owns otherwise. */
 static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  g_autofree char *key = f2b_py_repr(mlfid);
+  g_autofree char *key = mlfid_key(mlfid);
   MlfidEntry *entry = mlfid_get(f, key);
   F2bPyObj *users = NULL;
   guint fl = 0;
@@ -1342,6 +1375,20 @@ failure_dict(const FindState *st, F2bRegexMatch *m)
   return fail;
 }
 
+/* A failure's own copy of FAIL (the dict stays with the mlfid cache or the next
+ * failure): a deep copy, or with lean failures a dict of its "nofail" alone. */
+static F2bPyObj *
+failure_data_copy(const F2bFilter *f, const F2bPyObj *fail)
+{
+  if (!f->lean_failures)
+    return f2b_py_copy(fail);
+  F2bPyObj *data = f2b_py_dict_new();
+  F2bPyObj *nofail = dict_get(fail, "nofail");
+  if (nofail)
+    f2b_py_dict_append_new(data, f2b_py_str("nofail"), f2b_py_copy(nofail));
+  return data;
+}
+
 /* The body of findFailure's loop for failregex I that matched with M. */
 static Step
 found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
@@ -1404,7 +1451,8 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++) {
-      F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail) : g_steal_pointer(&fail);
+      F2bPyObj *data = (cached || k + 1 < fids->len) ? failure_data_copy(f, fail)
+                                                     : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
                                              st->date, data));
     }
@@ -1442,6 +1490,8 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
   f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  /* every buffer searched below is made of ORG's lines or parts of them */
+  gboolean org_ascii = f->regex_buf_ascii;
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1465,7 +1515,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
-      f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+      f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
     gsize alen;
     const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);

@@ -113,6 +113,9 @@ typedef struct F2bFilter F2bFilter;
  * checkAllRegex and returnRawHost off, ignorePending on.  WALL_NOW is the real
  * current time (it only fixes the centuries %ExY accepts). */
 F2bFilter *f2b_filter_new(double wall_now);
+/* The same with its date detector on DATES's templates (shared by the jails of a
+ * server, as fail2ban shares them; see f2b_datedetect_new_shared). */
+F2bFilter *f2b_filter_new_shared(double wall_now, F2bDateCache *dates);
 void f2b_filter_free(F2bFilter *filter);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bFilter, f2b_filter_free)
 
@@ -168,6 +171,11 @@ void f2b_filter_set_in_operation(F2bFilter *filter, gboolean on);
 void f2b_filter_set_check_all_regex(F2bFilter *filter, gboolean on);
 void f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on);
 void f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on);
+/* Lean failures (off by default): a caller that reads nothing of a failure's
+ * data but "nofail" (fail2ban-regex's summary) spares the deep copy of a dict
+ * the mlfid cache keeps: such a failure's data then holds "nofail" alone.  A
+ * failure whose dict is not kept elsewhere still gets it whole. */
+void f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on);
 
 /* The PCRE2 match limit for every regex of the filter (0: the default). */
 void f2b_filter_set_match_limit(F2bFilter *filter, guint32 limit);

@@ -327,6 +327,11 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
     lf->len = 0;
     deliver(lf, lf->buf, len, func, user_data, result);
   }
+  /* a quiet log needs no buffer between reads: a server follows a hundred files */
+  if (lf->len == 0) {
+    g_clear_pointer(&lf->buf, g_free);
+    lf->cap = 0;
+  }
   /* fail2ban's getFailures sets inOperation only after reading lines to the
    * end: a read that found nothing new (an empty file at start) leaves it as
    * it was, so that what is appended first is still read as the start-up

@@ -1208,10 +1208,18 @@ f2b_pyre_free(F2bPyre *re)
   for (guint i = 0; i <= re->n_groups; i++)
     g_free(re->group_names[i]);
   g_free(re->group_names);
-  g_array_unref(re->offset_map);
+  if (re->offset_map)
+    g_array_unref(re->offset_map);
   g_free(re);
 }
 
+void
+f2b_pyre_drop_offsets(F2bPyre *re)
+{
+  g_clear_pointer(&re->offset_map, g_array_unref);
+}
+
+/* Compiles without JIT code (see lazyjit.h). */
 static pcre2_code *
 pyre_compile(const F2bPyre *re, const char *source, guint32 options, gboolean unicode,
              gboolean ucp, GError **error)
@@ -1233,12 +1241,20 @@ pyre_compile(const F2bPyre *re, const char *source, guint32 options, gboolean un
                 where);
     return NULL;
   }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   return code;
 }
 
 pcre2_code *
 f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError **error)
+{
+  pcre2_code *code = f2b_pyre_compile_nojit(re, source, options, error);
+  if (code)
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  return code;
+}
+
+pcre2_code *
+f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint32 options, GError **error)
 {
   return pyre_compile(re, source, options, TRUE, !re->ascii, error);
 }
@@ -1259,7 +1275,7 @@ gsize
 f2b_pyre_source_offset(const F2bPyre *re, gsize offset)
 {
   gsize best = 0;
-  for (guint i = 0; i + 1 < re->offset_map->len; i += 2) {
+  for (guint i = 0; re->offset_map && i + 1 < re->offset_map->len; i += 2) {
     if (g_array_index(re->offset_map, gsize, i) > offset)
       break;
     best = g_array_index(re->offset_map, gsize, i + 1);

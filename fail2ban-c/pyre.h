@@ -43,6 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bPyre, f2b_pyre_free)
 /* The byte offset in the Python source that produced byte OFFSET of re->pattern
  * (used to place PCRE2's compile errors in the user's regex). */
 gsize f2b_pyre_source_offset(const F2bPyre *re, gsize offset);
+/* Frees the offset map (a pattern kept after it compiled needs it no more; it takes
+ * about as much memory as the pattern): f2b_pyre_source_offset() then answers 0. */
+void f2b_pyre_drop_offsets(F2bPyre *re);
 
 /* Python's error suffix for byte offset OFFSET of PATTERN: " at position N", plus
  * " (line L, column C)" when the pattern has several lines. Transfer full. */
@@ -57,11 +60,15 @@ char *f2b_pyre_position_suffix(const char *pattern, gsize offset);
  * N placed in the Python source SOURCE that RE was translated from. */
 pcre2_code *f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options,
                              GError **error);
+/* The same without JIT code (lazyjit.h adds it once the pattern is busy). */
+pcre2_code *f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint32 options,
+                                   GError **error);
 /* The same for subjects known to be pure ASCII (every byte < 0x80): compiled
  * without PCRE2_UCP, whose Unicode property look-ups make \d \w \s \b slow.
  * On such a subject both codes find the same matches (the Unicode and the ASCII
  * meaning of those escapes agree on ASCII characters, and UTF case folding does
- * not depend on PCRE2_UCP); on any other subject, use f2b_pyre_compile's code. */
+ * not depend on PCRE2_UCP); on any other subject, use f2b_pyre_compile's code.  Like
+ * f2b_pyre_compile_nojit, without JIT code: lazyjit.h adds it. */
 pcre2_code *f2b_pyre_compile_for_ascii(const F2bPyre *re, const char *source, guint32 options,
                                        GError **error);
 

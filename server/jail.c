@@ -45,6 +45,18 @@ f2bs_action_unref(F2bsAction *a)
   g_free(a);
 }
 
+/* The date templates of all jails, built once (fail2ban shares them process-wide);
+ * made with the first jail, so the year %ExY accepts is fixed at start-up as in
+ * fail2ban.  Jails run in the main loop's thread. */
+static F2bDateCache *
+shared_dates(void)
+{
+  static F2bDateCache *dates;
+  if (!dates)
+    dates = f2b_datedetect_cache_new((double)g_get_real_time() / G_USEC_PER_SEC);
+  return dates;
+}
+
 static void
 action_free(gpointer p)
 {
@@ -209,7 +221,7 @@ f2bs_jail_new(const char *name, const char *backend, GError **error)
   jail->ignorecache = f2b_py_none();
   jail->logpaths = g_ptr_array_new_with_free_func(g_free);
   jail->logencoding = g_strdup("UTF-8");
-  jail->filter = f2b_filter_new((double)g_get_real_time() / G_USEC_PER_SEC);
+  jail->filter = f2b_filter_new_shared((double)g_get_real_time() / G_USEC_PER_SEC, shared_dates());
   jail->usedns = g_strdup("warn");
   jail->findtime = f2b_py_int(600);
   jail->maxmatches = 5;

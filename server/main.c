@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <grp.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,15 @@ quit_server(gpointer data)
   g_main_loop_quit(s->loop);
 }
 
+/* Reading and applying the configuration left free heap pages behind (the
+ * stream itself is freed after its reply): give them back. */
+static gboolean
+trim_heap(gpointer data)
+{
+  malloc_trim(0);
+  return G_SOURCE_REMOVE;
+}
+
 /* The reply to the start-up stream. */
 static void
 stream_done(F2bPyObj *reply, gpointer data)
@@ -231,6 +241,7 @@ stream_done(F2bPyObj *reply, gpointer data)
     f2bs_log(F2BS_LOG_ERROR, "fail2ban", "NOK: %s", args);
   }
   f2b_py_free(reply);
+  g_idle_add(trim_heap, NULL);
   if (s->ready_fd < 0) {
     printf("Server ready\n");
     fflush(stdout);
@@ -395,10 +406,10 @@ run(Server *s, const F2bsSockOptions *sopts)
     report_ready(s, FALSE);
   } else {
     if (stream) {
-      g_autoptr(F2bPyObj) cmd = f2b_py_list_new();
+      F2bPyObj *cmd = f2b_py_list_new();
       f2b_py_append(cmd, f2b_py_str("server-stream"));
       f2b_py_append(cmd, g_steal_pointer(&stream));
-      f2bs_transmitter_proceed(s->tx, cmd, stream_done, s);
+      f2bs_transmitter_proceed_take(s->tx, cmd, stream_done, s);
     } else {
       report_ready(s, TRUE);
     }
@@ -422,6 +433,8 @@ run(Server *s, const F2bsSockOptions *sopts)
 int
 main(int argc, char **argv)
 {
+  /* one malloc arena: GLib's short-lived worker threads would each leave one behind */
+  mallopt(M_ARENA_MAX, 1);
   Server s = { .conf = g_strdup("/etc/fail2ban"), .background = TRUE, .verbose = 1, .ready_fd = -1 };
   F2bsSockOptions sopts;
   f2bs_sock_options_init(&sopts);

@@ -42,7 +42,9 @@ struct F2bsTransmitter {
 typedef enum { RUN_DONE, RUN_FAILED, RUN_SLEEP, RUN_NESTED } RunStatus;
 
 typedef struct {
-  F2bPyObj *list;   /* the commands of this frame (owned copy) */
+  F2bPyObj *list;   /* the commands of this frame (owned copy, unless borrowed) */
+  gboolean borrowed; /* LIST belongs to the job's command or an outer frame, both
+                      * alive until this frame is popped */
   gsize index;
   gboolean reload;
   char *reload_name; /* reload: the name and options given */
@@ -1259,7 +1261,8 @@ handle(Job *job, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
     const F2bPyObj *list = arg(cmd, 1, error);
     if (list == NULL)
       return RUN_FAILED;
-    job->pushed = (Frame){ .list = f2b_py_copy(list) };
+    /* not copied: a whole configuration is a megabyte of objects */
+    job->pushed = (Frame){ .list = (F2bPyObj *)list, .borrowed = TRUE };
     return RUN_NESTED;
   } else if (is(name, "sleep")) {
     const F2bPyObj *v = arg(cmd, 1, error);
@@ -1294,7 +1297,8 @@ handle(Job *job, const F2bPyObj *cmd, F2bPyObj **value, GError **error)
 static void
 frame_clear(Frame *f)
 {
-  f2b_py_free(f->list);
+  if (!f->borrowed)
+    f2b_py_free(f->list);
   g_free(f->reload_name);
   f2b_py_free(f->reload_opts);
 }
@@ -1461,9 +1465,16 @@ job_resume(gpointer data)
 void
 f2bs_transmitter_proceed(F2bsTransmitter *tx, const F2bPyObj *command, F2bsReplyFunc done, gpointer user_data)
 {
+  f2bs_transmitter_proceed_take(tx, f2b_py_copy(command), done, user_data);
+}
+
+void
+f2bs_transmitter_proceed_take(F2bsTransmitter *tx, F2bPyObj *command, F2bsReplyFunc done,
+                              gpointer user_data)
+{
   Job *job = g_new0(Job, 1);
   job->tx = tx;
-  job->command = f2b_py_copy(command);
+  job->command = command;
   job->frames = g_array_new(FALSE, TRUE, sizeof(Frame));
   job->done = done;
   job->user_data = user_data;

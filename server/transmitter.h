@@ -32,6 +32,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bsTransmitter, f2bs_transmitter_free)
  * either before returning or later from the main loop. */
 void f2bs_transmitter_proceed(F2bsTransmitter *tx, const F2bPyObj *command, F2bsReplyFunc done,
                               gpointer user_data);
+/* The same taking COMMAND (transfer full): the start-up stream is not copied. */
+void f2bs_transmitter_proceed_take(F2bsTransmitter *tx, F2bPyObj *command, F2bsReplyFunc done,
+                                   gpointer user_data);
 
 /* Convenience for tests and the start-up stream: runs COMMAND, which must
  * not sleep, and returns its reply (transfer full). */

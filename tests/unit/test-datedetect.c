@@ -182,6 +182,34 @@ START_TEST(test_year_inference)
 }
 END_TEST
 
+/* Lines of one minute share one conversion (the cache leaves the seconds out of
+ * its key): each line still gets its own second, and a minute where a rule is not
+ * linear in the seconds (the minute of "now" for a time without a date: its first
+ * second is today, the rest yesterday) is converted line by line. */
+START_TEST(test_seconds_share_the_minute)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  const char *name = "{^LN-BEG}(?:DAY )?MON Day %k:Minute:Second(?:\\.Microseconds)?(?: ExYear)?";
+  assert_found(dd, "Aug 14 11:00:05 x", 1124010005, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:40 x", 1124010040, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:05 y", 1124010005, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:59 x", 1124010059, 0, 15, name);
+  assert_found(dd, "Aug 14 11:01:00 x", 1124010060, 0, 15, name);
+  assert_found(dd, "Aug 14 11:00:00 x", 1124010000, 0, 15, name);
+  /* a one-digit second is plain too; 60 is not: converted as it is, and fail2ban
+   * finds no time in it */
+  assert_found(dd, "Aug 14 11:00:7 x", 1124010007, 0, 14, name);
+  ck_assert_int_ne(match_line(dd, "Aug 14 11:00:60 x").status, F2B_DATE_FOUND);
+  assert_found(dd, "Aug 14 11:00:06 x", 1124010006, 0, 15, name);
+
+  g_autoptr(F2bDateDetector) tod = detector(NULL);
+  assert_found(tod, "12:00:01 x", 1123927201, 0, 8, "{^LN-BEG}24hour:Minute:Second");
+  assert_found(tod, "12:00:00 x", 1124013600, 0, 8, NULL);
+  assert_found(tod, "12:00:59 x", 1123927259, 0, 8, NULL);
+  assert_found(tod, "12:00:00 y", 1124013600, 0, 8, NULL);
+}
+END_TEST
+
 START_TEST(test_time_only_is_today_or_yesterday)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -588,6 +616,65 @@ START_TEST(test_custom_template_shares_default_weight)
 }
 END_TEST
 
+/* Detectors on one F2bDateCache share the built templates but not what they
+ * learn: each has its own hits, order and weights, and answers as a detector of
+ * its own would. */
+START_TEST(test_shared_cache)
+{
+  static const char *nsd[] = {
+    "[1387288694] nsd[7745]: info: ratelimit block",
+    "[1387348935] nsd[23600]: info: axfr for zone domain.nl.",
+    "[2021-03-05 05:25:14.562] nsd[160800]: info: axfr for example.com.",
+  };
+  g_autoptr(F2bDateCache) cache = f2b_datedetect_cache_new(1700000000.0);
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), 0);
+  F2bDateDetector *a = f2b_datedetect_new_shared(cache);
+  F2bDateDetector *b = f2b_datedetect_new_shared(cache);
+  g_autoptr(F2bDateDetector) alone = f2b_datedetect_new(1700000000.0);
+  g_autoptr(GError) error = NULL;
+  ck_assert(f2b_datedetect_set_pattern(a, "{^LN-BEG}Epoch\n{^LN-BEG}", &error));
+  guint built = f2b_datedetect_cache_size(cache);
+  ck_assert_uint_gt(built, f2b_datedetect_n_templates(a));
+  /* B's defaults (built on its first line) are all there already */
+  const char *syslog = "Jan 23 21:59:59 host sshd[1]: x";
+  F2bDateMatch mb, mo;
+  ck_assert(f2b_datedetect_match(b, syslog, strlen(syslog), 1700000000.0, &mb));
+  ck_assert(f2b_datedetect_match(alone, syslog, strlen(syslog), 1700000000.0, &mo));
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), built);
+  ck_assert(mb.time == mo.time && mb.start == mo.start && mb.end == mo.end);
+  ck_assert_str_eq(mb.template_name, mo.template_name);
+  ck_assert_uint_eq(f2b_datedetect_n_templates(b), f2b_datedetect_n_templates(alone));
+  /* A as in test_custom_template_shares_default_weight, B's hit does not count */
+  for (gsize i = 0; i < G_N_ELEMENTS(nsd); i++) {
+    F2bDateMatch m;
+    ck_assert(f2b_datedetect_match(a, nsd[i], strlen(nsd[i]), 1700000000.0 + i, &m));
+  }
+  ck_assert_str_eq(f2b_datedetect_template_name(a, 0), "{^LN-BEG}Epoch");
+  ck_assert_uint_eq(f2b_datedetect_template_hits(a, 0), 2);
+  ck_assert_uint_eq(f2b_datedetect_template_hits(a, 1), 1);
+  /* B's list: the Epoch template A weighs 100 as a custom one is a plain default
+   * there, and B never saw the nsd lines */
+  guint total = 0;
+  for (guint i = 0; i < f2b_datedetect_n_templates(b); i++)
+    total += f2b_datedetect_template_hits(b, i);
+  ck_assert_uint_eq(total, 1);
+  /* a bad pattern in one detector leaves it, the other and the cache usable */
+  ck_assert(!f2b_datedetect_set_pattern(b, "%Q", &error));
+  g_clear_error(&error);
+  ck_assert(f2b_datedetect_match(b, syslog, strlen(syslog), 1700000000.0, &mb));
+  /* templates go with the last detector using them */
+  f2b_datedetect_free(a);
+  ck_assert_uint_gt(f2b_datedetect_cache_size(cache), 0);
+  f2b_datedetect_free(b);
+  ck_assert_uint_eq(f2b_datedetect_cache_size(cache), 0);
+  /* the cache outlives its detectors and serves new ones */
+  F2bDateDetector *c = f2b_datedetect_new_shared(cache);
+  ck_assert(f2b_datedetect_match(c, syslog, strlen(syslog), 1700000000.0, &mb));
+  ck_assert(mb.time == mo.time);
+  f2b_datedetect_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -602,6 +689,7 @@ main(void)
   tcase_add_test(tc, test_closest_match_wins);
   tcase_add_test(tc, test_year_inference);
   tcase_add_test(tc, test_time_only_is_today_or_yesterday);
+  tcase_add_test(tc, test_seconds_share_the_minute);
   tcase_add_loop_test(tc, test_codes, 0, G_N_ELEMENTS(code_cases));
   tcase_add_test(tc, test_codes_unparsable);
   tcase_add_test(tc, test_special_epoch);
@@ -621,6 +709,7 @@ main(void)
   tcase_add_test(tc, test_long_lines);
   tcase_add_test(tc, test_random_bytes);
   tcase_add_test(tc, test_custom_template_shares_default_weight);
+  tcase_add_test(tc, test_shared_cache);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

@@ -131,6 +131,32 @@ START_TEST(test_mlfid_merge_and_forget)
 }
 END_TEST
 
+/* Lean failures: a failure whose dict the mlfid cache keeps carries "nofail" alone
+ * (here nothing); one whose dict is its own (the forget) gets it whole; the merge
+ * itself is unchanged (the users of the cached dict). */
+START_TEST(test_lean_failures)
+{
+  const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+                        "^Failed for <F-USER>\\S+</F-USER>$",
+                        "^<F-MLFFORGET>Closed</F-MLFFORGET>$",
+                        NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  f2b_filter_set_lean_failures(f, TRUE);
+  expect(f, "2005-08-14 12:00:01 [1] Connect from 192.0.2.5", "[]");
+  expect(f, "2005-08-14 12:00:02 [1] Failed for root", "[[1, '192.0.2.5', 1124020802.0, {}]]");
+  expect(f, "2005-08-14 12:00:03 [1] Failed for admin", "[[1, '192.0.2.5', 1124020803.0, {}]]");
+  expect(f, "2005-08-14 12:00:04 [1] Closed",
+         "[[2, '192.0.2.5', 1124020804.0, {'mlfid': '1', 'ip4': '192.0.2.5', 'ip6': None, "
+         "'dns': None, 'users': ['root', 'admin'], 'user': 'admin', 'matches': [('', "
+         "'2005-08-14 12:00:04', ' [1] Closed')]}]]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
+  /* a nofail failure of a cached dict keeps its nofail */
+  f2b_filter_set_check_all_regex(f, TRUE);
+  expect(f, "2005-08-14 12:00:05 [2] Connect from 192.0.2.6",
+         "[[0, '192.0.2.6', 1124020805.0, {'nofail': 'Connect'}]]");
+}
+END_TEST
+
 START_TEST(test_mlfid_gained)
 {
   const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
@@ -595,6 +621,7 @@ filter_suite(void)
   Suite *s = suite_create("filter");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_mlfid_merge_and_forget);
+  tcase_add_test(tc, test_lean_failures);
   tcase_add_test(tc, test_mlfid_gained);
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);

@@ -188,6 +188,13 @@ START_TEST(test_offsets)
   ck_assert_uint_eq(f2b_pyre_source_offset(re, 18), 8);
   ck_assert_uint_eq(f2b_pyre_source_offset(re, 21), 9);
   ck_assert_uint_eq(f2b_pyre_source_offset(re, 25), 14);
+  /* dropped (a compiled pattern kept for its groups): every offset maps to 0, the
+   * rest of the translation stays */
+  f2b_pyre_drop_offsets(re);
+  ck_assert_ptr_null(re->offset_map);
+  ck_assert_uint_eq(f2b_pyre_source_offset(re, 25), 0);
+  ck_assert_str_eq(re->group_names[1], "x");
+  f2b_pyre_drop_offsets(re);
   g_autofree char *s1 = f2b_pyre_position_suffix("a\xc3\xa9z", 3);
   ck_assert_str_eq(s1, " at position 2");
   g_autofree char *s2 = f2b_pyre_position_suffix("ab\ncd", 4);

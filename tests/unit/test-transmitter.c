@@ -95,6 +95,37 @@ START_TEST(test_stream_failure_stops_stream)
 }
 END_TEST
 
+static void
+keep_reply(F2bPyObj *reply, gpointer data)
+{
+  *(F2bPyObj **)data = reply;
+}
+
+/* f2bs_transmitter_proceed_take: the command is the job's (no copy), nested
+ * streams run from it, the reply comes as with proceed. */
+START_TEST(test_proceed_take_nested_stream)
+{
+  g_autoptr(F2bsTransmitter) tx = f2bs_transmitter_new(NULL, NULL);
+  F2bPyObj *cmd = f2b_py_list_new();
+  f2b_py_append(cmd, f2b_py_str("server-stream"));
+  F2bPyObj *stream = f2b_py_append(cmd, f2b_py_list_new());
+  f2b_py_append(stream, f2b_py_list_of_strs("add", "seed", "auto", NULL));
+  F2bPyObj *inner = f2b_py_append(stream, f2b_py_list_new());
+  f2b_py_append(inner, f2b_py_str("server-stream"));
+  F2bPyObj *inner_list = f2b_py_append(inner, f2b_py_list_new());
+  f2b_py_append(inner_list, f2b_py_list_of_strs("set", "seed", "maxretry", "7", NULL));
+  f2b_py_append(stream, f2b_py_list_of_strs("set", "seed", "findtime", "33", NULL));
+  F2bPyObj *reply = NULL;
+  f2bs_transmitter_proceed_take(tx, cmd, keep_reply, &reply);
+  ck_assert_ptr_nonnull(reply);
+  g_autofree char *r = f2b_py_repr(reply);
+  ck_assert_str_eq(r, "(0, None)");
+  f2b_py_free(reply);
+  CHECK("(0, 7)", "get", "seed", "maxretry");
+  CHECK("(0, 33)", "get", "seed", "findtime");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -103,6 +134,7 @@ main(void)
   tcase_add_test(tc, test_server_commands);
   tcase_add_test(tc, test_jail_commands);
   tcase_add_test(tc, test_stream_failure_stops_stream);
+  tcase_add_test(tc, test_proceed_take_nested_stream);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
