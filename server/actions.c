@@ -59,6 +59,7 @@ struct F2bsActions {
   gboolean overalljails;
   guint kick_source;  /* bans and unbans of a native jail start from here, once the turn queued them all */
   struct Work *current; /* the Work item running (NULL: none) */
+  guint turn_source;  /* a native jail's log bans of this turn share one commit, ended from here */
 };
 
 /* ---- tags of a ticket (fail2ban's ActionInfo) -------------------------- */
@@ -924,6 +925,12 @@ pc_loop(Task *t)
     return;
   }
   t->ret = 0;
+  gboolean kept_ok;
+  /* a batch applied it (its command expanded then: native_family_ready) */
+  if (f2bs_actnative_take(t->action, t->ai.ticket, t->cmd_tag, t->rt->ban_epoch, &kept_ok)) {
+    pc_ran(t, kept_ok);
+    return;
+  }
   char *err = NULL;
   g_autofree char *cmd = static_cmd(t->action, t->cmd_tag, t->family, &err);
   if (cmd == NULL) {
@@ -994,7 +1001,7 @@ action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, const char *tag, TaskDone 
   const char *fam = ai_family(&t->ai);
   t->family = g_strdup(fam ? fam : "");
   t->cmd_tag = tag;
-  if (start_on_demand(a) && !started_get(a, t->family)) {
+  if (!started_get(a, t->family) && start_on_demand(a)) {
     t->next = ban_process;
     action_start(rt, a, t->family, TRUE, on_sub_done, t);
     return;
@@ -1309,9 +1316,12 @@ on_kick(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void turn_batch_close(F2bsActions *rt);
+
 static void
 rt_push(F2bsActions *rt, Work *w)
 {
+  turn_batch_close(rt);
   if (work_outstanding == NULL)
     work_outstanding = g_hash_table_new(NULL, NULL);
   w->seq = ++work_pushed_seq;
@@ -1715,9 +1725,12 @@ store_ban(F2bsActions *rt, F2bTicket *ticket)
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
 }
 
+static void turn_batch_close(F2bsActions *rt);
+
 static void
 batch_begin(F2bsActions *rt)
 {
+  turn_batch_close(rt);
   g_autoptr(GError) error = NULL;
   if (rt->db && !f2b_db_begin(rt->db, &error))
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
@@ -1734,6 +1747,38 @@ batch_end(F2bsActions *rt)
   g_autoptr(GPtrArray) batch = g_steal_pointer(&rt->batch);
   for (guint i = 0; i < batch->len; i++)
     report_ban(rt, batch->pdata[i]);
+}
+
+/* A native jail bans thousands of addresses a second from its log: one
+ * database commit per main-loop turn instead of one per ban (the "Ban"
+ * lines and the actions follow the commit, at the end of the turn). */
+static gboolean
+on_turn_batch_end(gpointer data)
+{
+  F2bsActions *rt = data;
+  rt->turn_source = 0;
+  batch_end(rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+turn_batch_open(F2bsActions *rt)
+{
+  if (rt->batch || rt->db == NULL || !rt_has_native(rt))
+    return;
+  batch_begin(rt);
+  rt->turn_source = g_idle_add_full(G_PRIORITY_DEFAULT, on_turn_batch_end, rt, NULL);
+}
+
+/* Anything else queued for the jail goes after the bans decided so far. */
+static void
+turn_batch_close(F2bsActions *rt)
+{
+  if (rt->turn_source == 0)
+    return;
+  g_source_remove(rt->turn_source);
+  rt->turn_source = 0;
+  batch_end(rt);
 }
 
 static gboolean
@@ -2044,8 +2089,10 @@ f2bs_actions_perform_ban(F2bsActions *rt, const F2bIPAddr *id)
       break;
     if (rt->idle) /* the jail's queue waits for its thread (f2bs_actions_set_idle) */
       g_ptr_array_add(rt->held, g_steal_pointer(&ready));
-    else
+    else {
+      turn_batch_open(rt);
       cnt += check_ban(rt, ready);
+    }
     if (id)
       break;
   }
@@ -2090,6 +2137,7 @@ f2bs_actions_release(F2bsActions *rt)
 {
   if (rt == NULL)
     return;
+  turn_batch_close(rt);
   rt->released = TRUE;
   if (rt->unban_timer)
     g_source_remove(rt->unban_timer);
