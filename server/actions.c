@@ -1206,7 +1206,7 @@ pc_native(Task *t)
   g_ptr_array_add(tickets, t->ai.ticket);
   native_followers(t, ban, tickets);
   f2bs_actnative_apply_batch(t->action, rt->name, t->cmd_tag, (F2bTicket *const *)tickets->pdata, tickets->len,
-                             rt->ban_epoch);
+                             rt->ban_epoch, f2b_banmanager_get_ban_time(rt->bm));
   if (!f2bs_actnative_take(t->action, t->ai.ticket, t->cmd_tag, rt->ban_epoch, &ok))
     ok = FALSE;
   return ok;

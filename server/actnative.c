@@ -29,6 +29,7 @@ typedef struct {
   GHashTable *retry;   /* F2bTicket* (a reference): bans the backend refused */
   guint retry_timer;
   guint retry_delay;   /* seconds until the next timed retry */
+  gint64 bantime;      /* the jail's, as last given (for the <bantime> of retried bans) */
 } Native;
 
 void
@@ -51,15 +52,43 @@ props_map(const F2bsAction *a)
   return m;
 }
 
+/* The action's `fwbackend` property: FALSE (with the reason) for shell. */
+static gboolean
+backend_chosen(F2bsAction *a, const char *jail, F2bsFwBackend *which, GError **error)
+{
+  static const struct { const char *name; F2bsFwBackend which; } names[] = {
+    { "auto", F2BS_FW_AUTO }, { "libiptc", F2BS_FW_IPTC }, { "restore", F2BS_FW_RESTORE },
+    { "libnftables", F2BS_FW_NFT },
+  };
+  g_autoptr(F2bPyObj) key = f2b_py_str("fwbackend");
+  const F2bPyObj *v = f2b_py_dict_lookup(a->props, key);
+  const char *name = v && f2b_py_kind(v) == F2B_PY_STR ? f2b_py_get_str(v, NULL) : NULL;
+  if (name == NULL || *name == '\0')
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    if (strcmp(name, names[i].name) == 0) {
+      *which = names[i].which;
+      return TRUE;
+    }
+  if (strcmp(name, "shell") != 0)
+    f2bs_log(F2BS_LOG_WARNING, LOGGER, "[%s] Action %s: unknown fwbackend '%s' (auto, libiptc, restore, "
+             "libnftables, shell): shell commands used", jail, a->name, name);
+  g_set_error(error, F2BS_FW_ERROR, F2BS_FW_ERROR_UNSUPPORTED, "fwbackend is '%s'", name);
+  return FALSE;
+}
+
 static Native *
 recognise(F2bsAction *a, const char *jail)
 {
   Native *n = g_new0(Native, 1);
   g_autoptr(F2bIniMap) p = props_map(a);
   g_autoptr(GError) error = NULL;
-  g_autoptr(F2bFwSpec) spec = f2b_fwspec_recognize(p, &error);
+  F2bsFwBackend which = F2BS_FW_AUTO;
+  g_autoptr(F2bFwSpec) spec = NULL;
+  if (backend_chosen(a, jail, &which, &error))
+    spec = f2b_fwspec_recognize(p, &error);
   if (spec)
-    n->fw = f2bs_fw_new(spec, F2BS_FW_AUTO, &error);
+    n->fw = f2bs_fw_new(spec, which, &error);
   if (n->fw)
     f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Action %s: %s rules applied natively through %s", jail, a->name,
              f2b_fwspec_kind_name(spec->kind), f2bs_fw_backend_name(n->fw));
@@ -151,6 +180,26 @@ log_refused(Native *n, gboolean ban, const char *what, const char *message)
            ban ? "ban" : "unban", what, f2bs_fw_backend_name(n->fw), message);
 }
 
+/* A ticket's <bantime>, as actions.c's ActionInfo gives it. */
+static gint64
+ticket_bantime(const Native *n, const F2bTicket *t)
+{
+  F2bPyNum bt = f2b_ticket_get_ban_time(t, f2b_pynum_int(n->bantime));
+  return bt.is_float ? (gint64)bt.f : bt.i;
+}
+
+static gboolean
+apply_tickets(Native *n, gboolean ban, F2bTicket *const *tickets, guint count, GError **error)
+{
+  g_autofree F2bIPAddr **ips = g_new(F2bIPAddr *, count);
+  g_autofree gint64 *bantimes = g_new(gint64, count);
+  for (guint i = 0; i < count; i++) {
+    ips[i] = (F2bIPAddr *)f2b_ticket_get_ip(tickets[i]);
+    bantimes[i] = ticket_bantime(n, tickets[i]);
+  }
+  return f2bs_fw_apply_timed(n->fw, ban, ips, bantimes, count, error);
+}
+
 /* A refused batch, address by address (as the shell action would have run
  * them).  When one address fails with the batch's very message, the cause
  * is not the address (no permission, a missing chain or module): the rest
@@ -162,11 +211,10 @@ apply_each(Native *n, gboolean ban, GPtrArray *tickets, const char *batch_msg, g
   guint failed = 0;
   for (guint i = 0; i < tickets->len; i++) {
     F2bTicket *t = tickets->pdata[i];
-    F2bIPAddr *one[1] = { (F2bIPAddr *)f2b_ticket_get_ip(t) };
     g_autoptr(GError) error = NULL;
-    gboolean ok = !common && f2bs_fw_apply(n->fw, ban, one, 1, &error);
+    gboolean ok = !common && apply_tickets(n, ban, &t, 1, &error);
     if (!ok && !common) {
-      g_autofree char *text = f2b_ipaddr_to_string(one[0], NULL);
+      g_autofree char *text = f2b_ipaddr_to_string(f2b_ticket_get_ip(t), NULL);
       log_refused(n, ban, text, error->message);
       common = tickets->len > 1 && strcmp(error->message, batch_msg) == 0;
     }
@@ -199,7 +247,7 @@ run_batch(Native *n, gboolean ban, GPtrArray *tickets, gint64 epoch)
   for (guint i = 0; i < tickets->len; i++)
     ips[i] = (F2bIPAddr *)f2b_ticket_get_ip(tickets->pdata[i]);
   g_autoptr(GError) error = NULL;
-  if (f2bs_fw_apply(n->fw, ban, ips, tickets->len, &error)) {
+  if (apply_tickets(n, ban, (F2bTicket *const *)tickets->pdata, tickets->len, &error)) {
     f2bs_log(tickets->len > 1 ? F2BS_LOG_INFO : F2BS_LOG_DEBUG, LOGGER, "[%s] Action %s: %u %s in one batch through %s", n->jail, n->action,
              tickets->len, ban ? "bans" : "unbans", f2bs_fw_backend_name(n->fw));
     for (guint i = 0; i < tickets->len; i++)
@@ -227,13 +275,14 @@ unban_of_refused(Native *n, F2bTicket *t, gint64 epoch)
 
 void
 f2bs_actnative_apply_batch(F2bsAction *a, const char *jail, const char *tag, F2bTicket *const *tickets, guint n,
-                           gint64 epoch)
+                           gint64 epoch, gint64 bantime)
 {
   gboolean ban;
   if (!tag_is_ban(tag, &ban))
     return;
   Native *nat = native_of(a, jail);
   g_return_if_fail(nat->fw != NULL);
+  nat->bantime = bantime;
   g_autoptr(GPtrArray) todo = g_ptr_array_new();
   g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
   for (guint i = 0; i < n; i++) {

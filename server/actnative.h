@@ -20,7 +20,10 @@
  * Retries: a ban the backend refused is kept and tried again with the next
  * batch of the action and on a timer (10 s, doubling up to 5 min), until it
  * succeeds or the ticket is unbanned; the ban list keeps the ticket meanwhile,
- * as fail2ban's does after a failed actionban. */
+ * as fail2ban's does after a failed actionban.
+ *
+ * An action may choose its backend with the property `fwbackend`: auto (the
+ * default), libiptc, restore, libnftables, or shell (never native). */
 #pragma once
 
 #include <glib.h>
@@ -47,9 +50,11 @@ gboolean f2bs_actnative_serves(F2bsAction *a, const char *jail, const char *tag,
 /* Applies TAG ("<actionban>"/"<actionunban>") of A for the N TICKETS in one
  * transaction per family (a refused batch is retried address by address),
  * and keeps each result for f2bs_actnative_take, stamped EPOCH.  Tickets
- * that already hold a result of the same operation and EPOCH are skipped. */
+ * that already hold a result of the same operation and EPOCH are skipped.
+ * BANTIME is the jail's (a ticket's own <bantime> is taken from it, for the
+ * actions that give the kernel an element timeout). */
 void f2bs_actnative_apply_batch(F2bsAction *a, const char *jail, const char *tag, F2bTicket *const *tickets,
-                                guint n, gint64 epoch);
+                                guint n, gint64 epoch, gint64 bantime);
 
 /* Whether a kept result of TAG for TICKET exists for EPOCH. */
 gboolean f2bs_actnative_has(F2bsAction *a, F2bTicket *ticket, const char *tag, gint64 epoch);
