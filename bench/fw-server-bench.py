@@ -55,13 +55,27 @@ def count_bans(flavour):
     return n
 
 
-def wait_count(flavour, want, timeout=600):
+def wait_count(flavour, want, log=None, timeout=600):
+    """When the kernel held WANT bans: the stamp of the server's last batch
+    line (polling the rule set, 20,000 rules a dump, is slow and loads the
+    machine, so it only confirms)."""
     end = time.time() + timeout
     while time.time() < end:
         if count_bans(flavour) >= want:
-            return time.time()
-        time.sleep(0.02)
+            return last_batch_time(log) if log else time.time()
+        time.sleep(0.25)
     raise RuntimeError('the kernel never held %d bans (%d)' % (want, count_bans(flavour)))
+
+
+def last_batch_time(log):
+    stamp = None
+    for line in open(log):
+        if ' in one batch through ' in line:
+            stamp = line[:23]
+    if stamp is None:
+        return time.time()
+    t = time.mktime(time.strptime(stamp[:19], '%Y-%m-%d %H:%M:%S'))
+    return t + int(stamp[20:23]) / 1000.0
 
 
 def cpu_seconds(pid):
@@ -101,7 +115,6 @@ def configure(top, action, files, flavour):
             f.write(LEGACY_LOCAL % (flavour, flavour))
     fc = os.path.join(conf, 'fail2ban.conf')
     text = open(fc).read().replace('dbfile = :memory:', 'dbfile = %s/f2b.sqlite3' % top)
-    text = text.replace('loglevel = INFO', 'loglevel = NOTICE')
     open(fc, 'w').write(text)
     jc = os.path.join(conf, 'jail.conf')
     text = '\n'.join(l for l in open(jc).read().splitlines() if not l.startswith('action ='))
@@ -126,14 +139,15 @@ def worker(which, action, files, flavour):
             res['banip'] = n / (t1 - t0)
             res['banip_cpu'] = cpu_seconds(srv.proc.pid)
             if which == 'shell':
-                return res
+                print(json.dumps(res))
+                return
             flood = addresses('10.2.0.0', 7500, 2500, '2001:db8:2::')
             stamp = time.strftime('%Y-%m-%d %H:%M:%S')
             lines = ''.join('%s Connection from [%s] refused: too many connections\n' % (stamp, ip) for ip in flood)
             t0 = time.time()
             with open(os.path.join(top, 'exim.log'), 'a') as f:
                 f.write(lines)
-            t1 = wait_count(flavour, 20000)
+            t1 = wait_count(flavour, 20000, srv.log)
             res['flood'] = 10000 / (t1 - t0)
             t0 = time.time()
             client(srv.sock, 'stop')
@@ -145,7 +159,7 @@ def worker(which, action, files, flavour):
             t0 = time.time()
             srv = serverlib.Server(serverlib.f2bc_server(), top, 'f2bc2', conf, extra)
             try:
-                t1 = wait_count(flavour, 20000)
+                t1 = wait_count(flavour, 20000, srv.log)
                 res['restore'] = t1 - t0
                 res['restore_cpu'] = cpu_seconds(srv.proc.pid)
                 client(srv.sock, 'stop')
