@@ -24,9 +24,14 @@ static const char iptables_ban_re[] =
 static const char ipset_ban_re[] =
   "^(" PATHPFX "ipset) -exist add (" NAME ") <ip> timeout ([0-9]+)$";
 static const char nft_ban_re[] =
-  "^(" PATHPFX "nft) add element (" NAME ") (" NAME ") (" NAME ") \\\\\\{ <ip> \\\\\\}$";
+  "^(" PATHPFX "nft) add element (" NAME ") (" NAME ") (" NAME ") \\\\\\{ <ip>( timeout <bantime>s)? \\\\\\}$";
 
 static const char *const family_names[2] = { "inet4", "inet6" };
+
+/* With element timeouts the kernel may have removed an element before its
+ * unban: the project's action ignores that failure. */
+#define NFT_UNBAN_MISSING_OK " 2> /dev/null || :"
+
 
 static void
 family_spec_clear(F2bFwFamilySpec *f)
@@ -129,6 +134,8 @@ read_nft(GMatchInfo *mi, F2bFwFamilySpec *f, char **unban, char **flush)
   f->table_family = g_match_info_fetch(mi, 2);
   f->table = g_match_info_fetch(mi, 3);
   f->set = g_match_info_fetch(mi, 4);
+  g_autofree char *timeout = g_match_info_fetch(mi, 5);
+  f->element_timeout = timeout && *timeout;
   *unban = g_strdup_printf("%s delete element %s %s %s \\{ <ip> \\}", f->tool, f->table_family, f->table, f->set);
   /* the stock flush empties the set, and rebuilds it only when that fails:
    * its first line is what the native flush does */
@@ -167,7 +174,11 @@ read_family(const char *ban, const char *unban, const char *flush, int fam, F2bF
     g_match_info_free(mi);
     if (!ok)
       return FALSE;
-    if (unban == NULL || strcmp(unban, want_unban) != 0)
+    if (unban && f->element_timeout && g_str_has_suffix(unban, NFT_UNBAN_MISSING_OK)
+        && strlen(unban) == strlen(want_unban) + strlen(NFT_UNBAN_MISSING_OK)
+        && strncmp(unban, want_unban, strlen(want_unban)) == 0)
+      f->unban_missing_ok = TRUE;
+    else if (unban == NULL || strcmp(unban, want_unban) != 0)
       return not_stock(error, "actionunban", fam, unban);
     if (flush == NULL
         || (spec->kind == F2B_FW_KIND_NFT ? !g_str_has_prefix(flush, want_flush) : strcmp(flush, want_flush) != 0))

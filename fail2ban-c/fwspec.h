@@ -32,7 +32,7 @@ typedef enum {
 typedef enum {
   F2B_FW_KIND_IPTABLES, /* -I CHAIN 1 -s IP -j BLOCKTYPE */
   F2B_FW_KIND_IPSET,    /* ipset -exist add SET IP timeout N */
-  F2B_FW_KIND_NFT,      /* nft add element FAMILY TABLE SET { IP } */
+  F2B_FW_KIND_NFT,      /* nft add element FAMILY TABLE SET { IP [timeout <bantime>s] } */
 } F2bFwKind;
 
 enum { F2B_FW_INET4 = 0, F2B_FW_INET6 = 1 };
@@ -47,6 +47,8 @@ typedef struct {
   char *table;     /* nft */
   char *set;       /* ipset and nft: the set bans go into */
   char *timeout;   /* ipset: the element timeout (digits) */
+  gboolean element_timeout; /* nft: each element added with `timeout <bantime>s` (the project's action.d) */
+  gboolean unban_missing_ok; /* nft: the unban ends in `2> /dev/null || :` (an element the kernel let expire) */
 } F2bFwFamilySpec;
 
 typedef struct {

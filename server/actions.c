@@ -57,6 +57,9 @@ struct F2bsActions {
   GPtrArray *batch;   /* new bans decided, reported once committed (f2bs_actions_ban, restore) */
   F2bBanTimeIncr *incr; /* bantime.increment, NULL when off (owned) */
   gboolean overalljails;
+  guint kick_source;  /* bans and unbans of a native jail start from here, once the turn queued them all */
+  struct Work *current; /* the Work item running (NULL: none) */
+  guint turn_source;  /* a native jail's log bans of this turn share one commit, ended from here */
 };
 
 /* ---- tags of a ticket (fail2ban's ActionInfo) -------------------------- */
@@ -705,6 +708,13 @@ eo_loop(Task *t)
       t->fi++;
       continue;
     }
+    gboolean native_ok;
+    if (*t->cur_cmd && !executed_elsewhere(t->action, t->tag, fam, t->cur_cmd) && !strcmp(t->tag, "<actionflush>")
+        && f2bs_actnative_flush(t->action, t->rt->name, fam, &native_ok)) {
+      t->res &= native_ok;
+      eo_after(t, native_ok);
+      continue;
+    }
     if (*t->cur_cmd && !executed_elsewhere(t->action, t->tag, fam, t->cur_cmd)) {
       t->ai.has_time = TRUE;
       t->ai.time = (double)g_get_real_time() / G_USEC_PER_SEC;
@@ -938,6 +948,8 @@ pc_checked(Task *t, gboolean ok)
   pc_loop(t);
 }
 
+static gboolean pc_native(Task *t);
+
 static void
 pc_loop(Task *t)
 {
@@ -949,6 +961,12 @@ pc_loop(Task *t)
     return;
   }
   t->ret = 0;
+  gboolean kept_ok;
+  /* a batch applied it (its command expanded then: native_family_ready) */
+  if (f2bs_actnative_take(t->action, t->ai.ticket, t->cmd_tag, t->rt->ban_epoch, &kept_ok)) {
+    pc_ran(t, kept_ok);
+    return;
+  }
   char *err = NULL;
   g_autofree char *cmd = static_cmd(t->action, t->cmd_tag, t->family, &err);
   if (cmd == NULL) {
@@ -960,9 +978,8 @@ pc_loop(Task *t)
     g_string_free(m, TRUE);
     return;
   }
-  gboolean native_ok;
-  if (f2bs_actnative_apply(t->action, t->rt->name, t->cmd_tag, f2b_ticket_get_ip(t->ai.ticket), &native_ok)) {
-    pc_ran(t, native_ok);
+  if (f2bs_actnative_serves(t->action, t->rt->name, t->cmd_tag, t->ai.ticket)) {
+    pc_ran(t, pc_native(t));
     return;
   }
   g_autoptr(F2bActionCommand) c = dynamic_cmd(cmd, &t->ai);
@@ -1020,7 +1037,7 @@ action_ban(F2bsActions *rt, F2bsAction *a, AInfo *ai, const char *tag, TaskDone 
   const char *fam = ai_family(&t->ai);
   t->family = g_strdup(fam ? fam : "");
   t->cmd_tag = tag;
-  if (start_on_demand(a) && !started_get(a, t->family)) {
+  if (!started_get(a, t->family) && start_on_demand(a)) {
     t->next = ban_process;
     action_start(rt, a, t->family, TRUE, on_sub_done, t);
     return;
@@ -1091,7 +1108,7 @@ consistency_check(F2bsActions *rt, F2bsAction *a, BeforeRepair before, TaskDone 
 
 typedef enum { W_START, W_BAN, W_UNBAN, W_FLUSH, W_STOP, W_RELOAD, W_REBAN, W_CHECK } WorkKind;
 
-typedef struct {
+typedef struct Work {
   F2bsActions *rt;
   WorkKind kind;
   F2bTicket *ticket;   /* BAN, UNBAN */
@@ -1154,6 +1171,83 @@ work_new(F2bsActions *rt, WorkKind kind, F2bTicket *ticket, GPtrArray *tickets)
   return w;
 }
 
+/* ---- native batches ------------------------------------------------------
+ * A native action's ban (unban) of the ticket whose turn it is takes along
+ * the same operation of every ticket queued right behind it that will reach
+ * the same call: one kernel transaction for them all.  Each ticket's own turn
+ * then takes its result (actnative.h), so everything else (order, replies,
+ * checks and repairs on failure) stays as for one ticket at a time. */
+
+/* Whether the action's ban (unban) call for a ticket of FAMILY would reach
+ * the command now, as action_ban/action_unban and pc_loop decide. */
+static gboolean
+native_family_ready(F2bsAction *a, const char *tag, const char *family, gboolean ban)
+{
+  if (ban ? start_on_demand(a) && !started_get(a, family) : !(started_get(a, family) & HAS_BANS))
+    return FALSE;
+  char *err = NULL;
+  g_autofree char *cmd = static_cmd(a, tag, family, &err);
+  g_free(err);
+  return cmd != NULL;
+}
+
+static gboolean
+work_calls(const Work *w, const F2bsAction *a)
+{
+  for (guint i = 0; i < w->acts->len; i++)
+    if (w->acts->pdata[i] == a)
+      return TRUE;
+  return FALSE;
+}
+
+/* The tickets queued behind T's that this call takes along. */
+static void
+native_followers(Task *t, gboolean ban, GPtrArray *out)
+{
+  F2bsActions *rt = t->rt;
+  F2bsAction *a = t->action;
+  gboolean ready[2];
+  ready[0] = native_family_ready(a, t->cmd_tag, "inet4", ban);
+  ready[1] = native_family_ready(a, t->cmd_tag, "inet6", ban);
+  Work *cur = rt->current;
+  if (!ban && cur && cur->kind == W_FLUSH && cur->unbanning && work_calls(cur, a))
+    for (guint i = cur->tidx + 1; i < cur->tickets->len; i++) {
+      F2bTicket *f = cur->tickets->pdata[i];
+      if (ready[f2b_ipaddr_is_ipv6(f2b_ticket_get_ip(f))])
+        g_ptr_array_add(out, f);
+    }
+  for (GList *l = rt->queue.head; l; l = l->next) {
+    Work *w = l->data;
+    if (w->kind != (ban ? W_BAN : W_UNBAN))
+      break;
+    if (!work_calls(w, a) || (ban && w->ticket->restored && prop_true(a, "norestored")))
+      continue;
+    const F2bIPAddr *ip = f2b_ticket_get_ip(w->ticket);
+    if (f2b_ipaddr_is_valid(ip) && ready[f2b_ipaddr_is_ipv6(ip)])
+      g_ptr_array_add(out, w->ticket);
+  }
+}
+
+/* pc_loop's command, natively: the result a batch kept for T's ticket, or a
+ * new batch from it. */
+static gboolean
+pc_native(Task *t)
+{
+  gboolean ok = FALSE;
+  F2bsActions *rt = t->rt;
+  if (f2bs_actnative_take(t->action, t->ai.ticket, t->cmd_tag, rt->ban_epoch, &ok))
+    return ok;
+  gboolean ban = strcmp(t->cmd_tag, "<actionban>") == 0;
+  g_autoptr(GPtrArray) tickets = g_ptr_array_new();
+  g_ptr_array_add(tickets, t->ai.ticket);
+  native_followers(t, ban, tickets);
+  f2bs_actnative_apply_batch(t->action, rt->name, t->cmd_tag, (F2bTicket *const *)tickets->pdata, tickets->len,
+                             rt->ban_epoch, f2b_banmanager_get_ban_time(rt->bm));
+  if (!f2bs_actnative_take(t->action, t->ai.ticket, t->cmd_tag, rt->ban_epoch, &ok))
+    ok = FALSE;
+  return ok;
+}
+
 /* ---- waiting for work ------------------------------------------------------
  * fail2ban runs a manual ban, unban, flush or jail stop in the thread of the
  * command, so its reply (and what it logs next) follows the actions.  Ours
@@ -1167,17 +1261,22 @@ typedef struct {
 } Waiter;
 
 static guint64 work_pushed_seq;
-static GArray *work_outstanding; /* guint64: the seqs of the works not yet finished */
+static GHashTable *work_outstanding; /* the seqs (as pointers) of the works not yet finished */
+static guint64 work_lowest;          /* no seq below it is outstanding */
 static GArray *work_waiters;     /* Waiter */
 static guint waiters_idle;
 
+/* The lowest outstanding seq only grows, so finding it is amortised O(1)
+ * however many bans a restore queues. */
 static gboolean
 outstanding_upto(guint64 upto)
 {
-  for (guint i = 0; work_outstanding && i < work_outstanding->len; i++)
-    if (g_array_index(work_outstanding, guint64, i) <= upto)
-      return TRUE;
-  return FALSE;
+  if (work_outstanding == NULL)
+    return FALSE;
+  while (work_lowest <= work_pushed_seq
+         && !g_hash_table_contains(work_outstanding, GSIZE_TO_POINTER((gsize)work_lowest)))
+    work_lowest++;
+  return work_lowest <= work_pushed_seq && work_lowest <= upto;
 }
 
 /* Calls the satisfied waiters from an idle source: never from inside a
@@ -1202,11 +1301,7 @@ waiters_dispatch(gpointer data)
 static void
 work_done_seq(guint64 seq)
 {
-  for (guint i = 0; i < work_outstanding->len; i++)
-    if (g_array_index(work_outstanding, guint64, i) == seq) {
-      g_array_remove_index_fast(work_outstanding, i);
-      break;
-    }
+  g_hash_table_remove(work_outstanding, GSIZE_TO_POINTER((gsize)seq));
   if (work_waiters && work_waiters->len && !waiters_idle)
     waiters_idle = g_idle_add(waiters_dispatch, NULL);
 }
@@ -1239,14 +1334,42 @@ f2bs_actions_wait_cancel(gpointer data)
       i++;
 }
 
+static gboolean
+rt_has_native(F2bsActions *rt)
+{
+  for (guint i = 0; i < rt->actions->len; i++)
+    if (f2bs_actnative_backend(rt->actions->pdata[i], rt->name))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+on_kick(gpointer data)
+{
+  F2bsActions *rt = data;
+  rt->kick_source = 0;
+  rt_kick(rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void turn_batch_close(F2bsActions *rt);
+
 static void
 rt_push(F2bsActions *rt, Work *w)
 {
+  turn_batch_close(rt);
   if (work_outstanding == NULL)
-    work_outstanding = g_array_new(FALSE, FALSE, sizeof(guint64));
+    work_outstanding = g_hash_table_new(NULL, NULL);
   w->seq = ++work_pushed_seq;
-  g_array_append_val(work_outstanding, w->seq);
+  g_hash_table_add(work_outstanding, GSIZE_TO_POINTER((gsize)w->seq));
   g_queue_push_tail(&rt->queue, w);
+  /* the bans (unbans) of one main-loop turn wait for its end, so that a
+   * native action applies them in one batch (pc_native) */
+  if ((w->kind == W_BAN || w->kind == W_UNBAN) && rt_has_native(rt)) {
+    if (!rt->kick_source)
+      rt->kick_source = g_idle_add_full(G_PRIORITY_DEFAULT, on_kick, rt, NULL);
+    return;
+  }
   rt_kick(rt);
 }
 
@@ -1318,6 +1441,8 @@ work_finish(Work *w)
     f2bs_log(F2BS_LOG_DEBUG, LOGGER, "  Unbanned %u, %u ticket(s) in '%s'", w->tickets->len,
              f2b_banmanager_size(rt->bm), rt->name);
   work_done_seq(w->seq);
+  if (rt->current == w)
+    rt->current = NULL;
   if (w->stopped)
     w->stopped(w->stopped_data);
   work_free(w);
@@ -1443,6 +1568,7 @@ work_call(Work *w, F2bsAction *a)
   w->cur = a;
   switch (w->kind) {
   case W_START:
+    (void)f2bs_actnative_backend(a, rt->name); /* the log says which backend serves it */
     action_start(rt, a, NULL, FALSE, action_step_done, w);
     break;
   case W_STOP:
@@ -1518,6 +1644,8 @@ work_loop(Work *w)
 static void
 rt_free(F2bsActions *rt)
 {
+  if (rt->kick_source)
+    g_source_remove(rt->kick_source);
   g_free(rt->name);
   if (rt->reload_keep)
     g_ptr_array_unref(rt->reload_keep);
@@ -1543,6 +1671,7 @@ rt_kick(F2bsActions *rt)
   Work *w;
   while (!rt->busy && (w = g_queue_pop_head(&rt->queue)) != NULL) {
     rt->busy = TRUE;
+    rt->current = w;
     work_loop(w);
   }
   rt->kicking = FALSE;
@@ -1632,9 +1761,12 @@ store_ban(F2bsActions *rt, F2bTicket *ticket)
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
 }
 
+static void turn_batch_close(F2bsActions *rt);
+
 static void
 batch_begin(F2bsActions *rt)
 {
+  turn_batch_close(rt);
   g_autoptr(GError) error = NULL;
   if (rt->db && !f2b_db_begin(rt->db, &error))
     f2bs_log(F2BS_LOG_ERROR, "fail2ban.database", "%s", error->message);
@@ -1651,6 +1783,38 @@ batch_end(F2bsActions *rt)
   g_autoptr(GPtrArray) batch = g_steal_pointer(&rt->batch);
   for (guint i = 0; i < batch->len; i++)
     report_ban(rt, batch->pdata[i]);
+}
+
+/* A native jail bans thousands of addresses a second from its log: one
+ * database commit per main-loop turn instead of one per ban (the "Ban"
+ * lines and the actions follow the commit, at the end of the turn). */
+static gboolean
+on_turn_batch_end(gpointer data)
+{
+  F2bsActions *rt = data;
+  rt->turn_source = 0;
+  batch_end(rt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+turn_batch_open(F2bsActions *rt)
+{
+  if (rt->batch || rt->db == NULL || !rt_has_native(rt))
+    return;
+  batch_begin(rt);
+  rt->turn_source = g_idle_add_full(G_PRIORITY_DEFAULT, on_turn_batch_end, rt, NULL);
+}
+
+/* Anything else queued for the jail goes after the bans decided so far. */
+static void
+turn_batch_close(F2bsActions *rt)
+{
+  if (rt->turn_source == 0)
+    return;
+  g_source_remove(rt->turn_source);
+  rt->turn_source = 0;
+  batch_end(rt);
 }
 
 static gboolean
@@ -1961,8 +2125,10 @@ f2bs_actions_perform_ban(F2bsActions *rt, const F2bIPAddr *id)
       break;
     if (rt->idle) /* the jail's queue waits for its thread (f2bs_actions_set_idle) */
       g_ptr_array_add(rt->held, g_steal_pointer(&ready));
-    else
+    else {
+      turn_batch_open(rt);
       cnt += check_ban(rt, ready);
+    }
     if (id)
       break;
   }
@@ -2007,6 +2173,7 @@ f2bs_actions_release(F2bsActions *rt)
 {
   if (rt == NULL)
     return;
+  turn_batch_close(rt);
   rt->released = TRUE;
   if (rt->unban_timer)
     g_source_remove(rt->unban_timer);

@@ -30,6 +30,8 @@ spec_copy(const F2bFwSpec *src)
     b->table = dup_or_null(a->table);
     b->set = dup_or_null(a->set);
     b->timeout = dup_or_null(a->timeout);
+    b->element_timeout = a->element_timeout;
+    b->unban_missing_ok = a->unban_missing_ok;
   }
   return s;
 }
@@ -132,6 +134,26 @@ family_of(const F2bIPAddr *ip)
 gboolean
 f2bs_fw_apply(F2bsFw *fw, gboolean ban, F2bIPAddr *const *ips, guint n, GError **error)
 {
+  return f2bs_fw_apply_timed(fw, ban, ips, NULL, n, error);
+}
+
+/* The element text of IP: with the ban time when the action gives each
+ * element one (nft `timeout <bantime>s`, the shell's very words). */
+static char *
+element_text(const F2bsFw *fw, gboolean ban, const F2bIPAddr *ip, const gint64 *bantime)
+{
+  char *text = f2b_ipaddr_to_string(ip, NULL);
+  if (!ban || bantime == NULL || fw->spec->kind != F2B_FW_KIND_NFT || !fw->spec->family[family_of(ip)].element_timeout)
+    return text;
+  char *timed = g_strdup_printf("%s timeout %" G_GINT64_FORMAT "s", text, *bantime);
+  g_free(text);
+  return timed;
+}
+
+gboolean
+f2bs_fw_apply_timed(F2bsFw *fw, gboolean ban, F2bIPAddr *const *ips, const gint64 *bantimes, guint n,
+                    GError **error)
+{
   g_autoptr(GPtrArray) v4 = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) v6 = g_ptr_array_new_with_free_func(g_free);
   GPtrArray *by_family[2] = { v4, v6 };
@@ -140,7 +162,7 @@ f2bs_fw_apply(F2bsFw *fw, gboolean ban, F2bIPAddr *const *ips, guint n, GError *
       g_set_error(error, F2BS_FW_ERROR, F2BS_FW_ERROR_FAILED, "not an address");
       return FALSE;
     }
-    g_ptr_array_add(by_family[family_of(ips[i])], f2b_ipaddr_to_string(ips[i], NULL));
+    g_ptr_array_add(by_family[family_of(ips[i])], element_text(fw, ban, ips[i], bantimes ? &bantimes[i] : NULL));
   }
   for (int fam = 0; fam < 2; fam++)
     if (by_family[fam]->len > 0 && !fw->ops->apply(fw, ban, fam, by_family[fam], error))

@@ -59,6 +59,11 @@ void f2bs_fw_stop(F2bsFw *fw, int family);
  * rules end up in the order N shell bans would leave them. */
 gboolean f2bs_fw_apply(F2bsFw *fw, gboolean ban, F2bIPAddr *const *ips, guint n, GError **error);
 
+/* The same, with each address's ban time (BANTIMES, N entries, may be
+ * NULL): used by actions that give the kernel an element timeout. */
+gboolean f2bs_fw_apply_timed(F2bsFw *fw, gboolean ban, F2bIPAddr *const *ips, const gint64 *bantimes, guint n,
+                             GError **error);
+
 /* As f2bs_fw_apply, but a refused batch is retried address by address, as
  * the shell action would have run them: OK[i] (N entries) says which were
  * applied.  Returns the number that failed; ERROR (may be NULL) receives the

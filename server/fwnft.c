@@ -82,7 +82,18 @@ nft_apply(F2bsFw *fw, gboolean ban, int family, GPtrArray *addrs, GError **error
     g_string_append(s, addrs->pdata[i]);
   }
   g_string_append(s, " }\n");
-  return run_script(fw, s->str, error);
+  if (ban || !f->unban_missing_ok)
+    return run_script(fw, s->str, error);
+  /* `delete element ... 2> /dev/null || :`: an element the kernel let expire
+   * is no failure; when the batch fails, each is deleted alone, errors ignored */
+  if (run_script(fw, s->str, NULL))
+    return TRUE;
+  for (guint i = 0; i < addrs->len; i++) {
+    g_autofree char *one = g_strdup_printf("delete element %s %s %s { %s }\n", f->table_family, f->table, f->set,
+                                           (char *)addrs->pdata[i]);
+    (void)run_script(fw, one, NULL);
+  }
+  return TRUE;
 }
 
 static gboolean

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 /* no CODE_FILE/LINE/FUNC of this file in every record */
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
@@ -95,8 +96,13 @@ f2bs_log_format(GString *out, gint64 time_us, const char *logger, int pid, int l
                 const char *message, gboolean addtime, gboolean padding)
 {
   if (addtime) {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(time_us / G_USEC_PER_SEC);
-    g_autofree char *stamp = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S");
+    /* localtime_r, as Python's time.localtime: the zone is read once, not
+     * stat()ed again for every line (g_time_zone_new_local does) */
+    time_t secs = (time_t)(time_us / G_USEC_PER_SEC);
+    struct tm tm;
+    char stamp[64];
+    if (localtime_r(&secs, &tm) == NULL || strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+      g_strlcpy(stamp, "?", sizeof stamp);
     g_string_append_printf(out, "%s,%03d ", stamp, (int)(time_us % G_USEC_PER_SEC / 1000));
   }
   g_autofree char *lname = f2bs_log_level_name(level);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "actnative.h"
 #include "journalwatch.h"
 #include "pyexc.h"
 #include "pystr.h"
@@ -1031,6 +1032,17 @@ get_jail(F2bsTransmitter *tx, const F2bPyObj *c, F2bPyObj **value, GError **erro
     *value = f2b_py_list_new();
     for (guint i = 0; i < jail->actions->len; i++)
       f2b_py_append(*value, f2b_py_str(((F2bsAction *)jail->actions->pdata[i])->name));
+    return TRUE;
+  }
+  if (!strcmp(opt, "actionbackend")) { /* not in fail2ban: how the action's bans are applied */
+    g_autofree char *actname = text_arg(c, 2, error);
+    if (actname == NULL || !(jail = jail_of(tx, c, error)))
+      return FALSE;
+    F2bsAction *action = f2bs_jail_get_action(jail, actname, error);
+    if (action == NULL)
+      return FALSE;
+    const char *backend = f2bs_actnative_backend(action, jail->name);
+    *value = f2b_py_str(backend ? backend : "shell");
     return TRUE;
   }
   if (!strcmp(opt, "action") || !strcmp(opt, "actionproperties") || !strcmp(opt, "actionmethods")) {

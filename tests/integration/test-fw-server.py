@@ -7,7 +7,10 @@ another (and once more with --no-native-fw); the stock client bans 20 IPv4
 and 5 IPv6 addresses, unbans 5, bans one more; then the firewall is flushed
 behind the server's back and one more ban must repair it; then the server
 stops.  The rule sets at each step must be identical, and f2bc-server's log
-must name the native backend (and must not with --no-native-fw).
+must name the native backend (and must not with --no-native-fw), say that
+the 20 IPv4 bans of the banip went to the kernel in one batch (and the 5
+IPv6 ones in another), and `get exim-dos actionbackend ACT` must answer the
+backend ("shell" with --no-native-fw).
 """
 import os
 import subprocess
@@ -75,6 +78,10 @@ def worker(which, action, files, local, dumps, wipe):
                 subprocess.run(c, check=True)
             srv.client('set', 'exim-dos', 'banip', '203.0.113.5')
             out.append(settle(dumps))
+            # `get JAIL actions` stays fail2ban's list of names; the backend has its own command
+            acts, _ = srv.client('get', 'exim-dos', 'actions')
+            backend, _ = srv.client('get', 'exim-dos', 'actionbackend', acts.strip().splitlines()[-1])
+            sys.stderr.write('ACTIONBACKEND=%s\n' % backend.strip())
             srv.client('stop')
             srv.proc.wait(30)
         finally:
@@ -145,6 +152,14 @@ def main():
             ok = False
         if 'applied natively' in runs['shell'][1]:
             print('FAIL %s: --no-native-fw still native' % action)
+            ok = False
+        for want in ('20 bans in one batch through %s' % backend, '5 bans in one batch through %s' % backend,
+                     'ACTIONBACKEND=%s\n' % backend):
+            if want not in runs['native'][1]:
+                print('FAIL %s: the native log lacks "%s"' % (action, want.strip()))
+                ok = False
+        if 'ACTIONBACKEND=shell\n' not in runs['shell'][1] or 'in one batch' in runs['shell'][1]:
+            print('FAIL %s: --no-native-fw: no "shell" backend answer, or batches' % action)
             ok = False
         print('%s %s (%s)' % ('ok  ' if ok else 'FAIL', action, backend))
         failed += not ok

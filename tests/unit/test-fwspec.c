@@ -167,6 +167,48 @@ START_TEST(test_nft)
 }
 END_TEST
 
+START_TEST(test_nft_element_timeout)
+{
+  /* the project's action.d/nftables-timeout.conf: timed elements, a tolerant unban */
+  static const char *const timed[] = {
+    "actionban", "<nftables> add element <table_family> <table> <addr_set> \\{ <ip> timeout <bantime>s \\}",
+    "actionunban", "<nftables> delete element <table_family> <table> <addr_set> \\{ <ip> \\} 2> /dev/null || :",
+    NULL,
+  };
+  g_autoptr(F2bFwSpec) s = recognize(nft, timed, NULL);
+  ck_assert_ptr_nonnull(s);
+  for (int fam = 0; fam < 2; fam++) {
+    ck_assert(s->family[fam].element_timeout);
+    ck_assert(s->family[fam].unban_missing_ok);
+  }
+  ck_assert(s->flush_native);
+  /* the stock action: neither */
+  g_autoptr(F2bFwSpec) plain = recognize(nft, NULL, NULL);
+  ck_assert(!plain->family[0].element_timeout && !plain->family[0].unban_missing_ok);
+  /* timed elements with the stock unban: still recognised, the unban strict */
+  static const char *const strict[] = {
+    "actionban", "nft add element inet f2b-table <addr_set> \\{ <ip> timeout <bantime>s \\}", NULL,
+  };
+  g_autoptr(F2bFwSpec) st = recognize(nft, strict, NULL);
+  ck_assert_ptr_nonnull(st);
+  ck_assert(st->family[0].element_timeout && !st->family[0].unban_missing_ok);
+  /* a tolerant unban without timed elements, or another tail, or a fixed timeout: not stock */
+  static const char *const tolerant[] = {
+    "actionunban", "nft delete element inet f2b-table <addr_set> \\{ <ip> \\} 2> /dev/null || :", NULL,
+  };
+  assert_not_stock(nft, tolerant, "actionunban (inet4)");
+  static const char *const tail[] = {
+    "actionban", "nft add element inet f2b-table <addr_set> \\{ <ip> timeout <bantime>s \\}",
+    "actionunban", "nft delete element inet f2b-table <addr_set> \\{ <ip> \\} 2> /dev/null || true", NULL,
+  };
+  assert_not_stock(nft, tail, "actionunban (inet4)");
+  static const char *const fixed[] = {
+    "actionban", "nft add element inet f2b-table <addr_set> \\{ <ip> timeout 600s \\}", NULL,
+  };
+  assert_not_stock(nft, fixed, "actionban (inet4)");
+}
+END_TEST
+
 START_TEST(test_mixed_kinds)
 {
   /* IPv4 through iptables, IPv6 through nft: two kinds, not one stock action */
@@ -215,6 +257,7 @@ main(void)
   tcase_add_test(tc, test_iptables_flush_changed);
   tcase_add_test(tc, test_ipset);
   tcase_add_test(tc, test_nft);
+  tcase_add_test(tc, test_nft_element_timeout);
   tcase_add_test(tc, test_mixed_kinds);
   tcase_add_test(tc, test_tag_error);
   tcase_add_test(tc, test_from_commands);
