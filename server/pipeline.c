@@ -167,10 +167,33 @@ warn_once(F2bsPipeline *p, double *next, const char *first, const char *second, 
              p->jail->name);
 }
 
+/* FALSE when warn_once would write nothing: the text need not be made
+ * (a log of old lines meets this on every line). */
+static gboolean
+warn_once_due(const F2bsPipeline *p, double next)
+{
+  return p->line_now >= next || f2bs_log_enabled(F2BS_LOG_TRACEDEBUG);
+}
+
+static double *
+time_event_next(F2bsPipeline *p, F2bFilterTimeEvent event)
+{
+  switch (event) {
+  case F2B_FILTER_TIME_SIMULATED:
+    return &p->next_sim_warn;
+  case F2B_FILTER_TIME_OBSOLETE:
+    return &p->next_ign_warn;
+  default:
+    return &p->next_nodate_warn;
+  }
+}
+
 static void
 on_time_event(const F2bFilterTimeInfo *info, gpointer data)
 {
   F2bsPipeline *p = data;
+  if (!warn_once_due(p, *time_event_next(p, info->event)))
+    return;
   g_autoptr(GString) msg = g_string_new(NULL);
   gint64 delta = info->delta;
   switch (info->event) {
