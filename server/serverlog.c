@@ -44,6 +44,7 @@ typedef struct {
   gint64 stamp_second;  /* the second STAMP shows */
   char stamp[32];       /* "%Y-%m-%d %H:%M:%S" of STAMP_SECOND, local time */
   int pid;              /* getpid(), 0: not known (reset in a forked child) */
+  guint held;           /* f2bs_log_hold depth: file records wait in the stream's buffer */
 } LogState;
 
 static LogState log_state = { .threshold = F2BS_LOG_WARNING, .syslog_fd = -1, .addtime = TRUE,
@@ -263,7 +264,23 @@ write_record(LogState *s, GString *line)
   FILE *f = s->kind == TARGET_NONE ? stderr : s->stream;
   g_string_append_c(line, '\n');
   fwrite(line->str, 1, line->len, f);
-  fflush(f);
+  if (!s->held || s->kind != TARGET_FILE)
+    fflush(f);
+}
+
+void
+f2bs_log_hold(void)
+{
+  log_state.held++;
+}
+
+void
+f2bs_log_release(void)
+{
+  LogState *s = &log_state;
+  g_return_if_fail(s->held > 0);
+  if (--s->held == 0 && s->kind == TARGET_FILE && s->stream)
+    fflush(s->stream);
 }
 
 static void
@@ -458,6 +475,8 @@ open_target(LogState *s, const char *name, const char *systarget, F2bIniMap *opt
     g_string_free(r, TRUE);
     return FALSE;
   }
+  /* room for a held turn's records (f2bs_log_hold) in few writes */
+  setvbuf(new->stream, NULL, _IOFBF, 64 * 1024);
   new->kind = TARGET_FILE;
   return TRUE;
 }
@@ -542,6 +561,7 @@ f2bs_log_flush(void)
   if (s->kind == TARGET_FILE) {
     FILE *f = fopen(s->target, "ae");
     if (f != NULL) {
+      setvbuf(f, NULL, _IOFBF, 64 * 1024);
       fclose(s->stream);
       s->stream = f;
     }
