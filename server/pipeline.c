@@ -532,11 +532,9 @@ check_ignore(F2bsPipeline *p, Item *it)
   }
   const F2bIPAddr *ip = it->ticket->id;
   if (jail->ignoreself) {
-    GPtrArray *self;
-    if (!f2bs_dns_self_ips(&self))
+    gboolean mine;
+    if (!f2bs_dns_is_self(ip, &mine))
       return WAIT;
-    gboolean mine = addr_in(ip, self);
-    g_ptr_array_unref(self);
     if (mine) {
       cache_set(p, key, TRUE);
       return log_ignore(p, it, "ignoreself rule");
