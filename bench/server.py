@@ -2,12 +2,14 @@
 """bench/server.py - f2bc-server against fail2ban-server, side by side in one run.
 
   /usr/bin/python3 bench/server.py [--lines N] [--bans N] [--only throughput,latency,rss]
+                                   [--servers fail2ban,f2bc]
 
 throughput  the stock sshd jail (dummy action, backend auto) watching an
             empty log; N lines of `gen-log sshd N` are appended, then five
             failures of a marker address; measured until the marker's ban
             reaches the action: wall seconds, the server's own CPU seconds
-            (utime+stime of the process) and its children's (the actions).
+            (utime+stime of the process) and its children's (the actions),
+            and the server's RSS once the marker is banned.
 latency     the exim-dos jail with maxretry 1 and an action whose actionban
             prints its start time; N failure lines with new addresses, one
             at a time: time from the write to the action's start (median,
@@ -126,14 +128,16 @@ def throughput(lines):
                 t1 = time.time()
                 own1, kids1 = cpu_seconds(srv.proc.pid)
                 bans = sum(1 for l in open(dummy) if l.startswith("+"))
-                rows.append((label, t1 - t0 if done else float("nan"), own1 - own0, kids1 - kids0, bans))
+                rows.append((label, t1 - t0 if done else float("nan"), own1 - own0, kids1 - kids0, bans,
+                             vm(srv.proc.pid, "VmRSS")))
             finally:
                 srv.client("stop")
                 srv.stop()
         print("\nthroughput: %d sshd lines appended to a watched log (sshd jail, dummy action)" % lines)
-        print("%-10s %10s %14s %16s %6s" % ("server", "wall s", "server CPU s", "actions CPU s", "bans"))
+        print("%-10s %10s %14s %16s %6s %12s" % ("server", "wall s", "server CPU s", "actions CPU s", "bans",
+                                                 "RSS MiB"))
         for r in rows:
-            print("%-10s %10.2f %14.2f %16.2f %6d" % r)
+            print("%-10s %10.2f %14.2f %16.2f %6d %12.1f" % r)
         if len(rows) == 2 and rows[1][2] > 0:
             print("ratio      %10.1fx %13.1fx" % (rows[0][1] / rows[1][1], rows[0][2] / rows[1][2]))
 
@@ -221,7 +225,11 @@ def main():
     ap.add_argument("--lines", type=int, default=1000000)
     ap.add_argument("--bans", type=int, default=120)
     ap.add_argument("--only", default="throughput,latency,rss")
+    ap.add_argument("--servers", default="fail2ban,f2bc", help="which servers to run, in order")
     a = ap.parse_args()
+    global SERVERS
+    wanted = a.servers.split(",")
+    SERVERS = tuple(s for s in SERVERS if s[0] in wanted)
     if os.geteuid() != 0:
         sys.exit("run as root (the servers only talk to root)")
     parts = a.only.split(",")

@@ -41,6 +41,10 @@ struct F2bLogFile {
   gsize cap, len;          /* pending bytes: the start of a line without its "\n" yet */
   gboolean skipping;       /* inside an over-long line: drop up to its "\n" */
   gsize skipped;           /* bytes of that line dropped so far */
+  gboolean stop;           /* end the current read after this line */
+  gboolean unfinished;     /* the last read stopped before the end */
+  gsize read_limit;        /* bytes per read, 0: no limit */
+  gsize consumed;          /* bytes delivered or skipped in this read */
 };
 
 G_DEFINE_QUARK(f2b-logfile-error-quark, f2b_logfile_error)
@@ -185,6 +189,29 @@ restart_at(F2bLogFile *lf, gint64 pos)
   lf->len = 0;
   lf->skipping = FALSE;
   lf->skipped = 0;
+  lf->unfinished = FALSE;
+}
+
+void
+f2b_logfile_stop_read(F2bLogFile *lf)
+{
+  lf->stop = TRUE;
+}
+
+void
+f2b_logfile_set_read_limit(F2bLogFile *lf, gsize bytes)
+{
+  lf->read_limit = bytes;
+}
+
+/* USED bytes of the file are done with: delivered or skipped. */
+static void
+consume(F2bLogFile *lf, gsize used)
+{
+  lf->pos += used;
+  lf->consumed += used;
+  if (lf->read_limit && lf->consumed >= lf->read_limit)
+    lf->stop = TRUE;
 }
 
 void
@@ -245,18 +272,19 @@ skip_long(F2bLogFile *lf, const char *data, gsize len, F2bLogFileResult *result)
   gsize used = (gsize)(nl - data) + 1;
   result->long_lines++;
   result->long_bytes += lf->skipped + used - 1;
-  lf->pos += lf->skipped + used;
+  consume(lf, lf->skipped + used);
   lf->skipping = FALSE;
   lf->skipped = 0;
   return used;
 }
 
-/* Delivers the complete lines at the start of buf and keeps the rest. */
+/* Delivers the complete lines at the start of buf and keeps the rest
+ * (complete lines too when the read is stopped). */
 static void
 cut_lines(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFileResult *result)
 {
   gsize start = 0;
-  while (start < lf->len) {
+  while (start < lf->len && !lf->stop) {
     if (lf->skipping) {
       start += skip_long(lf, lf->buf + start, lf->len - start, result);
       continue;
@@ -268,7 +296,7 @@ cut_lines(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFil
     gsize used = (gsize)(nl - line) + 1;
     /* the position passes the line before it is handed on: whatever the
      * callback commits (a ban, with the log positions) counts it as read */
-    lf->pos += used;
+    consume(lf, used);
     if (used - 1 > lf->max_line) {
       result->long_lines++;
       result->long_bytes += used - 1;
@@ -279,7 +307,7 @@ cut_lines(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFil
   }
   memmove(lf->buf, lf->buf + start, lf->len - start);
   lf->len -= start;
-  if (!lf->skipping && lf->len > lf->max_line) {
+  if (!lf->skipping && lf->len > lf->max_line && !memchr(lf->buf, '\n', lf->len)) {
     /* no "\n" within the bound: drop what is there, then up to the "\n" */
     lf->skipping = TRUE;
     lf->skipped = lf->len;
@@ -302,13 +330,16 @@ make_room(F2bLogFile *lf)
   }
 }
 
-/* Reads the followed file from rd to its end. */
+/* Reads the followed file from rd to its end, or until the read is stopped
+ * (then lf->unfinished). */
 static gboolean
 read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFileResult *result,
             GError **error)
 {
-  gboolean had_content = FALSE;
-  for (;;) {
+  gboolean had_content = lf->unfinished;
+  if (lf->len)
+    cut_lines(lf, func, user_data, result); /* what a stopped read left */
+  while (!lf->stop) {
     make_room(lf);
     ssize_t n = pread_full(lf->fd, lf->buf + lf->len, lf->cap - lf->len, lf->rd);
     if (n < 0)
@@ -320,10 +351,15 @@ read_to_end(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogF
     lf->len += n;
     cut_lines(lf, func, user_data, result);
   }
+  if (lf->stop) {
+    lf->unfinished = TRUE;
+    return TRUE;
+  }
+  lf->unfinished = FALSE;
   /* fail2ban takes a last line ending in "\r" as complete */
   if (!lf->skipping && lf->len && lf->buf[lf->len - 1] == '\r') {
     gsize len = lf->len;
-    lf->pos += len;
+    consume(lf, len);
     lf->len = 0;
     deliver(lf, lf->buf, len, func, user_data, result);
   }
@@ -386,6 +422,10 @@ path_failed(F2bLogFile *lf, GError *open_error, F2bLogFileLineFunc func, gpointe
 {
   if (lf->fd >= 0) {
     read_to_end(lf, func, user_data, result, NULL);
+    if (lf->stop) { /* the rest of the old file first, at the next read */
+      g_error_free(open_error);
+      return TRUE;
+    }
     gboolean deleted = is_deleted(lf->fd);
     if (open_error->code == F2B_LOGFILE_ERROR_MISSING && !deleted)
       lf->orphan = TRUE;
@@ -414,6 +454,10 @@ follow_path(F2bLogFile *lf, struct stat *st, F2bLogFileLineFunc func, gpointer u
   gboolean is_new = lf->fd >= 0 || lf->identity_lost || (guint64)st->st_ino != lf->ino;
   if (lf->fd >= 0) {
     read_to_end(lf, func, user_data, result, NULL);
+    if (lf->stop) { /* the rest of the old file first, at the next read */
+      close(fd);
+      return TRUE;
+    }
     close(lf->fd);
   }
   lf->fd = fd;
@@ -455,6 +499,25 @@ check_same_file(F2bLogFile *lf, const struct stat *st, F2bLogFileResult *result)
     g_strlcpy(lf->hash, hash, sizeof lf->hash); /* the first line just got its end */
 }
 
+/* Lines a stopped read left in memory were read before any rotation that
+ * may have happened since: they go first. */
+static gboolean
+read_file(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFileResult *result, GError **error)
+{
+  if (lf->fd >= 0 && lf->len && !lf->skipping && memchr(lf->buf, '\n', lf->len)) {
+    cut_lines(lf, func, user_data, result);
+    if (lf->stop)
+      return TRUE;
+  }
+  struct stat st;
+  if (!follow_path(lf, &st, func, user_data, result, error))
+    return FALSE;
+  if (lf->stop)
+    return TRUE;
+  check_same_file(lf, &st, result);
+  return read_to_end(lf, func, user_data, result, error);
+}
+
 gboolean
 f2b_logfile_read(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2bLogFileResult *result,
                  GError **error)
@@ -463,11 +526,11 @@ f2b_logfile_read(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data, F2
   if (result == NULL)
     result = &local;
   memset(result, 0, sizeof *result);
-  struct stat st;
-  if (!follow_path(lf, &st, func, user_data, result, error))
-    return FALSE;
-  check_same_file(lf, &st, result);
-  return read_to_end(lf, func, user_data, result, error);
+  lf->stop = FALSE;
+  lf->consumed = 0;
+  gboolean ok = read_file(lf, func, user_data, result, error);
+  result->more = ok && lf->stop;
+  return ok;
 }
 
 /* ---- seekToTime ---- */

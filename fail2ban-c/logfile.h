@@ -61,6 +61,8 @@ typedef struct {
 } F2bLogFileRotation;
 
 typedef struct {
+  gboolean more;         /* the read stopped early (f2b_logfile_stop_read or the read
+                          * limit): lines may be waiting; read again */
   guint64 lines;         /* lines delivered */
   guint64 long_lines;    /* lines skipped for exceeding the bound */
   guint64 long_bytes;    /* bytes of those lines */
@@ -109,6 +111,17 @@ gsize f2b_logfile_get_max_line(const F2bLogFile *lf);
  * starts at 0. */
 gboolean f2b_logfile_read(F2bLogFile *lf, F2bLogFileLineFunc func, gpointer user_data,
                           F2bLogFileResult *result, GError **error);
+
+/* Bounded reads, for a caller that shares its thread or whose consumer can
+ * be full.  From inside FUNC, f2b_logfile_stop_read ends the current read
+ * after that line; with a read limit (bytes, 0: none, the default) a read
+ * ends after the line that reaches it.  A read that ended early sets
+ * RESULT->more; the next read goes on from there: lines already in memory
+ * first, then rotation checks and new data as usual.  A rotated or vanished
+ * file's remaining lines are read before the switch to the new file, across
+ * as many reads as it takes. */
+void f2b_logfile_stop_read(F2bLogFile *lf);
+void f2b_logfile_set_read_limit(F2bLogFile *lf, gsize bytes);
 
 /* TRUE when the file followed is open and its path no longer names it (renamed
  * away and still readable): a polling caller keeps reading it. */

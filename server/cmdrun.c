@@ -1,40 +1,66 @@
 /* cmdrun.c - asynchronous shell commands with fail2ban's logging and timeout (see cmdrun.h).
  *
- * One Run owns everything of one command: the subprocess, the timeout source,
- * the output.  run_finish() is its only exit: it logs, calls DONE and frees. */
+ * One Run owns everything of one command: the child, its two output pipes,
+ * the timeout source.  run_finish() is its only exit: it logs, calls DONE and
+ * frees; it runs once the child has exited and both pipes are at their end.
+ *
+ * The child is started with posix_spawn (glibc's vfork-like clone), not
+ * fork: a fork copies the page tables of the whole server, whose cost grows
+ * with its heap and, with thousands of bans, was most of the server's CPU
+ * time.  GSubprocess forks whenever a child setup is asked for, and setsid is
+ * one, so the spawn is done here. */
+#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, posix_spawn_file_actions_addclosefrom_np */
 #include "cmdrun.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <gio/gio.h>
+#include <glib-unix.h>
 
 #include "pyobj.h"
 #include "serverlog.h"
 
 #define LOGGER "fail2ban.utils"
 #define KILL_DELAY_MS 200 /* fail2ban's DEFAULT_SLEEP_INTERVAL */
+#define PIPE_READ_CHUNK 4096
+
+extern char **environ;
 
 static guint running;
 
+typedef struct Run Run;
+
+/* One output pipe of a child, read to its end. */
 typedef struct {
+  Run *run;
+  int fd;          /* -1 once at its end */
+  guint source;
+  GByteArray *data;
+} Pipe;
+
+struct Run {
   char *described; /* the command as fail2ban prints it */
   double timeout;
-  GSubprocess *proc;
   pid_t pid;
+  guint child_watch;
+  gboolean exited;
+  Pipe out, err;
   guint timer;
   gboolean timed_out;
   gboolean exec_logged;
   gboolean quiet;  /* nothing ran: no result lines */
   int exit_code; /* Python's returncode: -signal when killed */
-  GBytes *out, *err;
   F2bsCmdDone done;
   F2bsCmdDoneCode done_code; /* instead of DONE */
   gboolean one_ok;           /* exit code 1 is a success too */
   gpointer data;
-} Run;
+};
 
 char *
 f2bs_cmdrun_describe(const F2bActionCommand *cmd)
@@ -80,10 +106,10 @@ sig_name(int sig)
 
 /* str.splitlines() for the line breaks a command prints. */
 static void
-log_output(Run *r, int level, const char *what, GBytes *bytes)
+log_output(Run *r, int level, const char *what, const GByteArray *bytes)
 {
-  gsize len = 0;
-  const char *p = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+  gsize len = bytes ? bytes->len : 0;
+  const char *p = bytes ? (const char *)bytes->data : NULL;
   gsize i = 0;
   while (i < len) {
     gsize j = i;
@@ -107,8 +133,8 @@ run_finish(Run *r)
   int level = ok ? F2BS_LOG_DEBUG : F2BS_LOG_ERROR;
   if (!r->quiet && f2bs_log_enabled(level)) {
     log_exec(r, ok ? F2BS_LOG_DEBUG - 1 : F2BS_LOG_ERROR);
-    log_output(r, level, "stdout", r->out);
-    log_output(r, level, "stderr", r->err);
+    log_output(r, level, "stdout", r->out.data);
+    log_output(r, level, "stderr", r->err.data);
   }
   unsigned long id = (unsigned long)(gsize)r;
   if (r->quiet) {
@@ -142,39 +168,75 @@ run_finish(Run *r)
     r->done_code(ok, r->exit_code, r->data);
   else
     r->done(ok, r->data);
-  g_clear_object(&r->proc);
-  g_clear_pointer(&r->out, g_bytes_unref);
-  g_clear_pointer(&r->err, g_bytes_unref);
+  g_clear_pointer(&r->out.data, g_byte_array_unref);
+  g_clear_pointer(&r->err.data, g_byte_array_unref);
   g_free(r->described);
   g_free(r);
 }
 
+/* The output is complete and the child has exited. */
 static void
-on_waited(GObject *source, GAsyncResult *res, gpointer data)
+maybe_finish(Run *r)
 {
-  Run *r = data;
-  (void)source;
-  if (!g_subprocess_wait_finish(r->proc, res, NULL))
-    r->exit_code = -SIGKILL;
-  else if (g_subprocess_get_if_signaled(r->proc))
-    r->exit_code = -g_subprocess_get_term_sig(r->proc);
-  else
-    r->exit_code = g_subprocess_get_exit_status(r->proc);
-  run_finish(r);
+  if (r->exited && r->out.fd < 0 && r->err.fd < 0)
+    run_finish(r);
 }
 
-/* The pipes closed: the output is complete; the exit status follows. */
 static void
-on_communicated(GObject *source, GAsyncResult *res, gpointer data)
+on_exited(GPid pid, gint status, gpointer data)
 {
   Run *r = data;
-  GError *error = NULL;
-  (void)source;
-  if (!g_subprocess_communicate_finish(r->proc, res, &r->out, &r->err, &error)) {
-    f2bs_log(F2BS_LOG_ERROR, LOGGER, " ... -- failed to read output %s", error->message);
-    g_error_free(error);
+  (void)pid;
+  r->child_watch = 0;
+  r->exited = TRUE;
+  if (WIFSIGNALED(status))
+    r->exit_code = -WTERMSIG(status);
+  else
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -SIGKILL;
+  maybe_finish(r);
+}
+
+static void
+pipe_close(Pipe *pp)
+{
+  if (pp->source)
+    g_source_remove(pp->source);
+  pp->source = 0;
+  if (pp->fd >= 0)
+    close(pp->fd);
+  pp->fd = -1;
+}
+
+static gboolean
+on_pipe(int fd, GIOCondition condition, gpointer data)
+{
+  Pipe *pp = data;
+  guint8 chunk[PIPE_READ_CHUNK];
+  ssize_t n;
+  do
+    n = read(fd, chunk, sizeof chunk);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    g_byte_array_append(pp->data, chunk, (guint)n);
+    return G_SOURCE_CONTINUE;
   }
-  g_subprocess_wait_async(r->proc, NULL, on_waited, r);
+  if (n < 0 && errno == EAGAIN)
+    return G_SOURCE_CONTINUE;
+  if (n < 0)
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, " ... -- failed to read output %s", g_strerror(errno));
+  pp->source = 0;
+  pipe_close(pp);
+  maybe_finish(pp->run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pipe_watch(Run *r, Pipe *pp, int fd)
+{
+  pp->run = r;
+  pp->fd = fd;
+  pp->data = g_byte_array_new();
+  pp->source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_pipe, pp);
 }
 
 static gboolean
@@ -200,13 +262,6 @@ on_timeout(gpointer data)
   kill(-r->pid, SIGTERM);
   r->timer = g_timeout_add(KILL_DELAY_MS, on_kill, r);
   return G_SOURCE_REMOVE;
-}
-
-static void
-child_setup(gpointer data)
-{
-  (void)data;
-  setsid();
 }
 
 /* A command that never ran: it finishes from the loop with its code. */
@@ -242,11 +297,72 @@ f2bs_cmdrun_zero_one(const F2bActionCommand *cmd, double timeout, F2bsCmdDoneCod
   run_start(r, cmd);
 }
 
+/* "/bin/sh -c SCRIPT ARGS..." as a new session (fail2ban's preexec setsid),
+ * stdin from /dev/null, stdout and stderr into the pipes OUT and ERR, no
+ * other descriptor, SIGPIPE and SIGXFSZ as Python's subprocess restores
+ * them, no signal blocked. */
+static gboolean
+spawn_shell(char **argv, int out, int err, pid_t *pid, GError **error)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, dfl;
+  sigemptyset(&none);
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGPIPE);
+  sigaddset(&dfl, SIGXFSZ);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out, 1);
+  posix_spawn_file_actions_adddup2(&fa, err, 2);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &dfl);
+  int rc = posix_spawn(pid, argv[0], &fa, &attr, argv, environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0)
+    g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "Failed to execute child process \u201c%s\u201d (%s)",
+                argv[0], g_strerror(rc));
+  return rc == 0;
+}
+
+/* Starts the child of R with its pipes and exit watch. */
+static gboolean
+run_spawn(Run *r, char **argv, GError **error)
+{
+  int out[2], err[2];
+  if (!g_unix_open_pipe(out, FD_CLOEXEC, error))
+    return FALSE;
+  if (!g_unix_open_pipe(err, FD_CLOEXEC, error)) {
+    close(out[0]);
+    close(out[1]);
+    return FALSE;
+  }
+  gboolean ok = spawn_shell(argv, out[1], err[1], &r->pid, error);
+  close(out[1]);
+  close(err[1]);
+  if (!ok) {
+    close(out[0]);
+    close(err[0]);
+    return FALSE;
+  }
+  g_unix_set_fd_nonblocking(out[0], TRUE, NULL);
+  g_unix_set_fd_nonblocking(err[0], TRUE, NULL);
+  pipe_watch(r, &r->out, out[0]);
+  pipe_watch(r, &r->err, err[0]);
+  r->child_watch = g_child_watch_add(r->pid, on_exited, r);
+  return TRUE;
+}
+
 static void
 run_start(Run *r, const F2bActionCommand *cmd)
 {
   double timeout = r->timeout;
   r->described = f2bs_cmdrun_describe(cmd);
+  r->out.fd = r->err.fd = -1;
   running++;
   if (f2bs_log_enabled(9))
     f2bs_log(9, "fail2ban.action", "%s", r->described);
@@ -257,9 +373,6 @@ run_start(Run *r, const F2bActionCommand *cmd)
     r->timer = g_idle_add(on_not_run, r);
     return;
   }
-  g_autoptr(GSubprocessLauncher) l =
-    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (gpointer) "/bin/sh");
   g_ptr_array_add(argv, (gpointer) "-c");
@@ -268,8 +381,7 @@ run_start(Run *r, const F2bActionCommand *cmd)
     g_ptr_array_add(argv, ((GString *)cmd->args->pdata[i])->str);
   g_ptr_array_add(argv, NULL);
   GError *error = NULL;
-  r->proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &error);
-  if (r->proc == NULL) {
+  if (!run_spawn(r, (char **)argv->pdata, &error)) {
     log_exec(r, F2BS_LOG_ERROR);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s -- failed with %s", r->described, error->message);
     g_error_free(error);
@@ -279,11 +391,8 @@ run_start(Run *r, const F2bActionCommand *cmd)
     r->timer = g_idle_add(on_not_run, r);
     return;
   }
-  const char *ident = g_subprocess_get_identifier(r->proc);
-  r->pid = ident ? (pid_t)atoi(ident) : 0;
-  if (timeout > 0 && r->pid > 0)
+  if (timeout > 0)
     r->timer = g_timeout_add((guint)(timeout * 1000), on_timeout, r);
-  g_subprocess_communicate_async(r->proc, NULL, NULL, on_communicated, r);
 }
 
 guint

@@ -180,6 +180,29 @@ f2bs_dns_self_ips(GPtrArray **addrs)
   return known;
 }
 
+gboolean
+f2bs_dns_is_self(const F2bIPAddr *ip, gboolean *mine)
+{
+  const char *names[] = { "localhost", g_get_host_name() };
+  gboolean known = TRUE;
+  *mine = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    if (names[i] == NULL || *names[i] == '\0' || (i > 0 && strcmp(names[i], names[0]) == 0))
+      continue;
+    GPtrArray *found;
+    if (!f2bs_dns_to_ip(names[i], &found)) {
+      known = FALSE; /* ask for every name now: they resolve in parallel */
+      continue;
+    }
+    for (guint j = 0; j < found->len && !*mine; j++)
+      *mine = f2b_ipaddr_equal(found->pdata[j], ip);
+    g_ptr_array_unref(found);
+  }
+  if (!known)
+    *mine = FALSE;
+  return known;
+}
+
 guint
 f2bs_dns_add_listener(F2bsDnsListener func, gpointer data)
 {

@@ -16,6 +16,8 @@
 #include <gio/gio.h>
 #include <glib.h>
 
+#include "ipaddr.h"
+
 /* DNSUtils.dnsToIp(NAME): TRUE and *ADDRS (F2bIPAddr *, a new reference; may be
  * empty: the name gave nothing) when the answer is known; FALSE when a lookup
  * runs (started now if needed): the listeners are called when it ends.  A
@@ -26,6 +28,9 @@ gboolean f2bs_dns_to_ip(const char *name, GPtrArray **addrs);
 /* DNSUtils.getSelfIPs(): the addresses of "localhost" and of this host's name
  * (g_get_host_name()).  FALSE while one of them is being resolved. */
 gboolean f2bs_dns_self_ips(GPtrArray **addrs);
+/* The same question for one address, without copying the list (a check per
+ * failure): FALSE while a name is being resolved, else TRUE and *MINE. */
+gboolean f2bs_dns_is_self(const F2bIPAddr *ip, gboolean *mine);
 
 typedef void (*F2bsDnsListener)(gpointer data);
 /* Called (on the main loop) after each lookup's answer was cached. */

@@ -161,15 +161,36 @@ line_time(const char *line, gsize len, double *time, gpointer user_data)
   return TRUE;
 }
 
+/* Back-pressure (pipeline.h): the watchers wait while failures queue up. */
+static gboolean
+lines_wait(gpointer user_data)
+{
+  F2bsJail *jail = user_data;
+  return f2bs_pipeline_is_busy(jail->pipeline);
+}
+
+static gboolean
+resume_watching(gpointer user_data)
+{
+  F2bsJail *jail = user_data;
+  if (jail->logwatch)
+    f2bs_logwatch_resume(jail->logwatch);
+  if (jail->journalwatch)
+    f2bs_journalwatch_resume(jail->journalwatch);
+  return G_SOURCE_REMOVE;
+}
+
 /* fail2ban creates the filter with the jail: a file watcher, or the journal
  * opened with the backend's options (whose errors answer `add`). */
 static gboolean
 init_watching(F2bsJail *jail, const char *spec, GError **error)
 {
+  f2bs_pipeline_set_resume_func(jail->pipeline, resume_watching, jail);
   if (!jail->journal) {
     F2bsLogWatchKind kind = F2BS_LOGWATCH_INOTIFY;
     f2bs_logwatch_kind_for_backend(spec, &kind);
     jail->logwatch = f2bs_logwatch_new(kind, on_file_line, jail);
+    f2bs_logwatch_set_busy_func(jail->logwatch, lines_wait, jail);
     return TRUE;
   }
   g_autoptr(F2bConfReader) r = f2b_confreader_new("/", NULL);
@@ -188,6 +209,8 @@ init_watching(F2bsJail *jail, const char *spec, GError **error)
     return FALSE;
   }
   jail->journalwatch = f2bs_journalwatch_new(jail->name, jo, error);
+  if (jail->journalwatch)
+    f2bs_journalwatch_set_busy_func(jail->journalwatch, lines_wait, jail);
   return jail->journalwatch != NULL;
 }
 

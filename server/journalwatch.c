@@ -40,6 +40,9 @@ struct F2bsJournalWatch {
   guint fd_source;
   guint timeout_source;
   guint idle_source;
+  gboolean (*busy)(gpointer);
+  gpointer busy_data;
+  gboolean paused; /* BUSY said so: nothing is read until resume */
 };
 
 static double
@@ -353,6 +356,10 @@ static void
 read_batch(F2bsJournalWatch *w)
 {
   for (guint n = 0; n < w->batch; n++) {
+    if (w->busy && w->busy(w->busy_data)) {
+      w->paused = TRUE;
+      return;
+    }
     int r = sd_journal_next(w->journal);
     g_autoptr(F2bJournalEntry) entry = r > 0 ? read_entry(w->journal, &r) : NULL;
     if (r < 0)
@@ -367,6 +374,23 @@ read_batch(F2bsJournalWatch *w)
   }
   if (!w->idle_source)
     w->idle_source = g_idle_add_full(G_PRIORITY_DEFAULT, continue_reading, w, NULL);
+}
+
+void
+f2bs_journalwatch_set_busy_func(F2bsJournalWatch *watch, gboolean (*busy)(gpointer), gpointer user_data)
+{
+  watch->busy = busy;
+  watch->busy_data = user_data;
+}
+
+void
+f2bs_journalwatch_resume(F2bsJournalWatch *watch)
+{
+  if (!watch->started || !watch->paused)
+    return;
+  watch->paused = FALSE;
+  if (!watch->idle_source)
+    watch->idle_source = g_idle_add_full(G_PRIORITY_DEFAULT, continue_reading, watch, NULL);
 }
 
 static gboolean

@@ -80,6 +80,11 @@ void f2bs_journalwatch_set_encoding(F2bsJournalWatch *watch, const char *encodin
 /* Entries per main-loop turn (default 100; 0 is taken as 1). */
 void f2bs_journalwatch_set_batch(F2bsJournalWatch *watch, guint batch);
 
+/* Reading pauses while BUSY returns TRUE (asked before each entry; the
+ * entry stays unread in the journal) until f2bs_journalwatch_resume. */
+void f2bs_journalwatch_set_busy_func(F2bsJournalWatch *watch, gboolean (*busy)(gpointer), gpointer user_data);
+void f2bs_journalwatch_resume(F2bsJournalWatch *watch);
+
 /* Positions the reader as fail2ban's run() does and starts reading; FUNC is
  * called for each entry.  DB_POSITION is the jail's stored journal time (0:
  * none).  FALSE (with a GError) when the journal cannot be watched. */

@@ -59,6 +59,8 @@ struct F2bsLogWatch {
   F2bLogFileTimeFunc seek_func;
   gpointer seek_data;
   double findtime;
+  F2bsLogWatchBusyFunc busy;
+  gpointer busy_data;
 };
 
 gboolean
@@ -124,6 +126,19 @@ f2bs_logwatch_set_poll_interval(F2bsLogWatch *lw, guint ms)
   lw->poll_ms = MAX(ms, 1);
 }
 
+void
+f2bs_logwatch_set_busy_func(F2bsLogWatch *lw, F2bsLogWatchBusyFunc func, gpointer user_data)
+{
+  lw->busy = func;
+  lw->busy_data = user_data;
+}
+
+static gboolean
+is_busy(const F2bsLogWatch *lw)
+{
+  return lw->busy && lw->busy(lw->busy_data);
+}
+
 static Entry *
 find_entry(const F2bsLogWatch *lw, const char *path, guint *index)
 {
@@ -161,6 +176,8 @@ on_line(const char *line, gsize len, gpointer user_data)
 {
   Entry *e = user_data;
   e->lw->func(e->path, line, len, e->lw->user_data);
+  if (is_busy(e->lw))
+    f2b_logfile_stop_read(e->file);
 }
 
 static const char *
@@ -206,6 +223,7 @@ note_result(Entry *e, const F2bLogFileResult *r)
 }
 
 static void watch_file(Entry *e);
+static void schedule_initial(F2bsLogWatch *lw);
 
 /* fail2ban seeks once, at the first read that finds the file open. */
 static void
@@ -224,7 +242,9 @@ read_entry(Entry *e)
   auto_seek(e);
   g_autoptr(GError) error = NULL;
   F2bLogFileResult r;
+  f2bs_log_hold(); /* a "Found" line per failure: written in blocks */
   gboolean ok = f2b_logfile_read(e->file, on_line, e, &r, &error);
+  f2bs_log_release();
   note_result(e, &r);
   if (!ok) {
     note_failure(e, error);
@@ -232,8 +252,11 @@ read_entry(Entry *e)
     e->state = STATE_OK;
     f2bs_log(F2BS_LOG_MSG, logger(e->lw), "Log presence detected for file %s", e->path);
   }
-  e->dirty = FALSE;
+  /* a read cut short goes on in the next turn, or at resume when busy */
+  e->dirty = ok && r.more;
   e->reason = NULL;
+  if (e->dirty && !is_busy(e->lw))
+    schedule_initial(e->lw);
   if (ok && e->lw->ifd >= 0)
     watch_file(e);
 }
@@ -359,7 +382,7 @@ read_dirty(F2bsLogWatch *lw)
     Entry *e = lw->entries->pdata[i];
     if (lw->ifd >= 0 && e->dir_wd < 0 && !watch_dir(e))
       missing_dir = TRUE;
-    if (e->dirty)
+    if (e->dirty && !is_busy(lw))
       read_entry(e);
   }
   if (missing_dir)
@@ -467,7 +490,7 @@ on_poll(gpointer user_data)
       e->prev = now;
       mark(e, NULL);
     }
-    if (e->dirty)
+    if (e->dirty && !is_busy(lw))
       read_entry(e);
   }
   return G_SOURCE_CONTINUE;
@@ -498,12 +521,29 @@ on_initial(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A first read of what is marked, from the main loop (not inside add/start). */
+/* A read of what is marked in a coming main-loop turn (not inside
+ * add/start, nor within the turn that read a file's share); at the default
+ * priority, as the file and timer events, so that it takes turns with them. */
 static void
 schedule_initial(F2bsLogWatch *lw)
 {
-  if (!lw->initial)
-    lw->initial = attach(g_idle_source_new(), on_initial, lw);
+  if (!lw->initial) {
+    lw->initial = g_idle_source_new();
+    g_source_set_priority(lw->initial, G_PRIORITY_DEFAULT);
+    attach(lw->initial, on_initial, lw);
+  }
+}
+
+void
+f2bs_logwatch_resume(F2bsLogWatch *lw)
+{
+  if (!lw->started)
+    return;
+  for (guint i = 0; i < lw->entries->len; i++)
+    if (((Entry *)lw->entries->pdata[i])->dirty) {
+      schedule_initial(lw);
+      return;
+    }
 }
 
 static void
@@ -533,6 +573,7 @@ f2bs_logwatch_add(F2bsLogWatch *lw, const char *path, gboolean tail, GError **er
   e->file = file;
   e->autoseek = !tail;
   e->wd = e->dir_wd = -1;
+  f2b_logfile_set_read_limit(file, F2BS_LOGWATCH_READ_LIMIT);
   g_ptr_array_add(lw->entries, e);
   if (lw->started)
     begin_entry(e);

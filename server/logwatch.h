@@ -41,6 +41,14 @@
  * order, as fail2ban's dict).  The database (issue 7) reads and restores
  * position and hash through f2bs_logwatch_get_file.
  *
+ * Flow: a read takes at most F2BS_LOGWATCH_READ_LIMIT bytes of a file per
+ * main-loop turn (the rest follows in the next turns, so that a flood of
+ * lines does not keep the loop from other work), and a watcher given a busy
+ * function (f2bs_logwatch_set_busy_func) asks it after every line: while it
+ * says TRUE, nothing more is read (lines wait in the file, not in memory)
+ * until f2bs_logwatch_resume.  No line is lost or read twice by a pause,
+ * whatever happens to the file meanwhile (rotation, deletion).
+ *
  * The line callback must not add, remove, stop or free files of the
  * watcher it is called from. */
 #pragma once
@@ -58,7 +66,12 @@ typedef enum {
  * sleeptime: half a second on average. */
 #define F2BS_LOGWATCH_POLL_MS_DEFAULT 500
 
+/* Bytes of one file read per main-loop turn. */
+#define F2BS_LOGWATCH_READ_LIMIT ((gsize)256 << 10)
+
 typedef void (*F2bsLogWatchLineFunc)(const char *path, const char *line, gsize len, gpointer user_data);
+/* TRUE while the consumer of the lines can take no more. */
+typedef gboolean (*F2bsLogWatchBusyFunc)(gpointer user_data);
 
 typedef struct F2bsLogWatch F2bsLogWatch;
 
@@ -95,6 +108,12 @@ gboolean f2bs_logwatch_remove(F2bsLogWatch *lw, const char *path);
 GPtrArray *f2bs_logwatch_paths(const F2bsLogWatch *lw);
 /* The followed file of PATH (the watcher's), or NULL. */
 F2bLogFile *f2bs_logwatch_get_file(const F2bsLogWatch *lw, const char *path);
+
+/* Reading pauses while FUNC returns TRUE (see Flow above); NULL: never. */
+void f2bs_logwatch_set_busy_func(F2bsLogWatch *lw, F2bsLogWatchBusyFunc func, gpointer user_data);
+/* The consumer can take lines again: what waits is read from the next
+ * main-loop turn on.  Nothing happens on a stopped watcher. */
+void f2bs_logwatch_resume(F2bsLogWatch *lw);
 
 /* Starts watching (inotify instance or timer) and schedules a first read of
  * every file from its position in the thread-default main context.  FALSE

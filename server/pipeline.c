@@ -7,6 +7,7 @@
  * from the start, finding in the caches what they waited for. */
 #include "pipeline.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "actions.h"
@@ -18,7 +19,7 @@
 
 #define LOGGER "fail2ban.filter"
 #define IGNORE_COMMAND_TIMEOUT 60 /* CommandAction.executeCmd's default */
-#define MAX_PENDING 100000        /* failures waiting behind a slow answer */
+#define MAX_PENDING 100000        /* failures waiting behind a slow answer, whatever feeds them */
 #define ERRORS_TO_IDLE 100
 
 typedef enum { CMD_NOT_RUN, CMD_RUNNING, CMD_DONE } CmdState;
@@ -56,6 +57,11 @@ struct F2bsPipeline {
   double next_sim_warn, next_ign_warn, next_nodate_warn; /* _logWarnOnce */
   GArray *placeholders;    /* Placeholder, during one filter call */
   double line_now;
+  double found_second;     /* the whole second FOUND_TEXT shows, or NAN */
+  char *found_text;        /* time2str of a failure's time, kept for the next ones */
+  gboolean busy;           /* PAUSE_AT reached, RESUME_AT not yet again */
+  GSourceFunc resume_func;
+  gpointer resume_data;
 };
 
 static double
@@ -167,10 +173,33 @@ warn_once(F2bsPipeline *p, double *next, const char *first, const char *second, 
              p->jail->name);
 }
 
+/* FALSE when warn_once would write nothing: the text need not be made
+ * (a log of old lines meets this on every line). */
+static gboolean
+warn_once_due(const F2bsPipeline *p, double next)
+{
+  return p->line_now >= next || f2bs_log_enabled(F2BS_LOG_TRACEDEBUG);
+}
+
+static double *
+time_event_next(F2bsPipeline *p, F2bFilterTimeEvent event)
+{
+  switch (event) {
+  case F2B_FILTER_TIME_SIMULATED:
+    return &p->next_sim_warn;
+  case F2B_FILTER_TIME_OBSOLETE:
+    return &p->next_ign_warn;
+  default:
+    return &p->next_nodate_warn;
+  }
+}
+
 static void
 on_time_event(const F2bFilterTimeInfo *info, gpointer data)
 {
   F2bsPipeline *p = data;
+  if (!warn_once_due(p, *time_event_next(p, info->event)))
+    return;
   g_autoptr(GString) msg = g_string_new(NULL);
   gint64 delta = info->delta;
   switch (info->event) {
@@ -209,6 +238,7 @@ f2bs_pipeline_new(F2bsJail *jail)
   p->jail = jail;
   g_queue_init(&p->queue);
   p->placeholders = g_array_new(FALSE, FALSE, sizeof(Placeholder));
+  p->found_second = NAN;
   p->dns_listener = f2bs_dns_add_listener(on_dns_answer, p);
   f2b_filter_set_resolver(jail->filter, resolve_for_filter, p);
   f2b_filter_set_time_callback(jail->filter, on_time_event, p);
@@ -231,6 +261,7 @@ f2bs_pipeline_free(F2bsPipeline *p)
   placeholders_clear(p);
   g_array_unref(p->placeholders);
   f2b_ttlcache_free(p->ignore_cache);
+  g_free(p->found_text);
   g_free(p);
 }
 
@@ -238,6 +269,32 @@ guint
 f2bs_pipeline_pending(const F2bsPipeline *p)
 {
   return p->queue.length;
+}
+
+gboolean
+f2bs_pipeline_is_busy(const F2bsPipeline *p)
+{
+  return p->busy;
+}
+
+void
+f2bs_pipeline_set_resume_func(F2bsPipeline *p, GSourceFunc func, gpointer user_data)
+{
+  p->resume_func = func;
+  p->resume_data = user_data;
+}
+
+/* The busy state after the queue grew or shrank. */
+static void
+update_busy(F2bsPipeline *p)
+{
+  if (!p->busy && p->queue.length >= F2BS_PIPELINE_PAUSE_AT) {
+    p->busy = TRUE;
+  } else if (p->busy && p->queue.length <= F2BS_PIPELINE_RESUME_AT) {
+    p->busy = FALSE;
+    if (p->resume_func)
+      p->resume_func(p->resume_data);
+  }
 }
 
 void
@@ -475,11 +532,9 @@ check_ignore(F2bsPipeline *p, Item *it)
   }
   const F2bIPAddr *ip = it->ticket->id;
   if (jail->ignoreself) {
-    GPtrArray *self;
-    if (!f2bs_dns_self_ips(&self))
+    gboolean mine;
+    if (!f2bs_dns_is_self(ip, &mine))
       return WAIT;
-    gboolean mine = addr_in(ip, self);
-    g_ptr_array_unref(self);
     if (mine) {
       cache_set(p, key, TRUE);
       return log_ignore(p, it, "ignoreself rule");
@@ -544,14 +599,29 @@ log_failures(F2bFailManager *fm)
            f2b_failmanager_get_fail_total(fm), tickets->len, summary->str);
 }
 
+/* time2str(T): failures come many a second, and a second's text is made once. */
+static const char *
+found_time(F2bsPipeline *p, double t)
+{
+  double whole = floor(t);
+  gboolean plain = t - whole < 0.999999; /* no rounding up to the next second */
+  if (plain && whole == p->found_second)
+    return p->found_text;
+  g_free(p->found_text);
+  p->found_text = f2b_timeutil_time2str(t);
+  p->found_second = plain ? whole : NAN;
+  return p->found_text;
+}
+
 static void
 item_count(F2bsPipeline *p, Item *it)
 {
   F2bsJail *jail = p->jail;
   F2bTicket *t = it->ticket;
-  g_autofree char *ip = id_text(t->id);
-  g_autofree char *when = f2b_timeutil_time2str(t->time);
-  f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Found %s - %s", jail->name, ip, when);
+  if (f2bs_log_enabled(F2BS_LOG_INFO)) {
+    g_autofree char *ip = id_text(t->id);
+    f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Found %s - %s", jail->name, ip, found_time(p, t->time));
+  }
   F2bFailManager *fm = f2bs_actions_failmanager(jail->rt);
   gint64 attempts = f2b_failmanager_add_failure(fm, t, 1, FALSE);
   if (f2bs_log_enabled(F2BS_LOG_DEBUG))
@@ -621,6 +691,7 @@ drain(F2bsPipeline *p)
   while (p->queue.head && step_head(p))
     ;
   p->draining = FALSE;
+  update_busy(p);
 }
 
 /* ---- lines --------------------------------------------------------------- */

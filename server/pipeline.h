@@ -16,12 +16,22 @@
  * failure is expanded into one failure per address when the answer comes
  * (none when the name gives nothing, as fail2ban).
  *
- * Failures age out of the fail manager by a timer set to its next expiry. */
+ * Failures age out of the fail manager by a timer set to its next expiry.
+ *
+ * Back-pressure: when F2BS_PIPELINE_PAUSE_AT failures wait, the pipeline is
+ * busy (f2bs_pipeline_is_busy) and the jail's watchers stop reading; once the
+ * queue is down to F2BS_PIPELINE_RESUME_AT the resume function is called and
+ * they read on.  So failures are never dropped for a slow answer (up to
+ * MAX_PENDING, a last guard for lines that come from no watcher) and the
+ * memory they hold stays bounded. */
 #pragma once
 
 #include <glib.h>
 
 #include "jail.h"
+
+#define F2BS_PIPELINE_PAUSE_AT 1000
+#define F2BS_PIPELINE_RESUME_AT 500
 
 /* JAIL (borrowed) owns the pipeline; it must have its filter and rt. */
 F2bsPipeline *f2bs_pipeline_new(F2bsJail *jail);
@@ -39,3 +49,11 @@ void f2bs_pipeline_rearm(F2bsPipeline *p);
 
 /* Failures waiting for a DNS answer or the ignorecommand (tests, status). */
 guint f2bs_pipeline_pending(const F2bsPipeline *p);
+
+/* TRUE from the moment F2BS_PIPELINE_PAUSE_AT failures wait until the queue
+ * is down to F2BS_PIPELINE_RESUME_AT again: the watchers should not read. */
+gboolean f2bs_pipeline_is_busy(const F2bsPipeline *p);
+/* FUNC (USER_DATA) is called when the pipeline stops being busy; it may
+ * not feed lines from inside the call (it is called from the pipeline's
+ * drain: schedule the reading). */
+void f2bs_pipeline_set_resume_func(F2bsPipeline *p, GSourceFunc func, gpointer user_data);

@@ -3,10 +3,15 @@
  * One target at a time, as fail2ban replaces its one handler: a stream
  * (stdout/stderr), a file opened in append mode (reopened by flushlogs,
  * which is what logrotate's postrotate relies on), or a syslog datagram
- * socket.  Writes are small and synchronous, as Python's handlers are. */
+ * socket.  Writes are small and synchronous, as Python's handlers are.
+ *
+ * A busy jail logs a line per failure: a file or stream record is formatted
+ * straight into one reused buffer, with the time stamp of the current second
+ * and the process id kept from the previous record. */
 #include "serverlog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,10 +41,15 @@ typedef struct {
   int syslog_fd;
   int facility;
   gboolean addtime, padding;
+  GString *record;      /* the record being formatted (reused) */
+  gint64 stamp_second;  /* the second STAMP shows */
+  char stamp[32];       /* "%Y-%m-%d %H:%M:%S" of STAMP_SECOND, local time */
+  int pid;              /* getpid(), 0: not known (reset in a forked child) */
+  guint held;           /* f2bs_log_hold depth: file records wait in the stream's buffer */
 } LogState;
 
 static LogState log_state = { .threshold = F2BS_LOG_WARNING, .syslog_fd = -1, .addtime = TRUE,
-                              .padding = TRUE };
+                              .padding = TRUE, .stamp_second = G_MININT64 };
 
 static const struct {
   const char *name;
@@ -91,25 +101,103 @@ f2bs_log_level_name(int level)
   }
 }
 
+/* The level's name as %(levelname)s shows it; static text, or NULL for a
+ * number without one. */
+static const char *
+level_name_static(int level)
+{
+  switch (level) {
+  case 50: return "CRITICAL";
+  case 40: return "ERROR";
+  case 30: return "WARNING";
+  case 25: return "NOTICE";
+  case 20: return "INFO";
+  case 18: return "MSG";
+  case 10: return "DEBUG";
+  case 7: return "TRACE";
+  case 5: return "HEAVY";
+  case 0: return "NOTSET";
+  default: return NULL;
+  }
+}
+
+static void
+append_padded(GString *out, const char *text, gsize width)
+{
+  gsize len = strlen(text);
+  g_string_append_len(out, text, (gssize)len);
+  for (; len < width; len++)
+    g_string_append_c(out, ' ');
+}
+
+/* "2026-11-25 19:11:32,123 " */
+static void
+append_time(GString *out, gint64 time_us, gint64 *cached_second, char *cached, gsize cached_size)
+{
+  gint64 second = time_us / G_USEC_PER_SEC;
+  if (second != *cached_second) {
+    /* localtime_r, as Python's time.localtime: the zone is read once, not
+     * stat()ed again for every stamp (g_time_zone_new_local does) */
+    time_t secs = (time_t)second;
+    struct tm tm;
+    if (localtime_r(&secs, &tm) == NULL || strftime(cached, cached_size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+      g_strlcpy(cached, "?", cached_size);
+    *cached_second = second;
+  }
+  g_string_append(out, cached);
+  int ms = (int)(time_us % G_USEC_PER_SEC / 1000);
+  g_string_append_c(out, ',');
+  g_string_append_c(out, (char)('0' + ms / 100));
+  g_string_append_c(out, (char)('0' + ms / 10 % 10));
+  g_string_append_c(out, (char)('0' + ms % 10));
+  g_string_append_c(out, ' ');
+}
+
+/* Everything of a record before its message. */
+static void
+append_head(GString *out, gint64 time_us, gint64 *cached_second, char *cached, gsize cached_size,
+            const char *logger, int pid, int level, gboolean addtime, gboolean padding)
+{
+  if (addtime)
+    append_time(out, time_us, cached_second, cached, cached_size);
+  const char *lname = level_name_static(level);
+  g_autofree char *numbered = lname ? NULL : f2bs_log_level_name(level);
+  if (padding) {
+    append_padded(out, logger, 24);
+    g_string_append_printf(out, "[%d]: ", pid);
+    append_padded(out, lname ? lname : numbered, 7);
+    g_string_append_c(out, ' ');
+  } else {
+    g_string_append_printf(out, "%s[%d]: %s ", logger, pid, lname ? lname : numbered);
+  }
+}
+
 void
 f2bs_log_format(GString *out, gint64 time_us, const char *logger, int pid, int level,
                 const char *message, gboolean addtime, gboolean padding)
 {
-  if (addtime) {
-    /* localtime_r, as Python's time.localtime: the zone is read once, not
-     * stat()ed again for every line (g_time_zone_new_local does) */
-    time_t secs = (time_t)(time_us / G_USEC_PER_SEC);
-    struct tm tm;
-    char stamp[64];
-    if (localtime_r(&secs, &tm) == NULL || strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-      g_strlcpy(stamp, "?", sizeof stamp);
-    g_string_append_printf(out, "%s,%03d ", stamp, (int)(time_us % G_USEC_PER_SEC / 1000));
-  }
-  g_autofree char *lname = f2bs_log_level_name(level);
-  if (padding)
-    g_string_append_printf(out, "%-24s[%d]: %-7s %s\n", logger, pid, lname, message);
-  else
-    g_string_append_printf(out, "%s[%d]: %s %s\n", logger, pid, lname, message);
+  gint64 second = G_MININT64;
+  char stamp[32];
+  append_head(out, time_us, &second, stamp, sizeof stamp, logger, pid, level, addtime, padding);
+  g_string_append(out, message);
+  g_string_append_c(out, '\n');
+}
+
+static void
+forget_pid(void)
+{
+  log_state.pid = 0;
+}
+
+static int
+log_pid(LogState *s)
+{
+  static gsize registered;
+  if (g_once_init_enter(&registered))
+    g_once_init_leave(&registered, pthread_atfork(NULL, NULL, forget_pid) == 0 ? 1 : 2);
+  if (s->pid == 0)
+    s->pid = getpid();
+  return s->pid;
 }
 
 /* Python's SysLogHandler.mapPriority with the NOTICE entry fail2ban adds to
@@ -166,6 +254,39 @@ emit_journal(int level, const char *logger, const char *message)
   (void) sd_journal_sendv(iov, G_N_ELEMENTS(iov));
 }
 
+/* A file or stream record: HEAD of the record, then the message. */
+static void
+record_head(LogState *s, GString *line, int level, const char *logger)
+{
+  append_head(line, g_get_real_time(), &s->stamp_second, s->stamp, sizeof s->stamp, logger, log_pid(s), level,
+              s->addtime, s->padding);
+}
+
+static void
+write_record(LogState *s, GString *line)
+{
+  FILE *f = s->kind == TARGET_NONE ? stderr : s->stream;
+  g_string_append_c(line, '\n');
+  fwrite(line->str, 1, line->len, f);
+  if (!s->held || s->kind != TARGET_FILE)
+    fflush(f);
+}
+
+void
+f2bs_log_hold(void)
+{
+  log_state.held++;
+}
+
+void
+f2bs_log_release(void)
+{
+  LogState *s = &log_state;
+  g_return_if_fail(s->held > 0);
+  if (--s->held == 0 && s->kind == TARGET_FILE && s->stream)
+    fflush(s->stream);
+}
+
 static void
 emit(int level, const char *logger, const char *message)
 {
@@ -177,17 +298,16 @@ emit(int level, const char *logger, const char *message)
   g_autoptr(GString) line = g_string_new(NULL);
   if (s->kind == TARGET_SYSLOG) {
     g_string_append_printf(line, "<%d>", s->facility << 3 | syslog_priority(level));
-    f2bs_log_format(line, g_get_real_time(), logger, getpid(), level, message, s->addtime, s->padding);
+    f2bs_log_format(line, g_get_real_time(), logger, log_pid(s), level, message, s->addtime, s->padding);
     g_string_truncate(line, line->len - 1); /* no newline; a NUL ends the message */
     if (send(s->syslog_fd, line->str, line->len + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
       /* nothing sensible to do: the log is the place errors would go */
     }
     return;
   }
-  FILE *f = s->kind == TARGET_NONE ? stderr : s->stream;
-  f2bs_log_format(line, g_get_real_time(), logger, getpid(), level, message, s->addtime, s->padding);
-  fwrite(line->str, 1, line->len, f);
-  fflush(f);
+  record_head(s, line, level, logger);
+  g_string_append(line, message);
+  write_record(s, line);
 }
 
 gboolean
@@ -201,11 +321,26 @@ f2bs_log(int level, const char *logger, const char *fmt, ...)
 {
   if (!f2bs_log_enabled(level))
     return;
+  LogState *s = &log_state;
   va_list ap;
   va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  if (s->kind == TARGET_NONE || s->kind == TARGET_STREAM || s->kind == TARGET_FILE) {
+    if (s->record == NULL)
+      s->record = g_string_sized_new(256);
+    GString *line = s->record;
+    g_string_truncate(line, 0);
+    record_head(s, line, level, logger);
+    g_string_append_vprintf(line, fmt, ap);
+    write_record(s, line);
+    if (line->allocated_len > 64 * 1024) { /* an odd long record gives its memory back */
+      g_string_free(line, TRUE);
+      s->record = NULL;
+    }
+  } else {
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    emit(level, logger, msg);
+  }
   va_end(ap);
-  emit(level, logger, msg);
 }
 
 gboolean
@@ -344,6 +479,8 @@ open_target(LogState *s, const char *name, const char *systarget, F2bIniMap *opt
     g_string_free(r, TRUE);
     return FALSE;
   }
+  /* room for a held turn's records (f2bs_log_hold) in few writes */
+  setvbuf(new->stream, NULL, _IOFBF, 64 * 1024);
   new->kind = TARGET_FILE;
   return TRUE;
 }
@@ -428,6 +565,7 @@ f2bs_log_flush(void)
   if (s->kind == TARGET_FILE) {
     FILE *f = fopen(s->target, "ae");
     if (f != NULL) {
+      setvbuf(f, NULL, _IOFBF, 64 * 1024);
       fclose(s->stream);
       s->stream = f;
     }
@@ -448,4 +586,7 @@ f2bs_log_shutdown(void)
   g_clear_pointer(&log_state.level_name, g_free);
   g_clear_pointer(&log_state.target, g_free);
   g_clear_pointer(&log_state.syslogsocket, g_free);
+  if (log_state.record)
+    g_string_free(log_state.record, TRUE);
+  log_state.record = NULL;
 }

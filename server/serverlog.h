@@ -52,6 +52,12 @@ void f2bs_log_format(GString *out, gint64 time_us, const char *logger, int pid, 
 void f2bs_log(int level, const char *logger, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 gboolean f2bs_log_enabled(int level);
 
+/* Between hold and release (nested), records to a file target are written
+ * in blocks instead of one write per record: a reader of many lines in one
+ * main-loop turn holds the log for the turn.  Release writes what waits. */
+void f2bs_log_hold(void);
+void f2bs_log_release(void);
+
 /* set loglevel: VALUE is upper-cased and kept as given ("debug" -> "DEBUG"). */
 gboolean f2bs_log_set_level(const char *value, GError **error);
 const char *f2bs_log_get_level(void); /* NULL before the first set */

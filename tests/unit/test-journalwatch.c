@@ -424,6 +424,58 @@ START_TEST(test_batches)
 }
 END_TEST
 
+static guint busy_at; /* test_busy_pause: busy once this many entries came (0: never) */
+static Collected *busy_seen;
+
+static gboolean
+busy_func(gpointer user_data)
+{
+  ck_assert_ptr_eq(user_data, &busy_at);
+  return busy_at && busy_seen->seen->len >= busy_at;
+}
+
+START_TEST(test_busy_pause)
+{
+  /* while the consumer is busy no entry is taken from the journal; after
+   * resume every one comes, once and in order */
+  char *dir = make_dir();
+  g_autofree char *journal = g_build_filename(dir, "test.journal", NULL);
+  gint64 now = g_get_real_time() / 1000000;
+  Spec *many = g_new0(Spec, 250);
+  char **texts = g_new0(char *, 251);
+  for (guint i = 0; i < 250; i++) {
+    texts[i] = g_strdup_printf("_COMM=sshd|MESSAGE=line %u", i);
+    many[i].ago = 250 - i;
+    many[i].fields = texts[i];
+  }
+  write_journal(dir, journal, many, 250, now);
+  g_autoptr(F2bsJournalWatch) w = open_watch("journalfiles", journal);
+  Collected c;
+  collected_init(&c);
+  busy_seen = &c;
+  busy_at = 30;
+  f2bs_journalwatch_set_busy_func(w, busy_func, &busy_at);
+  f2bs_journalwatch_resume(w); /* not started: nothing */
+  ck_assert(f2bs_journalwatch_start(w, 600, 0, on_line, &c, NULL));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration(NULL, FALSE);
+  ck_assert_uint_eq(c.seen->len, 30);
+  ck_assert(!f2bs_journalwatch_in_operation(w));
+  busy_at = 0;
+  f2bs_journalwatch_resume(w);
+  run_until(w, &c, 0);
+  ck_assert_uint_eq(c.seen->len, 250);
+  for (guint i = 0; i < 250; i++) {
+    g_autofree char *want = g_strdup_printf("sshd: line %u", i);
+    ck_assert_str_eq(c.lines->pdata[i], want);
+  }
+  collected_clear(&c);
+  g_strfreev(texts);
+  g_free(many);
+  remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
   g_autoptr(GError) error = NULL;
@@ -514,6 +566,7 @@ main(void)
   tcase_add_test(tc, test_files_come_and_go);
   tcase_add_test(tc, test_empty_journal_starts_now);
   tcase_add_test(tc, test_batches);
+  tcase_add_test(tc, test_busy_pause);
   tcase_add_test(tc, test_open_errors);
   tcase_add_test(tc, test_matches_api);
   suite_add_tcase(s, tc);

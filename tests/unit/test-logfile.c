@@ -653,6 +653,170 @@ START_TEST(test_seek_to_time_big)
 }
 END_TEST
 
+/* ---- bounded reads ---- */
+
+/* Collects lines and stops the read after its line number STOP_AT (1-based, 0: never). */
+typedef struct {
+  GString *out;
+  guint seen, stop_at;
+  F2bLogFile *lf;
+} Stopper;
+
+static void
+collect_stop(const char *line, gsize len, gpointer user_data)
+{
+  Stopper *st = user_data;
+  collect(line, len, st->out);
+  if (++st->seen == st->stop_at)
+    f2b_logfile_stop_read(st->lf);
+}
+
+/* One read stopped after STOP_AT of its lines (0: not stopped); returns its lines. */
+static char *
+read_stop(F2bLogFile *lf, guint stop_at, F2bLogFileResult *r)
+{
+  Stopper st = { g_string_new(NULL), 0, stop_at, lf };
+  GError *error = NULL;
+  if (!f2b_logfile_read(lf, collect_stop, &st, r, &error))
+    ck_abort_msg("read failed: %s", error->message);
+  return g_string_free(st.out, FALSE);
+}
+
+START_TEST(test_stop_and_go_on)
+{
+  create(logpath, "l1\nl2\nl3\nl4\nl5\npart");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  F2bLogFileResult r;
+  g_autofree char *a = read_stop(lf, 2, &r);
+  ck_assert_str_eq(a, "l1|l2");
+  ck_assert(r.more);
+  ck_assert_uint_eq(r.lines, 2);
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 6); /* the first line not delivered */
+  ck_assert(!f2b_logfile_in_operation(lf));     /* the end was not reached */
+  append(logpath, "ial\nl7\n");
+  g_autofree char *b = read_stop(lf, 3, &r);
+  ck_assert_str_eq(b, "l3|l4|l5");
+  ck_assert(r.more);
+  ck_assert(!f2b_logfile_in_operation(lf));
+  g_autofree char *c = read_stop(lf, 0, &r);
+  ck_assert_str_eq(c, "partial|l7");
+  ck_assert(!r.more);
+  ck_assert(f2b_logfile_in_operation(lf));
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 26);
+  g_autofree char *d = read_stop(lf, 0, &r);
+  ck_assert_str_eq(d, "");
+  ck_assert(!r.more);
+}
+END_TEST
+
+/* Lines a stopped read keeps in memory are never taken for an over-long
+ * line, however many bytes they make together. */
+START_TEST(test_stop_with_short_bound)
+{
+  create(logpath, "aaaa\nbbbb\ncccc\ndddd\ntoolongline\neeee\n");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  f2b_logfile_set_max_line(lf, 6);
+  F2bLogFileResult r;
+  g_autofree char *a = read_stop(lf, 1, &r);
+  ck_assert_str_eq(a, "aaaa");
+  g_autofree char *b = read_stop(lf, 0, &r);
+  ck_assert_str_eq(b, "bbbb|cccc|dddd|eeee");
+  ck_assert_uint_eq(r.long_lines, 1);
+  ck_assert_uint_eq(r.long_bytes, 11);
+}
+END_TEST
+
+START_TEST(test_read_limit)
+{
+  GString *text = g_string_new(NULL);
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf(text, "line %04d\n", i); /* 10 bytes each */
+  write_at(logpath, text->str, text->len, O_TRUNC);
+  g_string_free(text, TRUE);
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  f2b_logfile_set_read_limit(lf, 95); /* a read ends after the line that reaches it */
+  F2bLogFileResult r;
+  guint reads = 0, lines = 0;
+  do {
+    g_autofree char *got = read_stop(lf, 0, &r);
+    g_autofree char *first = g_strdup_printf("line %04u", lines);
+    if (r.lines)
+      ck_assert_msg(g_str_has_prefix(got, first), "read %u starts with %s", reads, got);
+    lines += (guint)r.lines;
+    reads++;
+    ck_assert_uint_eq(r.lines, r.more ? 10 : 0);
+  } while (r.more);
+  ck_assert_uint_eq(lines, 1000);
+  ck_assert_uint_eq(reads, 101); /* the last one finds the end */
+  ck_assert(f2b_logfile_in_operation(lf));
+}
+END_TEST
+
+/* A rotation while a read is stopped: the old file's lines first (across
+ * reads), then the new file. */
+START_TEST(test_stop_across_rotation)
+{
+  create(logpath, "a1\na2\na3\na4\n");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  F2bLogFileResult r;
+  g_autofree char *a = read_stop(lf, 1, &r);
+  ck_assert_str_eq(a, "a1");
+  g_autofree char *old = g_strconcat(logpath, ".1", NULL);
+  ck_assert_int_eq(rename(logpath, old), 0);
+  append(old, "a5\n");
+  create(logpath, "b1\nb2\n");
+  g_autofree char *b = read_stop(lf, 2, &r); /* stopped within the buffered lines */
+  ck_assert_str_eq(b, "a2|a3");
+  ck_assert(r.more && !r.rotated);
+  g_autofree char *c = read_stop(lf, 2, &r); /* a4 buffered, a5 read from the old file */
+  ck_assert_str_eq(c, "a4|a5");
+  ck_assert(r.more && !r.rotated);
+  g_autofree char *d = read_stop(lf, 0, &r);
+  ck_assert_str_eq(d, "b1|b2");
+  ck_assert(!r.more && r.rotated);
+  ck_assert_int_eq(f2b_logfile_get_pos(lf), 6);
+}
+END_TEST
+
+/* copytruncate while stopped: what was read before the truncation is still
+ * delivered, then the new content from 0. */
+START_TEST(test_stop_across_truncate)
+{
+  create(logpath, "a1\na2\na3\n");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  F2bLogFileResult r;
+  g_autofree char *a = read_stop(lf, 1, &r);
+  ck_assert_str_eq(a, "a1");
+  create(logpath, "b1\n");
+  g_autofree char *b = read_stop(lf, 0, &r);
+  ck_assert_str_eq(b, "a2|a3|b1");
+  ck_assert(!r.more && r.rotated);
+}
+END_TEST
+
+/* Deleted while stopped: the old file's rest, then the absence. */
+START_TEST(test_stop_then_deleted)
+{
+  create(logpath, "a1\na2\na3\n");
+  g_autoptr(F2bLogFile) lf = f2b_logfile_new(logpath, FALSE, NULL);
+  F2bLogFileResult r;
+  g_autofree char *a = read_stop(lf, 1, &r);
+  ck_assert_str_eq(a, "a1");
+  ck_assert_int_eq(g_unlink(logpath), 0);
+  Stopper st = { g_string_new(NULL), 0, 1, lf };
+  GError *error = NULL;
+  ck_assert(f2b_logfile_read(lf, collect_stop, &st, &r, &error)); /* a2, then stopped: no error yet */
+  ck_assert(r.more);
+  st.stop_at = 0;
+  ck_assert(!f2b_logfile_read(lf, collect_stop, &st, &r, &error));
+  ck_assert(g_error_matches(error, F2B_LOGFILE_ERROR, F2B_LOGFILE_ERROR_MISSING));
+  g_clear_error(&error);
+  ck_assert(!r.more);
+  ck_assert_str_eq(st.out->str, "a2|a3");
+  g_string_free(st.out, TRUE);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -680,6 +844,12 @@ main(void)
   tcase_add_test(tc, test_seek_to_time);
   tcase_add_test(tc, test_seek_to_time_big);
   tcase_add_test(tc, test_pos_during_callback);
+  tcase_add_test(tc, test_stop_and_go_on);
+  tcase_add_test(tc, test_stop_with_short_bound);
+  tcase_add_test(tc, test_read_limit);
+  tcase_add_test(tc, test_stop_across_rotation);
+  tcase_add_test(tc, test_stop_across_truncate);
+  tcase_add_test(tc, test_stop_then_deleted);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

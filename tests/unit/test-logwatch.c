@@ -33,6 +33,7 @@ static char *logpath;
 static char *serverlog;
 static GString *lines;
 static guint nlines;
+static guint busy_after; /* test_busy_pause: busy once this many lines came (0: never) */
 
 static void
 on_line(const char *path, const char *line, gsize len, gpointer user_data)
@@ -65,6 +66,7 @@ setup(void)
 {
   lines = g_string_new(NULL);
   nlines = 0;
+  busy_after = 0;
   make_dirs();
 }
 
@@ -489,6 +491,111 @@ START_TEST(test_kind_for_backend)
 }
 END_TEST
 
+/* ---- flow: pauses and the per-turn share ---- */
+
+
+static gboolean
+busy_func(gpointer user_data)
+{
+  ck_assert_ptr_eq(user_data, &busy_after);
+  return busy_after && nlines >= busy_after;
+}
+
+/* Runs the loop for MS milliseconds. */
+static void
+spin_ms(guint ms)
+{
+  gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+  guint ticker = g_timeout_add(10, tick, NULL);
+  while (g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, TRUE);
+  g_source_remove(ticker);
+}
+
+/* While busy nothing is read, whatever happens to the file; after resume
+ * every line comes once, in order. */
+START_TEST(test_busy_pause)
+{
+  busy_after = 3;
+  create("b0\nb1\nb2\nb3\nb4\n");
+  F2bsLogWatch *lw = f2bs_logwatch_new(_i, on_line, &nlines);
+  f2bs_logwatch_set_poll_interval(lw, 10);
+  f2bs_logwatch_set_busy_func(lw, busy_func, &busy_after);
+  ck_assert(f2bs_logwatch_add(lw, logpath, FALSE, NULL));
+  ck_assert(f2bs_logwatch_start(lw, NULL));
+  wait_lines(3);
+  append("b5\n");
+  spin_ms(200);
+  ck_assert_str_eq(lines->str, "b0|b1|b2");
+  /* rotated while paused: the old file's rest first */
+  g_autofree char *old = g_strconcat(logpath, ".1", NULL);
+  ck_assert_int_eq(rename(logpath, old), 0);
+  create("n1\n");
+  spin_ms(200);
+  ck_assert_str_eq(lines->str, "b0|b1|b2");
+  busy_after = 5; /* lets two more through, then busy again */
+  f2bs_logwatch_resume(lw);
+  wait_lines(5);
+  spin_ms(200);
+  ck_assert_str_eq(lines->str, "b0|b1|b2|b3|b4");
+  busy_after = 0;
+  f2bs_logwatch_resume(lw);
+  sync_and_check("end", "b0|b1|b2|b3|b4|b5|n1|end");
+  f2bs_logwatch_free(lw);
+}
+END_TEST
+
+/* A resume on a watcher with nothing waiting, or a stopped one, does nothing. */
+START_TEST(test_resume_idle)
+{
+  g_autoptr(F2bsLogWatch) lw = f2bs_logwatch_new(_i, on_line, &nlines);
+  create("x\n");
+  ck_assert(f2bs_logwatch_add(lw, logpath, FALSE, NULL));
+  f2bs_logwatch_resume(lw); /* not started */
+  spin_ms(50);
+  ck_assert_uint_eq(nlines, 0);
+  f2bs_logwatch_set_poll_interval(lw, 10);
+  ck_assert(f2bs_logwatch_start(lw, NULL));
+  wait_lines(1);
+  f2bs_logwatch_resume(lw);
+  sync_and_check("end", "x|end");
+}
+END_TEST
+
+/* A big backlog is read a share per main-loop turn, all of it in the end. */
+START_TEST(test_share_per_turn)
+{
+  const guint total = 6000; /* 100 bytes each: more than two shares */
+  GString *text = g_string_new(NULL);
+  GString *expected = g_string_new(NULL);
+  for (guint i = 0; i < total; i++) {
+    gsize start = text->len;
+    g_string_append_printf(text, "line %05u ", i);
+    while (text->len - start < 99)
+      g_string_append_c(text, 'x');
+    if (i)
+      g_string_append_c(expected, '|');
+    g_string_append_len(expected, text->str + start, 99);
+    g_string_append_c(text, '\n');
+  }
+  create(text->str);
+  g_string_free(text, TRUE);
+  g_autoptr(F2bsLogWatch) lw = f2bs_logwatch_new(_i, on_line, &nlines);
+  f2bs_logwatch_set_poll_interval(lw, 10);
+  ck_assert(f2bs_logwatch_add(lw, logpath, FALSE, NULL));
+  ck_assert(f2bs_logwatch_start(lw, NULL));
+  gint64 end = g_get_monotonic_time() + WAIT_US;
+  while (nlines == 0 && g_get_monotonic_time() < end)
+    g_main_context_iteration(NULL, TRUE);
+  /* the turn that read ends after the line that reached the share */
+  ck_assert_uint_eq(nlines, (guint)(F2BS_LOGWATCH_READ_LIMIT + 99) / 100);
+  wait_lines(total);
+  ck_assert_uint_eq(nlines, total);
+  ck_assert(strcmp(lines->str, expected->str) == 0);
+  g_string_free(expected, TRUE);
+}
+END_TEST
+
 static void
 loop_tests(Suite *s, const char *name, const TTest *test)
 {
@@ -516,6 +623,9 @@ main(void)
   loop_tests(s, "add-remove", test_add_remove);
   loop_tests(s, "autoseek", test_autoseek);
   loop_tests(s, "bad-input", test_bad_input);
+  loop_tests(s, "busy-pause", test_busy_pause);
+  loop_tests(s, "resume-idle", test_resume_idle);
+  loop_tests(s, "share-per-turn", test_share_per_turn);
   TCase *tc = tcase_create("backend");
   tcase_add_test(tc, test_kind_for_backend);
   suite_add_tcase(s, tc);

@@ -596,6 +596,56 @@ START_TEST(test_error_text)
 }
 END_TEST
 
+/* ---- back-pressure ------------------------------------------------------------ */
+
+typedef struct {
+  F2bsJail *jail;
+  gint64 want;
+  guint max_pending;
+} Flood;
+
+static gboolean
+flood_done(gpointer data)
+{
+  Flood *f = data;
+  f->max_pending = MAX(f->max_pending, f2bs_pipeline_pending(f->jail->pipeline));
+  return failed_total(f->jail) >= f->want && f2bs_pipeline_pending(f->jail->pipeline) == 0;
+}
+
+/* A flood of failures behind a slow ignorecommand (cached after its first
+ * run): the watcher stops reading at the pipeline's bound and goes on when
+ * it drains; every failure is counted, none dropped. */
+START_TEST(test_backpressure)
+{
+  static const char *const backends[] = { "polling", "auto" };
+  const guint lines = 3 * F2BS_PIPELINE_PAUSE_AT;
+  ck_assert(f2bs_log_set_level("INFO", NULL));
+  g_autofree char *watched = g_build_filename(tmpdir, "flood.log", NULL);
+  g_autofree char *date = NULL;
+  g_autofree char *line = stamped("fail 192.0.2.5\n", &date);
+  GString *text = g_string_new(NULL);
+  for (guint i = 0; i < lines; i++)
+    g_string_append(text, line);
+  ck_assert(g_file_set_contents(watched, text->str, (gssize)text->len, NULL));
+  g_string_free(text, TRUE);
+  cmd("add", "j", backends[_i], NULL);
+  cmd("set", "j", "addfailregex", "fail <HOST>$", NULL);
+  cmd("set", "j", "ignoreself", "false", NULL);
+  cmd("set", "j", "maxretry", "1000000", NULL);
+  cmd("set", "j", "ignorecommand", "sleep 0.5; exit 1", NULL);
+  cmd("set", "j", "ignorecache", "key=\"<ip>\", max-count=10, max-time=5m", NULL);
+  cmd("set", "j", "addlogpath", watched, "head", NULL);
+  cmd("start", "j", NULL);
+  Flood f = { jail("j"), lines, 0 };
+  spin_until(flood_done, &f);
+  ck_assert_int_eq(failed_total(f.jail), lines);
+  ck_assert_uint_eq(f.max_pending, F2BS_PIPELINE_PAUSE_AT); /* it filled up to the bound, no further */
+  ck_assert_uint_eq(log_count("] Found 192.0.2.5 - "), lines);
+  ck_assert_uint_eq(log_count("ERROR"), 0);
+  ck_assert(!f2bs_pipeline_is_busy(f.jail->pipeline));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -618,6 +668,7 @@ main(void)
   tcase_add_test(tc, test_old_lines_on_start);
   tcase_add_test(tc, test_failed_line);
   tcase_add_test(tc, test_error_text);
+  tcase_add_loop_test(tc, test_backpressure, 0, 2);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
