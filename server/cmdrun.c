@@ -357,6 +357,22 @@ run_spawn(Run *r, char **argv, GError **error)
   return TRUE;
 }
 
+/* A NUL byte inside the script or an argument (a tag value from a log line
+ * can hold one) would cut the command short in exec.  Python refuses such a
+ * command ("embedded null byte") and runs nothing: so do we. */
+static gboolean
+check_no_nul(const F2bActionCommand *cmd, GError **error)
+{
+  gboolean nul = memchr(cmd->script->str, '\0', cmd->script->len) != NULL;
+  for (guint i = 0; !nul && i < cmd->args->len; i++) {
+    const GString *a = cmd->args->pdata[i];
+    nul = memchr(a->str, '\0', a->len) != NULL;
+  }
+  if (nul)
+    g_set_error_literal(error, G_SPAWN_ERROR, G_SPAWN_ERROR_INVAL, "embedded null byte");
+  return !nul;
+}
+
 static void
 run_start(Run *r, const F2bActionCommand *cmd)
 {
@@ -381,7 +397,7 @@ run_start(Run *r, const F2bActionCommand *cmd)
     g_ptr_array_add(argv, ((GString *)cmd->args->pdata[i])->str);
   g_ptr_array_add(argv, NULL);
   GError *error = NULL;
-  if (!run_spawn(r, (char **)argv->pdata, &error)) {
+  if (!check_no_nul(cmd, &error) || !run_spawn(r, (char **)argv->pdata, &error)) {
     log_exec(r, F2BS_LOG_ERROR);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s -- failed with %s", r->described, error->message);
     g_error_free(error);
