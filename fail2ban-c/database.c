@@ -32,6 +32,7 @@ struct F2bDb {
   F2bDbCommitFunc commit_func;
   gpointer commit_data;
   gboolean in_commit_func; /* its own writes do not call it again */
+  gboolean readonly;       /* opened read-only: reads work, every write fails */
 };
 
 /* ---- schema -------------------------------------------------------------- */
@@ -502,6 +503,34 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
   return complete || create_tables(db, error);
 }
 
+/* A file sqlite could only open read-only: nothing may be created or
+ * upgraded, so only a complete fail2ban schema of this version is used. */
+static gboolean
+prepare_readonly(F2bDb *db, GError **error)
+{
+  if (!check_integrity(db, error) || !exec(db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", error))
+    return FALSE;
+  gint64 version;
+  if (!read_version(db, &version, error))
+    return FALSE;
+  if (version > F2B_DB_VERSION) {
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE, "%s: database version %" G_GINT64_FORMAT
+                " is newer than %d", db->filename, version, F2B_DB_VERSION);
+    return FALSE;
+  }
+  gboolean complete;
+  if (!check_columns(db, error) || !all_tables(db, &complete, error))
+    return FALSE;
+  if (!complete) {
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_OPEN,
+                "%s: cannot open: the file is read-only and holds no complete version %d schema", db->filename,
+                F2B_DB_VERSION);
+    return FALSE;
+  }
+  db->readonly = TRUE;
+  return TRUE;
+}
+
 static void
 finalize_stmt(gpointer st)
 {
@@ -526,10 +555,10 @@ f2b_db_open(const char *filename, gint64 now, gint64 *upgraded_from, GError **er
   }
   sqlite3_extended_result_codes(db->sql, 1);
   sqlite3_busy_timeout(db->sql, 1000);
-  if (sqlite3_db_readonly(db->sql, "main") == 1) {
-    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_OPEN, "%s: cannot open: the file is read-only", filename);
-    return NULL;
-  }
+  /* sqlite falls back to read-only when the file cannot be written
+   * (immutable, read-only mount): what it holds is still read */
+  if (sqlite3_db_readonly(db->sql, "main") == 1)
+    return prepare_readonly(db, error) ? g_steal_pointer(&db) : NULL;
   if (!prepare_schema(db, now, upgraded_from, error))
     return NULL;
   return g_steal_pointer(&db);
@@ -599,6 +628,12 @@ f2b_db_close(F2bDb *db)
     sqlite3_close(db->sql);
   g_free(db->filename);
   g_free(db);
+}
+
+gboolean
+f2b_db_is_readonly(const F2bDb *db)
+{
+  return db->readonly;
 }
 
 const char *

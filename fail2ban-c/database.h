@@ -61,6 +61,10 @@ void f2b_db_close(F2bDb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDb, f2b_db_close)
 
 const char *f2b_db_filename(const F2bDb *db);
+/* TRUE when the file could only be opened read-only (f2b_db_open then
+ * accepts a complete version 4 schema as it is): reads work, every write
+ * fails with F2B_DB_ERROR_SQL. */
+gboolean f2b_db_is_readonly(const F2bDb *db);
 /* dbmaxmatches (fail2ban's maxMatches, default 10; 0 keeps no matches). */
 void f2b_db_set_max_matches(F2bDb *db, gint64 max_matches);
 gint64 f2b_db_get_max_matches(const F2bDb *db);

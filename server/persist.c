@@ -177,6 +177,10 @@ f2bs_persist_open(const char *filename, GError **error)
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "  kept aside untouched as '%s'; a new database was started", moved);
   }
   f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
+  if (f2b_db_is_readonly(db))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER,
+             "Database '%s' is read-only: its bans are restored, but new bans and log positions cannot be "
+             "saved (each failed write is logged)", filename);
   g_autoptr(GError) e = NULL;
   if (!f2b_db_del_all_jails(db, &e))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);
