@@ -617,6 +617,70 @@ f2b_db_open_or_recover(const char *filename, gint64 now, char **moved_to, GError
   return db;
 }
 
+/* ---- salvage ------------------------------------------------------------- */
+
+/* Copies the rows of TABLE from OLD in ORDER until a read fails; *COPIED
+ * grows by the rows new to DB.  Reading stops quietly at the damage. */
+static gboolean
+salvage_rows(F2bDb *db, sqlite3 *old, guint table, const char *order, gint64 *copied, GError **error)
+{
+  const char *const *cols = required[table].columns;
+  g_autofree char *list = g_strjoinv(", ", (char **)cols);
+  g_autoptr(GString) marks = g_string_new("?");
+  for (guint i = 1; cols[i]; i++)
+    g_string_append(marks, ", ?");
+  g_autofree char *select = g_strdup_printf("SELECT %s FROM %s ORDER BY %s", list, required[table].table, order);
+  g_autofree char *insert =
+      g_strdup_printf("INSERT OR IGNORE INTO %s(%s) VALUES(%s)", required[table].table, list, marks->str);
+  sqlite3_stmt *from = NULL, *to = NULL;
+  if (sqlite3_prepare_v2(old, select, -1, &from, NULL) != SQLITE_OK) {
+    sqlite3_finalize(from);
+    return TRUE; /* not there, or of another shape: nothing to take */
+  }
+  gboolean ok = sqlite3_prepare_v2(db->sql, insert, -1, &to, NULL) == SQLITE_OK;
+  while (ok && sqlite3_step(from) == SQLITE_ROW) {
+    for (int i = 0; cols[i]; i++)
+      sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
+    int rc = sqlite3_step(to);
+    /* a row the constraints refuse (no jail, NULL) is left behind */
+    ok = rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT;
+    if (rc == SQLITE_DONE)
+      *copied += sqlite3_changes(db->sql);
+    sqlite3_reset(to);
+  }
+  if (!ok)
+    sql_fail(db, error, "salvage failed");
+  sqlite3_finalize(from);
+  sqlite3_finalize(to);
+  return ok;
+}
+
+gint64
+f2b_db_salvage(F2bDb *db, const char *from, GError **error)
+{
+  sqlite3 *old = NULL;
+  gint64 copied = 0;
+  if (sqlite3_open_v2(from, &old, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    sqlite3_close(old);
+    return 0; /* nothing readable */
+  }
+  /* schema entries whose pages are lost are then skipped, not fatal to
+   * every statement (a flag of this connection: nothing is written) */
+  sqlite3_exec(old, "PRAGMA writable_schema = ON", NULL, NULL, NULL);
+  if (!f2b_db_begin(db, error)) {
+    sqlite3_close(old);
+    return -1;
+  }
+  gboolean ok = TRUE;
+  /* jails first (the others refer to them); each table forwards, then
+   * backwards to reach the rows behind a damaged page, as sqlite3's .dump */
+  for (guint t = 1; ok && t < G_N_ELEMENTS(required); t++)
+    ok = salvage_rows(db, old, t, "rowid", &copied, error) &&
+         salvage_rows(db, old, t, "rowid DESC", &copied, error);
+  sqlite3_close(old);
+  return write_end(db, ok, error) ? copied : -1;
+}
+
 void
 f2b_db_close(F2bDb *db)
 {
