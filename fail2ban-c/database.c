@@ -478,8 +478,6 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
    * vacuum after each purge): only possible before anything is written */
   if (empty && !exec(db, "PRAGMA auto_vacuum = INCREMENTAL", error))
     return FALSE;
-  if (!set_pragmas(db, memory, error))
-    return FALSE;
   gint64 version;
   if (!read_version(db, &version, error))
     return FALSE;
@@ -488,6 +486,12 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
                 " is newer than %d", db->filename, version, F2B_DB_VERSION);
     return FALSE;
   }
+  /* a file refused is refused before the journal mode is switched (that
+   * rewrites its header and adds -wal/-shm files): it stays untouched */
+  if (version == F2B_DB_VERSION && !check_columns(db, error))
+    return FALSE;
+  if (!set_pragmas(db, memory, error))
+    return FALSE;
   if (version > 0 && version < F2B_DB_VERSION) {
     if (!upgrade(db, version, now, error))
       return FALSE;
