@@ -623,17 +623,24 @@ f2b_db_open_or_recover(const char *filename, gint64 now, char **moved_to, GError
 
 /* ---- salvage ------------------------------------------------------------- */
 
-/* Copies the rows of TABLE from OLD in ORDER until a read fails; *COPIED
- * grows by the rows new to DB.  Reading stops quietly at the damage. */
+/* Copies the rows of TABLE from OLD until a read fails; *COPIED grows by
+ * the rows new to DB.  Forwards, *LAST receives the last rowid read;
+ * backwards, only rows after *LAST are read (the bans table has no key
+ * that would keep a row read twice out).  Reading stops quietly at the damage. */
 static gboolean
-salvage_rows(F2bDb *db, sqlite3 *old, guint table, const char *order, gint64 *copied, GError **error)
+salvage_rows(F2bDb *db, sqlite3 *old, guint table, gboolean backwards, gint64 *last, gint64 *copied,
+             GError **error)
 {
   const char *const *cols = required[table].columns;
   g_autofree char *list = g_strjoinv(", ", (char **)cols);
   g_autoptr(GString) marks = g_string_new("?");
-  for (guint i = 1; cols[i]; i++)
+  int ncols = 1;
+  for (; cols[ncols]; ncols++)
     g_string_append(marks, ", ?");
-  g_autofree char *select = g_strdup_printf("SELECT %s FROM %s ORDER BY %s", list, required[table].table, order);
+  g_autofree char *select =
+      backwards ? g_strdup_printf("SELECT %s, rowid FROM %s WHERE rowid > %" G_GINT64_FORMAT " ORDER BY rowid DESC",
+                                  list, required[table].table, *last)
+                : g_strdup_printf("SELECT %s, rowid FROM %s ORDER BY rowid", list, required[table].table);
   g_autofree char *insert =
       g_strdup_printf("INSERT OR IGNORE INTO %s(%s) VALUES(%s)", required[table].table, list, marks->str);
   sqlite3_stmt *from = NULL, *to = NULL;
@@ -643,8 +650,10 @@ salvage_rows(F2bDb *db, sqlite3 *old, guint table, const char *order, gint64 *co
   }
   gboolean ok = sqlite3_prepare_v2(db->sql, insert, -1, &to, NULL) == SQLITE_OK;
   while (ok && sqlite3_step(from) == SQLITE_ROW) {
-    for (int i = 0; cols[i]; i++)
+    for (int i = 0; i < ncols; i++)
       sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
+    if (!backwards)
+      *last = sqlite3_column_int64(from, ncols);
     int rc = sqlite3_step(to);
     /* a row the constraints refuse (no jail, NULL) is left behind */
     ok = rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT;
@@ -664,7 +673,10 @@ f2b_db_salvage(F2bDb *db, const char *from, GError **error)
 {
   sqlite3 *old = NULL;
   gint64 copied = 0;
-  if (sqlite3_open_v2(from, &old, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+  /* immutable: no lock and no -shm/-wal files beside the file kept aside */
+  g_autofree char *escaped = g_uri_escape_string(from, "/", FALSE);
+  g_autofree char *uri = g_strconcat("file:", escaped, "?immutable=1", NULL);
+  if (sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
     sqlite3_close(old);
     return 0; /* nothing readable */
   }
@@ -678,9 +690,11 @@ f2b_db_salvage(F2bDb *db, const char *from, GError **error)
   gboolean ok = TRUE;
   /* jails first (the others refer to them); each table forwards, then
    * backwards to reach the rows behind a damaged page, as sqlite3's .dump */
-  for (guint t = 1; ok && t < G_N_ELEMENTS(required); t++)
-    ok = salvage_rows(db, old, t, "rowid", &copied, error) &&
-         salvage_rows(db, old, t, "rowid DESC", &copied, error);
+  for (guint t = 1; ok && t < G_N_ELEMENTS(required); t++) {
+    gint64 last = G_MININT64;
+    ok = salvage_rows(db, old, t, FALSE, &last, &copied, error) &&
+         salvage_rows(db, old, t, TRUE, &last, &copied, error);
+  }
   sqlite3_close(old);
   return write_end(db, ok, error) ? copied : -1;
 }
