@@ -32,6 +32,7 @@ struct F2bDb {
   F2bDbCommitFunc commit_func;
   gpointer commit_data;
   gboolean in_commit_func; /* its own writes do not call it again */
+  gboolean readonly;       /* opened read-only: reads work, every write fails */
 };
 
 /* ---- schema -------------------------------------------------------------- */
@@ -477,8 +478,6 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
    * vacuum after each purge): only possible before anything is written */
   if (empty && !exec(db, "PRAGMA auto_vacuum = INCREMENTAL", error))
     return FALSE;
-  if (!set_pragmas(db, memory, error))
-    return FALSE;
   gint64 version;
   if (!read_version(db, &version, error))
     return FALSE;
@@ -487,6 +486,12 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
                 " is newer than %d", db->filename, version, F2B_DB_VERSION);
     return FALSE;
   }
+  /* a file refused is refused before the journal mode is switched (that
+   * rewrites its header and adds -wal/-shm files): it stays untouched */
+  if (version == F2B_DB_VERSION && !check_columns(db, error))
+    return FALSE;
+  if (!set_pragmas(db, memory, error))
+    return FALSE;
   if (version > 0 && version < F2B_DB_VERSION) {
     if (!upgrade(db, version, now, error))
       return FALSE;
@@ -500,6 +505,34 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
     return FALSE;
   /* a complete schema is not written to: another connection may hold the lock */
   return complete || create_tables(db, error);
+}
+
+/* A file sqlite could only open read-only: nothing may be created or
+ * upgraded, so only a complete fail2ban schema of this version is used. */
+static gboolean
+prepare_readonly(F2bDb *db, GError **error)
+{
+  if (!check_integrity(db, error) || !exec(db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", error))
+    return FALSE;
+  gint64 version;
+  if (!read_version(db, &version, error))
+    return FALSE;
+  if (version > F2B_DB_VERSION) {
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE, "%s: database version %" G_GINT64_FORMAT
+                " is newer than %d", db->filename, version, F2B_DB_VERSION);
+    return FALSE;
+  }
+  gboolean complete;
+  if (!check_columns(db, error) || !all_tables(db, &complete, error))
+    return FALSE;
+  if (!complete) {
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_OPEN,
+                "%s: cannot open: the file is read-only and holds no complete version %d schema", db->filename,
+                F2B_DB_VERSION);
+    return FALSE;
+  }
+  db->readonly = TRUE;
+  return TRUE;
 }
 
 static void
@@ -526,10 +559,10 @@ f2b_db_open(const char *filename, gint64 now, gint64 *upgraded_from, GError **er
   }
   sqlite3_extended_result_codes(db->sql, 1);
   sqlite3_busy_timeout(db->sql, 1000);
-  if (sqlite3_db_readonly(db->sql, "main") == 1) {
-    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_OPEN, "%s: cannot open: the file is read-only", filename);
-    return NULL;
-  }
+  /* sqlite falls back to read-only when the file cannot be written
+   * (immutable, read-only mount): what it holds is still read */
+  if (sqlite3_db_readonly(db->sql, "main") == 1)
+    return prepare_readonly(db, error) ? g_steal_pointer(&db) : NULL;
   if (!prepare_schema(db, now, upgraded_from, error))
     return NULL;
   return g_steal_pointer(&db);
@@ -588,6 +621,84 @@ f2b_db_open_or_recover(const char *filename, gint64 now, char **moved_to, GError
   return db;
 }
 
+/* ---- salvage ------------------------------------------------------------- */
+
+/* Copies the rows of TABLE from OLD until a read fails; *COPIED grows by
+ * the rows new to DB.  Forwards, *LAST receives the last rowid read;
+ * backwards, only rows after *LAST are read (the bans table has no key
+ * that would keep a row read twice out).  Reading stops quietly at the damage. */
+static gboolean
+salvage_rows(F2bDb *db, sqlite3 *old, guint table, gboolean backwards, gint64 *last, gint64 *copied,
+             GError **error)
+{
+  const char *const *cols = required[table].columns;
+  g_autofree char *list = g_strjoinv(", ", (char **)cols);
+  g_autoptr(GString) marks = g_string_new("?");
+  int ncols = 1;
+  for (; cols[ncols]; ncols++)
+    g_string_append(marks, ", ?");
+  g_autofree char *select =
+      backwards ? g_strdup_printf("SELECT %s, rowid FROM %s WHERE rowid > %" G_GINT64_FORMAT " ORDER BY rowid DESC",
+                                  list, required[table].table, *last)
+                : g_strdup_printf("SELECT %s, rowid FROM %s ORDER BY rowid", list, required[table].table);
+  g_autofree char *insert =
+      g_strdup_printf("INSERT OR IGNORE INTO %s(%s) VALUES(%s)", required[table].table, list, marks->str);
+  sqlite3_stmt *from = NULL, *to = NULL;
+  if (sqlite3_prepare_v2(old, select, -1, &from, NULL) != SQLITE_OK) {
+    sqlite3_finalize(from);
+    return TRUE; /* not there, or of another shape: nothing to take */
+  }
+  gboolean ok = sqlite3_prepare_v2(db->sql, insert, -1, &to, NULL) == SQLITE_OK;
+  while (ok && sqlite3_step(from) == SQLITE_ROW) {
+    for (int i = 0; i < ncols; i++)
+      sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
+    if (!backwards)
+      *last = sqlite3_column_int64(from, ncols);
+    int rc = sqlite3_step(to);
+    /* a row the constraints refuse (no jail, NULL) is left behind */
+    ok = rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT;
+    if (rc == SQLITE_DONE)
+      *copied += sqlite3_changes(db->sql);
+    sqlite3_reset(to);
+  }
+  if (!ok)
+    sql_fail(db, error, "salvage failed");
+  sqlite3_finalize(from);
+  sqlite3_finalize(to);
+  return ok;
+}
+
+gint64
+f2b_db_salvage(F2bDb *db, const char *from, GError **error)
+{
+  sqlite3 *old = NULL;
+  gint64 copied = 0;
+  /* immutable: no lock and no -shm/-wal files beside the file kept aside */
+  g_autofree char *escaped = g_uri_escape_string(from, "/", FALSE);
+  g_autofree char *uri = g_strconcat("file:", escaped, "?immutable=1", NULL);
+  if (sqlite3_open_v2(uri, &old, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+    sqlite3_close(old);
+    return 0; /* nothing readable */
+  }
+  /* schema entries whose pages are lost are then skipped, not fatal to
+   * every statement (a flag of this connection: nothing is written) */
+  sqlite3_exec(old, "PRAGMA writable_schema = ON", NULL, NULL, NULL);
+  if (!f2b_db_begin(db, error)) {
+    sqlite3_close(old);
+    return -1;
+  }
+  gboolean ok = TRUE;
+  /* jails first (the others refer to them); each table forwards, then
+   * backwards to reach the rows behind a damaged page, as sqlite3's .dump */
+  for (guint t = 1; ok && t < G_N_ELEMENTS(required); t++) {
+    gint64 last = G_MININT64;
+    ok = salvage_rows(db, old, t, FALSE, &last, &copied, error) &&
+         salvage_rows(db, old, t, TRUE, &last, &copied, error);
+  }
+  sqlite3_close(old);
+  return write_end(db, ok, error) ? copied : -1;
+}
+
 void
 f2b_db_close(F2bDb *db)
 {
@@ -599,6 +710,12 @@ f2b_db_close(F2bDb *db)
     sqlite3_close(db->sql);
   g_free(db->filename);
   g_free(db);
+}
+
+gboolean
+f2b_db_is_readonly(const F2bDb *db)
+{
+  return db->readonly;
 }
 
 const char *

@@ -57,10 +57,22 @@ F2bDb *f2b_db_open(const char *filename, gint64 now, gint64 *upgraded_from, GErr
  * NULL; *WHY receives the error that caused it (transfer full), else NULL. */
 F2bDb *f2b_db_open_or_recover(const char *filename, gint64 now, char **moved_to, GError **why, GError **error);
 
+/* Copies into DB what sqlite can still read of the fail2ban tables in the
+ * damaged file FROM (opened read-only, never written): jails, logs, bans and
+ * bips rows, each table read up to its first damaged page and back from its
+ * end; rows DB already holds are kept.  Returns the number of rows copied
+ * (0 when FROM is not readable at all), or -1 with ERROR when DB could not
+ * be written. */
+gint64 f2b_db_salvage(F2bDb *db, const char *from, GError **error);
+
 void f2b_db_close(F2bDb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDb, f2b_db_close)
 
 const char *f2b_db_filename(const F2bDb *db);
+/* TRUE when the file could only be opened read-only (f2b_db_open then
+ * accepts a complete version 4 schema as it is): reads work, every write
+ * fails with F2B_DB_ERROR_SQL. */
+gboolean f2b_db_is_readonly(const F2bDb *db);
 /* dbmaxmatches (fail2ban's maxMatches, default 10; 0 keeps no matches). */
 void f2b_db_set_max_matches(F2bDb *db, gint64 max_matches);
 gint64 f2b_db_get_max_matches(const F2bDb *db);

@@ -160,6 +160,20 @@ on_purge(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* What sqlite can still read of the file kept aside joins the new
+ * database (fail2ban's repair dumps and reloads it), so its bans are restored. */
+static void
+salvage(F2bDb *db, const char *moved)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 rows = f2b_db_salvage(db, moved, &error);
+  if (rows < 0)
+    f2bs_log(F2BS_LOG_ERROR, LOGGER, "  %s", error->message);
+  else
+    f2bs_log(F2BS_LOG_INFO, LOGGER, "  %" G_GINT64_FORMAT " readable row(s) of '%s' copied into the new database",
+             rows, moved);
+}
+
 F2bsPersist *
 f2bs_persist_open(const char *filename, GError **error)
 {
@@ -175,8 +189,13 @@ f2bs_persist_open(const char *filename, GError **error)
   if (moved) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Database '%s' unusable: %s", filename, why->message);
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "  kept aside untouched as '%s'; a new database was started", moved);
+    salvage(db, moved);
   }
   f2bs_log(F2BS_LOG_INFO, LOGGER, "Connected to fail2ban persistent database '%s'", filename);
+  if (f2b_db_is_readonly(db))
+    f2bs_log(F2BS_LOG_ERROR, LOGGER,
+             "Database '%s' is read-only: its bans are restored, but new bans and log positions cannot be "
+             "saved (each failed write is logged)", filename);
   g_autoptr(GError) e = NULL;
   if (!f2b_db_del_all_jails(db, &e))
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "%s", e->message);

@@ -508,6 +508,104 @@ START_TEST(test_truncated_moved_aside)
 }
 END_TEST
 
+static void run_python(const char *code);
+
+/* A file cut after the root page of bips (its indices lost): what sqlite
+ * still reads comes back, and the file aside gets no -shm/-wal files. */
+START_TEST(test_salvage_truncated)
+{
+  if (!g_file_test("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return; /* the cut is placed with python's sqlite3 */
+  g_autofree char *path = g_build_filename(tmpdir, "half.db", NULL);
+  {
+    g_autoptr(F2bDb) db = f2b_db_open(path, NOW, NULL, NULL);
+    ck_assert(f2b_db_add_jail(db, "a", NULL));
+    for (int i = 1; i <= 5; i++) {
+      g_autofree char *ip = g_strdup_printf("10.0.0.%d", i);
+      ban(db, "a", ip, NOW, 600, 1);
+    }
+  }
+  g_autofree char *py = g_strdup_printf(
+      "import os, sqlite3\nc=sqlite3.connect('%s')\n"
+      "p=c.execute('PRAGMA page_size').fetchone()[0]\n"
+      "r=c.execute(\"SELECT rootpage FROM sqlite_master WHERE name='bips'\").fetchone()[0]\n"
+      "c.close()\nos.truncate('%s', r*p)\n",
+      path, path);
+  run_python(py);
+  g_autofree char *data = NULL, *after = NULL;
+  gsize len, after_len;
+  ck_assert(g_file_get_contents(path, &data, &len, NULL));
+  g_autofree char *moved = NULL;
+  g_autoptr(GError) why = NULL, error = NULL;
+  g_autoptr(F2bDb) db = f2b_db_open_or_recover(path, NOW, &moved, &why, &error);
+  ck_assert_msg(db != NULL, "%s", error ? error->message : "");
+  ck_assert_ptr_nonnull(moved);
+  gint64 rows = f2b_db_salvage(db, moved, &error);
+  /* the jail, five bans rows and five bips rows */
+  ck_assert_msg(rows == 11, "%" G_GINT64_FORMAT " %s", rows, error ? error->message : "");
+  g_autoptr(GPtrArray) bans = f2b_db_get_current_bans(db, "a", -1, NOW, -1, 600, -1, NULL);
+  ck_assert_uint_eq(bans->len, 5);
+  ck_assert(g_file_get_contents(moved, &after, &after_len, NULL));
+  ck_assert_uint_eq(after_len, len);
+  ck_assert_mem_eq(after, data, len);
+  g_autofree char *shm = g_strconcat(moved, "-shm", NULL);
+  ck_assert(!g_file_test(shm, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
+START_TEST(test_salvage_unreadable)
+{
+  static const char junk[] = "SQLite format 3\0 and then nothing a database would hold, only text";
+  g_autofree char *path = write_file("junk2.db", junk, sizeof junk);
+  g_autofree char *missing = g_build_filename(tmpdir, "no-such-file.db", NULL);
+  g_autoptr(F2bDb) db = memdb();
+  g_autoptr(GError) error = NULL;
+  ck_assert_int_eq(f2b_db_salvage(db, path, &error), 0);
+  ck_assert_int_eq(f2b_db_salvage(db, missing, &error), 0);
+  ck_assert_ptr_null(error);
+  ck_assert(!g_file_test(missing, G_FILE_TEST_EXISTS)); /* not created */
+  ck_assert(!f2b_db_is_readonly(db));
+}
+END_TEST
+
+static void
+run_python(const char *code)
+{
+  const char *argv[] = { "/usr/bin/python3", "-c", code, NULL };
+  int status;
+  ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, NULL));
+  ck_assert(g_spawn_check_wait_status(status, NULL));
+}
+
+/* A future version is refused before anything is written: not even the
+ * journal mode (which rewrites the header and adds -wal/-shm files). */
+START_TEST(test_future_untouched)
+{
+  if (!g_file_test("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return; /* the other cases need no python */
+  g_autofree char *path = g_build_filename(tmpdir, "future.db", NULL);
+  g_autofree char *py = g_strdup_printf("import sqlite3\nc=sqlite3.connect('%s')\n"
+                                        "c.executescript('CREATE TABLE fail2banDb(version INTEGER);"
+                                        "INSERT INTO fail2banDb VALUES(5);')\n",
+                                        path);
+  run_python(py);
+  g_autofree char *before = NULL, *after = NULL;
+  gsize len, after_len;
+  ck_assert(g_file_get_contents(path, &before, &len, NULL));
+  g_autofree char *moved = NULL;
+  g_autoptr(GError) why = NULL, error = NULL;
+  ck_assert_ptr_null(f2b_db_open_or_recover(path, NOW, &moved, &why, &error));
+  ck_assert(g_error_matches(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE));
+  ck_assert_ptr_nonnull(strstr(error->message, "database version 5 is newer than 4"));
+  ck_assert_ptr_null(moved);
+  ck_assert(g_file_get_contents(path, &after, &after_len, NULL));
+  ck_assert_uint_eq(after_len, len);
+  ck_assert_mem_eq(after, before, len);
+  g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+  ck_assert(!g_file_test(wal, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
 START_TEST(test_foreign_schema)
 {
   g_autofree char *path = g_build_filename(tmpdir, "foreign.db", NULL);
@@ -564,6 +662,9 @@ main(void)
   tcase_add_test(tc, test_checkpoint_elsewhere);
   tcase_add_test(tc, test_corrupt_moved_aside);
   tcase_add_test(tc, test_truncated_moved_aside);
+  tcase_add_test(tc, test_salvage_truncated);
+  tcase_add_test(tc, test_salvage_unreadable);
+  tcase_add_test(tc, test_future_untouched);
   tcase_add_test(tc, test_foreign_schema);
   tcase_add_test(tc, test_unopenable);
   suite_add_tcase(s, tc);
