@@ -467,6 +467,21 @@ all_tables(F2bDb *db, gboolean *complete, GError **error)
   return TRUE;
 }
 
+/* The file's schema version, refused when it is newer than ours (fail2ban:
+ * "Attempt to travel to future version of database"). */
+static gboolean
+read_known_version(F2bDb *db, gint64 *version, GError **error)
+{
+  if (!read_version(db, version, error))
+    return FALSE;
+  if (*version > F2B_DB_VERSION) {
+    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE, "%s: database version %" G_GINT64_FORMAT
+                " is newer than %d", db->filename, *version, F2B_DB_VERSION);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
 {
@@ -479,13 +494,8 @@ prepare_schema(F2bDb *db, gint64 now, gint64 *upgraded_from, GError **error)
   if (empty && !exec(db, "PRAGMA auto_vacuum = INCREMENTAL", error))
     return FALSE;
   gint64 version;
-  if (!read_version(db, &version, error))
+  if (!read_known_version(db, &version, error))
     return FALSE;
-  if (version > F2B_DB_VERSION) {
-    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE, "%s: database version %" G_GINT64_FORMAT
-                " is newer than %d", db->filename, version, F2B_DB_VERSION);
-    return FALSE;
-  }
   /* a file refused is refused before the journal mode is switched (that
    * rewrites its header and adds -wal/-shm files): it stays untouched */
   if (version == F2B_DB_VERSION && !check_columns(db, error))
@@ -515,13 +525,8 @@ prepare_readonly(F2bDb *db, GError **error)
   if (!check_integrity(db, error) || !exec(db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", error))
     return FALSE;
   gint64 version;
-  if (!read_version(db, &version, error))
+  if (!read_known_version(db, &version, error))
     return FALSE;
-  if (version > F2B_DB_VERSION) {
-    g_set_error(error, F2B_DB_ERROR, F2B_DB_ERROR_FUTURE, "%s: database version %" G_GINT64_FORMAT
-                " is newer than %d", db->filename, version, F2B_DB_VERSION);
-    return FALSE;
-  }
   gboolean complete;
   if (!check_columns(db, error) || !all_tables(db, &complete, error))
     return FALSE;
