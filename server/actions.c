@@ -355,13 +355,7 @@ props_of(const F2bsAction *a)
 {
   F2bIniMap *m = f2b_ini_map_new();
   f2b_ini_map_set(m, "banEpoch", "0");
-  for (gsize i = 0; i < f2b_py_len(a->props); i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(a->props, i, &k, &v);
-    GString *s = g_string_new(NULL);
-    f2b_py_str_append(s, v);
-    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), g_string_free(s, FALSE));
-  }
+  f2bs_action_props_into(a, m);
   return m;
 }
 

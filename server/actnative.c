@@ -38,20 +38,6 @@ f2bs_actnative_set_enabled(gboolean enabled)
   native_enabled = enabled;
 }
 
-static F2bIniMap *
-props_map(const F2bsAction *a)
-{
-  F2bIniMap *m = f2b_ini_map_new();
-  for (gsize i = 0; i < f2b_py_len(a->props); i++) {
-    F2bPyObj *k, *v;
-    f2b_py_dict_pair(a->props, i, &k, &v);
-    GString *s = g_string_new(NULL);
-    f2b_py_str_append(s, v);
-    f2b_ini_map_take(m, f2b_py_get_str(k, NULL), g_string_free(s, FALSE));
-  }
-  return m;
-}
-
 /* The action's `fwbackend` property: FALSE (with the reason) for shell. */
 static gboolean
 backend_chosen(F2bsAction *a, const char *jail, F2bsFwBackend *which, GError **error)
@@ -81,7 +67,8 @@ static Native *
 recognise(F2bsAction *a, const char *jail)
 {
   Native *n = g_new0(Native, 1);
-  g_autoptr(F2bIniMap) p = props_map(a);
+  g_autoptr(F2bIniMap) p = f2b_ini_map_new();
+  f2bs_action_props_into(a, p);
   g_autoptr(GError) error = NULL;
   F2bsFwBackend which = F2BS_FW_AUTO;
   g_autoptr(F2bFwSpec) spec = NULL;

@@ -909,6 +909,18 @@ cmp_str(gconstpointer a, gconstpointer b)
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+void
+f2bs_action_props_into(const F2bsAction *action, F2bIniMap *map)
+{
+  for (gsize i = 0; i < f2b_py_len(action->props); i++) {
+    F2bPyObj *k, *v;
+    f2b_py_dict_pair(action->props, i, &k, &v);
+    GString *s = g_string_new(NULL);
+    f2b_py_str_append(s, v);
+    f2b_ini_map_take(map, f2b_py_get_str(k, NULL), g_string_free(s, FALSE));
+  }
+}
+
 F2bPyObj *
 f2bs_action_properties(const F2bsAction *action)
 {

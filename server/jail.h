@@ -21,6 +21,7 @@
 #include "datedetect.h"
 #include "failregex.h"
 #include "filter.h"
+#include "ini.h"
 #include "ipaddr.h"
 #include "pyobj.h"
 
@@ -125,6 +126,9 @@ gboolean f2bs_action_set(F2bsAction *action, const char *prop, F2bPyObj *value, 
 /* A property's value (transfer full) or NULL with AttributeError. */
 F2bPyObj *f2bs_action_get(const F2bsAction *action, const char *prop, GError **error);
 F2bPyObj *f2bs_action_properties(const F2bsAction *action);
+/* Adds every property of ACTION to MAP as str() of its value (CommandAction._properties,
+ * what its tags are replaced from), in the action's order. */
+void f2bs_action_props_into(const F2bsAction *action, F2bIniMap *map);
 F2bPyObj *f2bs_action_methods(void);
 
 /* A complete line of the jail's log (LEN bytes, without its line end; may
