@@ -208,6 +208,8 @@ struct F2bRegex {
   gsize required_probe; /* the index of its least common byte, searched first */
   char *anchor;         /* a literal every match starts with at offset 0 (NULL: none) */
   gsize anchor_len;
+  guint8 *first_bytes;  /* a 256-bit map of the bytes a match can start with at offset 0,
+                         * the only place it can start (NULL: not known) */
 };
 
 static void
@@ -558,6 +560,50 @@ find_anchored_literal(F2bRegex *re)
   re->anchor = g_string_free(g_steal_pointer(&lit), FALSE);
 }
 
+/* ---- first byte (a prefilter for every anchored regex) ---------------------------------
+ *
+ * PCRE2 works out, for most patterns, which code units a match can start with (one
+ * fixed unit, or a 256-bit map of them) and skips start positions with it.  A regex
+ * that PCRE2 anchors itself (every top-level branch starts with "^", no multi-line
+ * flag) has a single start position, offset 0: a buffer whose first byte is not in
+ * that set cannot match, which a bit test tells without a call into PCRE2.  That
+ * covers the regexes find_anchored_literal gives up on ("^[iI]nvalid",
+ * "^(?:Connection|Disconnected)").  PCRE2 does not publish whether a fixed unit is
+ * caseless: both ASCII cases are let through, a superset of what it accepts. */
+static void
+find_first_bytes(F2bRegex *re)
+{
+  guint32 options = 0, type = 0;
+  if (pcre2_pattern_info(re->code, PCRE2_INFO_ALLOPTIONS, &options) != 0 ||
+      !(options & PCRE2_ANCHORED) || (options & PCRE2_MULTILINE))
+    return;
+  if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0)
+    return;
+  if (type == 1) {
+    guint32 unit = 0;
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 || unit > 0xff)
+      return;
+    re->first_bytes = g_new0(guint8, 32);
+    guint8 cases[] = {(guint8) unit, (guint8) g_ascii_tolower((gchar) unit),
+                      (guint8) g_ascii_toupper((gchar) unit)};
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+      re->first_bytes[cases[i] >> 3] |= (guint8) (1u << (cases[i] & 7));
+    return;
+  }
+  const guint8 *map = NULL;
+  if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map)
+    re->first_bytes = g_memdup2(map, 32);
+}
+
+static gboolean
+first_byte_possible(const F2bRegex *re, const char *buf, gsize len)
+{
+  if (re->first_bytes == NULL || len == 0)
+    return TRUE;
+  guchar c = (guchar) buf[0];
+  return (re->first_bytes[c >> 3] >> (c & 7)) & 1;
+}
+
 static void
 set_compile_error(GError **error, const char *regex, const char *detail)
 {
@@ -623,6 +669,7 @@ f2b_failregex_new(const char *regex, F2bFailRegexFlags flags, GError **error)
   find_required_literal(re);
   if (!re->multiline)
     find_anchored_literal(re);
+  find_first_bytes(re);
   return g_steal_pointer(&re);
 }
 
@@ -674,6 +721,7 @@ f2b_failregex_free(F2bRegex *re)
     g_array_unref(re->skip_groups);
   g_free(re->required);
   g_free(re->anchor);
+  g_free(re->first_bytes);
   g_free(re);
 }
 
@@ -930,6 +978,8 @@ f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean sub
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
     return NULL; /* cannot match (see find_anchored_literal) */
+  if (!first_byte_possible(re, buf, len))
+    return NULL; /* cannot match (see find_first_bytes) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");

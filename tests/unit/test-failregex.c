@@ -281,6 +281,30 @@ START_TEST(test_anchored_literal_prefilter)
 }
 END_TEST
 
+/* The first-byte prefilter (PCRE2's first code unit or start map of a regex it
+ * anchors) must never skip a regex that matches either: other cases, caseless
+ * characters whose other cases are outside ASCII (the Kelvin sign is a k), classes,
+ * alternations, empty subjects, and "^" after a newline with the multi-line flag. */
+START_TEST(test_first_byte_prefilter)
+{
+  check_search("^[iI]nvalid", 0, "invalid", "invalid");
+  check_search("^[iI]nvalid", 0, "Invalid", "Invalid");
+  check_search("^[iI]nvalid", 0, "xInvalid", NULL);
+  check_search("^(?:Connection|Disconnected) x", 0, "Disconnected x", "Disconnected x");
+  check_search("^(?:Connection|Disconnected) x", 0, "Connection x", "Connection x");
+  check_search("^(?:Connection|Disconnected) x", 0, "connection x", NULL);
+  check_search("(?i)^k from", 0, "\xe2\x84\xaa" " from", "\xe2\x84\xaa" " from");
+  check_search("(?i)^k from", 0, "K from", "K from");
+  check_search("^(?i:k|x) y", 0, "\xe2\x84\xaa" " y", "\xe2\x84\xaa" " y");
+  check_search("(?i)^s", 0, "\xc5\xbf", "\xc5\xbf");
+  check_search("^[\xc3\xa9" "a]b", 0, "\xc3\xa9" "b", "\xc3\xa9" "b");
+  check_search("^\\wb", 0, "\xc3\xa9" "b", "\xc3\xa9" "b");
+  check_search("^x?", 0, "", "");
+  check_search("^a", F2B_FAILREGEX_MULTILINE, "b\na", "a");
+  check_search("^a|^b", 0, "b", "b");
+}
+END_TEST
+
 /* A pure-ASCII subject may be searched with a byte-mode compile: the results must
  * be those of the Unicode compile, also for patterns whose non-ASCII characters
  * match ASCII ones without case (the Kelvin sign and the long s fold to k and s). */
@@ -614,6 +638,7 @@ main(void)
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_match_limit);
   tcase_add_test(tc, test_hostile_subjects);
+  tcase_add_test(tc, test_first_byte_prefilter);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
