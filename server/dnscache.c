@@ -149,20 +149,36 @@ f2bs_dns_to_ip(const char *name, GPtrArray **addrs)
   return FALSE;
 }
 
-gboolean
-f2bs_dns_self_ips(GPtrArray **addrs)
+/* The answers for this host's own names ("localhost" and the host name) into
+ * LISTS (GPtrArray * of F2bIPAddr * each); FALSE while any is not known yet.
+ * Every name is asked for at once: they resolve in parallel. */
+static gboolean
+self_answers(GPtrArray *lists)
 {
   const char *names[] = { "localhost", g_get_host_name() };
-  GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ipaddr_free);
   gboolean known = TRUE;
   for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
     if (names[i] == NULL || *names[i] == '\0' || (i > 0 && strcmp(names[i], names[0]) == 0))
       continue;
     GPtrArray *found;
-    if (!f2bs_dns_to_ip(names[i], &found)) {
-      known = FALSE; /* ask for every name now: they resolve in parallel */
-      continue;
-    }
+    if (f2bs_dns_to_ip(names[i], &found))
+      g_ptr_array_add(lists, found);
+    else
+      known = FALSE;
+  }
+  return known;
+}
+
+gboolean
+f2bs_dns_self_ips(GPtrArray **addrs)
+{
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+  *addrs = NULL;
+  if (!self_answers(lists))
+    return FALSE;
+  GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_ipaddr_free);
+  for (guint i = 0; i < lists->len; i++) {
+    GPtrArray *found = lists->pdata[i];
     for (guint j = 0; j < found->len; j++) {
       gboolean dup = FALSE;
       for (guint k = 0; k < all->len && !dup; k++)
@@ -170,37 +186,24 @@ f2bs_dns_self_ips(GPtrArray **addrs)
       if (!dup)
         g_ptr_array_add(all, f2b_ipaddr_copy(found->pdata[j]));
     }
-    g_ptr_array_unref(found);
-  }
-  if (!known) {
-    g_ptr_array_unref(all);
-    all = NULL;
   }
   *addrs = all;
-  return known;
+  return TRUE;
 }
 
 gboolean
 f2bs_dns_is_self(const F2bIPAddr *ip, gboolean *mine)
 {
-  const char *names[] = { "localhost", g_get_host_name() };
-  gboolean known = TRUE;
+  g_autoptr(GPtrArray) lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
   *mine = FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-    if (names[i] == NULL || *names[i] == '\0' || (i > 0 && strcmp(names[i], names[0]) == 0))
-      continue;
-    GPtrArray *found;
-    if (!f2bs_dns_to_ip(names[i], &found)) {
-      known = FALSE; /* ask for every name now: they resolve in parallel */
-      continue;
-    }
+  if (!self_answers(lists))
+    return FALSE;
+  for (guint i = 0; i < lists->len && !*mine; i++) {
+    GPtrArray *found = lists->pdata[i];
     for (guint j = 0; j < found->len && !*mine; j++)
       *mine = f2b_ipaddr_equal(found->pdata[j], ip);
-    g_ptr_array_unref(found);
   }
-  if (!known)
-    *mine = FALSE;
-  return known;
+  return TRUE;
 }
 
 guint
