@@ -61,6 +61,7 @@ struct F2bFilter {
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
   GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
   gboolean encoding_is_utf8;
+  gboolean line_ascii;    /* the line being processed is pure ASCII */
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search */
   gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
@@ -906,13 +907,15 @@ utf8_seq(const guchar *p, gsize n, gsize *bad)
   return need + 1;
 }
 
-/* Length of the leading part of LINE that Python's strict decoder accepts as is:
- * the common case is the whole line, copied in one piece. */
+/* Length of the leading part of LINE that Python's strict decoder accepts as is
+ * (the common case is the whole line); *ASCII (may be NULL) tells whether that
+ * part is pure ASCII. */
 static gsize
-utf8_valid_prefix(const char *line, gsize len)
+utf8_valid_prefix(const char *line, gsize len, gboolean *ascii)
 {
   const guchar *p = (const guchar *) line;
   gsize i = 0, bad;
+  gboolean only_ascii = TRUE;
   while (i < len) {
     /* eight ASCII bytes at a time */
     while (i + 8 <= len) {
@@ -927,8 +930,11 @@ utf8_valid_prefix(const char *line, gsize len)
     gsize n = utf8_seq(p + i, len - i, &bad);
     if (n == 0)
       break;
+    only_ascii = only_ascii && n == 1;
     i += n;
   }
+  if (ascii)
+    *ascii = only_ascii;
   return i;
 }
 
@@ -936,7 +942,7 @@ utf8_valid_prefix(const char *line, gsize len)
 static void
 decode_utf8_into(GString *out, const char *line, gsize len, gboolean *replaced)
 {
-  gsize i = utf8_valid_prefix(line, len);
+  gsize i = utf8_valid_prefix(line, len, NULL);
   g_string_truncate(out, 0);
   g_string_append_len(out, line, (gssize) i);
   if (i == len)
@@ -1489,7 +1495,9 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->regex_buf, st.org);
-  f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  /* with maxlines 1 the buffer is made of the line alone */
+  f->regex_buf_ascii = (f->maxlines == 1 && f->line_ascii) ||
+                       f2b_pystr_is_ascii(st.buf->str, st.buf->len);
   /* every buffer searched below is made of ORG's lines or parts of them */
   gboolean org_ascii = f->regex_buf_ascii;
   gboolean ok = TRUE;
@@ -1680,7 +1688,13 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
   gsize dlen;
   const char *text;
   g_autofree char *converted = NULL;
-  if (filter->encoding_is_utf8) {
+  gboolean ascii = FALSE;
+  filter->line_ascii = FALSE;
+  if (filter->encoding_is_utf8 && utf8_valid_prefix(line ? line : "", len, &ascii) == len) {
+    text = line ? line : ""; /* valid as it is: no copy (what reads it takes the length) */
+    dlen = len;
+    filter->line_ascii = ascii;
+  } else if (filter->encoding_is_utf8) {
     gboolean replaced = FALSE;
     decode_utf8_into(filter->decoded, line ? line : "", len, &replaced);
     text = filter->decoded->str;
@@ -1702,6 +1716,7 @@ f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double da
                          GError **error)
 {
   g_return_val_if_fail(filter != NULL && tuple != NULL, NULL);
+  filter->line_ascii = FALSE; /* not known: looked at when needed */
   FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
   set_last_date(filter, tuple->date, tuple->date_len, date);
