@@ -52,7 +52,8 @@ struct F2bFilter {
   gpointer on_time_data;
 
   GPtrArray *line_buffer; /* FLine * (rc boxes) */
-  GString *last_time_text;
+  FLine *last_time_line; /* the line whose date is the last date text (NULL: none) */
+  gsize last_time_len;   /* the text's length: up to its first NUL, a C string's */
   double last_date;
   gboolean has_last_date;
   FLine *processed; /* the last line processed (for processedLine()) */
@@ -501,7 +502,6 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->in_operation = TRUE;
   f->ignore_pending = TRUE;
   f->line_buffer = fline_array_new();
-  f->last_time_text = g_string_new("");
   f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
   f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
@@ -521,7 +521,7 @@ f2b_filter_free(F2bFilter *filter)
   g_free(filter->encoding);
   f2b_datedetect_free(filter->dd);
   g_ptr_array_unref(filter->line_buffer);
-  g_string_free(filter->last_time_text, TRUE);
+  fline_unref(filter->last_time_line);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match);
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
@@ -916,17 +916,29 @@ utf8_valid_prefix(const char *line, gsize len, gboolean *ascii)
   const guchar *p = (const guchar *) line;
   gsize i = 0, bad;
   gboolean only_ascii = TRUE;
+  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
   while (i < len) {
-    /* eight ASCII bytes at a time */
+    /* ASCII bytes 32, then 8 at a time, then one by one */
+    while (i + 32 <= len) {
+      guint64 w[4];
+      memcpy(w, p + i, sizeof w);
+      if ((w[0] | w[1] | w[2] | w[3]) & high)
+        break;
+      i += 32;
+    }
     while (i + 8 <= len) {
       guint64 w;
       memcpy(&w, p + i, 8);
-      if (w & G_GUINT64_CONSTANT(0x8080808080808080))
+      if (w & high)
         break;
       i += 8;
     }
     if (i >= len)
       break;
+    if (p[i] < 0x80) {
+      i++;
+      continue;
+    }
     gsize n = utf8_seq(p + i, len - i, &bad);
     if (n == 0)
       break;
@@ -1548,12 +1560,14 @@ out:
 
 /* ---- processLine --------------------------------------------------------------------- */
 
+/* The date text of line L (kept by reference, not copied) is the last one now. */
 static void
-set_last_date(F2bFilter *f, const char *text, gsize len, double date)
+set_last_date(F2bFilter *f, FLine *l, double date)
 {
-  /* reused from line to line; as a C string (what fail2ban kept was a str) */
-  g_string_truncate(f->last_time_text, 0);
-  g_string_append_len(f->last_time_text, text, (gssize) strnlen(text, len));
+  fline_unref(f->last_time_line);
+  f->last_time_line = fline_ref(l);
+  /* as a C string (what fail2ban kept was a str) */
+  f->last_time_len = strnlen(l->t.date, l->t.date_len);
   f->last_date = date;
   f->has_last_date = TRUE;
 }
@@ -1569,7 +1583,8 @@ last_date_recent(const F2bFilter *f)
 static FLine *
 line_with_last_date(const F2bFilter *f, const char *line, gsize len)
 {
-  return fline_new("", 0, f->last_time_text->str, f->last_time_text->len, line, len);
+  const char *text = f->last_time_line ? f->last_time_line->t.date : "";
+  return fline_new("", 0, text, f->last_time_len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE
@@ -1610,7 +1625,7 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
     if (dm.status == F2B_DATE_FOUND) {
       *date = dm.time;
       *has_date = TRUE;
-      set_last_date(f, tl->t.date, tl->t.date_len, dm.time);
+      set_last_date(f, tl, dm.time);
     }
     break;
   }
@@ -1719,7 +1734,7 @@ f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double da
   filter->line_ascii = FALSE; /* not known: looked at when needed */
   FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
-  set_last_date(filter, tuple->date, tuple->date_len, date);
+  set_last_date(filter, tl, date);
   g_autoptr(GString) joined = NULL;
   if (filter->on_time) {
     joined = g_string_new(NULL);
