@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
-#include <time.h>
 
+#include "journalread.h"
 #include "pyexc.h"
 #include "serverlog.h"
 
@@ -51,15 +51,6 @@ now_seconds(void)
   return (double) g_get_real_time() / 1e6;
 }
 
-static gint32
-local_utc_offset(void)
-{
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  return (gint32) tm.tm_gmtoff;
-}
-
 /* python-systemd's set_error for a failed open. */
 static gboolean
 open_error(GError **error, int r)
@@ -71,23 +62,6 @@ open_error(GError **error, int r)
   return f2bs_pyexc_set_errno(error, -r);
 }
 
-static int
-open_journal(sd_journal **j, const F2bJournalOptions *o)
-{
-  int flags = o->has_flags ? o->flags : 0;
-  if (o->path)
-    return sd_journal_open_directory(j, o->path, flags);
-  if (o->files) {
-    g_autofree const char **paths = g_new0(const char *, o->files->len + 1);
-    for (guint i = 0; i < o->files->len; i++)
-      paths[i] = o->files->pdata[i];
-    return sd_journal_open_files(j, paths, flags);
-  }
-  if (o->name_space)
-    return sd_journal_open_namespace(j, o->name_space, flags);
-  return sd_journal_open(j, flags);
-}
-
 F2bsJournalWatch *
 f2bs_journalwatch_new(const char *jail, const F2bJournalOptions *options, GError **error)
 {
@@ -97,7 +71,7 @@ f2bs_journalwatch_new(const char *jail, const F2bJournalOptions *options, GError
     return NULL;
   }
   sd_journal *j = NULL;
-  int r = open_journal(&j, options);
+  int r = f2b_journalread_open(&j, options);
   if (r < 0) {
     open_error(error, r);
     return NULL;
@@ -106,7 +80,7 @@ f2bs_journalwatch_new(const char *jail, const F2bJournalOptions *options, GError
   w->jail = g_strdup(jail);
   w->journal = j;
   w->matches = f2b_journal_matches_new();
-  w->utc_offset = local_utc_offset();
+  w->utc_offset = f2b_journalread_utc_offset();
   w->batch = DEFAULT_BATCH;
   return w;
 }
@@ -155,31 +129,13 @@ f2bs_journalwatch_in_operation(const F2bsJournalWatch *watch)
 
 /* ---- matches ------------------------------------------------------------------- */
 
-/* _addJournalMatches for every group of W's matches (after a flush). */
-static int
-apply_matches(F2bsJournalWatch *w)
-{
-  for (guint i = 0; i < w->matches->groups->len; i++) {
-    const GPtrArray *group = w->matches->groups->pdata[i];
-    for (guint k = 0; k < group->len; k++) {
-      int r = sd_journal_add_match(w->journal, group->pdata[k], 0);
-      if (r < 0)
-        return r;
-    }
-    int r = sd_journal_add_disjunction(w->journal);
-    if (r < 0)
-      return r;
-  }
-  return 0;
-}
-
 /* resetJournalMatches: sd-journal cannot drop one group, so all are re-added. */
 static gboolean
 reset_matches(F2bsJournalWatch *w, GError **error)
 {
   sd_journal_flush_matches(w->journal);
   f2bs_log(F2BS_LOG_DEBUG, LOGGER, "[%s] Flushed all journal matches", w->jail);
-  if (apply_matches(w) < 0) {
+  if (f2b_journalread_add_matches(w->journal, w->matches, 0) < 0) {
     f2bs_log(F2BS_LOG_ERROR, LOGGER, "Error restoring journal matches");
     return f2bs_pyexc_set(error, F2BS_PYEXC_VALUE_ERROR, "Invalid match");
   }
@@ -212,12 +168,7 @@ f2bs_journalwatch_add_match(F2bsJournalWatch *watch, const char *const *terms, g
   /* the new groups only: the old ones are in the journal already */
   if (before)
     sd_journal_add_disjunction(watch->journal);
-  for (guint i = before; i < watch->matches->groups->len; i++) {
-    const GPtrArray *group = watch->matches->groups->pdata[i];
-    for (guint k = 0; k < group->len; k++)
-      sd_journal_add_match(watch->journal, group->pdata[k], 0);
-    sd_journal_add_disjunction(watch->journal);
-  }
+  f2b_journalread_add_matches(watch->journal, watch->matches, before);
   f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Added journal match for: %s", watch->jail, what);
   return TRUE;
 }
@@ -285,28 +236,6 @@ enter_operation(F2bsJournalWatch *w)
   f2bs_log(F2BS_LOG_INFO, LOGGER, "[%s] Jail is in operation now (process new journal entries)", w->jail);
 }
 
-/* The current entry's fields, as python-systemd's get_next reads them. */
-static F2bJournalEntry *
-read_entry(sd_journal *j, int *err)
-{
-  guint64 realtime = 0, monotonic = 0;
-  sd_id128_t boot;
-  if ((*err = sd_journal_get_realtime_usec(j, &realtime)) < 0
-      || (*err = sd_journal_get_monotonic_usec(j, &monotonic, &boot)) < 0)
-    return NULL;
-  F2bJournalEntry *e = f2b_journal_entry_new((gint64) realtime, monotonic);
-  const void *data;
-  size_t len;
-  sd_journal_restart_data(j);
-  while ((*err = sd_journal_enumerate_data(j, &data, &len)) > 0)
-    f2b_journal_entry_add(e, data, len);
-  if (*err < 0) {
-    f2b_journal_entry_free(e);
-    return NULL;
-  }
-  return e;
-}
-
 /* fail2ban's switch to "in operation" while it reads old entries. */
 static void
 check_operation(F2bsJournalWatch *w, double tm)
@@ -361,7 +290,7 @@ read_batch(F2bsJournalWatch *w)
       return;
     }
     int r = sd_journal_next(w->journal);
-    g_autoptr(F2bJournalEntry) entry = r > 0 ? read_entry(w->journal, &r) : NULL;
+    g_autoptr(F2bJournalEntry) entry = r > 0 ? f2b_journalread_entry(w->journal, &r) : NULL;
     if (r < 0)
       f2bs_log(F2BS_LOG_ERROR, LOGGER, "Error reading line from systemd journal: [Errno %d] %s", -r,
                g_strerror(-r));
