@@ -27,6 +27,7 @@
 #include "actiontags.h"
 #include "confreader.h"
 #include "filter.h"
+#include "journalread.h"
 #include "version.h"
 
 #define EXIT_ERROR 255
@@ -114,7 +115,9 @@ print_help(void)
         "\nLOG:\n"
         "  string                one log line, or several separated by newlines\n"
         "  filename              a log file (/var/log/auth.log)\n"
-        "  systemd-journal       the systemd journal (not supported yet)\n"
+        "  systemd-journal       the systemd journal, from its first entry; with options:\n"
+        "                        systemd-journal[journalpath=DIR] (or journalfiles=,\n"
+        "                        journalflags=, namespace=)\n"
         "\nREGEX:\n"
         "  string                a failregex\n"
         "  filter                a filter name, with options: sshd[mode=aggressive]\n"
@@ -448,7 +451,8 @@ typedef struct {
   F2bConfReader *reader;
   gint64 maxlines;          /* fail2ban-regex's own _maxlines (list sizes) */
   gboolean maxlines_set, datepattern_set;
-  char *journalmatch;
+  gboolean no_date_detector; /* the date pattern was set to None (see set_datepattern) */
+  char **journalmatch;      /* the journal match's words (-m, or the filter's), or NULL */
   GPtrArray *failregex;     /* RegexStat */
   GPtrArray *ignoreregex;
   guint64 pref_matched;
@@ -459,6 +463,8 @@ typedef struct {
   guint64 line_no;
   GHashTable *dns_cache;
   const char *encoding;
+  const char *backend;      /* "systemd" for the journal (the filter's logtype follows), else "auto" */
+  gboolean text_decoded;    /* the lines processed are text already (the journal's) */
   gint64 now_second; /* the wall-clock second "now" was last set in */
   GPtrArray *ret;    /* scratch: the failures of the current line that count (borrowed) */
 } Session;
@@ -594,6 +600,9 @@ set_datepattern(Session *s, const char *pattern)
     return FALSE;
   }
   s->datepattern_set = TRUE;
+  /* fail2ban's Filter has no date detector at all then (the journal's lines
+   * bring their dates): its statistics leave out the template hits */
+  s->no_date_detector = pattern == NULL;
   if (pattern != NULL)
     say(s, "Use      datepattern : %s : %s", pattern, datepattern_name(s));
   return TRUE;
@@ -712,11 +721,12 @@ apply_filter_stream(Session *s, const F2bPyObj *stream, const char *value)
       if (!set_datepattern(s, py_str_or_null(val)))
         return FALSE;
     } else if (strcmp(opt, "addjournalmatch") == 0 && s->opts->journalmatch == NULL) {
-      g_autoptr(GString) jm = g_string_new(NULL);
+      GPtrArray *words = g_ptr_array_new();
       for (gsize k = 3; k < f2b_py_len(cmd); k++)
-        g_string_append_printf(jm, "%s%s", k > 3 ? " " : "", py_str_or_null(f2b_py_item(cmd, k)));
-      g_free(s->journalmatch);
-      s->journalmatch = g_string_free(g_steal_pointer(&jm), FALSE);
+        g_ptr_array_add(words, g_strdup(py_str_or_null(f2b_py_item(cmd, k))));
+      g_ptr_array_add(words, NULL);
+      g_strfreev(s->journalmatch);
+      s->journalmatch = (char **)g_ptr_array_free(words, FALSE);
     }
   }
   for (guint i = 0; i < fails->len; i++)
@@ -772,7 +782,7 @@ read_filter_file(Session *s, const char *value, const char *flt_name, F2bIniMap 
   g_autoptr(GError) error = NULL;
   gboolean found = FALSE;
   g_autoptr(F2bPyObj) stream =
-      f2b_confreader_filter_stream(reader, name, flt_opts, !standard, JAIL_NAME, "auto", &found, &error);
+      f2b_confreader_filter_stream(reader, name, flt_opts, !standard, JAIL_NAME, s->backend, &found, &error);
   if (stream == NULL) {
     printf("Wrong config file: %s\n", error->message);
     found = FALSE;
@@ -1387,8 +1397,9 @@ record_prefregex(Session *s)
 static void
 keep_line(Session *s, GPtrArray *lines, GPtrArray *stripped, const char *line, gsize len)
 {
-  g_autofree char *decoded = f2b_filter_decode_line(line, len, s->encoding, &len, NULL);
-  g_ptr_array_add(lines, g_string_new_len(decoded, len));
+  g_autofree char *decoded = s->text_decoded ? NULL
+                             : f2b_filter_decode_line(line, len, s->encoding, &len, NULL);
+  g_ptr_array_add(lines, g_string_new_len(decoded ? decoded : line, len));
   if (s->opts->debuggex) {
     gsize plen;
     g_autofree char *p = f2b_filter_processed_line(s->filter, &plen);
@@ -1410,6 +1421,9 @@ set_now(Session *s)
   f2b_filter_set_now(s->filter, (double) us / 1e6);
 }
 
+static void process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
+                         double date);
+
 /* process() for one line; LINE is LEN bytes without its line end. */
 static void
 process_line(Session *s, const char *line, gsize len)
@@ -1419,6 +1433,15 @@ process_line(Session *s, const char *line, gsize len)
     len--;
   if (len == 0 || line[0] == '#')
     return;
+  set_now(s);
+  process_text(s, line, len, NULL, 0);
+}
+
+/* testRegex and the statistics for one line: LINE (LEN bytes) as it is read, or
+ * with a TUPLE (the journal's, whose time is DATE) the tuple's parts. */
+static void
+process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple, double date)
+{
   Options *o = s->opts;
   g_autoptr(GPtrArray) before = NULL;
   gsize maxl = f2b_filter_get_maxlines(s->filter);
@@ -1427,9 +1450,9 @@ process_line(Session *s, const char *line, gsize len)
   gboolean full = before && before->len >= maxl;
   s->line_ignored = FALSE;
   gboolean is_ignored = FALSE;
-  set_now(s);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) found = f2b_filter_process_line(s->filter, line, len, &error);
+  g_autoptr(GPtrArray) found = tuple ? f2b_filter_process_tuple(s->filter, tuple, date, &error)
+                                     : f2b_filter_process_line(s->filter, line, len, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))
     warn_limit(s, error);
   else if (error)
@@ -1523,6 +1546,106 @@ process_file(Session *s, const char *path)
   free(buf);
   fclose(f);
   return TRUE;
+}
+
+/* ---- the systemd journal ---- */
+
+/* Opens the journal LOG names ("systemd-journal[journalpath=..., journalfiles=...,
+ * journalflags=..., namespace=...]") as FilterSystemd's reader. */
+static gboolean
+open_log_journal(Session *s, const char *log, sd_journal **journal)
+{
+  g_autoptr(GError) error = NULL;
+  F2bLogSink sink = { log_to_stdout, NULL };
+  g_autoptr(F2bConfReader) helper = f2b_confreader_new(s->opts->config, &sink);
+  g_autofree char *name = NULL;
+  g_autoptr(F2bIniMap) options = NULL;
+  if (!f2b_confreader_extract_options(helper, log, &name, &options, &error)) {
+    printf("ERROR: Wrong journal options: %s\n       while parsing: %s\n", error->message, log);
+    return FALSE;
+  }
+  g_autoptr(F2bJournalOptions) jo = f2b_journal_options_parse(options, g_getenv("F2B_SYSTEMD_DEFAULT_FLAGS"),
+                                                              &error);
+  if (jo == NULL) {
+    printf("ERROR: %s\n", error->message);
+    return FALSE;
+  }
+  if (jo->path && jo->files) {
+    printf("ERROR: path and files cannot be specified simultaneously\n");
+    return FALSE;
+  }
+  int r = f2b_journalread_open(journal, jo);
+  if (r < 0) {
+    printf("ERROR: cannot open the journal %s: %s\n", log, g_strerror(-r));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* addJournalMatch with the journal match, if any. */
+static gboolean
+add_journal_match(Session *s, sd_journal *journal)
+{
+  if (s->journalmatch == NULL)
+    return TRUE;
+  g_autoptr(F2bJournalMatches) matches = f2b_journal_matches_new();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *joined = g_strjoinv(" ", s->journalmatch);
+  if (!f2b_journal_matches_add(matches, (const char *const *)s->journalmatch,
+                               g_strv_length(s->journalmatch), &error) ||
+      f2b_journalread_add_matches(journal, matches, 0) < 0) {
+    printf("ERROR: Error adding journal match for: %s: %s\n", joined,
+           error ? error->message : "Invalid match");
+    return FALSE;
+  }
+  say(s, "Use    journal match : %s", joined);
+  return TRUE;
+}
+
+/* The journal read from its first entry, as fail2ban-regex reads it: each entry
+ * formatted into fail2ban's ("", date, line) with its time; the lists show the
+ * three joined. */
+static gboolean
+process_journal(Session *s, const char *log)
+{
+  say(s, "Use         systemd journal");
+  say(s, "Use         encoding : %s", s->encoding);
+  sd_journal *journal = NULL;
+  if (!open_log_journal(s, log, &journal))
+    return FALSE;
+  gint32 utc_offset = f2b_journalread_utc_offset();
+  gboolean ok = set_datepattern(s, NULL) && add_journal_match(s, journal);
+  say(s, "%s", "");
+  gint64 t0 = g_get_monotonic_time();
+  g_autoptr(GString) joined = g_string_new(NULL);
+  s->text_decoded = TRUE;
+  int r;
+  while (ok && (r = sd_journal_next(journal)) != 0) {
+    if (r < 0) {
+      fprintf(stderr, "WARNING: reading the journal stopped: %s\n", g_strerror(-r));
+      break;
+    }
+    g_autoptr(F2bJournalEntry) entry = f2b_journalread_entry(journal, &r);
+    if (entry == NULL)
+      continue; /* python-systemd's get_next skips what it cannot read */
+    F2bJournalLine line;
+    g_autoptr(GError) error = NULL;
+    if (!f2b_journalfmt_format(entry, s->encoding, utc_offset, &line, &error)) {
+      fprintf(stderr, "WARNING: journal entry skipped: %s\n", error->message);
+      continue;
+    }
+    F2bRegexLine tuple = { "", 0, line.date, strlen(line.date), line.line, line.line_len };
+    g_string_assign(joined, line.date);
+    g_string_append_len(joined, line.line, (gssize)line.line_len); /* may hold NUL bytes */
+    s->line_no++;
+    set_now(s);
+    process_text(s, joined->str, joined->len, &tuple, line.time);
+    f2b_journal_line_clear(&line);
+  }
+  s->text_decoded = FALSE;
+  s->elapsed = (g_get_monotonic_time() - t0) / 1e6;
+  sd_journal_close(journal);
+  return ok;
 }
 
 static void
@@ -1662,27 +1785,10 @@ print_regex_stats(Session *s, const char *title, GPtrArray *regexes)
   return total;
 }
 
+/* The "Date template hits" section. */
 static void
-print_stats(Session *s)
+print_date_hits(Session *s)
 {
-  out_line("");
-  out_line("Results");
-  out_line("=======");
-  F2bRegex *pre = f2b_filter_get_prefregex(s->filter);
-  if (pre) {
-    g_autoptr(GPtrArray) out = gstring_list();
-    g_ptr_array_add(out, g_string_new(f2b_failregex_get_regex(pre)));
-    for (guint i = 0; s->opts->verbose && i < s->pref_groups->len; i++) {
-      GString *g = s->pref_groups->pdata[i];
-      GString *line = g_string_new("    ");
-      g_string_append_len(line, g->str, g->len);
-      g_ptr_array_add(out, line);
-    }
-    printf("\nPrefregex: %" G_GUINT64_FORMAT " total\n", s->pref_matched);
-    pprint_list(out, NULL);
-  }
-  print_regex_stats(s, "Failregex", s->failregex);
-  print_regex_stats(s, "Ignoreregex", s->ignoreregex);
   out_line("\nDate template hits:");
   F2bDateDetector *dd = f2b_filter_get_datedetector(s->filter);
   g_autoptr(GPtrArray) out = gstring_list();
@@ -1705,6 +1811,31 @@ print_stats(Session *s)
     }
   }
   pprint_list(out, "[# of hits] date format");
+}
+
+static void
+print_stats(Session *s)
+{
+  out_line("");
+  out_line("Results");
+  out_line("=======");
+  F2bRegex *pre = f2b_filter_get_prefregex(s->filter);
+  if (pre) {
+    g_autoptr(GPtrArray) out = gstring_list();
+    g_ptr_array_add(out, g_string_new(f2b_failregex_get_regex(pre)));
+    for (guint i = 0; s->opts->verbose && i < s->pref_groups->len; i++) {
+      GString *g = s->pref_groups->pdata[i];
+      GString *line = g_string_new("    ");
+      g_string_append_len(line, g->str, g->len);
+      g_ptr_array_add(out, line);
+    }
+    printf("\nPrefregex: %" G_GUINT64_FORMAT " total\n", s->pref_matched);
+    pprint_list(out, NULL);
+  }
+  print_regex_stats(s, "Failregex", s->failregex);
+  print_regex_stats(s, "Ignoreregex", s->ignoreregex);
+  if (!s->no_date_detector)
+    print_date_hits(s);
   LineStats *st = &s->stats;
   printf("\nLines: %" G_GUINT64_FORMAT " lines, %" G_GUINT64_FORMAT " ignored, %" G_GUINT64_FORMAT
          " matched, %" G_GUINT64_FORMAT " missed\n",
@@ -1770,7 +1901,7 @@ session_free(Session *s)
   g_ptr_array_unref(st->matched_stripped);
   g_ptr_array_unref(st->missed_stripped);
   g_ptr_array_unref(st->ignored_stripped);
-  g_free(s->journalmatch);
+  g_strfreev(s->journalmatch);
   g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Session, session_free)
@@ -1794,8 +1925,9 @@ session_setup(Session *s)
       printf("ERROR: %s\n", error->message);
       return FALSE;
     }
+    g_ptr_array_set_free_func(words, NULL);
     g_ptr_array_add(words, NULL);
-    s->journalmatch = g_strjoinv(" ", (char **)words->pdata);
+    s->journalmatch = (char **)g_ptr_array_free(g_steal_pointer(&words), FALSE);
   }
   if (o->timezone && !f2b_filter_set_logtimezone(s->filter, o->timezone, &error)) {
     printf("ERROR: %s\n", error->message);
@@ -1824,6 +1956,7 @@ static gboolean
 session_start(Session *s, GPtrArray *args)
 {
   const char *log = args->pdata[0];
+  s->backend = g_str_has_prefix(log, "systemd-journal") ? "systemd" : "auto";
   if (!read_regex(s, args->pdata[1], "fail"))
     return FALSE;
   if (args->len == 3 && !read_regex(s, args->pdata[2], "ignore"))
@@ -1832,8 +1965,8 @@ session_start(Session *s, GPtrArray *args)
     if (!process_file(s, log))
       return FALSE;
   } else if (g_str_has_prefix(log, "systemd-journal")) {
-    printf("ERROR: systemd-journal is not supported yet by %s\n", prog_name());
-    return FALSE;
+    if (!process_journal(s, log))
+      return FALSE;
   } else {
     process_string(s, log);
   }
