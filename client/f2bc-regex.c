@@ -1400,11 +1400,10 @@ keep_line(Session *s, GPtrArray *lines, GPtrArray *stripped, const char *line, g
   g_autofree char *decoded = s->text_decoded ? NULL
                              : f2b_filter_decode_line(line, len, s->encoding, &len, NULL);
   g_ptr_array_add(lines, g_string_new_len(decoded ? decoded : line, len));
-  if (s->opts->debuggex) {
-    gsize plen;
-    g_autofree char *p = f2b_filter_processed_line(s->filter, &plen);
-    g_ptr_array_add(stripped, g_string_new_len(p, plen));
-  }
+  /* fail2ban-regex's "timeextracted" list holds what testRegex returns: the line as
+   * given (the date is not taken out, whatever the name says) */
+  if (s->opts->debuggex)
+    g_ptr_array_add(stripped, g_string_new_len(decoded ? decoded : line, len));
 }
 
 /* fail2ban-regex's MyTime.time() is the real time at each call.  What reads it
