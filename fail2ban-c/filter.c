@@ -67,6 +67,9 @@ struct F2bFilter {
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
                            * failure dicts (a copy of a str is a reference) */
+  GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
+                           * emptied whenever a regex goes (its address may return) */
+  GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
   const GPtrArray *view_of;
 };
 
@@ -283,38 +286,81 @@ group_value(const F2bRegexGroup *g)
   return value;
 }
 
-/* The dict key for group NAME (transfer full): one str per name for the filter's
- * life, handed out as references.  The names come from the filter's regexes, so
- * the table is bounded by the configuration, not by the log. */
+/* The dict key for group NAME (borrowed): one str per name for the filter's life,
+ * handed out as references.  The names come from the filter's regexes, so the
+ * table is bounded by the configuration, not by the log. */
+static F2bPyObj *
+group_key_of(GHashTable *keys, const char *name)
+{
+  F2bPyObj *key = g_hash_table_lookup(keys, name);
+  if (key == NULL) {
+    key = f2b_py_str(name);
+    g_hash_table_insert(keys, g_strdup(name), key);
+  }
+  return key;
+}
+
+/* The same as a new reference (transfer full); a fresh str without KEYS. */
 static F2bPyObj *
 group_key(GHashTable *keys, const char *name)
 {
-  F2bPyObj *key = keys ? g_hash_table_lookup(keys, name) : NULL;
-  if (key == NULL) {
-    key = f2b_py_str(name);
-    if (keys == NULL)
-      return key;
-    g_hash_table_insert(keys, g_strdup(name), key);
-  }
-  return f2b_py_copy(key);
+  return keys ? f2b_py_copy(group_key_of(keys, name)) : f2b_py_str(name);
+}
+
+/* The keys of a regex's named groups in their order (getGroups() starts with
+ * them): looked up once per regex, not once per group of every match. */
+typedef struct {
+  const char *const *names; /* the regex's own array: entry I of a match's groups
+                             * has this very pointer as its name */
+  guint n;
+  F2bPyObj *keys[]; /* borrowed from the filter's group_keys */
+} RegexKeys;
+
+static const RegexKeys *
+regex_keys(F2bFilter *f, const F2bRegex *re)
+{
+  RegexKeys *rk = g_hash_table_lookup(f->regex_keys, re);
+  if (rk)
+    return rk;
+  const char *const *names = f2b_failregex_group_names(re);
+  guint n = g_strv_length((char **) names);
+  rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
+  rk->names = names;
+  rk->n = n;
+  for (guint i = 0; i < n; i++)
+    rk->keys[i] = group_key_of(f->group_keys, names[i]);
+  g_hash_table_insert(f->regex_keys, (gpointer) re, rk);
+  return rk;
+}
+
+/* The key of group I of a match (transfer full). */
+static F2bPyObj *
+match_group_key(GHashTable *keys, const RegexKeys *rk, guint i, const F2bRegexGroup *g)
+{
+  if (rk && i < rk->n && g->name == rk->names[i])
+    return f2b_py_copy(rk->keys[i]);
+  return group_key(keys, g->name); /* an alt_/tuple_ target added after them */
 }
 
 /* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
  * FRESH: DICT holds none of M's names yet (group names are unique), so no search.
- * KEYS (may be NULL) is the filter's table of key objects. */
+ * F (may be NULL) holds the key objects; RE is the regex M is a match of. */
 static void
-groups_into_dict(GHashTable *keys, F2bPyObj *dict, F2bRegexMatch *m, const char *skip,
-                 gboolean fresh)
+groups_into_dict(F2bFilter *f, const F2bRegex *re, F2bPyObj *dict, F2bRegexMatch *m,
+                 const char *skip, gboolean fresh)
 {
   const GArray *groups = f2b_regex_match_groups(m);
+  const RegexKeys *rk = f && re ? regex_keys(f, re) : NULL;
+  GHashTable *keys = f ? f->group_keys : NULL;
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
     if (skip && strcmp(g->name, skip) == 0)
       continue;
+    F2bPyObj *key = match_group_key(keys, rk, i, g);
     if (fresh)
-      f2b_py_dict_append_new(dict, group_key(keys, g->name), group_value(g));
+      f2b_py_dict_append_new(dict, key, group_value(g));
     else
-      f2b_py_dict_set(dict, group_key(keys, g->name), group_value(g));
+      f2b_py_dict_set(dict, key, group_value(g));
   }
 }
 
@@ -323,7 +369,7 @@ static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
-  groups_into_dict(NULL, dict, m, NULL, TRUE);
+  groups_into_dict(NULL, NULL, dict, m, NULL, TRUE);
   return dict;
 }
 
@@ -405,24 +451,28 @@ mlfid_take(F2bFilter *f, guint i)
   return e;
 }
 
-/* Cache.get(): the entry when present and not expired (an expired one is dropped). */
+/* Cache.get(): the entry when present and not expired (an expired one is dropped;
+ * only then is its place in the order needed). */
 static MlfidEntry *
 mlfid_get(F2bFilter *f, const char *key)
 {
-  gint i = mlfid_find(f, key);
-  if (i < 0)
+  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
+  if (e == NULL)
     return NULL;
-  MlfidEntry *e = f->mlfid_cache->pdata[i];
   if (e->expiry > f->now)
     return e;
-  mlfid_entry_free(mlfid_take(f, (guint) i));
+  gint i = mlfid_find(f, key);
+  if (i >= 0)
+    mlfid_entry_free(mlfid_take(f, (guint) i));
   return NULL;
 }
 
-/* Cache.set(): when full, drops entries from the oldest until one that is still
- * valid has been dropped with room left (fail2ban's exact eviction). Takes FAIL. */
-static MlfidEntry *
-mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
+/* Cache.set() of a KEY that is not in the cache (the only case _mergeFailure
+ * has): when full, drops entries from the oldest until one that is still valid
+ * has been dropped with room left (fail2ban's exact eviction), then appends.
+ * Takes KEY and FAIL. */
+static void
+mlfid_add(F2bFilter *f, char *key, F2bPyObj *fail)
 {
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
@@ -434,21 +484,12 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
         break;
     }
   }
-  gint i = mlfid_find(f, key);
-  if (i >= 0) {
-    MlfidEntry *e = c->pdata[i];
-    f2b_py_free(e->fail);
-    e->fail = fail;
-    e->expiry = f->now + MLFID_CACHE_TTL;
-    return e;
-  }
-  MlfidEntry *e = g_new0(MlfidEntry, 1);
-  e->key = g_strdup(key);
+  MlfidEntry *e = g_new(MlfidEntry, 1);
+  e->key = key;
   e->fail = fail;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
   g_hash_table_insert(f->mlfid_index, e->key, e);
-  return e;
 }
 
 /* Cache.unset() that hands the entry's data to the caller. */
@@ -506,6 +547,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) f2b_py_free);
+  f->regex_keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  f->fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
   return f;
 }
 
@@ -526,7 +569,9 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
+  g_ptr_array_unref(filter->fids);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
   g_free(filter);
@@ -598,6 +643,7 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
       return FALSE;
     apply_limit(filter, re);
   }
+  g_hash_table_remove_all(filter->regex_keys);
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
   g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
@@ -647,12 +693,14 @@ del_regex(GPtrArray *list, gint index)
 gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
+  g_hash_table_remove_all(filter->regex_keys);
   return del_regex(filter->failregex, index);
 }
 
 gboolean
 f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
 {
+  g_hash_table_remove_all(filter->regex_keys);
   return del_regex(filter->ignoreregex, index);
 }
 
@@ -1091,16 +1139,33 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
   return found;
 }
 
-/* str() of a dict value (a group is a str; a merged tuple_ group is shown as a
- * tuple, as fail2ban's str() of it). Transfer full. */
-static char *
-py_text(const F2bPyObj *v, gsize *len)
+/* str() of a dict value: a group is a str, read in place; a merged tuple_ group
+ * is shown as a tuple, as fail2ban's str() of it, in OWNED. */
+typedef struct {
+  const char *ptr; /* NULL: None or absent */
+  gsize len;
+  char *owned;
+} ValueText;
+
+static void
+value_text(const F2bPyObj *v, ValueText *t)
 {
+  if (f2b_py_kind(v) == F2B_PY_STR) {
+    t->ptr = f2b_py_get_str(v, &t->len);
+    return;
+  }
   GString *s = g_string_new(NULL);
   f2b_py_str_append(s, v);
-  *len = s->len;
-  return g_string_free(s, FALSE);
+  t->len = s->len;
+  t->ptr = t->owned = g_string_free(s, FALSE);
 }
+
+static void
+value_text_clear(ValueText *t)
+{
+  g_clear_pointer(&t->owned, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ValueText, value_text_clear)
 
 /* _updateUsers: adds USER (when truthy) to the "users" set of FAIL (a list here,
  * kept free of duplicates). Returns the users list (borrowed) or NULL. */
@@ -1150,7 +1215,8 @@ mlfid_key(const F2bPyObj *mlfid)
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
- * *CACHED is set and the caller owns otherwise. */
+ * *CACHED is set and the caller owns otherwise.  MATCHED NULL: lean failures, whose
+ * dicts get no "matches" nor "nofail-matches". */
 static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
@@ -1190,7 +1256,7 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     }
   } else if (!(fl & NF_FORGET)) {
     users = update_users(fail, dict_get(fail, "user"));
-    mlfid_set(f, key, fail);
+    mlfid_add(f, g_steal_pointer(&key), fail);
     *cached = TRUE;
   }
   gboolean pending = dict_pop_truthy(fail, "mlfpending");
@@ -1199,7 +1265,10 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     dict_remove(fail, "mlfgained");
     fl &= ~(guint) (NF_GAINED | NF_NOFAIL);
   }
-  if (!(fl & NF_NOFAIL)) {
+  if (matched == NULL) {
+    /* lean failures: nothing reads the matched lines, no list is built (the
+     * decisions above never look at them) */
+  } else if (!(fl & NF_NOFAIL)) {
     F2bPyObj *m = dict_pop_list(fail, "nofail-matches");
     list_extend(m, dict_get(fail, "matches"));
     if (!(fl & NF_GAINED))
@@ -1295,97 +1364,97 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
   F2bFilter *f = st->f;
   gint64 cidr = st->defcidr;
   gboolean raw = st->defcidr == F2B_IPADDR_CIDR_RAW;
-  g_autofree char *fid = NULL, *ip = NULL;
-  gsize fid_len = 0, ip_len = 0;
+  g_auto(ValueText) fid = {NULL, 0, NULL};
+  g_auto(ValueText) ip = {NULL, 0, NULL};
   F2bPyObj *v;
   *pending = *skip = FALSE;
   if ((v = dict_get_value(fail, "fid")))
-    fid = py_text(v, &fid_len);
+    value_text(v, &fid);
   const char *ipg[] = {"ip4", "ip6"};
   const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
-  for (guint i = 0; i < 2 && !ip; i++) {
+  for (guint i = 0; i < 2 && !ip.ptr; i++) {
     if ((v = dict_get_value(fail, ipg[i]))) {
-      ip = py_text(v, &ip_len);
+      value_text(v, &ip);
       F2bPyObj *c = dict_get(fail, "cidr");
       cidr = fam[i];
       if (py_truthy(c)) {
-        gsize clen;
-        g_autofree char *ct = py_text(c, &clen);
-        if (!parse_py_int(ct, clen, &cidr, error))
+        g_auto(ValueText) ct = {NULL, 0, NULL};
+        value_text(c, &ct);
+        if (!parse_py_int(ct.ptr, ct.len, &cidr, error))
           return FALSE;
       }
       raw = TRUE;
     }
   }
-  if (!ip && (v = dict_get_value(fail, "dns")))
-    ip = py_text(v, &ip_len);
-  else if (!ip) {
-    if (!fid && !has_mlfid) {
+  if (!ip.ptr && (v = dict_get_value(fail, "dns")))
+    value_text(v, &ip);
+  else if (!ip.ptr) {
+    if (!fid.ptr && !has_mlfid) {
       F2bRegexSpan span;
       if (!f2b_regex_match_failure_id(m, NULL, &span, NULL, NULL)) {
         *skip = TRUE; /* fail2ban logs the RegexException and goes on */
         return TRUE;
       }
-      fid = g_strndup(span.ptr, span.len);
-      fid_len = span.len;
+      fid.ptr = span.ptr ? span.ptr : ""; /* M outlives this call */
+      fid.len = span.len;
     }
-    if (fid) {
-      ip = g_memdup2(fid, fid_len + 1);
-      ip_len = fid_len;
-    }
+    ip.ptr = fid.ptr; /* borrowed: FID owns what it may own */
+    ip.len = fid.len;
     raw = TRUE;
   }
-  if (!ip) {
+  if (!ip.ptr) {
     *pending = TRUE;
     g_ptr_array_add(fids, NULL);
     return TRUE;
   }
   if (raw) {
     F2bIPAddr *addr;
-    if (!fid || (fid_len == ip_len && memcmp(fid, ip, ip_len) == 0)) {
-      addr = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+    if (!fid.ptr || (fid.len == ip.len && memcmp(fid.ptr, ip.ptr, ip.len) == 0)) {
+      addr = f2b_ipaddr_new(ip.ptr, (gssize) ip.len, cidr, error);
     } else {
-      g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+      g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip.ptr, (gssize) ip.len, cidr, error);
       if (!ipa)
         return FALSE;
       gsize slen;
       char *s = f2b_ipaddr_to_string(ipa, &slen);
       dict_set(fail, "ip", f2b_py_str_len(s, slen));
       g_free(s);
-      addr = f2b_ipaddr_new(fid, (gssize) fid_len, st->defcidr, error);
+      addr = f2b_ipaddr_new(fid.ptr, (gssize) fid.len, st->defcidr, error);
     }
     if (!addr)
       return FALSE;
     g_ptr_array_add(fids, addr);
     return TRUE;
   }
-  text_to_ip(f, ip, ip_len, fids);
+  text_to_ip(f, ip.ptr, ip.len, fids);
   return TRUE;
 }
 
 /* The failure dict of failregex match M: the prefregex groups but content, updated
  * with M's groups (fail2ban's `fail = self.__prefRegex... ; fail.update(...)`). */
 static F2bPyObj *
-failure_dict(const FindState *st, F2bRegexMatch *m)
+failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
 {
-  F2bPyObj *fail = f2b_py_dict_new();
+  /* room for the groups and the keys the filter adds (matches, users, ...) */
+  gsize n = f2b_regex_match_groups(m)->len + 4;
   if (st->pre)
-    groups_into_dict(st->f->group_keys, fail, st->pre, "content", TRUE);
-  groups_into_dict(st->f->group_keys, fail, m, NULL, f2b_py_len(fail) == 0);
+    n += f2b_regex_match_groups(st->pre)->len;
+  F2bPyObj *fail = f2b_py_dict_new_sized(n);
+  if (st->pre)
+    groups_into_dict(st->f, st->f->prefregex, fail, st->pre, "content", TRUE);
+  groups_into_dict(st->f, re, fail, m, NULL, f2b_py_len(fail) == 0);
   return fail;
 }
 
-/* A failure's own copy of FAIL (the dict stays with the mlfid cache or the next
- * failure): a deep copy, or with lean failures a dict of its "nofail" alone. */
+/* Lean failure data: a dict of FAIL's "nofail" alone (transfer full). */
 static F2bPyObj *
-failure_data_copy(const F2bFilter *f, const F2bPyObj *fail)
+lean_data(F2bFilter *f, const F2bPyObj *fail)
 {
-  if (!f->lean_failures)
-    return f2b_py_copy(fail);
-  F2bPyObj *data = f2b_py_dict_new();
   F2bPyObj *nofail = dict_get(fail, "nofail");
-  if (nofail)
-    f2b_py_dict_append_new(data, f2b_py_str("nofail"), f2b_py_copy(nofail));
+  if (nofail == NULL)
+    return f2b_py_dict_new();
+  F2bPyObj *data = f2b_py_dict_new_sized(1);
+  f2b_py_dict_append_new(data, group_key(f->group_keys, "nofail"), f2b_py_copy(nofail));
   return data;
 }
 
@@ -1420,8 +1489,8 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     replace_buffer(f, unmatched_lines(m, st->org));
     st->buf = NULL;
   }
-  F2bPyObj *fail = failure_dict(st, m);
-  g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
+  F2bPyObj *fail = failure_dict(st, f->failregex->pdata[i], m);
+  g_autoptr(GPtrArray) matched = f->lean_failures ? NULL : matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
   F2bPyObj *mv = dict_get_value(fail, "mlfid");
@@ -1433,13 +1502,13 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
         f2b_py_free(fail);
       return STEP_RETURN;
     }
-  } else {
+  } else if (matched) {
     F2bPyObj *list = f2b_py_list_new();
     list_extend(list, dict_get(fail, "matches"));
     list_extend_lines(list, matched);
     dict_set(fail, "matches", list);
   }
-  g_autoptr(GPtrArray) fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
   Step step = STEP_NEXT;
   if (!failure_ids(st, m, fail, mlfid != NULL, fids, &pending, &skip, error)) {
@@ -1451,13 +1520,15 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++) {
-      F2bPyObj *data = (cached || k + 1 < fids->len) ? failure_data_copy(f, fail)
-                                                     : g_steal_pointer(&fail);
+      F2bPyObj *data = f->lean_failures                 ? lean_data(f, fail)
+                       : (cached || k + 1 < fids->len) ? f2b_py_copy(fail)
+                                                       : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
                                              st->date, data));
     }
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
+  g_ptr_array_set_size(fids, 0);
   if (!cached)
     f2b_py_free(fail);
   return step;

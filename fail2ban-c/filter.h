@@ -172,9 +172,10 @@ void f2b_filter_set_check_all_regex(F2bFilter *filter, gboolean on);
 void f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on);
 void f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on);
 /* Lean failures (off by default): a caller that reads nothing of a failure's
- * data but "nofail" (fail2ban-regex's summary) spares the deep copy of a dict
- * the mlfid cache keeps: such a failure's data then holds "nofail" alone.  A
- * failure whose dict is not kept elsewhere still gets it whole. */
+ * data but "nofail" (fail2ban-regex's summary) spares the copies and the
+ * matched-line lists: every failure's data then holds "nofail" alone (when its
+ * dict had it), and no dict, cached by mlfid or not, gets "matches" or
+ * "nofail-matches".  Which failures are found is the same either way. */
 void f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on);
 
 /* The PCRE2 match limit for every regex of the filter (0: the default). */

@@ -177,6 +177,18 @@ f2b_py_dict_new(void)
 }
 
 F2bPyObj *
+f2b_py_dict_new_sized(gsize n_pairs)
+{
+  g_return_val_if_fail(n_pairs < G_MAXUINT / 4, NULL);
+  F2bPyObj *obj = py_new_container(F2B_PY_DICT);
+  if (n_pairs) {
+    obj->v.items.cap = (guint) (2 * n_pairs);
+    obj->v.items.pdata = g_new(gpointer, obj->v.items.cap);
+  }
+  return obj;
+}
+
+F2bPyObj *
 f2b_py_instance_new(const char *module, const char *name, F2bPyObj *args)
 {
   g_return_val_if_fail(module != NULL && name != NULL, NULL);

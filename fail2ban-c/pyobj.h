@@ -52,6 +52,9 @@ F2bPyObj *f2b_py_bytes(const void *data, gsize len);
 F2bPyObj *f2b_py_list_new(void);
 F2bPyObj *f2b_py_tuple_new(void);
 F2bPyObj *f2b_py_dict_new(void);
+/* An empty dict with room for N_PAIRS pairs (a builder that knows its size
+ * spares the regrowth). */
+F2bPyObj *f2b_py_dict_new_sized(gsize n_pairs);
 /* MODULE and NAME are copied; ARGS must be a tuple (transfer full) or NULL
  * for an empty one. */
 F2bPyObj *f2b_py_instance_new(const char *module, const char *name, F2bPyObj *args);
