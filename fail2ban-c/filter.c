@@ -30,6 +30,28 @@ typedef struct {
   double expiry;
 } MlfidEntry;
 
+/* The keys the filter itself reads or writes.  Every key of a failure dict is the
+ * filter's one str object for its text (see group_key_of), so these are found by
+ * identity. */
+enum {
+  K_FID,
+  K_IP4,
+  K_IP6,
+  K_DNS,
+  K_CIDR,
+  K_MLFID,
+  K_NOFAIL,
+  K_MLFGAINED,
+  K_MLFFORGET,
+  K_MLFPENDING,
+  K_USER,
+  K_USERS,
+  K_MATCHES,
+  K_NOFAIL_MATCHES,
+  K_IP,
+  N_KEYS
+};
+
 struct F2bFilter {
   F2bRegex *prefregex;
   GPtrArray *failregex;   /* F2bRegex * */
@@ -70,6 +92,7 @@ struct F2bFilter {
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
+  F2bPyObj *keys[N_KEYS]; /* the keys the filter reads (borrowed from group_keys) */
   const GPtrArray *view_of;
 };
 
@@ -170,36 +193,41 @@ lines_pick(GPtrArray *org, const gsize *indices, gsize n)
 
 /* ---- dict helpers ---------------------------------------------------------------- */
 
+static const char *const key_names[N_KEYS] = {
+    "fid",    "ip4",       "ip6",       "dns",        "cidr", "mlfid",   "nofail",         "mlfgained",
+    "mlfforget", "mlfpending", "user", "users", "matches", "nofail-matches", "ip",
+};
+
 static F2bPyObj *
-dict_get(const F2bPyObj *dict, const char *key)
+dict_get(const F2bFilter *f, const F2bPyObj *dict, guint key)
 {
-  return f2b_py_dict_get_str(dict, key, strlen(key));
+  return f2b_py_dict_get_same(dict, f->keys[key]);
 }
 
 /* dict.get(key) is not None */
 static F2bPyObj *
-dict_get_value(const F2bPyObj *dict, const char *key)
+dict_get_value(const F2bFilter *f, const F2bPyObj *dict, guint key)
 {
-  F2bPyObj *v = dict_get(dict, key);
+  F2bPyObj *v = dict_get(f, dict, key);
   return (v && f2b_py_kind(v) != F2B_PY_NONE) ? v : NULL;
 }
 
 static void
-dict_set(F2bPyObj *dict, const char *key, F2bPyObj *value)
+dict_set(const F2bFilter *f, F2bPyObj *dict, guint key, F2bPyObj *value)
 {
-  f2b_py_dict_set(dict, f2b_py_str(key), value);
+  f2b_py_dict_set_same(dict, f2b_py_copy(f->keys[key]), value);
 }
 
 static F2bPyObj *
-dict_pop(F2bPyObj *dict, const char *key)
+dict_pop(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  return f2b_py_dict_pop_str(dict, key, strlen(key));
+  return f2b_py_dict_pop_same(dict, f->keys[key]);
 }
 
 static void
-dict_remove(F2bPyObj *dict, const char *key)
+dict_remove(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  f2b_py_free(dict_pop(dict, key));
+  f2b_py_free(dict_pop(f, dict, key));
 }
 
 /* Python's truth value of a dict entry (NULL stands for a missing key). */
@@ -224,13 +252,14 @@ py_truthy(const F2bPyObj *v)
 
 /* fail.pop(key, None) as a truth value. */
 static gboolean
-dict_pop_truthy(F2bPyObj *dict, const char *key)
+dict_pop_truthy(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  g_autoptr(F2bPyObj) v = dict_pop(dict, key);
+  g_autoptr(F2bPyObj) v = dict_pop(f, dict, key);
   return py_truthy(v);
 }
 
-/* dict.update(other) for the items whose value is not None (all when ALL). */
+/* dict.update(other) for the items whose value is not None (all when ALL); both
+ * are failure dicts (keys by identity). */
 static void
 dict_update(F2bPyObj *dict, const F2bPyObj *other, gboolean skip_none)
 {
@@ -240,15 +269,15 @@ dict_update(F2bPyObj *dict, const F2bPyObj *other, gboolean skip_none)
     f2b_py_dict_pair(other, i, &k, &v);
     if (skip_none && f2b_py_kind(v) == F2B_PY_NONE)
       continue;
-    f2b_py_dict_set(dict, f2b_py_copy(k), f2b_py_copy(v));
+    f2b_py_dict_set_same(dict, f2b_py_copy(k), f2b_py_copy(v));
   }
 }
 
 /* A list value of DICT popped (or a new empty list): list.pop(key, []). */
 static F2bPyObj *
-dict_pop_list(F2bPyObj *dict, const char *key)
+dict_pop_list(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  F2bPyObj *v = dict_pop(dict, key);
+  F2bPyObj *v = dict_pop(f, dict, key);
   if (v && f2b_py_kind(v) == F2B_PY_LIST)
     return v;
   f2b_py_free(v);
@@ -360,7 +389,7 @@ groups_into_dict(F2bFilter *f, const F2bRegex *re, F2bPyObj *dict, F2bRegexMatch
     if (fresh)
       f2b_py_dict_append_new(dict, key, group_value(g));
     else
-      f2b_py_dict_set(dict, key, group_value(g));
+      f2b_py_dict_set_same(dict, key, group_value(g));
   }
 }
 
@@ -549,6 +578,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
                                         (GDestroyNotify) f2b_py_free);
   f->regex_keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   f->fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  for (guint i = 0; i < N_KEYS; i++)
+    f->keys[i] = group_key_of(f->group_keys, key_names[i]);
   return f;
 }
 
@@ -1170,14 +1201,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ValueText, value_text_clear)
 /* _updateUsers: adds USER (when truthy) to the "users" set of FAIL (a list here,
  * kept free of duplicates). Returns the users list (borrowed) or NULL. */
 static F2bPyObj *
-update_users(F2bPyObj *fail, const F2bPyObj *user)
+update_users(const F2bFilter *f, F2bPyObj *fail, const F2bPyObj *user)
 {
-  F2bPyObj *users = dict_get(fail, "users");
+  F2bPyObj *users = dict_get(f, fail, K_USERS);
   if (!py_truthy(user))
     return users;
   if (!py_truthy(users)) {
     users = f2b_py_list_new();
-    dict_set(fail, "users", users);
+    dict_set(f, fail, K_USERS, users);
   }
   gsize n = f2b_py_len(users);
   for (gsize i = 0; i < n; i++)
@@ -1226,26 +1257,26 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
   F2bPyObj *users = NULL;
   guint fl = 0;
   *cached = FALSE;
-  if (py_truthy(dict_get(fail, "mlfgained"))) {
+  if (py_truthy(dict_get(f, fail, K_MLFGAINED))) {
     fl |= NF_GAINED | NF_NOFAIL;
-    if (!py_truthy(dict_get(fail, "nofail")))
-      dict_set(fail, "nofail", f2b_py_copy(dict_get(fail, "mlfgained")));
-  } else if (py_truthy(dict_get(fail, "nofail"))) {
+    if (!py_truthy(dict_get(f, fail, K_NOFAIL)))
+      dict_set(f, fail, K_NOFAIL, f2b_py_copy(dict_get(f, fail, K_MLFGAINED)));
+  } else if (py_truthy(dict_get(f, fail, K_NOFAIL))) {
     fl |= NF_NOFAIL;
   }
-  if (dict_pop_truthy(fail, "mlfforget"))
+  if (dict_pop_truthy(f, fail, K_MLFFORGET))
     fl |= NF_FORGET;
   if (entry) {
     F2bPyObj *g = entry->fail;
-    users = update_users(g, dict_get(fail, "user"));
-    if (dict_pop_truthy(g, "nofail"))
+    users = update_users(f, g, dict_get(f, fail, K_USER));
+    if (dict_pop_truthy(f, g, K_NOFAIL))
       fl |= NF_CACHED_STATE;
-    if (dict_pop_truthy(g, "mlfgained"))
+    if (dict_pop_truthy(f, g, K_MLFGAINED))
       fl |= NF_CACHED_STATE;
     if (fl & NF_GAINED)
-      dict_remove(g, "mlfpending");
-    if (!(fl & NF_CACHED_STATE) && !py_truthy(dict_get(g, "mlfpending")))
-      dict_remove(g, "matches");
+      dict_remove(f, g, K_MLFPENDING);
+    if (!(fl & NF_CACHED_STATE) && !py_truthy(dict_get(f, g, K_MLFPENDING)))
+      dict_remove(f, g, K_MATCHES);
     dict_update(g, fail, TRUE);
     f2b_py_free(fail);
     fail = g;
@@ -1255,30 +1286,30 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
       *cached = FALSE;
     }
   } else if (!(fl & NF_FORGET)) {
-    users = update_users(fail, dict_get(fail, "user"));
+    users = update_users(f, fail, dict_get(f, fail, K_USER));
     mlfid_add(f, g_steal_pointer(&key), fail);
     *cached = TRUE;
   }
-  gboolean pending = dict_pop_truthy(fail, "mlfpending");
+  gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
   if (pending || (users && f2b_py_len(users) > 1)) {
-    dict_remove(fail, "nofail");
-    dict_remove(fail, "mlfgained");
+    dict_remove(f, fail, K_NOFAIL);
+    dict_remove(f, fail, K_MLFGAINED);
     fl &= ~(guint) (NF_GAINED | NF_NOFAIL);
   }
   if (matched == NULL) {
     /* lean failures: nothing reads the matched lines, no list is built (the
      * decisions above never look at them) */
   } else if (!(fl & NF_NOFAIL)) {
-    F2bPyObj *m = dict_pop_list(fail, "nofail-matches");
-    list_extend(m, dict_get(fail, "matches"));
+    F2bPyObj *m = dict_pop_list(f, fail, K_NOFAIL_MATCHES);
+    list_extend(m, dict_get(f, fail, K_MATCHES));
     if (!(fl & NF_GAINED))
       list_extend_lines(m, matched);
-    dict_set(fail, "matches", m);
+    dict_set(f, fail, K_MATCHES, m);
   } else if ((fl & (NF_NOFAIL | NF_FORGET)) == NF_NOFAIL) {
     F2bPyObj *m = f2b_py_list_new();
-    list_extend(m, dict_get(fail, "nofail-matches"));
+    list_extend(m, dict_get(f, fail, K_NOFAIL_MATCHES));
     list_extend_lines(m, matched);
-    dict_set(fail, "nofail-matches", m);
+    dict_set(f, fail, K_NOFAIL_MATCHES, m);
   }
   return fail;
 }
@@ -1368,14 +1399,14 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
   g_auto(ValueText) ip = {NULL, 0, NULL};
   F2bPyObj *v;
   *pending = *skip = FALSE;
-  if ((v = dict_get_value(fail, "fid")))
+  if ((v = dict_get_value(f, fail, K_FID)))
     value_text(v, &fid);
-  const char *ipg[] = {"ip4", "ip6"};
+  const guint ipg[] = {K_IP4, K_IP6};
   const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
   for (guint i = 0; i < 2 && !ip.ptr; i++) {
-    if ((v = dict_get_value(fail, ipg[i]))) {
+    if ((v = dict_get_value(f, fail, ipg[i]))) {
       value_text(v, &ip);
-      F2bPyObj *c = dict_get(fail, "cidr");
+      F2bPyObj *c = dict_get(f, fail, K_CIDR);
       cidr = fam[i];
       if (py_truthy(c)) {
         g_auto(ValueText) ct = {NULL, 0, NULL};
@@ -1386,7 +1417,7 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
       raw = TRUE;
     }
   }
-  if (!ip.ptr && (v = dict_get_value(fail, "dns")))
+  if (!ip.ptr && (v = dict_get_value(f, fail, K_DNS)))
     value_text(v, &ip);
   else if (!ip.ptr) {
     if (!fid.ptr && !has_mlfid) {
@@ -1417,7 +1448,7 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
         return FALSE;
       gsize slen;
       char *s = f2b_ipaddr_to_string(ipa, &slen);
-      dict_set(fail, "ip", f2b_py_str_len(s, slen));
+      dict_set(f, fail, K_IP, f2b_py_str_len(s, slen));
       g_free(s);
       addr = f2b_ipaddr_new(fid.ptr, (gssize) fid.len, st->defcidr, error);
     }
@@ -1450,11 +1481,11 @@ failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
 static F2bPyObj *
 lean_data(F2bFilter *f, const F2bPyObj *fail)
 {
-  F2bPyObj *nofail = dict_get(fail, "nofail");
+  F2bPyObj *nofail = dict_get(f, fail, K_NOFAIL);
   if (nofail == NULL)
     return f2b_py_dict_new();
   F2bPyObj *data = f2b_py_dict_new_sized(1);
-  f2b_py_dict_append_new(data, group_key(f->group_keys, "nofail"), f2b_py_copy(nofail));
+  f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
   return data;
 }
 
@@ -1493,20 +1524,20 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   g_autoptr(GPtrArray) matched = f->lean_failures ? NULL : matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
-  F2bPyObj *mv = dict_get_value(fail, "mlfid");
+  F2bPyObj *mv = dict_get_value(f, fail, K_MLFID);
   if (mv) {
     mlfid = f2b_py_copy(mv);
     fail = merge_failure(f, mlfid, fail, matched, &cached);
-    if (py_truthy(dict_get(fail, "nofail")) && !f->check_all_regex) {
+    if (py_truthy(dict_get(f, fail, K_NOFAIL)) && !f->check_all_regex) {
       if (!cached)
         f2b_py_free(fail);
       return STEP_RETURN;
     }
   } else if (matched) {
     F2bPyObj *list = f2b_py_list_new();
-    list_extend(list, dict_get(fail, "matches"));
+    list_extend(list, dict_get(f, fail, K_MATCHES));
     list_extend_lines(list, matched);
-    dict_set(fail, "matches", list);
+    dict_set(f, fail, K_MATCHES, list);
   }
   GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
@@ -1515,7 +1546,7 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = STEP_ERROR;
   } else if (skip) {
     step = STEP_NEXT;
-  } else if (pending && (dict_set(fail, "mlfpending", f2b_py_int(1)),
+  } else if (pending && (dict_set(f, fail, K_MLFPENDING, f2b_py_int(1)),
                          !f->check_all_regex && f->ignore_pending)) {
     step = STEP_RETURN;
   } else {
