@@ -784,6 +784,16 @@ f2b_regex_match_group(const F2bRegexMatch *m, const char *name, F2bRegexSpan *va
   return ok;
 }
 
+gboolean
+f2b_regex_match_group_nth(const F2bRegexMatch *m, guint i, F2bRegexSpan *value)
+{
+  F2bRegexSpan s = {NULL, 0};
+  gboolean ok = i < m->re->n_names && group_span(m, m->re->name_groups[i], &s);
+  if (value)
+    *value = s;
+  return ok;
+}
+
 /* Python's str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029.
  * Returns the length of the boundary at P, 0 if none. */
 static gsize

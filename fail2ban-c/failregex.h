@@ -168,6 +168,11 @@ F2bRegexSpan f2b_regex_match_subject(const F2bRegexMatch *m);
  * group exists and took part in the match; FALSE otherwise (no such group, or None). */
 gboolean f2b_regex_match_group(const F2bRegexMatch *m, const char *name, F2bRegexSpan *value);
 
+/* The raw value of named group I, in the order of f2b_failregex_group_names():
+ * TRUE and *VALUE when it took part in the match (no name search; without merged
+ * groups this is getGroups()'s entry I). FALSE for None or I out of range. */
+gboolean f2b_regex_match_group_nth(const F2bRegexMatch *m, guint i, F2bRegexSpan *value);
+
 /* One entry of fail2ban's getGroups() dictionary. VALUE.ptr is NULL for None. A
  * tuple_* merged entry has TUPLE set (an array of F2bRegexSpan, ptr NULL for None)
  * and VALUE unused. */

@@ -49,6 +49,7 @@ enum {
   K_MATCHES,
   K_NOFAIL_MATCHES,
   K_IP,
+  K_CONTENT,
   N_KEYS
 };
 
@@ -195,7 +196,7 @@ lines_pick(GPtrArray *org, const gsize *indices, gsize n)
 
 static const char *const key_names[N_KEYS] = {
     "fid",    "ip4",       "ip6",       "dns",        "cidr", "mlfid",   "nofail",         "mlfgained",
-    "mlfforget", "mlfpending", "user", "users", "matches", "nofail-matches", "ip",
+    "mlfforget", "mlfpending", "user", "users", "matches", "nofail-matches", "ip", "content",
 };
 
 static F2bPyObj *
@@ -374,10 +375,37 @@ match_group_key(GHashTable *keys, const RegexKeys *rk, guint i, const F2bRegexGr
 /* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
  * FRESH: DICT holds none of M's names yet (group names are unique), so no search.
  * F (may be NULL) holds the key objects; RE is the regex M is a match of. */
+/* groups_into_dict for a regex without merged groups: its named groups in order,
+ * read straight from the match, the group SKIP_KEY (may be NULL) left out. */
+static void
+raw_groups_into_dict(const RegexKeys *rk, F2bPyObj *dict, const F2bRegexMatch *m,
+                     const F2bPyObj *skip_key, gboolean fresh)
+{
+  for (guint i = 0; i < rk->n; i++) {
+    if (rk->keys[i] == skip_key)
+      continue;
+    F2bRegexSpan v;
+    F2bPyObj *value = f2b_regex_match_group_nth(m, i, &v) ? f2b_py_str_len(v.ptr, v.len)
+                                                           : f2b_py_none();
+    if (fresh)
+      f2b_py_dict_append_new(dict, f2b_py_copy(rk->keys[i]), value);
+    else
+      f2b_py_dict_set_same(dict, f2b_py_copy(rk->keys[i]), value);
+  }
+}
+
 static void
 groups_into_dict(F2bFilter *f, const F2bRegex *re, F2bPyObj *dict, F2bRegexMatch *m,
                  const char *skip, gboolean fresh)
 {
+  if (f && re && !f2b_failregex_has_merged_groups(re)) {
+    /* the filter's only SKIP is "content" */
+    const F2bPyObj *skip_key = !skip                        ? NULL
+                               : strcmp(skip, "content") == 0 ? f->keys[K_CONTENT]
+                                                              : group_key_of(f->group_keys, skip);
+    raw_groups_into_dict(regex_keys(f, re), dict, m, skip_key, fresh);
+    return;
+  }
   const GArray *groups = f2b_regex_match_groups(m);
   const RegexKeys *rk = f && re ? regex_keys(f, re) : NULL;
   GHashTable *keys = f ? f->group_keys : NULL;
@@ -1467,9 +1495,9 @@ static F2bPyObj *
 failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
 {
   /* room for the groups and the keys the filter adds (matches, users, ...) */
-  gsize n = f2b_regex_match_groups(m)->len + 4;
+  gsize n = regex_keys(st->f, re)->n + 6;
   if (st->pre)
-    n += f2b_regex_match_groups(st->pre)->len;
+    n += regex_keys(st->f, st->f->prefregex)->n;
   F2bPyObj *fail = f2b_py_dict_new_sized(n);
   if (st->pre)
     groups_into_dict(st->f, st->f->prefregex, fail, st->pre, "content", TRUE);
