@@ -752,7 +752,7 @@ f2b_failregex_lines_buffer(const F2bRegexLine *lines, gsize n_lines)
  * <SKIPLINES>, whose line bookkeeping is trivial. */
 struct F2bRegexMatch {
   const F2bRegex *re;
-  char *subject; /* in the same allocation, after ov */
+  char *subject; /* in the same allocation, after ov; or the caller's (borrowed, read only) */
   gsize len;
   gsize *ov; /* start/end per group, G_MAXSIZE when unset */
   GArray *groups;
@@ -933,9 +933,9 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
   return f2b_failregex_search_full(re, buf, len, FALSE, org_lines, n_org, error);
 }
 
-F2bRegexMatch *
-f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
-                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
+static F2bRegexMatch *
+search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+       const F2bRegexLine *org_lines, gsize n_org, gboolean borrow, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
@@ -964,20 +964,39 @@ f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean sub
     return NULL;
   }
   guint n = re->pyre->n_groups + 1;
-  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + len + 1);
+  gsize copy = borrow ? 0 : len + 1;
+  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + copy);
   memset(m, 0, sizeof(F2bRegexMatch));
   m->re = re;
   m->len = len;
   m->ov = (gsize *)(void *)(m + 1);
-  m->subject = (char *)(m->ov + 2 * n);
-  if (len)
-    memcpy(m->subject, buf, len);
-  m->subject[len] = '\0';
+  if (borrow) {
+    m->subject = (char *)subject;
+  } else {
+    m->subject = (char *)(m->ov + 2 * n);
+    if (len)
+      memcpy(m->subject, buf, len);
+    m->subject[len] = '\0';
+  }
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
   for (guint i = 0; i < 2 * n; i++)
     m->ov[i] = (i / 2 < (guint)rc && ov[i] != PCRE2_UNSET) ? ov[i] : G_MAXSIZE;
   compute_lines(m, org_lines, n_org);
   return m;
+}
+
+F2bRegexMatch *
+f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
+{
+  return search(re, buf, len, subject_ascii, org_lines, n_org, FALSE, error);
+}
+
+F2bRegexMatch *
+f2b_failregex_search_borrow(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                            const F2bRegexLine *org_lines, gsize n_org, GError **error)
+{
+  return search(re, buf, len, subject_ascii, org_lines, n_org, TRUE, error);
 }
 
 static void

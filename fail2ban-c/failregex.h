@@ -156,7 +156,16 @@ F2bRegexMatch *f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize le
                                          gboolean subject_ascii, const F2bRegexLine *org_lines,
                                          gsize n_org, GError **error);
 
-/* A match keeps its own copy of the buffer: everything below points into it. */
+/* The same without copying BUF: the match points into it, so BUF must stay as it
+ * is until the match is freed (a caller searching a buffer it owns spares the
+ * copy). */
+F2bRegexMatch *f2b_failregex_search_borrow(F2bRegex *re, const char *buf, gsize len,
+                                           gboolean subject_ascii,
+                                           const F2bRegexLine *org_lines, gsize n_org,
+                                           GError **error);
+
+/* A match keeps its own copy of the buffer (but see f2b_failregex_search_borrow):
+ * everything below points into it. */
 void f2b_regex_match_free(F2bRegexMatch *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bRegexMatch, f2b_regex_match_free)
 

@@ -85,8 +85,14 @@ struct F2bFilter {
   GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
   gboolean encoding_is_utf8;
   GString *decoded;       /* scratch: the line being processed, decoded */
-  GString *regex_buf;     /* scratch: the buffer the regexes search */
+  GString *regex_buf;     /* scratch: the buffer the regexes search once the line
+                           * buffer changed */
   gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
+  GString *org_buf;       /* scratch: the buffer of orgBuffer, searched first */
+  gboolean org_ascii;
+  GString *pref_buf;      /* the buffer pref_match points into: an org_buf that
+                           * changed roles, left alone until the next prefregex match */
+  gboolean pref_ascii;
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
                            * failure dicts (a copy of a str is a reference) */
@@ -155,15 +161,24 @@ lines_view(GPtrArray *lines)
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
 {
-  g_string_truncate(out, 0);
+  /* sized once and filled with memcpy: GLib's append calls cost more than the copies */
+  gsize total = 1;
+  for (guint i = 0; i < lines->len; i++) {
+    const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
+    total += l->prefix_len + l->rest_len + (i ? 1 : 0);
+  }
+  g_string_set_size(out, total);
+  char *p = out->str;
   for (guint i = 0; i < lines->len; i++) {
     const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
     if (i)
-      g_string_append_c(out, '\n');
-    g_string_append_len(out, l->prefix, (gssize) l->prefix_len);
-    g_string_append_len(out, l->rest, (gssize) l->rest_len);
+      *p++ = '\n';
+    memcpy(p, l->prefix, l->prefix_len);
+    p += l->prefix_len;
+    memcpy(p, l->rest, l->rest_len);
+    p += l->rest_len;
   }
-  g_string_append_c(out, '\n');
+  *p = '\n';
   return out;
 }
 
@@ -592,6 +607,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->encoding_is_utf8 = TRUE;
   f->decoded = g_string_sized_new(256);
   f->regex_buf = g_string_sized_new(256);
+  f->org_buf = g_string_sized_new(256);
+  f->pref_buf = g_string_sized_new(256);
   f->dd = f2b_datedetect_new_shared(dates);
   f->now = wall_now;
   f->check_find_time = TRUE;
@@ -624,7 +641,7 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->line_buffer);
   g_string_free(filter->last_time_text, TRUE);
   fline_unref(filter->processed);
-  f2b_regex_match_free(filter->pref_match);
+  f2b_regex_match_free(filter->pref_match); /* before pref_buf, which it points into */
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
@@ -633,6 +650,8 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->fids);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
+  g_string_free(filter->org_buf, TRUE);
+  g_string_free(filter->pref_buf, TRUE);
   g_free(filter);
 }
 
@@ -1044,8 +1063,8 @@ static void
 decode_utf8_into(GString *out, const char *line, gsize len, gboolean *replaced)
 {
   gsize i = utf8_valid_prefix(line, len);
-  g_string_truncate(out, 0);
-  g_string_append_len(out, line, (gssize) i);
+  g_string_set_size(out, i);
+  memcpy(out->str, line, i);
   if (i == len)
     return;
   const guchar *p = (const guchar *) line;
@@ -1134,9 +1153,13 @@ search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **
   }
   GArray *view = f->view;
   g_autoptr(GError) err = NULL;
-  gboolean ascii = buf == f->regex_buf && f->regex_buf_ascii;
-  F2bRegexMatch *m = f2b_failregex_search_full(re, buf->str, buf->len, ascii,
-                                               (const F2bRegexLine *) view->data, view->len, &err);
+  gboolean ascii = (buf == f->org_buf && f->org_ascii) || (buf == f->pref_buf && f->pref_ascii) ||
+                   (buf == f->regex_buf && f->regex_buf_ascii);
+  /* every buffer searched here outlives the match, unchanged (the prefregex
+   * match's too: see pref_buf) */
+  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, ascii,
+                                                 (const F2bRegexLine *) view->data, view->len,
+                                                 &err);
   if (err && limit && *limit == NULL)
     *limit = g_steal_pointer(&err);
   return m;
@@ -1618,10 +1641,10 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   }
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
-  st.buf = lines_buffer_into(f->regex_buf, st.org);
-  f->regex_buf_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  st.buf = lines_buffer_into(f->org_buf, st.org);
+  f->org_ascii = f2b_pystr_is_ascii(st.buf->str, st.buf->len);
   /* every buffer searched below is made of ORG's lines or parts of them */
-  gboolean org_ascii = f->regex_buf_ascii;
+  gboolean org_ascii = f->org_ascii;
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1633,6 +1656,14 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     f->pref_matched = f->pref_match != NULL;
     if (!f->pref_matched)
       goto out;
+    /* the match points into org_buf (ST.BUF): it becomes pref_buf, kept as it is
+     * while the match lives (past this line, for f2b_filter_prefregex_groups) */
+    GString *tmp = f->pref_buf;
+    f->pref_buf = f->org_buf;
+    f->org_buf = tmp;
+    gboolean tmp_ascii = f->pref_ascii;
+    f->pref_ascii = f->org_ascii;
+    f->org_ascii = tmp_ascii;
     st.pre = f->pref_match;
     F2bRegexSpan repl;
     if (pref_content(f->pref_match, f->prefregex, &repl)) {
