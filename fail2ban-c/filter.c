@@ -25,9 +25,9 @@ typedef struct {
 } FLine;
 
 typedef struct {
-  char *key;      /* the mlfid value as a text (see mlfid_key) */
   F2bPyObj *fail; /* the merged failure data */
   double expiry;
+  char key[];     /* the mlfid value as a text (see mlfid_key), in the same block */
 } MlfidEntry;
 
 /* The keys the filter itself reads or writes.  Every key of a failure dict is the
@@ -99,6 +99,9 @@ struct F2bFilter {
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
+  GString *mlfid_key;     /* scratch: the cache key of an mlfid */
+  GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
+                            * (see replace_buffer) */
   F2bPyObj *keys[N_KEYS]; /* the keys the filter reads (borrowed from group_keys) */
   const GPtrArray *view_of;
 };
@@ -497,7 +500,6 @@ static void
 mlfid_entry_free(gpointer p)
 {
   MlfidEntry *e = p;
-  g_free(e->key);
   f2b_py_free(e->fail);
   g_free(e);
 }
@@ -539,12 +541,12 @@ mlfid_get(F2bFilter *f, const char *key)
   return NULL;
 }
 
-/* Cache.set() of a KEY that is not in the cache (the only case _mergeFailure
- * has): when full, drops entries from the oldest until one that is still valid
- * has been dropped with room left (fail2ban's exact eviction), then appends.
- * Takes KEY and FAIL. */
+/* Cache.set() of a KEY (LEN bytes) that is not in the cache (the only case
+ * _mergeFailure has): when full, drops entries from the oldest until one that is
+ * still valid has been dropped with room left (fail2ban's exact eviction), then
+ * appends. Takes FAIL. */
 static void
-mlfid_add(F2bFilter *f, char *key, F2bPyObj *fail)
+mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail)
 {
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
@@ -556,8 +558,8 @@ mlfid_add(F2bFilter *f, char *key, F2bPyObj *fail)
         break;
     }
   }
-  MlfidEntry *e = g_new(MlfidEntry, 1);
-  e->key = key;
+  MlfidEntry *e = g_malloc(sizeof(MlfidEntry) + len + 1);
+  memcpy(e->key, key, len + 1);
   e->fail = fail;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
@@ -623,6 +625,7 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
                                         (GDestroyNotify) f2b_py_free);
   f->regex_keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   f->fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  f->mlfid_key = g_string_new(NULL);
   for (guint i = 0; i < N_KEYS; i++)
     f->keys[i] = group_key_of(f->group_keys, key_names[i]);
   return f;
@@ -648,6 +651,9 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
+  g_string_free(filter->mlfid_key, TRUE);
+  if (filter->spare_buffer)
+    g_ptr_array_unref(filter->spare_buffer);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
   g_string_free(filter->org_buf, TRUE);
@@ -1165,19 +1171,40 @@ search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **
   return m;
 }
 
+/* The old line buffer is kept as the spare: an empty new buffer (the usual
+ * unmatched lines of a one-line match) is then the spare emptied, not a new
+ * array.  The old buffer may still be the ORG of the line being processed, which
+ * must stay as it is: see empty_buffer. */
 static void
 replace_buffer(F2bFilter *f, GPtrArray *lines)
 {
-  g_ptr_array_unref(f->line_buffer);
+  if (f->spare_buffer == NULL)
+    f->spare_buffer = f->line_buffer;
+  else
+    g_ptr_array_unref(f->line_buffer);
   f->line_buffer = lines;
+}
+
+/* An empty line buffer (transfer full) for replace_buffer, never ORG itself. */
+static GPtrArray *
+empty_buffer(F2bFilter *f, GPtrArray *org)
+{
+  GPtrArray *a = f->spare_buffer;
+  if (a == NULL || a == org)
+    return fline_array_new();
+  f->spare_buffer = NULL;
+  g_ptr_array_set_size(a, 0);
+  return a;
 }
 
 /* The unmatched lines of a failregex match, from ORG. */
 static GPtrArray *
-unmatched_lines(F2bRegexMatch *m, GPtrArray *org)
+unmatched_lines(F2bFilter *f, F2bRegexMatch *m, GPtrArray *org)
 {
   gsize n;
   const gsize *idx = f2b_regex_match_unmatched_lines(m, &n);
+  if (n == 0)
+    return empty_buffer(f, org);
   return lines_pick(org, idx, n);
 }
 
@@ -1212,7 +1239,7 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
     if (f->on_ignore)
       f->on_ignore(i, f->on_ignore_data);
     if ((!f->check_all_regex || f->maxlines > 1) && fail_match)
-      replace_buffer(f, unmatched_lines(fail_match, fail_org));
+      replace_buffer(f, unmatched_lines(f, fail_match, fail_org));
     if (!f->check_all_regex)
       break;
   }
@@ -1279,21 +1306,22 @@ enum {
 
 /* The cache key of an mlfid value: one text per value, different values give
  * different texts.  A str (the usual case) is its own text, marked 's'; anything
- * else, or a str holding a NUL, is its repr(), marked 'r'.  Transfer full. */
-static char *
-mlfid_key(const F2bPyObj *mlfid)
+ * else, or a str holding a NUL, is its repr(), marked 'r'.  Written into OUT. */
+static const char *
+mlfid_key(GString *out, const F2bPyObj *mlfid)
 {
   gsize len;
   const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
+  g_string_truncate(out, 0);
   if (text && memchr(text, '\0', len) == NULL) {
-    char *key = g_malloc(len + 2);
-    key[0] = 's';
-    memcpy(key + 1, text, len);
-    key[len + 1] = '\0';
-    return key;
+    g_string_set_size(out, len + 1);
+    out->str[0] = 's';
+    memcpy(out->str + 1, text, len);
+    return out->str;
   }
-  g_autofree char *repr = f2b_py_repr(mlfid);
-  return g_strconcat("r", repr, NULL);
+  g_string_append_c(out, 'r');
+  f2b_py_repr_append(out, mlfid);
+  return out->str;
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
@@ -1303,7 +1331,8 @@ static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  g_autofree char *key = mlfid_key(mlfid);
+  const char *key = mlfid_key(f->mlfid_key, mlfid);
+  gsize key_len = f->mlfid_key->len;
   MlfidEntry *entry = mlfid_get(f, key);
   F2bPyObj *users = NULL;
   guint fl = 0;
@@ -1338,7 +1367,7 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     }
   } else if (!(fl & NF_FORGET)) {
     users = update_users(f, fail, dict_get(f, fail, K_USER));
-    mlfid_add(f, g_steal_pointer(&key), fail);
+    mlfid_add(f, key, key_len, fail);
     *cached = TRUE;
   }
   gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
@@ -1568,7 +1597,7 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
   if (!f->check_all_regex || f->maxlines > 1) {
-    replace_buffer(f, unmatched_lines(m, st->org));
+    replace_buffer(f, unmatched_lines(f, m, st->org));
     st->buf = NULL;
   }
   F2bPyObj *fail = failure_dict(st, f->failregex->pdata[i], m);
@@ -1667,7 +1696,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     st.pre = f->pref_match;
     F2bRegexSpan repl;
     if (pref_content(f->pref_match, f->prefregex, &repl)) {
-      GPtrArray *content = fline_array_new();
+      GPtrArray *content = empty_buffer(f, st.org);
       g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
