@@ -979,8 +979,12 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
     m->subject[len] = '\0';
   }
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-  for (guint i = 0; i < 2 * n; i++)
-    m->ov[i] = (i / 2 < (guint)rc && ov[i] != PCRE2_UNSET) ? ov[i] : G_MAXSIZE;
+  /* PCRE2_UNSET is G_MAXSIZE: the first RC pairs are copied as they are, the
+   * groups past the last one set are unset */
+  G_STATIC_ASSERT(sizeof(PCRE2_SIZE) == sizeof(gsize) && PCRE2_UNSET == G_MAXSIZE);
+  guint set = MIN((guint)rc, n);
+  memcpy(m->ov, ov, 2 * set * sizeof(gsize));
+  memset(m->ov + 2 * set, 0xff, 2 * (n - set) * sizeof(gsize));
   compute_lines(m, org_lines, n_org);
   return m;
 }
