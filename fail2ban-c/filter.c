@@ -24,8 +24,11 @@ typedef struct {
   F2bRegexLine t;
 } FLine;
 
+typedef struct LeanFail LeanFail;
+
 typedef struct {
-  F2bPyObj *fail; /* the merged failure data */
+  F2bPyObj *fail; /* the merged failure data, or NULL with lean failures */
+  LeanFail *lean; /* the same as lean failures keep it, or NULL */
   double expiry;
   char key[];     /* the mlfid value as a text (see mlfid_key), in the same block */
 } MlfidEntry;
@@ -45,7 +48,8 @@ enum {
   K_MLFFORGET,
   K_MLFPENDING,
   K_USER,
-  K_USERS,
+  N_SLOTS = K_USER + 1, /* the keys a lean failure keeps (see LeanFail) */
+  K_USERS = N_SLOTS,
   K_MATCHES,
   K_NOFAIL_MATCHES,
   K_IP,
@@ -361,7 +365,8 @@ typedef struct {
   const char *const *names; /* the regex's own array: entry I of a match's groups
                              * has this very pointer as its name */
   guint n;
-  F2bPyObj *keys[]; /* borrowed from the filter's group_keys */
+  gint slot[N_SLOTS]; /* the index of the group of key K_..., or -1 */
+  F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
 
 static const RegexKeys *
@@ -375,8 +380,14 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
   rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
   rk->names = names;
   rk->n = n;
-  for (guint i = 0; i < n; i++)
+  for (guint k = 0; k < N_SLOTS; k++)
+    rk->slot[k] = -1;
+  for (guint i = 0; i < n; i++) {
     rk->keys[i] = group_key_of(f->group_keys, names[i]);
+    for (guint k = 0; k < N_SLOTS; k++)
+      if (rk->keys[i] == f->keys[k])
+        rk->slot[k] = (gint) i;
+  }
   g_hash_table_insert(f->regex_keys, (gpointer) re, rk);
   return rk;
 }
@@ -494,6 +505,46 @@ failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyOb
   return f;
 }
 
+/* ---- lean failures ----------------------------------------------------------------- */
+
+/* A failure's dict as lean failures keep it (f2b_filter_set_lean_failures): the
+ * values of the keys findFailure and _mergeFailure read, K_FID to K_USER, and the
+ * users list.  A value is NULL for None as for an absent key: every test of
+ * these keys there treats both alike.  The other groups are never read. */
+struct LeanFail {
+  F2bPyObj *value[N_SLOTS];
+  F2bPyObj *users; /* a list, or NULL */
+};
+
+static void
+lean_clear(LeanFail *lf)
+{
+  for (guint k = 0; k < N_SLOTS; k++)
+    g_clear_pointer(&lf->value[k], f2b_py_free);
+  g_clear_pointer(&lf->users, f2b_py_free);
+}
+
+static void
+lean_free(LeanFail *lf)
+{
+  if (lf == NULL)
+    return;
+  lean_clear(lf);
+  g_free(lf);
+}
+
+/* Sets key K to V (transfer full; None and NULL clear it). */
+static void
+lean_set(LeanFail *lf, guint k, F2bPyObj *v)
+{
+  if (v && f2b_py_kind(v) == F2B_PY_NONE) {
+    f2b_py_free(v);
+    v = NULL;
+  }
+  f2b_py_free(lf->value[k]);
+  lf->value[k] = v;
+}
+
 /* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
 
 static void
@@ -501,6 +552,7 @@ mlfid_entry_free(gpointer p)
 {
   MlfidEntry *e = p;
   f2b_py_free(e->fail);
+  lean_free(e->lean);
   g_free(e);
 }
 
@@ -546,7 +598,7 @@ mlfid_get(F2bFilter *f, const char *key)
  * still valid has been dropped with room left (fail2ban's exact eviction), then
  * appends. Takes FAIL. */
 static void
-mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail)
+mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail, LeanFail *lean)
 {
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
@@ -561,6 +613,7 @@ mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail)
   MlfidEntry *e = g_malloc(sizeof(MlfidEntry) + len + 1);
   memcpy(e->key, key, len + 1);
   e->fail = fail;
+  e->lean = lean;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
   g_hash_table_insert(f->mlfid_index, e->key, e);
@@ -578,6 +631,19 @@ mlfid_steal(F2bFilter *f, const char *key)
   e->fail = NULL;
   mlfid_entry_free(e);
   return fail;
+}
+
+static LeanFail *
+mlfid_steal_lean(F2bFilter *f, const char *key)
+{
+  gint i = mlfid_find(f, key);
+  if (i < 0)
+    return NULL;
+  MlfidEntry *e = mlfid_take(f, (guint) i);
+  LeanFail *lean = e->lean;
+  e->lean = NULL;
+  mlfid_entry_free(e);
+  return lean;
 }
 
 guint
@@ -955,6 +1021,12 @@ f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on)
 void
 f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
 {
+  on = !!on;
+  if (on == filter->lean_failures)
+    return;
+  /* the cached dicts of one mode mean nothing to the other */
+  g_hash_table_remove_all(filter->mlfid_index);
+  g_ptr_array_set_size(filter->mlfid_cache, 0);
   filter->lean_failures = on;
 }
 
@@ -1325,8 +1397,8 @@ mlfid_key(GString *out, const F2bPyObj *mlfid)
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
- * *CACHED is set and the caller owns otherwise.  MATCHED NULL: lean failures, whose
- * dicts get no "matches" nor "nofail-matches". */
+ * *CACHED is set and the caller owns otherwise.  (lean_merge is the same on lean
+ * failures: a change here belongs there too.) */
 static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
@@ -1367,7 +1439,7 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     }
   } else if (!(fl & NF_FORGET)) {
     users = update_users(f, fail, dict_get(f, fail, K_USER));
-    mlfid_add(f, key, key_len, fail);
+    mlfid_add(f, key, key_len, fail, NULL);
     *cached = TRUE;
   }
   gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
@@ -1376,10 +1448,7 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     dict_remove(f, fail, K_MLFGAINED);
     fl &= ~(guint) (NF_GAINED | NF_NOFAIL);
   }
-  if (matched == NULL) {
-    /* lean failures: nothing reads the matched lines, no list is built (the
-     * decisions above never look at them) */
-  } else if (!(fl & NF_NOFAIL)) {
+  if (!(fl & NF_NOFAIL)) {
     F2bPyObj *m = dict_pop_list(f, fail, K_NOFAIL_MATCHES);
     list_extend(m, dict_get(f, fail, K_MATCHES));
     if (!(fl & NF_GAINED))
@@ -1465,12 +1534,16 @@ typedef enum {
   STEP_ERROR,  /* fail2ban raises */
 } Step;
 
-/* The failure id(s) of a matched failregex. Returns FALSE with ERROR when
- * fail2ban raises; *SKIP when it logs an error and goes on with the next regex;
- * FIDS receives F2bIPAddr * (a NULL entry: pending). */
+/* The failure id(s) of a matched failregex. VALUE holds the failure's values of
+ * the keys K_FID to K_USER (NULL for None or absent, which fail2ban's tests here
+ * do not tell apart); FAIL (may be NULL: lean failures) gets "ip" when the id is
+ * not the address.  Returns FALSE with ERROR when fail2ban raises; *SKIP when it
+ * logs an error and goes on with the next regex; FIDS receives F2bIPAddr * (a
+ * NULL entry: pending). */
 static gboolean
-failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
-            GPtrArray *fids, gboolean *pending, gboolean *skip, GError **error)
+failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *const *value, F2bPyObj *fail,
+            gboolean has_mlfid, GPtrArray *fids, gboolean *pending, gboolean *skip,
+            GError **error)
 {
   F2bFilter *f = st->f;
   gint64 cidr = st->defcidr;
@@ -1479,14 +1552,14 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
   g_auto(ValueText) ip = {NULL, 0, NULL};
   F2bPyObj *v;
   *pending = *skip = FALSE;
-  if ((v = dict_get_value(f, fail, K_FID)))
+  if ((v = value[K_FID]))
     value_text(v, &fid);
   const guint ipg[] = {K_IP4, K_IP6};
   const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
   for (guint i = 0; i < 2 && !ip.ptr; i++) {
-    if ((v = dict_get_value(f, fail, ipg[i]))) {
+    if ((v = value[ipg[i]])) {
       value_text(v, &ip);
-      F2bPyObj *c = dict_get(f, fail, K_CIDR);
+      F2bPyObj *c = value[K_CIDR];
       cidr = fam[i];
       if (py_truthy(c)) {
         g_auto(ValueText) ct = {NULL, 0, NULL};
@@ -1497,7 +1570,7 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
       raw = TRUE;
     }
   }
-  if (!ip.ptr && (v = dict_get_value(f, fail, K_DNS)))
+  if (!ip.ptr && (v = value[K_DNS]))
     value_text(v, &ip);
   else if (!ip.ptr) {
     if (!fid.ptr && !has_mlfid) {
@@ -1526,10 +1599,12 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
       g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip.ptr, (gssize) ip.len, cidr, error);
       if (!ipa)
         return FALSE;
-      gsize slen;
-      char *s = f2b_ipaddr_to_string(ipa, &slen);
-      dict_set(f, fail, K_IP, f2b_py_str_len(s, slen));
-      g_free(s);
+      if (fail) {
+        gsize slen;
+        char *s = f2b_ipaddr_to_string(ipa, &slen);
+        dict_set(f, fail, K_IP, f2b_py_str_len(s, slen));
+        g_free(s);
+      }
       addr = f2b_ipaddr_new(fid.ptr, (gssize) fid.len, st->defcidr, error);
     }
     if (!addr)
@@ -1557,16 +1632,159 @@ failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
   return fail;
 }
 
-/* Lean failure data: a dict of FAIL's "nofail" alone (transfer full). */
-static F2bPyObj *
-lean_data(F2bFilter *f, const F2bPyObj *fail)
+/* ---- findFailure on lean failures ---------------------------------------------------- */
+
+static gboolean
+lean_pop_truthy(LeanFail *lf, guint k)
 {
-  F2bPyObj *nofail = dict_get(f, fail, K_NOFAIL);
+  g_autoptr(F2bPyObj) v = g_steal_pointer(&lf->value[k]);
+  return py_truthy(v);
+}
+
+/* The groups of match M of RE into LF (keys it has overwrite LF's, as dict.update). */
+static void
+lean_from_match(F2bFilter *f, const F2bRegex *re, F2bRegexMatch *m, LeanFail *lf)
+{
+  if (!f2b_failregex_has_merged_groups(re)) {
+    const RegexKeys *rk = regex_keys(f, re);
+    for (guint k = 0; k < N_SLOTS; k++) {
+      F2bRegexSpan v;
+      if (rk->slot[k] >= 0)
+        lean_set(lf, k, f2b_regex_match_group_nth(m, (guint) rk->slot[k], &v)
+                            ? f2b_py_str_len(v.ptr, v.len) : NULL);
+    }
+    return;
+  }
+  const GArray *groups = f2b_regex_match_groups(m);
+  for (guint i = 0; i < groups->len; i++) {
+    const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
+    for (guint k = 0; k < N_SLOTS; k++) {
+      if (strcmp(g->name, key_names[k]) == 0) {
+        lean_set(lf, k, group_value(g));
+        break;
+      }
+    }
+  }
+}
+
+/* _updateUsers on a lean failure (see update_users). */
+static F2bPyObj *
+lean_update_users(LeanFail *fail, const F2bPyObj *user)
+{
+  if (!py_truthy(user))
+    return fail->users;
+  if (!py_truthy(fail->users)) {
+    f2b_py_free(fail->users);
+    fail->users = f2b_py_list_new();
+  }
+  gsize n = f2b_py_len(fail->users);
+  for (gsize i = 0; i < n; i++)
+    if (f2b_py_equal(f2b_py_item(fail->users, i), user))
+      return fail->users;
+  f2b_py_append(fail->users, f2b_py_copy(user));
+  return fail->users;
+}
+
+/* _mergeFailure on lean failures, step for step as merge_failure.  CUR is emptied
+ * (its values move).  Returns the merged failure: the cache's (*OWN NULL), or
+ * *OWN (the caller frees it: an entry forgotten), or CUR itself. */
+static LeanFail *
+lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
+{
+  const char *key = mlfid_key(f->mlfid_key, mlfid);
+  gsize key_len = f->mlfid_key->len;
+  MlfidEntry *entry = mlfid_get(f, key);
+  F2bPyObj *users = NULL;
+  guint fl = 0;
+  *own = NULL;
+  if (py_truthy(cur->value[K_MLFGAINED])) {
+    fl |= NF_GAINED | NF_NOFAIL;
+    if (!py_truthy(cur->value[K_NOFAIL]))
+      lean_set(cur, K_NOFAIL, f2b_py_copy(cur->value[K_MLFGAINED]));
+  } else if (py_truthy(cur->value[K_NOFAIL])) {
+    fl |= NF_NOFAIL;
+  }
+  if (lean_pop_truthy(cur, K_MLFFORGET))
+    fl |= NF_FORGET;
+  LeanFail *fail = cur;
+  if (entry) {
+    LeanFail *g = entry->lean;
+    users = lean_update_users(g, cur->value[K_USER]);
+    if (lean_pop_truthy(g, K_NOFAIL))
+      fl |= NF_CACHED_STATE;
+    if (lean_pop_truthy(g, K_MLFGAINED))
+      fl |= NF_CACHED_STATE;
+    if (fl & NF_GAINED)
+      lean_set(g, K_MLFPENDING, NULL);
+    for (guint k = 0; k < N_SLOTS; k++) /* dict.update of the values not None */
+      if (cur->value[k])
+        lean_set(g, k, g_steal_pointer(&cur->value[k]));
+    fail = g;
+    if (fl & NF_FORGET)
+      fail = *own = mlfid_steal_lean(f, key);
+  } else if (!(fl & NF_FORGET)) {
+    users = lean_update_users(cur, cur->value[K_USER]);
+    fail = g_memdup2(cur, sizeof *cur); /* the values move to the cache's copy */
+    memset(cur, 0, sizeof *cur);
+    mlfid_add(f, key, key_len, NULL, fail);
+  }
+  gboolean pending = lean_pop_truthy(fail, K_MLFPENDING);
+  if (pending || (users && f2b_py_len(users) > 1)) {
+    lean_set(fail, K_NOFAIL, NULL);
+    lean_set(fail, K_MLFGAINED, NULL);
+  }
+  return fail;
+}
+
+/* A lean failure's data: its "nofail" alone (transfer full). */
+static F2bPyObj *
+lean_data(F2bFilter *f, const F2bPyObj *nofail)
+{
   if (nofail == NULL)
     return f2b_py_dict_new();
   F2bPyObj *data = f2b_py_dict_new_sized(1);
   f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
   return data;
+}
+
+/* found_failure's part after the line buffer, for lean failures: the same steps
+ * on a LeanFail instead of a dict, without the matched lines. */
+static Step
+found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
+{
+  F2bFilter *f = st->f;
+  LeanFail cur = {{NULL}, NULL};
+  if (st->pre)
+    lean_from_match(f, f->prefregex, st->pre, &cur);
+  lean_from_match(f, f->failregex->pdata[i], m, &cur);
+  LeanFail *fail = &cur, *own = NULL;
+  gboolean has_mlfid = cur.value[K_MLFID] != NULL;
+  if (has_mlfid) {
+    g_autoptr(F2bPyObj) mlfid = f2b_py_copy(cur.value[K_MLFID]);
+    fail = lean_merge(f, mlfid, &cur, &own);
+  }
+  Step step = STEP_NEXT;
+  GPtrArray *fids = f->fids; /* emptied below */
+  gboolean pending, skip;
+  if (has_mlfid && py_truthy(fail->value[K_NOFAIL]) && !f->check_all_regex) {
+    step = STEP_RETURN;
+  } else if (!failure_ids(st, m, fail->value, NULL, has_mlfid, fids, &pending, &skip, error)) {
+    step = STEP_ERROR;
+  } else if (skip) {
+    step = STEP_NEXT;
+  } else if (pending && (lean_set(fail, K_MLFPENDING, f2b_py_int(1)),
+                         !f->check_all_regex && f->ignore_pending)) {
+    step = STEP_RETURN;
+  } else {
+    for (guint k = 0; k < fids->len; k++)
+      g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
+                                             st->date, lean_data(f, fail->value[K_NOFAIL])));
+    step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
+  }
+  g_ptr_array_set_size(fids, 0);
+  lean_free(own);
+  lean_clear(&cur);
+  return step;
 }
 
 /* The body of findFailure's loop for failregex I that matched with M. */
@@ -1600,8 +1818,10 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     replace_buffer(f, unmatched_lines(f, m, st->org));
     st->buf = NULL;
   }
+  if (f->lean_failures)
+    return found_lean(st, i, m, error);
   F2bPyObj *fail = failure_dict(st, f->failregex->pdata[i], m);
-  g_autoptr(GPtrArray) matched = f->lean_failures ? NULL : matched_lines(m, st->org);
+  g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
   F2bPyObj *mv = dict_get_value(f, fail, K_MLFID);
@@ -1613,7 +1833,7 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
         f2b_py_free(fail);
       return STEP_RETURN;
     }
-  } else if (matched) {
+  } else {
     F2bPyObj *list = f2b_py_list_new();
     list_extend(list, dict_get(f, fail, K_MATCHES));
     list_extend_lines(list, matched);
@@ -1622,7 +1842,10 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
   Step step = STEP_NEXT;
-  if (!failure_ids(st, m, fail, mlfid != NULL, fids, &pending, &skip, error)) {
+  F2bPyObj *value[N_SLOTS];
+  for (guint k = 0; k < N_SLOTS; k++)
+    value[k] = dict_get_value(f, fail, k);
+  if (!failure_ids(st, m, value, fail, mlfid != NULL, fids, &pending, &skip, error)) {
     step = STEP_ERROR;
   } else if (skip) {
     step = STEP_NEXT;
@@ -1631,9 +1854,8 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++) {
-      F2bPyObj *data = f->lean_failures                 ? lean_data(f, fail)
-                       : (cached || k + 1 < fids->len) ? f2b_py_copy(fail)
-                                                       : g_steal_pointer(&fail);
+      F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail)
+                                                     : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
                                              st->date, data));
     }
