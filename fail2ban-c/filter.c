@@ -102,6 +102,8 @@ struct F2bFilter {
                            * failure dicts (a copy of a str is a reference) */
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
+  const struct RegexKeys *pref_keys; /* the prefregex's entry, or NULL */
+  gint16 *anchor_first;   /* see anchor_firsts; NULL when a failregex came or went */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
   GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
@@ -361,20 +363,26 @@ group_key(GHashTable *keys, const char *name)
 
 /* The keys of a regex's named groups in their order (getGroups() starts with
  * them): looked up once per regex, not once per group of every match. */
-typedef struct {
+typedef struct RegexKeys {
   const char *const *names; /* the regex's own array: entry I of a match's groups
                              * has this very pointer as its name */
   guint n;
   gint slot[N_SLOTS]; /* the index of the group of key K_..., or -1 */
+  gint content;       /* the same for "content" */
   F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
 
 static const RegexKeys *
 regex_keys(F2bFilter *f, const F2bRegex *re)
 {
+  if (re == f->prefregex && f->pref_keys)
+    return f->pref_keys; /* searched on every line: spare the hash */
   RegexKeys *rk = g_hash_table_lookup(f->regex_keys, re);
-  if (rk)
+  if (rk) {
+    if (re == f->prefregex)
+      f->pref_keys = rk;
     return rk;
+  }
   const char *const *names = f2b_failregex_group_names(re);
   guint n = g_strv_length((char **) names);
   rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
@@ -382,8 +390,11 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
   rk->n = n;
   for (guint k = 0; k < N_SLOTS; k++)
     rk->slot[k] = -1;
+  rk->content = -1;
   for (guint i = 0; i < n; i++) {
     rk->keys[i] = group_key_of(f->group_keys, names[i]);
+    if (rk->keys[i] == f->keys[K_CONTENT])
+      rk->content = (gint) i;
     for (guint k = 0; k < N_SLOTS; k++)
       if (rk->keys[i] == f->keys[k])
         rk->slot[k] = (gint) i;
@@ -462,11 +473,12 @@ match_groups_dict(F2bRegexMatch *m)
 /* The `content` group of the prefregex match when it is a non-empty string
  * (fail2ban then searches the failregexes in it alone). */
 static gboolean
-pref_content(F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
+pref_content(F2bFilter *f, F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
   if (!f2b_failregex_has_merged_groups(re)) {
     /* the raw group is the value: no need to build every group of the line */
-    if (!f2b_regex_match_group(m, "content", content))
+    gint i = regex_keys(f, re)->content;
+    if (i < 0 || !f2b_regex_match_group_nth(m, (guint) i, content))
       return FALSE;
     return content->len > 0;
   }
@@ -717,6 +729,7 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
+  g_free(filter->anchor_first);
   g_string_free(filter->mlfid_key, TRUE);
   if (filter->spare_buffer)
     g_ptr_array_unref(filter->spare_buffer);
@@ -794,6 +807,7 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
     apply_limit(filter, re);
   }
   g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
   g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
@@ -811,6 +825,7 @@ f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
     return FALSE;
   apply_limit(filter, re);
   g_ptr_array_add(filter->failregex, re);
+  g_clear_pointer(&filter->anchor_first, g_free);
   return TRUE;
 }
 
@@ -843,7 +858,9 @@ del_regex(GPtrArray *list, gint index)
 gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
+  g_clear_pointer(&filter->anchor_first, g_free);
   g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   return del_regex(filter->failregex, index);
 }
 
@@ -851,6 +868,7 @@ gboolean
 f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
 {
   g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   return del_regex(filter->ignoreregex, index);
 }
 
@@ -1222,21 +1240,24 @@ f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize 
 static F2bRegexMatch *
 search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
 {
-  /* the F2bRegexLine view of ORG is built once for all regexes of a line */
-  if (f->view_of != org) {
-    g_array_set_size(f->view, 0);
-    for (guint i = 0; i < org->len; i++)
-      g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
-    f->view_of = org;
+  /* the F2bRegexLine view of ORG: a single line is its own view; more are copied
+   * once for all regexes of a line */
+  const F2bRegexLine *view = org->len ? &((FLine *) org->pdata[0])->t : NULL;
+  if (org->len > 1) {
+    if (f->view_of != org) {
+      g_array_set_size(f->view, 0);
+      for (guint i = 0; i < org->len; i++)
+        g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
+      f->view_of = org;
+    }
+    view = (const F2bRegexLine *) f->view->data;
   }
-  GArray *view = f->view;
   g_autoptr(GError) err = NULL;
   gboolean ascii = (buf == f->org_buf && f->org_ascii) || (buf == f->pref_buf && f->pref_ascii) ||
                    (buf == f->regex_buf && f->regex_buf_ascii);
   /* every buffer searched here outlives the match, unchanged (the prefregex
    * match's too: see pref_buf) */
-  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, ascii,
-                                                 (const F2bRegexLine *) view->data, view->len,
+  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, ascii, view, org->len,
                                                  &err);
   if (err && limit && *limit == NULL)
     *limit = g_steal_pointer(&err);
@@ -1867,6 +1888,22 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   return step;
 }
 
+/* The first byte of each failregex's anchor (f2b_failregex_get_anchor), -1 when it
+ * has none: a line's loop over the failregexes reads them from one small array. */
+static const gint16 *
+anchor_firsts(F2bFilter *f)
+{
+  if (f->anchor_first == NULL) {
+    f->anchor_first = g_new(gint16, f->failregex->len + 1);
+    for (guint i = 0; i < f->failregex->len; i++) {
+      gsize alen;
+      const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
+      f->anchor_first[i] = anchor ? (guchar) anchor[0] : -1;
+    }
+  }
+  return f->anchor_first;
+}
+
 /* findFailure(tupleLine, date, noDate). Returns NULL with ERROR when fail2ban raises. */
 static GPtrArray *
 find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean no_date,
@@ -1917,21 +1954,20 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     f->org_ascii = tmp_ascii;
     st.pre = f->pref_match;
     F2bRegexSpan repl;
-    if (pref_content(f->pref_match, f->prefregex, &repl)) {
+    if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
       GPtrArray *content = empty_buffer(f, st.org);
       g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
   }
+  const gint16 *first = anchor_firsts(f);
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
       f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
-    gsize alen;
-    const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
-    if (anchor && st.buf->str[0] != anchor[0])
+    if (first[i] >= 0 && (guchar) st.buf->str[0] != first[i])
       continue; /* cannot match: spare the call (the search checks the rest) */
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)

@@ -199,6 +199,31 @@ START_TEST(test_dict_sized)
 }
 END_TEST
 
+/* Keys by identity: only the very key object is found, not an equal one. */
+START_TEST(test_dict_same)
+{
+  g_autoptr(F2bPyObj) ka = f2b_py_str("a");
+  g_autoptr(F2bPyObj) kb = f2b_py_str("b");
+  g_autoptr(F2bPyObj) other_a = f2b_py_str("a");
+  g_autoptr(F2bPyObj) d = f2b_py_dict_new();
+  ck_assert_ptr_null(f2b_py_dict_get_same(d, ka));
+  ck_assert_ptr_null(f2b_py_dict_pop_same(d, ka));
+  f2b_py_dict_set_same(d, f2b_py_copy(ka), f2b_py_int(1));
+  f2b_py_dict_set_same(d, f2b_py_copy(kb), f2b_py_int(2));
+  f2b_py_dict_set_same(d, f2b_py_copy(ka), f2b_py_int(3)); /* replaces, keeps its place */
+  ck_assert_uint_eq(f2b_py_len(d), 2);
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_same(d, ka)), 3);
+  ck_assert_ptr_null(f2b_py_dict_get_same(d, other_a));
+  g_autofree char *r = f2b_py_repr(d);
+  ck_assert_str_eq(r, "{'a': 3, 'b': 2}");
+  g_autoptr(F2bPyObj) v = f2b_py_dict_pop_same(d, ka);
+  ck_assert_int_eq(f2b_py_get_int(v), 3);
+  ck_assert_ptr_null(f2b_py_dict_pop_same(d, ka));
+  g_autofree char *r2 = f2b_py_repr(d);
+  ck_assert_str_eq(r2, "{'b': 2}");
+}
+END_TEST
+
 START_TEST(test_str_repr_cut)
 {
   g_autoptr(GString) out = g_string_new("x=");
@@ -232,6 +257,7 @@ main(void)
   tcase_add_test(tc, test_copy_sharing);
   tcase_add_test(tc, test_dict_str_keys);
   tcase_add_test(tc, test_dict_sized);
+  tcase_add_test(tc, test_dict_same);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
