@@ -800,7 +800,7 @@ f2b_failregex_lines_buffer(const F2bRegexLine *lines, gsize n_lines)
  * <SKIPLINES>, whose line bookkeeping is trivial. */
 struct F2bRegexMatch {
   const F2bRegex *re;
-  char *subject; /* in the same allocation, after ov */
+  char *subject; /* in the same allocation, after ov; or the caller's (borrowed, read only) */
   gsize len;
   gsize *ov; /* start/end per group, G_MAXSIZE when unset */
   GArray *groups;
@@ -827,6 +827,16 @@ f2b_regex_match_group(const F2bRegexMatch *m, const char *name, F2bRegexSpan *va
 {
   F2bRegexSpan s = {NULL, 0};
   gboolean ok = group_span(m, group_number(m->re, name), &s);
+  if (value)
+    *value = s;
+  return ok;
+}
+
+gboolean
+f2b_regex_match_group_nth(const F2bRegexMatch *m, guint i, F2bRegexSpan *value)
+{
+  F2bRegexSpan s = {NULL, 0};
+  gboolean ok = i < m->re->n_names && group_span(m, m->re->name_groups[i], &s);
   if (value)
     *value = s;
   return ok;
@@ -971,9 +981,9 @@ f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLin
   return f2b_failregex_search_full(re, buf, len, FALSE, org_lines, n_org, error);
 }
 
-F2bRegexMatch *
-f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
-                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
+static F2bRegexMatch *
+search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+       const F2bRegexLine *org_lines, gsize n_org, gboolean borrow, GError **error)
 {
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
@@ -1004,20 +1014,43 @@ f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean sub
     return NULL;
   }
   guint n = re->pyre->n_groups + 1;
-  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + len + 1);
+  gsize copy = borrow ? 0 : len + 1;
+  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + copy);
   memset(m, 0, sizeof(F2bRegexMatch));
   m->re = re;
   m->len = len;
   m->ov = (gsize *)(void *)(m + 1);
-  m->subject = (char *)(m->ov + 2 * n);
-  if (len)
-    memcpy(m->subject, buf, len);
-  m->subject[len] = '\0';
+  if (borrow) {
+    m->subject = (char *)subject;
+  } else {
+    m->subject = (char *)(m->ov + 2 * n);
+    if (len)
+      memcpy(m->subject, buf, len);
+    m->subject[len] = '\0';
+  }
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
-  for (guint i = 0; i < 2 * n; i++)
-    m->ov[i] = (i / 2 < (guint)rc && ov[i] != PCRE2_UNSET) ? ov[i] : G_MAXSIZE;
+  /* PCRE2_UNSET is G_MAXSIZE: the first RC pairs are copied as they are, the
+   * groups past the last one set are unset */
+  G_STATIC_ASSERT(sizeof(PCRE2_SIZE) == sizeof(gsize) && PCRE2_UNSET == G_MAXSIZE);
+  guint set = MIN((guint)rc, n);
+  memcpy(m->ov, ov, 2 * set * sizeof(gsize));
+  memset(m->ov + 2 * set, 0xff, 2 * (n - set) * sizeof(gsize));
   compute_lines(m, org_lines, n_org);
   return m;
+}
+
+F2bRegexMatch *
+f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                          const F2bRegexLine *org_lines, gsize n_org, GError **error)
+{
+  return search(re, buf, len, subject_ascii, org_lines, n_org, FALSE, error);
+}
+
+F2bRegexMatch *
+f2b_failregex_search_borrow(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
+                            const F2bRegexLine *org_lines, gsize n_org, GError **error)
+{
+  return search(re, buf, len, subject_ascii, org_lines, n_org, TRUE, error);
 }
 
 static void

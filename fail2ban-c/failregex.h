@@ -156,7 +156,16 @@ F2bRegexMatch *f2b_failregex_search_full(F2bRegex *re, const char *buf, gsize le
                                          gboolean subject_ascii, const F2bRegexLine *org_lines,
                                          gsize n_org, GError **error);
 
-/* A match keeps its own copy of the buffer: everything below points into it. */
+/* The same without copying BUF: the match points into it, so BUF must stay as it
+ * is until the match is freed (a caller searching a buffer it owns spares the
+ * copy). */
+F2bRegexMatch *f2b_failregex_search_borrow(F2bRegex *re, const char *buf, gsize len,
+                                           gboolean subject_ascii,
+                                           const F2bRegexLine *org_lines, gsize n_org,
+                                           GError **error);
+
+/* A match keeps its own copy of the buffer (but see f2b_failregex_search_borrow):
+ * everything below points into it. */
 void f2b_regex_match_free(F2bRegexMatch *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bRegexMatch, f2b_regex_match_free)
 
@@ -167,6 +176,11 @@ F2bRegexSpan f2b_regex_match_subject(const F2bRegexMatch *m);
 /* The raw value of the named group (match.group(name)): TRUE and *VALUE when the
  * group exists and took part in the match; FALSE otherwise (no such group, or None). */
 gboolean f2b_regex_match_group(const F2bRegexMatch *m, const char *name, F2bRegexSpan *value);
+
+/* The raw value of named group I, in the order of f2b_failregex_group_names():
+ * TRUE and *VALUE when it took part in the match (no name search; without merged
+ * groups this is getGroups()'s entry I). FALSE for None or I out of range. */
+gboolean f2b_regex_match_group_nth(const F2bRegexMatch *m, guint i, F2bRegexSpan *value);
 
 /* One entry of fail2ban's getGroups() dictionary. VALUE.ptr is NULL for None. A
  * tuple_* merged entry has TUPLE set (an array of F2bRegexSpan, ptr NULL for None)

@@ -24,11 +24,38 @@ typedef struct {
   F2bRegexLine t;
 } FLine;
 
+typedef struct LeanFail LeanFail;
+
 typedef struct {
-  char *key;      /* the mlfid value as a text (see mlfid_key) */
-  F2bPyObj *fail; /* the merged failure data */
+  F2bPyObj *fail; /* the merged failure data, or NULL with lean failures */
+  LeanFail *lean; /* the same as lean failures keep it, or NULL */
   double expiry;
+  char key[];     /* the mlfid value as a text (see mlfid_key), in the same block */
 } MlfidEntry;
+
+/* The keys the filter itself reads or writes.  Every key of a failure dict is the
+ * filter's one str object for its text (see group_key_of), so these are found by
+ * identity. */
+enum {
+  K_FID,
+  K_IP4,
+  K_IP6,
+  K_DNS,
+  K_CIDR,
+  K_MLFID,
+  K_NOFAIL,
+  K_MLFGAINED,
+  K_MLFFORGET,
+  K_MLFPENDING,
+  K_USER,
+  N_SLOTS = K_USER + 1, /* the keys a lean failure keeps (see LeanFail) */
+  K_USERS = N_SLOTS,
+  K_MATCHES,
+  K_NOFAIL_MATCHES,
+  K_IP,
+  K_CONTENT,
+  N_KEYS
+};
 
 struct F2bFilter {
   F2bRegex *prefregex;
@@ -64,11 +91,26 @@ struct F2bFilter {
   gboolean encoding_is_utf8;
   gboolean line_ascii;    /* the line being processed is pure ASCII */
   GString *decoded;       /* scratch: the line being processed, decoded */
-  GString *regex_buf;     /* scratch: the buffer the regexes search */
+  GString *regex_buf;     /* scratch: the buffer the regexes search once the line
+                           * buffer changed */
   gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
+  GString *org_buf;       /* scratch: the buffer of orgBuffer, searched first */
+  gboolean org_ascii;
+  GString *pref_buf;      /* the buffer pref_match points into: an org_buf that
+                           * changed roles, left alone until the next prefregex match */
+  gboolean pref_ascii;
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
                            * failure dicts (a copy of a str is a reference) */
+  GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
+                           * emptied whenever a regex goes (its address may return) */
+  const struct RegexKeys *pref_keys; /* the prefregex's entry, or NULL */
+  gint16 *anchor_first;   /* see anchor_firsts; NULL when a failregex came or went */
+  GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
+  GString *mlfid_key;     /* scratch: the cache key of an mlfid */
+  GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
+                            * (see replace_buffer) */
+  F2bPyObj *keys[N_KEYS]; /* the keys the filter reads (borrowed from group_keys) */
   const GPtrArray *view_of;
 };
 
@@ -130,15 +172,24 @@ lines_view(GPtrArray *lines)
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
 {
-  g_string_truncate(out, 0);
+  /* sized once and filled with memcpy: GLib's append calls cost more than the copies */
+  gsize total = 1;
+  for (guint i = 0; i < lines->len; i++) {
+    const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
+    total += l->prefix_len + l->rest_len + (i ? 1 : 0);
+  }
+  g_string_set_size(out, total);
+  char *p = out->str;
   for (guint i = 0; i < lines->len; i++) {
     const F2bRegexLine *l = &((FLine *) lines->pdata[i])->t;
     if (i)
-      g_string_append_c(out, '\n');
-    g_string_append_len(out, l->prefix, (gssize) l->prefix_len);
-    g_string_append_len(out, l->rest, (gssize) l->rest_len);
+      *p++ = '\n';
+    memcpy(p, l->prefix, l->prefix_len);
+    p += l->prefix_len;
+    memcpy(p, l->rest, l->rest_len);
+    p += l->rest_len;
   }
-  g_string_append_c(out, '\n');
+  *p = '\n';
   return out;
 }
 
@@ -169,36 +220,41 @@ lines_pick(GPtrArray *org, const gsize *indices, gsize n)
 
 /* ---- dict helpers ---------------------------------------------------------------- */
 
+static const char *const key_names[N_KEYS] = {
+    "fid",    "ip4",       "ip6",       "dns",        "cidr", "mlfid",   "nofail",         "mlfgained",
+    "mlfforget", "mlfpending", "user", "users", "matches", "nofail-matches", "ip", "content",
+};
+
 static F2bPyObj *
-dict_get(const F2bPyObj *dict, const char *key)
+dict_get(const F2bFilter *f, const F2bPyObj *dict, guint key)
 {
-  return f2b_py_dict_get_str(dict, key, strlen(key));
+  return f2b_py_dict_get_same(dict, f->keys[key]);
 }
 
 /* dict.get(key) is not None */
 static F2bPyObj *
-dict_get_value(const F2bPyObj *dict, const char *key)
+dict_get_value(const F2bFilter *f, const F2bPyObj *dict, guint key)
 {
-  F2bPyObj *v = dict_get(dict, key);
+  F2bPyObj *v = dict_get(f, dict, key);
   return (v && f2b_py_kind(v) != F2B_PY_NONE) ? v : NULL;
 }
 
 static void
-dict_set(F2bPyObj *dict, const char *key, F2bPyObj *value)
+dict_set(const F2bFilter *f, F2bPyObj *dict, guint key, F2bPyObj *value)
 {
-  f2b_py_dict_set(dict, f2b_py_str(key), value);
+  f2b_py_dict_set_same(dict, f2b_py_copy(f->keys[key]), value);
 }
 
 static F2bPyObj *
-dict_pop(F2bPyObj *dict, const char *key)
+dict_pop(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  return f2b_py_dict_pop_str(dict, key, strlen(key));
+  return f2b_py_dict_pop_same(dict, f->keys[key]);
 }
 
 static void
-dict_remove(F2bPyObj *dict, const char *key)
+dict_remove(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  f2b_py_free(dict_pop(dict, key));
+  f2b_py_free(dict_pop(f, dict, key));
 }
 
 /* Python's truth value of a dict entry (NULL stands for a missing key). */
@@ -223,13 +279,14 @@ py_truthy(const F2bPyObj *v)
 
 /* fail.pop(key, None) as a truth value. */
 static gboolean
-dict_pop_truthy(F2bPyObj *dict, const char *key)
+dict_pop_truthy(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  g_autoptr(F2bPyObj) v = dict_pop(dict, key);
+  g_autoptr(F2bPyObj) v = dict_pop(f, dict, key);
   return py_truthy(v);
 }
 
-/* dict.update(other) for the items whose value is not None (all when ALL). */
+/* dict.update(other) for the items whose value is not None (all when ALL); both
+ * are failure dicts (keys by identity). */
 static void
 dict_update(F2bPyObj *dict, const F2bPyObj *other, gboolean skip_none)
 {
@@ -239,15 +296,15 @@ dict_update(F2bPyObj *dict, const F2bPyObj *other, gboolean skip_none)
     f2b_py_dict_pair(other, i, &k, &v);
     if (skip_none && f2b_py_kind(v) == F2B_PY_NONE)
       continue;
-    f2b_py_dict_set(dict, f2b_py_copy(k), f2b_py_copy(v));
+    f2b_py_dict_set_same(dict, f2b_py_copy(k), f2b_py_copy(v));
   }
 }
 
 /* A list value of DICT popped (or a new empty list): list.pop(key, []). */
 static F2bPyObj *
-dict_pop_list(F2bPyObj *dict, const char *key)
+dict_pop_list(const F2bFilter *f, F2bPyObj *dict, guint key)
 {
-  F2bPyObj *v = dict_pop(dict, key);
+  F2bPyObj *v = dict_pop(f, dict, key);
   if (v && f2b_py_kind(v) == F2B_PY_LIST)
     return v;
   f2b_py_free(v);
@@ -285,38 +342,124 @@ group_value(const F2bRegexGroup *g)
   return value;
 }
 
-/* The dict key for group NAME (transfer full): one str per name for the filter's
- * life, handed out as references.  The names come from the filter's regexes, so
- * the table is bounded by the configuration, not by the log. */
+/* The dict key for group NAME (borrowed): one str per name for the filter's life,
+ * handed out as references.  The names come from the filter's regexes, so the
+ * table is bounded by the configuration, not by the log. */
+static F2bPyObj *
+group_key_of(GHashTable *keys, const char *name)
+{
+  F2bPyObj *key = g_hash_table_lookup(keys, name);
+  if (key == NULL) {
+    key = f2b_py_str(name);
+    g_hash_table_insert(keys, g_strdup(name), key);
+  }
+  return key;
+}
+
+/* The same as a new reference (transfer full); a fresh str without KEYS. */
 static F2bPyObj *
 group_key(GHashTable *keys, const char *name)
 {
-  F2bPyObj *key = keys ? g_hash_table_lookup(keys, name) : NULL;
-  if (key == NULL) {
-    key = f2b_py_str(name);
-    if (keys == NULL)
-      return key;
-    g_hash_table_insert(keys, g_strdup(name), key);
+  return keys ? f2b_py_copy(group_key_of(keys, name)) : f2b_py_str(name);
+}
+
+/* The keys of a regex's named groups in their order (getGroups() starts with
+ * them): looked up once per regex, not once per group of every match. */
+typedef struct RegexKeys {
+  const char *const *names; /* the regex's own array: entry I of a match's groups
+                             * has this very pointer as its name */
+  guint n;
+  gint slot[N_SLOTS]; /* the index of the group of key K_..., or -1 */
+  gint content;       /* the same for "content" */
+  F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
+} RegexKeys;
+
+static const RegexKeys *
+regex_keys(F2bFilter *f, const F2bRegex *re)
+{
+  if (re == f->prefregex && f->pref_keys)
+    return f->pref_keys; /* searched on every line: spare the hash */
+  RegexKeys *rk = g_hash_table_lookup(f->regex_keys, re);
+  if (rk) {
+    if (re == f->prefregex)
+      f->pref_keys = rk;
+    return rk;
   }
-  return f2b_py_copy(key);
+  const char *const *names = f2b_failregex_group_names(re);
+  guint n = g_strv_length((char **) names);
+  rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
+  rk->names = names;
+  rk->n = n;
+  for (guint k = 0; k < N_SLOTS; k++)
+    rk->slot[k] = -1;
+  rk->content = -1;
+  for (guint i = 0; i < n; i++) {
+    rk->keys[i] = group_key_of(f->group_keys, names[i]);
+    if (rk->keys[i] == f->keys[K_CONTENT])
+      rk->content = (gint) i;
+    for (guint k = 0; k < N_SLOTS; k++)
+      if (rk->keys[i] == f->keys[k])
+        rk->slot[k] = (gint) i;
+  }
+  g_hash_table_insert(f->regex_keys, (gpointer) re, rk);
+  return rk;
+}
+
+/* The key of group I of a match (transfer full). */
+static F2bPyObj *
+match_group_key(GHashTable *keys, const RegexKeys *rk, guint i, const F2bRegexGroup *g)
+{
+  if (rk && i < rk->n && g->name == rk->names[i])
+    return f2b_py_copy(rk->keys[i]);
+  return group_key(keys, g->name); /* an alt_/tuple_ target added after them */
 }
 
 /* dict.update(getGroups() of M) on DICT, leaving out the group SKIP (may be NULL).
  * FRESH: DICT holds none of M's names yet (group names are unique), so no search.
- * KEYS (may be NULL) is the filter's table of key objects. */
+ * F (may be NULL) holds the key objects; RE is the regex M is a match of. */
+/* groups_into_dict for a regex without merged groups: its named groups in order,
+ * read straight from the match, the group SKIP_KEY (may be NULL) left out. */
 static void
-groups_into_dict(GHashTable *keys, F2bPyObj *dict, F2bRegexMatch *m, const char *skip,
-                 gboolean fresh)
+raw_groups_into_dict(const RegexKeys *rk, F2bPyObj *dict, const F2bRegexMatch *m,
+                     const F2bPyObj *skip_key, gboolean fresh)
 {
+  for (guint i = 0; i < rk->n; i++) {
+    if (rk->keys[i] == skip_key)
+      continue;
+    F2bRegexSpan v;
+    F2bPyObj *value = f2b_regex_match_group_nth(m, i, &v) ? f2b_py_str_len(v.ptr, v.len)
+                                                           : f2b_py_none();
+    if (fresh)
+      f2b_py_dict_append_new(dict, f2b_py_copy(rk->keys[i]), value);
+    else
+      f2b_py_dict_set_same(dict, f2b_py_copy(rk->keys[i]), value);
+  }
+}
+
+static void
+groups_into_dict(F2bFilter *f, const F2bRegex *re, F2bPyObj *dict, F2bRegexMatch *m,
+                 const char *skip, gboolean fresh)
+{
+  if (f && re && !f2b_failregex_has_merged_groups(re)) {
+    /* the filter's only SKIP is "content" */
+    const F2bPyObj *skip_key = !skip                        ? NULL
+                               : strcmp(skip, "content") == 0 ? f->keys[K_CONTENT]
+                                                              : group_key_of(f->group_keys, skip);
+    raw_groups_into_dict(regex_keys(f, re), dict, m, skip_key, fresh);
+    return;
+  }
   const GArray *groups = f2b_regex_match_groups(m);
+  const RegexKeys *rk = f && re ? regex_keys(f, re) : NULL;
+  GHashTable *keys = f ? f->group_keys : NULL;
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
     if (skip && strcmp(g->name, skip) == 0)
       continue;
+    F2bPyObj *key = match_group_key(keys, rk, i, g);
     if (fresh)
-      f2b_py_dict_append_new(dict, group_key(keys, g->name), group_value(g));
+      f2b_py_dict_append_new(dict, key, group_value(g));
     else
-      f2b_py_dict_set(dict, group_key(keys, g->name), group_value(g));
+      f2b_py_dict_set_same(dict, key, group_value(g));
   }
 }
 
@@ -325,18 +468,19 @@ static F2bPyObj *
 match_groups_dict(F2bRegexMatch *m)
 {
   F2bPyObj *dict = f2b_py_dict_new();
-  groups_into_dict(NULL, dict, m, NULL, TRUE);
+  groups_into_dict(NULL, NULL, dict, m, NULL, TRUE);
   return dict;
 }
 
 /* The `content` group of the prefregex match when it is a non-empty string
  * (fail2ban then searches the failregexes in it alone). */
 static gboolean
-pref_content(F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
+pref_content(F2bFilter *f, F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
   if (!f2b_failregex_has_merged_groups(re)) {
     /* the raw group is the value: no need to build every group of the line */
-    if (!f2b_regex_match_group(m, "content", content))
+    gint i = regex_keys(f, re)->content;
+    if (i < 0 || !f2b_regex_match_group_nth(m, (guint) i, content))
       return FALSE;
     return content->len > 0;
   }
@@ -375,14 +519,54 @@ failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyOb
   return f;
 }
 
+/* ---- lean failures ----------------------------------------------------------------- */
+
+/* A failure's dict as lean failures keep it (f2b_filter_set_lean_failures): the
+ * values of the keys findFailure and _mergeFailure read, K_FID to K_USER, and the
+ * users list.  A value is NULL for None as for an absent key: every test of
+ * these keys there treats both alike.  The other groups are never read. */
+struct LeanFail {
+  F2bPyObj *value[N_SLOTS];
+  F2bPyObj *users; /* a list, or NULL */
+};
+
+static void
+lean_clear(LeanFail *lf)
+{
+  for (guint k = 0; k < N_SLOTS; k++)
+    g_clear_pointer(&lf->value[k], f2b_py_free);
+  g_clear_pointer(&lf->users, f2b_py_free);
+}
+
+static void
+lean_free(LeanFail *lf)
+{
+  if (lf == NULL)
+    return;
+  lean_clear(lf);
+  g_free(lf);
+}
+
+/* Sets key K to V (transfer full; None and NULL clear it). */
+static void
+lean_set(LeanFail *lf, guint k, F2bPyObj *v)
+{
+  if (v && f2b_py_kind(v) == F2B_PY_NONE) {
+    f2b_py_free(v);
+    v = NULL;
+  }
+  f2b_py_free(lf->value[k]);
+  lf->value[k] = v;
+}
+
 /* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
 
 static void
 mlfid_entry_free(gpointer p)
 {
   MlfidEntry *e = p;
-  g_free(e->key);
   f2b_py_free(e->fail);
+  lean_free(e->lean);
   g_free(e);
 }
 
@@ -407,24 +591,28 @@ mlfid_take(F2bFilter *f, guint i)
   return e;
 }
 
-/* Cache.get(): the entry when present and not expired (an expired one is dropped). */
+/* Cache.get(): the entry when present and not expired (an expired one is dropped;
+ * only then is its place in the order needed). */
 static MlfidEntry *
 mlfid_get(F2bFilter *f, const char *key)
 {
-  gint i = mlfid_find(f, key);
-  if (i < 0)
+  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
+  if (e == NULL)
     return NULL;
-  MlfidEntry *e = f->mlfid_cache->pdata[i];
   if (e->expiry > f->now)
     return e;
-  mlfid_entry_free(mlfid_take(f, (guint) i));
+  gint i = mlfid_find(f, key);
+  if (i >= 0)
+    mlfid_entry_free(mlfid_take(f, (guint) i));
   return NULL;
 }
 
-/* Cache.set(): when full, drops entries from the oldest until one that is still
- * valid has been dropped with room left (fail2ban's exact eviction). Takes FAIL. */
-static MlfidEntry *
-mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
+/* Cache.set() of a KEY (LEN bytes) that is not in the cache (the only case
+ * _mergeFailure has): when full, drops entries from the oldest until one that is
+ * still valid has been dropped with room left (fail2ban's exact eviction), then
+ * appends. Takes FAIL. */
+static void
+mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail, LeanFail *lean)
 {
   GPtrArray *c = f->mlfid_cache;
   if (c->len >= MLFID_CACHE_MAX) {
@@ -436,21 +624,13 @@ mlfid_set(F2bFilter *f, const char *key, F2bPyObj *fail)
         break;
     }
   }
-  gint i = mlfid_find(f, key);
-  if (i >= 0) {
-    MlfidEntry *e = c->pdata[i];
-    f2b_py_free(e->fail);
-    e->fail = fail;
-    e->expiry = f->now + MLFID_CACHE_TTL;
-    return e;
-  }
-  MlfidEntry *e = g_new0(MlfidEntry, 1);
-  e->key = g_strdup(key);
+  MlfidEntry *e = g_malloc(sizeof(MlfidEntry) + len + 1);
+  memcpy(e->key, key, len + 1);
   e->fail = fail;
+  e->lean = lean;
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_ptr_array_add(c, e);
   g_hash_table_insert(f->mlfid_index, e->key, e);
-  return e;
 }
 
 /* Cache.unset() that hands the entry's data to the caller. */
@@ -465,6 +645,19 @@ mlfid_steal(F2bFilter *f, const char *key)
   e->fail = NULL;
   mlfid_entry_free(e);
   return fail;
+}
+
+static LeanFail *
+mlfid_steal_lean(F2bFilter *f, const char *key)
+{
+  gint i = mlfid_find(f, key);
+  if (i < 0)
+    return NULL;
+  MlfidEntry *e = mlfid_take(f, (guint) i);
+  LeanFail *lean = e->lean;
+  e->lean = NULL;
+  mlfid_entry_free(e);
+  return lean;
 }
 
 guint
@@ -496,6 +689,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->encoding_is_utf8 = TRUE;
   f->decoded = g_string_sized_new(256);
   f->regex_buf = g_string_sized_new(256);
+  f->org_buf = g_string_sized_new(256);
+  f->pref_buf = g_string_sized_new(256);
   f->dd = f2b_datedetect_new_shared(dates);
   f->now = wall_now;
   f->check_find_time = TRUE;
@@ -507,6 +702,11 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) f2b_py_free);
+  f->regex_keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  f->fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  f->mlfid_key = g_string_new(NULL);
+  for (guint i = 0; i < N_KEYS; i++)
+    f->keys[i] = group_key_of(f->group_keys, key_names[i]);
   return f;
 }
 
@@ -523,13 +723,21 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->line_buffer);
   fline_unref(filter->last_time_line);
   fline_unref(filter->processed);
-  f2b_regex_match_free(filter->pref_match);
+  f2b_regex_match_free(filter->pref_match); /* before pref_buf, which it points into */
   g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
   g_ptr_array_unref(filter->mlfid_cache);
   g_array_unref(filter->view);
+  g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
+  g_ptr_array_unref(filter->fids);
+  g_free(filter->anchor_first);
+  g_string_free(filter->mlfid_key, TRUE);
+  if (filter->spare_buffer)
+    g_ptr_array_unref(filter->spare_buffer);
   g_string_free(filter->decoded, TRUE);
   g_string_free(filter->regex_buf, TRUE);
+  g_string_free(filter->org_buf, TRUE);
+  g_string_free(filter->pref_buf, TRUE);
   g_free(filter);
 }
 
@@ -599,6 +807,8 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
       return FALSE;
     apply_limit(filter, re);
   }
+  g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
   g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
@@ -616,6 +826,7 @@ f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
     return FALSE;
   apply_limit(filter, re);
   g_ptr_array_add(filter->failregex, re);
+  g_clear_pointer(&filter->anchor_first, g_free);
   return TRUE;
 }
 
@@ -648,12 +859,17 @@ del_regex(GPtrArray *list, gint index)
 gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
+  g_clear_pointer(&filter->anchor_first, g_free);
+  g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   return del_regex(filter->failregex, index);
 }
 
 gboolean
 f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
 {
+  g_hash_table_remove_all(filter->regex_keys);
+  filter->pref_keys = NULL;
   return del_regex(filter->ignoreregex, index);
 }
 
@@ -824,6 +1040,12 @@ f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on)
 void
 f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
 {
+  on = !!on;
+  if (on == filter->lean_failures)
+    return;
+  /* the cached dicts of one mode mean nothing to the other */
+  g_hash_table_remove_all(filter->mlfid_index);
+  g_ptr_array_set_size(filter->mlfid_cache, 0);
   filter->lean_failures = on;
 }
 
@@ -955,8 +1177,8 @@ static void
 decode_utf8_into(GString *out, const char *line, gsize len, gboolean *replaced)
 {
   gsize i = utf8_valid_prefix(line, len, NULL);
-  g_string_truncate(out, 0);
-  g_string_append_len(out, line, (gssize) i);
+  g_string_set_size(out, i);
+  memcpy(out->str, line, i);
   if (i == len)
     return;
   const guchar *p = (const guchar *) line;
@@ -1036,36 +1258,64 @@ f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize 
 static F2bRegexMatch *
 search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
 {
-  /* the F2bRegexLine view of ORG is built once for all regexes of a line */
-  if (f->view_of != org) {
-    g_array_set_size(f->view, 0);
-    for (guint i = 0; i < org->len; i++)
-      g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
-    f->view_of = org;
+  /* the F2bRegexLine view of ORG: a single line is its own view; more are copied
+   * once for all regexes of a line */
+  const F2bRegexLine *view = org->len ? &((FLine *) org->pdata[0])->t : NULL;
+  if (org->len > 1) {
+    if (f->view_of != org) {
+      g_array_set_size(f->view, 0);
+      for (guint i = 0; i < org->len; i++)
+        g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
+      f->view_of = org;
+    }
+    view = (const F2bRegexLine *) f->view->data;
   }
-  GArray *view = f->view;
   g_autoptr(GError) err = NULL;
-  gboolean ascii = buf == f->regex_buf && f->regex_buf_ascii;
-  F2bRegexMatch *m = f2b_failregex_search_full(re, buf->str, buf->len, ascii,
-                                               (const F2bRegexLine *) view->data, view->len, &err);
+  gboolean ascii = (buf == f->org_buf && f->org_ascii) || (buf == f->pref_buf && f->pref_ascii) ||
+                   (buf == f->regex_buf && f->regex_buf_ascii);
+  /* every buffer searched here outlives the match, unchanged (the prefregex
+   * match's too: see pref_buf) */
+  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, ascii, view, org->len,
+                                                 &err);
   if (err && limit && *limit == NULL)
     *limit = g_steal_pointer(&err);
   return m;
 }
 
+/* The old line buffer is kept as the spare: an empty new buffer (the usual
+ * unmatched lines of a one-line match) is then the spare emptied, not a new
+ * array.  The old buffer may still be the ORG of the line being processed, which
+ * must stay as it is: see empty_buffer. */
 static void
 replace_buffer(F2bFilter *f, GPtrArray *lines)
 {
-  g_ptr_array_unref(f->line_buffer);
+  if (f->spare_buffer == NULL)
+    f->spare_buffer = f->line_buffer;
+  else
+    g_ptr_array_unref(f->line_buffer);
   f->line_buffer = lines;
+}
+
+/* An empty line buffer (transfer full) for replace_buffer, never ORG itself. */
+static GPtrArray *
+empty_buffer(F2bFilter *f, GPtrArray *org)
+{
+  GPtrArray *a = f->spare_buffer;
+  if (a == NULL || a == org)
+    return fline_array_new();
+  f->spare_buffer = NULL;
+  g_ptr_array_set_size(a, 0);
+  return a;
 }
 
 /* The unmatched lines of a failregex match, from ORG. */
 static GPtrArray *
-unmatched_lines(F2bRegexMatch *m, GPtrArray *org)
+unmatched_lines(F2bFilter *f, F2bRegexMatch *m, GPtrArray *org)
 {
   gsize n;
   const gsize *idx = f2b_regex_match_unmatched_lines(m, &n);
+  if (n == 0)
+    return empty_buffer(f, org);
   return lines_pick(org, idx, n);
 }
 
@@ -1100,7 +1350,7 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
     if (f->on_ignore)
       f->on_ignore(i, f->on_ignore_data);
     if ((!f->check_all_regex || f->maxlines > 1) && fail_match)
-      replace_buffer(f, unmatched_lines(fail_match, fail_org));
+      replace_buffer(f, unmatched_lines(f, fail_match, fail_org));
     if (!f->check_all_regex)
       break;
   }
@@ -1109,28 +1359,45 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
   return found;
 }
 
-/* str() of a dict value (a group is a str; a merged tuple_ group is shown as a
- * tuple, as fail2ban's str() of it). Transfer full. */
-static char *
-py_text(const F2bPyObj *v, gsize *len)
+/* str() of a dict value: a group is a str, read in place; a merged tuple_ group
+ * is shown as a tuple, as fail2ban's str() of it, in OWNED. */
+typedef struct {
+  const char *ptr; /* NULL: None or absent */
+  gsize len;
+  char *owned;
+} ValueText;
+
+static void
+value_text(const F2bPyObj *v, ValueText *t)
 {
+  if (f2b_py_kind(v) == F2B_PY_STR) {
+    t->ptr = f2b_py_get_str(v, &t->len);
+    return;
+  }
   GString *s = g_string_new(NULL);
   f2b_py_str_append(s, v);
-  *len = s->len;
-  return g_string_free(s, FALSE);
+  t->len = s->len;
+  t->ptr = t->owned = g_string_free(s, FALSE);
 }
+
+static void
+value_text_clear(ValueText *t)
+{
+  g_clear_pointer(&t->owned, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ValueText, value_text_clear)
 
 /* _updateUsers: adds USER (when truthy) to the "users" set of FAIL (a list here,
  * kept free of duplicates). Returns the users list (borrowed) or NULL. */
 static F2bPyObj *
-update_users(F2bPyObj *fail, const F2bPyObj *user)
+update_users(const F2bFilter *f, F2bPyObj *fail, const F2bPyObj *user)
 {
-  F2bPyObj *users = dict_get(fail, "users");
+  F2bPyObj *users = dict_get(f, fail, K_USERS);
   if (!py_truthy(user))
     return users;
   if (!py_truthy(users)) {
     users = f2b_py_list_new();
-    dict_set(fail, "users", users);
+    dict_set(f, fail, K_USERS, users);
   }
   gsize n = f2b_py_len(users);
   for (gsize i = 0; i < n; i++)
@@ -1150,54 +1417,57 @@ enum {
 
 /* The cache key of an mlfid value: one text per value, different values give
  * different texts.  A str (the usual case) is its own text, marked 's'; anything
- * else, or a str holding a NUL, is its repr(), marked 'r'.  Transfer full. */
-static char *
-mlfid_key(const F2bPyObj *mlfid)
+ * else, or a str holding a NUL, is its repr(), marked 'r'.  Written into OUT. */
+static const char *
+mlfid_key(GString *out, const F2bPyObj *mlfid)
 {
   gsize len;
   const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
+  g_string_truncate(out, 0);
   if (text && memchr(text, '\0', len) == NULL) {
-    char *key = g_malloc(len + 2);
-    key[0] = 's';
-    memcpy(key + 1, text, len);
-    key[len + 1] = '\0';
-    return key;
+    g_string_set_size(out, len + 1);
+    out->str[0] = 's';
+    memcpy(out->str + 1, text, len);
+    return out->str;
   }
-  g_autofree char *repr = f2b_py_repr(mlfid);
-  return g_strconcat("r", repr, NULL);
+  g_string_append_c(out, 'r');
+  f2b_py_repr_append(out, mlfid);
+  return out->str;
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
- * *CACHED is set and the caller owns otherwise. */
+ * *CACHED is set and the caller owns otherwise.  (lean_merge is the same on lean
+ * failures: a change here belongs there too.) */
 static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  g_autofree char *key = mlfid_key(mlfid);
+  const char *key = mlfid_key(f->mlfid_key, mlfid);
+  gsize key_len = f->mlfid_key->len;
   MlfidEntry *entry = mlfid_get(f, key);
   F2bPyObj *users = NULL;
   guint fl = 0;
   *cached = FALSE;
-  if (py_truthy(dict_get(fail, "mlfgained"))) {
+  if (py_truthy(dict_get(f, fail, K_MLFGAINED))) {
     fl |= NF_GAINED | NF_NOFAIL;
-    if (!py_truthy(dict_get(fail, "nofail")))
-      dict_set(fail, "nofail", f2b_py_copy(dict_get(fail, "mlfgained")));
-  } else if (py_truthy(dict_get(fail, "nofail"))) {
+    if (!py_truthy(dict_get(f, fail, K_NOFAIL)))
+      dict_set(f, fail, K_NOFAIL, f2b_py_copy(dict_get(f, fail, K_MLFGAINED)));
+  } else if (py_truthy(dict_get(f, fail, K_NOFAIL))) {
     fl |= NF_NOFAIL;
   }
-  if (dict_pop_truthy(fail, "mlfforget"))
+  if (dict_pop_truthy(f, fail, K_MLFFORGET))
     fl |= NF_FORGET;
   if (entry) {
     F2bPyObj *g = entry->fail;
-    users = update_users(g, dict_get(fail, "user"));
-    if (dict_pop_truthy(g, "nofail"))
+    users = update_users(f, g, dict_get(f, fail, K_USER));
+    if (dict_pop_truthy(f, g, K_NOFAIL))
       fl |= NF_CACHED_STATE;
-    if (dict_pop_truthy(g, "mlfgained"))
+    if (dict_pop_truthy(f, g, K_MLFGAINED))
       fl |= NF_CACHED_STATE;
     if (fl & NF_GAINED)
-      dict_remove(g, "mlfpending");
-    if (!(fl & NF_CACHED_STATE) && !py_truthy(dict_get(g, "mlfpending")))
-      dict_remove(g, "matches");
+      dict_remove(f, g, K_MLFPENDING);
+    if (!(fl & NF_CACHED_STATE) && !py_truthy(dict_get(f, g, K_MLFPENDING)))
+      dict_remove(f, g, K_MATCHES);
     dict_update(g, fail, TRUE);
     f2b_py_free(fail);
     fail = g;
@@ -1207,27 +1477,27 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
       *cached = FALSE;
     }
   } else if (!(fl & NF_FORGET)) {
-    users = update_users(fail, dict_get(fail, "user"));
-    mlfid_set(f, key, fail);
+    users = update_users(f, fail, dict_get(f, fail, K_USER));
+    mlfid_add(f, key, key_len, fail, NULL);
     *cached = TRUE;
   }
-  gboolean pending = dict_pop_truthy(fail, "mlfpending");
+  gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
   if (pending || (users && f2b_py_len(users) > 1)) {
-    dict_remove(fail, "nofail");
-    dict_remove(fail, "mlfgained");
+    dict_remove(f, fail, K_NOFAIL);
+    dict_remove(f, fail, K_MLFGAINED);
     fl &= ~(guint) (NF_GAINED | NF_NOFAIL);
   }
   if (!(fl & NF_NOFAIL)) {
-    F2bPyObj *m = dict_pop_list(fail, "nofail-matches");
-    list_extend(m, dict_get(fail, "matches"));
+    F2bPyObj *m = dict_pop_list(f, fail, K_NOFAIL_MATCHES);
+    list_extend(m, dict_get(f, fail, K_MATCHES));
     if (!(fl & NF_GAINED))
       list_extend_lines(m, matched);
-    dict_set(fail, "matches", m);
+    dict_set(f, fail, K_MATCHES, m);
   } else if ((fl & (NF_NOFAIL | NF_FORGET)) == NF_NOFAIL) {
     F2bPyObj *m = f2b_py_list_new();
-    list_extend(m, dict_get(fail, "nofail-matches"));
+    list_extend(m, dict_get(f, fail, K_NOFAIL_MATCHES));
     list_extend_lines(m, matched);
-    dict_set(fail, "nofail-matches", m);
+    dict_set(f, fail, K_NOFAIL_MATCHES, m);
   }
   return fail;
 }
@@ -1303,108 +1573,257 @@ typedef enum {
   STEP_ERROR,  /* fail2ban raises */
 } Step;
 
-/* The failure id(s) of a matched failregex. Returns FALSE with ERROR when
- * fail2ban raises; *SKIP when it logs an error and goes on with the next regex;
- * FIDS receives F2bIPAddr * (a NULL entry: pending). */
+/* The failure id(s) of a matched failregex. VALUE holds the failure's values of
+ * the keys K_FID to K_USER (NULL for None or absent, which fail2ban's tests here
+ * do not tell apart); FAIL (may be NULL: lean failures) gets "ip" when the id is
+ * not the address.  Returns FALSE with ERROR when fail2ban raises; *SKIP when it
+ * logs an error and goes on with the next regex; FIDS receives F2bIPAddr * (a
+ * NULL entry: pending). */
 static gboolean
-failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *fail, gboolean has_mlfid,
-            GPtrArray *fids, gboolean *pending, gboolean *skip, GError **error)
+failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *const *value, F2bPyObj *fail,
+            gboolean has_mlfid, GPtrArray *fids, gboolean *pending, gboolean *skip,
+            GError **error)
 {
   F2bFilter *f = st->f;
   gint64 cidr = st->defcidr;
   gboolean raw = st->defcidr == F2B_IPADDR_CIDR_RAW;
-  g_autofree char *fid = NULL, *ip = NULL;
-  gsize fid_len = 0, ip_len = 0;
+  g_auto(ValueText) fid = {NULL, 0, NULL};
+  g_auto(ValueText) ip = {NULL, 0, NULL};
   F2bPyObj *v;
   *pending = *skip = FALSE;
-  if ((v = dict_get_value(fail, "fid")))
-    fid = py_text(v, &fid_len);
-  const char *ipg[] = {"ip4", "ip6"};
+  if ((v = value[K_FID]))
+    value_text(v, &fid);
+  const guint ipg[] = {K_IP4, K_IP6};
   const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
-  for (guint i = 0; i < 2 && !ip; i++) {
-    if ((v = dict_get_value(fail, ipg[i]))) {
-      ip = py_text(v, &ip_len);
-      F2bPyObj *c = dict_get(fail, "cidr");
+  for (guint i = 0; i < 2 && !ip.ptr; i++) {
+    if ((v = value[ipg[i]])) {
+      value_text(v, &ip);
+      F2bPyObj *c = value[K_CIDR];
       cidr = fam[i];
       if (py_truthy(c)) {
-        gsize clen;
-        g_autofree char *ct = py_text(c, &clen);
-        if (!parse_py_int(ct, clen, &cidr, error))
+        g_auto(ValueText) ct = {NULL, 0, NULL};
+        value_text(c, &ct);
+        if (!parse_py_int(ct.ptr, ct.len, &cidr, error))
           return FALSE;
       }
       raw = TRUE;
     }
   }
-  if (!ip && (v = dict_get_value(fail, "dns")))
-    ip = py_text(v, &ip_len);
-  else if (!ip) {
-    if (!fid && !has_mlfid) {
+  if (!ip.ptr && (v = value[K_DNS]))
+    value_text(v, &ip);
+  else if (!ip.ptr) {
+    if (!fid.ptr && !has_mlfid) {
       F2bRegexSpan span;
       if (!f2b_regex_match_failure_id(m, NULL, &span, NULL, NULL)) {
         *skip = TRUE; /* fail2ban logs the RegexException and goes on */
         return TRUE;
       }
-      fid = g_strndup(span.ptr, span.len);
-      fid_len = span.len;
+      fid.ptr = span.ptr ? span.ptr : ""; /* M outlives this call */
+      fid.len = span.len;
     }
-    if (fid) {
-      ip = g_memdup2(fid, fid_len + 1);
-      ip_len = fid_len;
-    }
+    ip.ptr = fid.ptr; /* borrowed: FID owns what it may own */
+    ip.len = fid.len;
     raw = TRUE;
   }
-  if (!ip) {
+  if (!ip.ptr) {
     *pending = TRUE;
     g_ptr_array_add(fids, NULL);
     return TRUE;
   }
   if (raw) {
     F2bIPAddr *addr;
-    if (!fid || (fid_len == ip_len && memcmp(fid, ip, ip_len) == 0)) {
-      addr = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+    if (!fid.ptr || (fid.len == ip.len && memcmp(fid.ptr, ip.ptr, ip.len) == 0)) {
+      addr = f2b_ipaddr_new(ip.ptr, (gssize) ip.len, cidr, error);
     } else {
-      g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip, (gssize) ip_len, cidr, error);
+      g_autoptr(F2bIPAddr) ipa = f2b_ipaddr_new(ip.ptr, (gssize) ip.len, cidr, error);
       if (!ipa)
         return FALSE;
-      gsize slen;
-      char *s = f2b_ipaddr_to_string(ipa, &slen);
-      dict_set(fail, "ip", f2b_py_str_len(s, slen));
-      g_free(s);
-      addr = f2b_ipaddr_new(fid, (gssize) fid_len, st->defcidr, error);
+      if (fail) {
+        gsize slen;
+        char *s = f2b_ipaddr_to_string(ipa, &slen);
+        dict_set(f, fail, K_IP, f2b_py_str_len(s, slen));
+        g_free(s);
+      }
+      addr = f2b_ipaddr_new(fid.ptr, (gssize) fid.len, st->defcidr, error);
     }
     if (!addr)
       return FALSE;
     g_ptr_array_add(fids, addr);
     return TRUE;
   }
-  text_to_ip(f, ip, ip_len, fids);
+  text_to_ip(f, ip.ptr, ip.len, fids);
   return TRUE;
 }
 
 /* The failure dict of failregex match M: the prefregex groups but content, updated
  * with M's groups (fail2ban's `fail = self.__prefRegex... ; fail.update(...)`). */
 static F2bPyObj *
-failure_dict(const FindState *st, F2bRegexMatch *m)
+failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
 {
-  F2bPyObj *fail = f2b_py_dict_new();
+  /* room for the groups and the keys the filter adds (matches, users, ...) */
+  gsize n = regex_keys(st->f, re)->n + 6;
   if (st->pre)
-    groups_into_dict(st->f->group_keys, fail, st->pre, "content", TRUE);
-  groups_into_dict(st->f->group_keys, fail, m, NULL, f2b_py_len(fail) == 0);
+    n += regex_keys(st->f, st->f->prefregex)->n;
+  F2bPyObj *fail = f2b_py_dict_new_sized(n);
+  if (st->pre)
+    groups_into_dict(st->f, st->f->prefregex, fail, st->pre, "content", TRUE);
+  groups_into_dict(st->f, re, fail, m, NULL, f2b_py_len(fail) == 0);
   return fail;
 }
 
-/* A failure's own copy of FAIL (the dict stays with the mlfid cache or the next
- * failure): a deep copy, or with lean failures a dict of its "nofail" alone. */
-static F2bPyObj *
-failure_data_copy(const F2bFilter *f, const F2bPyObj *fail)
+/* ---- findFailure on lean failures ---------------------------------------------------- */
+
+static gboolean
+lean_pop_truthy(LeanFail *lf, guint k)
 {
-  if (!f->lean_failures)
-    return f2b_py_copy(fail);
-  F2bPyObj *data = f2b_py_dict_new();
-  F2bPyObj *nofail = dict_get(fail, "nofail");
-  if (nofail)
-    f2b_py_dict_append_new(data, f2b_py_str("nofail"), f2b_py_copy(nofail));
+  g_autoptr(F2bPyObj) v = g_steal_pointer(&lf->value[k]);
+  return py_truthy(v);
+}
+
+/* The groups of match M of RE into LF (keys it has overwrite LF's, as dict.update). */
+static void
+lean_from_match(F2bFilter *f, const F2bRegex *re, F2bRegexMatch *m, LeanFail *lf)
+{
+  if (!f2b_failregex_has_merged_groups(re)) {
+    const RegexKeys *rk = regex_keys(f, re);
+    for (guint k = 0; k < N_SLOTS; k++) {
+      F2bRegexSpan v;
+      if (rk->slot[k] >= 0)
+        lean_set(lf, k, f2b_regex_match_group_nth(m, (guint) rk->slot[k], &v)
+                            ? f2b_py_str_len(v.ptr, v.len) : NULL);
+    }
+    return;
+  }
+  const GArray *groups = f2b_regex_match_groups(m);
+  for (guint i = 0; i < groups->len; i++) {
+    const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
+    for (guint k = 0; k < N_SLOTS; k++) {
+      if (strcmp(g->name, key_names[k]) == 0) {
+        lean_set(lf, k, group_value(g));
+        break;
+      }
+    }
+  }
+}
+
+/* _updateUsers on a lean failure (see update_users). */
+static F2bPyObj *
+lean_update_users(LeanFail *fail, const F2bPyObj *user)
+{
+  if (!py_truthy(user))
+    return fail->users;
+  if (!py_truthy(fail->users)) {
+    f2b_py_free(fail->users);
+    fail->users = f2b_py_list_new();
+  }
+  gsize n = f2b_py_len(fail->users);
+  for (gsize i = 0; i < n; i++)
+    if (f2b_py_equal(f2b_py_item(fail->users, i), user))
+      return fail->users;
+  f2b_py_append(fail->users, f2b_py_copy(user));
+  return fail->users;
+}
+
+/* _mergeFailure on lean failures, step for step as merge_failure.  CUR is emptied
+ * (its values move).  Returns the merged failure: the cache's (*OWN NULL), or
+ * *OWN (the caller frees it: an entry forgotten), or CUR itself. */
+static LeanFail *
+lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
+{
+  const char *key = mlfid_key(f->mlfid_key, mlfid);
+  gsize key_len = f->mlfid_key->len;
+  MlfidEntry *entry = mlfid_get(f, key);
+  F2bPyObj *users = NULL;
+  guint fl = 0;
+  *own = NULL;
+  if (py_truthy(cur->value[K_MLFGAINED])) {
+    fl |= NF_GAINED | NF_NOFAIL;
+    if (!py_truthy(cur->value[K_NOFAIL]))
+      lean_set(cur, K_NOFAIL, f2b_py_copy(cur->value[K_MLFGAINED]));
+  } else if (py_truthy(cur->value[K_NOFAIL])) {
+    fl |= NF_NOFAIL;
+  }
+  if (lean_pop_truthy(cur, K_MLFFORGET))
+    fl |= NF_FORGET;
+  LeanFail *fail = cur;
+  if (entry) {
+    LeanFail *g = entry->lean;
+    users = lean_update_users(g, cur->value[K_USER]);
+    if (lean_pop_truthy(g, K_NOFAIL))
+      fl |= NF_CACHED_STATE;
+    if (lean_pop_truthy(g, K_MLFGAINED))
+      fl |= NF_CACHED_STATE;
+    if (fl & NF_GAINED)
+      lean_set(g, K_MLFPENDING, NULL);
+    for (guint k = 0; k < N_SLOTS; k++) /* dict.update of the values not None */
+      if (cur->value[k])
+        lean_set(g, k, g_steal_pointer(&cur->value[k]));
+    fail = g;
+    if (fl & NF_FORGET)
+      fail = *own = mlfid_steal_lean(f, key);
+  } else if (!(fl & NF_FORGET)) {
+    users = lean_update_users(cur, cur->value[K_USER]);
+    fail = g_memdup2(cur, sizeof *cur); /* the values move to the cache's copy */
+    memset(cur, 0, sizeof *cur);
+    mlfid_add(f, key, key_len, NULL, fail);
+  }
+  gboolean pending = lean_pop_truthy(fail, K_MLFPENDING);
+  if (pending || (users && f2b_py_len(users) > 1)) {
+    lean_set(fail, K_NOFAIL, NULL);
+    lean_set(fail, K_MLFGAINED, NULL);
+  }
+  return fail;
+}
+
+/* A lean failure's data: its "nofail" alone (transfer full). */
+static F2bPyObj *
+lean_data(F2bFilter *f, const F2bPyObj *nofail)
+{
+  if (nofail == NULL)
+    return f2b_py_dict_new();
+  F2bPyObj *data = f2b_py_dict_new_sized(1);
+  f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
   return data;
+}
+
+/* found_failure's part after the line buffer, for lean failures: the same steps
+ * on a LeanFail instead of a dict, without the matched lines. */
+static Step
+found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
+{
+  F2bFilter *f = st->f;
+  LeanFail cur = {{NULL}, NULL};
+  if (st->pre)
+    lean_from_match(f, f->prefregex, st->pre, &cur);
+  lean_from_match(f, f->failregex->pdata[i], m, &cur);
+  LeanFail *fail = &cur, *own = NULL;
+  gboolean has_mlfid = cur.value[K_MLFID] != NULL;
+  if (has_mlfid) {
+    g_autoptr(F2bPyObj) mlfid = f2b_py_copy(cur.value[K_MLFID]);
+    fail = lean_merge(f, mlfid, &cur, &own);
+  }
+  Step step = STEP_NEXT;
+  GPtrArray *fids = f->fids; /* emptied below */
+  gboolean pending, skip;
+  if (has_mlfid && py_truthy(fail->value[K_NOFAIL]) && !f->check_all_regex) {
+    step = STEP_RETURN;
+  } else if (!failure_ids(st, m, fail->value, NULL, has_mlfid, fids, &pending, &skip, error)) {
+    step = STEP_ERROR;
+  } else if (skip) {
+    step = STEP_NEXT;
+  } else if (pending && (lean_set(fail, K_MLFPENDING, f2b_py_int(1)),
+                         !f->check_all_regex && f->ignore_pending)) {
+    step = STEP_RETURN;
+  } else {
+    for (guint k = 0; k < fids->len; k++)
+      g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
+                                             st->date, lean_data(f, fail->value[K_NOFAIL])));
+    step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
+  }
+  g_ptr_array_set_size(fids, 0);
+  lean_free(own);
+  lean_clear(&cur);
+  return step;
 }
 
 /* The body of findFailure's loop for failregex I that matched with M. */
@@ -1435,50 +1854,72 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
   if (!f->check_all_regex || f->maxlines > 1) {
-    replace_buffer(f, unmatched_lines(m, st->org));
+    replace_buffer(f, unmatched_lines(f, m, st->org));
     st->buf = NULL;
   }
-  F2bPyObj *fail = failure_dict(st, m);
+  if (f->lean_failures)
+    return found_lean(st, i, m, error);
+  F2bPyObj *fail = failure_dict(st, f->failregex->pdata[i], m);
   g_autoptr(GPtrArray) matched = matched_lines(m, st->org);
   gboolean cached = FALSE;
   g_autoptr(F2bPyObj) mlfid = NULL;
-  F2bPyObj *mv = dict_get_value(fail, "mlfid");
+  F2bPyObj *mv = dict_get_value(f, fail, K_MLFID);
   if (mv) {
     mlfid = f2b_py_copy(mv);
     fail = merge_failure(f, mlfid, fail, matched, &cached);
-    if (py_truthy(dict_get(fail, "nofail")) && !f->check_all_regex) {
+    if (py_truthy(dict_get(f, fail, K_NOFAIL)) && !f->check_all_regex) {
       if (!cached)
         f2b_py_free(fail);
       return STEP_RETURN;
     }
   } else {
     F2bPyObj *list = f2b_py_list_new();
-    list_extend(list, dict_get(fail, "matches"));
+    list_extend(list, dict_get(f, fail, K_MATCHES));
     list_extend_lines(list, matched);
-    dict_set(fail, "matches", list);
+    dict_set(f, fail, K_MATCHES, list);
   }
-  g_autoptr(GPtrArray) fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
+  GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
   Step step = STEP_NEXT;
-  if (!failure_ids(st, m, fail, mlfid != NULL, fids, &pending, &skip, error)) {
+  F2bPyObj *value[N_SLOTS];
+  for (guint k = 0; k < N_SLOTS; k++)
+    value[k] = dict_get_value(f, fail, k);
+  if (!failure_ids(st, m, value, fail, mlfid != NULL, fids, &pending, &skip, error)) {
     step = STEP_ERROR;
   } else if (skip) {
     step = STEP_NEXT;
-  } else if (pending && (dict_set(fail, "mlfpending", f2b_py_int(1)),
+  } else if (pending && (dict_set(f, fail, K_MLFPENDING, f2b_py_int(1)),
                          !f->check_all_regex && f->ignore_pending)) {
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++) {
-      F2bPyObj *data = (cached || k + 1 < fids->len) ? failure_data_copy(f, fail)
+      F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail)
                                                      : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
                                              st->date, data));
     }
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
+  g_ptr_array_set_size(fids, 0);
   if (!cached)
     f2b_py_free(fail);
   return step;
+}
+
+/* The first byte of each failregex's anchor (f2b_failregex_get_anchor), -1 when it
+ * has none: a line's loop over the failregexes reads them from one small array. */
+static const gint16 *
+anchor_firsts(F2bFilter *f)
+{
+  if (f->anchor_first == NULL) {
+    f->anchor_first = g_new(gint16, f->failregex->len + 1);
+    for (guint i = 0; i < f->failregex->len; i++) {
+      gsize alen;
+      const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
+      f->anchor_first[i] = anchor ? (guchar) anchor[0] : -1;
+    }
+  }
+  return f->anchor_first;
 }
 
 /* findFailure(tupleLine, date, noDate). Returns NULL with ERROR when fail2ban raises. */
@@ -1506,12 +1947,11 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   }
   f->view_of = NULL;
   st.org = g_ptr_array_ref(f->line_buffer);
-  st.buf = lines_buffer_into(f->regex_buf, st.org);
+  st.buf = lines_buffer_into(f->org_buf, st.org);
   /* with maxlines 1 the buffer is made of the line alone */
-  f->regex_buf_ascii = (f->maxlines == 1 && f->line_ascii) ||
-                       f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  f->org_ascii = (f->maxlines == 1 && f->line_ascii) || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
   /* every buffer searched below is made of ORG's lines or parts of them */
-  gboolean org_ascii = f->regex_buf_ascii;
+  gboolean org_ascii = f->org_ascii;
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
@@ -1523,23 +1963,30 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     f->pref_matched = f->pref_match != NULL;
     if (!f->pref_matched)
       goto out;
+    /* the match points into org_buf (ST.BUF): it becomes pref_buf, kept as it is
+     * while the match lives (past this line, for f2b_filter_prefregex_groups) */
+    GString *tmp = f->pref_buf;
+    f->pref_buf = f->org_buf;
+    f->org_buf = tmp;
+    gboolean tmp_ascii = f->pref_ascii;
+    f->pref_ascii = f->org_ascii;
+    f->org_ascii = tmp_ascii;
     st.pre = f->pref_match;
     F2bRegexSpan repl;
-    if (pref_content(f->pref_match, f->prefregex, &repl)) {
-      GPtrArray *content = fline_array_new();
+    if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
+      GPtrArray *content = empty_buffer(f, st.org);
       g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
   }
+  const gint16 *first = anchor_firsts(f);
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
       f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
-    gsize alen;
-    const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
-    if (anchor && st.buf->str[0] != anchor[0])
+    if (first[i] >= 0 && (guchar) st.buf->str[0] != first[i])
       continue; /* cannot match: spare the call (the search checks the rest) */
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)

@@ -172,9 +172,12 @@ void f2b_filter_set_check_all_regex(F2bFilter *filter, gboolean on);
 void f2b_filter_set_ignore_pending(F2bFilter *filter, gboolean on);
 void f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on);
 /* Lean failures (off by default): a caller that reads nothing of a failure's
- * data but "nofail" (fail2ban-regex's summary) spares the deep copy of a dict
- * the mlfid cache keeps: such a failure's data then holds "nofail" alone.  A
- * failure whose dict is not kept elsewhere still gets it whole. */
+ * data but "nofail" (fail2ban-regex's summary) spares the dicts: the filter then
+ * keeps, in the mlfid cache too, only the values it reads itself (fid, ip4, ip6,
+ * dns, cidr, mlfid, nofail, mlfgained, mlfforget, mlfpending, user, users), and a
+ * failure's data holds "nofail" alone (when it is not None).  Which failures are
+ * found, with which ids, is the same either way.  Changing the setting empties
+ * the mlfid cache. */
 void f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on);
 
 /* The PCRE2 match limit for every regex of the filter (0: the default). */

@@ -38,11 +38,11 @@ is_v4_mapped(const guint8 *a)
   return memcmp(a, prefix, sizeof prefix) == 0;
 }
 
-/* fail2ban's IPAddr.__init: RAW keeps the text, otherwise inet_pton decides. */
+/* fail2ban's IPAddr.__init: RAW keeps the text, otherwise inet_pton decides.
+ * IP->raw has room for LEN + 1 bytes. */
 static gboolean
 init_addr(F2bIPAddr *ip, const char *s, gsize len, gint64 cidr, GError **error)
 {
-  ip->raw = g_malloc(len + 1);
   memcpy(ip->raw, s, len);
   ip->raw[len] = '\0';
   ip->raw_len = len;
@@ -127,7 +127,9 @@ f2b_ipaddr_new(const char *text, gssize len, gint64 cidr, GError **error)
   if (cidr == F2B_IPADDR_CIDR_UNSPEC &&
       !split_suffix(text, n, &start, &addr_len, &cidr, error))
     return NULL;
-  g_autoptr(F2bIPAddr) ip = g_new0(F2bIPAddr, 1);
+  /* one block: the text lives right after the struct (see f2b_ipaddr_free) */
+  g_autoptr(F2bIPAddr) ip = g_malloc0(sizeof(F2bIPAddr) + addr_len + 1);
+  ip->raw = (char *)(ip + 1);
   if (!init_addr(ip, text + start, addr_len, cidr, error))
     return NULL;
   return g_steal_pointer(&ip);
@@ -136,8 +138,10 @@ f2b_ipaddr_new(const char *text, gssize len, gint64 cidr, GError **error)
 F2bIPAddr *
 f2b_ipaddr_copy(const F2bIPAddr *ip)
 {
-  F2bIPAddr *c = g_memdup2(ip, sizeof *ip);
-  c->raw = g_memdup2(ip->raw, ip->raw_len + 1);
+  F2bIPAddr *c = g_malloc(sizeof *c + ip->raw_len + 1);
+  *c = *ip;
+  c->raw = (char *)(c + 1);
+  memcpy(c->raw, ip->raw, ip->raw_len + 1);
   return c;
 }
 
@@ -146,7 +150,8 @@ f2b_ipaddr_free(F2bIPAddr *ip)
 {
   if (!ip)
     return;
-  g_free(ip->raw);
+  if (ip->raw != (char *)(ip + 1))
+    g_free(ip->raw); /* not made here: its text has a block of its own */
   g_free(ip);
 }
 

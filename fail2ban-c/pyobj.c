@@ -177,6 +177,18 @@ f2b_py_dict_new(void)
 }
 
 F2bPyObj *
+f2b_py_dict_new_sized(gsize n_pairs)
+{
+  g_return_val_if_fail(n_pairs < G_MAXUINT / 4, NULL);
+  F2bPyObj *obj = py_new_container(F2B_PY_DICT);
+  if (n_pairs) {
+    obj->v.items.cap = (guint) (2 * n_pairs);
+    obj->v.items.pdata = g_new(gpointer, obj->v.items.cap);
+  }
+  return obj;
+}
+
+F2bPyObj *
 f2b_py_instance_new(const char *module, const char *name, F2bPyObj *args)
 {
   g_return_val_if_fail(module != NULL && name != NULL, NULL);
@@ -480,6 +492,55 @@ f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len)
     }
   }
   return NULL;
+}
+
+/* Index of the pair whose key is KEY itself, or -1. */
+static gint
+dict_index_same(const F2bPyObj *dict, const F2bPyObj *key)
+{
+  gpointer *p = dict->v.items.pdata;
+  for (guint i = 0; i < dict->v.items.len; i += 2)
+    if (p[i] == key)
+      return (gint) i;
+  return -1;
+}
+
+F2bPyObj *
+f2b_py_dict_get_same(const F2bPyObj *dict, const F2bPyObj *key)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  gint i = dict_index_same(dict, key);
+  return i < 0 ? NULL : dict->v.items.pdata[i + 1];
+}
+
+F2bPyObj *
+f2b_py_dict_pop_same(F2bPyObj *dict, const F2bPyObj *key)
+{
+  g_return_val_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL, NULL);
+  gint i = dict_index_same(dict, key);
+  if (i < 0)
+    return NULL;
+  PyItems *a = &dict->v.items;
+  F2bPyObj *value = a->pdata[i + 1];
+  f2b_py_free(a->pdata[i]);
+  memmove(&a->pdata[i], &a->pdata[i + 2], (a->len - (guint) i - 2) * sizeof(gpointer));
+  a->len -= 2;
+  return value;
+}
+
+void
+f2b_py_dict_set_same(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value)
+{
+  g_return_if_fail(dict != NULL && dict->kind == F2B_PY_DICT && key != NULL && value != NULL);
+  gint i = dict_index_same(dict, key);
+  if (i < 0) {
+    items_add(&dict->v.items, key);
+    items_add(&dict->v.items, value);
+    return;
+  }
+  f2b_py_free(key); /* the same object: one reference less */
+  f2b_py_free(dict->v.items.pdata[i + 1]);
+  dict->v.items.pdata[i + 1] = value;
 }
 
 const char *

@@ -52,6 +52,9 @@ F2bPyObj *f2b_py_bytes(const void *data, gsize len);
 F2bPyObj *f2b_py_list_new(void);
 F2bPyObj *f2b_py_tuple_new(void);
 F2bPyObj *f2b_py_dict_new(void);
+/* An empty dict with room for N_PAIRS pairs (a builder that knows its size
+ * spares the regrowth). */
+F2bPyObj *f2b_py_dict_new_sized(gsize n_pairs);
 /* MODULE and NAME are copied; ARGS must be a tuple (transfer full) or NULL
  * for an empty one. */
 F2bPyObj *f2b_py_instance_new(const char *module, const char *name, F2bPyObj *args);
@@ -102,6 +105,14 @@ F2bPyObj  *f2b_py_dict_pop(F2bPyObj *dict, const F2bPyObj *key);
  * made.  get: the value (borrowed) or NULL; pop: the value (transfer full) or NULL. */
 F2bPyObj  *f2b_py_dict_get_str(const F2bPyObj *dict, const char *key, gsize len);
 F2bPyObj  *f2b_py_dict_pop_str(F2bPyObj *dict, const char *key, gsize len);
+/* The same three for a dict whose keys are shared str objects handed out from
+ * one table (one object per text, so equal keys are the same object): KEY is
+ * found by identity, without comparing texts.  get: borrowed value or NULL;
+ * pop: the value (transfer full) or NULL; set: KEY and VALUE transfer full, an
+ * identical key keeps its place. */
+F2bPyObj  *f2b_py_dict_get_same(const F2bPyObj *dict, const F2bPyObj *key);
+F2bPyObj  *f2b_py_dict_pop_same(F2bPyObj *dict, const F2bPyObj *key);
+void       f2b_py_dict_set_same(F2bPyObj *dict, F2bPyObj *key, F2bPyObj *value);
 /* INSTANCE: class module and name, argument tuple (transfer none). */
 const char *f2b_py_instance_module(const F2bPyObj *obj);
 const char *f2b_py_instance_name(const F2bPyObj *obj);

@@ -503,6 +503,50 @@ START_TEST(test_groups_alt_tuple)
 }
 END_TEST
 
+/* A borrowed search points into the caller's buffer and finds what a copying one
+ * finds; group_nth reads the raw groups by their index in group_names(). */
+START_TEST(test_borrow_and_group_nth)
+{
+  GError *error = NULL;
+  g_autoptr(F2bRegex) re = f2b_failregex_new_fail(
+      "^(?:x)?user=<F-USER>\\S*</F-USER>(?: alt=<F-ALT_USER>\\S+</F-ALT_USER>)? from <HOST>", NULL,
+      0, &error);
+  ck_assert_ptr_nonnull(re);
+  char buf[] = "user=bob from 192.0.2.1\n";
+  g_autoptr(F2bRegexMatch) b = f2b_failregex_search_borrow(re, buf, strlen(buf), FALSE, NULL, 0,
+                                                           &error);
+  g_autoptr(F2bRegexMatch) c = f2b_failregex_search_full(re, buf, strlen(buf), FALSE, NULL, 0,
+                                                         &error);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_ptr_nonnull(c);
+  ck_assert_ptr_eq(f2b_regex_match_subject(b).ptr, buf);
+  ck_assert_ptr_ne(f2b_regex_match_subject(c).ptr, buf);
+  gsize s1, e1, s2, e2;
+  f2b_regex_match_bounds(b, &s1, &e1);
+  f2b_regex_match_bounds(c, &s2, &e2);
+  ck_assert_uint_eq(s1, s2);
+  ck_assert_uint_eq(e1, e2);
+  /* names: user, alt_user, ip4, ip6, dns */
+  const char *const *names = f2b_failregex_group_names(re);
+  ck_assert_str_eq(names[0], "user");
+  ck_assert_str_eq(names[1], "alt_user");
+  ck_assert_str_eq(names[2], "ip4");
+  F2bRegexSpan v = {"junk", 4};
+  ck_assert(f2b_regex_match_group_nth(b, 0, &v) && span_is(v, "bob"));
+  ck_assert_ptr_eq(v.ptr, buf + 5); /* in the caller's buffer */
+  ck_assert(!f2b_regex_match_group_nth(b, 1, &v) && v.ptr == NULL); /* None */
+  ck_assert(f2b_regex_match_group_nth(c, 2, &v) && span_is(v, "192.0.2.1"));
+  ck_assert(!f2b_regex_match_group_nth(c, 3, &v)); /* ip6: None */
+  ck_assert(!f2b_regex_match_group_nth(c, 99, &v) && v.ptr == NULL); /* no such group */
+  ck_assert(!f2b_regex_match_group_nth(c, 99, NULL));
+  /* no match and the prefilters answer the same way without a copy */
+  ck_assert_ptr_null(f2b_failregex_search_borrow(re, "nothing\n", 8, FALSE, NULL, 0, &error));
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_null(f2b_failregex_search_borrow(re, "", 0, FALSE, NULL, 0, &error));
+  ck_assert_ptr_null(error);
+}
+END_TEST
+
 START_TEST(test_failure_id_and_ip)
 {
   GError *error = NULL;
@@ -635,6 +679,7 @@ main(void)
   tcase_add_test(tc, test_anchor_and_merged_accessors);
   tcase_add_test(tc, test_lines_and_skiplines);
   tcase_add_test(tc, test_groups_alt_tuple);
+  tcase_add_test(tc, test_borrow_and_group_nth);
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_match_limit);
   tcase_add_test(tc, test_hostile_subjects);

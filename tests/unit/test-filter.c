@@ -131,9 +131,9 @@ START_TEST(test_mlfid_merge_and_forget)
 }
 END_TEST
 
-/* Lean failures: a failure whose dict the mlfid cache keeps carries "nofail" alone
- * (here nothing); one whose dict is its own (the forget) gets it whole; the merge
- * itself is unchanged (the users of the cached dict). */
+/* Lean failures: a failure's data is "nofail" alone (here nothing), whether its
+ * dict stays in the mlfid cache or not; the merge itself is unchanged (the users
+ * of the cached failure). */
 START_TEST(test_lean_failures)
 {
   const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
@@ -145,15 +145,111 @@ START_TEST(test_lean_failures)
   expect(f, "2005-08-14 12:00:01 [1] Connect from 192.0.2.5", "[]");
   expect(f, "2005-08-14 12:00:02 [1] Failed for root", "[[1, '192.0.2.5', 1124020802.0, {}]]");
   expect(f, "2005-08-14 12:00:03 [1] Failed for admin", "[[1, '192.0.2.5', 1124020803.0, {}]]");
-  expect(f, "2005-08-14 12:00:04 [1] Closed",
-         "[[2, '192.0.2.5', 1124020804.0, {'mlfid': '1', 'ip4': '192.0.2.5', 'ip6': None, "
-         "'dns': None, 'users': ['root', 'admin'], 'user': 'admin', 'matches': [('', "
-         "'2005-08-14 12:00:04', ' [1] Closed')]}]]");
+  /* the merged dict leaves the cache here: lean data is still "nofail" alone */
+  expect(f, "2005-08-14 12:00:04 [1] Closed", "[[2, '192.0.2.5', 1124020804.0, {}]]");
   ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
   /* a nofail failure of a cached dict keeps its nofail */
   f2b_filter_set_check_all_regex(f, TRUE);
   expect(f, "2005-08-14 12:00:05 [2] Connect from 192.0.2.6",
          "[[0, '192.0.2.6', 1124020805.0, {'nofail': 'Connect'}]]");
+}
+END_TEST
+
+/* A failure as lean failures show it: [index, fid, time, nofail or None]. */
+static char *
+show_lean(GPtrArray *ret)
+{
+  GString *s = g_string_new("[");
+  for (guint i = 0; ret && i < ret->len; i++) {
+    F2bFailure *f = ret->pdata[i];
+    g_string_append_printf(s, "%s[%u, ", i ? ", " : "", f->regex_index);
+    if (f->fid) {
+      gsize len;
+      g_autofree char *fid = f2b_ipaddr_to_string(f->fid, &len);
+      f2b_py_repr_str_append(s, fid, len);
+    } else {
+      g_string_append(s, "None");
+    }
+    g_string_append_printf(s, ", %.1f, ", f->has_time ? f->time : -1.0);
+    F2bPyObj *nofail = f2b_py_dict_get_str(f->data, "nofail", 6);
+    if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE)
+      f2b_py_repr_append(s, nofail);
+    else
+      g_string_append(s, "None");
+    g_string_append_c(s, ']');
+  }
+  g_string_append_c(s, ']');
+  return g_string_free(s, FALSE);
+}
+
+/* Lean failures find what full failures find: the same lines through a lean and a
+ * full filter give the same regexes, ids, times and nofail values, and the same
+ * errors, through mlfid merges (nofail, users, forget, gained, pending, expiry),
+ * alt_ groups, cidr, ids that are not the address, with and without
+ * checkAllRegex and ignorePending. */
+START_TEST(test_lean_same_failures)
+{
+  const char *fail[] = {
+      "^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+      "^Failed for <F-USER>\\S+</F-USER>$",
+      "^<F-MLFFORGET>Closed</F-MLFFORGET>$",
+      "^<F-MLFFORGET><F-MLFGAINED>Accepted</F-MLFGAINED></F-MLFFORGET> for <F-USER>\\S+</F-USER>$",
+      "^Host <HOST>$",
+      "^Alt (?:<F-USER>\\S+</F-USER>|<F-ALT_USER>\\S+</F-ALT_USER>)? from <HOST>$",
+      "^Net <HOST>/<F-CIDR>\\w+</F-CIDR>$",
+      "^Id <F-ID>\\S+</F-ID> at <HOST>$",
+      "^<F-NOFAIL>Note</F-NOFAIL>(?: <HOST>)?$",
+      NULL};
+  const char *lines[] = {
+      "[1] Connect from 192.0.2.5", "[1] Failed for root", "[1] Failed for admin",
+      "[1] Closed", "[2] Connect from 192.0.2.6", "[2] Accepted for bob", "[3] Failed for x",
+      "[3] Host 192.0.2.8", "[3] Host 192.0.2.9", "[4] Alt  from 192.0.2.10",
+      "[4] Alt eve from 192.0.2.10", "[5] Net 192.0.2.11/24", "[6] Id abc at 2001:db8::1",
+      "[6] Id 2001:db8::1 at 2001:db8::1", "[7] Note", "[7] Host 192.0.2.12", "[7] Note 192.0.2.13",
+      "[8] Failed for y", "[8] Accepted for y", "[8] Failed for z", "[9] Net 192.0.2.14/xx",
+      "[3] Failed for w", "[1] Closed", "[10] Connect from 192.0.2.15", NULL};
+  for (guint mode = 0; mode < 4; mode++) {
+    g_autoptr(F2bFilter) full = mk(fail, MLF_PREF, NULL, 1, mode & 1);
+    g_autoptr(F2bFilter) lean = mk(fail, MLF_PREF, NULL, 1, mode & 1);
+    f2b_filter_set_lean_failures(lean, TRUE);
+    f2b_filter_set_ignore_pending(full, !(mode & 2));
+    f2b_filter_set_ignore_pending(lean, !(mode & 2));
+    for (guint i = 0; lines[i]; i++) {
+      g_autofree char *line = g_strdup_printf("2005-08-14 12:%02u:01 %s", i, lines[i]);
+      if (i == 20) { /* past the 5 minutes of the mlfid cache */
+        f2b_filter_set_now(full, TEST_NOW + 3600);
+        f2b_filter_set_now(lean, TEST_NOW + 3600);
+      }
+      g_autoptr(GError) e1 = NULL, e2 = NULL;
+      g_autoptr(GPtrArray) r1 = f2b_filter_process_line(full, line, strlen(line), &e1);
+      g_autoptr(GPtrArray) r2 = f2b_filter_process_line(lean, line, strlen(line), &e2);
+      g_autofree char *s1 = show_lean(r1), *s2 = show_lean(r2);
+      ck_assert_msg(strcmp(s1, s2) == 0, "mode %u, %s\nfull: %s\nlean: %s", mode, line, s1, s2);
+      ck_assert_msg((e1 == NULL) == (e2 == NULL), "mode %u, %s: errors differ", mode, line);
+      if (e1)
+        ck_assert_str_eq(e1->message, e2->message);
+      ck_assert_uint_eq(f2b_filter_mlfid_cache_size(full), f2b_filter_mlfid_cache_size(lean));
+    }
+  }
+}
+END_TEST
+
+/* Turning lean failures on or off empties the mlfid cache (its entries are kept
+ * in the other mode's form). */
+START_TEST(test_lean_switch_empties_cache)
+{
+  const char *fail[] = {"^Failed for <F-USER>\\S+</F-USER>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+  expect(f, "2005-08-14 12:00:01 [1] Failed for a", "[]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 1);
+  f2b_filter_set_lean_failures(f, FALSE); /* no change: kept */
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 1);
+  f2b_filter_set_lean_failures(f, TRUE);
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
+  expect(f, "2005-08-14 12:00:02 [1] Failed for a", "[]");
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 1);
+  f2b_filter_set_lean_failures(f, FALSE);
+  ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 0);
 }
 END_TEST
 
@@ -622,6 +718,8 @@ filter_suite(void)
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_mlfid_merge_and_forget);
   tcase_add_test(tc, test_lean_failures);
+  tcase_add_test(tc, test_lean_same_failures);
+  tcase_add_test(tc, test_lean_switch_empties_cache);
   tcase_add_test(tc, test_mlfid_gained);
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);

@@ -96,6 +96,13 @@ START_TEST(test_raw_keeps_nul_bytes)
   g_autoptr(F2bIPAddr) copy = f2b_ipaddr_copy(raw);
   ck_assert_uint_eq(copy->raw_len, 3);
   ck_assert(memcmp(copy->raw, "a\0b", 3) == 0);
+  /* a copy outlives its original (its text is its own) */
+  F2bIPAddr *net = f2b_ipaddr_new("192.0.2.7/24", -1, F2B_IPADDR_CIDR_UNSPEC, &error);
+  g_autoptr(F2bIPAddr) net_copy = f2b_ipaddr_copy(net);
+  f2b_ipaddr_free(net);
+  g_autofree char *net_text = f2b_ipaddr_to_string(net_copy, NULL);
+  ck_assert_str_eq(net_text, "192.0.2.0/24");
+  ck_assert_str_eq(net_copy->raw, "192.0.2.7");
   /* Not raw: an embedded NUL is an error, as in Python's inet_pton. */
   ck_assert_ptr_null(f2b_ipaddr_new("a\0b", 3, F2B_IPADDR_CIDR_UNSPEC, &error));
   ck_assert_str_eq(error->message, "embedded null character");

@@ -181,6 +181,49 @@ START_TEST(test_dict_str_keys)
 }
 END_TEST
 
+/* A sized dict is an ordinary dict: it grows past its room, copies and compares. */
+START_TEST(test_dict_sized)
+{
+  g_autoptr(F2bPyObj) empty = f2b_py_dict_new_sized(0);
+  ck_assert_uint_eq(f2b_py_len(empty), 0);
+  g_autoptr(F2bPyObj) d = f2b_py_dict_new_sized(2);
+  f2b_py_dict_append_new(d, f2b_py_str("a"), f2b_py_int(1));
+  f2b_py_dict_append_new(d, f2b_py_str("b"), f2b_py_none());
+  f2b_py_dict_set(d, f2b_py_str("c"), f2b_py_int(3)); /* beyond the room */
+  f2b_py_dict_set(d, f2b_py_str("a"), f2b_py_int(4)); /* keeps its place */
+  g_autofree char *r = f2b_py_repr(d);
+  ck_assert_str_eq(r, "{'a': 4, 'b': None, 'c': 3}");
+  g_autoptr(F2bPyObj) c = f2b_py_copy(d);
+  ck_assert(f2b_py_equal(c, d));
+  ck_assert(!f2b_py_equal(c, empty));
+}
+END_TEST
+
+/* Keys by identity: only the very key object is found, not an equal one. */
+START_TEST(test_dict_same)
+{
+  g_autoptr(F2bPyObj) ka = f2b_py_str("a");
+  g_autoptr(F2bPyObj) kb = f2b_py_str("b");
+  g_autoptr(F2bPyObj) other_a = f2b_py_str("a");
+  g_autoptr(F2bPyObj) d = f2b_py_dict_new();
+  ck_assert_ptr_null(f2b_py_dict_get_same(d, ka));
+  ck_assert_ptr_null(f2b_py_dict_pop_same(d, ka));
+  f2b_py_dict_set_same(d, f2b_py_copy(ka), f2b_py_int(1));
+  f2b_py_dict_set_same(d, f2b_py_copy(kb), f2b_py_int(2));
+  f2b_py_dict_set_same(d, f2b_py_copy(ka), f2b_py_int(3)); /* replaces, keeps its place */
+  ck_assert_uint_eq(f2b_py_len(d), 2);
+  ck_assert_int_eq(f2b_py_get_int(f2b_py_dict_get_same(d, ka)), 3);
+  ck_assert_ptr_null(f2b_py_dict_get_same(d, other_a));
+  g_autofree char *r = f2b_py_repr(d);
+  ck_assert_str_eq(r, "{'a': 3, 'b': 2}");
+  g_autoptr(F2bPyObj) v = f2b_py_dict_pop_same(d, ka);
+  ck_assert_int_eq(f2b_py_get_int(v), 3);
+  ck_assert_ptr_null(f2b_py_dict_pop_same(d, ka));
+  g_autofree char *r2 = f2b_py_repr(d);
+  ck_assert_str_eq(r2, "{'b': 2}");
+}
+END_TEST
+
 START_TEST(test_str_repr_cut)
 {
   g_autoptr(GString) out = g_string_new("x=");
@@ -213,6 +256,8 @@ main(void)
   tcase_add_test(tc, test_str_repr_cut);
   tcase_add_test(tc, test_copy_sharing);
   tcase_add_test(tc, test_dict_str_keys);
+  tcase_add_test(tc, test_dict_sized);
+  tcase_add_test(tc, test_dict_same);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
