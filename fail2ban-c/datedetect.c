@@ -118,7 +118,12 @@ typedef struct {
   double now;
   guint skip;
   GString *texts;
-  gsize *offsets, *lengths; /* per key group; lengths[i] == CONV_UNSET: no text */
+  /* the key groups compared (those not in SKIP): group numbers, and where
+   * their texts are in TEXTS; lengths[i] == CONV_UNSET: the group had none */
+  guint n_compared;
+  guint *numbers;
+  gsize *offsets, *lengths;
+  guint32 *words; /* texts of up to 4 bytes as word_of() gives them */
   guint capacity;
   gboolean ok;   /* exact: converted; range: linear */
   double value;  /* exact: the time; range: the time at the start of the range */
@@ -1093,6 +1098,8 @@ f2b_datedetect_free(F2bDateDetector *dd)
   ConvEntry *entries[] = { &dd->conv_hour, &dd->conv_minute, &dd->conv_exact };
   for (gsize i = 0; i < G_N_ELEMENTS(entries); i++) {
     g_string_free(entries[i]->texts, TRUE);
+    g_free(entries[i]->numbers);
+    g_free(entries[i]->words);
     g_free(entries[i]->offsets);
     g_free(entries[i]->lengths);
   }
@@ -1242,7 +1249,7 @@ char_decode(const char *s, gsize len, gsize pos, Char *value)
   return (gsize) g_utf8_skip[b];
 }
 
-static gint64
+static inline gint64
 count_chars(const F2bDateDetector *dd, const char *s, gsize len, gsize from, gsize to)
 {
   if (dd->line_ascii)
@@ -1263,19 +1270,28 @@ typedef struct {
 } CharPos;
 
 static CharPos
+locate_char_utf8(const char *s, gsize len, gint64 index);
+
+static inline CharPos
 locate_char(const F2bDateDetector *dd, const char *s, gsize len, gint64 index)
 {
+  if (!dd->line_ascii)
+    return locate_char_utf8(s, len, index);
   CharPos r = { 0, CHAR_NONE, CHAR_NONE };
-  if (dd->line_ascii) {
-    r.byte = index < 0 ? 0 : (gsize) MIN(index, (gint64) len);
-    if (index >= 0 && index <= (gint64) len) {
-      if (index > 0)
-        r.before = (guchar) s[index - 1];
-      if (index < (gint64) len)
-        r.here = (guchar) s[index];
-    }
-    return r;
+  r.byte = index < 0 ? 0 : (gsize) MIN(index, (gint64) len);
+  if (index >= 0 && index <= (gint64) len) {
+    if (index > 0)
+      r.before = (guchar) s[index - 1];
+    if (index < (gint64) len)
+      r.here = (guchar) s[index];
   }
+  return r;
+}
+
+static CharPos
+locate_char_utf8(const char *s, gsize len, gint64 index)
+{
+  CharPos r = { 0, CHAR_NONE, CHAR_NONE };
   gsize pos = 0;
   Char c = CHAR_NONE, prev = CHAR_NONE;
   gint64 i = 0;
@@ -1330,15 +1346,15 @@ hit_save(Hit *dst, const Hit *src)
 {
   g_free(dst->saved);
   *dst = *src;
-  gsize n = 2 * (gsize) pcre2_get_ovector_count(src->template->match_data);
-  dst->saved = g_memdup2(pcre2_get_ovector_pointer(src->template->match_data),
+  gsize n = 2 * (gsize) src->template->ovector_pairs;
+  dst->saved = g_memdup2(src->template->ovector,
                          n * sizeof(PCRE2_SIZE));
 }
 
 static const PCRE2_SIZE *
 hit_ovector(const Hit *h)
 {
-  return h->saved ? h->saved : pcre2_get_ovector_pointer(h->template->match_data);
+  return h->saved ? h->saved : h->template->ovector;
 }
 
 /* The ASCII code of T (see f2b_pyre_compile_for_ascii), or NULL: its own code serves. */
@@ -1378,10 +1394,10 @@ template_search(const F2bDateDetector *dd, Template *t, const char *line, gsize 
   return TRUE;
 }
 
-static void
+static inline void
 hit_positions(const F2bDateDetector *dd, Hit *h, const char *line, gsize len)
 {
-  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(h->template->match_data);
+  const PCRE2_SIZE *ov = h->template->ovector;
   h->start = count_chars(dd, line, len, 0, ov[0]);
   h->end = h->start + count_chars(dd, line, len, ov[0], ov[1]);
 }
@@ -1532,7 +1548,7 @@ static gboolean
 epoch_value(const Template *t, const char *line, const PCRE2_SIZE *ov, double *result)
 {
   guint g = t->epoch_group;
-  if (g >= pcre2_get_ovector_count(t->match_data) || ov[2 * g] == PCRE2_UNSET)
+  if (g >= t->ovector_pairs || ov[2 * g] == PCRE2_UNSET)
     return FALSE;
   const char *p = line + ov[2 * g], *end = line + ov[2 * g + 1];
   g_autoptr(GString) ascii = g_string_new(NULL);
@@ -1576,19 +1592,25 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
 
 /* The value of a field that is one or two ASCII digits, 0..59, at group NUMBER
  * (what strptime.c reads from such a text), else -1. */
-static gint
+static inline gint
 plain_sixty(const char *line, const PCRE2_SIZE *ov, guint number)
 {
-  PCRE2_SIZE b = ov[2 * number], e = ov[2 * number + 1];
-  if (b == PCRE2_UNSET || e - b < 1 || e - b > 2)
+  PCRE2_SIZE b = ov[2 * number];
+  if (b == PCRE2_UNSET)
     return -1;
-  gint v = 0;
-  for (PCRE2_SIZE k = b; k < e; k++) {
-    if (line[k] < '0' || line[k] > '9')
-      return -1;
-    v = v * 10 + (line[k] - '0');
+  int d0 = line[b] - '0';
+  if (d0 < 0 || d0 > 9)
+    return -1;
+  switch (ov[2 * number + 1] - b) {
+  case 1:
+    return d0;
+  case 2: {
+    int d1 = line[b + 1] - '0';
+    return d0 <= 5 && d1 >= 0 && d1 <= 9 ? d0 * 10 + d1 : -1;
   }
-  return v <= 59 ? v : -1;
+  default:
+    return -1;
+  }
 }
 
 /* Converts the groups of a match; the minutes and seconds groups take the texts
@@ -1650,18 +1672,39 @@ range_is_linear(F2bDateDetector *dd, const Template *t, const char *line, const 
          last - *base == (with_minutes ? 3599 : 59);
 }
 
-/* Whether E holds the conversion of T's key group texts in this match (those in
- * SKIP left out), for NOW.  The texts are compared in place. */
-static gboolean
-conv_entry_hit(const ConvEntry *e, const Template *t, const char *line, const PCRE2_SIZE *ov,
-               double now, guint skip)
+/* The first N (at most 4) bytes at P as one number, the others zero: what a
+ * 4-byte load masked to its first N bytes in memory gives. */
+static inline guint32
+word_mask(gsize n)
+{
+  if (n >= 4)
+    return 0xffffffffu;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return (1u << (8 * n)) - 1;
+#else
+  return ~(0xffffffffu >> (8 * n));
+#endif
+}
+
+static guint32
+word_of(const char *p, gsize n)
+{
+  guint32 w = 0;
+  memcpy(&w, p, MIN(n, 4));
+  return w;
+}
+
+/* Whether E holds the conversion of T's key group texts in this match of LINE
+ * (LEN bytes), those in SKIP left out, for NOW.  Texts are compared in place,
+ * those of up to four bytes as one word when four bytes can be read there. */
+static inline gboolean
+conv_entry_hit(const ConvEntry *e, const Template *t, const char *line, gsize len,
+               const PCRE2_SIZE *ov, double now, guint skip)
 {
   if (e->template != t || e->now != now || e->skip != skip)
     return FALSE;
-  for (guint i = 0; i < t->n_key_groups; i++) {
-    if (skip & (1u << i))
-      continue;
-    guint g = t->key_numbers[i];
+  for (guint i = 0; i < e->n_compared; i++) {
+    guint g = e->numbers[i];
     PCRE2_SIZE b = ov[2 * g];
     if (b == PCRE2_UNSET) {
       if (e->lengths[i] != CONV_UNSET)
@@ -1671,7 +1714,15 @@ conv_entry_hit(const ConvEntry *e, const Template *t, const char *line, const PC
     gsize n = ov[2 * g + 1] - b;
     if (n != e->lengths[i])
       return FALSE;
-    const char *x = line + b, *y = e->texts->str + e->offsets[i];
+    const char *x = line + b;
+    if (n <= 4 && b + 4 <= len) {
+      guint32 w;
+      memcpy(&w, x, 4);
+      if ((w & word_mask(n)) != e->words[i])
+        return FALSE;
+      continue;
+    }
+    const char *y = e->texts->str + e->offsets[i];
     for (gsize k = 0; k < n; k++)
       if (x[k] != y[k])
         return FALSE;
@@ -1686,21 +1737,29 @@ conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_
 {
   if (e->capacity < t->n_key_groups) {
     e->capacity = t->n_key_groups;
+    e->numbers = g_renew(guint, e->numbers, e->capacity);
+    e->words = g_renew(guint32, e->words, e->capacity);
     e->offsets = g_renew(gsize, e->offsets, e->capacity);
     e->lengths = g_renew(gsize, e->lengths, e->capacity);
   }
   e->template = t;
   e->now = now;
   e->skip = skip;
+  e->n_compared = 0;
   g_string_truncate(e->texts, 0);
   for (guint i = 0; i < t->n_key_groups; i++) {
-    guint g = t->key_numbers[i];
-    e->offsets[i] = e->texts->len;
-    e->lengths[i] = CONV_UNSET;
-    if ((skip & (1u << i)) || ov[2 * g] == PCRE2_UNSET)
+    if (skip & (1u << i))
       continue;
-    e->lengths[i] = ov[2 * g + 1] - ov[2 * g];
-    g_string_append_len(e->texts, line + ov[2 * g], (gssize) e->lengths[i]);
+    guint g = t->key_numbers[i], k = e->n_compared++;
+    e->numbers[k] = g;
+    e->offsets[k] = e->texts->len;
+    e->lengths[k] = CONV_UNSET;
+    e->words[k] = 0;
+    if (ov[2 * g] == PCRE2_UNSET)
+      continue;
+    e->lengths[k] = ov[2 * g + 1] - ov[2 * g];
+    e->words[k] = word_of(line + ov[2 * g], e->lengths[k]);
+    g_string_append_len(e->texts, line + ov[2 * g], (gssize) e->lengths[k]);
   }
 }
 
@@ -1711,8 +1770,8 @@ conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_
  * seconds; else the same by minute; else the last exact conversion is reused
  * when every field is the same. */
 static gboolean
-pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
-              double now, double *result)
+pattern_value(F2bDateDetector *dd, const Template *t, const char *line, gsize len,
+              const PCRE2_SIZE *ov, double now, double *result)
 {
   gint sec = t->key_second >= 0 ? plain_sixty(line, ov, t->key_numbers[t->key_second]) : -1;
   if (sec >= 0) {
@@ -1720,7 +1779,7 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PC
     if (min >= 0) {
       guint skip = (1u << t->key_second) | (1u << t->key_minute);
       ConvEntry *h = &dd->conv_hour;
-      if (!conv_entry_hit(h, t, line, ov, now, skip)) {
+      if (!conv_entry_hit(h, t, line, len, ov, now, skip)) {
         conv_entry_store(h, t, line, ov, now, skip);
         h->ok = range_is_linear(dd, t, line, ov, now, TRUE, &h->value);
       }
@@ -1731,7 +1790,7 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PC
     }
     guint skip = 1u << t->key_second;
     ConvEntry *m = &dd->conv_minute;
-    if (!conv_entry_hit(m, t, line, ov, now, skip)) {
+    if (!conv_entry_hit(m, t, line, len, ov, now, skip)) {
       conv_entry_store(m, t, line, ov, now, skip);
       m->ok = range_is_linear(dd, t, line, ov, now, FALSE, &m->value);
     }
@@ -1741,7 +1800,7 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PC
     }
   }
   ConvEntry *x = &dd->conv_exact;
-  if (!conv_entry_hit(x, t, line, ov, now, 0)) {
+  if (!conv_entry_hit(x, t, line, len, ov, now, 0)) {
     conv_entry_store(x, t, line, ov, now, 0);
     x->ok = pattern_convert(dd, t, line, ov, now, NULL, NULL, &x->value);
   }
@@ -1757,7 +1816,7 @@ fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, do
   const PCRE2_SIZE *ov = hit_ovector(hit);
   out->template_index = hit->index;
   out->template_name = t->name;
-  if (pcre2_get_ovector_count(t->match_data) < 2 || ov[2] == PCRE2_UNSET) {
+  if (t->ovector_pairs < 2 || ov[2] == PCRE2_UNSET) {
     /* fail2ban slices with -1 here: everything but the last character is
      * "before the date", the last character "after" */
     gsize last = len;
@@ -1785,7 +1844,7 @@ fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, do
     ok = tai64n_value(line, ov, &out->time);
     break;
   default:
-    ok = pattern_value(dd, t, line, ov, now, &out->time);
+    ok = pattern_value(dd, t, line, len, ov, now, &out->time);
     break;
   }
   out->status = ok ? F2B_DATE_FOUND : F2B_DATE_UNPARSABLE;
@@ -1823,7 +1882,9 @@ f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int
       out->template_name = hit.template->name;
     }
   }
-  g_free(hit.saved);
-  g_free(reserve.saved);
+  if (hit.saved)
+    g_free(hit.saved);
+  if (reserve.saved)
+    g_free(reserve.saved);
   return out->status == F2B_DATE_FOUND;
 }

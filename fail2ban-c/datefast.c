@@ -177,15 +177,12 @@ is_month(guint32 key)
 }
 
 /* %ExY at P: four digits whose first three are an accepted century. */
-static gboolean
+static inline gboolean
 year_at(const F2bDateFast *fm, const guchar *s, gsize len, gsize p)
 {
-  if (p + 4 > len)
-    return FALSE;
-  for (guint k = 0; k < 4; k++)
-    if (!is_digit(s[p + k]))
-      return FALSE;
-  return fm->centuries[(s[p] - '0') * 100 + (s[p + 1] - '0') * 10 + (s[p + 2] - '0')];
+  return p + 4 <= len && is_digit(s[p]) && is_digit(s[p + 1]) && is_digit(s[p + 2]) &&
+         is_digit(s[p + 3]) &&
+         fm->centuries[(s[p] - '0') * 100 + (s[p + 1] - '0') * 10 + (s[p + 2] - '0')];
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,6 +360,9 @@ static gboolean
 syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 {
   guint8 ways[2];
+  set_group(ov, SG_A, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, SG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, SG_Y, PCRE2_UNSET, PCRE2_UNSET);
   gsize p = prefix_length(s, len);
   ov[2] = p;
   /* (?:(?P<a>...) )? first takes a day name and its space; no day name is a
@@ -412,6 +412,8 @@ static gboolean
 iso_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 {
   guint8 ways[2];
+  set_group(ov, IG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, IG_Z, PCRE2_UNSET, PCRE2_UNSET);
   gsize p = prefix_length(s, len);
   ov[2] = p;
   if (!year_at(fm, s, len, p))
@@ -464,7 +466,10 @@ f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len, PCRE2_
   g_return_val_if_fail(fm != NULL && ov != NULL, FALSE);
   if (n_pairs < fm->n_groups)
     return FALSE;
-  memset(ov, 0xff, 2 * sizeof(PCRE2_SIZE) * n_pairs); /* all PCRE2_UNSET */
+  /* pairs past the regex's groups are unset; the matchers unset the groups
+   * that may not take part and set the others */
+  for (guint i = fm->n_groups; i < n_pairs; i++)
+    ov[2 * i] = ov[2 * i + 1] = PCRE2_UNSET;
   const guchar *s = (const guchar *) subject;
   return fm->kind == F2B_DATEFAST_ISO ? iso_match(fm, s, len, ov) : syslog_match(fm, s, len, ov);
 }
