@@ -755,6 +755,46 @@ START_TEST(test_ascii_and_unicode_lines_alternate)
 }
 END_TEST
 
+/* f2b_datedetect_match_ascii: what the caller knows about the line changes
+ * nothing in the results (ASCII lines take the regex-free matchers of the
+ * syslog and ISO templates; told "not ASCII" or "unknown", the same lines take
+ * the regexes or are checked first). */
+START_TEST(test_match_ascii_knowledge)
+{
+  static const char *const lines[] = {
+    "Nov  1 00:00:08 srv1 sshd[1]: x", "Nov 30 23:59:59 srv1 x", "Sun Jan 23 21:59:59 2005 b",
+    "2005-01-23 21:59:59 x", "2005-12-31T23:59:59.123+01:00 x", "[2005-01-23 21:59:59] x",
+    "2005-01-23 21:59:60 x", "Jan 23 21:59:59x", "x Jan 23 21:59:59", "2005-01-23 21:59:59Zx",
+    "nothing here", "", "12:00:01 x", "Jan 23 21:59:59.1234567 x",
+    "Ã© 2005-01-23 21:59:59 x", "Jan 23 21:59:59 Ã©", "2005-01-23 21:59:59Â Z",
+  };
+  g_autoptr(F2bDateDetector) unknown = detector(NULL);
+  g_autoptr(F2bDateDetector) known = detector(NULL);
+  g_autoptr(F2bDateDetector) not_ascii = detector(NULL);
+  for (int round = 0; round < 3; round++) {
+    for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+      const char *l = lines[(i * 7 + (gsize) round) % G_N_ELEMENTS(lines)];
+      gsize len = strlen(l);
+      gboolean ascii = TRUE;
+      for (gsize k = 0; k < len; k++)
+        ascii = ascii && (guchar) l[k] < 0x80;
+      F2bDateMatch a, b, c;
+      f2b_datedetect_match(unknown, l, len, TEST_NOW, &a);
+      f2b_datedetect_match_ascii(known, l, len, ascii ? 1 : 0, TEST_NOW, &b);
+      f2b_datedetect_match_ascii(not_ascii, l, len, 0, TEST_NOW, &c);
+      const F2bDateMatch *other[] = { &b, &c };
+      for (guint k = 0; k < 2; k++) {
+        ck_assert_msg(a.status == other[k]->status && a.time == other[k]->time &&
+                        a.start == other[k]->start && a.end == other[k]->end &&
+                        a.template_index == other[k]->template_index &&
+                        g_strcmp0(a.template_name, other[k]->template_name) == 0,
+                      "'%s': the results differ (%d)", l, k);
+      }
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_nul_and_invalid_utf8)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -939,6 +979,7 @@ main(void)
   tcase_add_test(tc, test_timezones);
   tcase_add_test(tc, test_line_zones);
   tcase_add_test(tc, test_malformed_patterns);
+  tcase_add_test(tc, test_match_ascii_knowledge);
   tcase_add_test(tc, test_nul_and_invalid_utf8);
   tcase_add_test(tc, test_ascii_and_unicode_lines_alternate);
   tcase_add_test(tc, test_pattern_percent_messages);
