@@ -123,7 +123,8 @@ typedef struct {
   guint n_compared;
   guint *numbers;
   gsize *offsets, *lengths;
-  guint32 *words; /* texts of up to 4 bytes as word_of() gives them */
+  guint32 *words, *masks; /* texts of up to 4 bytes as word_of() gives them, and
+                           * the word_mask() of their length */
   guint capacity;
   gboolean ok;   /* exact: converted; range: linear */
   double value;  /* exact: the time; range: the time at the start of the range */
@@ -1100,6 +1101,7 @@ f2b_datedetect_free(F2bDateDetector *dd)
     g_string_free(entries[i]->texts, TRUE);
     g_free(entries[i]->numbers);
     g_free(entries[i]->words);
+    g_free(entries[i]->masks);
     g_free(entries[i]->offsets);
     g_free(entries[i]->lengths);
   }
@@ -1718,7 +1720,7 @@ conv_entry_hit(const ConvEntry *e, const Template *t, const char *line, gsize le
     if (n <= 4 && b + 4 <= len) {
       guint32 w;
       memcpy(&w, x, 4);
-      if ((w & word_mask(n)) != e->words[i])
+      if ((w & e->masks[i]) != e->words[i])
         return FALSE;
       continue;
     }
@@ -1739,6 +1741,7 @@ conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_
     e->capacity = t->n_key_groups;
     e->numbers = g_renew(guint, e->numbers, e->capacity);
     e->words = g_renew(guint32, e->words, e->capacity);
+    e->masks = g_renew(guint32, e->masks, e->capacity);
     e->offsets = g_renew(gsize, e->offsets, e->capacity);
     e->lengths = g_renew(gsize, e->lengths, e->capacity);
   }
@@ -1754,11 +1757,12 @@ conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_
     e->numbers[k] = g;
     e->offsets[k] = e->texts->len;
     e->lengths[k] = CONV_UNSET;
-    e->words[k] = 0;
+    e->words[k] = e->masks[k] = 0;
     if (ov[2 * g] == PCRE2_UNSET)
       continue;
     e->lengths[k] = ov[2 * g + 1] - ov[2 * g];
     e->words[k] = word_of(line + ov[2 * g], e->lengths[k]);
+    e->masks[k] = word_mask(e->lengths[k]);
     g_string_append_len(e->texts, line + ov[2 * g], (gssize) e->lengths[k]);
   }
 }

@@ -195,7 +195,7 @@ year_at(const F2bDateFast *fm, const guchar *s, gsize len, gsize p)
  * the second branch's one digit; after 0 or a space only the second branch,
  * with [1-9] next; after 3 the second branch's one digit before the third
  * branch's pair; 4-9 one digit. */
-static guint
+G_ALWAYS_INLINE static inline guint
 day_ways(int c0, int c1, guint8 ways[2])
 {
   guint n = 0;
@@ -217,7 +217,7 @@ day_ways(int c0, int c1, guint8 ways[2])
 }
 
 /* [0-HI]?\d: two digits when the first is in 0-HI (greedy), then one. */
-static guint
+G_ALWAYS_INLINE static inline guint
 lead_ways(int c0, int c1, char hi, guint8 ways[2])
 {
   guint n = 0;
@@ -231,7 +231,7 @@ lead_ways(int c0, int c1, char hi, guint8 ways[2])
 
 /* [0-HI]?\d | ALT[0-ALT_HI] (%H, %S): as lead_ways, but after ALT the first
  * branch's one digit comes before the second branch's pair. */
-static guint
+G_ALWAYS_INLINE static inline guint
 alt_ways(int c0, int c1, char hi, char alt, char alt_hi, guint8 ways[2])
 {
   if (c0 != alt)
@@ -245,7 +245,7 @@ alt_ways(int c0, int c1, char hi, char alt, char alt_hi, guint8 ways[2])
 
 /* 0?[1-9] | 1[0-2]: after 0 the pair (0? taken, [1-9] next); after 1 the
  * first branch's one digit before the second branch's pair; 2-9 one digit. */
-static guint
+G_ALWAYS_INLINE static inline guint
 month_ways(int c0, int c1, guint8 ways[2])
 {
   guint n = 0;
@@ -284,7 +284,7 @@ set_group(PCRE2_SIZE *ov, guint g, gsize from, gsize to)
 
 /* ^(?:\W{0,2})?: the leading non-word characters, two at most (greedy; the
  * pieces after it start with a word character, so fewer cannot work). */
-static gsize
+G_ALWAYS_INLINE static inline gsize
 prefix_length(const guchar *s, gsize len)
 {
   gsize n = 0;
@@ -295,7 +295,7 @@ prefix_length(const guchar *s, gsize len)
 
 /* (?:[SEP1SEP2](?P<f>[0-9]{1,6}))?: first way, the separator and all digits
  * up to six; else nothing.  Returns the position after it. */
-static gsize
+G_ALWAYS_INLINE static inline gsize
 fraction(const guchar *s, gsize len, gsize p, int sep1, int sep2, PCRE2_SIZE *ov, guint g)
 {
   int c = at(s, len, p);
@@ -312,7 +312,7 @@ fraction(const guchar *s, gsize len, gsize p, int sep1, int sep2, PCRE2_SIZE *ov
  * whole run of spaces (no zone starts with one, so shorter runs cannot work);
  * the branches differ in their first character; an offset takes ":dd" (":?"
  * greedy), else "dd", else nothing more.  No zone: nothing at all. */
-static gsize
+G_ALWAYS_INLINE static inline gsize
 zone(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g)
 {
   gsize q = p;
@@ -342,7 +342,7 @@ zone(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g)
 }
 
 /* (?=\b|\W|$) at P closes the match (and group 1) there. */
-static gboolean
+G_ALWAYS_INLINE static inline gboolean
 finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
 {
   if (p < len && is_word(s[p]) && (p == 0 || is_word(s[p - 1])))
