@@ -9,7 +9,11 @@
  *      translated to PCRE2 by pyre.c and compiled (JIT) on first use;
  *   2. the template list: defaults, anchored copies, datepattern lines;
  *   3. matching: the last winner first, then a scan with fail2ban's rules
- *      for picking the best template and moving it up.
+ *      for picking the best template and moving it up.  On ASCII lines the
+ *      syslog and ISO line-start templates are matched by datefast.c, which
+ *      gives PCRE2's answer without running it;
+ *   4. converting: the fields of a match to a time (strptime.c), remembered
+ *      for the lines of one hour when the conversion is linear over it.
  *
  * Regex flavour: fail2ban matches Python `re` patterns against decoded
  * Unicode text, so \d, \w, \s, \b and (?i) are Unicode-aware.  PCRE2 runs

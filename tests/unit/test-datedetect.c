@@ -183,10 +183,11 @@ START_TEST(test_year_inference)
 }
 END_TEST
 
-/* Lines of one minute share one conversion (the cache leaves the seconds out of
- * its key): each line still gets its own second, and a minute where a rule is not
- * linear in the seconds (the minute of "now" for a time without a date: its first
- * second is today, the rest yesterday) is converted line by line. */
+/* Lines of one hour (or minute) share one conversion (the remembered key leaves
+ * the minutes and seconds out): each line still gets its own second, and a minute
+ * where a rule is not linear in the seconds (the minute of "now" for a time
+ * without a date: its first second is today, the rest yesterday) is converted
+ * line by line. */
 START_TEST(test_seconds_share_the_minute)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
