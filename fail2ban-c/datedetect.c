@@ -9,7 +9,11 @@
  *      translated to PCRE2 by pyre.c and compiled (JIT) on first use;
  *   2. the template list: defaults, anchored copies, datepattern lines;
  *   3. matching: the last winner first, then a scan with fail2ban's rules
- *      for picking the best template and moving it up.
+ *      for picking the best template and moving it up.  On ASCII lines the
+ *      syslog and ISO line-start templates are matched by datefast.c, which
+ *      gives PCRE2's answer without running it;
+ *   4. converting: the fields of a match to a time (strptime.c), remembered
+ *      for the lines of one hour when the conversion is linear over it.
  *
  * Regex flavour: fail2ban matches Python `re` patterns against decoded
  * Unicode text, so \d, \w, \s, \b and (?i) are Unicode-aware.  PCRE2 runs
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datefast.h"
 #include "lazyjit.h"
 #include "pyre.h"
 #include "pystr.h"
@@ -73,6 +78,16 @@ typedef struct {
   F2bLazyJit ascii_lazy; /* each code has its own lazy-JIT state */
   gboolean ascii_tried;
   GArray *groups; /* DateGroup, by group number: the named groups */
+  F2bDateFast *fast; /* a matcher without regex engine for ASCII lines, or NULL */
+  /* What the conversion reads (see conv_key_groups): indexes into GROUPS of the
+   * groups whose text can change the result, and among them the seconds and
+   * minutes groups (-1: none). */
+  guint *key_groups;
+  guint *key_numbers; /* their group numbers */
+  guint n_key_groups;
+  gint key_second, key_minute;
+  guint ovector_pairs;   /* pcre2_get_ovector_count(match_data) */
+  PCRE2_SIZE *ovector;   /* pcre2_get_ovector_pointer(match_data) */
   guint match_count; /* searches that matched (fail2ban's template.hits, shared by
                       * all detectors there too) */
 } Template;
@@ -98,10 +113,34 @@ typedef struct {
   Char here;
 } LastPos;
 
+/* One remembered conversion: the texts of the template's key groups (those in
+ * SKIP, a bit mask over key group indexes, left out) with "now", and its
+ * result: for a range entry (SKIP not 0) whether the range is linear and its
+ * base, else the time and whether the conversion succeeded. */
+typedef struct {
+  const void *template; /* NULL: empty */
+  double now;
+  guint skip;
+  GString *texts;
+  /* the key groups compared (those not in SKIP): group numbers, and where
+   * their texts are in TEXTS; lengths[i] == CONV_UNSET: the group had none */
+  guint n_compared;
+  guint *numbers;
+  gsize *offsets, *lengths;
+  guint32 *words, *masks; /* texts of up to 4 bytes as word_of() gives them, and
+                           * the word_mask() of their length */
+  guint capacity;
+  gboolean ok;   /* exact: converted; range: linear */
+  double value;  /* exact: the time; range: the time at the start of the range */
+} ConvEntry;
+#define CONV_UNSET G_MAXSIZE
+
 /* Templates by the key they are built from, and what building needs. */
 struct F2bDateCache {
   gint refs;
   int wall_year, epoch2001_year;
+  gboolean centuries_ok; /* %ExY is a century prefix and a digit: CENTURIES holds it */
+  guint8 centuries[1000];
   F2bStrptimeCode *codes;
   GHashTable *templates; /* "KEY\x01PATTERN" -> Template (a reference) */
 };
@@ -116,20 +155,10 @@ struct F2bDateDetector {
   LastPos last_start, last_end;
   guint last_index;
   guint first_unused;
-  /* The last date converted: consecutive lines often carry the same stamp, and
-   * the conversion depends only on the template, the groups' texts, "now" and
-   * the zone (all in the key). Cleared when the template list changes. */
-  const void *cache_template;
-  double cache_now;
-  GString *cache_key, *cache_scratch;
-  gboolean cache_ok;
-  double cache_time;
-  /* When the template has a plain seconds group (%S, 0..59), the key leaves its
-   * text out and, if the conversion is linear over the key's minute (see
-   * minute_is_linear), a line of that minute is cache_base + its seconds: a log
-   * rarely has two lines in one second, often many in one minute. */
-  gboolean cache_linear;
-  double cache_base;
+  /* The last conversions (see pattern_value): consecutive lines often carry the
+   * same stamp or one of the same hour.  Cleared when the template list or the
+   * zone changes. */
+  ConvEntry conv_hour, conv_minute, conv_exact;
   F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
   /* The line being matched is pure ASCII: character positions are byte
    * offsets, and the templates' ASCII codes apply.  Set per call. */
@@ -319,6 +348,9 @@ template_free(Template *t)
   f2b_lazyjit_clear(&t->lazy);
   f2b_lazyjit_clear(&t->ascii_lazy);
   g_clear_pointer(&t->match_data, pcre2_match_data_free);
+  g_free(t->key_groups);
+  g_clear_pointer(&t->fast, f2b_datefast_free);
+  g_free(t->key_numbers);
   if (t->groups) {
     for (guint i = 0; i < t->groups->len; i++)
       g_free(g_array_index(t->groups, DateGroup, i).name);
@@ -735,6 +767,37 @@ named_groups(const F2bPyre *re)
   return groups;
 }
 
+/* The groups whose text the conversion reads: strptime.c looks at one-letter
+ * names only, and among them only at these (the others, %f's "f" among them,
+ * are matched and dropped).  A name twice (impossible in a pattern that
+ * compiles) would make the seconds or minutes index ambiguous: none then. */
+static void
+conv_key_groups(Template *t)
+{
+  static const char used[] = "yYmBbdHIMSAawjUWzZp";
+  t->key_groups = g_new(guint, MAX(t->groups->len, 1));
+  t->key_numbers = g_new(guint, MAX(t->groups->len, 1));
+  t->n_key_groups = 0;
+  t->key_second = t->key_minute = -1;
+  gint seconds = 0, minutes = 0;
+  for (guint i = 0; i < t->groups->len; i++) {
+    const char *name = g_array_index(t->groups, DateGroup, i).name;
+    if (name[0] == '\0' || name[1] != '\0' || !strchr(used, name[0]))
+      continue;
+    if (name[0] == 'S' && seconds++ == 0)
+      t->key_second = (gint) t->n_key_groups;
+    if (name[0] == 'M' && minutes++ == 0)
+      t->key_minute = (gint) t->n_key_groups;
+    t->key_numbers[t->n_key_groups] = g_array_index(t->groups, DateGroup, i).number;
+    t->key_groups[t->n_key_groups++] = i;
+  }
+  /* the skip masks of ConvEntry have 32 bits */
+  if (seconds > 1 || t->key_second >= 32)
+    t->key_second = -1;
+  if (minutes > 1 || t->key_minute >= 32)
+    t->key_minute = -1;
+}
+
 static void
 set_compile_error(GError **error, const Template *t, const char *why)
 {
@@ -742,8 +805,18 @@ set_compile_error(GError **error, const Template *t, const char *why)
               "Compile '%s' failed, expression '%s': %s", t->name, t->regex, why);
 }
 
+/* The matcher of datefast.c for T, when T is one of its templates. */
+static void
+template_fast_new(Template *t, const F2bPyre *re, const F2bDateCache *cache)
+{
+  F2bDateFastKind kind = t->kind == KIND_PATTERN ? f2b_datefast_kind_of(t->pattern) : 0;
+  if (kind && cache->centuries_ok)
+    t->fast = f2b_datefast_new(kind, (const char *const *) re->group_names, re->n_groups + 1,
+                               cache->centuries);
+}
+
 static gboolean
-template_compile(Template *t, GError **error)
+template_compile(Template *t, const F2bDateCache *cache, GError **error)
 {
   if (t->code)
     return TRUE;
@@ -762,6 +835,10 @@ template_compile(Template *t, GError **error)
   f2b_lazyjit_init(&t->lazy, 0);
   f2b_lazyjit_init(&t->ascii_lazy, 0);
   t->groups = named_groups(re);
+  t->ovector_pairs = pcre2_get_ovector_count(t->match_data);
+  t->ovector = pcre2_get_ovector_pointer(t->match_data);
+  conv_key_groups(t);
+  template_fast_new(t, re, cache);
   f2b_pyre_drop_offsets(re);
   t->pyre = g_steal_pointer(&re);
   return TRUE;
@@ -904,12 +981,19 @@ detector_reset_positions(F2bDateDetector *dd)
   dd->first_unused = 0;
 }
 
+/* Drops the remembered conversions (the zone or the templates changed). */
+static void
+conv_forget(F2bDateDetector *dd)
+{
+  dd->conv_hour.template = dd->conv_minute.template = dd->conv_exact.template = NULL;
+}
+
 static void
 detector_take_list(F2bDateDetector *dd, ListBuilder *b)
 {
   g_hash_table_unref(dd->names); /* its keys are the slots' templates' names */
   g_ptr_array_unref(dd->slots);
-  dd->cache_template = NULL;
+  conv_forget(dd);
   dd->slots = b->slots;
   dd->names = b->names;
   g_clear_pointer(&b->weighted_keys, g_hash_table_unref);
@@ -946,6 +1030,7 @@ f2b_datedetect_cache_new(double wall_now)
   localtime_r(&y2001, &tm);
   c->epoch2001_year = tm.tm_year + 1900;
   c->codes = f2b_strptime_codes_new(c->wall_year, c->epoch2001_year);
+  c->centuries_ok = f2b_strptime_year_centuries(c->wall_year, c->epoch2001_year, c->centuries);
   c->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) template_free);
   return c;
@@ -997,9 +1082,9 @@ f2b_datedetect_new_shared(F2bDateCache *cache)
   dd->codes = cache->codes;
   dd->slots = slot_list_new();
   dd->names = g_hash_table_new(g_str_hash, g_str_equal);
-  dd->cache_key = g_string_new(NULL);
-  dd->cache_scratch = g_string_new(NULL);
-  dd->cache_template = NULL;
+  ConvEntry *entries[] = { &dd->conv_hour, &dd->conv_minute, &dd->conv_exact };
+  for (gsize i = 0; i < G_N_ELEMENTS(entries); i++)
+    entries[i]->texts = g_string_new(NULL);
   detector_reset_positions(dd);
   return dd;
 }
@@ -1015,8 +1100,15 @@ f2b_datedetect_free(F2bDateDetector *dd)
    * their own datepatterns */
   g_hash_table_foreach_remove(dd->cache->templates, only_cached, NULL);
   f2b_datedetect_cache_unref(dd->cache);
-  g_string_free(dd->cache_key, TRUE);
-  g_string_free(dd->cache_scratch, TRUE);
+  ConvEntry *entries[] = { &dd->conv_hour, &dd->conv_minute, &dd->conv_exact };
+  for (gsize i = 0; i < G_N_ELEMENTS(entries); i++) {
+    g_string_free(entries[i]->texts, TRUE);
+    g_free(entries[i]->numbers);
+    g_free(entries[i]->words);
+    g_free(entries[i]->masks);
+    g_free(entries[i]->offsets);
+    g_free(entries[i]->lengths);
+  }
   g_free(dd);
 }
 
@@ -1057,7 +1149,8 @@ f2b_datedetect_set_pattern(F2bDateDetector *dd, const char *datepattern, GError 
     rewriter_clear(&rw);
     /* report regex errors now rather than at the first line */
     for (guint i = 0; ok && i < b.slots->len; i++)
-      ok = template_compile(((Slot *) g_ptr_array_index(b.slots, i))->template, error);
+      ok = template_compile(((Slot *) g_ptr_array_index(b.slots, i))->template, dd->cache,
+                            error);
   }
   if (ok)
     detector_take_list(dd, &b);
@@ -1072,6 +1165,7 @@ f2b_datedetect_set_timezone(F2bDateDetector *dd, const char *tz, GError **error)
   g_return_val_if_fail(dd != NULL, FALSE);
   if (!tz) {
     dd->has_tz = FALSE;
+    conv_forget(dd);
     return TRUE;
   }
   int minutes;
@@ -1082,6 +1176,7 @@ f2b_datedetect_set_timezone(F2bDateDetector *dd, const char *tz, GError **error)
   }
   dd->has_tz = TRUE;
   dd->tz = minutes;
+  conv_forget(dd);
   return TRUE;
 }
 
@@ -1160,7 +1255,7 @@ char_decode(const char *s, gsize len, gsize pos, Char *value)
   return (gsize) g_utf8_skip[b];
 }
 
-static gint64
+static inline gint64
 count_chars(const F2bDateDetector *dd, const char *s, gsize len, gsize from, gsize to)
 {
   if (dd->line_ascii)
@@ -1181,19 +1276,28 @@ typedef struct {
 } CharPos;
 
 static CharPos
+locate_char_utf8(const char *s, gsize len, gint64 index);
+
+static inline CharPos
 locate_char(const F2bDateDetector *dd, const char *s, gsize len, gint64 index)
 {
+  if (!dd->line_ascii)
+    return locate_char_utf8(s, len, index);
   CharPos r = { 0, CHAR_NONE, CHAR_NONE };
-  if (dd->line_ascii) {
-    r.byte = index < 0 ? 0 : (gsize) MIN(index, (gint64) len);
-    if (index >= 0 && index <= (gint64) len) {
-      if (index > 0)
-        r.before = (guchar) s[index - 1];
-      if (index < (gint64) len)
-        r.here = (guchar) s[index];
-    }
-    return r;
+  r.byte = index < 0 ? 0 : (gsize) MIN(index, (gint64) len);
+  if (index >= 0 && index <= (gint64) len) {
+    if (index > 0)
+      r.before = (guchar) s[index - 1];
+    if (index < (gint64) len)
+      r.here = (guchar) s[index];
   }
+  return r;
+}
+
+static CharPos
+locate_char_utf8(const char *s, gsize len, gint64 index)
+{
+  CharPos r = { 0, CHAR_NONE, CHAR_NONE };
   gsize pos = 0;
   Char c = CHAR_NONE, prev = CHAR_NONE;
   gint64 i = 0;
@@ -1248,15 +1352,15 @@ hit_save(Hit *dst, const Hit *src)
 {
   g_free(dst->saved);
   *dst = *src;
-  gsize n = 2 * (gsize) pcre2_get_ovector_count(src->template->match_data);
-  dst->saved = g_memdup2(pcre2_get_ovector_pointer(src->template->match_data),
+  gsize n = 2 * (gsize) src->template->ovector_pairs;
+  dst->saved = g_memdup2(src->template->ovector,
                          n * sizeof(PCRE2_SIZE));
 }
 
 static const PCRE2_SIZE *
 hit_ovector(const Hit *h)
 {
-  return h->saved ? h->saved : pcre2_get_ovector_pointer(h->template->match_data);
+  return h->saved ? h->saved : h->template->ovector;
 }
 
 /* The ASCII code of T (see f2b_pyre_compile_for_ascii), or NULL: its own code serves. */
@@ -1275,8 +1379,13 @@ template_ascii_code(Template *t)
 static gboolean
 template_search(const F2bDateDetector *dd, Template *t, const char *line, gsize from, gsize to)
 {
-  if (!template_compile(t, NULL))
+  if (!template_compile(t, dd->cache, NULL))
     return FALSE;
+  if (t->fast && dd->line_ascii && from == 0 &&
+      f2b_datefast_match(t->fast, line, to, t->ovector, t->ovector_pairs)) {
+    t->match_count++;
+    return TRUE;
+  }
   pcre2_code *code = t->code;
   F2bLazyJit *lazy = &t->lazy;
   if (dd->line_ascii && template_ascii_code(t)) {
@@ -1291,10 +1400,10 @@ template_search(const F2bDateDetector *dd, Template *t, const char *line, gsize 
   return TRUE;
 }
 
-static void
+static inline void
 hit_positions(const F2bDateDetector *dd, Hit *h, const char *line, gsize len)
 {
-  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(h->template->match_data);
+  const PCRE2_SIZE *ov = h->template->ovector;
   h->start = count_chars(dd, line, len, 0, ov[0]);
   h->end = h->start + count_chars(dd, line, len, ov[0], ov[1]);
 }
@@ -1445,7 +1554,7 @@ static gboolean
 epoch_value(const Template *t, const char *line, const PCRE2_SIZE *ov, double *result)
 {
   guint g = t->epoch_group;
-  if (g >= pcre2_get_ovector_count(t->match_data) || ov[2 * g] == PCRE2_UNSET)
+  if (g >= t->ovector_pairs || ov[2 * g] == PCRE2_UNSET)
     return FALSE;
   const char *p = line + ov[2 * g], *end = line + ov[2 * g + 1];
   g_autoptr(GString) ascii = g_string_new(NULL);
@@ -1487,77 +1596,34 @@ tai64n_value(const char *line, const PCRE2_SIZE *ov, double *result)
   return TRUE;
 }
 
-/* The seconds group of T ("S") when its text in the match is a plain 0..59:
- * its index in t->groups, *SECONDS its value; else -1. */
-static gint
-plain_seconds(const Template *t, const char *line, const PCRE2_SIZE *ov, gint *seconds)
+/* The value of a field that is one or two ASCII digits, 0..59, at group NUMBER
+ * (what strptime.c reads from such a text), else -1. */
+static inline gint
+plain_sixty(const char *line, const PCRE2_SIZE *ov, guint number)
 {
-  for (guint i = 0; i < t->groups->len; i++) {
-    const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
-    if (strcmp(g->name, "S") != 0)
-      continue;
-    if (ov[2 * g->number] == PCRE2_UNSET)
-      return -1;
-    const char *v = line + ov[2 * g->number];
-    gsize len = ov[2 * g->number + 1] - ov[2 * g->number];
-    gint value = 0;
-    if (len < 1 || len > 2)
-      return -1;
-    for (gsize k = 0; k < len; k++) {
-      if (v[k] < '0' || v[k] > '9')
-        return -1;
-      value = value * 10 + (v[k] - '0');
-    }
-    if (value > 59)
-      return -1;
-    *seconds = value;
-    return (gint) i;
+  PCRE2_SIZE b = ov[2 * number];
+  if (b == PCRE2_UNSET)
+    return -1;
+  int d0 = line[b] - '0';
+  if (d0 < 0 || d0 > 9)
+    return -1;
+  switch (ov[2 * number + 1] - b) {
+  case 1:
+    return d0;
+  case 2: {
+    int d1 = line[b + 1] - '0';
+    return d0 <= 5 && d1 >= 0 && d1 <= 9 ? d0 * 10 + d1 : -1;
   }
-  return -1;
-}
-
-/* The cache key of a conversion: the zone and each group's text (or its absence),
- * written in one go (this runs on every dated line).  The group at index SKIP
- * (the plain seconds, or -1) is written as a mark without its text. */
-static void
-date_cache_key(GString *key, const F2bDateDetector *dd, const Template *t, const char *line,
-               const PCRE2_SIZE *ov, gint skip)
-{
-  gsize size = 1 + sizeof dd->tz;
-  for (guint i = 0; i < t->groups->len; i++) {
-    guint g = g_array_index(t->groups, DateGroup, i).number;
-    size += 1 + (ov[2 * g] == PCRE2_UNSET || (gint) i == skip
-                     ? 0 : sizeof(gsize) + ov[2 * g + 1] - ov[2 * g]);
-  }
-  g_string_set_size(key, size);
-  char *p = key->str;
-  *p++ = dd->has_tz ? 'z' : 'l';
-  memcpy(p, &dd->tz, sizeof dd->tz);
-  p += sizeof dd->tz;
-  for (guint i = 0; i < t->groups->len; i++) {
-    guint g = g_array_index(t->groups, DateGroup, i).number;
-    if ((gint) i == skip) {
-      *p++ = 'S';
-      continue;
-    }
-    if (ov[2 * g] == PCRE2_UNSET) {
-      *p++ = 'u';
-      continue;
-    }
-    gsize len = ov[2 * g + 1] - ov[2 * g];
-    *p++ = 's';
-    memcpy(p, &len, sizeof len);
-    memcpy(p + sizeof len, line + ov[2 * g], len);
-    p += sizeof len + len;
+  default:
+    return -1;
   }
 }
 
-/* Converts the groups of a match; the group at index OVERRIDE (or -1) takes the
- * text OVERRIDE_TEXT instead of its own. */
+/* Converts the groups of a match; the minutes and seconds groups take the texts
+ * MINUTE and SECOND instead of their own when those are not NULL. */
 static gboolean
-pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
-                const PCRE2_SIZE *ov, double now, gint override, const char *override_text,
-                double *result)
+pattern_convert(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+                double now, const char *minute, const char *second, double *result)
 {
   guint n = t->groups->len;
   F2bStrptimeGroup on_stack[16];
@@ -1568,65 +1634,186 @@ pattern_convert(F2bDateDetector *dd, const Template *t, const char *line,
   for (guint i = 0; i < n; i++) {
     const DateGroup *g = &g_array_index(t->groups, DateGroup, i);
     groups[i].name = g->name;
-    if ((gint) i == override) {
-      groups[i].value = override_text;
-      groups[i].len = strlen(override_text);
-    } else if (ov[2 * g->number] != PCRE2_UNSET) {
+    if (ov[2 * g->number] != PCRE2_UNSET) {
       groups[i].value = line + ov[2 * g->number];
       groups[i].len = ov[2 * g->number + 1] - ov[2 * g->number];
+    }
+  }
+  const char *texts[] = { minute, second };
+  const gint keys[] = { t->key_minute, t->key_second };
+  for (guint k = 0; k < 2; k++) {
+    if (texts[k]) {
+      F2bStrptimeGroup *g = &groups[t->key_groups[keys[k]]];
+      g->value = texts[k];
+      g->len = strlen(texts[k]);
     }
   }
   return f2b_strptime_groups_to_time_cached(groups, n, now, dd->has_tz ? &dd->tz : NULL,
                                             &dd->zone_cache, result, NULL);
 }
 
-/* Whether the conversion of this match's minute (its seconds group at index SEC
- * set to 0..59) is r(0) + seconds, with r(0) in *BASE.  Every rule that could
- * break that (yesterday or last year when the time is after "now", a change of
- * the zone's offset) is monotone in the time, so the two ends decide for the
- * whole minute. */
+/* Whether the conversion over the range of this match's time where the seconds
+ * (and with WITH_MINUTES the minutes too) run from 0 to 59 is the time at the
+ * start of the range (*BASE) plus the seconds elapsed, so that two conversions
+ * answer for a whole minute or hour of lines.
+ *
+ * Why the two ends decide.  With the other fields fixed, the conversion of the
+ * x-th second of the range is base + x + c(x), and c steps only where a rule of
+ * strptime.c switches: a time without a date after "now" goes back a day
+ * (-86400, at one threshold), a date without a year more than a day ahead goes
+ * back a year (a whole number of days, at one threshold), and the local zone's
+ * offset changes at a transition (by less than a day, and the zone database
+ * has no two transitions within an hour).  Range checks (years 1..9999, time_t)
+ * are thresholds too: both ends converted means the whole range converts.
+ * Steps of whole days that only go down and at most one step of less than a
+ * day cannot add up to zero unless there is none, so c(end) == c(0) means c is
+ * constant over the range. */
 static gboolean
-minute_is_linear(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
-                 double now, gint sec, double *base)
+range_is_linear(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
+                double now, gboolean with_minutes, double *base)
 {
   double last;
-  return pattern_convert(dd, t, line, ov, now, sec, "00", base) &&
-         pattern_convert(dd, t, line, ov, now, sec, "59", &last) && last - *base == 59;
+  return pattern_convert(dd, t, line, ov, now, with_minutes ? "00" : NULL, "00", base) &&
+         pattern_convert(dd, t, line, ov, now, with_minutes ? "59" : NULL, "59", &last) &&
+         last - *base == (with_minutes ? 3599 : 59);
 }
 
-static gboolean
-pattern_value(F2bDateDetector *dd, const Template *t, const char *line, const PCRE2_SIZE *ov,
-              double now, double *result)
+/* The first N (at most 4) bytes at P as one number, the others zero: what a
+ * 4-byte load masked to its first N bytes in memory gives. */
+static inline guint32
+word_mask(gsize n)
 {
-  gint seconds = 0;
-  gint sec = plain_seconds(t, line, ov, &seconds);
-  GString *key = dd->cache_scratch;
-  date_cache_key(key, dd, t, line, ov, sec);
-  if (dd->cache_template == t && dd->cache_now == now && key->len == dd->cache_key->len &&
-      memcmp(key->str, dd->cache_key->str, key->len) == 0) {
-    if (sec < 0) {
-      *result = dd->cache_time;
-      return dd->cache_ok;
+  if (n >= 4)
+    return 0xffffffffu;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return (1u << (8 * n)) - 1;
+#else
+  return ~(0xffffffffu >> (8 * n));
+#endif
+}
+
+static guint32
+word_of(const char *p, gsize n)
+{
+  guint32 w = 0;
+  memcpy(&w, p, MIN(n, 4));
+  return w;
+}
+
+/* Whether E holds the conversion of T's key group texts in this match of LINE
+ * (LEN bytes), those in SKIP left out, for NOW.  Texts are compared in place,
+ * those of up to four bytes as one word when four bytes can be read there. */
+static inline gboolean
+conv_entry_hit(const ConvEntry *e, const Template *t, const char *line, gsize len,
+               const PCRE2_SIZE *ov, double now, guint skip)
+{
+  if (e->template != t || e->now != now || e->skip != skip)
+    return FALSE;
+  for (guint i = 0; i < e->n_compared; i++) {
+    guint g = e->numbers[i];
+    PCRE2_SIZE b = ov[2 * g];
+    if (b == PCRE2_UNSET) {
+      if (e->lengths[i] != CONV_UNSET)
+        return FALSE;
+      continue;
     }
-    if (dd->cache_linear) {
-      *result = dd->cache_base + seconds;
+    gsize n = ov[2 * g + 1] - b;
+    if (n != e->lengths[i])
+      return FALSE;
+    const char *x = line + b;
+    if (n <= 4 && b + 4 <= len) {
+      guint32 w;
+      memcpy(&w, x, 4);
+      if ((w & e->masks[i]) != e->words[i])
+        return FALSE;
+      continue;
+    }
+    const char *y = e->texts->str + e->offsets[i];
+    for (gsize k = 0; k < n; k++)
+      if (x[k] != y[k])
+        return FALSE;
+  }
+  return TRUE;
+}
+
+/* Makes E the entry of this match's key group texts (those in SKIP left out). */
+static void
+conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_SIZE *ov,
+                 double now, guint skip)
+{
+  if (e->capacity < t->n_key_groups) {
+    e->capacity = t->n_key_groups;
+    e->numbers = g_renew(guint, e->numbers, e->capacity);
+    e->words = g_renew(guint32, e->words, e->capacity);
+    e->masks = g_renew(guint32, e->masks, e->capacity);
+    e->offsets = g_renew(gsize, e->offsets, e->capacity);
+    e->lengths = g_renew(gsize, e->lengths, e->capacity);
+  }
+  e->template = t;
+  e->now = now;
+  e->skip = skip;
+  e->n_compared = 0;
+  g_string_truncate(e->texts, 0);
+  for (guint i = 0; i < t->n_key_groups; i++) {
+    if (skip & (1u << i))
+      continue;
+    guint g = t->key_numbers[i], k = e->n_compared++;
+    e->numbers[k] = g;
+    e->offsets[k] = e->texts->len;
+    e->lengths[k] = CONV_UNSET;
+    e->words[k] = e->masks[k] = 0;
+    if (ov[2 * g] == PCRE2_UNSET)
+      continue;
+    e->lengths[k] = ov[2 * g + 1] - ov[2 * g];
+    e->words[k] = word_of(line + ov[2 * g], e->lengths[k]);
+    e->masks[k] = word_mask(e->lengths[k]);
+    g_string_append_len(e->texts, line + ov[2 * g], (gssize) e->lengths[k]);
+  }
+}
+
+/* The time of a pattern template's match.  Logs have many lines per hour and
+ * few per second: a line whose minutes and seconds are plain 0..59 is looked
+ * up by the rest of its fields (its hour), and when the conversion is linear
+ * over that hour (range_is_linear) it is the hour's base plus its minutes and
+ * seconds; else the same by minute; else the last exact conversion is reused
+ * when every field is the same. */
+static gboolean
+pattern_value(F2bDateDetector *dd, const Template *t, const char *line, gsize len,
+              const PCRE2_SIZE *ov, double now, double *result)
+{
+  gint sec = t->key_second >= 0 ? plain_sixty(line, ov, t->key_numbers[t->key_second]) : -1;
+  if (sec >= 0) {
+    gint min = t->key_minute >= 0 ? plain_sixty(line, ov, t->key_numbers[t->key_minute]) : -1;
+    if (min >= 0) {
+      guint skip = (1u << t->key_second) | (1u << t->key_minute);
+      ConvEntry *h = &dd->conv_hour;
+      if (!conv_entry_hit(h, t, line, len, ov, now, skip)) {
+        conv_entry_store(h, t, line, ov, now, skip);
+        h->ok = range_is_linear(dd, t, line, ov, now, TRUE, &h->value);
+      }
+      if (h->ok) {
+        *result = h->value + 60 * min + sec;
+        return TRUE;
+      }
+    }
+    guint skip = 1u << t->key_second;
+    ConvEntry *m = &dd->conv_minute;
+    if (!conv_entry_hit(m, t, line, len, ov, now, skip)) {
+      conv_entry_store(m, t, line, ov, now, skip);
+      m->ok = range_is_linear(dd, t, line, ov, now, FALSE, &m->value);
+    }
+    if (m->ok) {
+      *result = m->value + sec;
       return TRUE;
     }
-    /* a minute where the shortcut does not hold: convert each line */
-    return pattern_convert(dd, t, line, ov, now, -1, NULL, result);
   }
-  dd->cache_template = t;
-  dd->cache_now = now;
-  dd->cache_scratch = dd->cache_key; /* swap: the key just built is now the cached one */
-  dd->cache_key = key;
-  dd->cache_linear = sec >= 0 && minute_is_linear(dd, t, line, ov, now, sec, &dd->cache_base);
-  if (dd->cache_linear) {
-    *result = dd->cache_base + seconds;
-    return TRUE;
+  ConvEntry *x = &dd->conv_exact;
+  if (!conv_entry_hit(x, t, line, len, ov, now, 0)) {
+    conv_entry_store(x, t, line, ov, now, 0);
+    x->ok = pattern_convert(dd, t, line, ov, now, NULL, NULL, &x->value);
   }
-  dd->cache_ok = pattern_convert(dd, t, line, ov, now, -1, NULL, &dd->cache_time);
-  *result = dd->cache_time;
-  return dd->cache_ok;
+  *result = x->value;
+  return x->ok;
 }
 
 static void
@@ -1637,7 +1824,7 @@ fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, do
   const PCRE2_SIZE *ov = hit_ovector(hit);
   out->template_index = hit->index;
   out->template_name = t->name;
-  if (pcre2_get_ovector_count(t->match_data) < 2 || ov[2] == PCRE2_UNSET) {
+  if (t->ovector_pairs < 2 || ov[2] == PCRE2_UNSET) {
     /* fail2ban slices with -1 here: everything but the last character is
      * "before the date", the last character "after" */
     gsize last = len;
@@ -1665,7 +1852,7 @@ fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, do
     ok = tai64n_value(line, ov, &out->time);
     break;
   default:
-    ok = pattern_value(dd, t, line, ov, now, &out->time);
+    ok = pattern_value(dd, t, line, len, ov, now, &out->time);
     break;
   }
   out->status = ok ? F2B_DATE_FOUND : F2B_DATE_UNPARSABLE;
@@ -1677,13 +1864,20 @@ gboolean
 f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double now,
                      F2bDateMatch *out)
 {
+  return f2b_datedetect_match_ascii(dd, line, len, -1, now, out);
+}
+
+gboolean
+f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
+                           double now, F2bDateMatch *out)
+{
   g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
   *out = (F2bDateMatch) { F2B_DATE_NONE, 0, 0, 0, 0, NULL };
   if (!line)
     line = "";
   if (dd->slots->len == 0)
     detector_add_defaults(dd);
-  dd->line_ascii = f2b_pystr_is_ascii(line, len);
+  dd->line_ascii = ascii < 0 ? f2b_pystr_is_ascii(line, len) : ascii != 0;
   Hit hit = { 0 }, reserve = { 0 };
   guint skip = FAR_AWAY;
   if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||
@@ -1696,7 +1890,9 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
       out->template_name = hit.template->name;
     }
   }
-  g_free(hit.saved);
-  g_free(reserve.saved);
+  if (hit.saved)
+    g_free(hit.saved);
+  if (reserve.saved)
+    g_free(reserve.saved);
   return out->status == F2B_DATE_FOUND;
 }

@@ -113,6 +113,13 @@ gboolean f2b_datedetect_set_timezone(F2bDateDetector *dd, const char *tz, GError
  * F2B_DATE_FOUND.  OUT is always filled. */
 gboolean f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double now,
                               F2bDateMatch *out);
+/* The same, for a caller that already knows whether LINE is pure ASCII (no byte
+ * >= 0x80; NUL bytes are ASCII): ASCII is 1 if it is, 0 if not, -1 if unknown
+ * (then it is checked here).  Results are those of f2b_datedetect_match(); a
+ * wrong ASCII = 1 for a line that is not is a programmer error (positions would
+ * be counted in bytes). */
+gboolean f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
+                                    double now, F2bDateMatch *out);
 
 /* The template list as it stands now (fail2ban-regex prints it with hit
  * counts).  Empty until the first match when no pattern was set. */

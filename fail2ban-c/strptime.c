@@ -169,19 +169,42 @@ compare_strings(gconstpointer a, gconstpointer b)
   return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-char *
-f2b_strptime_year_regex(int wall_year, int epoch2001_year)
+/* The centuries (first three digits) of the years %ExY accepts, sorted. */
+static GPtrArray *
+year_centuries(int wall_year, int epoch2001_year)
 {
-  g_autoptr(GPtrArray) set = g_ptr_array_new_with_free_func(g_free);
+  GPtrArray *set = g_ptr_array_new_with_free_func(g_free);
   add_century(set, wall_year - 1);
   add_century(set, wall_year + 3);
   for (int i = -1; i < wall_year - epoch2001_year + 1; i += 3)
     add_century(set, epoch2001_year + i);
   g_ptr_array_sort(set, compare_strings);
+  return set;
+}
+
+char *
+f2b_strptime_year_regex(int wall_year, int epoch2001_year)
+{
+  g_autoptr(GPtrArray) set = year_centuries(wall_year, epoch2001_year);
   GString *out = g_string_new("(?P<Y>");
   append_prefix_alternation(out, set);
   g_string_append(out, "\\d)");
   return g_string_free(out, FALSE);
+}
+
+gboolean
+f2b_strptime_year_centuries(int wall_year, int epoch2001_year, guint8 centuries[1000])
+{
+  g_autoptr(GPtrArray) set = year_centuries(wall_year, epoch2001_year);
+  memset(centuries, 0, 1000);
+  for (guint i = 0; i < set->len; i++) {
+    const char *c = g_ptr_array_index(set, i);
+    if (strlen(c) != 3 || !g_ascii_isdigit(c[0]) || !g_ascii_isdigit(c[1]) ||
+        !g_ascii_isdigit(c[2]))
+      return FALSE; /* a year before 100 or a negative one: not four digits */
+    centuries[(c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0')] = 1;
+  }
+  return TRUE;
 }
 
 F2bStrptimeCode *

@@ -43,6 +43,11 @@ void f2b_strptime_codes_free(F2bStrptimeCode *codes);
 
 /* The %ExY year expression alone (transfer full). */
 char *f2b_strptime_year_regex(int wall_year, int epoch2001_year);
+/* The same set of years as a table: CENTURIES[c] is 1 when %ExY accepts the
+ * years 10*c .. 10*c+9 (the expression is a century prefix and one digit), 0
+ * otherwise.  FALSE when the expression is not that (a year of the set before
+ * 100): its matches then are not all four digits long. */
+gboolean f2b_strptime_year_centuries(int wall_year, int epoch2001_year, guint8 centuries[1000]);
 
 /* One named group of a date match.  NAME is the group's name (only the
  * one-letter names fail2ban knows are looked at), VALUE/LEN what it

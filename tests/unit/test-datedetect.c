@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "datedetect.h"
+#include "strptime.h"
 
 #define TEST_NOW 1124013600.0
 #define WALL_2026 1780000000.0 /* 2026-05-28: %ExY accepts 2000-2029 */
@@ -182,10 +183,11 @@ START_TEST(test_year_inference)
 }
 END_TEST
 
-/* Lines of one minute share one conversion (the cache leaves the seconds out of
- * its key): each line still gets its own second, and a minute where a rule is not
- * linear in the seconds (the minute of "now" for a time without a date: its first
- * second is today, the rest yesterday) is converted line by line. */
+/* Lines of one hour (or minute) share one conversion (the remembered key leaves
+ * the minutes and seconds out): each line still gets its own second, and a minute
+ * where a rule is not linear in the seconds (the minute of "now" for a time
+ * without a date: its first second is today, the rest yesterday) is converted
+ * line by line. */
 START_TEST(test_seconds_share_the_minute)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -207,6 +209,237 @@ START_TEST(test_seconds_share_the_minute)
   assert_found(tod, "12:00:00 x", 1124013600, 0, 8, NULL);
   assert_found(tod, "12:00:59 x", 1123927259, 0, 8, NULL);
   assert_found(tod, "12:00:00 y", 1124013600, 0, 8, NULL);
+}
+END_TEST
+
+/* ---- remembered conversions (an hour, a minute, the last line) ---- */
+
+/* fail2ban 1.0.2's answers around the test zone's DST changes, the last-year
+ * threshold of a stamp without year (now + 1 day) and the yesterday threshold
+ * of a time without date (now): each rule switches inside an hour that lines
+ * before it made the detector remember.
+ *
+ * Not here: the hour the test zone repeats (2005-10-30 01:00-01:59, CEST then
+ * CET).  fail2ban passes such a time to mktime(), and glibc's mktime() picks
+ * the offset its previous call found (it starts from it), so fail2ban's answer
+ * depends on the line converted before; ours too, and not in the same way. */
+static const Sample remembered_samples[] = {
+  { "2005-03-27 01:59:59 x", NULL, 1111885199, 0, 19 },
+  { "2005-03-27 02:00:00 x", NULL, 1111885200, 0, 19 }, /* no such local time: CET */
+  { "2005-03-27 02:30:00 x", NULL, 1111887000, 0, 19 },
+  { "2005-03-27 02:59:59 x", NULL, 1111888799, 0, 19 },
+  { "2005-03-27 03:00:00 x", NULL, 1111885200, 0, 19 },
+  { "2005-10-30 00:59:59 x", NULL, 1130626799, 0, 19 },
+  { "2005-10-30 02:00:00 x", NULL, 1130634000, 0, 19 }, /* twice: CET taken */
+  { "2005-10-30 02:30:00 x", NULL, 1130635800, 0, 19 },
+  { "2005-10-30 02:59:59 x", NULL, 1130637599, 0, 19 },
+  { "2005-10-30 03:00:00 x", NULL, 1130637600, 0, 19 },
+  { "Aug 15 11:59:59 x", NULL, 1124099999, 0, 15 },
+  { "Aug 15 12:00:00 x", NULL, 1124100000, 0, 15 },
+  { "Aug 15 12:00:01 x", NULL, 1092564001, 0, 15 },     /* more than a day ahead: 2004 */
+  { "Aug 15 12:59:59 x", NULL, 1092567599, 0, 15 },
+  { "Aug 15 12:00:00 y", NULL, 1124100000, 0, 15 },
+  { "Aug 15 13:00:00 x", NULL, 1092567600, 0, 15 },
+  { "Mar 27 02:30:00 x", NULL, 1111887000, 0, 15 },
+  { "Oct 30 02:30:00 x", NULL, 1099096200, 0, 15 },     /* after now + 1 day: 2004 */
+  { "Oct 30 02:59:59 x", NULL, 1099097999, 0, 15 },
+  { "12:00:00 x", NULL, 1124013600, 0, 8 },
+  { "12:00:01 x", NULL, 1123927201, 0, 8 },             /* after now: yesterday */
+  { "12:30:00 x", NULL, 1123929000, 0, 8 },
+  { "12:59:59 x", NULL, 1123930799, 0, 8 },
+  { "11:59:59 x", NULL, 1124013599, 0, 8 },
+  { "12:00:00 y", NULL, 1124013600, 0, 8 },
+};
+
+START_TEST(test_remembered_conversions)
+{
+  /* one detector for all: each line meets what the lines before it left */
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(remembered_samples); i++) {
+    const Sample *s = &remembered_samples[i];
+    assert_found(dd, s->line, s->time, s->start, s->end, NULL);
+  }
+  /* and in the opposite order */
+  g_autoptr(F2bDateDetector) back = detector(NULL);
+  for (gsize i = G_N_ELEMENTS(remembered_samples); i-- > 0;) {
+    const Sample *s = &remembered_samples[i];
+    assert_found(back, s->line, s->time, s->start, s->end, NULL);
+  }
+}
+END_TEST
+
+/* The fields of a sweep's line, for the uncached conversion. */
+typedef struct {
+  const char *names[8];
+  char values[8][8];
+  guint n;
+} Fields;
+
+static void
+fields_add(Fields *f, const char *name, const char *text)
+{
+  f->names[f->n] = name;
+  g_strlcpy(f->values[f->n], text, sizeof f->values[f->n]);
+  f->n++;
+}
+
+/* VALUE in WIDTH digits, zero-padded (or space-padded without ZERO) */
+static void
+fields_add_int(Fields *f, const char *name, int width, gboolean zero, int value)
+{
+  char text[16];
+  if (zero)
+    g_snprintf(text, sizeof text, "%0*d", width, value);
+  else
+    g_snprintf(text, sizeof text, "%*d", width, value);
+  fields_add(f, name, text);
+}
+
+static double
+reference_time(const Fields *f, double now, gboolean *ok)
+{
+  F2bStrptimeGroup groups[8];
+  for (guint i = 0; i < f->n; i++)
+    groups[i] = (F2bStrptimeGroup) { f->names[i], f->values[i], strlen(f->values[i]) };
+  double t = 0;
+  *ok = f2b_strptime_groups_to_time(groups, f->n, now, NULL, &t, NULL);
+  return t;
+}
+
+typedef enum { SWEEP_ISO, SWEEP_SYSLOG, SWEEP_TIME, SWEEP_12HOUR } SweepKind;
+
+/* Lines every STEP seconds from FROM to TO (seconds of the local day of
+ * Y-MO-D) through DD: each must convert as its fields do without any cache. */
+static void
+sweep(F2bDateDetector *dd, SweepKind kind, int y, int mo, int d, int from, int to, int step,
+      double now)
+{
+  static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  for (int s = from; s < to; s += step) {
+    int h = s / 3600, mi = s / 60 % 60, se = s % 60;
+    g_autofree char *line = NULL;
+    Fields f = { 0 };
+    switch (kind) {
+    case SWEEP_ISO:
+      line = g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d x", y, mo, d, h, mi, se);
+      fields_add_int(&f, "Y", 4, TRUE, y);
+      fields_add_int(&f, "m", 2, TRUE, mo);
+      fields_add_int(&f, "d", 2, TRUE, d);
+      break;
+    case SWEEP_SYSLOG:
+      line = g_strdup_printf("%s %2d %02d:%02d:%02d x", mon[mo - 1], d, h, mi, se);
+      fields_add(&f, "b", mon[mo - 1]);
+      fields_add_int(&f, "d", 2, FALSE, d);
+      break;
+    case SWEEP_TIME:
+      line = g_strdup_printf("%02d:%02d:%02d x", h, mi, se);
+      break;
+    case SWEEP_12HOUR:
+      line = g_strdup_printf("%04d-%02d-%02d %02d:%02d:%02d %s x", y, mo, d,
+                             h % 12 == 0 ? 12 : h % 12, mi, se, h < 12 ? "AM" : "PM");
+      fields_add_int(&f, "Y", 4, TRUE, y);
+      fields_add_int(&f, "m", 2, TRUE, mo);
+      fields_add_int(&f, "d", 2, TRUE, d);
+      fields_add_int(&f, "I", 2, TRUE, h % 12 == 0 ? 12 : h % 12);
+      fields_add_int(&f, "M", 2, TRUE, mi);
+      fields_add_int(&f, "S", 2, TRUE, se);
+      fields_add(&f, "p", h < 12 ? "AM" : "PM");
+      break;
+    }
+    if (kind != SWEEP_12HOUR) {
+      fields_add_int(&f, "H", 2, TRUE, h);
+      fields_add_int(&f, "M", 2, TRUE, mi);
+      fields_add_int(&f, "S", 2, TRUE, se);
+    }
+    gboolean ok;
+    double want = reference_time(&f, now, &ok);
+    F2bDateMatch m;
+    f2b_datedetect_match(dd, line, strlen(line), now, &m);
+    ck_assert_msg(m.status == (ok ? F2B_DATE_FOUND : F2B_DATE_UNPARSABLE), "'%s': status %d",
+                  line, m.status);
+    ck_assert_msg(!ok || m.time == want, "'%s': %.0f, want %.0f", line, m.time, want);
+  }
+}
+
+START_TEST(test_remembered_conversions_sweeps)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  /* DST changes (3:00 CEST -> 2:00 CET, 2:00 CET -> 3:00 CEST) */
+  sweep(dd, SWEEP_ISO, 2005, 3, 27, 0, 5 * 3600, 7, TEST_NOW);
+  /* (not the repeated hour 01:00-01:59: see remembered_samples) */
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 0, 3600, 7, TEST_NOW);
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 2 * 3600, 5 * 3600, 7, TEST_NOW);
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 5 * 3600, 2 * 3600, -13, TEST_NOW); /* backwards */
+  /* the last-year threshold at now + 1 day (Aug 15 12:00:00), and DST changes
+   * that the year inference moves to 2004 */
+  sweep(dd, SWEEP_SYSLOG, 2005, 8, 15, 9 * 3600, 15 * 3600, 11, TEST_NOW);
+  sweep(dd, SWEEP_SYSLOG, 2005, 10, 30, 0, 5 * 3600, 7, TEST_NOW);
+  sweep(dd, SWEEP_SYSLOG, 2005, 3, 27, 0, 5 * 3600, 7, TEST_NOW);
+  /* the yesterday threshold at now (12:00:00), whole days */
+  g_autoptr(F2bDateDetector) tod = detector(NULL);
+  sweep(tod, SWEEP_TIME, 0, 0, 0, 0, 24 * 3600, 17, TEST_NOW);
+  sweep(tod, SWEEP_TIME, 0, 0, 0, 11 * 3600, 13 * 3600, 1, TEST_NOW);
+  /* "now" on the DST change day itself: yesterday then is the other offset */
+  sweep(tod, SWEEP_TIME, 0, 0, 0, 0, 3600, 7, 1130637600.0 + 1800);
+  sweep(tod, SWEEP_TIME, 0, 0, 0, 2 * 3600, 5 * 3600, 7, 1130637600.0 + 1800);
+  sweep(tod, SWEEP_TIME, 0, 0, 0, 0, 5 * 3600, 7, 1111885200.0 + 1800);
+  /* a 12-hour clock: the hour is %I and %p, around noon and midnight */
+  g_autoptr(F2bDateDetector) ampm = detector("%Y-%m-%d %I:%M:%S %p");
+  sweep(ampm, SWEEP_12HOUR, 2005, 10, 29, 22 * 3600, 24 * 3600, 7, TEST_NOW);
+  sweep(ampm, SWEEP_12HOUR, 2005, 10, 30, 0, 3600, 7, TEST_NOW);
+  sweep(ampm, SWEEP_12HOUR, 2005, 8, 14, 10 * 3600, 14 * 3600, 7, TEST_NOW);
+}
+END_TEST
+
+/* A zone whose offset changes in the middle of an hour (at 2:30): the hour
+ * around the change is not linear, so its minutes are converted one by one
+ * (and the minute of the change line by line). */
+START_TEST(test_remembered_conversions_half_hour_change)
+{
+  g_setenv("TZ", "XST-01XDT-02,M3.5.0/2:30,M10.5.0/2:30", TRUE);
+  tzset();
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  /* into summer time: 02:30 XST is 03:30 XDT (02:30-03:29 do not exist) */
+  sweep(dd, SWEEP_ISO, 2005, 3, 27, 0, 5 * 3600, 7, TEST_NOW);
+  sweep(dd, SWEEP_ISO, 2005, 3, 27, 2 * 3600, 3 * 3600, 1, TEST_NOW);
+  /* out of it: 02:30 XDT is 01:30 XST (01:30-02:29 twice: not compared) */
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 0, 5400, 7, TEST_NOW);
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 9000, 5 * 3600, 7, TEST_NOW);
+  sweep(dd, SWEEP_ISO, 2005, 10, 30, 9000, 3 * 3600, 1, TEST_NOW);
+  g_setenv("TZ", "CET-01CEST-02,M3.5.0,M10.5.0", TRUE);
+  tzset();
+}
+END_TEST
+
+/* What a remembered conversion depends on besides the line: "now" and the zone. */
+START_TEST(test_remembered_conversions_follow_now_and_zone)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  F2bDateMatch m;
+  const char *line = "12:30:00 x";
+  f2b_datedetect_match(dd, line, strlen(line), TEST_NOW, &m);
+  ck_assert(m.time == 1123929000); /* after now: yesterday */
+  f2b_datedetect_match(dd, line, strlen(line), TEST_NOW + 3600, &m);
+  ck_assert(m.time == 1124015400); /* before now: today */
+  f2b_datedetect_match(dd, line, strlen(line), TEST_NOW, &m);
+  ck_assert(m.time == 1123929000);
+
+  const char *iso = "2005-08-14 10:20:30 x";
+  assert_found(dd, iso, 1124007630, 0, 19, NULL);
+  ck_assert(f2b_datedetect_set_timezone(dd, "UTC", NULL));
+  assert_found(dd, iso, 1124014830, 0, 19, NULL);
+  ck_assert(f2b_datedetect_set_timezone(dd, "UTC+0100", NULL));
+  assert_found(dd, iso, 1124011230, 0, 19, NULL);
+  ck_assert(f2b_datedetect_set_timezone(dd, NULL, NULL));
+  assert_found(dd, iso, 1124007630, 0, 19, NULL);
+  /* a zone in the line is part of what is remembered */
+  assert_found(dd, "2005-08-14 10:20:31 +0100 x", 1124011231, 0, 25, NULL);
+  assert_found(dd, "2005-08-14 10:20:32 +0200 x", 1124007632, 0, 25, NULL);
+  assert_found(dd, "2005-08-14 10:20:33 x", 1124007633, 0, 19, NULL);
+  /* so is the template: the same text under another pattern */
+  ck_assert(f2b_datedetect_set_pattern(dd, "%Y-%d-%m %H:%M:%S", NULL));
+  assert_found(dd, "2005-08-01 10:20:33 x", 1105176033, 0, 19, NULL); /* 2005-01-08 */
 }
 END_TEST
 
@@ -523,6 +756,46 @@ START_TEST(test_ascii_and_unicode_lines_alternate)
 }
 END_TEST
 
+/* f2b_datedetect_match_ascii: what the caller knows about the line changes
+ * nothing in the results (ASCII lines take the regex-free matchers of the
+ * syslog and ISO templates; told "not ASCII" or "unknown", the same lines take
+ * the regexes or are checked first). */
+START_TEST(test_match_ascii_knowledge)
+{
+  static const char *const lines[] = {
+    "Nov  1 00:00:08 srv1 sshd[1]: x", "Nov 30 23:59:59 srv1 x", "Sun Jan 23 21:59:59 2005 b",
+    "2005-01-23 21:59:59 x", "2005-12-31T23:59:59.123+01:00 x", "[2005-01-23 21:59:59] x",
+    "2005-01-23 21:59:60 x", "Jan 23 21:59:59x", "x Jan 23 21:59:59", "2005-01-23 21:59:59Zx",
+    "nothing here", "", "12:00:01 x", "Jan 23 21:59:59.1234567 x",
+    "Ã© 2005-01-23 21:59:59 x", "Jan 23 21:59:59 Ã©", "2005-01-23 21:59:59Â Z",
+  };
+  g_autoptr(F2bDateDetector) unknown = detector(NULL);
+  g_autoptr(F2bDateDetector) known = detector(NULL);
+  g_autoptr(F2bDateDetector) not_ascii = detector(NULL);
+  for (int round = 0; round < 3; round++) {
+    for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+      const char *l = lines[(i * 7 + (gsize) round) % G_N_ELEMENTS(lines)];
+      gsize len = strlen(l);
+      gboolean ascii = TRUE;
+      for (gsize k = 0; k < len; k++)
+        ascii = ascii && (guchar) l[k] < 0x80;
+      F2bDateMatch a, b, c;
+      f2b_datedetect_match(unknown, l, len, TEST_NOW, &a);
+      f2b_datedetect_match_ascii(known, l, len, ascii ? 1 : 0, TEST_NOW, &b);
+      f2b_datedetect_match_ascii(not_ascii, l, len, 0, TEST_NOW, &c);
+      const F2bDateMatch *other[] = { &b, &c };
+      for (guint k = 0; k < 2; k++) {
+        ck_assert_msg(a.status == other[k]->status && a.time == other[k]->time &&
+                        a.start == other[k]->start && a.end == other[k]->end &&
+                        a.template_index == other[k]->template_index &&
+                        g_strcmp0(a.template_name, other[k]->template_name) == 0,
+                      "'%s': the results differ (%d)", l, k);
+      }
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_nul_and_invalid_utf8)
 {
   g_autoptr(F2bDateDetector) dd = detector(NULL);
@@ -690,6 +963,10 @@ main(void)
   tcase_add_test(tc, test_year_inference);
   tcase_add_test(tc, test_time_only_is_today_or_yesterday);
   tcase_add_test(tc, test_seconds_share_the_minute);
+  tcase_add_test(tc, test_remembered_conversions);
+  tcase_add_test(tc, test_remembered_conversions_sweeps);
+  tcase_add_test(tc, test_remembered_conversions_half_hour_change);
+  tcase_add_test(tc, test_remembered_conversions_follow_now_and_zone);
   tcase_add_loop_test(tc, test_codes, 0, G_N_ELEMENTS(code_cases));
   tcase_add_test(tc, test_codes_unparsable);
   tcase_add_test(tc, test_special_epoch);
@@ -703,6 +980,7 @@ main(void)
   tcase_add_test(tc, test_timezones);
   tcase_add_test(tc, test_line_zones);
   tcase_add_test(tc, test_malformed_patterns);
+  tcase_add_test(tc, test_match_ascii_knowledge);
   tcase_add_test(tc, test_nul_and_invalid_utf8);
   tcase_add_test(tc, test_ascii_and_unicode_lines_alternate);
   tcase_add_test(tc, test_pattern_percent_messages);

@@ -3,7 +3,9 @@
  *
  * Expected values follow fail2ban 1.0.2 with TZ=CET-01CEST-02,M3.5.0,M10.5.0
  * and now = 2005-08-14 12:00 CEST (its test settings). */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include "check-main.h"
+#include <pcre2.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +29,46 @@ START_TEST(test_year_regex)
     g_autofree char *re = f2b_strptime_year_regex(cases[i].wall, cases[i].y2001);
     ck_assert_str_eq(re, cases[i].want);
   }
+}
+END_TEST
+
+/* The table of accepted centuries says what the %ExY expression matches: for
+ * every four-digit year, a whole match exactly when the table has it (and no
+ * shorter match, as the table stands for four digits). */
+START_TEST(test_year_centuries)
+{
+  static const int walls[][2] = { { 2026, 2001 }, { 2005, 2001 }, { 2026, 2000 },
+                                  { 2097, 2001 }, { 1999, 2001 }, { 9999, 2001 } };
+  for (gsize w = 0; w < G_N_ELEMENTS(walls); w++) {
+    guint8 table[1000];
+    ck_assert(f2b_strptime_year_centuries(walls[w][0], walls[w][1], table));
+    g_autofree char *re = f2b_strptime_year_regex(walls[w][0], walls[w][1]);
+    g_autofree char *anchored = g_strconcat("^", re, NULL);
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR) anchored, PCRE2_ZERO_TERMINATED, 0, &err, &off,
+                                     NULL);
+    ck_assert_ptr_nonnull(code);
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+    guint accepted = 0;
+    for (int year = 0; year < 10000; year++) {
+      char text[8];
+      g_snprintf(text, sizeof text, "%04d", year);
+      int rc = pcre2_match(code, (PCRE2_SPTR) text, 4, 0, 0, md, NULL);
+      gboolean whole = rc >= 0 && pcre2_get_ovector_pointer(md)[1] == 4;
+      ck_assert_msg(whole == (rc >= 0), "%s matches a part of %s", re, text);
+      ck_assert_msg(whole == (table[year / 10] != 0), "%s on %s: table says %d", re, text,
+                    table[year / 10]);
+      accepted += whole;
+    }
+    ck_assert_uint_gt(accepted, 0);
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+  }
+  /* centuries of a year before 100 are not three digits: no table */
+  guint8 table[1000];
+  ck_assert(!f2b_strptime_year_centuries(50, 2001, table));
+  ck_assert(!f2b_strptime_year_centuries(2026, 10, table));
 }
 END_TEST
 
@@ -290,6 +332,7 @@ main(void)
   Suite *s = suite_create("strptime");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, test_year_regex);
+  tcase_add_test(tc, test_year_centuries);
   tcase_add_test(tc, test_codes_table);
   tcase_add_test(tc, test_parse_int);
   tcase_add_test(tc, test_parse_timezone);

@@ -1,0 +1,475 @@
+/* datefast.c - the syslog and ISO line-start date templates matched without a
+ * regex engine (see datefast.h for why).
+ *
+ * Each matcher walks its regex piece by piece.  Where a piece can match in
+ * more than one way (a greedy optional part, alternatives), PCRE2 tries the
+ * ways in a fixed order and backtracks into the next one when the rest of the
+ * pattern fails; the matchers take, in that same order, the first way after
+ * which the next piece can start (a way after which it cannot is one PCRE2
+ * leaves at once).  When a later piece fails anyway, the answer would need
+ * deeper backtracking: the matcher gives up and the regex decides.  So a match
+ * found here is the first one PCRE2's backtracking order reaches: its match.
+ * The comment at each piece gives the order of its ways.
+ *
+ * The regexes (as fail2ban builds them; %ExY varies with the year), each cut
+ * into lines here for reading:
+ *   syslog  (?iu)^(?:\W{0,2})?((?:(?P<a>mon|tue|wed|thu|fri|sat|sun) )?
+ *           (?P<b>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) (?P<d>[1-2]\d|[0 ]?[1-9]|3[0-1])
+ *            ?(?P<H>[0-2]?\d):(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|6[0-1])(?:\.(?P<f>[0-9]{1,6}))?
+ *           (?: (?P<Y>20[012]\d))?)(?=\b|\W|$)
+ *   ISO     ^(?:\W{0,2})?((?P<Y>20[012]\d)(?P<_sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=_sep)
+ *           (?P<d>[1-2]\d|[0 ]?[1-9]|3[0-1])(?:T|  ?)(?P<H>[0-1]?\d|2[0-3]):(?P<M>[0-5]?\d):
+ *           (?P<S>[0-5]?\d|6[0-1])(?:[.,](?P<f>[0-9]{1,6}))?
+ *           (?:\s*(?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?))?)(?=\b|\W|$) */
+#include "datefast.h"
+
+#include <string.h>
+
+/* The group names of each regex in group order (group 1 is the whole date). */
+static const char *const syslog_groups[] = { "a", "b", "d", "H", "M", "S", "f", "Y" };
+static const char *const iso_groups[] = { "Y", "_sep", "m", "d", "H", "M", "S", "f", "z" };
+
+/* their numbers */
+enum { SG_A = 2, SG_B, SG_D, SG_H, SG_M, SG_S, SG_F, SG_Y };
+enum { IG_Y = 2, IG_SEP, IG_MONTH, IG_D, IG_H, IG_MIN, IG_S, IG_F, IG_Z };
+
+struct F2bDateFast {
+  F2bDateFastKind kind;
+  guint n_groups;
+  guint8 centuries[1000];
+};
+
+const char *
+f2b_datefast_pattern(F2bDateFastKind kind)
+{
+  switch (kind) {
+  case F2B_DATEFAST_SYSLOG:
+    return "{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?";
+  case F2B_DATEFAST_ISO:
+    return "{^LN-BEG}%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?";
+  default:
+    return NULL;
+  }
+}
+
+F2bDateFastKind
+f2b_datefast_kind_of(const char *pattern)
+{
+  for (F2bDateFastKind k = F2B_DATEFAST_SYSLOG; k <= F2B_DATEFAST_ISO; k++)
+    if (pattern && strcmp(pattern, f2b_datefast_pattern(k)) == 0)
+      return k;
+  return 0;
+}
+
+F2bDateFast *
+f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_groups,
+                 const guint8 centuries[1000])
+{
+  if (kind != F2B_DATEFAST_SYSLOG && kind != F2B_DATEFAST_ISO)
+    return NULL;
+  const char *const *expected = kind == F2B_DATEFAST_ISO ? iso_groups : syslog_groups;
+  guint n_expected = kind == F2B_DATEFAST_ISO ? G_N_ELEMENTS(iso_groups)
+                                              : G_N_ELEMENTS(syslog_groups);
+  /* the regex this matcher reproduces has exactly these groups, in this order */
+  if (n_groups != n_expected + 2 || group_names[1] != NULL)
+    return NULL;
+  for (guint i = 0; i < n_expected; i++)
+    if (!group_names[i + 2] || strcmp(group_names[i + 2], expected[i]) != 0)
+      return NULL;
+  F2bDateFast *fm = g_new0(F2bDateFast, 1);
+  fm->kind = kind;
+  fm->n_groups = n_groups;
+  memcpy(fm->centuries, centuries, sizeof fm->centuries);
+  return fm;
+}
+
+void
+f2b_datefast_free(F2bDateFast *fm)
+{
+  g_free(fm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Characters                                                          */
+
+/* The byte at I, or -1 past the end. */
+static inline int
+at(const guchar *s, gsize len, gsize i)
+{
+  return i < len ? s[i] : -1;
+}
+
+static inline gboolean
+is_digit(int c)
+{
+  return c >= '0' && c <= '9';
+}
+
+static inline gboolean
+in_range(int c, char lo, char hi)
+{
+  return c >= lo && c <= hi;
+}
+
+/* \w of an ASCII subject (PCRE2 without UCP, Python on str: the same there) */
+static inline gboolean
+is_word(int c)
+{
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* \s of Python's str patterns on ASCII (pyre.c adds \x1c-\x1f to PCRE2's \s) */
+static inline gboolean
+is_space(int c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* The three letters at P folded to lower case (ASCII letters only: (?i)
+ * without UCP folds nothing else) and packed in one number; 0 when P does
+ * not start three letters. */
+#define PACK3(a, b, c) (((guint32) (a) << 16) | ((guint32) (b) << 8) | (guint32) (c))
+
+static inline guint32
+letters3(const guchar *s, gsize len, gsize p)
+{
+  if (p + 3 > len)
+    return 0;
+  guint32 key = 0;
+  for (guint k = 0; k < 3; k++) {
+    guchar c = s[p + k];
+    if (c >= 'A' && c <= 'Z')
+      c = (guchar) (c - 'A' + 'a');
+    else if (c < 'a' || c > 'z')
+      return 0;
+    key = key << 8 | c;
+  }
+  return key;
+}
+
+/* mon|tue|wed|thu|fri|sat|sun: the names differ, so one matches at most */
+static gboolean
+is_weekday(guint32 key)
+{
+  switch (key) {
+  case PACK3('m', 'o', 'n'): case PACK3('t', 'u', 'e'): case PACK3('w', 'e', 'd'):
+  case PACK3('t', 'h', 'u'): case PACK3('f', 'r', 'i'): case PACK3('s', 'a', 't'):
+  case PACK3('s', 'u', 'n'):
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+/* jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec */
+static gboolean
+is_month(guint32 key)
+{
+  switch (key) {
+  case PACK3('j', 'a', 'n'): case PACK3('f', 'e', 'b'): case PACK3('m', 'a', 'r'):
+  case PACK3('a', 'p', 'r'): case PACK3('m', 'a', 'y'): case PACK3('j', 'u', 'n'):
+  case PACK3('j', 'u', 'l'): case PACK3('a', 'u', 'g'): case PACK3('s', 'e', 'p'):
+  case PACK3('o', 'c', 't'): case PACK3('n', 'o', 'v'): case PACK3('d', 'e', 'c'):
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+/* %ExY at P: four digits whose first three are an accepted century. */
+static inline gboolean
+year_at(const F2bDateFast *fm, const guchar *s, gsize len, gsize p)
+{
+  return p + 4 <= len && is_digit(s[p]) && is_digit(s[p + 1]) && is_digit(s[p + 2]) &&
+         is_digit(s[p + 3]) &&
+         fm->centuries[(s[p] - '0') * 100 + (s[p + 1] - '0') * 10 + (s[p + 2] - '0')];
+}
+
+/* ------------------------------------------------------------------ */
+/* Pieces                                                              */
+
+/* The ways a one- or two-character field can match, in PCRE2's order: their
+ * lengths in WAYS, their number returned. */
+
+/* [1-2]\d | [0 ]?[1-9] | 3[0-1]: after 1 or 2 the first branch's pair, then
+ * the second branch's one digit; after 0 or a space only the second branch,
+ * with [1-9] next; after 3 the second branch's one digit before the third
+ * branch's pair; 4-9 one digit. */
+G_ALWAYS_INLINE static inline guint
+day_ways(int c0, int c1, guint8 ways[2])
+{
+  guint n = 0;
+  if (c0 == '1' || c0 == '2') {
+    if (is_digit(c1))
+      ways[n++] = 2;
+    ways[n++] = 1;
+  } else if (c0 == '0' || c0 == ' ') {
+    if (in_range(c1, '1', '9'))
+      ways[n++] = 2;
+  } else if (c0 == '3') {
+    ways[n++] = 1;
+    if (c1 == '0' || c1 == '1')
+      ways[n++] = 2;
+  } else if (in_range(c0, '4', '9')) {
+    ways[n++] = 1;
+  }
+  return n;
+}
+
+/* [0-HI]?\d: two digits when the first is in 0-HI (greedy), then one. */
+G_ALWAYS_INLINE static inline guint
+lead_ways(int c0, int c1, char hi, guint8 ways[2])
+{
+  guint n = 0;
+  if (!is_digit(c0))
+    return 0;
+  if (c0 <= hi && is_digit(c1))
+    ways[n++] = 2;
+  ways[n++] = 1;
+  return n;
+}
+
+/* [0-HI]?\d | ALT[0-ALT_HI] (%H, %S): as lead_ways, but after ALT the first
+ * branch's one digit comes before the second branch's pair. */
+G_ALWAYS_INLINE static inline guint
+alt_ways(int c0, int c1, char hi, char alt, char alt_hi, guint8 ways[2])
+{
+  if (c0 != alt)
+    return lead_ways(c0, c1, hi, ways);
+  guint n = 0;
+  ways[n++] = 1;
+  if (in_range(c1, '0', alt_hi))
+    ways[n++] = 2;
+  return n;
+}
+
+/* 0?[1-9] | 1[0-2]: after 0 the pair (0? taken, [1-9] next); after 1 the
+ * first branch's one digit before the second branch's pair; 2-9 one digit. */
+G_ALWAYS_INLINE static inline guint
+month_ways(int c0, int c1, guint8 ways[2])
+{
+  guint n = 0;
+  if (c0 == '0') {
+    if (in_range(c1, '1', '9'))
+      ways[n++] = 2;
+  } else if (c0 == '1') {
+    ways[n++] = 1;
+    if (in_range(c1, '0', '2'))
+      ways[n++] = 2;
+  } else if (in_range(c0, '2', '9')) {
+    ways[n++] = 1;
+  }
+  return n;
+}
+
+/* The first of N WAYS at P after which the next piece, a character A or B,
+ * can match; 0 when none (the regex cannot match here). */
+static inline guint
+pick(const guint8 *ways, guint n, const guchar *s, gsize len, gsize p, int a, int b)
+{
+  for (guint k = 0; k < n; k++) {
+    int c = at(s, len, p + ways[k]);
+    if (c == a || c == b)
+      return ways[k];
+  }
+  return 0;
+}
+
+static inline void
+set_group(PCRE2_SIZE *ov, guint g, gsize from, gsize to)
+{
+  ov[2 * g] = from;
+  ov[2 * g + 1] = to;
+}
+
+/* ^(?:\W{0,2})?: the leading non-word characters, two at most (greedy; the
+ * pieces after it start with a word character, so fewer cannot work). */
+G_ALWAYS_INLINE static inline gsize
+prefix_length(const guchar *s, gsize len)
+{
+  gsize n = 0;
+  while (n < 2 && n < len && !is_word(s[n]))
+    n++;
+  return n;
+}
+
+/* (?:[SEP1SEP2](?P<f>[0-9]{1,6}))?: first way, the separator and all digits
+ * up to six; else nothing.  Returns the position after it. */
+G_ALWAYS_INLINE static inline gsize
+fraction(const guchar *s, gsize len, gsize p, int sep1, int sep2, PCRE2_SIZE *ov, guint g)
+{
+  int c = at(s, len, p);
+  if ((c != sep1 && c != sep2) || !is_digit(at(s, len, p + 1)))
+    return p;
+  gsize n = 1;
+  while (n < 6 && is_digit(at(s, len, p + 1 + n)))
+    n++;
+  set_group(ov, g, p + 1, p + 1 + n);
+  return p + 1 + n;
+}
+
+/* (?:\s*(?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?))?: first way.  \s* takes the
+ * whole run of spaces (no zone starts with one, so shorter runs cannot work);
+ * the branches differ in their first character; an offset takes ":dd" (":?"
+ * greedy), else "dd", else nothing more.  No zone: nothing at all. */
+G_ALWAYS_INLINE static inline gsize
+zone(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g)
+{
+  gsize q = p;
+  while (q < len && is_space(s[q]))
+    q++;
+  int c = at(s, len, q);
+  gsize n = 0;
+  if (c == 'Z') {
+    n = 1;
+  } else if ((c == 'U' && at(s, len, q + 1) == 'T' && at(s, len, q + 2) == 'C') ||
+             (c == 'G' && at(s, len, q + 1) == 'M' && at(s, len, q + 2) == 'T')) {
+    n = 3;
+  } else if ((c == '+' || c == '-') && in_range(at(s, len, q + 1), '0', '1') &&
+             is_digit(at(s, len, q + 2))) {
+    int c3 = at(s, len, q + 3);
+    if (c3 == ':' && is_digit(at(s, len, q + 4)) && is_digit(at(s, len, q + 5)))
+      n = 6;
+    else if (is_digit(c3) && is_digit(at(s, len, q + 4)))
+      n = 5;
+    else
+      n = 3;
+  }
+  if (n == 0)
+    return p;
+  set_group(ov, g, q, q + n);
+  return q + n;
+}
+
+/* (?=\b|\W|$) at P closes the match (and group 1) there. */
+G_ALWAYS_INLINE static inline gboolean
+finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
+{
+  if (p < len && is_word(s[p]) && (p == 0 || is_word(s[p - 1])))
+    return FALSE;
+  ov[0] = 0;
+  ov[1] = p;
+  ov[3] = p;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The templates                                                       */
+
+static gboolean
+syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
+{
+  guint8 ways[2];
+  set_group(ov, SG_A, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, SG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, SG_Y, PCRE2_UNSET, PCRE2_UNSET);
+  gsize p = prefix_length(s, len);
+  ov[2] = p;
+  /* (?:(?P<a>...) )? first takes a day name and its space; no day name is a
+   * month name, so without it the month could not match either */
+  guint32 name = letters3(s, len, p);
+  if (is_weekday(name) && at(s, len, p + 3) == ' ') {
+    set_group(ov, SG_A, p, p + 3);
+    p += 4;
+    name = letters3(s, len, p);
+  }
+  if (!is_month(name) || at(s, len, p + 3) != ' ')
+    return FALSE;
+  set_group(ov, SG_B, p, p + 3);
+  p += 4;
+  guint l = pick(ways, day_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, ' ', ' ');
+  if (!l)
+    return FALSE;
+  set_group(ov, SG_D, p, p + l);
+  p += l + 1;
+  /* " ?" takes the space when %k can follow it */
+  if (at(s, len, p) == ' ' && is_digit(at(s, len, p + 1)))
+    p++;
+  l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '2', ways), s, len, p, ':', ':');
+  if (!l)
+    return FALSE;
+  set_group(ov, SG_H, p, p + l);
+  p += l + 1;
+  l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
+  if (!l)
+    return FALSE;
+  set_group(ov, SG_M, p, p + l);
+  p += l + 1;
+  /* what follows the seconds may be empty: their first way */
+  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
+    return FALSE;
+  set_group(ov, SG_S, p, p + ways[0]);
+  p += ways[0];
+  p = fraction(s, len, p, '.', '.', ov, SG_F);
+  if (at(s, len, p) == ' ' && year_at(fm, s, len, p + 1)) {
+    set_group(ov, SG_Y, p + 1, p + 5);
+    p += 5;
+  }
+  return finish(s, len, p, ov);
+}
+
+static gboolean
+iso_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
+{
+  guint8 ways[2];
+  set_group(ov, IG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, IG_Z, PCRE2_UNSET, PCRE2_UNSET);
+  gsize p = prefix_length(s, len);
+  ov[2] = p;
+  if (!year_at(fm, s, len, p))
+    return FALSE;
+  set_group(ov, IG_Y, p, p + 4);
+  p += 4;
+  int sep = at(s, len, p);
+  if (sep != '-' && sep != '/' && sep != '.')
+    return FALSE;
+  set_group(ov, IG_SEP, p, p + 1);
+  p++;
+  guint l = pick(ways, month_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, sep, sep);
+  if (!l)
+    return FALSE;
+  set_group(ov, IG_MONTH, p, p + l);
+  p += l + 1;
+  l = pick(ways, day_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, 'T', ' ');
+  if (!l)
+    return FALSE;
+  set_group(ov, IG_D, p, p + l);
+  p += l;
+  /* (?:T|  ?): "T", or a space and a second one when the hour can follow it */
+  if (at(s, len, p) == ' ' && at(s, len, p + 1) == ' ' && is_digit(at(s, len, p + 2)))
+    p++;
+  p++;
+  l = pick(ways, alt_ways(at(s, len, p), at(s, len, p + 1), '1', '2', '3', ways), s, len, p,
+           ':', ':');
+  if (!l)
+    return FALSE;
+  set_group(ov, IG_H, p, p + l);
+  p += l + 1;
+  l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
+  if (!l)
+    return FALSE;
+  set_group(ov, IG_MIN, p, p + l);
+  p += l + 1;
+  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
+    return FALSE;
+  set_group(ov, IG_S, p, p + ways[0]);
+  p += ways[0];
+  p = fraction(s, len, p, '.', ',', ov, IG_F);
+  p = zone(s, len, p, ov, IG_Z);
+  return finish(s, len, p, ov);
+}
+
+gboolean
+f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len, PCRE2_SIZE *ov,
+                   guint n_pairs)
+{
+  g_return_val_if_fail(fm != NULL && ov != NULL, FALSE);
+  if (n_pairs < fm->n_groups)
+    return FALSE;
+  /* pairs past the regex's groups are unset; the matchers unset the groups
+   * that may not take part and set the others */
+  for (guint i = fm->n_groups; i < n_pairs; i++)
+    ov[2 * i] = ov[2 * i + 1] = PCRE2_UNSET;
+  const guchar *s = (const guchar *) subject;
+  return fm->kind == F2B_DATEFAST_ISO ? iso_match(fm, s, len, ov) : syslog_match(fm, s, len, ov);
+}

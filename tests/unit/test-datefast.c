@@ -1,0 +1,445 @@
+/* test-datefast.c - the regex-free matchers of the syslog and ISO templates
+ * against PCRE2 running the templates' own regexes.
+ *
+ * The regexes come from datedetect (as fail2ban builds them), are translated
+ * and compiled as datedetect compiles them for ASCII lines, and both engines
+ * see the same lines: hand-picked edges, every one-character change of real
+ * stamps, and random lines made of date-like pieces.  Whenever the matcher
+ * answers, its offsets must be PCRE2's; and it must answer for the usual
+ * stamps (else it would be no use). */
+#include "check-main.h"
+#include <string.h>
+#include <time.h>
+
+#include "datedetect.h"
+#include "datefast.h"
+#include "pyre.h"
+#include "strptime.h"
+
+#define WALL_2026 1780000000.0 /* 2026-05-28: %ExY accepts 2000-2029 */
+
+/* What fail2ban builds for the two patterns with the clock in 2026. */
+static const char *const expected_regex[] = {
+  [F2B_DATEFAST_SYSLOG] =
+    "(?iu)^(?:\\W{0,2})?((?:(?P<a>mon|tue|wed|thu|fri|sat|sun) )?"
+    "(?P<b>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) (?P<d>[1-2]\\d|[0 ]?[1-9]|3[0-1])"
+    "  ?(?P<H>[0-2]?\\d):(?P<M>[0-5]?\\d):(?P<S>[0-5]?\\d|6[0-1])(?:\\.(?P<f>[0-9]{1,6}))?"
+    "(?: (?P<Y>20[012]\\d))?)(?=\\b|\\W|$)",
+  [F2B_DATEFAST_ISO] =
+    "^(?:\\W{0,2})?((?P<Y>20[012]\\d)(?P<_sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=_sep)"
+    "(?P<d>[1-2]\\d|[0 ]?[1-9]|3[0-1])(?:T|  ?)(?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d):"
+    "(?P<S>[0-5]?\\d|6[0-1])(?:[.,](?P<f>[0-9]{1,6}))?"
+    "(?:\\s*(?P<z>Z|UTC|GMT|[+-][01]\\d(?::?\\d{2})?))?)(?=\\b|\\W|$)",
+};
+
+/* Both engines for one template. */
+typedef struct {
+  F2bDateFastKind kind;
+  char *regex;
+  F2bPyre *pyre;
+  pcre2_code *code;
+  pcre2_match_data *md;
+  F2bDateFast *fast;
+  guint n_pairs;
+  guint answered, regex_matches, compared;
+} Engines;
+
+static void
+local_years(double wall, int *wall_year, int *epoch2001_year)
+{
+  time_t w = (time_t) wall, y2001 = 978393600;
+  struct tm tm;
+  localtime_r(&w, &tm);
+  *wall_year = tm.tm_year + 1900;
+  localtime_r(&y2001, &tm);
+  *epoch2001_year = tm.tm_year + 1900;
+}
+
+static void
+engines_init(Engines *e, F2bDateFastKind kind, double wall)
+{
+  memset(e, 0, sizeof *e);
+  e->kind = kind;
+  g_autoptr(F2bDateDetector) dd = f2b_datedetect_new(wall);
+  GError *error = NULL;
+  ck_assert_msg(f2b_datedetect_set_pattern(dd, f2b_datefast_pattern(kind), &error), "%s",
+                error ? error->message : "");
+  ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 1);
+  e->regex = g_strdup(f2b_datedetect_template_regex(dd, 0));
+  e->pyre = f2b_pyre_translate(e->regex, &error);
+  ck_assert_msg(e->pyre != NULL, "%s", error ? error->message : "");
+  e->code = f2b_pyre_compile_for_ascii(e->pyre, e->regex, 0, &error);
+  ck_assert_msg(e->code != NULL, "%s", error ? error->message : "");
+  e->md = pcre2_match_data_create_from_pattern(e->code, NULL);
+  e->n_pairs = pcre2_get_ovector_count(e->md);
+  int wall_year, epoch2001_year;
+  local_years(wall, &wall_year, &epoch2001_year);
+  guint8 centuries[1000];
+  ck_assert(f2b_strptime_year_centuries(wall_year, epoch2001_year, centuries));
+  e->fast = f2b_datefast_new(kind, (const char *const *) e->pyre->group_names,
+                             e->pyre->n_groups + 1, centuries);
+  ck_assert_ptr_nonnull(e->fast);
+}
+
+static void
+engines_clear(Engines *e)
+{
+  g_free(e->regex);
+  f2b_pyre_free(e->pyre);
+  pcre2_code_free(e->code);
+  pcre2_match_data_free(e->md);
+  f2b_datefast_free(e->fast);
+}
+
+static char *
+shown(const char *line, gsize len)
+{
+  return g_strescape(g_strndup(line, len), NULL); /* leaks in a failing test only */
+}
+
+/* Runs LINE through both; returns whether the matcher answered. */
+static gboolean
+compare(Engines *e, const char *line, gsize len)
+{
+  PCRE2_SIZE ov[64];
+  ck_assert_uint_le(e->n_pairs, G_N_ELEMENTS(ov) / 2);
+  gboolean answered = f2b_datefast_match(e->fast, line, len, ov, e->n_pairs);
+  int rc = pcre2_match(e->code, (PCRE2_SPTR) line, len, 0, 0, e->md, NULL);
+  e->compared++;
+  if (rc >= 0)
+    e->regex_matches++;
+  if (!answered)
+    return FALSE;
+  e->answered++;
+  ck_assert_msg(rc >= 0, "'%s': the matcher matched, the regex did not", shown(line, len));
+  const PCRE2_SIZE *want = pcre2_get_ovector_pointer(e->md);
+  for (guint i = 0; i < e->n_pairs; i++) {
+    ck_assert_msg(ov[2 * i] == want[2 * i] && ov[2 * i + 1] == want[2 * i + 1],
+                  "'%s': group %u is [%zd,%zd), the regex says [%zd,%zd)", shown(line, len), i,
+                  (gssize) ov[2 * i], (gssize) ov[2 * i + 1], (gssize) want[2 * i],
+                  (gssize) want[2 * i + 1]);
+  }
+  return TRUE;
+}
+
+static gboolean
+compare_str(Engines *e, const char *line)
+{
+  return compare(e, line, strlen(line));
+}
+
+/* ---- templates and set-up ---- */
+
+START_TEST(test_regexes_are_the_modelled_ones)
+{
+  for (F2bDateFastKind k = F2B_DATEFAST_SYSLOG; k <= F2B_DATEFAST_ISO; k++) {
+    Engines e;
+    engines_init(&e, k, WALL_2026);
+    ck_assert_str_eq(e.regex, expected_regex[k]);
+    engines_clear(&e);
+  }
+  ck_assert_int_eq(f2b_datefast_kind_of(f2b_datefast_pattern(F2B_DATEFAST_ISO)), F2B_DATEFAST_ISO);
+  ck_assert_int_eq(f2b_datefast_kind_of("{^LN-BEG}%H:%M:%S"), 0);
+  ck_assert_int_eq(f2b_datefast_kind_of(NULL), 0);
+  ck_assert_ptr_null(f2b_datefast_pattern(0));
+}
+END_TEST
+
+START_TEST(test_other_groups_refused)
+{
+  guint8 centuries[1000] = { 0 };
+  const char *iso[] = { NULL, NULL, "Y", "_sep", "m", "d", "H", "M", "S", "f", "z" };
+  const char *wrong[] = { NULL, NULL, "Y", "_sep", "m", "d", "H", "M", "S", "z", "f" };
+  const char *named1[] = { NULL, "x", "Y", "_sep", "m", "d", "H", "M", "S", "f", "z" };
+  g_autoptr(F2bDateFast) ok = f2b_datefast_new(F2B_DATEFAST_ISO, iso, 11, centuries);
+  ck_assert_ptr_nonnull(ok);
+  ck_assert_ptr_null(f2b_datefast_new(F2B_DATEFAST_SYSLOG, iso, 11, centuries));
+  ck_assert_ptr_null(f2b_datefast_new(F2B_DATEFAST_ISO, iso, 10, centuries));
+  ck_assert_ptr_null(f2b_datefast_new(F2B_DATEFAST_ISO, wrong, 11, centuries));
+  ck_assert_ptr_null(f2b_datefast_new(F2B_DATEFAST_ISO, named1, 11, centuries));
+  ck_assert_ptr_null(f2b_datefast_new(0, iso, 11, centuries));
+  /* too few offset pairs: no answer */
+  PCRE2_SIZE ov[22];
+  ck_assert(!f2b_datefast_match(ok, "x", 1, ov, 10));
+}
+END_TEST
+
+/* ---- hand-picked lines: ANSWER is whether the matcher must answer ---- */
+
+typedef struct {
+  const char *line;
+  gboolean answer;
+} Edge;
+
+static const Edge syslog_edges[] = {
+  { "Nov  1 00:00:08 srv1 sshd[1]: x", TRUE },
+  { "Nov 12 23:59:59 host", TRUE },
+  { "nOV 30 01:02:03 host", TRUE },    /* day 30: "3" alone is tried first */
+  { "Dec 31 1:02:03 host", TRUE },
+  { "Jan 01 00:00:00", TRUE },
+  { "Jan 1 00:00:00 x", TRUE },
+  { "Jan  1  1:00:00 x", TRUE },       /* " ?" and %k's space */
+  { "Sun Jan 23 21:59:59.011 2005 b", TRUE },
+  { "Sun Jan 23 21:59:59 2026 b", TRUE },
+  { "Sun Jan 23 21:59:59 2026", TRUE },
+  { "Sun Jan 23 21:59:59 20261", FALSE },/* the year ends in a word: backtracking */
+  { "Jan 23 21:59:59.1234567 x", FALSE },/* seven digits: the fraction is given up */
+  { "Jan 23 21:59:59.123456 x", TRUE },
+  { "Jan 23 21:59:59.x", TRUE },
+  { "Jan 23 21:59:60 x", FALSE },      /* "6" then "60": deeper backtracking */
+  { "Jan 23 21:59:5 x", TRUE },
+  { "Jan 23 21:5:5", TRUE },
+  { "Jan 23 21:59:59x", FALSE },
+  { "Jan 23 21:59:59_", FALSE },
+  { "Jan 23 21:59:59\n", TRUE },
+  { "[Jan 23 21:59:59] x", TRUE },     /* \W{0,2} */
+  { "[[Jan 23 21:59:59] x", TRUE },
+  { "[[[Jan 23 21:59:59] x", FALSE },
+  { "Mon Jan 23 21:59:59", TRUE },
+  { "Mon  Jan 23 21:59:59", FALSE },
+  { "Mon Mar 23 21:59:59", TRUE },
+  { "Jan 23 21:59:59 1999 x", TRUE },   /* a year outside %ExY: not part of the date */
+  { "Jan 2321:59:59", FALSE },
+  { "Jan 23 29:59:59 x", TRUE },       /* %k is [0-2]?\d */
+  { "Jan 23 3:59:59 x", TRUE },
+  { "Jan 32 01:00:00", FALSE },
+  { "Jan 00 01:00:00", FALSE },
+  { "Jan 23 01:00:00", TRUE },
+  { "Jan 23 01:00", FALSE },
+  { "", FALSE },
+  { "J", FALSE },
+  { "Jan", FALSE },
+};
+
+static const Edge iso_edges[] = {
+  { "2026-11-01 00:00:08 D4D6EF-D0B81E-D8 Completed", TRUE },
+  { "2026-11-01T00:00:08Z x", TRUE },
+  { "2026-11-01T00:00:08.123+01:00 x", TRUE },
+  { "2026-11-01 00:00:08,5 +0100", TRUE },
+  { "2026-11-01 00:00:08 +01", TRUE },
+  { "2026-11-01 00:00:08 +01:0", TRUE },
+  { "2026-11-01 00:00:08 UTC", TRUE },
+  { "2026-11-01 00:00:08 GMT x", TRUE },
+  { "2026-11-01 00:00:08 GMTx", FALSE },  /* the zone would end in a word */
+  { "2026-11-01 00:00:08\tZ", TRUE },
+  { "2026-11-01 00:00:08 Zulu", FALSE },
+  { "2026-11-01 00:00:08 Z", TRUE },
+  { "2026-12-31 23:59:59 x", TRUE },      /* month 12 and hour 23: "1", "2" alone first */
+  { "2026-10-30 20:00:00 x", TRUE },
+  { "2026-1-3 2:0:0 x", TRUE },
+  { "2026/01/02 03:04:05", TRUE },
+  { "2026.01.02 03:04:05", TRUE },
+  { "2026-01/02 03:04:05", FALSE },
+  { "2026-01-02  03:04:05", TRUE },
+  { "2026-01-02   03:04:05", FALSE },
+  { "2026-01-02T03:04:05", TRUE },
+  { "2026-01-02t03:04:05", FALSE },
+  { "2026-01- 2 03:04:05", TRUE },
+  { "2026-01-02 24:04:05", FALSE },
+  { "2026-01-02 03:04:60", FALSE },
+  { "2026-01-02 03:04:05.1234567", FALSE },
+  { "2026-01-02 03:04:05x", FALSE },
+  { "1999-01-02 03:04:05", FALSE },
+  { "2031-01-02 03:04:05", FALSE },
+  { "12026-01-02 03:04:05", FALSE },
+  { "\"2026-01-02 03:04:05\"", TRUE },
+  { "2026-13-02 03:04:05", FALSE },
+  { "2026-00-02 03:04:05", FALSE },
+  { "", FALSE },
+};
+
+static void
+check_edges(F2bDateFastKind kind, const Edge *edges, gsize n)
+{
+  Engines e;
+  engines_init(&e, kind, WALL_2026);
+  for (gsize i = 0; i < n; i++) {
+    gboolean answered = compare_str(&e, edges[i].line);
+    ck_assert_msg(answered == edges[i].answer, "'%s': answered %d", edges[i].line, answered);
+  }
+  engines_clear(&e);
+}
+
+START_TEST(test_syslog_edges)
+{
+  check_edges(F2B_DATEFAST_SYSLOG, syslog_edges, G_N_ELEMENTS(syslog_edges));
+}
+END_TEST
+
+START_TEST(test_iso_edges)
+{
+  check_edges(F2B_DATEFAST_ISO, iso_edges, G_N_ELEMENTS(iso_edges));
+}
+END_TEST
+
+/* ---- every one-character change of some stamps ---- */
+
+static const char alphabet[] = "0123456789 :.,-/TZUGCMt+_a\n\t\x1c[";
+
+static void
+mutate_all(Engines *e, const char *base)
+{
+  gsize len = strlen(base);
+  g_autofree char *buf = g_malloc(len + 2);
+  for (gsize pos = 0; pos <= len; pos++) {
+    for (gsize a = 0; a < sizeof alphabet; a++) { /* the final NUL included */
+      /* replace the character at POS */
+      memcpy(buf, base, len);
+      if (pos < len) {
+        buf[pos] = alphabet[a];
+        compare(e, buf, len);
+      }
+      /* insert before POS */
+      memcpy(buf, base, pos);
+      buf[pos] = alphabet[a];
+      memcpy(buf + pos + 1, base + pos, len - pos);
+      compare(e, buf, len + 1);
+    }
+    /* delete the character at POS */
+    if (pos < len) {
+      memcpy(buf, base, pos);
+      memcpy(buf + pos, base + pos + 1, len - pos - 1);
+      compare(e, buf, len - 1);
+    }
+  }
+}
+
+START_TEST(test_mutations)
+{
+  static const char *const syslog[] = {
+    "Nov  1 00:00:08 srv1", "Sun Jan 23 21:59:59.011 2005 b", "Dec 31 23:59:59 2026 x",
+    "Feb 29 12:34:56.123456 x", "[Oct 10 10:10:10]",
+  };
+  static const char *const iso[] = {
+    "2026-11-01 00:00:08 D4", "2026-12-31T23:59:59.123456+01:00 x", "2026/10/30  20:00:00 UTC",
+    "2026.1.3 2:0:0,5 -0130", "(2020-02-29 00:00:00Z)",
+  };
+  for (F2bDateFastKind k = F2B_DATEFAST_SYSLOG; k <= F2B_DATEFAST_ISO; k++) {
+    Engines e;
+    engines_init(&e, k, WALL_2026);
+    const char *const *bases = k == F2B_DATEFAST_SYSLOG ? syslog : iso;
+    for (gsize i = 0; i < 5; i++)
+      mutate_all(&e, bases[i]);
+    /* most changes leave a date the matcher finds on its own */
+  ck_assert_uint_gt(e.answered, e.regex_matches * 3 / 4);
+    engines_clear(&e);
+  }
+}
+END_TEST
+
+/* ---- random lines of date-like pieces ---- */
+
+static const char *const syslog_pieces[] = {
+  "Jan", "nov", "DEC", "Mon", "sun", "Sep", "x", " ", "  ", ":", ".", "1", "2", "3", "0", "5",
+  "6", "9", "12", "23", "30", "31", "59", "60", "2026", "2005", "1999", "123456", "1234567",
+  "_", "[", "\n",
+};
+
+static const char *const iso_pieces[] = {
+  "2026", "2000", "2030", "1999", "-", "/", ".", ",", ":", "T", " ", "  ", "0", "1", "2", "3",
+  "9", "01", "10", "12", "13", "20", "23", "24", "30", "31", "59", "60", "123456", "1234567",
+  "Z", "UTC", "GMT", "+01", "-0130", "+01:00", "\t", "x", "_", "[",
+};
+
+static void
+random_lines(Engines *e, const char *const *pieces, guint n_pieces, guint32 seed, guint count)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+  g_autoptr(GString) line = g_string_new(NULL);
+  for (guint i = 0; i < count; i++) {
+    g_string_truncate(line, 0);
+    guint n = (guint) g_rand_int_range(rand, 1, 16);
+    for (guint k = 0; k < n; k++)
+      g_string_append(line, pieces[g_rand_int_range(rand, 0, (gint32) n_pieces)]);
+    compare(e, line->str, line->len);
+  }
+}
+
+/* Lines close to a stamp: each piece of a real one kept or replaced. */
+static void
+random_near_lines(Engines *e, const char *const *stamp, guint n_stamp, const char *const *pieces,
+                  guint n_pieces, guint32 seed, guint count)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+  g_autoptr(GString) line = g_string_new(NULL);
+  for (guint i = 0; i < count; i++) {
+    g_string_truncate(line, 0);
+    for (guint k = 0; k < n_stamp; k++) {
+      gint32 r = g_rand_int_range(rand, 0, 24);
+      if (r == 0)
+        g_string_append(line, pieces[g_rand_int_range(rand, 0, (gint32) n_pieces)]);
+      else if (r != 1)
+        g_string_append(line, stamp[k]);
+    }
+    compare(e, line->str, line->len);
+  }
+}
+
+START_TEST(test_random_syslog)
+{
+  static const char *const stamp[] = { "Sun", " ", "Jan", " ", "23", " ", "21", ":", "59", ":",
+                                       "59", ".", "011", " ", "2026", " ", "x" };
+  Engines e;
+  engines_init(&e, F2B_DATEFAST_SYSLOG, WALL_2026);
+  random_lines(&e, syslog_pieces, G_N_ELEMENTS(syslog_pieces), 1, 100000);
+  random_near_lines(&e, stamp, G_N_ELEMENTS(stamp), syslog_pieces, G_N_ELEMENTS(syslog_pieces), 2,
+                    100000);
+  ck_assert_uint_gt(e.regex_matches, 20000);
+  ck_assert_uint_gt(e.answered, e.regex_matches * 3 / 4);
+  engines_clear(&e);
+}
+END_TEST
+
+START_TEST(test_random_iso)
+{
+  static const char *const stamp[] = { "2026", "-", "11", "-", "01", "T", "20", ":", "59", ":",
+                                       "59", ",", "123", " ", "+01:00", " ", "x" };
+  Engines e;
+  engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
+  random_lines(&e, iso_pieces, G_N_ELEMENTS(iso_pieces), 3, 100000);
+  random_near_lines(&e, stamp, G_N_ELEMENTS(stamp), iso_pieces, G_N_ELEMENTS(iso_pieces), 4,
+                    100000);
+  ck_assert_uint_gt(e.regex_matches, 20000);
+  ck_assert_uint_gt(e.answered, e.regex_matches * 3 / 4);
+  engines_clear(&e);
+}
+END_TEST
+
+/* Another clock: other centuries accepted by %ExY. */
+START_TEST(test_other_years)
+{
+  static const double walls[] = { 946684800.0 /* 2000 */, 4102444800.0 /* 2100 */ };
+  for (gsize w = 0; w < G_N_ELEMENTS(walls); w++) {
+    Engines e;
+    engines_init(&e, F2B_DATEFAST_ISO, walls[w]);
+    for (int year = 1990; year < 2110; year++) {
+      g_autofree char *line = g_strdup_printf("%d-01-02 03:04:05 x", year);
+      compare_str(&e, line);
+    }
+    ck_assert_uint_eq(e.answered, e.regex_matches);
+    ck_assert_uint_gt(e.answered, 0);
+    ck_assert_uint_lt(e.answered, 120);
+    engines_clear(&e);
+  }
+}
+END_TEST
+
+int
+main(void)
+{
+  g_setenv("TZ", "CET-01CEST-02,M3.5.0,M10.5.0", TRUE);
+  tzset();
+  Suite *s = suite_create("datefast");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_regexes_are_the_modelled_ones);
+  tcase_add_test(tc, test_other_groups_refused);
+  tcase_add_test(tc, test_syslog_edges);
+  tcase_add_test(tc, test_iso_edges);
+  tcase_add_test(tc, test_mutations);
+  tcase_add_test(tc, test_random_syslog);
+  tcase_add_test(tc, test_random_iso);
+  tcase_add_test(tc, test_other_years);
+  suite_add_tcase(s, tc);
+  return f2b_check_run(s);
+}
