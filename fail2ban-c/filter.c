@@ -89,7 +89,7 @@ struct F2bFilter {
   GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
   GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
   gboolean encoding_is_utf8;
-  gboolean line_ascii;    /* the line being processed is pure ASCII */
+  int line_ascii;         /* the line being processed: 1 pure ASCII, 0 not, -1 not known */
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search once the line
                            * buffer changed */
@@ -1949,7 +1949,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   st.org = g_ptr_array_ref(f->line_buffer);
   st.buf = lines_buffer_into(f->org_buf, st.org);
   /* with maxlines 1 the buffer is made of the line alone */
-  f->org_ascii = (f->maxlines == 1 && f->line_ascii) || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  f->org_ascii = (f->maxlines == 1 && f->line_ascii == 1) || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
   /* every buffer searched below is made of ORG's lines or parts of them */
   gboolean org_ascii = f->org_ascii;
   gboolean ok = TRUE;
@@ -2042,7 +2042,7 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
 {
   F2bDateMatch dm;
   FLine *tl;
-  f2b_datedetect_match(f->dd, line, len, f->now, &dm);
+  f2b_datedetect_match_ascii(f->dd, line, len, f->line_ascii, f->now, &dm);
   *has_date = FALSE;
   *no_date = FALSE;
   switch (dm.status) {
@@ -2151,13 +2151,14 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
   const char *text;
   g_autofree char *converted = NULL;
   gboolean ascii = FALSE;
-  filter->line_ascii = FALSE;
+  filter->line_ascii = -1;
   if (filter->encoding_is_utf8 && utf8_valid_prefix(line ? line : "", len, &ascii) == len) {
     text = line ? line : ""; /* valid as it is: no copy (what reads it takes the length) */
     dlen = len;
     filter->line_ascii = ascii;
   } else if (filter->encoding_is_utf8) {
     gboolean replaced = FALSE;
+    filter->line_ascii = 0; /* a U+FFFD replaces what was not valid */
     decode_utf8_into(filter->decoded, line ? line : "", len, &replaced);
     text = filter->decoded->str;
     dlen = filter->decoded->len;
@@ -2178,7 +2179,7 @@ f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double da
                          GError **error)
 {
   g_return_val_if_fail(filter != NULL && tuple != NULL, NULL);
-  filter->line_ascii = FALSE; /* not known: looked at when needed */
+  filter->line_ascii = -1; /* not known: looked at when needed */
   FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
   set_last_date(filter, tl, date);
