@@ -467,6 +467,7 @@ typedef struct {
   gboolean text_decoded;    /* the lines processed are text already (the journal's) */
   gint64 now_second; /* the wall-clock second "now" was last set in */
   GPtrArray *ret;    /* scratch: the failures of the current line that count (borrowed) */
+  GPtrArray *found;  /* scratch: the failures of the current line (F2bFailure *) */
 } Session;
 
 static void
@@ -1450,8 +1451,10 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
   s->line_ignored = FALSE;
   gboolean is_ignored = FALSE;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) found = tuple ? f2b_filter_process_tuple(s->filter, tuple, date, &error)
-                                     : f2b_filter_process_line(s->filter, line, len, &error);
+  GPtrArray *found = s->found; /* reused: the last line's failures go now */
+  g_ptr_array_set_size(found, 0);
+  gboolean processed = tuple ? f2b_filter_process_tuple_into(s->filter, tuple, date, found, &error)
+                             : f2b_filter_process_line_into(s->filter, line, len, found, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))
     warn_limit(s, error);
   else if (error)
@@ -1459,7 +1462,7 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
             error->message);
   GPtrArray *ret = s->ret; /* reused: its entries are borrowed from FOUND */
   g_ptr_array_set_size(ret, 0);
-  if (found)
+  if (processed)
     record_hits(s, found, ret, &is_ignored);
   if (o->out) {
     if (ret->len > 0 && !(is_ignored || s->line_ignored))
@@ -1903,6 +1906,7 @@ session_new(Options *o)
   s->ignoreregex = g_ptr_array_new_with_free_func(regex_stat_free);
   s->pref_groups = gstring_list();
   s->ret = g_ptr_array_new();
+  s->found = g_ptr_array_new_with_free_func((GDestroyNotify)f2b_failure_free);
   s->dns_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   LineStats *st = &s->stats;
   st->matched_lines = gstring_list();
@@ -1923,6 +1927,7 @@ session_free(Session *s)
   g_ptr_array_unref(s->ignoreregex);
   g_ptr_array_unref(s->pref_groups);
   g_ptr_array_unref(s->ret);
+  g_ptr_array_unref(s->found);
   g_hash_table_unref(s->dns_cache);
   LineStats *st = &s->stats;
   g_ptr_array_unref(st->matched_lines);

@@ -1922,16 +1922,17 @@ anchor_firsts(F2bFilter *f)
   return f->anchor_first;
 }
 
-/* findFailure(tupleLine, date, noDate). Returns NULL with ERROR when fail2ban raises. */
-static GPtrArray *
+/* findFailure(tupleLine, date, noDate): the failures are appended to FAILS.
+ * FALSE with ERROR when fail2ban raises (nothing is appended then). */
+static gboolean
 find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean no_date,
-             GError **limit, GError **error)
+             GPtrArray *fails, GError **limit, GError **error)
 {
   FindState st = {.f = f, .line = line, .has_date = has_date, .date = date, .no_date = no_date,
-                  .limit = limit};
+                  .limit = limit, .fails = fails};
+  guint fails_before = fails->len;
   st.defcidr = (f->usedns == F2B_FILTER_USEDNS_RAW || f->return_raw_host)
                    ? F2B_IPADDR_CIDR_RAW : F2B_IPADDR_CIDR_UNSPEC;
-  st.fails = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
   if (f->maxlines > 1) {
     g_ptr_array_add(f->line_buffer, fline_ref(line));
     if (f->line_buffer->len > f->maxlines)
@@ -2001,8 +2002,8 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
 out:
   g_ptr_array_unref(st.org);
   if (!ok)
-    g_clear_pointer(&st.fails, g_ptr_array_unref);
-  return st.fails;
+    g_ptr_array_set_size(fails, fails_before);
+  return ok;
 }
 
 /* ---- processLine --------------------------------------------------------------------- */
@@ -2126,27 +2127,44 @@ check_time(F2bFilter *f, gboolean has_date, double *date, const char *line, gsiz
   return TRUE;
 }
 
-static GPtrArray *
+static gboolean
 process(F2bFilter *f, FLine *tl, gboolean has_date, double date, gboolean no_date,
-        const char *line, gsize len, GError **error)
+        const char *line, gsize len, GPtrArray *fails, GError **error)
 {
   if (!check_time(f, has_date, &date, line, len)) {
     fline_unref(tl);
-    return g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
+    return TRUE;
   }
   fline_unref(f->processed);
   f->processed = tl;
   g_autoptr(GError) limit = NULL;
-  GPtrArray *fails = find_failure(f, tl, has_date, date, no_date, &limit, error);
-  if (fails && limit)
+  gboolean ok = find_failure(f, tl, has_date, date, no_date, fails, &limit, error);
+  if (ok && limit)
     g_propagate_error(error, g_steal_pointer(&limit));
-  return fails;
+  return ok;
+}
+
+/* The array the failures of one line are returned in. */
+static GPtrArray *
+fails_new(void)
+{
+  return g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
 }
 
 GPtrArray *
 f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError **error)
 {
-  g_return_val_if_fail(filter != NULL && (line != NULL || len == 0), NULL);
+  g_autoptr(GPtrArray) fails = fails_new();
+  if (!f2b_filter_process_line_into(filter, line, len, fails, error))
+    return NULL;
+  return g_steal_pointer(&fails);
+}
+
+gboolean
+f2b_filter_process_line_into(F2bFilter *filter, const char *line, gsize len, GPtrArray *out,
+                             GError **error)
+{
+  g_return_val_if_fail(filter != NULL && (line != NULL || len == 0) && out != NULL, FALSE);
   gsize dlen;
   const char *text;
   g_autofree char *converted = NULL;
@@ -2170,15 +2188,25 @@ f2b_filter_process_line(F2bFilter *filter, const char *line, gsize len, GError *
   double date = 0;
   FLine *tl = split_date(filter, text, dlen, &has_date, &date, &no_date, error);
   if (tl == NULL)
-    return NULL;
-  return process(filter, tl, has_date, date, no_date, text, dlen, error);
+    return FALSE;
+  return process(filter, tl, has_date, date, no_date, text, dlen, out, error);
 }
 
 GPtrArray *
 f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double date,
                          GError **error)
 {
-  g_return_val_if_fail(filter != NULL && tuple != NULL, NULL);
+  g_autoptr(GPtrArray) fails = fails_new();
+  if (!f2b_filter_process_tuple_into(filter, tuple, date, fails, error))
+    return NULL;
+  return g_steal_pointer(&fails);
+}
+
+gboolean
+f2b_filter_process_tuple_into(F2bFilter *filter, const F2bRegexLine *tuple, double date,
+                              GPtrArray *out, GError **error)
+{
+  g_return_val_if_fail(filter != NULL && tuple != NULL && out != NULL, FALSE);
   filter->line_ascii = -1; /* not known: looked at when needed */
   FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
@@ -2191,7 +2219,7 @@ f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double da
     g_string_append_len(joined, tuple->rest, (gssize) tuple->rest_len);
   }
   return process(filter, tl, TRUE, date, FALSE, joined ? joined->str : "", joined ? joined->len : 0,
-                 error);
+                 out, error);
 }
 
 /* ---- state accessors ------------------------------------------------------------------ */

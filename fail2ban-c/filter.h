@@ -218,6 +218,15 @@ GPtrArray *f2b_filter_process_line(F2bFilter *filter, const char *line, gsize le
 GPtrArray *f2b_filter_process_tuple(F2bFilter *filter, const F2bRegexLine *tuple, double date,
                                     GError **error);
 
+/* The same two with the failures appended to OUT, an array the caller keeps from
+ * line to line (its free function must free F2bFailure *: make it with
+ * g_ptr_array_new_with_free_func(f2b_failure_free)).  FALSE where the above return
+ * NULL (nothing is appended then); TRUE otherwise, ERROR possibly set as above. */
+gboolean f2b_filter_process_line_into(F2bFilter *filter, const char *line, gsize len,
+                                      GPtrArray *out, GError **error);
+gboolean f2b_filter_process_tuple_into(F2bFilter *filter, const F2bRegexLine *tuple, double date,
+                                       GPtrArray *out, GError **error);
+
 /* --- State after the last line (fail2ban-regex's statistics) ------------ */
 
 /* processedLine(): prefix + rest of the last line processed (transfer full). */

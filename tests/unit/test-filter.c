@@ -691,6 +691,44 @@ START_TEST(test_hostile_lines)
 }
 END_TEST
 
+/* The _into variants append to the caller's array: the same failures as the
+ * returning ones, nothing appended (and what was there kept) when a line raises. */
+START_TEST(test_process_into)
+{
+  const char *fail[] = {"fail <ADDR>/(?P<cidr>\\S+)$", "^\\s*ok <HOST>$", NULL};
+  g_autoptr(F2bFilter) a = mk(fail, NULL, NULL, 1, TRUE);
+  g_autoptr(F2bFilter) b = mk(fail, NULL, NULL, 1, TRUE);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_failure_free);
+  const char *lines[] = {"2005-08-14 12:00:01 ok 192.0.2.1", "2005-08-14 12:00:02 fail 192.0.2.77/24",
+                         "2005-08-14 12:00:03 nothing here"};
+  for (guint i = 0; i < G_N_ELEMENTS(lines); i++) {
+    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    g_autoptr(GPtrArray) want = f2b_filter_process_line(a, lines[i], strlen(lines[i]), &e1);
+    guint before = out->len;
+    ck_assert(f2b_filter_process_line_into(b, lines[i], strlen(lines[i]), out, &e2));
+    ck_assert_ptr_nonnull(want);
+    ck_assert_uint_eq(out->len - before, want->len);
+    for (guint k = 0; k < want->len; k++) {
+      const F2bFailure *x = want->pdata[k], *y = out->pdata[before + k];
+      ck_assert_uint_eq(x->regex_index, y->regex_index);
+      ck_assert(f2b_ipaddr_equal(x->fid, y->fid));
+      ck_assert(x->time == y->time);
+    }
+  }
+  ck_assert_uint_eq(out->len, 2);
+  const char *bad = "2005-08-14 12:00:04 fail 192.0.2.77/x4";
+  g_autoptr(GError) err = NULL;
+  ck_assert(!f2b_filter_process_line_into(b, bad, strlen(bad), out, &err));
+  ck_assert(g_error_matches(err, F2B_FILTER_ERROR, F2B_FILTER_ERROR_LINE));
+  ck_assert_uint_eq(out->len, 2);
+  F2bRegexLine tuple = {"", 0, "2005-08-14 12:00:05", 19, " ok 192.0.2.9", 13};
+  g_clear_error(&err);
+  ck_assert(f2b_filter_process_tuple_into(b, &tuple, 1124020805.0, out, &err));
+  ck_assert_uint_eq(out->len, 3);
+  ck_assert(((F2bFailure *) out->pdata[2])->time == 1124020805.0);
+}
+END_TEST
+
 START_TEST(test_process_tuple)
 {
   const char *fail[] = {"^srv: fail <HOST>$", NULL};
@@ -736,6 +774,7 @@ filter_suite(void)
   tcase_add_test(tc, test_decode_line);
   tcase_add_test(tc, test_hostile_lines);
   tcase_add_test(tc, test_process_tuple);
+  tcase_add_test(tc, test_process_into);
   suite_add_tcase(s, tc);
   return s;
 }
