@@ -1835,9 +1835,9 @@ print_date_hits(Session *s)
     if (s->opts->verbose_date) {
       const char *pattern = f2b_datedetect_template_pattern(dd, i);
       const char *regex = f2b_datedetect_template_regex(dd, i);
-      /* the weights are not exposed by datedetect: fail2ban's initial values */
+      double base, weight = f2b_datedetect_template_weight(dd, i, &base);
       g_ptr_array_add(out, g_string_new(NULL));
-      g_string_printf(out->pdata[out->len - 1], "    # weight: %.3f (%.3f), pattern: %s", 1.0, 1.0,
+      g_string_printf(out->pdata[out->len - 1], "    # weight: %.3f (%.3f), pattern: %s", weight, base,
                       pattern ? pattern : "");
       g_ptr_array_add(out, g_string_new(NULL));
       g_string_printf(out->pdata[out->len - 1], "    # regex:   %s", regex ? regex : "");

@@ -1233,6 +1233,16 @@ f2b_datedetect_template_hits(const F2bDateDetector *dd, guint i)
   return ((const Slot *) g_ptr_array_index(dd->slots, i))->hits;
 }
 
+double
+f2b_datedetect_template_weight(const F2bDateDetector *dd, guint i, double *base)
+{
+  g_return_val_if_fail(i < dd->slots->len, 0);
+  const Slot *s = g_ptr_array_index(dd->slots, i);
+  if (base)
+    *base = s->weight;
+  return s->hits * s->weight / (double) MAX(1, s->distance);
+}
+
 /* ------------------------------------------------------------------ */
 /* Characters of a line                                                */
 

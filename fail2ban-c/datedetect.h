@@ -127,6 +127,11 @@ guint f2b_datedetect_n_templates(const F2bDateDetector *dd);
 const char *f2b_datedetect_template_name(const F2bDateDetector *dd, guint i);
 /* Number of lines this template won (fail2ban-regex's "Date template hits"). */
 guint f2b_datedetect_template_hits(const F2bDateDetector *dd, guint i);
+/* fail2ban's weight of the template in this detector (hits x its own weight /
+ * the distance of its last match from the line start, at least 1), used to order
+ * the templates; *BASE (may be NULL) gets its own weight (100 for fail2ban's
+ * line-start copies of its defaults, else 1).  fail2ban-regex --VD shows both. */
+double f2b_datedetect_template_weight(const F2bDateDetector *dd, guint i, double *base);
 /* The pattern the template was made from, NULL for Epoch and TAI64N
  * templates (fail2ban's `get <jail> datepattern` shows it). */
 const char *f2b_datedetect_template_pattern(const F2bDateDetector *dd, guint i);

@@ -3,8 +3,8 @@
 #
 # For every stock filter that has a sample log in fail2ban's test files, and every
 # `mode` the filter defines, both programs run on the sample log, once with
-# -o '<time>|<ip>|<F-USER>' and once with the full report (and once more with -D for
-# the default mode); the outputs must be identical except for the "[processed in X
+# -o '<time>|<ip>|<F-USER>' and once with the full report (and once more with -D --VD
+# for the default mode); the outputs must be identical except for the "[processed in X
 # sec]" line.  Exit 77 without fail2ban.
 set -u
 logs=/usr/lib/python3/dist-packages/fail2ban/tests/files/logs
@@ -67,8 +67,9 @@ for flt in "$conf"/filter.d/*.conf; do
     compare "$name" "$spec -o" -c "$conf" -o '<time>|<ip>|<F-USER>' "$log" "$spec"
     compare "$name" "$spec report" -c "$conf" "$log" "$spec"
   done
-  # the debuggex report (-D): every missed/ignored line with each regex and its URL
-  compare "$name" "$name -D" -c "$conf" -D "$log" "$name"
+  # the debuggex report (-D: every missed/ignored line with each regex and its URL)
+  # and the date templates' weights and regexes (--VD)
+  compare "$name" "$name -D --VD" -c "$conf" -D --VD "$log" "$name"
 done
 echo "$runs comparisons, $fails mismatches"
 [ "$runs" -gt 0 ] || { echo "no comparison ran" >&2; exit 1; }
