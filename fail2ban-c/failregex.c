@@ -595,6 +595,14 @@ find_first_bytes(F2bRegex *re)
     re->first_bytes = g_memdup2(map, 32);
 }
 
+gboolean
+f2b_failregex_first_byte_possible(const F2bRegex *re, guchar c)
+{
+  if (re->anchor && (guchar) re->anchor[0] != c)
+    return FALSE;
+  return re->first_bytes == NULL || ((re->first_bytes[c >> 3] >> (c & 7)) & 1);
+}
+
 static gboolean
 first_byte_possible(const F2bRegex *re, const char *buf, gsize len)
 {

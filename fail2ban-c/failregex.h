@@ -130,6 +130,9 @@ const char *const *f2b_failregex_group_names(const F2bRegex *re);
  * NULL when none is known; *LEN gets its length. Owned by RE. A caller trying many
  * regexes on one buffer may skip those whose first byte differs without a call. */
 const char *f2b_failregex_get_anchor(const F2bRegex *re, gsize *len);
+/* FALSE when RE cannot match a (non-empty) buffer whose first byte is C: by its
+ * anchored literal or the bytes PCRE2 knows a match starts with. */
+gboolean f2b_failregex_first_byte_possible(const F2bRegex *re, guchar c);
 /* TRUE when getGroups() merges alt_* or tuple_* groups, so that a group's value
  * there may differ from f2b_regex_match_group()'s raw value. */
 gboolean f2b_failregex_has_merged_groups(const F2bRegex *re);

@@ -105,7 +105,7 @@ struct F2bFilter {
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
   const struct RegexKeys *pref_keys; /* the prefregex's entry, or NULL */
-  gint16 *anchor_first;   /* see anchor_firsts; NULL when a failregex came or went */
+  guint64 *first_cands;   /* see first_byte_table; NULL when a failregex came or went */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
   GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
@@ -730,7 +730,7 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
-  g_free(filter->anchor_first);
+  g_free(filter->first_cands);
   g_string_free(filter->mlfid_key, TRUE);
   if (filter->spare_buffer)
     g_ptr_array_unref(filter->spare_buffer);
@@ -826,7 +826,7 @@ f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
     return FALSE;
   apply_limit(filter, re);
   g_ptr_array_add(filter->failregex, re);
-  g_clear_pointer(&filter->anchor_first, g_free);
+  g_clear_pointer(&filter->first_cands, g_free);
   return TRUE;
 }
 
@@ -859,7 +859,7 @@ del_regex(GPtrArray *list, gint index)
 gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
-  g_clear_pointer(&filter->anchor_first, g_free);
+  g_clear_pointer(&filter->first_cands, g_free);
   g_hash_table_remove_all(filter->regex_keys);
   filter->pref_keys = NULL;
   return del_regex(filter->failregex, index);
@@ -1906,20 +1906,23 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   return step;
 }
 
-/* The first byte of each failregex's anchor (f2b_failregex_get_anchor), -1 when it
- * has none: a line's loop over the failregexes reads them from one small array. */
-static const gint16 *
-anchor_firsts(F2bFilter *f)
+/* Which failregexes can match a buffer, by its first byte: bit I of entry C is set
+ * when failregex I can match a buffer that starts with byte C (its anchored literal
+ * and the bytes PCRE2 knows its matches start with; f2b_failregex_first_byte_possible).
+ * A line's loop tests one bit per regex instead of calling the search of every one;
+ * regexes from the 65th on are always searched. */
+static const guint64 *
+first_byte_table(F2bFilter *f)
 {
-  if (f->anchor_first == NULL) {
-    f->anchor_first = g_new(gint16, f->failregex->len + 1);
-    for (guint i = 0; i < f->failregex->len; i++) {
-      gsize alen;
-      const char *anchor = f2b_failregex_get_anchor(f->failregex->pdata[i], &alen);
-      f->anchor_first[i] = anchor ? (guchar) anchor[0] : -1;
-    }
+  if (f->first_cands == NULL) {
+    f->first_cands = g_new0(guint64, 256);
+    guint n = MIN(f->failregex->len, 64);
+    for (guint c = 0; c < 256; c++)
+      for (guint i = 0; i < n; i++)
+        if (f2b_failregex_first_byte_possible(f->failregex->pdata[i], (guchar) c))
+          f->first_cands[c] |= G_GUINT64_CONSTANT(1) << i;
   }
-  return f->anchor_first;
+  return f->first_cands;
 }
 
 /* findFailure(tupleLine, date, noDate): the failures are appended to FAILS.
@@ -1981,13 +1984,13 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       st.buf = NULL;
     }
   }
-  const gint16 *first = anchor_firsts(f);
+  const guint64 *cands = first_byte_table(f);
   for (guint i = 0; i < f->failregex->len; i++) {
     if (st.buf == NULL) {
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
       f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
     }
-    if (first[i] >= 0 && (guchar) st.buf->str[0] != first[i])
+    if (i < 64 && st.buf->len > 0 && !((cands[(guchar) st.buf->str[0]] >> i) & 1))
       continue; /* cannot match: spare the call (the search checks the rest) */
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)

@@ -302,6 +302,20 @@ START_TEST(test_first_byte_prefilter)
   check_search("^x?", 0, "", "");
   check_search("^a", F2B_FAILREGEX_MULTILINE, "b\na", "a");
   check_search("^a|^b", 0, "b", "b");
+  /* the same knowledge as the filter's per-byte table reads it */
+  struct { const char *regex; const char *possible, *impossible; } cases[] = {
+    {"^[iI]nvalid", "iI", "xX\n"},
+    {"^Failed for", "F", "f\n "},
+    {"^(?:Connection|Disconnected) x", "CD", "cd\n"},
+    {"user <HOST>", "\n x\x80", ""}, /* unanchored: any byte */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bRegex) re = compile_ok(cases[i].regex, 0);
+    for (const char *p = cases[i].possible; *p; p++)
+      ck_assert_msg(f2b_failregex_first_byte_possible(re, (guchar) *p), "%s: %c", cases[i].regex, *p);
+    for (const char *p = cases[i].impossible; *p; p++)
+      ck_assert_msg(!f2b_failregex_first_byte_possible(re, (guchar) *p), "%s: %c", cases[i].regex, *p);
+  }
 }
 END_TEST
 
