@@ -356,6 +356,25 @@ finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
 /* ------------------------------------------------------------------ */
 /* The templates                                                       */
 
+/* ":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|6[0-1])" from P, just past the hour's ':' (the
+ * same in both regexes): sets groups G_MIN and G_SEC and returns the offset past
+ * the seconds, or 0 when they do not match (P is never 0 there). */
+static gsize
+minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec)
+{
+  guint8 ways[2];
+  guint l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
+  if (!l)
+    return 0;
+  set_group(ov, g_min, p, p + l);
+  p += l + 1;
+  /* what follows the seconds may be empty: their first way */
+  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
+    return 0;
+  set_group(ov, g_sec, p, p + ways[0]);
+  return p + ways[0];
+}
+
 static gboolean
 syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 {
@@ -389,17 +408,8 @@ syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
   if (!l)
     return FALSE;
   set_group(ov, SG_H, p, p + l);
-  p += l + 1;
-  l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
-  if (!l)
+  if (!(p = minutes_seconds(s, len, p + l + 1, ov, SG_M, SG_S)))
     return FALSE;
-  set_group(ov, SG_M, p, p + l);
-  p += l + 1;
-  /* what follows the seconds may be empty: their first way */
-  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
-    return FALSE;
-  set_group(ov, SG_S, p, p + ways[0]);
-  p += ways[0];
   p = fraction(s, len, p, '.', '.', ov, SG_F);
   if (at(s, len, p) == ' ' && year_at(fm, s, len, p + 1)) {
     set_group(ov, SG_Y, p + 1, p + 5);
@@ -444,16 +454,8 @@ iso_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
   if (!l)
     return FALSE;
   set_group(ov, IG_H, p, p + l);
-  p += l + 1;
-  l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
-  if (!l)
+  if (!(p = minutes_seconds(s, len, p + l + 1, ov, IG_MIN, IG_S)))
     return FALSE;
-  set_group(ov, IG_MIN, p, p + l);
-  p += l + 1;
-  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
-    return FALSE;
-  set_group(ov, IG_S, p, p + ways[0]);
-  p += ways[0];
   p = fraction(s, len, p, '.', ',', ov, IG_F);
   p = zone(s, len, p, ov, IG_Z);
   return finish(s, len, p, ov);
