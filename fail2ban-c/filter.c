@@ -633,31 +633,20 @@ mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail, LeanFail *le
   g_hash_table_insert(f->mlfid_index, e->key, e);
 }
 
-/* Cache.unset() that hands the entry's data to the caller. */
-static F2bPyObj *
-mlfid_steal(F2bFilter *f, const char *key)
+/* Cache.unset() that hands the entry's data to the caller: its full dict in *FAIL
+ * or its lean struct in *LEAN (either may be NULL), whichever the filter keeps;
+ * NULL there when KEY has no entry. */
+static void
+mlfid_steal(F2bFilter *f, const char *key, F2bPyObj **fail, LeanFail **lean)
 {
   gint i = mlfid_find(f, key);
-  if (i < 0)
-    return NULL;
-  MlfidEntry *e = mlfid_take(f, (guint) i);
-  F2bPyObj *fail = e->fail;
-  e->fail = NULL;
-  mlfid_entry_free(e);
-  return fail;
-}
-
-static LeanFail *
-mlfid_steal_lean(F2bFilter *f, const char *key)
-{
-  gint i = mlfid_find(f, key);
-  if (i < 0)
-    return NULL;
-  MlfidEntry *e = mlfid_take(f, (guint) i);
-  LeanFail *lean = e->lean;
-  e->lean = NULL;
-  mlfid_entry_free(e);
-  return lean;
+  MlfidEntry *e = i < 0 ? NULL : mlfid_take(f, (guint) i);
+  if (fail)
+    *fail = e ? g_steal_pointer(&e->fail) : NULL;
+  if (lean)
+    *lean = e ? g_steal_pointer(&e->lean) : NULL;
+  if (e)
+    mlfid_entry_free(e);
 }
 
 guint
@@ -1473,7 +1462,7 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     fail = g;
     *cached = TRUE;
     if (fl & NF_FORGET) {
-      fail = mlfid_steal(f, key);
+      mlfid_steal(f, key, &fail, NULL);
       *cached = FALSE;
     }
   } else if (!(fl & NF_FORGET)) {
@@ -1759,8 +1748,10 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
       if (cur->value[k])
         lean_set(g, k, g_steal_pointer(&cur->value[k]));
     fail = g;
-    if (fl & NF_FORGET)
-      fail = *own = mlfid_steal_lean(f, key);
+    if (fl & NF_FORGET) {
+      mlfid_steal(f, key, NULL, own);
+      fail = *own;
+    }
   } else if (!(fl & NF_FORGET)) {
     users = lean_update_users(cur, cur->value[K_USER]);
     fail = g_memdup2(cur, sizeof *cur); /* the values move to the cache's copy */
