@@ -603,15 +603,6 @@ f2b_failregex_first_byte_possible(const F2bRegex *re, guchar c)
   return re->first_bytes == NULL || ((re->first_bytes[c >> 3] >> (c & 7)) & 1);
 }
 
-static gboolean
-first_byte_possible(const F2bRegex *re, const char *buf, gsize len)
-{
-  if (re->first_bytes == NULL || len == 0)
-    return TRUE;
-  guchar c = (guchar) buf[0];
-  return (re->first_bytes[c >> 3] >> (c & 7)) & 1;
-}
-
 static void
 set_compile_error(GError **error, const char *regex, const char *detail)
 {
@@ -996,7 +987,7 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
     return NULL; /* cannot match (see find_anchored_literal) */
-  if (!first_byte_possible(re, buf, len))
+  if (len > 0 && !f2b_failregex_first_byte_possible(re, (guchar) buf[0]))
     return NULL; /* cannot match (see find_first_bytes) */
   if (re->required && !contains_required(re, buf, len))
     return NULL; /* cannot match (see find_required_literal) */
