@@ -197,6 +197,9 @@ struct F2bRegex {
   pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
   F2bLazyJit ascii_lazy;  /* the same for ascii_code: each code has its own JIT state */
   gboolean ascii_tried;
+  pcre2_code *tail_code;  /* ascii_code with the tail elided (f2b_pyre_compile_tail_for_ascii) */
+  F2bLazyJit tail_lazy;
+  gboolean tail_tried;
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -625,6 +628,7 @@ compile_pcre2(F2bRegex *re, GError **error)
   re->mctx = pcre2_match_context_create(NULL);
   f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);
   f2b_lazyjit_init(&re->ascii_lazy, 4 * 1024 * 1024);
+  f2b_lazyjit_init(&re->tail_lazy, 4 * 1024 * 1024);
   f2b_failregex_set_match_limit(re, 0);
   return TRUE;
 }
@@ -708,8 +712,10 @@ f2b_failregex_free(F2bRegex *re)
   pcre2_match_context_free(re->mctx);
   f2b_lazyjit_clear(&re->lazy);
   f2b_lazyjit_clear(&re->ascii_lazy);
+  f2b_lazyjit_clear(&re->tail_lazy);
   pcre2_code_free(re->code);
   pcre2_code_free(re->ascii_code);
+  pcre2_code_free(re->tail_code);
   if (re->alt)
     g_array_unref(re->alt);
   if (re->tuple)
@@ -973,6 +979,18 @@ ascii_code(F2bRegex *re)
   return re->ascii_code;
 }
 
+/* The tail-elided ASCII code of RE, compiled on first use, or NULL (none). */
+static pcre2_code *
+tail_code(F2bRegex *re)
+{
+  if (!re->tail_tried) {
+    re->tail_tried = TRUE;
+    guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
+    re->tail_code = f2b_pyre_compile_tail_for_ascii(re->pyre, re->regex, options, NULL);
+  }
+  return re->tail_code;
+}
+
 F2bRegexMatch *
 f2b_failregex_search(F2bRegex *re, const char *buf, gsize len, const F2bRegexLine *org_lines,
                      gsize n_org, GError **error)
@@ -994,13 +1012,19 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
   pcre2_code *code = re->code;
   F2bLazyJit *lazy = &re->lazy;
-  if (subject_ascii && ascii_code(re)) {
+  gboolean tail = FALSE;
+  if (subject_ascii && re->pyre->tail_group && tail_code(re) &&
+      f2b_pyre_tail_applies(buf, len)) {
+    code = re->tail_code; /* the usual prefregex: spares the walk of ".+" to the end */
+    lazy = &re->tail_lazy;
+    tail = TRUE;
+  } else if (subject_ascii && ascii_code(re)) {
     code = re->ascii_code;
     lazy = &re->ascii_lazy;
   }
   /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes.
-   * Both lazy states assign their JIT stack to the one match context when they
-   * compile; either stack serves either code (same size), both live as long as RE. */
+   * The lazy states assign their JIT stack to the one match context when they
+   * compile; any stack serves any code (same size), all live as long as RE. */
   int rc = f2b_lazyjit_match(lazy, code, subject, len, 0, re->md, re->mctx);
   if (rc == PCRE2_ERROR_NOMATCH)
     return NULL;
@@ -1028,6 +1052,11 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
     m->subject[len] = '\0';
   }
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
+  if (tail) {
+    /* the tail group is the last one, and set: the match ends where it does */
+    guint g = re->pyre->tail_group;
+    ov[2 * g + 1] = ov[1] = f2b_pyre_tail_end(buf, len, ov[2 * g]);
+  }
   /* PCRE2_UNSET is G_MAXSIZE: the first RC pairs are copied as they are, the
    * groups past the last one set are unset */
   G_STATIC_ASSERT(sizeof(PCRE2_SIZE) == sizeof(gsize) && PCRE2_UNSET == G_MAXSIZE);

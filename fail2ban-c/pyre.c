@@ -42,6 +42,10 @@ typedef struct {
   gboolean global_verbose;
   gboolean ascii, unicode;
   guint depth;
+  gboolean top_alternation; /* a "|" at the top level */
+  gboolean dotall;          /* a global (?s) */
+  guint last_top_group;     /* the capturing group closed last at the top level */
+  gsize last_top_body, last_top_end; /* its body's output range */
   GError *error;
   GError *width_error; /* reported after parsing, as Python reports it at compile time */
 } Parser;
@@ -875,10 +879,16 @@ parse_group_body(Parser *p, gsize start, const char *open, gboolean capture,
   if (capture && !open_group(p, name, name_off, &g))
     return FALSE;
   emit(p, start, open);
+  gsize body = p->out->len;
   if (!parse_sub(p, verbose, nested + 1, w) || !expect_close(p, start))
     return FALSE;
   if (capture)
     close_group(p, g, *w);
+  if (capture && p->depth == 1) {
+    p->last_top_group = g;
+    p->last_top_body = body;
+    p->last_top_end = p->out->len;
+  }
   emit(p, p->pos - 1, ")");
   return TRUE;
 }
@@ -943,6 +953,7 @@ global_flags(Parser *p, gsize start, guint add, gboolean first, gboolean has_ite
     return fail(p, -1, "ASCII and UNICODE flags are incompatible");
   p->ascii = p->ascii || (add & FLAG_A);
   p->unicode = p->unicode || (add & FLAG_U);
+  p->dotall = p->dotall || (add & FLAG_S);
   if (add & FLAG_X) {
     p->global_verbose = TRUE;
     *verbose = TRUE;
@@ -1120,8 +1131,10 @@ parse_sub(Parser *p, gboolean verbose, guint nested, Width *w)
     if (!match(p, '|'))
       break;
     emit(p, p->pos - 1, "|");
-    if (nested == 0)
+    if (nested == 0) {
       verbose = p->global_verbose;
+      p->top_alternation = TRUE;
+    }
   }
   return !p->error;
 }
@@ -1143,6 +1156,26 @@ check_end(Parser *p)
     return FALSE;
   }
   return TRUE;
+}
+
+/* The tail f2b_pyre_compile_tail_for_ascii elides: the output ends with the last
+ * top-level capturing group, whose body is a lone greedy ".+" or ".*", then "$".
+ * A "$" the output ends with is the anchor (a literal one is written "\\$"), and
+ * the group's ")" just before it is its own when its body ends there. */
+static void
+find_tail(Parser *p, F2bPyre *re)
+{
+  const char *s = p->out->str;
+  gsize n = p->out->len;
+  if (p->top_alternation || p->dotall || p->last_top_group == 0 ||
+      p->last_top_end + 2 != n || strcmp(s + n - 2, ")$") != 0 ||
+      p->last_top_end - p->last_top_body != 2 || s[p->last_top_body] != '.' ||
+      (s[p->last_top_body + 1] != '+' && s[p->last_top_body + 1] != '*'))
+    return;
+  re->tail_group = p->last_top_group;
+  re->tail_nonempty = s[p->last_top_body + 1] == '+';
+  re->tail_pattern = g_strdup_printf("%.*s%s)", (int) p->last_top_body, s,
+                                     re->tail_nonempty ? "(?=.)" : "");
 }
 
 F2bPyre *
@@ -1180,6 +1213,7 @@ f2b_pyre_translate(const char *pattern, GError **error)
     re->n_groups = n_groups(&p);
     g_ptr_array_add(p.names, NULL);
     re->group_names = (char **)g_ptr_array_free(g_steal_pointer(&p.names), FALSE);
+    find_tail(&p, re);
     re->pattern = g_string_free(g_steal_pointer(&p.out), FALSE);
     re->offset_map = g_steal_pointer(&p.map);
   } else
@@ -1205,6 +1239,7 @@ f2b_pyre_free(F2bPyre *re)
   if (!re)
     return;
   g_free(re->pattern);
+  g_free(re->tail_pattern);
   for (guint i = 0; i <= re->n_groups; i++)
     g_free(re->group_names[i]);
   g_free(re->group_names);
@@ -1221,8 +1256,8 @@ f2b_pyre_drop_offsets(F2bPyre *re)
 
 /* Compiles without JIT code (see lazyjit.h). */
 static pcre2_code *
-pyre_compile(const F2bPyre *re, const char *source, guint32 options, gboolean unicode,
-             gboolean ucp, GError **error)
+pyre_compile(const F2bPyre *re, const char *pattern, const char *source, guint32 options,
+             gboolean unicode, gboolean ucp, GError **error)
 {
   pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
   pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
@@ -1230,7 +1265,7 @@ pyre_compile(const F2bPyre *re, const char *source, guint32 options, gboolean un
     options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ucp ? PCRE2_UCP : 0);
   int errcode;
   PCRE2_SIZE erroff;
-  pcre2_code *code = pcre2_compile((PCRE2_SPTR)re->pattern, PCRE2_ZERO_TERMINATED, options,
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options,
                                    &errcode, &erroff, cctx);
   pcre2_compile_context_free(cctx);
   if (!code) {
@@ -1256,19 +1291,43 @@ f2b_pyre_compile(const F2bPyre *re, const char *source, guint32 options, GError 
 pcre2_code *
 f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint32 options, GError **error)
 {
-  return pyre_compile(re, source, options, TRUE, !re->ascii, error);
+  return pyre_compile(re, re->pattern, source, options, TRUE, !re->ascii, error);
+}
+
+/* PATTERN (RE's or its tail-elided one) for pure-ASCII subjects. */
+static pcre2_code *
+compile_for_ascii(const F2bPyre *re, const char *pattern, const char *source, guint32 options,
+                  GError **error)
+{
+  /* a pattern holding a non-ASCII character (literal or escaped) could match an
+   * ASCII one without case; bytes mode would not: keep those in UTF mode */
+  for (const char *p = pattern; *p; p++)
+    if ((guchar) *p >= 0x80)
+      return pyre_compile(re, pattern, source, options, TRUE, FALSE, error);
+  return pyre_compile(re, pattern, source, options, FALSE, FALSE, error);
 }
 
 pcre2_code *
 f2b_pyre_compile_for_ascii(const F2bPyre *re, const char *source, guint32 options,
                            GError **error)
 {
-  /* a pattern holding a non-ASCII character (literal or escaped) could match an
-   * ASCII one without case; bytes mode would not: keep those in UTF mode */
-  for (const char *p = re->pattern; *p; p++)
-    if ((guchar) *p >= 0x80)
-      return pyre_compile(re, source, options, TRUE, FALSE, error);
-  return pyre_compile(re, source, options, FALSE, FALSE, error);
+  return compile_for_ascii(re, re->pattern, source, options, error);
+}
+
+pcre2_code *
+f2b_pyre_compile_tail_for_ascii(const F2bPyre *re, const char *source, guint32 options,
+                                GError **error)
+{
+  if (re->tail_pattern == NULL)
+    return NULL;
+  return compile_for_ascii(re, re->tail_pattern, source, options, error);
+}
+
+gboolean
+f2b_pyre_tail_applies(const char *subject, gsize len)
+{
+  const char *nl = len ? memchr(subject, '\n', len) : NULL;
+  return nl == NULL || nl == subject + len - 1;
 }
 
 gsize

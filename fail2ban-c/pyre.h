@@ -32,6 +32,13 @@ typedef struct {
   guint n_groups;      /* capturing groups, numbered 1..n_groups as in Python */
   char **group_names;  /* n_groups + 1 entries, [0] unused; NULL for unnamed groups */
   GArray *offset_map;  /* private: pairs (pattern offset, source offset) */
+  /* Tail elision (see f2b_pyre_compile_tail_for_ascii): when the pattern ends with a
+   * capturing group holding only a greedy ".+" or ".*" followed by "$" (no "|" at
+   * the top level, no DOTALL), TAIL_GROUP is that group's number (0: no such tail)
+   * and TAIL_NONEMPTY tells ".+" from ".*". */
+  guint tail_group;
+  gboolean tail_nonempty;
+  char *tail_pattern;  /* private: the pattern with the tail elided */
 } F2bPyre;
 
 /* Translates PATTERN (valid UTF-8, NUL-terminated). Transfer full; NULL with ERROR
@@ -71,5 +78,29 @@ pcre2_code *f2b_pyre_compile_nojit(const F2bPyre *re, const char *source, guint3
  * f2b_pyre_compile_nojit, without JIT code: lazyjit.h adds it. */
 pcre2_code *f2b_pyre_compile_for_ascii(const F2bPyre *re, const char *source, guint32 options,
                                        GError **error);
+/* For a pattern with an elidable tail (re->tail_group > 0): the code of the pattern
+ * with "(.+)$" turned into "((?=.))" (with ".*", into "()"), for pure-ASCII subjects
+ * as f2b_pyre_compile_for_ascii; NULL (no error) when the pattern has no such tail.
+ *
+ * On a subject whose only "\n", if any, is its last byte, the two patterns succeed
+ * on the same backtracking paths: from any position P the tail ".+$" matches iff
+ * the byte at P exists and is not "\n" (what "(?=.)" checks), and then it runs to
+ * the newline or the end; ".*$" always matches.  PCRE2 therefore returns the same
+ * first path, with the same groups, except the tail group's end and the match's
+ * end, which are the position of the final "\n" when the tail starts before it,
+ * else the subject's end: f2b_pyre_tail_end() gives it.  On any other subject use
+ * the full pattern.  Without JIT code (lazyjit.h adds it). */
+pcre2_code *f2b_pyre_compile_tail_for_ascii(const F2bPyre *re, const char *source,
+                                            guint32 options, GError **error);
+/* Whether the tail-elided code may serve SUBJECT (LEN bytes): it holds no "\n" but
+ * possibly its last byte. */
+gboolean f2b_pyre_tail_applies(const char *subject, gsize len);
+/* The end of the elided tail (and of the match) when the tail group starts at
+ * START in SUBJECT (LEN bytes, one f2b_pyre_tail_applies accepts). */
+static inline gsize
+f2b_pyre_tail_end(const char *subject, gsize len, gsize start)
+{
+  return (len > 0 && subject[len - 1] == '\n' && start < len) ? len - 1 : len;
+}
 
 G_END_DECLS

@@ -357,6 +357,12 @@ START_TEST(test_ascii_subject_path)
   check_ascii_path("\\s", "a\x1c" "b", "\x1c");
   check_ascii_path("(?i)HELLO", "hello", "hello");
   check_ascii_path("^(?P<a>.+)$", "line\n", "line");
+  check_ascii_path("^(?P<a>.+)$", "line", "line");         /* tail elided: */
+  check_ascii_path("^(?P<a>.+)$", "\n", NULL);
+  check_ascii_path("^a(?P<b>.*)$", "a\n", "a");
+  check_ascii_path("^\\s*(?P<b>.*)$", "\n", "\n");         /* the tail after the "\n" */
+  check_ascii_path("^(?P<a>.+)$", "l1\nl2\n", NULL);       /* not elided: a "\n" inside */
+  check_ascii_path("(?m)^(?P<a>.+)$", "l1\nl2\n", "l1");
   check_ascii_path("\\W", "abc", NULL);
 }
 END_TEST

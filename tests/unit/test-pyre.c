@@ -252,6 +252,121 @@ START_TEST(test_compile)
 }
 END_TEST
 
+/* Tail elision: which patterns have an elidable "(.+)$" / "(.*)$" tail. */
+static const struct {
+  const char *python;
+  guint group;        /* 0: none */
+  gboolean nonempty;
+} tails[] = {
+    {"^(?P<mlfid>\\S+) (?P<content>.+)$", 2, TRUE},
+    {"^a(.*)$", 1, FALSE},
+    {"(?m)a(.+)$", 1, TRUE},
+    {"(?x) a ( . + ) $ # the tail", 1, TRUE},
+    {"a(.+)(?#c)$", 1, TRUE},
+    {"a\\((.+)$", 1, TRUE},
+    {"a[(](.+)$", 1, TRUE},
+    {"(?i)(a)(.+)$", 2, TRUE},
+    {"a|(.+)$", 0, FALSE},        /* the tail is one branch's */
+    {"a(.+)$|b", 0, FALSE},
+    {"(?s)a(.+)$", 0, FALSE},     /* "." matches "\n" */
+    {"a(.+?)$", 0, FALSE},
+    {"a(.++)$", 0, FALSE},
+    {"a(?:.+)$", 0, FALSE},
+    {"a(.+)\\$", 0, FALSE},
+    {"a(.+)$b", 0, FALSE},
+    {"(a(.+))$", 0, FALSE},
+    {"a(?=(.+)$)", 0, FALSE},
+    {"a(.)+$", 0, FALSE},
+    {"a(b|.+)$", 0, FALSE},
+    {"a(.+)", 0, FALSE},
+    {"a(.+)$$", 0, FALSE},
+    {"a(\\.+)$", 0, FALSE},
+    {"a([.]+)$", 0, FALSE},
+};
+
+START_TEST(test_tail_detection)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(tails); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(F2bPyre) re = f2b_pyre_translate(tails[i].python, &error);
+    ck_assert_msg(re != NULL, "%s: %s", tails[i].python, error ? error->message : "");
+    ck_assert_msg(re->tail_group == tails[i].group, "%s: tail group %u", tails[i].python,
+                  re->tail_group);
+    if (tails[i].group)
+      ck_assert_msg(re->tail_nonempty == tails[i].nonempty, "%s", tails[i].python);
+    pcre2_code *code = f2b_pyre_compile_tail_for_ascii(re, tails[i].python, 0, &error);
+    ck_assert_msg((code != NULL) == (tails[i].group != 0), "%s", tails[i].python);
+    ck_assert_ptr_null(error);
+    pcre2_code_free(code);
+  }
+}
+END_TEST
+
+/* The elided code and the full one on random ASCII subjects, among them lines that
+ * end with "\n" and some with a "\n" inside (which the elided code must not serve):
+ * where f2b_pyre_tail_applies, every group and the match's bounds agree. */
+START_TEST(test_tail_equivalence)
+{
+  static const char *patterns[] = {
+      "^(?P<mlfid>(?:\\S+\\s+)?(?:sshd(?:\\[\\d+\\])?:?\\s+)?)(?:error: )?(?P<content>.+)$",
+      "^\\s*(\\S*)\\s*(.*)$",
+      "(?m)(?:x|y+)(?P<c>.+)$",
+      "a*(.*)$",
+      "(b)?(?(1)c|d)(.+)$",
+  };
+  static const char alphabet[] = "abcdxy sshd[1]:\n\t error: 0";
+  GRand *rand = g_rand_new_with_seed(1234);
+  guint checked = 0, served = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(patterns); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(F2bPyre) re = f2b_pyre_translate(patterns[i], &error);
+    ck_assert_ptr_nonnull(re);
+    ck_assert_uint_gt(re->tail_group, 0);
+    pcre2_code *full = f2b_pyre_compile_for_ascii(re, patterns[i], 0, &error);
+    pcre2_code *tail = f2b_pyre_compile_tail_for_ascii(re, patterns[i], 0, &error);
+    ck_assert_ptr_nonnull(full);
+    ck_assert_ptr_nonnull(tail);
+    pcre2_match_data *mf = pcre2_match_data_create_from_pattern(full, NULL);
+    pcre2_match_data *mt = pcre2_match_data_create_from_pattern(tail, NULL);
+    for (guint n = 0; n < 20000; n++) {
+      char subject[24];
+      gsize len = (gsize) g_rand_int_range(rand, 0, sizeof subject);
+      for (gsize k = 0; k < len; k++)
+        subject[k] = alphabet[g_rand_int_range(rand, 0, sizeof alphabet - 1)];
+      if (len && g_rand_boolean(rand))
+        subject[len - 1] = '\n';
+      checked++;
+      if (!f2b_pyre_tail_applies(subject, len))
+        continue;
+      served++;
+      int rf = pcre2_match(full, (PCRE2_SPTR) subject, len, 0, 0, mf, NULL);
+      int rt = pcre2_match(tail, (PCRE2_SPTR) subject, len, 0, 0, mt, NULL);
+      ck_assert_msg(rf == rt, "%s on '%.*s': %d vs %d", patterns[i], (int) len, subject, rf, rt);
+      if (rf < 0)
+        continue;
+      PCRE2_SIZE *of = pcre2_get_ovector_pointer(mf), *ot = pcre2_get_ovector_pointer(mt);
+      guint g = re->tail_group;
+      ot[2 * g + 1] = ot[1] = f2b_pyre_tail_end(subject, len, ot[2 * g]);
+      for (int k = 0; k < 2 * rf; k++)
+        ck_assert_msg(of[k] == ot[k], "%s on '%.*s': offset %d: %zu vs %zu", patterns[i],
+                      (int) len, subject, k, (gsize) of[k], (gsize) ot[k]);
+    }
+    pcre2_match_data_free(mf);
+    pcre2_match_data_free(mt);
+    pcre2_code_free(full);
+    pcre2_code_free(tail);
+  }
+  g_rand_free(rand);
+  /* both kinds of subject were drawn */
+  ck_assert_uint_gt(served, checked / 4);
+  ck_assert_uint_lt(served, checked);
+  ck_assert(f2b_pyre_tail_applies("", 0));
+  ck_assert(f2b_pyre_tail_applies("ab\n", 3));
+  ck_assert(!f2b_pyre_tail_applies("a\nb\n", 4));
+  ck_assert(!f2b_pyre_tail_applies("\n\n", 2));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -264,6 +379,8 @@ main(void)
   tcase_add_test(tc, test_offsets);
   tcase_add_test(tc, test_deep_nesting_is_refused);
   tcase_add_test(tc, test_compile);
+  tcase_add_test(tc, test_tail_detection);
+  tcase_add_test(tc, test_tail_equivalence);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
