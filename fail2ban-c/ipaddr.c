@@ -38,6 +38,28 @@ is_v4_mapped(const guint8 *a)
   return memcmp(a, prefix, sizeof prefix) == 0;
 }
 
+/* The dotted quad in S (NUL-terminated) as inet_pton(AF_INET) reads it, for the
+ * common spelling only: four parts of one to three digits, no leading zero, none
+ * above 255.  TRUE means inet_pton accepts S and gives these bytes; FALSE means
+ * "ask inet_pton" (which may still accept: it decides every other case). */
+static gboolean
+quad_fast(const char *s, guint8 *out)
+{
+  for (guint part = 0; part < 4; part++) {
+    if (part && *s++ != '.')
+      return FALSE;
+    guint v = 0, digits = 0;
+    while (*s >= '0' && *s <= '9' && digits < 3) {
+      v = v * 10 + (guint) (*s++ - '0');
+      digits++;
+    }
+    if (digits == 0 || v > 255 || (digits > 1 && s[-(gssize) digits] == '0'))
+      return FALSE;
+    out[part] = (guint8) v;
+  }
+  return *s == '\0';
+}
+
 /* fail2ban's IPAddr.__init: RAW keeps the text, otherwise inet_pton decides.
  * IP->raw has room for LEN + 1 bytes. */
 static gboolean
@@ -56,7 +78,7 @@ init_addr(F2bIPAddr *ip, const char *s, gsize len, gint64 cidr, GError **error)
   }
   gboolean try4 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET4;
   gboolean try6 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET6;
-  if (try4 && inet_pton(AF_INET, ip->raw, ip->addr) == 1) {
+  if (try4 && (quad_fast(ip->raw, ip->addr) || inet_pton(AF_INET, ip->raw, ip->addr) == 1)) {
     ip->family = F2B_IPADDR_FAMILY_INET4;
     ip->plen = 32;
     if (cidr >= 0) {

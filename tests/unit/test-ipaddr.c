@@ -1,6 +1,7 @@
 /* test-ipaddr.c - addresses parse, print and compare as fail2ban's IPAddr does.
  * Expected values were taken from fail2ban 1.0.2 (IPAddr) on Python 3.11. */
 #include "check-main.h"
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "ipaddr.h"
@@ -257,6 +258,38 @@ START_TEST(test_int_error_repr)
 }
 END_TEST
 
+/* Dotted quads are read as inet_pton reads them (the parser has a fast path for the
+ * common spelling): random texts of digits and dots, and the edges. */
+START_TEST(test_ipv4_as_inet_pton)
+{
+  static const char *edges[] = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.04",
+                                "01.2.3.4", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+                                "1.2.3.4.5", "1234.1.1.1", "1.2.3.255", "1.2.3.256",
+                                "10.0.0.1", "0.0.0.00", "1.2.3.4 ", " 1.2.3.4", ""};
+  static const char alphabet[] = "0123456789..25";
+  GRand *rand = g_rand_new_with_seed(7);
+  for (guint n = 0; n < 200000 + G_N_ELEMENTS(edges); n++) {
+    char text[20];
+    if (n < G_N_ELEMENTS(edges)) {
+      g_strlcpy(text, edges[n], sizeof text);
+    } else {
+      gsize len = (gsize) g_rand_int_range(rand, 0, 16);
+      for (gsize k = 0; k < len; k++)
+        text[k] = alphabet[g_rand_int_range(rand, 0, sizeof alphabet - 1)];
+      text[len] = '\0';
+    }
+    guint8 want[16] = {0};
+    gboolean v4 = inet_pton(AF_INET, text, want) == 1;
+    g_autoptr(F2bIPAddr) ip = f2b_ipaddr_new(text, -1, F2B_IPADDR_FAM_INET4, NULL);
+    ck_assert_ptr_nonnull(ip);
+    ck_assert_msg(f2b_ipaddr_is_ipv4(ip) == v4, "'%s'", text);
+    if (v4)
+      ck_assert_msg(memcmp(ip->addr, want, sizeof want) == 0, "'%s'", text);
+  }
+  g_rand_free(rand);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -271,6 +304,7 @@ main(void)
   tcase_add_test(tc, test_compare_and_contain);
   tcase_add_test(tc, test_search_ip);
   tcase_add_test(tc, test_int_error_repr);
+  tcase_add_test(tc, test_ipv4_as_inet_pton);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
