@@ -51,3 +51,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDateFast, f2b_datefast_free)
  * holds nothing of use. */
 gboolean f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len,
                             PCRE2_SIZE *ov, guint n_pairs);
+
+/* What the first bytes of a subject decided: the "head" of a match, up to the
+ * hour's ':' ("Nov  1 00:", "2026-11-01 00:").  Consecutive log lines mostly
+ * share it, and then only the rest (minutes, seconds, fraction, year or zone,
+ * the end) needs a walk.  The caller zero-fills it and keeps it between calls;
+ * it refers to one matcher, which must outlive it. */
+typedef struct {
+  const F2bDateFast *matcher; /* NULL: no head */
+  gsize len;                  /* the head: the subject's first LEN bytes */
+  guint n_pairs;              /* OV holds the offset pairs 0 .. N_PAIRS - 1 */
+  guint8 bytes[24];
+  PCRE2_SIZE ov[2 * 8];
+} F2bDateFastHead;
+
+/* f2b_datefast_match() through HEAD: when SUBJECT starts with HEAD's bytes, the
+ * head's offsets are taken from HEAD and only the rest is walked (*SAME_HEAD =
+ * TRUE); else the whole subject is, and HEAD becomes this subject's head when
+ * the walk got past one (*SAME_HEAD = FALSE).  The result is
+ * f2b_datefast_match()'s either way. */
+gboolean f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *head,
+                                   const char *subject, gsize len, PCRE2_SIZE *ov,
+                                   guint n_pairs, gboolean *same_head);
+
+/* The first group the rest of a match after the head sets (the minutes): the
+ * text of every group numbered below it is the same for all subjects that start
+ * with the same head (group 1, the whole date, excepted: it ends with the match). */
+guint f2b_datefast_tail_group(const F2bDateFast *fm);
