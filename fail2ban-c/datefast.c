@@ -71,7 +71,7 @@ f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_g
   guint n_expected = kind == F2B_DATEFAST_ISO ? G_N_ELEMENTS(iso_groups)
                                               : G_N_ELEMENTS(syslog_groups);
   /* the regex this matcher reproduces has exactly these groups, in this order */
-  if (n_groups != n_expected + 2 || group_names[1] != NULL)
+  if (n_groups != n_expected + 2 || n_groups > F2B_DATEFAST_MAX_PAIRS || group_names[1] != NULL)
     return NULL;
   for (guint i = 0; i < n_expected; i++)
     if (!group_names[i + 2] || strcmp(group_names[i + 2], expected[i]) != 0)
@@ -364,8 +364,19 @@ finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
  * alt_ways ('6' and 0-9 alone, 0-5 with a digit a pair), as what follows the
  * seconds may be empty. */
 G_ALWAYS_INLINE static inline gsize
-minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec)
+minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec,
+                int *mmss)
 {
+  /* the usual "MM:SS" (both from 00 to 59): the two-digit ways of both */
+  if (p + 5 <= len && in_range(s[p], '0', '5') && is_digit(s[p + 1]) && s[p + 2] == ':' &&
+      in_range(s[p + 3], '0', '5') && is_digit(s[p + 4])) {
+    set_group(ov, g_min, p, p + 2);
+    set_group(ov, g_sec, p + 3, p + 5);
+    mmss[0] = (s[p] - '0') * 10 + (s[p + 1] - '0');
+    mmss[1] = (s[p + 3] - '0') * 10 + (s[p + 4] - '0');
+    return p + 5;
+  }
+  mmss[0] = mmss[1] = -1;
   int c0 = at(s, len, p), c1 = at(s, len, p + 1);
   gsize l;
   if (!is_digit(c0))
@@ -433,11 +444,11 @@ syslog_head(const guchar *s, gsize len, PCRE2_SIZE *ov)
 
 /* The tails: from P, where the head left off, to the end of the match. */
 static gboolean
-syslog_tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
+syslog_tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
 {
   set_group(ov, SG_F, PCRE2_UNSET, PCRE2_UNSET);
   set_group(ov, SG_Y, PCRE2_UNSET, PCRE2_UNSET);
-  if (!(p = minutes_seconds(s, len, p, ov, SG_M, SG_S)))
+  if (!(p = minutes_seconds(s, len, p, ov, SG_M, SG_S, mmss)))
     return FALSE;
   p = fraction(s, len, p, '.', '.', ov, SG_F);
   if (at(s, len, p) == ' ' && year_at(fm, s, len, p + 1)) {
@@ -485,11 +496,11 @@ iso_head(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 }
 
 static gboolean
-iso_tail(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
+iso_tail(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
 {
   set_group(ov, IG_F, PCRE2_UNSET, PCRE2_UNSET);
   set_group(ov, IG_Z, PCRE2_UNSET, PCRE2_UNSET);
-  if (!(p = minutes_seconds(s, len, p, ov, IG_MIN, IG_S)))
+  if (!(p = minutes_seconds(s, len, p, ov, IG_MIN, IG_S, mmss)))
     return FALSE;
   p = fraction(s, len, p, '.', ',', ov, IG_F);
   p = zone(s, len, p, ov, IG_Z);
@@ -503,9 +514,10 @@ head(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 }
 
 static inline gboolean
-tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
+tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
 {
-  return fm->kind == F2B_DATEFAST_ISO ? iso_tail(s, len, p, ov) : syslog_tail(fm, s, len, p, ov);
+  return fm->kind == F2B_DATEFAST_ISO ? iso_tail(s, len, p, ov, mmss)
+                                      : syslog_tail(fm, s, len, p, ov, mmss);
 }
 
 guint
@@ -536,7 +548,15 @@ f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len, PCRE2_
     return FALSE;
   const guchar *s = (const guchar *) subject;
   gsize p = head(fm, s, len, ov);
-  return p && tail(fm, s, len, p, ov);
+  int mmss[2];
+  return p && tail(fm, s, len, p, ov, mmss);
+}
+
+guint
+f2b_datefast_n_pairs(const F2bDateFast *fm)
+{
+  g_return_val_if_fail(fm != NULL, 0);
+  return fm->n_groups;
 }
 
 /* Whether S (LEN bytes) starts with the N bytes of HEAD (N >= 8: a head holds a
@@ -560,30 +580,21 @@ head_same(const guchar *head, gsize n, const guchar *s, gsize len)
 
 gboolean
 f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
-                          gsize len, PCRE2_SIZE *ov, guint n_pairs, gboolean *same_head)
+                          gsize len, gboolean *same_head)
 {
-  g_return_val_if_fail(fm != NULL && h != NULL && ov != NULL && same_head != NULL, FALSE);
   const guchar *s = (const guchar *) subject;
+  /* the tail writes no pair of the head but group 1's end */
   *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
-  if (*same_head) {
-    if (!unset_extra(fm, ov, n_pairs))
-      return FALSE;
-    memcpy(ov, h->ov, sizeof(PCRE2_SIZE) * 2 * h->n_pairs);
-    return tail(fm, s, len, h->len, ov);
-  }
+  if (*same_head)
+    return tail(fm, s, len, h->len, h->ov, h->mmss);
   h->matcher = NULL;
-  if (!unset_extra(fm, ov, n_pairs))
-    return FALSE;
-  gsize p = head(fm, s, len, ov);
+  gsize p = head(fm, s, len, h->ov);
   if (!p)
     return FALSE;
-  guint pairs = f2b_datefast_tail_group(fm);
-  if (p <= sizeof h->bytes && pairs <= G_N_ELEMENTS(h->ov) / 2) {
+  if (p <= sizeof h->bytes) {
     h->matcher = fm;
     h->len = p;
-    h->n_pairs = pairs;
     memcpy(h->bytes, s, p);
-    memcpy(h->ov, ov, sizeof(PCRE2_SIZE) * 2 * pairs);
   }
-  return tail(fm, s, len, p, ov);
+  return tail(fm, s, len, p, h->ov, h->mmss);
 }

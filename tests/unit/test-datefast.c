@@ -44,6 +44,7 @@ typedef struct {
   guint answered, regex_matches, compared;
   F2bDateFastHead head; /* f2b_datefast_match_cached's, kept from line to line */
   guint same_heads;     /* lines it walked from a kept head */
+  guint with_mmss;      /* matches whose minutes and seconds it gave as values */
 } Engines;
 
 static void
@@ -102,14 +103,39 @@ shown(const char *line, gsize len)
 /* f2b_datefast_match_cached on LINE with the head the lines before left must
  * give f2b_datefast_match's answer (ANSWERED, offsets OV), whether it walked the
  * whole line or only its tail; and leave a head that LINE starts with. */
+/* The value of the two-digit 00-59 text of group G, else -1. */
+static int
+two_digits(const char *line, const PCRE2_SIZE *ov, guint g)
+{
+  if (ov[2 * g + 1] - ov[2 * g] != 2)
+    return -1;
+  const char *t = line + ov[2 * g];
+  if (t[0] < '0' || t[0] > '5' || t[1] < '0' || t[1] > '9')
+    return -1;
+  return (t[0] - '0') * 10 + (t[1] - '0');
+}
+
+/* The head's minutes and seconds values: set exactly when both texts are two
+ * digits from 00 to 59. */
+static void
+check_mmss(Engines *e, const char *line, const PCRE2_SIZE *ov)
+{
+  guint g = f2b_datefast_tail_group(e->fast);
+  int minute = two_digits(line, ov, g), second = two_digits(line, ov, g + 1);
+  if (minute < 0 || second < 0)
+    minute = second = -1;
+  ck_assert_int_eq(e->head.mmss[0], minute);
+  ck_assert_int_eq(e->head.mmss[1], second);
+  if (minute >= 0)
+    e->with_mmss++;
+}
+
 static void
 compare_cached(Engines *e, const char *line, gsize len, gboolean answered, const PCRE2_SIZE *ov)
 {
-  PCRE2_SIZE got[64];
-  memset(got, 0xa5, sizeof got); /* nothing left from the plain walk */
   gboolean same = -1;
-  gboolean cached = f2b_datefast_match_cached(e->fast, &e->head, line, len, got, e->n_pairs,
-                                              &same);
+  ck_assert_uint_eq(f2b_datefast_n_pairs(e->fast), e->n_pairs);
+  gboolean cached = f2b_datefast_match_cached(e->fast, &e->head, line, len, &same);
   ck_assert_msg(cached == answered, "'%s': cached walk answered %d, the whole walk %d",
                 shown(line, len), cached, answered);
   ck_assert(same == TRUE || same == FALSE);
@@ -120,6 +146,9 @@ compare_cached(Engines *e, const char *line, gsize len, gboolean answered, const
     ck_assert_uint_ge(len, e->head.len);
     ck_assert_int_eq(memcmp(line, e->head.bytes, e->head.len), 0);
   }
+  const PCRE2_SIZE *got = e->head.ov;
+  if (answered)
+    check_mmss(e, line, got);
   for (guint i = 0; answered && i < e->n_pairs; i++)
     ck_assert_msg(got[2 * i] == ov[2 * i] && got[2 * i + 1] == ov[2 * i + 1],
                   "'%s' (head %s): group %u is [%zd,%zd), the whole walk says [%zd,%zd)",
@@ -489,6 +518,8 @@ START_TEST(test_kept_heads)
   heads_with_tails(&e, syslog, G_N_ELEMENTS(syslog), syslog_tails, G_N_ELEMENTS(syslog_tails), 5,
                    20000);
   ck_assert_uint_gt(e.answered, 6 * 20000 / 8);
+  ck_assert_uint_gt(e.with_mmss, e.answered / 4);
+  ck_assert_uint_lt(e.with_mmss, e.answered);
   engines_clear(&e);
   engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
   heads_with_tails(&e, iso, G_N_ELEMENTS(iso), iso_tails, G_N_ELEMENTS(iso_tails), 6, 20000);
@@ -505,46 +536,43 @@ START_TEST(test_head_changes)
   Engines e, other;
   engines_init(&e, F2B_DATEFAST_SYSLOG, WALL_2026);
   engines_init(&other, F2B_DATEFAST_SYSLOG, WALL_2026);
-  PCRE2_SIZE ov[64];
+  F2bDateFastHead *h = &e.head;
   gboolean same = TRUE;
-  ck_assert(f2b_datefast_match_cached(e.fast, &e.head, "Nov  1 00:00:08 a", 17, ov, e.n_pairs,
-                                      &same));
+  ck_assert(f2b_datefast_match_cached(e.fast, h, "Nov  1 00:00:08 a", 17, &same));
   ck_assert(!same);
-  ck_assert_uint_eq(e.head.len, 10);
-  ck_assert(f2b_datefast_match_cached(e.fast, &e.head, "Nov  1 00:00:09 a", 17, ov, e.n_pairs,
-                                      &same));
+  ck_assert_uint_eq(h->len, 10);
+  ck_assert(f2b_datefast_match_cached(e.fast, h, "Nov  1 00:00:09 a", 17, &same));
   ck_assert(same);
-  ck_assert_uint_eq(ov[2 * 7], 13); /* the seconds */
+  ck_assert_uint_eq(h->ov[2 * 7], 13); /* the seconds */
   /* the other matcher does not take it */
-  ck_assert(f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 00:00:09 a", 17, ov,
-                                      other.n_pairs, &same));
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 00:00:09 a", 17, &same));
   ck_assert(!same);
-  ck_assert_ptr_eq(e.head.matcher, other.fast);
+  ck_assert_ptr_eq(h->matcher, other.fast);
   /* shorter than the head, then a different hour */
-  ck_assert(!f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 00", 9, ov, other.n_pairs,
-                                       &same));
+  ck_assert(!f2b_datefast_match_cached(other.fast, h, "Nov  1 00", 9, &same));
   ck_assert(!same);
-  ck_assert_ptr_null(e.head.matcher);
-  ck_assert(f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 01:00:09 a", 17, ov,
-                                      other.n_pairs, &same));
+  ck_assert_ptr_null(h->matcher);
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:00:09 a", 17, &same));
   ck_assert(!same);
-  ck_assert(f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 01:00:7 a", 16, ov,
-                                      other.n_pairs, &same));
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:00:7 a", 16, &same));
   ck_assert(same);
-  ck_assert_uint_eq(ov[2 * 7 + 1], 14);
+  ck_assert_uint_eq(h->ov[2 * 7 + 1], 14);
+  ck_assert_uint_eq(h->ov[2 * 5], 7); /* the hour, from the head */
+  ck_assert_uint_eq(h->ov[3], 14);    /* the date ends with the seconds */
   /* the tail fails: no answer, the head stays */
-  ck_assert(!f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 01:0x", 12, ov, other.n_pairs,
-                                       &same));
+  ck_assert(!f2b_datefast_match_cached(other.fast, h, "Nov  1 01:0x", 12, &same));
   ck_assert(same);
-  ck_assert_uint_eq(e.head.len, 10);
-  /* too few pairs: no answer either way */
-  ck_assert(!f2b_datefast_match_cached(other.fast, &e.head, "Nov  1 01:00:09 a", 17, ov, 5,
-                                       &same));
+  ck_assert_uint_eq(h->len, 10);
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:02:03.5 2026 a", 24, &same));
+  ck_assert(same);
+  ck_assert_uint_eq(h->ov[2 * 9], 18); /* the year */
+  ck_assert_uint_eq(h->ov[3], 22);
   ck_assert_uint_eq(f2b_datefast_tail_group(e.fast), 6);
   engines_clear(&e);
   engines_clear(&other);
   engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
   ck_assert_uint_eq(f2b_datefast_tail_group(e.fast), 7);
+  ck_assert_uint_eq(f2b_datefast_n_pairs(e.fast), 11);
   engines_clear(&e);
 }
 END_TEST
