@@ -363,19 +363,10 @@ finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
  * two digits the one-digit way finds a digit, not ':').  %S: the first way of
  * alt_ways ('6' and 0-9 alone, 0-5 with a digit a pair), as what follows the
  * seconds may be empty. */
-G_ALWAYS_INLINE static inline gsize
-minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec,
-                int *mmss)
+static G_NO_INLINE gsize
+minutes_seconds_other(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min,
+                      guint g_sec, int *mmss)
 {
-  /* the usual "MM:SS" (both from 00 to 59): the two-digit ways of both */
-  if (p + 5 <= len && in_range(s[p], '0', '5') && is_digit(s[p + 1]) && s[p + 2] == ':' &&
-      in_range(s[p + 3], '0', '5') && is_digit(s[p + 4])) {
-    set_group(ov, g_min, p, p + 2);
-    set_group(ov, g_sec, p + 3, p + 5);
-    mmss[0] = (s[p] - '0') * 10 + (s[p + 1] - '0');
-    mmss[1] = (s[p + 3] - '0') * 10 + (s[p + 4] - '0');
-    return p + 5;
-  }
   mmss[0] = mmss[1] = -1;
   int c0 = at(s, len, p), c1 = at(s, len, p + 1);
   gsize l;
@@ -395,6 +386,22 @@ minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min
   l = c0 <= '5' && is_digit(at(s, len, p + 1)) ? 2 : 1;
   set_group(ov, g_sec, p, p + l);
   return p + l;
+}
+
+G_ALWAYS_INLINE static inline gsize
+minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec,
+                int *mmss)
+{
+  /* the usual "MM:SS" (both from 00 to 59): the two-digit ways of both */
+  if (G_LIKELY(p + 5 <= len && in_range(s[p], '0', '5') && is_digit(s[p + 1]) && s[p + 2] == ':' &&
+               in_range(s[p + 3], '0', '5') && is_digit(s[p + 4]))) {
+    set_group(ov, g_min, p, p + 2);
+    set_group(ov, g_sec, p + 3, p + 5);
+    mmss[0] = (s[p] - '0') * 10 + (s[p + 1] - '0');
+    mmss[1] = (s[p + 3] - '0') * 10 + (s[p + 4] - '0');
+    return p + 5;
+  }
+  return minutes_seconds_other(s, len, p, ov, g_min, g_sec, mmss);
 }
 
 /* The heads: each walks its regex up to the hour's ':' and returns the offset
@@ -578,15 +585,9 @@ head_same(const guchar *head, gsize n, const guchar *s, gsize len)
   return a == b;
 }
 
-gboolean
-f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
-                          gsize len, gboolean *same_head)
+static G_NO_INLINE gboolean
+match_new_head(const F2bDateFast *fm, F2bDateFastHead *h, const guchar *s, gsize len)
 {
-  const guchar *s = (const guchar *) subject;
-  /* the tail writes no pair of the head but group 1's end */
-  *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
-  if (*same_head)
-    return tail(fm, s, len, h->len, h->ov, h->mmss);
   h->matcher = NULL;
   gsize p = head(fm, s, len, h->ov);
   if (!p)
@@ -597,4 +598,16 @@ f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char 
     memcpy(h->bytes, s, p);
   }
   return tail(fm, s, len, p, h->ov, h->mmss);
+}
+
+gboolean
+f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
+                          gsize len, gboolean *same_head)
+{
+  const guchar *s = (const guchar *) subject;
+  /* the tail writes no pair of the head but group 1's end */
+  *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
+  if (*same_head)
+    return tail(fm, s, len, h->len, h->ov, h->mmss);
+  return match_new_head(fm, h, s, len);
 }
