@@ -86,10 +86,11 @@ typedef struct {
   guint *key_numbers; /* their group numbers */
   guint n_key_groups;
   gint key_second, key_minute;
-  /* For FAST: whether the hour's conversion can be remembered for the lines that
-   * share a head (see FastLane), and the key groups the head does not fix
-   * besides the minutes and seconds. */
-  gboolean hour_memo;
+  /* Whether the fast lane takes the template (see FastLane): FAST set, anchored
+   * at the line start, and the hour's conversion can be remembered for the lines
+   * that share a head; and the key groups the head does not fix besides the
+   * minutes and seconds. */
+  gboolean lane;
   guint tail_keys[2];
   guint n_tail_keys;
   guint ovector_pairs;   /* pcre2_get_ovector_count(match_data) */
@@ -839,17 +840,18 @@ template_fast_new(Template *t, const F2bPyre *re, const F2bDateCache *cache)
                                cache->centuries);
   if (!t->fast)
     return;
-  /* the hour can be remembered per head when the minutes and seconds are in the
-   * tail and at most two other key groups are */
+  /* the hour can be remembered per head when the minutes and seconds are the
+   * matcher's (the first two groups of the tail) and at most two other key
+   * groups are in the tail */
   guint first = f2b_datefast_tail_group(t->fast);
-  t->hour_memo = t->ovector_pairs == f2b_datefast_n_pairs(t->fast) &&
-                 t->key_second >= 0 && t->key_minute >= 0 &&
-                 t->key_numbers[t->key_minute] == first && t->key_numbers[t->key_second] == first + 1;
+  t->lane = (t->flags & FLAGS_ANCHORED) && t->ovector_pairs == f2b_datefast_n_pairs(t->fast) &&
+            t->key_second >= 0 && t->key_minute >= 0 && t->key_numbers[t->key_minute] == first &&
+            t->key_numbers[t->key_second] == first + 1;
   for (guint k = 0; k < t->n_key_groups; k++) {
     if ((gint) k == t->key_second || (gint) k == t->key_minute || t->key_numbers[k] < first)
       continue;
     if (t->n_tail_keys == G_N_ELEMENTS(t->tail_keys)) {
-      t->hour_memo = FALSE;
+      t->lane = FALSE;
       break;
     }
     t->tail_keys[t->n_tail_keys++] = t->key_numbers[k];
@@ -2035,7 +2037,7 @@ fast_lane(F2bDateDetector *dd, const char *line, gsize len, double now, F2bDateM
   /* every field of OUT is set below */
   Slot *s = slot_at(dd, i);
   Template *t = s->template;
-  if (!t->fast || !t->hour_memo || !(t->flags & FLAGS_ANCHORED))
+  if (!t->lane)
     return FALSE;
   FastLane *fl = &dd->fast;
   if (fl->template != t) {

@@ -953,11 +953,13 @@ END_TEST
 static void
 assert_same_match(const F2bDateMatch *a, const F2bDateMatch *b, const char *line, gsize len)
 {
-  g_autofree char *shown = g_strescape(g_strndup(line, len), NULL); /* a leak only on failure */
-  ck_assert_msg(a->status == b->status && a->time == b->time && a->start == b->start &&
-                  a->end == b->end && a->template_index == b->template_index &&
-                  g_strcmp0(a->template_name, b->template_name) == 0,
-                "'%s': fast lane %d %.0f [%zu,%zu) #%u, regexes %d %.0f [%zu,%zu) #%u", shown,
+  if (a->status == b->status && a->time == b->time && a->start == b->start &&
+      a->end == b->end && a->template_index == b->template_index &&
+      g_strcmp0(a->template_name, b->template_name) == 0)
+    return;
+  g_autofree char *copy = g_strndup(line, len);
+  g_autofree char *shown = g_strescape(copy, NULL);
+  ck_abort_msg("'%s': fast lane %d %.0f [%zu,%zu) #%u, regexes %d %.0f [%zu,%zu) #%u", shown,
                 a->status, a->time, a->start, a->end, a->template_index, b->status, b->time,
                 b->start, b->end, b->template_index);
 }
