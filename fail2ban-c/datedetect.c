@@ -1,7 +1,7 @@
 /* datedetect.c - find and parse the time stamp of a log line, reproducing
  * fail2ban's DateDetector, its date templates and their ordering.
  *
- * Three parts:
+ * Four parts:
  *   1. building templates: a datepattern is turned into a regex the way
  *      fail2ban does it (codes replaced, group 1 added, word or line-start
  *      boundaries added, "**" markers removed) so that names, regexes and
@@ -11,7 +11,9 @@
  *   3. matching: the last winner first, then a scan with fail2ban's rules
  *      for picking the best template and moving it up.  On ASCII lines the
  *      syslog and ISO line-start templates are matched by datefast.c, which
- *      gives PCRE2's answer without running it;
+ *      gives PCRE2's answer without running it; when one of them won the last
+ *      line, the fast lane walks only what follows the hour of a stamp that
+ *      shares its head with the last one and keeps that hour's conversion;
  *   4. converting: the fields of a match to a time (strptime.c), remembered
  *      for the lines of one hour when the conversion is linear over it.
  *
