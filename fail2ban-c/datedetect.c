@@ -1,7 +1,7 @@
 /* datedetect.c - find and parse the time stamp of a log line, reproducing
  * fail2ban's DateDetector, its date templates and their ordering.
  *
- * Three parts:
+ * Four parts:
  *   1. building templates: a datepattern is turned into a regex the way
  *      fail2ban does it (codes replaced, group 1 added, word or line-start
  *      boundaries added, "**" markers removed) so that names, regexes and
@@ -11,7 +11,9 @@
  *   3. matching: the last winner first, then a scan with fail2ban's rules
  *      for picking the best template and moving it up.  On ASCII lines the
  *      syslog and ISO line-start templates are matched by datefast.c, which
- *      gives PCRE2's answer without running it;
+ *      gives PCRE2's answer without running it; when one of them won the last
+ *      line, the fast lane walks only what follows the hour of a stamp that
+ *      shares its head with the last one and keeps that hour's conversion;
  *   4. converting: the fields of a match to a time (strptime.c), remembered
  *      for the lines of one hour when the conversion is linear over it.
  *
@@ -86,6 +88,13 @@ typedef struct {
   guint *key_numbers; /* their group numbers */
   guint n_key_groups;
   gint key_second, key_minute;
+  /* Whether the fast lane takes the template (see FastLane): FAST set, anchored
+   * at the line start, and the hour's conversion can be remembered for the lines
+   * that share a head; and the key groups the head does not fix besides the
+   * minutes and seconds. */
+  gboolean lane;
+  guint tail_keys[2];
+  guint n_tail_keys;
   guint ovector_pairs;   /* pcre2_get_ovector_count(match_data) */
   PCRE2_SIZE *ovector;   /* pcre2_get_ovector_pointer(match_data) */
   guint match_count; /* searches that matched (fail2ban's template.hits, shared by
@@ -135,6 +144,23 @@ typedef struct {
 } ConvEntry;
 #define CONV_UNSET G_MAXSIZE
 
+/* The last winner when it is an anchored template of datefast.c (the syslog or
+ * ISO line-start one), for ASCII lines: the head its matcher walked last, and
+ * the conversion of that head's hour.  The hour entry (ConvEntry conv_hour) of a
+ * line is keyed by the texts of its key groups other than the minutes and
+ * seconds; those in the head are the same for every line that shares the head
+ * (f2b_datefast_tail_group), so only the others (the year after the seconds, a
+ * zone) and "now" are compared here.  Cleared with the remembered conversions. */
+typedef struct {
+  const Template *template; /* the template HEAD and the hour are for; NULL: none */
+  F2bDateFastHead head;
+  gboolean hour_known; /* the fields below hold conv_hour's answer for the head */
+  gboolean hour_ok;    /* linear over the hour: HOUR_BASE is its start */
+  double hour_now, hour_base;
+  gsize tail_len[2];   /* the tail key texts: lengths (CONV_UNSET: no text) */
+  guint64 tail_word[2];/* and their bytes (at most 8) as text_word() gives them */
+} FastLane;
+
 /* Templates by the key they are built from, and what building needs. */
 struct F2bDateCache {
   gint refs;
@@ -159,6 +185,7 @@ struct F2bDateDetector {
    * same stamp or one of the same hour.  Cleared when the template list or the
    * zone changes. */
   ConvEntry conv_hour, conv_minute, conv_exact;
+  FastLane fast;
   F2bStrptimeCache zone_cache; /* localtime()/mktime() answers (see strptime.h) */
   /* The line being matched is pure ASCII: character positions are byte
    * offsets, and the templates' ASCII codes apply.  Set per call. */
@@ -813,6 +840,24 @@ template_fast_new(Template *t, const F2bPyre *re, const F2bDateCache *cache)
   if (kind && cache->centuries_ok)
     t->fast = f2b_datefast_new(kind, (const char *const *) re->group_names, re->n_groups + 1,
                                cache->centuries);
+  if (!t->fast)
+    return;
+  /* the hour can be remembered per head when the minutes and seconds are the
+   * matcher's (the first two groups of the tail) and at most two other key
+   * groups are in the tail */
+  guint first = f2b_datefast_tail_group(t->fast);
+  t->lane = (t->flags & FLAGS_ANCHORED) && t->ovector_pairs == f2b_datefast_n_pairs(t->fast) &&
+            t->key_second >= 0 && t->key_minute >= 0 && t->key_numbers[t->key_minute] == first &&
+            t->key_numbers[t->key_second] == first + 1;
+  for (guint k = 0; k < t->n_key_groups; k++) {
+    if ((gint) k == t->key_second || (gint) k == t->key_minute || t->key_numbers[k] < first)
+      continue;
+    if (t->n_tail_keys == G_N_ELEMENTS(t->tail_keys)) {
+      t->lane = FALSE;
+      break;
+    }
+    t->tail_keys[t->n_tail_keys++] = t->key_numbers[k];
+  }
 }
 
 static gboolean
@@ -986,6 +1031,9 @@ static void
 conv_forget(F2bDateDetector *dd)
 {
   dd->conv_hour.template = dd->conv_minute.template = dd->conv_exact.template = NULL;
+  dd->fast.template = NULL;
+  dd->fast.head.matcher = NULL;
+  dd->fast.hour_known = FALSE;
 }
 
 static void
@@ -1781,6 +1829,21 @@ conv_entry_store(ConvEntry *e, const Template *t, const char *line, const PCRE2_
   }
 }
 
+/* The hour entry of a match whose minutes and seconds are plain 0..59: the one
+ * kept when its key texts are this match's, else made for them. */
+static const ConvEntry *
+hour_entry(F2bDateDetector *dd, const Template *t, const char *line, gsize len,
+           const PCRE2_SIZE *ov, double now)
+{
+  guint skip = (1u << t->key_second) | (1u << t->key_minute);
+  ConvEntry *h = &dd->conv_hour;
+  if (!conv_entry_hit(h, t, line, len, ov, now, skip)) {
+    conv_entry_store(h, t, line, ov, now, skip);
+    h->ok = range_is_linear(dd, t, line, ov, now, TRUE, &h->value);
+  }
+  return h;
+}
+
 /* The time of a pattern template's match.  Logs have many lines per hour and
  * few per second: a line whose minutes and seconds are plain 0..59 is looked
  * up by the rest of its fields (its hour), and when the conversion is linear
@@ -1795,12 +1858,7 @@ pattern_value(F2bDateDetector *dd, const Template *t, const char *line, gsize le
   if (sec >= 0) {
     gint min = t->key_minute >= 0 ? plain_sixty(line, ov, t->key_numbers[t->key_minute]) : -1;
     if (min >= 0) {
-      guint skip = (1u << t->key_second) | (1u << t->key_minute);
-      ConvEntry *h = &dd->conv_hour;
-      if (!conv_entry_hit(h, t, line, len, ov, now, skip)) {
-        conv_entry_store(h, t, line, ov, now, skip);
-        h->ok = range_is_linear(dd, t, line, ov, now, TRUE, &h->value);
-      }
+      const ConvEntry *h = hour_entry(dd, t, line, len, ov, now);
       if (h->ok) {
         *result = h->value + 60 * min + sec;
         return TRUE;
@@ -1870,6 +1928,155 @@ fill_result(F2bDateDetector *dd, const Hit *hit, const char *line, gsize len, do
     out->time = 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The fast lane: the last winner again, walked by datefast.c          */
+
+/* The N (at most 8) bytes at LINE + B as one number (the others zero): an 8-byte
+ * load masked to its first N bytes in memory when 8 bytes can be read there. */
+static inline guint64
+text_word(const char *line, gsize len, gsize b, gsize n)
+{
+  guint64 w = 0;
+  if (b + 8 <= len) {
+    memcpy(&w, line + b, 8);
+    if (n < 8)
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+      w &= (G_GUINT64_CONSTANT(1) << (8 * n)) - 1;
+#else
+      w &= ~(G_MAXUINT64 >> (8 * n));
+#endif
+    return w;
+  }
+  memcpy(&w, line + b, n);
+  return w;
+}
+
+/* Whether the text of tail key K of this match is the one FL holds. */
+static inline gboolean
+tail_key_same(const FastLane *fl, const Template *t, guint k, const char *line, gsize len,
+              const PCRE2_SIZE *ov)
+{
+  guint g = t->tail_keys[k];
+  PCRE2_SIZE b = ov[2 * g];
+  if (b == PCRE2_UNSET)
+    return fl->tail_len[k] == CONV_UNSET;
+  gsize n = ov[2 * g + 1] - b;
+  return n == fl->tail_len[k] && text_word(line, len, b, n) == fl->tail_word[k];
+}
+
+/* Whether the tail key texts of this match are those FL holds (two at most). */
+static inline gboolean
+tail_keys_same(const FastLane *fl, const Template *t, const char *line, gsize len,
+               const PCRE2_SIZE *ov)
+{
+  return (t->n_tail_keys < 1 || tail_key_same(fl, t, 0, line, len, ov)) &&
+         (t->n_tail_keys < 2 || tail_key_same(fl, t, 1, line, len, ov));
+}
+
+/* Keeps the tail key texts of this match in FL; FALSE when one is too long. */
+static gboolean
+tail_keys_store(FastLane *fl, const Template *t, const char *line, gsize len,
+                const PCRE2_SIZE *ov)
+{
+  for (guint k = 0; k < t->n_tail_keys; k++) {
+    guint g = t->tail_keys[k];
+    PCRE2_SIZE b = ov[2 * g];
+    fl->tail_len[k] = CONV_UNSET;
+    fl->tail_word[k] = 0;
+    if (b == PCRE2_UNSET)
+      continue;
+    gsize n = ov[2 * g + 1] - b;
+    if (n > 8)
+      return FALSE;
+    fl->tail_len[k] = n;
+    fl->tail_word[k] = text_word(line, len, b, n);
+  }
+  return TRUE;
+}
+
+/* pattern_value() for a match of the fast lane: with plain minutes and seconds
+ * the hour's answer is FL's when it was got for this head (hour_known is cleared
+ * when the head changes), these tail key texts and this "now"; else it is looked
+ * up (hour_entry) and kept for the next lines. */
+static gboolean
+fast_value(F2bDateDetector *dd, FastLane *fl, const Template *t, const char *line, gsize len,
+           double now, double *result)
+{
+  const PCRE2_SIZE *ov = fl->head.ov;
+  /* the template's minutes and seconds are the matcher's (see template_fast_new) */
+  gint min = fl->head.mmss[0], sec = fl->head.mmss[1];
+  if (min < 0) {
+    sec = plain_sixty(line, ov, t->key_numbers[t->key_second]);
+    min = plain_sixty(line, ov, t->key_numbers[t->key_minute]);
+  }
+  if (sec < 0 || min < 0)
+    return pattern_value(dd, t, line, len, ov, now, result);
+  if (!fl->hour_known || fl->hour_now != now ||
+      !tail_keys_same(fl, t, line, len, ov)) {
+    const ConvEntry *h = hour_entry(dd, t, line, len, ov, now);
+    fl->hour_ok = h->ok;
+    fl->hour_base = h->value;
+    fl->hour_now = now;
+    fl->hour_known = tail_keys_store(fl, t, line, len, ov);
+  }
+  if (!fl->hour_ok)
+    return pattern_value(dd, t, line, len, ov, now, result);
+  *result = fl->hour_base + 60 * min + sec;
+  return TRUE;
+}
+
+/* What try_last_template, record_win and fill_result do when the last winner is
+ * an anchored template of datefast.c, the line is ASCII and its matcher answers,
+ * without the steps that cannot apply: the match starts at offset 0 (character 0),
+ * is not empty (so fail2ban raises no IndexError) and the winner stays where it
+ * is.  FALSE when the lane does not apply: the general path then decides. */
+static gboolean
+fast_lane(F2bDateDetector *dd, const char *line, gsize len, double now, F2bDateMatch *out)
+{
+  guint i = dd->last_index;
+  if (!dd->line_ascii || i >= dd->slots->len)
+    return FALSE;
+  /* every field of OUT is set below */
+  Slot *s = slot_at(dd, i);
+  Template *t = s->template;
+  if (!t->lane)
+    return FALSE;
+  FastLane *fl = &dd->fast;
+  if (fl->template != t) {
+    fl->template = t;
+    fl->head.matcher = NULL;
+    fl->hour_known = FALSE;
+  }
+  gboolean same_head;
+  gboolean matched = f2b_datefast_match_cached(t->fast, &fl->head, line, len, &same_head);
+  if (!same_head)
+    fl->hour_known = FALSE; /* even without a match: the head may be new */
+  if (!matched)
+    return FALSE;
+  t->match_count++;
+  const PCRE2_SIZE *ov = fl->head.ov;
+  gsize end = ov[1];
+  s->hits++;
+  s->last_used = now;
+  s->distance = 0;
+  if (dd->first_unused == i)
+    dd->first_unused++;
+  dd->last_start = (LastPos) { 0, CHAR_NONE, (guchar) line[0] };
+  dd->last_end = (LastPos) { (gint64) end, (guchar) line[end - 1],
+                             end < len ? (guchar) line[end] : CHAR_NONE };
+  out->template_index = i;
+  out->template_name = t->name;
+  out->start = ov[2];
+  out->end = ov[3];
+  if (fast_value(dd, fl, t, line, len, now, &out->time)) {
+    out->status = F2B_DATE_FOUND;
+  } else {
+    out->status = F2B_DATE_UNPARSABLE;
+    out->time = 0;
+  }
+  return TRUE;
+}
+
 gboolean
 f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double now,
                      F2bDateMatch *out)
@@ -1882,12 +2089,14 @@ f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int
                            double now, F2bDateMatch *out)
 {
   g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
-  *out = (F2bDateMatch) { F2B_DATE_NONE, 0, 0, 0, 0, NULL };
   if (!line)
     line = "";
   if (dd->slots->len == 0)
     detector_add_defaults(dd);
   dd->line_ascii = ascii < 0 ? f2b_pystr_is_ascii(line, len) : ascii != 0;
+  if (fast_lane(dd, line, len, now, out))
+    return out->status == F2B_DATE_FOUND;
+  *out = (F2bDateMatch) { F2B_DATE_NONE, 0, 0, 0, 0, NULL };
   Hit hit = { 0 }, reserve = { 0 };
   guint skip = FAR_AWAY;
   if (try_last_template(dd, line, len, &hit, &reserve, &skip) ||

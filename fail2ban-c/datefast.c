@@ -71,7 +71,7 @@ f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_g
   guint n_expected = kind == F2B_DATEFAST_ISO ? G_N_ELEMENTS(iso_groups)
                                               : G_N_ELEMENTS(syslog_groups);
   /* the regex this matcher reproduces has exactly these groups, in this order */
-  if (n_groups != n_expected + 2 || group_names[1] != NULL)
+  if (n_groups != n_expected + 2 || n_groups > F2B_DATEFAST_MAX_PAIRS || group_names[1] != NULL)
     return NULL;
   for (guint i = 0; i < n_expected; i++)
     if (!group_names[i + 2] || strcmp(group_names[i + 2], expected[i]) != 0)
@@ -358,30 +358,68 @@ finish(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov)
 
 /* ":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|6[0-1])" from P, just past the hour's ':' (the
  * same in both regexes): sets groups G_MIN and G_SEC and returns the offset past
- * the seconds, or 0 when they do not match (P is never 0 there). */
-static gsize
-minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec)
+ * the seconds, or 0 when they do not match (P is never 0 there).  %M: two digits
+ * when the first is 0-5 and a ':' follows them, else one digit and its ':' (after
+ * two digits the one-digit way finds a digit, not ':').  %S: the first way of
+ * alt_ways ('6' and 0-9 alone, 0-5 with a digit a pair), as what follows the
+ * seconds may be empty. */
+static G_NO_INLINE gsize
+minutes_seconds_other(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min,
+                      guint g_sec, int *mmss)
 {
-  guint8 ways[2];
-  guint l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '5', ways), s, len, p, ':', ':');
-  if (!l)
+  mmss[0] = mmss[1] = -1;
+  int c0 = at(s, len, p), c1 = at(s, len, p + 1);
+  gsize l;
+  if (!is_digit(c0))
+    return 0;
+  if (c0 <= '5' && is_digit(c1) && at(s, len, p + 2) == ':')
+    l = 2;
+  else if (c1 == ':')
+    l = 1;
+  else
     return 0;
   set_group(ov, g_min, p, p + l);
   p += l + 1;
-  /* what follows the seconds may be empty: their first way */
-  if (!alt_ways(at(s, len, p), at(s, len, p + 1), '5', '6', '1', ways))
+  c0 = at(s, len, p);
+  if (!is_digit(c0))
     return 0;
-  set_group(ov, g_sec, p, p + ways[0]);
-  return p + ways[0];
+  l = c0 <= '5' && is_digit(at(s, len, p + 1)) ? 2 : 1;
+  set_group(ov, g_sec, p, p + l);
+  return p + l;
 }
 
-static gboolean
-syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
+G_ALWAYS_INLINE static inline gsize
+minutes_seconds(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, guint g_min, guint g_sec,
+                int *mmss)
+{
+  /* the usual "MM:SS" (both from 00 to 59): the two-digit ways of both */
+  if (G_LIKELY(p + 5 <= len && in_range(s[p], '0', '5') && is_digit(s[p + 1]) && s[p + 2] == ':' &&
+               in_range(s[p + 3], '0', '5') && is_digit(s[p + 4]))) {
+    set_group(ov, g_min, p, p + 2);
+    set_group(ov, g_sec, p + 3, p + 5);
+    mmss[0] = (s[p] - '0') * 10 + (s[p + 1] - '0');
+    mmss[1] = (s[p + 3] - '0') * 10 + (s[p + 4] - '0');
+    return p + 5;
+  }
+  return minutes_seconds_other(s, len, p, ov, g_min, g_sec, mmss);
+}
+
+/* The heads: each walks its regex up to the hour's ':' and returns the offset
+ * past it (where the minutes start), or 0 when it cannot match there.
+ *
+ * A head reads no byte at or past the offset it returns, and compares no
+ * offset at or past it with LEN: each test above reads the character it checks
+ * and the one after a field, and the last field read is the hour, which ends at
+ * its ':'.  (The hour's two-digit way looks at the third character, but when
+ * that is not ':' the one-digit way finds a digit in its place and the head
+ * fails.)  So a subject that starts with the same bytes up to that offset takes
+ * the same way through the head, to the same offsets: f2b_datefast_match_cached
+ * keeps them and walks only the tail. */
+static gsize
+syslog_head(const guchar *s, gsize len, PCRE2_SIZE *ov)
 {
   guint8 ways[2];
   set_group(ov, SG_A, PCRE2_UNSET, PCRE2_UNSET);
-  set_group(ov, SG_F, PCRE2_UNSET, PCRE2_UNSET);
-  set_group(ov, SG_Y, PCRE2_UNSET, PCRE2_UNSET);
   gsize p = prefix_length(s, len);
   ov[2] = p;
   /* (?:(?P<a>...) )? first takes a day name and its space; no day name is a
@@ -393,12 +431,12 @@ syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
     name = letters3(s, len, p);
   }
   if (!is_month(name) || at(s, len, p + 3) != ' ')
-    return FALSE;
+    return 0;
   set_group(ov, SG_B, p, p + 3);
   p += 4;
   guint l = pick(ways, day_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, ' ', ' ');
   if (!l)
-    return FALSE;
+    return 0;
   set_group(ov, SG_D, p, p + l);
   p += l + 1;
   /* " ?" takes the space when %k can follow it */
@@ -406,9 +444,18 @@ syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
     p++;
   l = pick(ways, lead_ways(at(s, len, p), at(s, len, p + 1), '2', ways), s, len, p, ':', ':');
   if (!l)
-    return FALSE;
+    return 0;
   set_group(ov, SG_H, p, p + l);
-  if (!(p = minutes_seconds(s, len, p + l + 1, ov, SG_M, SG_S)))
+  return p + l + 1;
+}
+
+/* The tails: from P, where the head left off, to the end of the match. */
+static gboolean
+syslog_tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
+{
+  set_group(ov, SG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, SG_Y, PCRE2_UNSET, PCRE2_UNSET);
+  if (!(p = minutes_seconds(s, len, p, ov, SG_M, SG_S, mmss)))
     return FALSE;
   p = fraction(s, len, p, '.', '.', ov, SG_F);
   if (at(s, len, p) == ' ' && year_at(fm, s, len, p + 1)) {
@@ -418,31 +465,29 @@ syslog_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
   return finish(s, len, p, ov);
 }
 
-static gboolean
-iso_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
+static gsize
+iso_head(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
 {
   guint8 ways[2];
-  set_group(ov, IG_F, PCRE2_UNSET, PCRE2_UNSET);
-  set_group(ov, IG_Z, PCRE2_UNSET, PCRE2_UNSET);
   gsize p = prefix_length(s, len);
   ov[2] = p;
   if (!year_at(fm, s, len, p))
-    return FALSE;
+    return 0;
   set_group(ov, IG_Y, p, p + 4);
   p += 4;
   int sep = at(s, len, p);
   if (sep != '-' && sep != '/' && sep != '.')
-    return FALSE;
+    return 0;
   set_group(ov, IG_SEP, p, p + 1);
   p++;
   guint l = pick(ways, month_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, sep, sep);
   if (!l)
-    return FALSE;
+    return 0;
   set_group(ov, IG_MONTH, p, p + l);
   p += l + 1;
   l = pick(ways, day_ways(at(s, len, p), at(s, len, p + 1), ways), s, len, p, 'T', ' ');
   if (!l)
-    return FALSE;
+    return 0;
   set_group(ov, IG_D, p, p + l);
   p += l;
   /* (?:T|  ?): "T", or a space and a second one when the hour can follow it */
@@ -452,13 +497,53 @@ iso_match(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
   l = pick(ways, alt_ways(at(s, len, p), at(s, len, p + 1), '1', '2', '3', ways), s, len, p,
            ':', ':');
   if (!l)
-    return FALSE;
+    return 0;
   set_group(ov, IG_H, p, p + l);
-  if (!(p = minutes_seconds(s, len, p + l + 1, ov, IG_MIN, IG_S)))
+  return p + l + 1;
+}
+
+static gboolean
+iso_tail(const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
+{
+  set_group(ov, IG_F, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(ov, IG_Z, PCRE2_UNSET, PCRE2_UNSET);
+  if (!(p = minutes_seconds(s, len, p, ov, IG_MIN, IG_S, mmss)))
     return FALSE;
   p = fraction(s, len, p, '.', ',', ov, IG_F);
   p = zone(s, len, p, ov, IG_Z);
   return finish(s, len, p, ov);
+}
+
+static inline gsize
+head(const F2bDateFast *fm, const guchar *s, gsize len, PCRE2_SIZE *ov)
+{
+  return fm->kind == F2B_DATEFAST_ISO ? iso_head(fm, s, len, ov) : syslog_head(s, len, ov);
+}
+
+static inline gboolean
+tail(const F2bDateFast *fm, const guchar *s, gsize len, gsize p, PCRE2_SIZE *ov, int *mmss)
+{
+  return fm->kind == F2B_DATEFAST_ISO ? iso_tail(s, len, p, ov, mmss)
+                                      : syslog_tail(fm, s, len, p, ov, mmss);
+}
+
+guint
+f2b_datefast_tail_group(const F2bDateFast *fm)
+{
+  g_return_val_if_fail(fm != NULL, 0);
+  return fm->kind == F2B_DATEFAST_ISO ? IG_MIN : SG_M;
+}
+
+/* Pairs past the regex's groups are unset; the matchers unset the groups that
+ * may not take part and set the others. */
+static inline gboolean
+unset_extra(const F2bDateFast *fm, PCRE2_SIZE *ov, guint n_pairs)
+{
+  if (n_pairs < fm->n_groups)
+    return FALSE;
+  for (guint i = fm->n_groups; i < n_pairs; i++)
+    ov[2 * i] = ov[2 * i + 1] = PCRE2_UNSET;
+  return TRUE;
 }
 
 gboolean
@@ -466,12 +551,63 @@ f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len, PCRE2_
                    guint n_pairs)
 {
   g_return_val_if_fail(fm != NULL && ov != NULL, FALSE);
-  if (n_pairs < fm->n_groups)
+  if (!unset_extra(fm, ov, n_pairs))
     return FALSE;
-  /* pairs past the regex's groups are unset; the matchers unset the groups
-   * that may not take part and set the others */
-  for (guint i = fm->n_groups; i < n_pairs; i++)
-    ov[2 * i] = ov[2 * i + 1] = PCRE2_UNSET;
   const guchar *s = (const guchar *) subject;
-  return fm->kind == F2B_DATEFAST_ISO ? iso_match(fm, s, len, ov) : syslog_match(fm, s, len, ov);
+  gsize p = head(fm, s, len, ov);
+  int mmss[2];
+  return p && tail(fm, s, len, p, ov, mmss);
+}
+
+guint
+f2b_datefast_n_pairs(const F2bDateFast *fm)
+{
+  g_return_val_if_fail(fm != NULL, 0);
+  return fm->n_groups;
+}
+
+/* Whether S (LEN bytes) starts with the N bytes of HEAD (N >= 8: a head holds a
+ * month or a year, a day, an hour and two separators at least). */
+static inline gboolean
+head_same(const guchar *head, gsize n, const guchar *s, gsize len)
+{
+  if (len < n || n < 8)
+    return FALSE;
+  guint64 a, b;
+  for (gsize i = 0; i + 8 < n; i += 8) {
+    memcpy(&a, head + i, 8);
+    memcpy(&b, s + i, 8);
+    if (a != b)
+      return FALSE;
+  }
+  memcpy(&a, head + n - 8, 8);
+  memcpy(&b, s + n - 8, 8);
+  return a == b;
+}
+
+static G_NO_INLINE gboolean
+match_new_head(const F2bDateFast *fm, F2bDateFastHead *h, const guchar *s, gsize len)
+{
+  h->matcher = NULL;
+  gsize p = head(fm, s, len, h->ov);
+  if (!p)
+    return FALSE;
+  if (p <= sizeof h->bytes) {
+    h->matcher = fm;
+    h->len = p;
+    memcpy(h->bytes, s, p);
+  }
+  return tail(fm, s, len, p, h->ov, h->mmss);
+}
+
+gboolean
+f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
+                          gsize len, gboolean *same_head)
+{
+  const guchar *s = (const guchar *) subject;
+  /* the tail writes no pair of the head but group 1's end */
+  *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
+  if (*same_head)
+    return tail(fm, s, len, h->len, h->ov, h->mmss);
+  return match_new_head(fm, h, s, len);
 }

@@ -51,3 +51,38 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bDateFast, f2b_datefast_free)
  * holds nothing of use. */
 gboolean f2b_datefast_match(const F2bDateFast *fm, const char *subject, gsize len,
                             PCRE2_SIZE *ov, guint n_pairs);
+
+/* The offset pairs of a matcher's regex (group 0 included). */
+guint f2b_datefast_n_pairs(const F2bDateFast *fm);
+#define F2B_DATEFAST_MAX_PAIRS 11
+
+/* A matcher's last match and what the first bytes of its subject decided: the
+ * "head" of the match, up to the hour's ':' ("Nov  1 00:", "2026-11-01 00:").
+ * Consecutive log lines mostly share it, and then only the rest (minutes,
+ * seconds, fraction, year or zone, the end) needs a walk.  The caller
+ * zero-fills it, keeps it between calls and reads OV, never writes it.  It
+ * refers to one matcher, which must outlive it. */
+typedef struct {
+  const F2bDateFast *matcher; /* NULL: no head */
+  gsize len;                  /* the head: the subject's first LEN bytes */
+  guint8 bytes[24];
+  /* the last match's offsets (f2b_datefast_n_pairs pairs); those of the groups
+   * before f2b_datefast_tail_group (but group 1's end) are the head's */
+  PCRE2_SIZE ov[2 * F2B_DATEFAST_MAX_PAIRS];
+  /* the values of the minutes and seconds when both are two digits from 00 to
+   * 59, as in most stamps (else -1 both) */
+  int mmss[2];
+} F2bDateFastHead;
+
+/* f2b_datefast_match() through HEAD, into HEAD->ov: when SUBJECT starts with
+ * HEAD's bytes, the head's offsets are those HEAD->ov has and only the rest is
+ * walked (*SAME_HEAD = TRUE); else the whole subject is, and HEAD becomes this
+ * subject's head when the walk got past one (*SAME_HEAD = FALSE).  The answer
+ * and the offsets are f2b_datefast_match()'s either way. */
+gboolean f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *head,
+                                   const char *subject, gsize len, gboolean *same_head);
+
+/* The first group the rest of a match after the head sets (the minutes): the
+ * text of every group numbered below it is the same for all subjects that start
+ * with the same head (group 1, the whole date, excepted: it ends with the match). */
+guint f2b_datefast_tail_group(const F2bDateFast *fm);

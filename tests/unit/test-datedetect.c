@@ -948,6 +948,174 @@ START_TEST(test_shared_cache)
 }
 END_TEST
 
+/* ---- the fast lane: the last winner walked by datefast.c ---- */
+
+static void
+assert_same_match(const F2bDateMatch *a, const F2bDateMatch *b, const char *line, gsize len)
+{
+  if (a->status == b->status && a->time == b->time && a->start == b->start &&
+      a->end == b->end && a->template_index == b->template_index &&
+      g_strcmp0(a->template_name, b->template_name) == 0)
+    return;
+  g_autofree char *copy = g_strndup(line, len);
+  g_autofree char *shown = g_strescape(copy, NULL);
+  ck_abort_msg("'%s': fast lane %d %.0f [%zu,%zu) #%u, regexes %d %.0f [%zu,%zu) #%u", shown,
+                a->status, a->time, a->start, a->end, a->template_index, b->status, b->time,
+                b->start, b->end, b->template_index);
+}
+
+/* Both detectors hold the same templates in the same order with the same hits. */
+static void
+assert_same_lists(F2bDateDetector *a, F2bDateDetector *b)
+{
+  ck_assert_uint_eq(f2b_datedetect_n_templates(a), f2b_datedetect_n_templates(b));
+  for (guint i = 0; i < f2b_datedetect_n_templates(a); i++) {
+    ck_assert_str_eq(f2b_datedetect_template_name(a, i), f2b_datedetect_template_name(b, i));
+    ck_assert_uint_eq(f2b_datedetect_template_hits(a, i), f2b_datedetect_template_hits(b, i));
+  }
+}
+
+/* A stream of log lines as a busy log has them: stamps a few seconds apart
+ * (consecutive lines share their hour), now and then a jump to another day,
+ * hour or zone, another "now", optional parts after the seconds, odd fields
+ * and one-character changes.  The repeated hour at the end of summer time is
+ * left out (its conversion depends on mktime()'s history: see
+ * remembered_samples). */
+static char *
+stream_line(GRand *rand, gint64 *clock, double *now)
+{
+  static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  static const char *const zones[] = { "", "", "", " +0100", "Z", " UTC", "+01:00", " -0230" };
+  static const char *const years[] = { "", "", "", " 2005", " 2004", " 1999" };
+  static const double nows[] = { TEST_NOW, TEST_NOW + 1, TEST_NOW + 86400 * 30, 1130637600.0 + 1800,
+                                 1111885200.0 - 7200 };
+  static const gint64 jumps[] = { 1106513999, 1111885200 - 5000, 1130637600 + 100, 1124100000 - 3000,
+                                  1124013600 - 200, 1099096200 };
+  if (g_rand_int_range(rand, 0, 200) == 0)
+    *clock = jumps[g_rand_int_range(rand, 0, G_N_ELEMENTS(jumps))];
+  else
+    *clock += g_rand_int_range(rand, 0, 40);
+  if (g_rand_int_range(rand, 0, 300) == 0)
+    *now = nows[g_rand_int_range(rand, 0, G_N_ELEMENTS(nows))];
+  time_t t = (time_t) *clock;
+  struct tm tm;
+  localtime_r(&t, &tm);
+  if (tm.tm_mon == 9 && tm.tm_mday >= 24 && tm.tm_hour == 1)
+    tm.tm_hour = 4;
+  GString *line = g_string_new(NULL);
+  gint32 r = g_rand_int_range(rand, 0, 100);
+  if (r < 45) {
+    g_string_append_printf(line, "%s%s %2d %02d:%02d:%02d", r < 3 ? "Sun " : "", mon[tm.tm_mon],
+                           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (r % 9 == 0)
+      g_string_append(line, ".123");
+    g_string_append(line, years[g_rand_int_range(rand, 0, G_N_ELEMENTS(years))]);
+  } else if (r < 90) {
+    g_string_append_printf(line, "%04d-%02d-%02d%s%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                           tm.tm_mday, r % 7 == 0 ? "T" : " ", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (r % 8 == 0)
+      g_string_append(line, ",5");
+    g_string_append(line, zones[g_rand_int_range(rand, 0, G_N_ELEMENTS(zones))]);
+  } else if (r < 95) {
+    g_string_append_printf(line, "%s %d %d:%d:%d", mon[tm.tm_mon], tm.tm_mday, tm.tm_hour,
+                           tm.tm_min, tm.tm_sec % 10);
+  } else if (r < 97) {
+    /* (today may be the day the hour 01 repeats) */
+    g_string_append_printf(line, "%02d:%02d:%02d", tm.tm_hour == 1 ? 4 : tm.tm_hour, tm.tm_min,
+                           tm.tm_sec);
+  } else {
+    g_string_append(line, "no date here");
+  }
+  g_string_append(line, g_rand_boolean(rand) ? " srv1 sshd[1]: x" : "x");
+  if (g_rand_int_range(rand, 0, 20) == 0) {
+    static const char alphabet[] = "0123456789 :.,-+TZx6";
+    gsize pos = (gsize) g_rand_int_range(rand, 0, (gint32) line->len);
+    line->str[pos] = alphabet[g_rand_int_range(rand, 0, sizeof alphabet - 1)];
+  }
+  return g_string_free(line, FALSE);
+}
+
+/* The fast lane answers as the regexes do: one detector sees the lines as
+ * ASCII (fast lane), the other as not (the regexes, no lane), line after line. */
+START_TEST(test_fast_lane_stream)
+{
+  g_autoptr(F2bDateDetector) fast = detector(NULL);
+  g_autoptr(F2bDateDetector) slow = detector(NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+  gint64 clock = 1124000000;
+  double now = TEST_NOW;
+  for (guint i = 0; i < 60000; i++) {
+    g_autofree char *line = stream_line(rand, &clock, &now);
+    gsize len = strlen(line);
+    F2bDateMatch a, b;
+    f2b_datedetect_match_ascii(fast, line, len, 1, now, &a);
+    f2b_datedetect_match_ascii(slow, line, len, 0, now, &b);
+    assert_same_match(&a, &b, line, len);
+    if (i % 5000 == 0)
+      assert_same_lists(fast, slow);
+    if (i == 30000) { /* a zone for stamps without one, then none again */
+      ck_assert(f2b_datedetect_set_timezone(fast, "UTC+0230", NULL));
+      ck_assert(f2b_datedetect_set_timezone(slow, "UTC+0230", NULL));
+    }
+    if (i == 45000) {
+      ck_assert(f2b_datedetect_set_timezone(fast, NULL, NULL));
+      ck_assert(f2b_datedetect_set_timezone(slow, NULL, NULL));
+    }
+  }
+  assert_same_lists(fast, slow);
+}
+END_TEST
+
+/* What the lane remembers for a head (the hour's conversion) is dropped when the
+ * head changes, even on a line the lane leaves to the regexes; it is kept only
+ * for the same year (or zone) after the seconds, the same "now" and zone. */
+START_TEST(test_fast_lane_edges)
+{
+  g_autoptr(F2bDateDetector) dd = detector(NULL);
+  assert_found(dd, "Aug 14 10:00:08 x", 1124006408, 0, 15, NULL);
+  assert_found(dd, "Aug 14 10:59:59 x", 1124009999, 0, 15, NULL);
+  /* a new head whose tail the matcher cannot walk: no date at all */
+  ck_assert_int_eq(match_line(dd, "Aug 14 11:0x").status, F2B_DATE_NONE);
+  assert_found(dd, "Aug 14 11:00:08 x", 1124010008, 0, 15, NULL);
+  /* the same head with a year after the seconds, and without */
+  assert_found(dd, "Aug 14 11:00:09 2004 x", 1092474009, 0, 20, NULL);
+  assert_found(dd, "Aug 14 11:00:10 2005 x", 1124010010, 0, 20, NULL);
+  assert_found(dd, "Aug 14 11:00:11 2004 x", 1092474011, 0, 20, NULL);
+  assert_found(dd, "Aug 14 11:00:12 x", 1124010012, 0, 15, NULL);
+  /* one-digit minutes or seconds, 60 seconds, a fraction */
+  assert_found(dd, "Aug 14 11:1:13 x", 1124010073, 0, 14, NULL);
+  assert_found(dd, "Aug 14 11:01:3 x", 1124010063, 0, 14, NULL);
+  ck_assert_int_eq(match_line(dd, "Aug 14 11:01:60 x").status, F2B_DATE_UNPARSABLE);
+  assert_found(dd, "Aug 14 11:01:04.5 x", 1124010064, 0, 17, NULL);
+  /* another "now": more than a day ahead of it, the stamp is last year's */
+  F2bDateMatch m;
+  f2b_datedetect_match(dd, "Aug 14 11:02:00 x", 17, TEST_NOW - 2 * 86400, &m);
+  ck_assert(m.status == F2B_DATE_FOUND && m.time == 1092474120);
+  f2b_datedetect_match(dd, "Aug 14 11:02:01 x", 17, TEST_NOW, &m);
+  ck_assert(m.status == F2B_DATE_FOUND && m.time == 1124010121);
+  /* another zone */
+  ck_assert(f2b_datedetect_set_timezone(dd, "UTC", NULL));
+  assert_found(dd, "Aug 14 11:02:02 x", 1124017322, 0, 15, NULL);
+  ck_assert(f2b_datedetect_set_timezone(dd, NULL, NULL));
+  assert_found(dd, "Aug 14 11:02:03 x", 1124010123, 0, 15, NULL);
+  /* ISO: zones after the seconds */
+  assert_found(dd, "2005-08-14 11:02:04 x", 1124010124, 0, 19, NULL);
+  assert_found(dd, "2005-08-14 11:02:05 +0000 x", 1124017325, 0, 25, NULL);
+  assert_found(dd, "2005-08-14 11:02:06 +0100 x", 1124013726, 0, 25, NULL);
+  assert_found(dd, "2005-08-14 11:02:07Z x", 1124017327, 0, 20, NULL);
+  assert_found(dd, "2005-08-14 11:02:08 UTC x", 1124017328, 0, 23, NULL);
+  assert_found(dd, "2005-08-14 11:02:09 x", 1124010129, 0, 19, NULL);
+  /* another template in between, then back */
+  assert_found(dd, "x 2005-08-14 11:02:10 y", 1124010130, 2, 21, NULL);
+  assert_found(dd, "2005-08-14 11:02:11 x", 1124010131, 0, 19, NULL);
+  /* the winner list replaced: what the lane kept goes with it */
+  ck_assert(f2b_datedetect_set_pattern(dd, "{^LN-BEG}%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?", NULL));
+  assert_found(dd, "2005-08-14 11:02:12 x", 1124010132, 0, 19, NULL);
+  assert_found(dd, "2005-08-14 11:02:13 x", 1124010133, 0, 19, NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -988,6 +1156,8 @@ main(void)
   tcase_add_test(tc, test_random_bytes);
   tcase_add_test(tc, test_custom_template_shares_default_weight);
   tcase_add_test(tc, test_shared_cache);
+  tcase_add_test(tc, test_fast_lane_stream);
+  tcase_add_test(tc, test_fast_lane_edges);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

@@ -42,6 +42,9 @@ typedef struct {
   F2bDateFast *fast;
   guint n_pairs;
   guint answered, regex_matches, compared;
+  F2bDateFastHead head; /* f2b_datefast_match_cached's, kept from line to line */
+  guint same_heads;     /* lines it walked from a kept head */
+  guint with_mmss;      /* matches whose minutes and seconds it gave as values */
 } Engines;
 
 static void
@@ -97,6 +100,62 @@ shown(const char *line, gsize len)
   return g_strescape(g_strndup(line, len), NULL); /* leaks in a failing test only */
 }
 
+/* f2b_datefast_match_cached on LINE with the head the lines before left must
+ * give f2b_datefast_match's answer (ANSWERED, offsets OV), whether it walked the
+ * whole line or only its tail; and leave a head that LINE starts with. */
+/* The value of the two-digit 00-59 text of group G, else -1. */
+static int
+two_digits(const char *line, const PCRE2_SIZE *ov, guint g)
+{
+  if (ov[2 * g + 1] - ov[2 * g] != 2)
+    return -1;
+  const char *t = line + ov[2 * g];
+  if (t[0] < '0' || t[0] > '5' || t[1] < '0' || t[1] > '9')
+    return -1;
+  return (t[0] - '0') * 10 + (t[1] - '0');
+}
+
+/* The head's minutes and seconds values: set exactly when both texts are two
+ * digits from 00 to 59. */
+static void
+check_mmss(Engines *e, const char *line, const PCRE2_SIZE *ov)
+{
+  guint g = f2b_datefast_tail_group(e->fast);
+  int minute = two_digits(line, ov, g), second = two_digits(line, ov, g + 1);
+  if (minute < 0 || second < 0)
+    minute = second = -1;
+  ck_assert_int_eq(e->head.mmss[0], minute);
+  ck_assert_int_eq(e->head.mmss[1], second);
+  if (minute >= 0)
+    e->with_mmss++;
+}
+
+static void
+compare_cached(Engines *e, const char *line, gsize len, gboolean answered, const PCRE2_SIZE *ov)
+{
+  gboolean same = -1;
+  ck_assert_uint_eq(f2b_datefast_n_pairs(e->fast), e->n_pairs);
+  gboolean cached = f2b_datefast_match_cached(e->fast, &e->head, line, len, &same);
+  ck_assert_msg(cached == answered, "'%s': cached walk answered %d, the whole walk %d",
+                shown(line, len), cached, answered);
+  ck_assert(same == TRUE || same == FALSE);
+  if (same)
+    e->same_heads++;
+  if (e->head.matcher) {
+    ck_assert_ptr_eq(e->head.matcher, e->fast);
+    ck_assert_uint_ge(len, e->head.len);
+    ck_assert_int_eq(memcmp(line, e->head.bytes, e->head.len), 0);
+  }
+  const PCRE2_SIZE *got = e->head.ov;
+  if (answered)
+    check_mmss(e, line, got);
+  for (guint i = 0; answered && i < e->n_pairs; i++)
+    ck_assert_msg(got[2 * i] == ov[2 * i] && got[2 * i + 1] == ov[2 * i + 1],
+                  "'%s' (head %s): group %u is [%zd,%zd), the whole walk says [%zd,%zd)",
+                  shown(line, len), same ? "kept" : "new", i, (gssize) got[2 * i],
+                  (gssize) got[2 * i + 1], (gssize) ov[2 * i], (gssize) ov[2 * i + 1]);
+}
+
 /* Runs LINE through both; returns whether the matcher answered. */
 static gboolean
 compare(Engines *e, const char *line, gsize len)
@@ -104,6 +163,7 @@ compare(Engines *e, const char *line, gsize len)
   PCRE2_SIZE ov[64];
   ck_assert_uint_le(e->n_pairs, G_N_ELEMENTS(ov) / 2);
   gboolean answered = f2b_datefast_match(e->fast, line, len, ov, e->n_pairs);
+  compare_cached(e, line, len, answered, ov);
   int rc = pcre2_match(e->code, (PCRE2_SPTR) line, len, 0, 0, e->md, NULL);
   e->compared++;
   if (rc >= 0)
@@ -405,6 +465,118 @@ START_TEST(test_random_iso)
 }
 END_TEST
 
+/* ---- lines sharing a head: the cached walk only walks their tails ---- */
+
+static const char *const syslog_tails[] = {
+  "00", "59", "5", "60", "61", "6", ":", ".", "123456", "1234567", " ", "  ", "2026", "2005",
+  "1999", "20261", "x", "_", "\n", "[",
+};
+
+static const char *const iso_tails[] = {
+  "00", "59", "5", "60", "6", ":", ".", ",", "123", "1234567", "Z", "UTC", "GMT", "+01", "-0130",
+  "+01:00", ":", " ", "  ", "\t", "x", "_",
+};
+
+/* How a tail starts: minutes and their ':' mostly. */
+static const char *const minutes[] = { "00:", "59:", "5:", "07:", "60:", "6", ":", "00", "" };
+static const char *const seconds[] = { "00", "59", "5", "08", "6", "" };
+
+/* Each head once with a tail that makes it a date, then with COUNT random
+ * tails: all of those lines must be walked from the kept head. */
+static void
+heads_with_tails(Engines *e, const char *const *heads, guint n_heads, const char *const *tails,
+                 guint n_tails, guint32 seed, guint count)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+  g_autoptr(GString) line = g_string_new(NULL);
+  for (guint h = 0; h < n_heads; h++) {
+    g_autofree char *first = g_strconcat(heads[h], "00:00 x", NULL);
+    ck_assert_msg(compare_str(e, first), "'%s' unanswered", first);
+    ck_assert_uint_eq(e->head.len, strlen(heads[h]));
+    guint before = e->same_heads;
+    for (guint i = 0; i < count; i++) {
+      g_string_assign(line, heads[h]);
+      g_string_append(line, minutes[g_rand_int_range(rand, 0, G_N_ELEMENTS(minutes))]);
+      g_string_append(line, seconds[g_rand_int_range(rand, 0, G_N_ELEMENTS(seconds))]);
+      guint n = (guint) g_rand_int_range(rand, 0, 4);
+      for (guint k = 0; k < n; k++)
+        g_string_append(line, tails[g_rand_int_range(rand, 0, (gint32) n_tails)]);
+      compare(e, line->str, line->len);
+    }
+    ck_assert_uint_eq(e->same_heads - before, count);
+  }
+}
+
+START_TEST(test_kept_heads)
+{
+  static const char *const syslog[] = { "Nov  1 00:", "Sun Jan 23 21:", "[Dec 31 23:", "Jan 1 0:",
+                                        "fri Feb  9  2:", "-(Oct 10 10:" };
+  static const char *const iso[] = { "2026-11-01 00:", "2026-12-31T23:", "(2020/02/29  1:",
+                                     "2026.1.3 2:", "2026-10- 9T19:" };
+  Engines e;
+  engines_init(&e, F2B_DATEFAST_SYSLOG, WALL_2026);
+  heads_with_tails(&e, syslog, G_N_ELEMENTS(syslog), syslog_tails, G_N_ELEMENTS(syslog_tails), 5,
+                   20000);
+  ck_assert_uint_gt(e.answered, 6 * 20000 / 8);
+  ck_assert_uint_gt(e.with_mmss, e.answered / 4);
+  ck_assert_uint_lt(e.with_mmss, e.answered);
+  engines_clear(&e);
+  engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
+  heads_with_tails(&e, iso, G_N_ELEMENTS(iso), iso_tails, G_N_ELEMENTS(iso_tails), 6, 20000);
+  ck_assert_uint_gt(e.answered, 5 * 20000 / 8);
+  engines_clear(&e);
+}
+END_TEST
+
+/* A head is kept only for the matcher that made it, and a line shorter than the
+ * head or differing in it is walked whole; a line whose head does not match
+ * leaves no head. */
+START_TEST(test_head_changes)
+{
+  Engines e, other;
+  engines_init(&e, F2B_DATEFAST_SYSLOG, WALL_2026);
+  engines_init(&other, F2B_DATEFAST_SYSLOG, WALL_2026);
+  F2bDateFastHead *h = &e.head;
+  gboolean same = TRUE;
+  ck_assert(f2b_datefast_match_cached(e.fast, h, "Nov  1 00:00:08 a", 17, &same));
+  ck_assert(!same);
+  ck_assert_uint_eq(h->len, 10);
+  ck_assert(f2b_datefast_match_cached(e.fast, h, "Nov  1 00:00:09 a", 17, &same));
+  ck_assert(same);
+  ck_assert_uint_eq(h->ov[2 * 7], 13); /* the seconds */
+  /* the other matcher does not take it */
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 00:00:09 a", 17, &same));
+  ck_assert(!same);
+  ck_assert_ptr_eq(h->matcher, other.fast);
+  /* shorter than the head, then a different hour */
+  ck_assert(!f2b_datefast_match_cached(other.fast, h, "Nov  1 00", 9, &same));
+  ck_assert(!same);
+  ck_assert_ptr_null(h->matcher);
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:00:09 a", 17, &same));
+  ck_assert(!same);
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:00:7 a", 16, &same));
+  ck_assert(same);
+  ck_assert_uint_eq(h->ov[2 * 7 + 1], 14);
+  ck_assert_uint_eq(h->ov[2 * 5], 7); /* the hour, from the head */
+  ck_assert_uint_eq(h->ov[3], 14);    /* the date ends with the seconds */
+  /* the tail fails: no answer, the head stays */
+  ck_assert(!f2b_datefast_match_cached(other.fast, h, "Nov  1 01:0x", 12, &same));
+  ck_assert(same);
+  ck_assert_uint_eq(h->len, 10);
+  ck_assert(f2b_datefast_match_cached(other.fast, h, "Nov  1 01:02:03.5 2026 a", 24, &same));
+  ck_assert(same);
+  ck_assert_uint_eq(h->ov[2 * 9], 18); /* the year */
+  ck_assert_uint_eq(h->ov[3], 22);
+  ck_assert_uint_eq(f2b_datefast_tail_group(e.fast), 6);
+  engines_clear(&e);
+  engines_clear(&other);
+  engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
+  ck_assert_uint_eq(f2b_datefast_tail_group(e.fast), 7);
+  ck_assert_uint_eq(f2b_datefast_n_pairs(e.fast), 11);
+  engines_clear(&e);
+}
+END_TEST
+
 /* Another clock: other centuries accepted by %ExY. */
 START_TEST(test_other_years)
 {
@@ -440,6 +612,8 @@ main(void)
   tcase_add_test(tc, test_random_syslog);
   tcase_add_test(tc, test_random_iso);
   tcase_add_test(tc, test_other_years);
+  tcase_add_test(tc, test_kept_heads);
+  tcase_add_test(tc, test_head_changes);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }
