@@ -603,7 +603,7 @@ main(void)
   tzset();
   Suite *s = suite_create("datefast");
   TCase *tc = tcase_create("core");
-  tcase_set_timeout(tc, 60);
+  tcase_set_timeout(tc, 180);
   tcase_add_test(tc, test_regexes_are_the_modelled_ones);
   tcase_add_test(tc, test_other_groups_refused);
   tcase_add_test(tc, test_syslog_edges);
