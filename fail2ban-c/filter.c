@@ -1916,6 +1916,26 @@ first_byte_table(F2bFilter *f)
   return f->first_cands;
 }
 
+/* The failregexes (of the first 64) that can match BUF, by its first byte; all of
+ * them for an empty buffer. */
+static guint64
+candidates(const guint64 *table, const GString *buf)
+{
+  return buf->len > 0 ? table[(guchar) buf->str[0]] : G_MAXUINT64;
+}
+
+/* The first failregex from FROM on worth a search: the set bits of MASK for the
+ * first 64 (the others cannot match: the search would check in vain), every one
+ * from the 65th on.  May be past the last regex. */
+static guint
+next_candidate(guint64 mask, guint from)
+{
+  if (from >= 64)
+    return from;
+  mask &= G_MAXUINT64 << from;
+  return mask ? (guint) __builtin_ctzll(mask) : 64;
+}
+
 /* findFailure(tupleLine, date, noDate): the failures are appended to FAILS.
  * FALSE with ERROR when fail2ban raises (nothing is appended then). */
 static gboolean
@@ -1976,13 +1996,18 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     }
   }
   const guint64 *cands = first_byte_table(f);
-  for (guint i = 0; i < f->failregex->len; i++) {
+  guint64 mask = st.buf ? candidates(cands, st.buf) : 0;
+  for (guint next = 0, n = f->failregex->len; next < n;) {
     if (st.buf == NULL) {
+      /* the line buffer changed: so may the first byte */
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
       f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+      mask = candidates(cands, st.buf);
     }
-    if (i < 64 && st.buf->len > 0 && !((cands[(guchar) st.buf->str[0]] >> i) & 1))
-      continue; /* cannot match: spare the call (the search checks the rest) */
+    guint i = next_candidate(mask, next);
+    if (i >= n)
+      break;
+    next = i + 1;
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
