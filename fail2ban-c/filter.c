@@ -19,10 +19,29 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 #define MLFID_CACHE_MAX 100
 #define MLFID_CACHE_TTL (5 * 60.0)
 
-/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it. */
+/* FLine blocks the filter keeps for reuse: two lines are made per log line (the
+ * tuple line and the prefregex's content line) and as many go. */
+#define FLINE_POOL_MAX 8
+/* The least text room of a block, so that a block fits most lines that reuse it. */
+#define FLINE_MIN_CAP 256
+
+typedef struct FLine FLine;
+
+/* Unreferenced lines of one filter, ready for reuse.  Every holder of a line is
+ * the filter's (its buffers, processed, last_time_line, the arrays of one call),
+ * so no line outlives the pool. */
 typedef struct {
+  FLine *free[FLINE_POOL_MAX];
+  guint n;
+} FLinePool;
+
+/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it. */
+struct FLine {
   F2bRegexLine t;
-} FLine;
+  guint ref;
+  gsize cap;       /* bytes of text room after the struct */
+  FLinePool *pool; /* where the block goes when the last reference goes */
+};
 
 typedef struct LeanFail LeanFail;
 
@@ -78,7 +97,8 @@ struct F2bFilter {
   F2bFilterTimeFunc on_time;
   gpointer on_time_data;
 
-  GPtrArray *line_buffer; /* FLine * (rc boxes) */
+  FLinePool lines;        /* the FLines' free blocks */
+  GPtrArray *line_buffer; /* FLine * (references) */
   FLine *last_time_line; /* the line whose date is the last date text (NULL: none) */
   gsize last_time_len;   /* the text's length: up to its first NUL, a C string's */
   double last_date;
@@ -116,11 +136,29 @@ struct F2bFilter {
 
 /* ---- lines ---------------------------------------------------------------------- */
 
+/* A block with room for NEED bytes of text: the last one unreferenced when it is
+ * big enough (no allocation), else a new one. */
 static FLine *
-fline_new(const char *prefix, gsize plen, const char *date, gsize dlen, const char *rest,
-          gsize rlen)
+fline_block(FLinePool *pool, gsize need)
 {
-  FLine *l = g_rc_box_alloc(sizeof(FLine) + plen + dlen + rlen + 3);
+  FLine *l = pool->n ? pool->free[--pool->n] : NULL;
+  if (l && l->cap >= need)
+    return l;
+  g_free(l);
+  gsize cap = MAX(need, FLINE_MIN_CAP);
+  g_return_val_if_fail(cap < G_MAXSIZE - sizeof(FLine), NULL);
+  l = g_malloc(sizeof(FLine) + cap);
+  l->cap = cap;
+  l->pool = pool;
+  return l;
+}
+
+static FLine *
+fline_new(FLinePool *pool, const char *prefix, gsize plen, const char *date, gsize dlen,
+          const char *rest, gsize rlen)
+{
+  FLine *l = fline_block(pool, plen + dlen + rlen + 3);
+  l->ref = 1;
   char *p = (char *) (l + 1);
   memcpy(p, prefix, plen);
   p[plen] = '\0';
@@ -142,14 +180,27 @@ fline_new(const char *prefix, gsize plen, const char *date, gsize dlen, const ch
 static FLine *
 fline_ref(FLine *l)
 {
-  return g_rc_box_acquire(l);
+  l->ref++;
+  return l;
 }
 
 static void
-fline_unref(gpointer l)
+fline_unref(gpointer p)
 {
-  if (l)
-    g_rc_box_release(l);
+  FLine *l = p;
+  if (l == NULL || --l->ref > 0)
+    return;
+  if (l->pool->n < FLINE_POOL_MAX)
+    l->pool->free[l->pool->n++] = l;
+  else
+    g_free(l);
+}
+
+static void
+fline_pool_clear(FLinePool *pool)
+{
+  while (pool->n)
+    g_free(pool->free[--pool->n]);
 }
 
 static GPtrArray *
@@ -656,6 +707,13 @@ f2b_filter_mlfid_cache_size(const F2bFilter *filter)
   return filter->mlfid_cache->len;
 }
 
+guint
+f2b_filter_n_spare_lines(const F2bFilter *filter)
+{
+  g_return_val_if_fail(filter != NULL, 0);
+  return filter->lines.n;
+}
+
 /* ---- construction and settings ---------------------------------------------------- */
 
 F2bFilter *
@@ -727,6 +785,7 @@ f2b_filter_free(F2bFilter *filter)
   g_string_free(filter->regex_buf, TRUE);
   g_string_free(filter->org_buf, TRUE);
   g_string_free(filter->pref_buf, TRUE);
+  fline_pool_clear(&filter->lines); /* last: every line has come back by now */
   g_free(filter);
 }
 
@@ -1990,7 +2049,7 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     F2bRegexSpan repl;
     if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
       GPtrArray *content = empty_buffer(f, st.org);
-      g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
+      g_ptr_array_add(content, fline_new(&f->lines, "", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
@@ -2048,10 +2107,10 @@ last_date_recent(const F2bFilter *f)
 
 /* The line with the last date text as its date: ("", lastTimeText, line). */
 static FLine *
-line_with_last_date(const F2bFilter *f, const char *line, gsize len)
+line_with_last_date(F2bFilter *f, const char *line, gsize len)
 {
   const char *text = f->last_time_line ? f->last_time_line->t.date : "";
-  return fline_new("", 0, text, f->last_time_len, line, len);
+  return fline_new(&f->lines, "", 0, text, f->last_time_len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE
@@ -2071,10 +2130,10 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
                 "IndexError: a date template matched at the end of the line");
     return NULL;
   case F2B_DATE_NONE:
-    tl = fline_new("", 0, "", 0, line, len);
+    tl = fline_new(&f->lines, "", 0, "", 0, line, len);
     break;
   case F2B_DATE_EMPTY:
-    tl = fline_new(line, dm.start, "", 0, line + dm.end, len - dm.end);
+    tl = fline_new(&f->lines, line, dm.start, "", 0, line + dm.end, len - dm.end);
     if (last_date_recent(f)) {
       fline_unref(tl);
       tl = line_with_last_date(f, line, len);
@@ -2087,7 +2146,7 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
   case F2B_DATE_FOUND:
   case F2B_DATE_UNPARSABLE:
   default:
-    tl = fline_new(line, dm.start, line + dm.start, dm.end - dm.start, line + dm.end,
+    tl = fline_new(&f->lines, line, dm.start, line + dm.start, dm.end - dm.start, line + dm.end,
                    len - dm.end);
     if (dm.status == F2B_DATE_FOUND) {
       *date = dm.time;
@@ -2227,7 +2286,7 @@ f2b_filter_process_tuple_into(F2bFilter *filter, const F2bRegexLine *tuple, doub
 {
   g_return_val_if_fail(filter != NULL && tuple != NULL && out != NULL, FALSE);
   filter->line_ascii = -1; /* not known: looked at when needed */
-  FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
+  FLine *tl = fline_new(&filter->lines, tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
   set_last_date(filter, tl, date);
   g_autoptr(GString) joined = NULL;

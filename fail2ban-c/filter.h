@@ -247,4 +247,7 @@ const F2bRegexLine *f2b_filter_buffered_line(const F2bFilter *filter, gsize inde
 /* Number of entries in the mlfid cache (for tests of its bound). */
 guint f2b_filter_mlfid_cache_size(const F2bFilter *filter);
 
+/* Number of line blocks the filter keeps for reuse (for tests of their bound). */
+guint f2b_filter_n_spare_lines(const F2bFilter *filter);
+
 G_END_DECLS

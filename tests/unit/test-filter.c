@@ -319,6 +319,39 @@ START_TEST(test_multiline_buffer)
 }
 END_TEST
 
+/* Line blocks are reused: lines of every length, the buffer always right, the
+ * blocks kept for reuse bounded. */
+START_TEST(test_line_blocks_reused)
+{
+  const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 3, FALSE);
+  ck_assert_uint_eq(f2b_filter_n_spare_lines(f), 0);
+  for (guint i = 0; i < 200; i++) {
+    g_autofree char *pad = g_strnfill((i * 37) % 700, 'a' + (char) (i % 26));
+    g_autofree char *line = g_strdup_printf("2005-08-14 12:00:01 n%u %s", i, pad);
+    g_autofree char *want = g_strdup_printf(" n%u %s", i, pad);
+    expect(f, line, "[]");
+    gsize n = f2b_filter_n_buffered(f);
+    ck_assert_uint_eq(n, MIN(i + 1, 3));
+    const F2bRegexLine *l = f2b_filter_buffered_line(f, n - 1);
+    ck_assert_uint_eq(l->rest_len, strlen(want));
+    ck_assert(memcmp(l->rest, want, l->rest_len) == 0 && l->rest[l->rest_len] == '\0');
+    ck_assert_uint_le(f2b_filter_n_spare_lines(f), 8);
+  }
+  ck_assert_uint_ge(f2b_filter_n_spare_lines(f), 1);
+  /* a long line held by the buffer is not touched by the lines after it */
+  g_autofree char *longer = g_strnfill(1000, 'z');
+  g_autofree char *held = g_strdup_printf("2005-08-14 12:00:02 user %s", longer);
+  expect(f, held, "[]");
+  g_autofree char *want = g_strdup_printf("[[0, '192.0.2.9', 1124020803.0, {'user': '%s', "
+                                          "'ip4': '192.0.2.9', 'ip6': None, 'dns': None, "
+                                          "'matches': [('', '2005-08-14 12:00:02', ' user %s'), "
+                                          "('', '2005-08-14 12:00:03', ' auth failed from "
+                                          "192.0.2.9')]}]]", longer, longer);
+  expect(f, "2005-08-14 12:00:03 auth failed from 192.0.2.9", want);
+}
+END_TEST
+
 START_TEST(test_several_failures_one_line)
 {
   const char *fail[] = {"from <HOST>$", "^\\s*bad .* from <HOST>$", NULL};
@@ -762,6 +795,7 @@ filter_suite(void)
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);
   tcase_add_test(tc, test_multiline_buffer);
+  tcase_add_test(tc, test_line_blocks_reused);
   tcase_add_test(tc, test_several_failures_one_line);
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_no_date);
