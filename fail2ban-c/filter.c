@@ -18,6 +18,10 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
 #define MLFID_CACHE_MAX 100
 #define MLFID_CACHE_TTL (5 * 60.0)
+/* Entry blocks kept for reuse: a full cache drops one entry for each it adds. */
+#define MLFID_SPARE_MAX 4
+/* The least key room of an entry block, so that a block fits most keys. */
+#define MLFID_MIN_CAP 96
 
 /* FLine blocks the filter keeps for reuse: two lines are made per log line (the
  * tuple line and the prefregex's content line) and as many go. */
@@ -44,13 +48,7 @@ struct FLine {
 };
 
 typedef struct LeanFail LeanFail;
-
-typedef struct {
-  F2bPyObj *fail; /* the merged failure data, or NULL with lean failures */
-  LeanFail *lean; /* the same as lean failures keep it, or NULL */
-  double expiry;
-  char key[];     /* the mlfid value as a text (see mlfid_key), in the same block */
-} MlfidEntry;
+typedef struct MlfidEntry MlfidEntry;
 
 /* The keys the filter itself reads or writes.  Every key of a failure dict is the
  * filter's one str object for its text (see group_key_of), so these are found by
@@ -106,8 +104,10 @@ struct F2bFilter {
   FLine *processed; /* the last line processed (for processedLine()) */
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
-  GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
-  GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
+  GQueue mlfid_order;      /* the mlfid cache's entries (their links), oldest first */
+  GHashTable *mlfid_index; /* the same entries as a set, by key (see MlfidKey) */
+  MlfidEntry *mlfid_spare[MLFID_SPARE_MAX]; /* entry blocks kept for reuse */
+  guint n_mlfid_spare;
   gboolean encoding_is_utf8;
   int line_ascii;         /* the line being processed: 1 pure ASCII, 0 not, -1 not known */
   GString *decoded;       /* scratch: the line being processed, decoded */
@@ -589,15 +589,6 @@ lean_clear(LeanFail *lf)
   g_clear_pointer(&lf->users, f2b_py_free);
 }
 
-static void
-lean_free(LeanFail *lf)
-{
-  if (lf == NULL)
-    return;
-  lean_clear(lf);
-  g_free(lf);
-}
-
 /* Sets key K to V (transfer full; None and NULL clear it). */
 static void
 lean_set(LeanFail *lf, guint k, F2bPyObj *v)
@@ -612,99 +603,190 @@ lean_set(LeanFail *lf, guint k, F2bPyObj *v)
 
 /* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
 
+/* An mlfid as the cache knows it: its text (see mlfid_key) and the text's hash,
+ * computed once per failure. */
+typedef struct {
+  const char *text;
+  gsize len;
+  guint hash;
+} MlfidKey;
+
+struct MlfidEntry {
+  MlfidKey k;      /* first: the index's key; K.TEXT is TEXT below */
+  GList link;      /* in mlfid_order; its data is the entry */
+  double expiry;
+  F2bPyObj *fail;  /* the merged failure data, or NULL with lean failures */
+  LeanFail *lean;  /* &LEAN_DATA with lean failures, or NULL */
+  LeanFail lean_data;
+  gsize cap;       /* room for the text */
+  char text[];
+};
+
+static guint
+mlfid_key_hash(gconstpointer p)
+{
+  return ((const MlfidKey *) p)->hash;
+}
+
+static gboolean
+mlfid_key_equal(gconstpointer a, gconstpointer b)
+{
+  const MlfidKey *x = a, *y = b;
+  return x->len == y->len && memcmp(x->text, y->text, x->len) == 0;
+}
+
+/* A hash of LEN bytes at TEXT, 8 bytes at a time (keys are whole log prefixes). */
+static guint
+text_hash(const char *text, gsize len)
+{
+  const guint64 mul = G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+  guint64 h = len * mul;
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, text + i, 8);
+    h = (h ^ w) * mul;
+    h ^= h >> 29;
+  }
+  guint64 w = 0;
+  memcpy(&w, text + i, len - i);
+  h = (h ^ w) * mul;
+  return (guint) (h ^ (h >> 32));
+}
+
+/* Empties E's data; the block stays. */
 static void
-mlfid_entry_free(gpointer p)
+mlfid_entry_clear(MlfidEntry *e)
 {
-  MlfidEntry *e = p;
-  f2b_py_free(e->fail);
-  lean_free(e->lean);
-  g_free(e);
+  g_clear_pointer(&e->fail, f2b_py_free);
+  if (e->lean)
+    lean_clear(e->lean);
+  e->lean = NULL;
 }
 
-/* The position of KEY's entry in the cache's order, or -1.  The hash finds the
- * entry; its position is a pointer scan of at most 100 entries. */
-static gint
-mlfid_find(F2bFilter *f, const char *key)
-{
-  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
-  guint i;
-  if (e == NULL || !g_ptr_array_find(f->mlfid_cache, e, &i))
-    return -1;
-  return (gint) i;
-}
-
-/* Takes entry I out of the cache (and its index); the caller owns it. */
+/* A block for an entry of key KEY, a spare one when one is big enough. */
 static MlfidEntry *
-mlfid_take(F2bFilter *f, guint i)
+mlfid_entry_new(F2bFilter *f, const MlfidKey *key)
 {
-  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, i);
-  g_hash_table_remove(f->mlfid_index, e->key);
+  MlfidEntry *e = f->n_mlfid_spare ? f->mlfid_spare[--f->n_mlfid_spare] : NULL;
+  if (e == NULL || e->cap <= key->len) {
+    g_free(e);
+    gsize cap = MAX(key->len + 1, MLFID_MIN_CAP);
+    g_return_val_if_fail(cap < G_MAXSIZE - sizeof(MlfidEntry), NULL);
+    e = g_malloc(sizeof(MlfidEntry) + cap);
+    e->cap = cap;
+    e->fail = NULL;
+    e->lean = NULL;
+    e->link = (GList){.data = e};
+  }
+  memcpy(e->text, key->text, key->len);
+  e->text[key->len] = '\0';
+  e->k = (MlfidKey){e->text, key->len, key->hash};
   return e;
 }
 
-/* Cache.get(): the entry when present and not expired (an expired one is dropped;
- * only then is its place in the order needed). */
+/* E (out of the cache) is done with: its data goes, its block is kept or freed. */
+static void
+mlfid_entry_release(F2bFilter *f, MlfidEntry *e)
+{
+  mlfid_entry_clear(e);
+  if (f->n_mlfid_spare < MLFID_SPARE_MAX)
+    f->mlfid_spare[f->n_mlfid_spare++] = e;
+  else
+    g_free(e);
+}
+
+/* Takes E out of the cache's order and index; the caller owns it. */
+static void
+mlfid_take(F2bFilter *f, MlfidEntry *e)
+{
+  g_queue_unlink(&f->mlfid_order, &e->link);
+  g_hash_table_remove(f->mlfid_index, &e->k);
+}
+
+/* Empties the cache (FREE: the blocks too, else they are kept for reuse). */
+static void
+mlfid_clear(F2bFilter *f, gboolean free_blocks)
+{
+  g_hash_table_remove_all(f->mlfid_index);
+  GList *l;
+  while ((l = g_queue_peek_head_link(&f->mlfid_order)) != NULL) {
+    g_queue_unlink(&f->mlfid_order, l);
+    if (free_blocks) {
+      mlfid_entry_clear(l->data);
+      g_free(l->data);
+    } else {
+      mlfid_entry_release(f, l->data);
+    }
+  }
+  if (free_blocks)
+    while (f->n_mlfid_spare)
+      g_free(f->mlfid_spare[--f->n_mlfid_spare]);
+}
+
+/* Cache.get(): the entry when present and not expired (an expired one is dropped). */
 static MlfidEntry *
-mlfid_get(F2bFilter *f, const char *key)
+mlfid_get(F2bFilter *f, const MlfidKey *key)
 {
   MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
-  if (e == NULL)
-    return NULL;
-  if (e->expiry > f->now)
+  if (e == NULL || e->expiry > f->now)
     return e;
-  gint i = mlfid_find(f, key);
-  if (i >= 0)
-    mlfid_entry_free(mlfid_take(f, (guint) i));
+  mlfid_take(f, e);
+  mlfid_entry_release(f, e);
   return NULL;
 }
 
-/* Cache.set() of a KEY (LEN bytes) that is not in the cache (the only case
- * _mergeFailure has): when full, drops entries from the oldest until one that is
- * still valid has been dropped with room left (fail2ban's exact eviction), then
- * appends. Takes FAIL. */
-static void
-mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail, LeanFail *lean)
+/* Cache.set() of a KEY that is not in the cache (the only case _mergeFailure
+ * has): when full, drops entries from the oldest until one that is still valid
+ * has been dropped with room left (fail2ban's exact eviction), then appends.
+ * Takes FAIL, or LEAN's values (LEAN is emptied).  Returns the new entry. */
+static MlfidEntry *
+mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail *lean)
 {
-  GPtrArray *c = f->mlfid_cache;
-  if (c->len >= MLFID_CACHE_MAX) {
-    while (c->len > 0) {
-      MlfidEntry *first = mlfid_take(f, 0);
+  GQueue *q = &f->mlfid_order;
+  if (q->length >= MLFID_CACHE_MAX) {
+    while (q->length > 0) {
+      MlfidEntry *first = q->head->data;
       gboolean valid = first->expiry > f->now;
-      mlfid_entry_free(first);
-      if (valid && c->len < MLFID_CACHE_MAX)
+      mlfid_take(f, first);
+      mlfid_entry_release(f, first);
+      if (valid && q->length < MLFID_CACHE_MAX)
         break;
     }
   }
-  MlfidEntry *e = g_malloc(sizeof(MlfidEntry) + len + 1);
-  memcpy(e->key, key, len + 1);
+  MlfidEntry *e = mlfid_entry_new(f, key);
   e->fail = fail;
-  e->lean = lean;
+  if (lean) {
+    e->lean_data = *lean;
+    memset(lean, 0, sizeof *lean);
+    e->lean = &e->lean_data;
+  }
   e->expiry = f->now + MLFID_CACHE_TTL;
-  g_ptr_array_add(c, e);
-  g_hash_table_insert(f->mlfid_index, e->key, e);
+  g_queue_push_tail_link(q, &e->link);
+  g_hash_table_add(f->mlfid_index, &e->k);
+  return e;
 }
 
-/* Cache.unset() that hands the entry's data to the caller: its full dict in *FAIL
- * or its lean struct in *LEAN (either may be NULL), whichever the filter keeps;
- * NULL there when KEY has no entry. */
-static void
-mlfid_steal(F2bFilter *f, const char *key, F2bPyObj **fail, LeanFail **lean)
+/* Cache.unset() of entry E that hands its data to the caller: its full dict
+ * (returned) or its lean values, moved into *LEAN (may be NULL). */
+static F2bPyObj *
+mlfid_steal(F2bFilter *f, MlfidEntry *e, LeanFail *lean)
 {
-  gint i = mlfid_find(f, key);
-  MlfidEntry *e = i < 0 ? NULL : mlfid_take(f, (guint) i);
-  if (fail)
-    *fail = e ? g_steal_pointer(&e->fail) : NULL;
-  if (lean)
-    *lean = e ? g_steal_pointer(&e->lean) : NULL;
-  if (e)
-    mlfid_entry_free(e);
+  mlfid_take(f, e);
+  F2bPyObj *fail = g_steal_pointer(&e->fail);
+  if (lean && e->lean) {
+    *lean = *e->lean;
+    memset(e->lean, 0, sizeof *e->lean);
+  }
+  mlfid_entry_release(f, e);
+  return fail;
 }
 
 guint
 f2b_filter_mlfid_cache_size(const F2bFilter *filter)
 {
   g_return_val_if_fail(filter != NULL, 0);
-  return filter->mlfid_cache->len;
+  return filter->mlfid_order.length;
 }
 
 guint
@@ -744,8 +826,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->in_operation = TRUE;
   f->ignore_pending = TRUE;
   f->line_buffer = fline_array_new();
-  f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
-  f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
+  g_queue_init(&f->mlfid_order);
+  f->mlfid_index = g_hash_table_new(mlfid_key_hash, mlfid_key_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) f2b_py_free);
@@ -771,8 +853,8 @@ f2b_filter_free(F2bFilter *filter)
   fline_unref(filter->last_time_line);
   fline_unref(filter->processed);
   f2b_regex_match_free(filter->pref_match); /* before pref_buf, which it points into */
-  g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
-  g_ptr_array_unref(filter->mlfid_cache);
+  mlfid_clear(filter, TRUE);
+  g_hash_table_unref(filter->mlfid_index);
   g_array_unref(filter->view);
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
@@ -1092,8 +1174,7 @@ f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
   if (on == filter->lean_failures)
     return;
   /* the cached dicts of one mode mean nothing to the other */
-  g_hash_table_remove_all(filter->mlfid_index);
-  g_ptr_array_set_size(filter->mlfid_cache, 0);
+  mlfid_clear(filter, FALSE);
   filter->lean_failures = on;
 }
 
@@ -1465,22 +1546,22 @@ enum {
 
 /* The cache key of an mlfid value: one text per value, different values give
  * different texts.  A str (the usual case) is its own text, marked 's'; anything
- * else, or a str holding a NUL, is its repr(), marked 'r'.  Written into OUT. */
-static const char *
+ * else is its repr(), marked 'r'.  The text is written into OUT. */
+static MlfidKey
 mlfid_key(GString *out, const F2bPyObj *mlfid)
 {
   gsize len;
   const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
-  g_string_truncate(out, 0);
-  if (text && memchr(text, '\0', len) == NULL) {
+  if (text) {
     g_string_set_size(out, len + 1);
     out->str[0] = 's';
     memcpy(out->str + 1, text, len);
-    return out->str;
+  } else {
+    g_string_truncate(out, 0);
+    g_string_append_c(out, 'r');
+    f2b_py_repr_append(out, mlfid);
   }
-  g_string_append_c(out, 'r');
-  f2b_py_repr_append(out, mlfid);
-  return out->str;
+  return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
@@ -1490,9 +1571,8 @@ static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  const char *key = mlfid_key(f->mlfid_key, mlfid);
-  gsize key_len = f->mlfid_key->len;
-  MlfidEntry *entry = mlfid_get(f, key);
+  MlfidKey key = mlfid_key(f->mlfid_key, mlfid);
+  MlfidEntry *entry = mlfid_get(f, &key);
   F2bPyObj *users = NULL;
   guint fl = 0;
   *cached = FALSE;
@@ -1521,12 +1601,12 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     fail = g;
     *cached = TRUE;
     if (fl & NF_FORGET) {
-      mlfid_steal(f, key, &fail, NULL);
+      fail = mlfid_steal(f, entry, NULL);
       *cached = FALSE;
     }
   } else if (!(fl & NF_FORGET)) {
     users = update_users(f, fail, dict_get(f, fail, K_USER));
-    mlfid_add(f, key, key_len, fail, NULL);
+    mlfid_add(f, &key, fail, NULL);
     *cached = TRUE;
   }
   gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
@@ -1773,17 +1853,15 @@ lean_update_users(LeanFail *fail, const F2bPyObj *user)
 }
 
 /* _mergeFailure on lean failures, step for step as merge_failure.  CUR is emptied
- * (its values move).  Returns the merged failure: the cache's (*OWN NULL), or
- * *OWN (the caller frees it: an entry forgotten), or CUR itself. */
+ * (its values move).  Returns the merged failure: the cache's, or OWN (an empty
+ * LeanFail of the caller, who clears it: an entry forgotten), or CUR itself. */
 static LeanFail *
-lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
+lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail *own)
 {
-  const char *key = mlfid_key(f->mlfid_key, mlfid);
-  gsize key_len = f->mlfid_key->len;
-  MlfidEntry *entry = mlfid_get(f, key);
+  MlfidKey key = mlfid_key(f->mlfid_key, mlfid);
+  MlfidEntry *entry = mlfid_get(f, &key);
   F2bPyObj *users = NULL;
   guint fl = 0;
-  *own = NULL;
   if (py_truthy(cur->value[K_MLFGAINED])) {
     fl |= NF_GAINED | NF_NOFAIL;
     if (!py_truthy(cur->value[K_NOFAIL]))
@@ -1808,14 +1886,12 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
         lean_set(g, k, g_steal_pointer(&cur->value[k]));
     fail = g;
     if (fl & NF_FORGET) {
-      mlfid_steal(f, key, NULL, own);
-      fail = *own;
+      mlfid_steal(f, entry, own);
+      fail = own;
     }
   } else if (!(fl & NF_FORGET)) {
     users = lean_update_users(cur, cur->value[K_USER]);
-    fail = g_memdup2(cur, sizeof *cur); /* the values move to the cache's copy */
-    memset(cur, 0, sizeof *cur);
-    mlfid_add(f, key, key_len, NULL, fail);
+    fail = mlfid_add(f, &key, NULL, cur)->lean; /* the values move to the cache */
   }
   gboolean pending = lean_pop_truthy(fail, K_MLFPENDING);
   if (pending || (users && f2b_py_len(users) > 1)) {
@@ -1846,7 +1922,8 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   if (st->pre)
     lean_from_match(f, f->prefregex, st->pre, &cur);
   lean_from_match(f, f->failregex->pdata[i], m, &cur);
-  LeanFail *fail = &cur, *own = NULL;
+  LeanFail own = {{NULL}, NULL};
+  LeanFail *fail = &cur;
   gboolean has_mlfid = cur.value[K_MLFID] != NULL;
   if (has_mlfid) {
     g_autoptr(F2bPyObj) mlfid = f2b_py_copy(cur.value[K_MLFID]);
@@ -1871,7 +1948,8 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
   g_ptr_array_set_size(fids, 0);
-  lean_free(own);
+  if (fail == &own)
+    lean_clear(&own);
   lean_clear(&cur);
   return step;
 }

@@ -298,6 +298,87 @@ START_TEST(test_mlfid_cache_bounded)
 }
 END_TEST
 
+/* The failure id of LINE's failure as text, "" for no failure. */
+static char *
+fid_of(F2bFilter *f, const char *line)
+{
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+  ck_assert_msg(err == NULL && ret != NULL, "%s", line);
+  if (ret->len == 0)
+    return g_strdup("");
+  ck_assert_uint_eq(ret->len, 1);
+  F2bFailure *fail = ret->pdata[0];
+  return fail->fid ? f2b_ipaddr_to_string(fail->fid, NULL) : g_strdup("None");
+}
+
+static void
+connect_from(F2bFilter *f, guint id)
+{
+  g_autofree char *line = g_strdup_printf("2005-08-14 12:00:01 [%u] Connect from 192.0.2.%u", id, id);
+  g_autofree char *got = fid_of(f, line);
+  ck_assert_str_eq(got, "");
+}
+
+/* "[ID] Failed" merges with a cached "[ID] Connect": the cached address, or ""
+ * when the entry is gone (the failure is pending then). */
+static void
+expect_cached(F2bFilter *f, guint id, gboolean cached)
+{
+  g_autofree char *line = g_strdup_printf("2005-08-14 12:00:02 [%u] Failed for root", id);
+  g_autofree char *want = cached ? g_strdup_printf("192.0.2.%u", id) : g_strdup("");
+  g_autofree char *got = fid_of(f, line);
+  ck_assert_msg(strcmp(got, want) == 0, "[%u]: got '%s', want '%s'", id, got, want);
+}
+
+/* fail2ban's Utils.Cache eviction: a full cache drops its oldest entries until a
+ * still valid one has gone with room left; an expired entry is not found. */
+START_TEST(test_mlfid_cache_eviction_order)
+{
+  const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+                        "^Failed for <F-USER>\\S+</F-USER>$", NULL};
+  for (int lean = 0; lean < 2; lean++) {
+    /* all valid: one goes, the oldest */
+    g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+    f2b_filter_set_lean_failures(f, lean);
+    for (guint i = 0; i < 101; i++)
+      connect_from(f, i);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 100);
+    expect_cached(f, 1, TRUE);  /* a merge keeps the entry where it is */
+    expect_cached(f, 0, FALSE); /* gone: pending, cached anew, dropping [1] */
+    expect_cached(f, 2, TRUE);
+    expect_cached(f, 1, FALSE); /* dropping [2], now the oldest */
+    expect_cached(f, 3, TRUE);
+    expect_cached(f, 2, FALSE); /* dropping [4] */
+    expect_cached(f, 5, TRUE);
+    expect_cached(f, 100, TRUE);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 100);
+
+    /* the oldest half expired: all of it goes, and one valid entry */
+    g_autoptr(F2bFilter) g = mk(fail, MLF_PREF, NULL, 1, FALSE);
+    f2b_filter_set_lean_failures(g, lean);
+    for (guint i = 0; i < 50; i++)
+      connect_from(g, i);
+    f2b_filter_set_now(g, TEST_NOW + 200);
+    for (guint i = 50; i < 100; i++)
+      connect_from(g, i);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), 100);
+    f2b_filter_set_now(g, TEST_NOW + 350);
+    connect_from(g, 100);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), 50);
+    expect_cached(g, 51, TRUE);
+    expect_cached(g, 100, TRUE);
+    expect_cached(g, 50, FALSE);
+    expect_cached(g, 49, FALSE);
+    /* an expired entry is dropped when looked up */
+    f2b_filter_set_now(g, TEST_NOW + 501);
+    guint before = f2b_filter_mlfid_cache_size(g);
+    expect_cached(g, 52, FALSE); /* dropped, then cached anew */
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), before);
+  }
+}
+END_TEST
+
 START_TEST(test_multiline_buffer)
 {
   const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", NULL};
@@ -794,6 +875,7 @@ filter_suite(void)
   tcase_add_test(tc, test_mlfid_gained);
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);
+  tcase_add_test(tc, test_mlfid_cache_eviction_order);
   tcase_add_test(tc, test_multiline_buffer);
   tcase_add_test(tc, test_line_blocks_reused);
   tcase_add_test(tc, test_several_failures_one_line);
