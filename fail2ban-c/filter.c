@@ -844,6 +844,7 @@ f2b_filter_free(F2bFilter *filter)
 {
   if (filter == NULL)
     return;
+  f2b_regex_match_free(filter->pref_match); /* before its regex and pref_buf */
   f2b_failregex_free(filter->prefregex);
   g_ptr_array_unref(filter->failregex);
   g_ptr_array_unref(filter->ignoreregex);
@@ -852,7 +853,6 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->line_buffer);
   fline_unref(filter->last_time_line);
   fline_unref(filter->processed);
-  f2b_regex_match_free(filter->pref_match); /* before pref_buf, which it points into */
   mlfid_clear(filter, TRUE);
   g_hash_table_unref(filter->mlfid_index);
   g_array_unref(filter->view);
@@ -939,9 +939,9 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
   }
   g_hash_table_remove_all(filter->regex_keys);
   filter->pref_keys = NULL;
+  g_clear_pointer(&filter->pref_match, f2b_regex_match_free); /* before its regex */
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
-  g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
   filter->pref_matched = FALSE;
   return TRUE;
 }
