@@ -847,11 +847,18 @@ read_regex(Session *s, const char *value, const char *kind)
 
 /* ---- -o: fail2ban-regex's output of failures ---- */
 
+/* The number of items of a failure's data (lean failures may have no data). */
+static gsize
+data_len(const F2bFailure *f)
+{
+  return f->data ? f2b_py_len(f->data) : 0;
+}
+
 /* str() of a data value of the failure, or FALSE when absent (or None). */
 static gboolean
 data_get(const F2bFailure *f, const char *key, GString *out, gboolean none_ok)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (!f2b_py_str_equal(k, key))
@@ -867,7 +874,7 @@ data_get(const F2bFailure *f, const char *key, GString *out, gboolean none_ok)
 static const F2bPyObj *
 data_lookup(const F2bFailure *f, const char *key)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (f2b_py_str_equal(k, key))
@@ -892,7 +899,7 @@ append_fid(GString *out, const F2bFailure *f)
 static gboolean
 last_date_text(const F2bFailure *f, const char **text, gsize *len)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (!f2b_py_str_equal(k, "matches") || f2b_py_kind(v) != F2B_PY_LIST || f2b_py_len(v) == 0)
@@ -1225,7 +1232,7 @@ output_failures(Session *s, GPtrArray *ret)
       continue;
     } else if (strcmp(fmt, "row") == 0) {
       g_autoptr(F2bPyObj) d = f2b_py_dict_new();
-      for (gsize k = 0; k < f2b_py_len(f->data); k++) {
+      for (gsize k = 0; k < data_len(f); k++) {
         F2bPyObj *key, *val;
         f2b_py_dict_pair(f->data, k, &key, &val);
         if (!f2b_py_str_equal(key, "matches"))

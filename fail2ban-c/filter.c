@@ -561,7 +561,7 @@ f2b_failure_free(F2bFailure *failure)
 static F2bFailure *
 failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyObj *data)
 {
-  F2bFailure *f = g_new0(F2bFailure, 1);
+  F2bFailure *f = g_new(F2bFailure, 1);
   f->regex_index = index;
   f->fid = fid;
   f->has_time = has_time;
@@ -1901,12 +1901,12 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail *own)
   return fail;
 }
 
-/* A lean failure's data: its "nofail" alone (transfer full). */
+/* A lean failure's data: its "nofail" alone (transfer full), NULL without it. */
 static F2bPyObj *
 lean_data(F2bFilter *f, const F2bPyObj *nofail)
 {
   if (nofail == NULL)
-    return f2b_py_dict_new();
+    return NULL;
   F2bPyObj *data = f2b_py_dict_new_sized(1);
   f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
   return data;

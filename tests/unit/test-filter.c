@@ -54,7 +54,10 @@ show(GPtrArray *ret)
     else
       g_string_append(s, "None");
     g_string_append(s, ", ");
-    f2b_py_repr_append(s, f->data);
+    if (f->data)
+      f2b_py_repr_append(s, f->data);
+    else
+      g_string_append(s, "{}"); /* a lean failure without nofail */
     g_string_append(s, "]");
   }
   g_string_append(s, "]");
@@ -171,7 +174,7 @@ show_lean(GPtrArray *ret)
       g_string_append(s, "None");
     }
     g_string_append_printf(s, ", %.1f, ", f->has_time ? f->time : -1.0);
-    F2bPyObj *nofail = f2b_py_dict_get_str(f->data, "nofail", 6);
+    F2bPyObj *nofail = f->data ? f2b_py_dict_get_str(f->data, "nofail", 6) : NULL;
     if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE)
       f2b_py_repr_append(s, nofail);
     else
