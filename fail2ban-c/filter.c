@@ -125,6 +125,8 @@ struct F2bFilter {
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
   const struct RegexKeys *pref_keys; /* the prefregex's entry, or NULL */
+  const struct RegexKeys **fail_keys; /* the failregexes' entries by index (NULL: not
+                                       * yet), or NULL when a failregex came or went */
   guint64 *first_cands;   /* see first_byte_table; NULL when a failregex came or went */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
@@ -223,6 +225,15 @@ lines_view(GPtrArray *lines)
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
 {
+  if (lines->len == 1) {
+    /* the usual buffer: one line */
+    const F2bRegexLine *l = &((FLine *) lines->pdata[0])->t;
+    g_string_set_size(out, l->prefix_len + l->rest_len + 1);
+    memcpy(out->str, l->prefix, l->prefix_len);
+    memcpy(out->str + l->prefix_len, l->rest, l->rest_len);
+    out->str[out->len - 1] = '\n';
+    return out;
+  }
   /* sized once and filled with memcpy: GLib's append calls cost more than the copies */
   gsize total = 1;
   for (guint i = 0; i < lines->len; i++) {
@@ -421,6 +432,9 @@ typedef struct RegexKeys {
                              * has this very pointer as its name */
   guint n;
   gint slot[N_SLOTS]; /* the index of the group of key K_..., or -1 */
+  guint n_present;    /* the keys K_... the regex has: N_PRESENT pairs below */
+  guint8 present_key[N_SLOTS];
+  guint present_group[N_SLOTS];
   gint content;       /* the same for "content" */
   F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
@@ -452,8 +466,35 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
       if (rk->keys[i] == f->keys[k])
         rk->slot[k] = (gint) i;
   }
+  rk->n_present = 0;
+  for (guint k = 0; k < N_SLOTS; k++) {
+    if (rk->slot[k] >= 0) {
+      rk->present_key[rk->n_present] = (guint8) k;
+      rk->present_group[rk->n_present++] = (guint) rk->slot[k];
+    }
+  }
   g_hash_table_insert(f->regex_keys, (gpointer) re, rk);
   return rk;
+}
+
+/* regex_keys of failregex I, kept by index: its failures look it up every time. */
+static const RegexKeys *
+fail_keys(F2bFilter *f, guint i)
+{
+  if (f->fail_keys == NULL)
+    f->fail_keys = g_new0(const RegexKeys *, f->failregex->len);
+  if (f->fail_keys[i] == NULL)
+    f->fail_keys[i] = regex_keys(f, f->failregex->pdata[i]);
+  return f->fail_keys[i];
+}
+
+/* Forgets every regex's keys (a regex went: its address may come back). */
+static void
+forget_regex_keys(F2bFilter *f)
+{
+  g_hash_table_remove_all(f->regex_keys);
+  f->pref_keys = NULL;
+  g_clear_pointer(&f->fail_keys, g_free);
 }
 
 /* The key of group I of a match (transfer full). */
@@ -860,6 +901,7 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
   g_free(filter->first_cands);
+  g_free(filter->fail_keys);
   g_string_free(filter->mlfid_key, TRUE);
   if (filter->spare_buffer)
     g_ptr_array_unref(filter->spare_buffer);
@@ -937,8 +979,7 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
       return FALSE;
     apply_limit(filter, re);
   }
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
   g_clear_pointer(&filter->pref_match, f2b_regex_match_free); /* before its regex */
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
@@ -957,6 +998,7 @@ f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
   apply_limit(filter, re);
   g_ptr_array_add(filter->failregex, re);
   g_clear_pointer(&filter->first_cands, g_free);
+  g_clear_pointer(&filter->fail_keys, g_free);
   return TRUE;
 }
 
@@ -990,16 +1032,14 @@ gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
   g_clear_pointer(&filter->first_cands, g_free);
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
   return del_regex(filter->failregex, index);
 }
 
 gboolean
 f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
 {
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
   return del_regex(filter->ignoreregex, index);
 }
 
@@ -1808,17 +1848,16 @@ lean_pop_truthy(LeanFail *lf, guint k)
   return py_truthy(v);
 }
 
-/* The groups of match M of RE into LF (keys it has overwrite LF's, as dict.update). */
+/* The groups of match M of RE (whose keys are RK) into LF (keys it has overwrite
+ * LF's, as dict.update). */
 static void
-lean_from_match(F2bFilter *f, const F2bRegex *re, F2bRegexMatch *m, LeanFail *lf)
+lean_from_match(const F2bRegex *re, const RegexKeys *rk, F2bRegexMatch *m, LeanFail *lf)
 {
   if (!f2b_failregex_has_merged_groups(re)) {
-    const RegexKeys *rk = regex_keys(f, re);
-    for (guint k = 0; k < N_SLOTS; k++) {
+    for (guint j = 0; j < rk->n_present; j++) {
       F2bRegexSpan v;
-      if (rk->slot[k] >= 0)
-        lean_set(lf, k, f2b_regex_match_group_nth(m, (guint) rk->slot[k], &v)
-                            ? f2b_py_str_len(v.ptr, v.len) : NULL);
+      lean_set(lf, rk->present_key[j], f2b_regex_match_group_nth(m, rk->present_group[j], &v)
+                                           ? f2b_py_str_len(v.ptr, v.len) : NULL);
     }
     return;
   }
@@ -1920,8 +1959,8 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   F2bFilter *f = st->f;
   LeanFail cur = {{NULL}, NULL};
   if (st->pre)
-    lean_from_match(f, f->prefregex, st->pre, &cur);
-  lean_from_match(f, f->failregex->pdata[i], m, &cur);
+    lean_from_match(f->prefregex, regex_keys(f, f->prefregex), st->pre, &cur);
+  lean_from_match(f->failregex->pdata[i], fail_keys(f, i), m, &cur);
   LeanFail own = {{NULL}, NULL};
   LeanFail *fail = &cur;
   gboolean has_mlfid = cur.value[K_MLFID] != NULL;
