@@ -1459,7 +1459,8 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
   gboolean is_ignored = FALSE;
   g_autoptr(GError) error = NULL;
   GPtrArray *found = s->found; /* reused: the last line's failures go now */
-  g_ptr_array_set_size(found, 0);
+  if (found->len) /* most lines have none: spare the call */
+    g_ptr_array_set_size(found, 0);
   gboolean processed = tuple ? f2b_filter_process_tuple_into(s->filter, tuple, date, found, &error)
                              : f2b_filter_process_line_into(s->filter, line, len, found, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))
@@ -1468,7 +1469,8 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
     fprintf(stderr, "WARNING: line %" G_GUINT64_FORMAT ": failed to process line: %s\n", s->line_no,
             error->message);
   GPtrArray *ret = s->ret; /* reused: its entries are borrowed from FOUND */
-  g_ptr_array_set_size(ret, 0);
+  if (ret->len)
+    g_ptr_array_set_size(ret, 0);
   if (processed)
     record_hits(s, found, ret, &is_ignored);
   if (o->out) {
