@@ -847,11 +847,18 @@ read_regex(Session *s, const char *value, const char *kind)
 
 /* ---- -o: fail2ban-regex's output of failures ---- */
 
+/* The number of items of a failure's data (lean failures may have no data). */
+static gsize
+data_len(const F2bFailure *f)
+{
+  return f->data ? f2b_py_len(f->data) : 0;
+}
+
 /* str() of a data value of the failure, or FALSE when absent (or None). */
 static gboolean
 data_get(const F2bFailure *f, const char *key, GString *out, gboolean none_ok)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (!f2b_py_str_equal(k, key))
@@ -867,7 +874,7 @@ data_get(const F2bFailure *f, const char *key, GString *out, gboolean none_ok)
 static const F2bPyObj *
 data_lookup(const F2bFailure *f, const char *key)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (f2b_py_str_equal(k, key))
@@ -892,7 +899,7 @@ append_fid(GString *out, const F2bFailure *f)
 static gboolean
 last_date_text(const F2bFailure *f, const char **text, gsize *len)
 {
-  for (gsize i = 0; i < f2b_py_len(f->data); i++) {
+  for (gsize i = 0; i < data_len(f); i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
     if (!f2b_py_str_equal(k, "matches") || f2b_py_kind(v) != F2B_PY_LIST || f2b_py_len(v) == 0)
@@ -1225,7 +1232,7 @@ output_failures(Session *s, GPtrArray *ret)
       continue;
     } else if (strcmp(fmt, "row") == 0) {
       g_autoptr(F2bPyObj) d = f2b_py_dict_new();
-      for (gsize k = 0; k < f2b_py_len(f->data); k++) {
+      for (gsize k = 0; k < data_len(f); k++) {
         F2bPyObj *key, *val;
         f2b_py_dict_pair(f->data, k, &key, &val);
         if (!f2b_py_str_equal(key, "matches"))
@@ -1452,7 +1459,8 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
   gboolean is_ignored = FALSE;
   g_autoptr(GError) error = NULL;
   GPtrArray *found = s->found; /* reused: the last line's failures go now */
-  g_ptr_array_set_size(found, 0);
+  if (found->len) /* most lines have none: spare the call */
+    g_ptr_array_set_size(found, 0);
   gboolean processed = tuple ? f2b_filter_process_tuple_into(s->filter, tuple, date, found, &error)
                              : f2b_filter_process_line_into(s->filter, line, len, found, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))
@@ -1461,7 +1469,8 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
     fprintf(stderr, "WARNING: line %" G_GUINT64_FORMAT ": failed to process line: %s\n", s->line_no,
             error->message);
   GPtrArray *ret = s->ret; /* reused: its entries are borrowed from FOUND */
-  g_ptr_array_set_size(ret, 0);
+  if (ret->len)
+    g_ptr_array_set_size(ret, 0);
   if (processed)
     record_hits(s, found, ret, &is_ignored);
   if (o->out) {

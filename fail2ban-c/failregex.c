@@ -213,6 +213,7 @@ struct F2bRegex {
   gsize anchor_len;
   guint8 *first_bytes;  /* a 256-bit map of the bytes a match can start with at offset 0,
                          * the only place it can start (NULL: not known) */
+  F2bRegexMatch *spare; /* the last match freed, for the next search (see match_alloc) */
 };
 
 static void
@@ -727,6 +728,7 @@ f2b_failregex_free(F2bRegex *re)
   g_free(re->required);
   g_free(re->anchor);
   g_free(re->first_bytes);
+  g_free(re->spare);
   g_free(re);
 }
 
@@ -813,7 +815,30 @@ struct F2bRegexMatch {
   gsize n_simple;              /* with matched NULL: lines 0..n_simple-1 matched, none not */
   GString *skipped_text;       /* NULL until computed */
   GArray *skipped;             /* F2bRegexSpan into skipped_text */
+  gsize cap;                   /* bytes of room after the struct */
 };
+
+/* A spare match bigger than this is freed, not kept: a regex keeps at most one. */
+#define MATCH_SPARE_MAX_CAP 4096
+
+/* A match block with NEED bytes after the struct, zeroed but for those: the
+ * regex's spare when it is big enough (most searches of a regex need the same
+ * room), else a new one. */
+static F2bRegexMatch *
+match_alloc(F2bRegex *re, gsize need)
+{
+  F2bRegexMatch *m = g_steal_pointer(&re->spare);
+  if (m == NULL || m->cap < need) {
+    g_free(m);
+    g_return_val_if_fail(need < G_MAXSIZE - sizeof(F2bRegexMatch), NULL);
+    m = g_malloc(sizeof(F2bRegexMatch) + need);
+    m->cap = need;
+  }
+  gsize cap = m->cap;
+  memset(m, 0, sizeof(F2bRegexMatch));
+  m->cap = cap;
+  return m;
+}
 
 static const gsize simple_indices[1] = {0};
 
@@ -1038,8 +1063,7 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
   }
   guint n = re->pyre->n_groups + 1;
   gsize copy = borrow ? 0 : len + 1;
-  F2bRegexMatch *m = g_malloc(sizeof(F2bRegexMatch) + 2 * n * sizeof(gsize) + copy);
-  memset(m, 0, sizeof(F2bRegexMatch));
+  F2bRegexMatch *m = match_alloc(re, 2 * n * sizeof(gsize) + copy);
   m->re = re;
   m->len = len;
   m->ov = (gsize *)(void *)(m + 1);
@@ -1104,7 +1128,11 @@ f2b_regex_match_free(F2bRegexMatch *m)
     g_string_free(m->skipped_text, TRUE);
   if (m->skipped)
     g_array_unref(m->skipped);
-  g_free(m);
+  F2bRegex *re = (F2bRegex *)m->re; /* its spare is a cache, not part of its value */
+  if (re->spare == NULL && m->cap <= MATCH_SPARE_MAX_CAP)
+    re->spare = m;
+  else
+    g_free(m);
 }
 
 void

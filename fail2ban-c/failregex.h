@@ -168,7 +168,8 @@ F2bRegexMatch *f2b_failregex_search_borrow(F2bRegex *re, const char *buf, gsize 
                                            GError **error);
 
 /* A match keeps its own copy of the buffer (but see f2b_failregex_search_borrow):
- * everything below points into it. */
+ * everything below points into it.  A match is freed before its regex (the regex
+ * keeps the block of the last match freed for its next search). */
 void f2b_regex_match_free(F2bRegexMatch *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bRegexMatch, f2b_regex_match_free)
 

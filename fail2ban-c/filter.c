@@ -18,20 +18,37 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
 #define MLFID_CACHE_MAX 100
 #define MLFID_CACHE_TTL (5 * 60.0)
+/* Entry blocks kept for reuse: a full cache drops one entry for each it adds. */
+#define MLFID_SPARE_MAX 4
+/* The least key room of an entry block, so that a block fits most keys. */
+#define MLFID_MIN_CAP 96
+
+/* FLine blocks the filter keeps for reuse: two lines are made per log line (the
+ * tuple line and the prefregex's content line) and as many go. */
+#define FLINE_POOL_MAX 8
+/* The least text room of a block, so that a block fits most lines that reuse it. */
+#define FLINE_MIN_CAP 256
+
+typedef struct FLine FLine;
+
+/* Unreferenced lines of one filter, ready for reuse.  Every holder of a line is
+ * the filter's (its buffers, processed, last_time_line, the arrays of one call),
+ * so no line outlives the pool. */
+typedef struct {
+  FLine *free[FLINE_POOL_MAX];
+  guint n;
+} FLinePool;
 
 /* A line as fail2ban's (prefix, date, rest) tuple, with its text after it. */
-typedef struct {
+struct FLine {
   F2bRegexLine t;
-} FLine;
+  guint ref;
+  gsize cap;       /* bytes of text room after the struct */
+  FLinePool *pool; /* where the block goes when the last reference goes */
+};
 
 typedef struct LeanFail LeanFail;
-
-typedef struct {
-  F2bPyObj *fail; /* the merged failure data, or NULL with lean failures */
-  LeanFail *lean; /* the same as lean failures keep it, or NULL */
-  double expiry;
-  char key[];     /* the mlfid value as a text (see mlfid_key), in the same block */
-} MlfidEntry;
+typedef struct MlfidEntry MlfidEntry;
 
 /* The keys the filter itself reads or writes.  Every key of a failure dict is the
  * filter's one str object for its text (see group_key_of), so these are found by
@@ -78,7 +95,8 @@ struct F2bFilter {
   F2bFilterTimeFunc on_time;
   gpointer on_time_data;
 
-  GPtrArray *line_buffer; /* FLine * (rc boxes) */
+  FLinePool lines;        /* the FLines' free blocks */
+  GPtrArray *line_buffer; /* FLine * (references) */
   FLine *last_time_line; /* the line whose date is the last date text (NULL: none) */
   gsize last_time_len;   /* the text's length: up to its first NUL, a C string's */
   double last_date;
@@ -86,8 +104,10 @@ struct F2bFilter {
   FLine *processed; /* the last line processed (for processedLine()) */
   F2bRegexMatch *pref_match;
   gboolean pref_matched;
-  GPtrArray *mlfid_cache; /* MlfidEntry *, oldest first */
-  GHashTable *mlfid_index; /* key -> MlfidEntry * of mlfid_cache (borrowed) */
+  GQueue mlfid_order;      /* the mlfid cache's entries (their links), oldest first */
+  GHashTable *mlfid_index; /* the same entries as a set, by key (see MlfidKey) */
+  MlfidEntry *mlfid_spare[MLFID_SPARE_MAX]; /* entry blocks kept for reuse */
+  guint n_mlfid_spare;
   gboolean encoding_is_utf8;
   int line_ascii;         /* the line being processed: 1 pure ASCII, 0 not, -1 not known */
   GString *decoded;       /* scratch: the line being processed, decoded */
@@ -105,6 +125,8 @@ struct F2bFilter {
   GHashTable *regex_keys; /* F2bRegex * -> RegexKeys: its group names' keys in order;
                            * emptied whenever a regex goes (its address may return) */
   const struct RegexKeys *pref_keys; /* the prefregex's entry, or NULL */
+  const struct RegexKeys **fail_keys; /* the failregexes' entries by index (NULL: not
+                                       * yet), or NULL when a failregex came or went */
   guint64 *first_cands;   /* see first_byte_table; NULL when a failregex came or went */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
@@ -116,11 +138,29 @@ struct F2bFilter {
 
 /* ---- lines ---------------------------------------------------------------------- */
 
+/* A block with room for NEED bytes of text: the last one unreferenced when it is
+ * big enough (no allocation), else a new one. */
 static FLine *
-fline_new(const char *prefix, gsize plen, const char *date, gsize dlen, const char *rest,
-          gsize rlen)
+fline_block(FLinePool *pool, gsize need)
 {
-  FLine *l = g_rc_box_alloc(sizeof(FLine) + plen + dlen + rlen + 3);
+  FLine *l = pool->n ? pool->free[--pool->n] : NULL;
+  if (l && l->cap >= need)
+    return l;
+  g_free(l);
+  gsize cap = MAX(need, FLINE_MIN_CAP);
+  g_return_val_if_fail(cap < G_MAXSIZE - sizeof(FLine), NULL);
+  l = g_malloc(sizeof(FLine) + cap);
+  l->cap = cap;
+  l->pool = pool;
+  return l;
+}
+
+static FLine *
+fline_new(FLinePool *pool, const char *prefix, gsize plen, const char *date, gsize dlen,
+          const char *rest, gsize rlen)
+{
+  FLine *l = fline_block(pool, plen + dlen + rlen + 3);
+  l->ref = 1;
   char *p = (char *) (l + 1);
   memcpy(p, prefix, plen);
   p[plen] = '\0';
@@ -142,14 +182,27 @@ fline_new(const char *prefix, gsize plen, const char *date, gsize dlen, const ch
 static FLine *
 fline_ref(FLine *l)
 {
-  return g_rc_box_acquire(l);
+  l->ref++;
+  return l;
 }
 
 static void
-fline_unref(gpointer l)
+fline_unref(gpointer p)
 {
-  if (l)
-    g_rc_box_release(l);
+  FLine *l = p;
+  if (l == NULL || --l->ref > 0)
+    return;
+  if (l->pool->n < FLINE_POOL_MAX)
+    l->pool->free[l->pool->n++] = l;
+  else
+    g_free(l);
+}
+
+static void
+fline_pool_clear(FLinePool *pool)
+{
+  while (pool->n)
+    g_free(pool->free[--pool->n]);
 }
 
 static GPtrArray *
@@ -172,6 +225,15 @@ lines_view(GPtrArray *lines)
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
 {
+  if (lines->len == 1) {
+    /* the usual buffer: one line */
+    const F2bRegexLine *l = &((FLine *) lines->pdata[0])->t;
+    g_string_set_size(out, l->prefix_len + l->rest_len + 1);
+    memcpy(out->str, l->prefix, l->prefix_len);
+    memcpy(out->str + l->prefix_len, l->rest, l->rest_len);
+    out->str[out->len - 1] = '\n';
+    return out;
+  }
   /* sized once and filled with memcpy: GLib's append calls cost more than the copies */
   gsize total = 1;
   for (guint i = 0; i < lines->len; i++) {
@@ -370,6 +432,9 @@ typedef struct RegexKeys {
                              * has this very pointer as its name */
   guint n;
   gint slot[N_SLOTS]; /* the index of the group of key K_..., or -1 */
+  guint n_present;    /* the keys K_... the regex has: N_PRESENT pairs below */
+  guint8 present_key[N_SLOTS];
+  guint present_group[N_SLOTS];
   gint content;       /* the same for "content" */
   F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
@@ -401,8 +466,35 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
       if (rk->keys[i] == f->keys[k])
         rk->slot[k] = (gint) i;
   }
+  rk->n_present = 0;
+  for (guint k = 0; k < N_SLOTS; k++) {
+    if (rk->slot[k] >= 0) {
+      rk->present_key[rk->n_present] = (guint8) k;
+      rk->present_group[rk->n_present++] = (guint) rk->slot[k];
+    }
+  }
   g_hash_table_insert(f->regex_keys, (gpointer) re, rk);
   return rk;
+}
+
+/* regex_keys of failregex I, kept by index: its failures look it up every time. */
+static const RegexKeys *
+fail_keys(F2bFilter *f, guint i)
+{
+  if (f->fail_keys == NULL)
+    f->fail_keys = g_new0(const RegexKeys *, f->failregex->len);
+  if (f->fail_keys[i] == NULL)
+    f->fail_keys[i] = regex_keys(f, f->failregex->pdata[i]);
+  return f->fail_keys[i];
+}
+
+/* Forgets every regex's keys (a regex went: its address may come back). */
+static void
+forget_regex_keys(F2bFilter *f)
+{
+  g_hash_table_remove_all(f->regex_keys);
+  f->pref_keys = NULL;
+  g_clear_pointer(&f->fail_keys, g_free);
 }
 
 /* The key of group I of a match (transfer full). */
@@ -510,7 +602,7 @@ f2b_failure_free(F2bFailure *failure)
 static F2bFailure *
 failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyObj *data)
 {
-  F2bFailure *f = g_new0(F2bFailure, 1);
+  F2bFailure *f = g_new(F2bFailure, 1);
   f->regex_index = index;
   f->fid = fid;
   f->has_time = has_time;
@@ -538,15 +630,6 @@ lean_clear(LeanFail *lf)
   g_clear_pointer(&lf->users, f2b_py_free);
 }
 
-static void
-lean_free(LeanFail *lf)
-{
-  if (lf == NULL)
-    return;
-  lean_clear(lf);
-  g_free(lf);
-}
-
 /* Sets key K to V (transfer full; None and NULL clear it). */
 static void
 lean_set(LeanFail *lf, guint k, F2bPyObj *v)
@@ -561,99 +644,197 @@ lean_set(LeanFail *lf, guint k, F2bPyObj *v)
 
 /* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
 
+/* An mlfid as the cache knows it: its text (see mlfid_key) and the text's hash,
+ * computed once per failure. */
+typedef struct {
+  const char *text;
+  gsize len;
+  guint hash;
+} MlfidKey;
+
+struct MlfidEntry {
+  MlfidKey k;      /* first: the index's key; K.TEXT is TEXT below */
+  GList link;      /* in mlfid_order; its data is the entry */
+  double expiry;
+  F2bPyObj *fail;  /* the merged failure data, or NULL with lean failures */
+  LeanFail *lean;  /* &LEAN_DATA with lean failures, or NULL */
+  LeanFail lean_data;
+  gsize cap;       /* room for the text */
+  char text[];
+};
+
+static guint
+mlfid_key_hash(gconstpointer p)
+{
+  return ((const MlfidKey *) p)->hash;
+}
+
+static gboolean
+mlfid_key_equal(gconstpointer a, gconstpointer b)
+{
+  const MlfidKey *x = a, *y = b;
+  return x->len == y->len && memcmp(x->text, y->text, x->len) == 0;
+}
+
+/* A hash of LEN bytes at TEXT, 8 bytes at a time (keys are whole log prefixes). */
+static guint
+text_hash(const char *text, gsize len)
+{
+  const guint64 mul = G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+  guint64 h = len * mul;
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, text + i, 8);
+    h = (h ^ w) * mul;
+    h ^= h >> 29;
+  }
+  guint64 w = 0;
+  memcpy(&w, text + i, len - i);
+  h = (h ^ w) * mul;
+  return (guint) (h ^ (h >> 32));
+}
+
+/* Empties E's data; the block stays. */
 static void
-mlfid_entry_free(gpointer p)
+mlfid_entry_clear(MlfidEntry *e)
 {
-  MlfidEntry *e = p;
-  f2b_py_free(e->fail);
-  lean_free(e->lean);
-  g_free(e);
+  g_clear_pointer(&e->fail, f2b_py_free);
+  if (e->lean)
+    lean_clear(e->lean);
+  e->lean = NULL;
 }
 
-/* The position of KEY's entry in the cache's order, or -1.  The hash finds the
- * entry; its position is a pointer scan of at most 100 entries. */
-static gint
-mlfid_find(F2bFilter *f, const char *key)
-{
-  MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
-  guint i;
-  if (e == NULL || !g_ptr_array_find(f->mlfid_cache, e, &i))
-    return -1;
-  return (gint) i;
-}
-
-/* Takes entry I out of the cache (and its index); the caller owns it. */
+/* A block for an entry of key KEY, a spare one when one is big enough. */
 static MlfidEntry *
-mlfid_take(F2bFilter *f, guint i)
+mlfid_entry_new(F2bFilter *f, const MlfidKey *key)
 {
-  MlfidEntry *e = g_ptr_array_steal_index(f->mlfid_cache, i);
-  g_hash_table_remove(f->mlfid_index, e->key);
+  MlfidEntry *e = f->n_mlfid_spare ? f->mlfid_spare[--f->n_mlfid_spare] : NULL;
+  if (e == NULL || e->cap <= key->len) {
+    g_free(e);
+    gsize cap = MAX(key->len + 1, MLFID_MIN_CAP);
+    g_return_val_if_fail(cap < G_MAXSIZE - sizeof(MlfidEntry), NULL);
+    e = g_malloc(sizeof(MlfidEntry) + cap);
+    e->cap = cap;
+    e->fail = NULL;
+    e->lean = NULL;
+    e->link = (GList){.data = e};
+  }
+  memcpy(e->text, key->text, key->len);
+  e->text[key->len] = '\0';
+  e->k = (MlfidKey){e->text, key->len, key->hash};
   return e;
 }
 
-/* Cache.get(): the entry when present and not expired (an expired one is dropped;
- * only then is its place in the order needed). */
+/* E (out of the cache) is done with: its data goes, its block is kept or freed. */
+static void
+mlfid_entry_release(F2bFilter *f, MlfidEntry *e)
+{
+  mlfid_entry_clear(e);
+  if (f->n_mlfid_spare < MLFID_SPARE_MAX)
+    f->mlfid_spare[f->n_mlfid_spare++] = e;
+  else
+    g_free(e);
+}
+
+/* Takes E out of the cache's order and index; the caller owns it. */
+static void
+mlfid_take(F2bFilter *f, MlfidEntry *e)
+{
+  g_queue_unlink(&f->mlfid_order, &e->link);
+  g_hash_table_remove(f->mlfid_index, &e->k);
+}
+
+/* Empties the cache (FREE: the blocks too, else they are kept for reuse). */
+static void
+mlfid_clear(F2bFilter *f, gboolean free_blocks)
+{
+  g_hash_table_remove_all(f->mlfid_index);
+  GList *l;
+  while ((l = g_queue_peek_head_link(&f->mlfid_order)) != NULL) {
+    g_queue_unlink(&f->mlfid_order, l);
+    if (free_blocks) {
+      mlfid_entry_clear(l->data);
+      g_free(l->data);
+    } else {
+      mlfid_entry_release(f, l->data);
+    }
+  }
+  if (free_blocks)
+    while (f->n_mlfid_spare)
+      g_free(f->mlfid_spare[--f->n_mlfid_spare]);
+}
+
+/* Cache.get(): the entry when present and not expired (an expired one is dropped). */
 static MlfidEntry *
-mlfid_get(F2bFilter *f, const char *key)
+mlfid_get(F2bFilter *f, const MlfidKey *key)
 {
   MlfidEntry *e = g_hash_table_lookup(f->mlfid_index, key);
-  if (e == NULL)
-    return NULL;
-  if (e->expiry > f->now)
+  if (e == NULL || e->expiry > f->now)
     return e;
-  gint i = mlfid_find(f, key);
-  if (i >= 0)
-    mlfid_entry_free(mlfid_take(f, (guint) i));
+  mlfid_take(f, e);
+  mlfid_entry_release(f, e);
   return NULL;
 }
 
-/* Cache.set() of a KEY (LEN bytes) that is not in the cache (the only case
- * _mergeFailure has): when full, drops entries from the oldest until one that is
- * still valid has been dropped with room left (fail2ban's exact eviction), then
- * appends. Takes FAIL. */
-static void
-mlfid_add(F2bFilter *f, const char *key, gsize len, F2bPyObj *fail, LeanFail *lean)
+/* Cache.set() of a KEY that is not in the cache (the only case _mergeFailure
+ * has): when full, drops entries from the oldest until one that is still valid
+ * has been dropped with room left (fail2ban's exact eviction), then appends.
+ * Takes FAIL, or LEAN's values (LEAN is emptied).  Returns the new entry. */
+static MlfidEntry *
+mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail *lean)
 {
-  GPtrArray *c = f->mlfid_cache;
-  if (c->len >= MLFID_CACHE_MAX) {
-    while (c->len > 0) {
-      MlfidEntry *first = mlfid_take(f, 0);
+  GQueue *q = &f->mlfid_order;
+  if (q->length >= MLFID_CACHE_MAX) {
+    while (q->length > 0) {
+      MlfidEntry *first = q->head->data;
       gboolean valid = first->expiry > f->now;
-      mlfid_entry_free(first);
-      if (valid && c->len < MLFID_CACHE_MAX)
+      mlfid_take(f, first);
+      mlfid_entry_release(f, first);
+      if (valid && q->length < MLFID_CACHE_MAX)
         break;
     }
   }
-  MlfidEntry *e = g_malloc(sizeof(MlfidEntry) + len + 1);
-  memcpy(e->key, key, len + 1);
+  MlfidEntry *e = mlfid_entry_new(f, key);
   e->fail = fail;
-  e->lean = lean;
+  if (lean) {
+    e->lean_data = *lean;
+    memset(lean, 0, sizeof *lean);
+    e->lean = &e->lean_data;
+  }
   e->expiry = f->now + MLFID_CACHE_TTL;
-  g_ptr_array_add(c, e);
-  g_hash_table_insert(f->mlfid_index, e->key, e);
+  g_queue_push_tail_link(q, &e->link);
+  g_hash_table_add(f->mlfid_index, &e->k);
+  return e;
 }
 
-/* Cache.unset() that hands the entry's data to the caller: its full dict in *FAIL
- * or its lean struct in *LEAN (either may be NULL), whichever the filter keeps;
- * NULL there when KEY has no entry. */
-static void
-mlfid_steal(F2bFilter *f, const char *key, F2bPyObj **fail, LeanFail **lean)
+/* Cache.unset() of entry E that hands its data to the caller: its full dict
+ * (returned) or its lean values, moved into *LEAN (may be NULL). */
+static F2bPyObj *
+mlfid_steal(F2bFilter *f, MlfidEntry *e, LeanFail *lean)
 {
-  gint i = mlfid_find(f, key);
-  MlfidEntry *e = i < 0 ? NULL : mlfid_take(f, (guint) i);
-  if (fail)
-    *fail = e ? g_steal_pointer(&e->fail) : NULL;
-  if (lean)
-    *lean = e ? g_steal_pointer(&e->lean) : NULL;
-  if (e)
-    mlfid_entry_free(e);
+  mlfid_take(f, e);
+  F2bPyObj *fail = g_steal_pointer(&e->fail);
+  if (lean && e->lean) {
+    *lean = *e->lean;
+    memset(e->lean, 0, sizeof *e->lean);
+  }
+  mlfid_entry_release(f, e);
+  return fail;
 }
 
 guint
 f2b_filter_mlfid_cache_size(const F2bFilter *filter)
 {
   g_return_val_if_fail(filter != NULL, 0);
-  return filter->mlfid_cache->len;
+  return filter->mlfid_order.length;
+}
+
+guint
+f2b_filter_n_spare_lines(const F2bFilter *filter)
+{
+  g_return_val_if_fail(filter != NULL, 0);
+  return filter->lines.n;
 }
 
 /* ---- construction and settings ---------------------------------------------------- */
@@ -686,8 +867,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->in_operation = TRUE;
   f->ignore_pending = TRUE;
   f->line_buffer = fline_array_new();
-  f->mlfid_cache = g_ptr_array_new_with_free_func(mlfid_entry_free);
-  f->mlfid_index = g_hash_table_new(g_str_hash, g_str_equal);
+  g_queue_init(&f->mlfid_order);
+  f->mlfid_index = g_hash_table_new(mlfid_key_hash, mlfid_key_equal);
   f->view = g_array_new(FALSE, FALSE, sizeof(F2bRegexLine));
   f->group_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) f2b_py_free);
@@ -704,6 +885,7 @@ f2b_filter_free(F2bFilter *filter)
 {
   if (filter == NULL)
     return;
+  f2b_regex_match_free(filter->pref_match); /* before its regex and pref_buf */
   f2b_failregex_free(filter->prefregex);
   g_ptr_array_unref(filter->failregex);
   g_ptr_array_unref(filter->ignoreregex);
@@ -712,14 +894,14 @@ f2b_filter_free(F2bFilter *filter)
   g_ptr_array_unref(filter->line_buffer);
   fline_unref(filter->last_time_line);
   fline_unref(filter->processed);
-  f2b_regex_match_free(filter->pref_match); /* before pref_buf, which it points into */
-  g_hash_table_unref(filter->mlfid_index); /* borrows the entries' keys: first */
-  g_ptr_array_unref(filter->mlfid_cache);
+  mlfid_clear(filter, TRUE);
+  g_hash_table_unref(filter->mlfid_index);
   g_array_unref(filter->view);
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
   g_free(filter->first_cands);
+  g_free(filter->fail_keys);
   g_string_free(filter->mlfid_key, TRUE);
   if (filter->spare_buffer)
     g_ptr_array_unref(filter->spare_buffer);
@@ -727,6 +909,7 @@ f2b_filter_free(F2bFilter *filter)
   g_string_free(filter->regex_buf, TRUE);
   g_string_free(filter->org_buf, TRUE);
   g_string_free(filter->pref_buf, TRUE);
+  fline_pool_clear(&filter->lines); /* last: every line has come back by now */
   g_free(filter);
 }
 
@@ -796,11 +979,10 @@ f2b_filter_set_prefregex(F2bFilter *filter, const char *regex, GError **error)
       return FALSE;
     apply_limit(filter, re);
   }
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
+  g_clear_pointer(&filter->pref_match, f2b_regex_match_free); /* before its regex */
   f2b_failregex_free(filter->prefregex);
   filter->prefregex = re;
-  g_clear_pointer(&filter->pref_match, f2b_regex_match_free);
   filter->pref_matched = FALSE;
   return TRUE;
 }
@@ -816,6 +998,7 @@ f2b_filter_add_failregex(F2bFilter *filter, const char *regex, GError **error)
   apply_limit(filter, re);
   g_ptr_array_add(filter->failregex, re);
   g_clear_pointer(&filter->first_cands, g_free);
+  g_clear_pointer(&filter->fail_keys, g_free);
   return TRUE;
 }
 
@@ -849,16 +1032,14 @@ gboolean
 f2b_filter_del_failregex(F2bFilter *filter, gint index)
 {
   g_clear_pointer(&filter->first_cands, g_free);
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
   return del_regex(filter->failregex, index);
 }
 
 gboolean
 f2b_filter_del_ignoreregex(F2bFilter *filter, gint index)
 {
-  g_hash_table_remove_all(filter->regex_keys);
-  filter->pref_keys = NULL;
+  forget_regex_keys(filter);
   return del_regex(filter->ignoreregex, index);
 }
 
@@ -1033,8 +1214,7 @@ f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on)
   if (on == filter->lean_failures)
     return;
   /* the cached dicts of one mode mean nothing to the other */
-  g_hash_table_remove_all(filter->mlfid_index);
-  g_ptr_array_set_size(filter->mlfid_cache, 0);
+  mlfid_clear(filter, FALSE);
   filter->lean_failures = on;
 }
 
@@ -1406,22 +1586,22 @@ enum {
 
 /* The cache key of an mlfid value: one text per value, different values give
  * different texts.  A str (the usual case) is its own text, marked 's'; anything
- * else, or a str holding a NUL, is its repr(), marked 'r'.  Written into OUT. */
-static const char *
+ * else is its repr(), marked 'r'.  The text is written into OUT. */
+static MlfidKey
 mlfid_key(GString *out, const F2bPyObj *mlfid)
 {
   gsize len;
   const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
-  g_string_truncate(out, 0);
-  if (text && memchr(text, '\0', len) == NULL) {
+  if (text) {
     g_string_set_size(out, len + 1);
     out->str[0] = 's';
     memcpy(out->str + 1, text, len);
-    return out->str;
+  } else {
+    g_string_truncate(out, 0);
+    g_string_append_c(out, 'r');
+    f2b_py_repr_append(out, mlfid);
   }
-  g_string_append_c(out, 'r');
-  f2b_py_repr_append(out, mlfid);
-  return out->str;
+  return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
 }
 
 /* _mergeFailure. Takes FAIL; returns the merged data, which the cache owns when
@@ -1431,9 +1611,8 @@ static F2bPyObj *
 merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *matched,
               gboolean *cached)
 {
-  const char *key = mlfid_key(f->mlfid_key, mlfid);
-  gsize key_len = f->mlfid_key->len;
-  MlfidEntry *entry = mlfid_get(f, key);
+  MlfidKey key = mlfid_key(f->mlfid_key, mlfid);
+  MlfidEntry *entry = mlfid_get(f, &key);
   F2bPyObj *users = NULL;
   guint fl = 0;
   *cached = FALSE;
@@ -1462,12 +1641,12 @@ merge_failure(F2bFilter *f, const F2bPyObj *mlfid, F2bPyObj *fail, GPtrArray *ma
     fail = g;
     *cached = TRUE;
     if (fl & NF_FORGET) {
-      mlfid_steal(f, key, &fail, NULL);
+      fail = mlfid_steal(f, entry, NULL);
       *cached = FALSE;
     }
   } else if (!(fl & NF_FORGET)) {
     users = update_users(f, fail, dict_get(f, fail, K_USER));
-    mlfid_add(f, key, key_len, fail, NULL);
+    mlfid_add(f, &key, fail, NULL);
     *cached = TRUE;
   }
   gboolean pending = dict_pop_truthy(f, fail, K_MLFPENDING);
@@ -1669,17 +1848,16 @@ lean_pop_truthy(LeanFail *lf, guint k)
   return py_truthy(v);
 }
 
-/* The groups of match M of RE into LF (keys it has overwrite LF's, as dict.update). */
+/* The groups of match M of RE (whose keys are RK) into LF (keys it has overwrite
+ * LF's, as dict.update). */
 static void
-lean_from_match(F2bFilter *f, const F2bRegex *re, F2bRegexMatch *m, LeanFail *lf)
+lean_from_match(const F2bRegex *re, const RegexKeys *rk, F2bRegexMatch *m, LeanFail *lf)
 {
   if (!f2b_failregex_has_merged_groups(re)) {
-    const RegexKeys *rk = regex_keys(f, re);
-    for (guint k = 0; k < N_SLOTS; k++) {
+    for (guint j = 0; j < rk->n_present; j++) {
       F2bRegexSpan v;
-      if (rk->slot[k] >= 0)
-        lean_set(lf, k, f2b_regex_match_group_nth(m, (guint) rk->slot[k], &v)
-                            ? f2b_py_str_len(v.ptr, v.len) : NULL);
+      lean_set(lf, rk->present_key[j], f2b_regex_match_group_nth(m, rk->present_group[j], &v)
+                                           ? f2b_py_str_len(v.ptr, v.len) : NULL);
     }
     return;
   }
@@ -1714,17 +1892,15 @@ lean_update_users(LeanFail *fail, const F2bPyObj *user)
 }
 
 /* _mergeFailure on lean failures, step for step as merge_failure.  CUR is emptied
- * (its values move).  Returns the merged failure: the cache's (*OWN NULL), or
- * *OWN (the caller frees it: an entry forgotten), or CUR itself. */
+ * (its values move).  Returns the merged failure: the cache's, or OWN (an empty
+ * LeanFail of the caller, who clears it: an entry forgotten), or CUR itself. */
 static LeanFail *
-lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
+lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail *own)
 {
-  const char *key = mlfid_key(f->mlfid_key, mlfid);
-  gsize key_len = f->mlfid_key->len;
-  MlfidEntry *entry = mlfid_get(f, key);
+  MlfidKey key = mlfid_key(f->mlfid_key, mlfid);
+  MlfidEntry *entry = mlfid_get(f, &key);
   F2bPyObj *users = NULL;
   guint fl = 0;
-  *own = NULL;
   if (py_truthy(cur->value[K_MLFGAINED])) {
     fl |= NF_GAINED | NF_NOFAIL;
     if (!py_truthy(cur->value[K_NOFAIL]))
@@ -1749,14 +1925,12 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
         lean_set(g, k, g_steal_pointer(&cur->value[k]));
     fail = g;
     if (fl & NF_FORGET) {
-      mlfid_steal(f, key, NULL, own);
-      fail = *own;
+      mlfid_steal(f, entry, own);
+      fail = own;
     }
   } else if (!(fl & NF_FORGET)) {
     users = lean_update_users(cur, cur->value[K_USER]);
-    fail = g_memdup2(cur, sizeof *cur); /* the values move to the cache's copy */
-    memset(cur, 0, sizeof *cur);
-    mlfid_add(f, key, key_len, NULL, fail);
+    fail = mlfid_add(f, &key, NULL, cur)->lean; /* the values move to the cache */
   }
   gboolean pending = lean_pop_truthy(fail, K_MLFPENDING);
   if (pending || (users && f2b_py_len(users) > 1)) {
@@ -1766,12 +1940,12 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail **own)
   return fail;
 }
 
-/* A lean failure's data: its "nofail" alone (transfer full). */
+/* A lean failure's data: its "nofail" alone (transfer full), NULL without it. */
 static F2bPyObj *
 lean_data(F2bFilter *f, const F2bPyObj *nofail)
 {
   if (nofail == NULL)
-    return f2b_py_dict_new();
+    return NULL;
   F2bPyObj *data = f2b_py_dict_new_sized(1);
   f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
   return data;
@@ -1785,9 +1959,10 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   F2bFilter *f = st->f;
   LeanFail cur = {{NULL}, NULL};
   if (st->pre)
-    lean_from_match(f, f->prefregex, st->pre, &cur);
-  lean_from_match(f, f->failregex->pdata[i], m, &cur);
-  LeanFail *fail = &cur, *own = NULL;
+    lean_from_match(f->prefregex, regex_keys(f, f->prefregex), st->pre, &cur);
+  lean_from_match(f->failregex->pdata[i], fail_keys(f, i), m, &cur);
+  LeanFail own = {{NULL}, NULL};
+  LeanFail *fail = &cur;
   gboolean has_mlfid = cur.value[K_MLFID] != NULL;
   if (has_mlfid) {
     g_autoptr(F2bPyObj) mlfid = f2b_py_copy(cur.value[K_MLFID]);
@@ -1812,7 +1987,8 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
   g_ptr_array_set_size(fids, 0);
-  lean_free(own);
+  if (fail == &own)
+    lean_clear(&own);
   lean_clear(&cur);
   return step;
 }
@@ -1916,6 +2092,26 @@ first_byte_table(F2bFilter *f)
   return f->first_cands;
 }
 
+/* The failregexes (of the first 64) that can match BUF, by its first byte; all of
+ * them for an empty buffer. */
+static guint64
+candidates(const guint64 *table, const GString *buf)
+{
+  return buf->len > 0 ? table[(guchar) buf->str[0]] : G_MAXUINT64;
+}
+
+/* The first failregex from FROM on worth a search: the set bits of MASK for the
+ * first 64 (the others cannot match: the search would check in vain), every one
+ * from the 65th on.  May be past the last regex. */
+static guint
+next_candidate(guint64 mask, guint from)
+{
+  if (from >= 64)
+    return from;
+  mask &= G_MAXUINT64 << from;
+  return mask ? (guint) __builtin_ctzll(mask) : 64;
+}
+
 /* findFailure(tupleLine, date, noDate): the failures are appended to FAILS.
  * FALSE with ERROR when fail2ban raises (nothing is appended then). */
 static gboolean
@@ -1970,19 +2166,24 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
     F2bRegexSpan repl;
     if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
       GPtrArray *content = empty_buffer(f, st.org);
-      g_ptr_array_add(content, fline_new("", 0, "", 0, repl.ptr, repl.len));
+      g_ptr_array_add(content, fline_new(&f->lines, "", 0, "", 0, repl.ptr, repl.len));
       replace_buffer(f, content);
       st.buf = NULL;
     }
   }
   const guint64 *cands = first_byte_table(f);
-  for (guint i = 0; i < f->failregex->len; i++) {
+  guint64 mask = st.buf ? candidates(cands, st.buf) : 0;
+  for (guint next = 0, n = f->failregex->len; next < n;) {
     if (st.buf == NULL) {
+      /* the line buffer changed: so may the first byte */
       st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
       f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+      mask = candidates(cands, st.buf);
     }
-    if (i < 64 && st.buf->len > 0 && !((cands[(guchar) st.buf->str[0]] >> i) & 1))
-      continue; /* cannot match: spare the call (the search checks the rest) */
+    guint i = next_candidate(mask, next);
+    if (i >= n)
+      break;
+    next = i + 1;
     F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
     if (m == NULL)
       continue;
@@ -2023,10 +2224,10 @@ last_date_recent(const F2bFilter *f)
 
 /* The line with the last date text as its date: ("", lastTimeText, line). */
 static FLine *
-line_with_last_date(const F2bFilter *f, const char *line, gsize len)
+line_with_last_date(F2bFilter *f, const char *line, gsize len)
 {
   const char *text = f->last_time_line ? f->last_time_line->t.date : "";
-  return fline_new("", 0, text, f->last_time_len, line, len);
+  return fline_new(&f->lines, "", 0, text, f->last_time_len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE
@@ -2046,10 +2247,10 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
                 "IndexError: a date template matched at the end of the line");
     return NULL;
   case F2B_DATE_NONE:
-    tl = fline_new("", 0, "", 0, line, len);
+    tl = fline_new(&f->lines, "", 0, "", 0, line, len);
     break;
   case F2B_DATE_EMPTY:
-    tl = fline_new(line, dm.start, "", 0, line + dm.end, len - dm.end);
+    tl = fline_new(&f->lines, line, dm.start, "", 0, line + dm.end, len - dm.end);
     if (last_date_recent(f)) {
       fline_unref(tl);
       tl = line_with_last_date(f, line, len);
@@ -2062,7 +2263,7 @@ split_date(F2bFilter *f, const char *line, gsize len, gboolean *has_date, double
   case F2B_DATE_FOUND:
   case F2B_DATE_UNPARSABLE:
   default:
-    tl = fline_new(line, dm.start, line + dm.start, dm.end - dm.start, line + dm.end,
+    tl = fline_new(&f->lines, line, dm.start, line + dm.start, dm.end - dm.start, line + dm.end,
                    len - dm.end);
     if (dm.status == F2B_DATE_FOUND) {
       *date = dm.time;
@@ -2202,7 +2403,7 @@ f2b_filter_process_tuple_into(F2bFilter *filter, const F2bRegexLine *tuple, doub
 {
   g_return_val_if_fail(filter != NULL && tuple != NULL && out != NULL, FALSE);
   filter->line_ascii = -1; /* not known: looked at when needed */
-  FLine *tl = fline_new(tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
+  FLine *tl = fline_new(&filter->lines, tuple->prefix, tuple->prefix_len, tuple->date, tuple->date_len,
                         tuple->rest, tuple->rest_len);
   set_last_date(filter, tl, date);
   g_autoptr(GString) joined = NULL;

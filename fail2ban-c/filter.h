@@ -100,7 +100,8 @@ typedef struct {
    * as pyobj has no set kind: print it as {...} where fail2ban's repr shows),
    * "nofail", "nofail-matches", "mlfpending", "ip" (the address as a string
    * when the failure id is not the address). */
-  F2bPyObj *data;
+  F2bPyObj *data;    /* NULL for a lean failure without "nofail" (see
+                      * f2b_filter_set_lean_failures) */
 } F2bFailure;
 
 void f2b_failure_free(F2bFailure *failure);
@@ -175,7 +176,8 @@ void f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on);
  * data but "nofail" (fail2ban-regex's summary) spares the dicts: the filter then
  * keeps, in the mlfid cache too, only the values it reads itself (fid, ip4, ip6,
  * dns, cidr, mlfid, nofail, mlfgained, mlfforget, mlfpending, user, users), and a
- * failure's data holds "nofail" alone (when it is not None).  Which failures are
+ * failure's data holds "nofail" alone, or is NULL when it is None (the usual
+ * failure needs no dict then).  Which failures are
  * found, with which ids, is the same either way.  Changing the setting empties
  * the mlfid cache. */
 void f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on);
@@ -246,5 +248,8 @@ const F2bRegexLine *f2b_filter_buffered_line(const F2bFilter *filter, gsize inde
 
 /* Number of entries in the mlfid cache (for tests of its bound). */
 guint f2b_filter_mlfid_cache_size(const F2bFilter *filter);
+
+/* Number of line blocks the filter keeps for reuse (for tests of their bound). */
+guint f2b_filter_n_spare_lines(const F2bFilter *filter);
 
 G_END_DECLS

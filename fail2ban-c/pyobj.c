@@ -141,12 +141,29 @@ f2b_py_bytes(const void *data, gsize len)
   return py_new_data(F2B_PY_BYTES, data, len);
 }
 
+/* Items of a container made with its size known may live in the node's block,
+ * right after it (see f2b_py_dict_new_sized): one allocation instead of two. */
+static gboolean
+items_inline(const F2bPyObj *obj)
+{
+  return obj->v.items.pdata == (gpointer *) (gpointer) (obj + 1);
+}
+
 static void
 items_add(PyItems *items, gpointer item)
 {
   if (items->len == items->cap) {
-    items->cap = items->cap ? items->cap * 2 : 8;
-    items->pdata = g_renew(gpointer, items->pdata, items->cap);
+    F2bPyObj *obj = (F2bPyObj *) ((char *) items - G_STRUCT_OFFSET(F2bPyObj, v.items));
+    guint cap = items->cap ? items->cap * 2 : 8;
+    if (items->cap && items_inline(obj)) {
+      /* outgrew the node's block: the items move to an array of their own */
+      gpointer *pdata = g_new(gpointer, cap);
+      memcpy(pdata, items->pdata, items->len * sizeof(gpointer));
+      items->pdata = pdata;
+    } else {
+      items->pdata = g_renew(gpointer, items->pdata, cap);
+    }
+    items->cap = cap;
   }
   items->pdata[items->len++] = item;
 }
@@ -180,11 +197,13 @@ F2bPyObj *
 f2b_py_dict_new_sized(gsize n_pairs)
 {
   g_return_val_if_fail(n_pairs < G_MAXUINT / 4, NULL);
-  F2bPyObj *obj = py_new_container(F2B_PY_DICT);
-  if (n_pairs) {
-    obj->v.items.cap = (guint) (2 * n_pairs);
-    obj->v.items.pdata = g_new(gpointer, obj->v.items.cap);
-  }
+  if (n_pairs == 0)
+    return py_new_container(F2B_PY_DICT);
+  F2bPyObj *obj = g_malloc(sizeof(F2bPyObj) + 2 * n_pairs * sizeof(gpointer));
+  memset(obj, 0, sizeof(F2bPyObj));
+  obj->kind = F2B_PY_DICT;
+  obj->v.items.cap = (guint) (2 * n_pairs);
+  obj->v.items.pdata = (gpointer *) (gpointer) (obj + 1);
   return obj;
 }
 
@@ -289,7 +308,8 @@ f2b_py_free(F2bPyObj *obj)
   case F2B_PY_DICT:
     for (guint i = 0; i < obj->v.items.len; i++)
       f2b_py_free(obj->v.items.pdata[i]);
-    g_free(obj->v.items.pdata);
+    if (!items_inline(obj))
+      g_free(obj->v.items.pdata);
     break;
   case F2B_PY_INSTANCE:
     g_free(obj->v.inst.module);

@@ -523,6 +523,57 @@ START_TEST(test_groups_alt_tuple)
 }
 END_TEST
 
+/* The user group of a search of TEXT with RE (a copying search unless BORROW). */
+static char *
+user_of(F2bRegex *re, const char *text, gboolean borrow, F2bRegexMatch **keep)
+{
+  GError *error = NULL;
+  F2bRegexMatch *m = borrow ? f2b_failregex_search_borrow(re, text, strlen(text), FALSE, NULL, 0,
+                                                          &error)
+                            : f2b_failregex_search(re, text, strlen(text), NULL, 0, &error);
+  ck_assert_ptr_null(error);
+  ck_assert_ptr_nonnull(m);
+  F2bRegexSpan v;
+  ck_assert(f2b_regex_match_group(m, "user", &v));
+  char *user = g_strndup(v.ptr, v.len);
+  if (keep)
+    *keep = m;
+  else
+    f2b_regex_match_free(m);
+  return user;
+}
+
+/* A regex reuses the block of its last match freed: each match still reads its
+ * own subject, whatever its size, however many are alive at once. */
+START_TEST(test_match_block_reuse)
+{
+  g_autoptr(F2bRegex) re = compile_ok("^user (?P<user>\\S+)", 0);
+  g_autoptr(GString) big = g_string_new("user ");
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_c(big, (char) ('a' + i % 26));
+  for (guint round = 0; round < 3; round++) {
+    g_autofree char *a = user_of(re, "user alice", TRUE, NULL);
+    g_autofree char *b = user_of(re, "user bob and more text", FALSE, NULL);
+    g_autofree char *c = user_of(re, big->str, FALSE, NULL); /* too big to keep */
+    g_autofree char *d = user_of(re, "user dan", FALSE, NULL);
+    ck_assert_str_eq(a, "alice");
+    ck_assert_str_eq(b, "bob");
+    ck_assert_str_eq(c, big->str + 5);
+    ck_assert_str_eq(d, "dan");
+    /* two alive: the second cannot have the first's block */
+    F2bRegexMatch *m1 = NULL, *m2 = NULL;
+    g_autofree char *e = user_of(re, "user eve", FALSE, &m1);
+    g_autofree char *f = user_of(re, "user frank", FALSE, &m2);
+    ck_assert_ptr_ne(m1, m2);
+    F2bRegexSpan v;
+    ck_assert(f2b_regex_match_group(m1, "user", &v));
+    ck_assert(v.len == 3 && memcmp(v.ptr, "eve", 3) == 0);
+    f2b_regex_match_free(round % 2 ? m1 : m2);
+    f2b_regex_match_free(round % 2 ? m2 : m1);
+  }
+}
+END_TEST
+
 /* A borrowed search points into the caller's buffer and finds what a copying one
  * finds; group_nth reads the raw groups by their index in group_names(). */
 START_TEST(test_borrow_and_group_nth)
@@ -704,6 +755,7 @@ main(void)
   tcase_add_test(tc, test_match_limit);
   tcase_add_test(tc, test_hostile_subjects);
   tcase_add_test(tc, test_first_byte_prefilter);
+  tcase_add_test(tc, test_match_block_reuse);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

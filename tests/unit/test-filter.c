@@ -54,7 +54,10 @@ show(GPtrArray *ret)
     else
       g_string_append(s, "None");
     g_string_append(s, ", ");
-    f2b_py_repr_append(s, f->data);
+    if (f->data)
+      f2b_py_repr_append(s, f->data);
+    else
+      g_string_append(s, "{}"); /* a lean failure without nofail */
     g_string_append(s, "]");
   }
   g_string_append(s, "]");
@@ -171,7 +174,7 @@ show_lean(GPtrArray *ret)
       g_string_append(s, "None");
     }
     g_string_append_printf(s, ", %.1f, ", f->has_time ? f->time : -1.0);
-    F2bPyObj *nofail = f2b_py_dict_get_str(f->data, "nofail", 6);
+    F2bPyObj *nofail = f->data ? f2b_py_dict_get_str(f->data, "nofail", 6) : NULL;
     if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE)
       f2b_py_repr_append(s, nofail);
     else
@@ -298,6 +301,87 @@ START_TEST(test_mlfid_cache_bounded)
 }
 END_TEST
 
+/* The failure id of LINE's failure as text, "" for no failure. */
+static char *
+fid_of(F2bFilter *f, const char *line)
+{
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+  ck_assert_msg(err == NULL && ret != NULL, "%s", line);
+  if (ret->len == 0)
+    return g_strdup("");
+  ck_assert_uint_eq(ret->len, 1);
+  F2bFailure *fail = ret->pdata[0];
+  return fail->fid ? f2b_ipaddr_to_string(fail->fid, NULL) : g_strdup("None");
+}
+
+static void
+connect_from(F2bFilter *f, guint id)
+{
+  g_autofree char *line = g_strdup_printf("2005-08-14 12:00:01 [%u] Connect from 192.0.2.%u", id, id);
+  g_autofree char *got = fid_of(f, line);
+  ck_assert_str_eq(got, "");
+}
+
+/* "[ID] Failed" merges with a cached "[ID] Connect": the cached address, or ""
+ * when the entry is gone (the failure is pending then). */
+static void
+expect_cached(F2bFilter *f, guint id, gboolean cached)
+{
+  g_autofree char *line = g_strdup_printf("2005-08-14 12:00:02 [%u] Failed for root", id);
+  g_autofree char *want = cached ? g_strdup_printf("192.0.2.%u", id) : g_strdup("");
+  g_autofree char *got = fid_of(f, line);
+  ck_assert_msg(strcmp(got, want) == 0, "[%u]: got '%s', want '%s'", id, got, want);
+}
+
+/* fail2ban's Utils.Cache eviction: a full cache drops its oldest entries until a
+ * still valid one has gone with room left; an expired entry is not found. */
+START_TEST(test_mlfid_cache_eviction_order)
+{
+  const char *fail[] = {"^<F-NOFAIL>Connect</F-NOFAIL> from <HOST>$",
+                        "^Failed for <F-USER>\\S+</F-USER>$", NULL};
+  for (int lean = 0; lean < 2; lean++) {
+    /* all valid: one goes, the oldest */
+    g_autoptr(F2bFilter) f = mk(fail, MLF_PREF, NULL, 1, FALSE);
+    f2b_filter_set_lean_failures(f, lean);
+    for (guint i = 0; i < 101; i++)
+      connect_from(f, i);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 100);
+    expect_cached(f, 1, TRUE);  /* a merge keeps the entry where it is */
+    expect_cached(f, 0, FALSE); /* gone: pending, cached anew, dropping [1] */
+    expect_cached(f, 2, TRUE);
+    expect_cached(f, 1, FALSE); /* dropping [2], now the oldest */
+    expect_cached(f, 3, TRUE);
+    expect_cached(f, 2, FALSE); /* dropping [4] */
+    expect_cached(f, 5, TRUE);
+    expect_cached(f, 100, TRUE);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(f), 100);
+
+    /* the oldest half expired: all of it goes, and one valid entry */
+    g_autoptr(F2bFilter) g = mk(fail, MLF_PREF, NULL, 1, FALSE);
+    f2b_filter_set_lean_failures(g, lean);
+    for (guint i = 0; i < 50; i++)
+      connect_from(g, i);
+    f2b_filter_set_now(g, TEST_NOW + 200);
+    for (guint i = 50; i < 100; i++)
+      connect_from(g, i);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), 100);
+    f2b_filter_set_now(g, TEST_NOW + 350);
+    connect_from(g, 100);
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), 50);
+    expect_cached(g, 51, TRUE);
+    expect_cached(g, 100, TRUE);
+    expect_cached(g, 50, FALSE);
+    expect_cached(g, 49, FALSE);
+    /* an expired entry is dropped when looked up */
+    f2b_filter_set_now(g, TEST_NOW + 501);
+    guint before = f2b_filter_mlfid_cache_size(g);
+    expect_cached(g, 52, FALSE); /* dropped, then cached anew */
+    ck_assert_uint_eq(f2b_filter_mlfid_cache_size(g), before);
+  }
+}
+END_TEST
+
 START_TEST(test_multiline_buffer)
 {
   const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", NULL};
@@ -316,6 +400,39 @@ START_TEST(test_multiline_buffer)
   for (guint i = 0; i < 50; i++)
     expect(f, "2005-08-14 12:00:05 more", "[]");
   ck_assert_uint_eq(f2b_filter_n_buffered(f), 3);
+}
+END_TEST
+
+/* Line blocks are reused: lines of every length, the buffer always right, the
+ * blocks kept for reuse bounded. */
+START_TEST(test_line_blocks_reused)
+{
+  const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 3, FALSE);
+  ck_assert_uint_eq(f2b_filter_n_spare_lines(f), 0);
+  for (guint i = 0; i < 200; i++) {
+    g_autofree char *pad = g_strnfill((i * 37) % 700, 'a' + (char) (i % 26));
+    g_autofree char *line = g_strdup_printf("2005-08-14 12:00:01 n%u %s", i, pad);
+    g_autofree char *want = g_strdup_printf(" n%u %s", i, pad);
+    expect(f, line, "[]");
+    gsize n = f2b_filter_n_buffered(f);
+    ck_assert_uint_eq(n, MIN(i + 1, 3));
+    const F2bRegexLine *l = f2b_filter_buffered_line(f, n - 1);
+    ck_assert_uint_eq(l->rest_len, strlen(want));
+    ck_assert(memcmp(l->rest, want, l->rest_len) == 0 && l->rest[l->rest_len] == '\0');
+    ck_assert_uint_le(f2b_filter_n_spare_lines(f), 8);
+  }
+  ck_assert_uint_ge(f2b_filter_n_spare_lines(f), 1);
+  /* a long line held by the buffer is not touched by the lines after it */
+  g_autofree char *longer = g_strnfill(1000, 'z');
+  g_autofree char *held = g_strdup_printf("2005-08-14 12:00:02 user %s", longer);
+  expect(f, held, "[]");
+  g_autofree char *want = g_strdup_printf("[[0, '192.0.2.9', 1124020803.0, {'user': '%s', "
+                                          "'ip4': '192.0.2.9', 'ip6': None, 'dns': None, "
+                                          "'matches': [('', '2005-08-14 12:00:02', ' user %s'), "
+                                          "('', '2005-08-14 12:00:03', ' auth failed from "
+                                          "192.0.2.9')]}]]", longer, longer);
+  expect(f, "2005-08-14 12:00:03 auth failed from 192.0.2.9", want);
 }
 END_TEST
 
@@ -761,7 +878,9 @@ filter_suite(void)
   tcase_add_test(tc, test_mlfid_gained);
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);
+  tcase_add_test(tc, test_mlfid_cache_eviction_order);
   tcase_add_test(tc, test_multiline_buffer);
+  tcase_add_test(tc, test_line_blocks_reused);
   tcase_add_test(tc, test_several_failures_one_line);
   tcase_add_test(tc, test_failure_id_and_ip);
   tcase_add_test(tc, test_no_date);

@@ -196,6 +196,23 @@ START_TEST(test_dict_sized)
   g_autoptr(F2bPyObj) c = f2b_py_copy(d);
   ck_assert(f2b_py_equal(c, d));
   ck_assert(!f2b_py_equal(c, empty));
+  /* its items start in the node's block and move out as it grows, twice over */
+  g_autoptr(F2bPyObj) big = f2b_py_dict_new_sized(1);
+  g_autoptr(GString) want = g_string_new("{");
+  for (int i = 0; i < 40; i++) {
+    f2b_py_dict_set(big, f2b_py_int(i), f2b_py_int(i * i));
+    g_string_append_printf(want, "%s%d: %d", i ? ", " : "", i, i * i);
+  }
+  g_string_append_c(want, '}');
+  g_autofree char *rb = f2b_py_repr(big);
+  ck_assert_str_eq(rb, want->str);
+  g_autoptr(F2bPyObj) k0 = f2b_py_int(0);
+  g_autoptr(F2bPyObj) v0 = f2b_py_dict_pop(big, k0);
+  ck_assert_int_eq(f2b_py_get_int(v0), 0);
+  ck_assert_uint_eq(f2b_py_len(big), 39);
+  g_autoptr(F2bPyObj) one = f2b_py_dict_new_sized(1); /* freed with its items inline */
+  f2b_py_dict_append_new(one, f2b_py_str("nofail"), f2b_py_str("x"));
+  ck_assert_uint_eq(f2b_py_len(one), 1);
 }
 END_TEST
 
