@@ -187,6 +187,17 @@ typedef struct {
   char *target; /* the merged name */
 } CompoundName;
 
+/* Another code of a regex for some subjects, compiled on first use: each code has
+ * its own JIT state. */
+typedef struct {
+  pcre2_code *code; /* NULL: none (the regex's own code serves) */
+  F2bLazyJit lazy;
+  gboolean tried;
+} CodeVariant;
+
+typedef pcre2_code *(*VariantCompile)(const F2bPyre *re, const char *source, guint32 options,
+                                      GError **error);
+
 struct F2bRegex {
   char *regex; /* getRegex() */
   F2bPyre *pyre;
@@ -194,12 +205,8 @@ struct F2bRegex {
   pcre2_match_data *md;
   pcre2_match_context *mctx;
   F2bLazyJit lazy; /* JIT code once the regex is busy, with its own JIT stack */
-  pcre2_code *ascii_code; /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
-  F2bLazyJit ascii_lazy;  /* the same for ascii_code: each code has its own JIT state */
-  gboolean ascii_tried;
-  pcre2_code *tail_code;  /* ascii_code with the tail elided (f2b_pyre_compile_tail_for_ascii) */
-  F2bLazyJit tail_lazy;
-  gboolean tail_tried;
+  CodeVariant ascii;   /* for pure-ASCII subjects (see f2b_pyre_compile_for_ascii) */
+  CodeVariant tail;    /* the same with the tail elided (f2b_pyre_compile_tail_for_ascii) */
   gboolean multiline;
   GArray *alt, *tuple; /* CompoundName, sorted as fail2ban sorts them */
   const char **names;  /* named groups in order, NULL-terminated */
@@ -628,8 +635,8 @@ compile_pcre2(F2bRegex *re, GError **error)
   re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
   re->mctx = pcre2_match_context_create(NULL);
   f2b_lazyjit_init(&re->lazy, 4 * 1024 * 1024);
-  f2b_lazyjit_init(&re->ascii_lazy, 4 * 1024 * 1024);
-  f2b_lazyjit_init(&re->tail_lazy, 4 * 1024 * 1024);
+  f2b_lazyjit_init(&re->ascii.lazy, 4 * 1024 * 1024);
+  f2b_lazyjit_init(&re->tail.lazy, 4 * 1024 * 1024);
   f2b_failregex_set_match_limit(re, 0);
   return TRUE;
 }
@@ -712,11 +719,11 @@ f2b_failregex_free(F2bRegex *re)
   pcre2_match_data_free(re->md);
   pcre2_match_context_free(re->mctx);
   f2b_lazyjit_clear(&re->lazy);
-  f2b_lazyjit_clear(&re->ascii_lazy);
-  f2b_lazyjit_clear(&re->tail_lazy);
+  f2b_lazyjit_clear(&re->ascii.lazy);
+  f2b_lazyjit_clear(&re->tail.lazy);
   pcre2_code_free(re->code);
-  pcre2_code_free(re->ascii_code);
-  pcre2_code_free(re->tail_code);
+  pcre2_code_free(re->ascii.code);
+  pcre2_code_free(re->tail.code);
   if (re->alt)
     g_array_unref(re->alt);
   if (re->tuple)
@@ -992,28 +999,16 @@ is_limit_error(int rc)
          rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
-/* The ASCII code of RE, compiled on first use, or NULL (its own code then serves). */
-static pcre2_code *
-ascii_code(F2bRegex *re)
+/* Variant V of RE, compiled by COMPILE on first use; NULL when RE has none. */
+static CodeVariant *
+variant(F2bRegex *re, CodeVariant *v, VariantCompile compile)
 {
-  if (!re->ascii_tried) {
-    re->ascii_tried = TRUE;
+  if (!v->tried) {
+    v->tried = TRUE;
     guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
-    re->ascii_code = f2b_pyre_compile_for_ascii(re->pyre, re->regex, options, NULL);
+    v->code = compile(re->pyre, re->regex, options, NULL);
   }
-  return re->ascii_code;
-}
-
-/* The tail-elided ASCII code of RE, compiled on first use, or NULL (none). */
-static pcre2_code *
-tail_code(F2bRegex *re)
-{
-  if (!re->tail_tried) {
-    re->tail_tried = TRUE;
-    guint32 options = PCRE2_ALT_CIRCUMFLEX | (re->multiline ? PCRE2_MULTILINE : 0);
-    re->tail_code = f2b_pyre_compile_tail_for_ascii(re->pyre, re->regex, options, NULL);
-  }
-  return re->tail_code;
+  return v->code ? v : NULL;
 }
 
 F2bRegexMatch *
@@ -1037,15 +1032,16 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
   PCRE2_SPTR subject = (PCRE2_SPTR)(buf ? buf : "");
   pcre2_code *code = re->code;
   F2bLazyJit *lazy = &re->lazy;
+  CodeVariant *v = NULL;
   gboolean tail = FALSE;
-  if (subject_ascii && re->pyre->tail_group && tail_code(re) &&
-      f2b_pyre_tail_applies(buf, len)) {
-    code = re->tail_code; /* the usual prefregex: spares the walk of ".+" to the end */
-    lazy = &re->tail_lazy;
-    tail = TRUE;
-  } else if (subject_ascii && ascii_code(re)) {
-    code = re->ascii_code;
-    lazy = &re->ascii_lazy;
+  if (subject_ascii && re->pyre->tail_group && f2b_pyre_tail_applies(buf, len) &&
+      (v = variant(re, &re->tail, f2b_pyre_compile_tail_for_ascii)))
+    tail = TRUE; /* the usual prefregex: spares the walk of ".+" to the end */
+  else if (subject_ascii)
+    v = variant(re, &re->ascii, f2b_pyre_compile_for_ascii);
+  if (v) {
+    code = v->code;
+    lazy = &v->lazy;
   }
   /* the pattern has PCRE2_MATCH_INVALID_UTF: its JIT code copes with any bytes.
    * The lazy states assign their JIT stack to the one match context when they
