@@ -18,6 +18,9 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
 #define MLFID_CACHE_MAX 100
 #define MLFID_CACHE_TTL (5 * 60.0)
+/* The "nofail" strs lean failures share (see lean_data): about one text per
+ * failregex that has the tag. */
+#define NOFAIL_STRS 4
 /* Entry blocks kept for reuse: a full cache drops one entry for each it adds. */
 #define MLFID_SPARE_MAX 4
 /* The least key room of an entry block, so that a block fits most keys. */
@@ -72,6 +75,36 @@ enum {
   K_IP,
   K_CONTENT,
   N_KEYS
+};
+
+/* A value of a lean failure.  Group values are texts, copied into a buffer the
+ * value keeps from one failure to the next (values move between the filter's
+ * scratch failures and the mlfid cache's entries by swapping buffers), so the
+ * usual failure allocates nothing.  What is not a str (a merged group's tuple,
+ * mlfpending's int) is kept as the object. */
+typedef enum {
+  LV_NONE, /* None, or an absent key: every test of these keys treats both alike */
+  LV_STR,
+  LV_OBJ,
+} LeanKind;
+
+typedef struct {
+  LeanKind kind;
+  gsize len;     /* LV_STR: the text's length */
+  gsize cap;     /* room at BUF */
+  char *buf;     /* LV_STR: the text (kept when the value goes, for the next one) */
+  F2bPyObj *obj; /* LV_OBJ: the value (never a str), or NULL */
+} LeanValue;
+
+/* A failure's dict as lean failures keep it (f2b_filter_set_lean_failures): the
+ * values of the keys findFailure and _mergeFailure read, K_FID to K_USER, and
+ * what they read of "users": only whether it holds more than one user, so the
+ * first user is kept and a flag set when another one comes.  The other groups
+ * are never read. */
+struct LeanFail {
+  LeanValue value[N_SLOTS];
+  LeanValue first_user; /* LV_NONE: "users" is empty (or absent) */
+  gboolean several_users;
 };
 
 struct F2bFilter {
@@ -129,6 +162,12 @@ struct F2bFilter {
                                        * yet), or NULL when a failregex came or went */
   guint64 *first_cands;   /* see first_byte_table; NULL when a failregex came or went */
   GPtrArray *fids;        /* scratch: the failure ids of one failregex match */
+  /* found_lean's scratch failures (blocks trade places with the cache's, see mlfid_add) */
+  LeanFail *lean_cur;     /* the failure being found */
+  LeanFail *lean_own;     /* a cache entry's values, forgotten */
+  F2bPyObj *nofail_strs[NOFAIL_STRS]; /* the last lean failures' "nofail" strs, each
+                                       * text once (see lean_data) */
+  guint nofail_next;      /* the slot the next new text takes */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
   GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
                             * (see replace_buffer) */
@@ -613,33 +652,133 @@ failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyOb
 
 /* ---- lean failures ----------------------------------------------------------------- */
 
-/* A failure's dict as lean failures keep it (f2b_filter_set_lean_failures): the
- * values of the keys findFailure and _mergeFailure read, K_FID to K_USER, and the
- * users list.  A value is NULL for None as for an absent key: every test of
- * these keys there treats both alike.  The other groups are never read. */
-struct LeanFail {
-  F2bPyObj *value[N_SLOTS];
-  F2bPyObj *users; /* a list, or NULL */
-};
+/* A buffer this much larger than the text it must hold is given back. */
+#define LEAN_SHRINK_CAP 4096
 
+static void
+lv_clear(LeanValue *v)
+{
+  g_clear_pointer(&v->obj, f2b_py_free);
+  v->kind = LV_NONE;
+}
+
+static void
+lv_free(LeanValue *v)
+{
+  lv_clear(v);
+  g_clear_pointer(&v->buf, g_free);
+  v->cap = 0;
+}
+
+static void
+lv_set_text(LeanValue *v, const char *text, gsize len)
+{
+  lv_clear(v);
+  if (v->cap < len + 1 || (v->cap > LEAN_SHRINK_CAP && len < v->cap / 4)) {
+    g_free(v->buf);
+    v->cap = MAX(len + 1, 32);
+    v->buf = g_malloc(v->cap);
+  }
+  memcpy(v->buf, text, len);
+  v->buf[len] = '\0';
+  v->len = len;
+  v->kind = LV_STR;
+}
+
+/* Sets V to OBJ (transfer full; None and NULL clear it). */
+static void
+lv_set_obj(LeanValue *v, F2bPyObj *obj)
+{
+  if (obj && f2b_py_kind(obj) == F2B_PY_STR) {
+    gsize len;
+    const char *text = f2b_py_get_str(obj, &len);
+    lv_set_text(v, text, len);
+    f2b_py_free(obj);
+    return;
+  }
+  lv_clear(v);
+  if (obj && f2b_py_kind(obj) == F2B_PY_NONE) {
+    f2b_py_free(obj);
+    return;
+  }
+  v->obj = obj;
+  v->kind = obj ? LV_OBJ : LV_NONE;
+}
+
+static void
+lv_copy(LeanValue *dst, const LeanValue *src)
+{
+  if (dst == src)
+    return;
+  if (src->kind == LV_STR)
+    lv_set_text(dst, src->buf, src->len);
+  else
+    lv_set_obj(dst, src->obj ? f2b_py_copy(src->obj) : NULL);
+}
+
+/* DST takes SRC's value; SRC is left None, with DST's old buffer. */
+static void
+lv_move(LeanValue *dst, LeanValue *src)
+{
+  LeanValue tmp = *dst;
+  *dst = *src;
+  *src = tmp;
+  lv_clear(src);
+}
+
+static gboolean
+lv_truthy(const LeanValue *v)
+{
+  switch (v->kind) {
+  case LV_STR:
+    return v->len > 0;
+  case LV_OBJ:
+    return py_truthy(v->obj);
+  case LV_NONE:
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean
+lv_equal(const LeanValue *a, const LeanValue *b)
+{
+  if (a->kind != b->kind)
+    return FALSE;
+  if (a->kind == LV_STR)
+    return a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0;
+  return a->kind == LV_NONE || f2b_py_equal(a->obj, b->obj);
+}
+
+/* The value as a new object (None for LV_NONE). */
+static F2bPyObj *
+lv_object(const LeanValue *v)
+{
+  if (v->kind == LV_STR)
+    return f2b_py_str_len(v->buf, v->len);
+  return v->obj ? f2b_py_copy(v->obj) : f2b_py_none();
+}
+
+/* Empties LF; its buffers stay for the next values. */
 static void
 lean_clear(LeanFail *lf)
 {
   for (guint k = 0; k < N_SLOTS; k++)
-    g_clear_pointer(&lf->value[k], f2b_py_free);
-  g_clear_pointer(&lf->users, f2b_py_free);
+    lv_clear(&lf->value[k]);
+  lv_clear(&lf->first_user);
+  lf->several_users = FALSE;
 }
 
-/* Sets key K to V (transfer full; None and NULL clear it). */
+/* Frees block LF (may be NULL) with its values and buffers. */
 static void
-lean_set(LeanFail *lf, guint k, F2bPyObj *v)
+lean_free(LeanFail *lf)
 {
-  if (v && f2b_py_kind(v) == F2B_PY_NONE) {
-    f2b_py_free(v);
-    v = NULL;
-  }
-  f2b_py_free(lf->value[k]);
-  lf->value[k] = v;
+  if (lf == NULL)
+    return;
+  for (guint k = 0; k < N_SLOTS; k++)
+    lv_free(&lf->value[k]);
+  lv_free(&lf->first_user);
+  g_free(lf);
 }
 
 /* ---- mlfid cache (Utils.Cache: FIFO order, TTL, bounded count) ------------------- */
@@ -657,8 +796,8 @@ struct MlfidEntry {
   GList link;      /* in mlfid_order; its data is the entry */
   double expiry;
   F2bPyObj *fail;  /* the merged failure data, or NULL with lean failures */
-  LeanFail *lean;  /* &LEAN_DATA with lean failures, or NULL */
-  LeanFail lean_data;
+  LeanFail *lean;  /* the lean failure's values (a block the entry keeps, emptied when
+                    * it goes), or NULL: not in lean failures' use yet */
   gsize cap;       /* room for the text */
   char text[];
 };
@@ -695,14 +834,24 @@ text_hash(const char *text, gsize len)
   return (guint) (h ^ (h >> 32));
 }
 
-/* Empties E's data; the block stays. */
+/* Empties E's data; the block (and its lean values' buffers) stays. */
 static void
 mlfid_entry_clear(MlfidEntry *e)
 {
   g_clear_pointer(&e->fail, f2b_py_free);
   if (e->lean)
     lean_clear(e->lean);
-  e->lean = NULL;
+}
+
+/* Frees entry block E (out of the cache). */
+static void
+mlfid_entry_free(MlfidEntry *e)
+{
+  if (e == NULL)
+    return;
+  mlfid_entry_clear(e);
+  lean_free(e->lean);
+  g_free(e);
 }
 
 /* A block for an entry of key KEY, a spare one when one is big enough. */
@@ -711,13 +860,11 @@ mlfid_entry_new(F2bFilter *f, const MlfidKey *key)
 {
   MlfidEntry *e = f->n_mlfid_spare ? f->mlfid_spare[--f->n_mlfid_spare] : NULL;
   if (e == NULL || e->cap <= key->len) {
-    g_free(e);
+    mlfid_entry_free(e);
     gsize cap = MAX(key->len + 1, MLFID_MIN_CAP);
     g_return_val_if_fail(cap < G_MAXSIZE - sizeof(MlfidEntry), NULL);
-    e = g_malloc(sizeof(MlfidEntry) + cap);
+    e = g_malloc0(sizeof(MlfidEntry) + cap);
     e->cap = cap;
-    e->fail = NULL;
-    e->lean = NULL;
     e->link = (GList){.data = e};
   }
   memcpy(e->text, key->text, key->len);
@@ -734,7 +881,7 @@ mlfid_entry_release(F2bFilter *f, MlfidEntry *e)
   if (f->n_mlfid_spare < MLFID_SPARE_MAX)
     f->mlfid_spare[f->n_mlfid_spare++] = e;
   else
-    g_free(e);
+    mlfid_entry_free(e);
 }
 
 /* Takes E out of the cache's order and index; the caller owns it. */
@@ -754,15 +901,14 @@ mlfid_clear(F2bFilter *f, gboolean free_blocks)
   while ((l = g_queue_peek_head_link(&f->mlfid_order)) != NULL) {
     g_queue_unlink(&f->mlfid_order, l);
     if (free_blocks) {
-      mlfid_entry_clear(l->data);
-      g_free(l->data);
+      mlfid_entry_free(l->data);
     } else {
       mlfid_entry_release(f, l->data);
     }
   }
   if (free_blocks)
     while (f->n_mlfid_spare)
-      g_free(f->mlfid_spare[--f->n_mlfid_spare]);
+      mlfid_entry_free(f->mlfid_spare[--f->n_mlfid_spare]);
 }
 
 /* Cache.get(): the entry when present and not expired (an expired one is dropped). */
@@ -780,9 +926,10 @@ mlfid_get(F2bFilter *f, const MlfidKey *key)
 /* Cache.set() of a KEY that is not in the cache (the only case _mergeFailure
  * has): when full, drops entries from the oldest until one that is still valid
  * has been dropped with room left (fail2ban's exact eviction), then appends.
- * Takes FAIL, or LEAN's values (LEAN is emptied).  Returns the new entry. */
+ * Takes FAIL, or the lean failure *LEAN: the entry keeps that block and *LEAN
+ * becomes the entry's old one, empty.  Returns the new entry. */
 static MlfidEntry *
-mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail *lean)
+mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail **lean)
 {
   GQueue *q = &f->mlfid_order;
   if (q->length >= MLFID_CACHE_MAX) {
@@ -798,9 +945,9 @@ mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail *lean)
   MlfidEntry *e = mlfid_entry_new(f, key);
   e->fail = fail;
   if (lean) {
-    e->lean_data = *lean;
-    memset(lean, 0, sizeof *lean);
-    e->lean = &e->lean_data;
+    LeanFail *old = e->lean ? e->lean : g_new0(LeanFail, 1);
+    e->lean = *lean;
+    *lean = old;
   }
   e->expiry = f->now + MLFID_CACHE_TTL;
   g_queue_push_tail_link(q, &e->link);
@@ -809,15 +956,17 @@ mlfid_add(F2bFilter *f, const MlfidKey *key, F2bPyObj *fail, LeanFail *lean)
 }
 
 /* Cache.unset() of entry E that hands its data to the caller: its full dict
- * (returned) or its lean values, moved into *LEAN (may be NULL). */
+ * (returned) or its lean failure, which trades blocks with the empty *LEAN (LEAN
+ * may be NULL). */
 static F2bPyObj *
-mlfid_steal(F2bFilter *f, MlfidEntry *e, LeanFail *lean)
+mlfid_steal(F2bFilter *f, MlfidEntry *e, LeanFail **lean)
 {
   mlfid_take(f, e);
   F2bPyObj *fail = g_steal_pointer(&e->fail);
   if (lean && e->lean) {
-    *lean = *e->lean;
-    memset(e->lean, 0, sizeof *e->lean);
+    LeanFail *mine = e->lean;
+    e->lean = *lean;
+    *lean = mine;
   }
   mlfid_entry_release(f, e);
   return fail;
@@ -875,6 +1024,8 @@ f2b_filter_new_shared(double wall_now, F2bDateCache *dates)
   f->regex_keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   f->fids = g_ptr_array_new_with_free_func((GDestroyNotify) f2b_ipaddr_free);
   f->mlfid_key = g_string_new(NULL);
+  f->lean_cur = g_new0(LeanFail, 1);
+  f->lean_own = g_new0(LeanFail, 1);
   for (guint i = 0; i < N_KEYS; i++)
     f->keys[i] = group_key_of(f->group_keys, key_names[i]);
   return f;
@@ -900,6 +1051,10 @@ f2b_filter_free(F2bFilter *filter)
   g_hash_table_unref(filter->regex_keys); /* borrows from group_keys: first */
   g_hash_table_unref(filter->group_keys);
   g_ptr_array_unref(filter->fids);
+  lean_free(filter->lean_cur);
+  lean_free(filter->lean_own);
+  for (guint k = 0; k < NOFAIL_STRS; k++)
+    f2b_py_free(filter->nofail_strs[k]);
   g_free(filter->first_cands);
   g_free(filter->fail_keys);
   g_string_free(filter->mlfid_key, TRUE);
@@ -1741,44 +1896,77 @@ typedef enum {
   STEP_ERROR,  /* fail2ban raises */
 } Step;
 
-/* The failure id(s) of a matched failregex. VALUE holds the failure's values of
- * the keys K_FID to K_USER (NULL for None or absent, which fail2ban's tests here
- * do not tell apart); FAIL (may be NULL: lean failures) gets "ip" when the id is
- * not the address.  Returns FALSE with ERROR when fail2ban raises; *SKIP when it
- * logs an error and goes on with the next regex; FIDS receives F2bIPAddr * (a
- * NULL entry: pending). */
+/* What failure_ids reads of a failure: str() of its values of the keys K_FID to
+ * K_CIDR (ptr NULL for None or absent, which fail2ban's tests there do not tell
+ * apart), and the truth of its cidr. */
+typedef struct {
+  ValueText t[K_CIDR + 1];
+  gboolean cidr_truthy;
+} IdTexts;
+
+static void
+id_texts_clear(IdTexts *it)
+{
+  for (guint k = 0; k <= K_CIDR; k++)
+    value_text_clear(&it->t[k]);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IdTexts, id_texts_clear)
+
+/* IT of a failure dict's values VALUE (K_FID to K_CIDR; NULL: None or absent). */
+static void
+id_texts_of_values(F2bPyObj *const *value, IdTexts *it)
+{
+  for (guint k = 0; k <= K_CIDR; k++)
+    if (value[k])
+      value_text(value[k], &it->t[k]);
+  it->cidr_truthy = py_truthy(value[K_CIDR]);
+}
+
+/* IT of a lean failure (borrows LF's texts). */
+static void
+id_texts_of_lean(const LeanFail *lf, IdTexts *it)
+{
+  for (guint k = 0; k <= K_CIDR; k++) {
+    const LeanValue *v = &lf->value[k];
+    if (v->kind == LV_STR) {
+      it->t[k].ptr = v->buf;
+      it->t[k].len = v->len;
+    } else if (v->kind == LV_OBJ) {
+      value_text(v->obj, &it->t[k]);
+    }
+  }
+  it->cidr_truthy = lv_truthy(&lf->value[K_CIDR]);
+}
+
+/* The failure id(s) of a matched failregex, from ID (the failure's values);
+ * FAIL (may be NULL: lean failures) gets "ip" when the id is not the address.
+ * Returns FALSE with ERROR when fail2ban raises; *SKIP when it logs an error and
+ * goes on with the next regex; FIDS receives F2bIPAddr * (a NULL entry: pending). */
 static gboolean
-failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *const *value, F2bPyObj *fail,
+failure_ids(FindState *st, F2bRegexMatch *m, const IdTexts *id, F2bPyObj *fail,
             gboolean has_mlfid, GPtrArray *fids, gboolean *pending, gboolean *skip,
             GError **error)
 {
   F2bFilter *f = st->f;
   gint64 cidr = st->defcidr;
   gboolean raw = st->defcidr == F2B_IPADDR_CIDR_RAW;
-  g_auto(ValueText) fid = {NULL, 0, NULL};
-  g_auto(ValueText) ip = {NULL, 0, NULL};
-  F2bPyObj *v;
+  /* borrowed from ID (or M) */
+  ValueText fid = {id->t[K_FID].ptr, id->t[K_FID].len, NULL};
+  ValueText ip = {NULL, 0, NULL};
   *pending = *skip = FALSE;
-  if ((v = value[K_FID]))
-    value_text(v, &fid);
   const guint ipg[] = {K_IP4, K_IP6};
   const gint64 fam[] = {F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAM_INET6};
   for (guint i = 0; i < 2 && !ip.ptr; i++) {
-    if ((v = value[ipg[i]])) {
-      value_text(v, &ip);
-      F2bPyObj *c = value[K_CIDR];
+    if (id->t[ipg[i]].ptr) {
+      ip = (ValueText){id->t[ipg[i]].ptr, id->t[ipg[i]].len, NULL};
       cidr = fam[i];
-      if (py_truthy(c)) {
-        g_auto(ValueText) ct = {NULL, 0, NULL};
-        value_text(c, &ct);
-        if (!parse_py_int(ct.ptr, ct.len, &cidr, error))
-          return FALSE;
-      }
+      if (id->cidr_truthy && !parse_py_int(id->t[K_CIDR].ptr, id->t[K_CIDR].len, &cidr, error))
+        return FALSE;
       raw = TRUE;
     }
   }
-  if (!ip.ptr && (v = value[K_DNS]))
-    value_text(v, &ip);
+  if (!ip.ptr && id->t[K_DNS].ptr)
+    ip = (ValueText){id->t[K_DNS].ptr, id->t[K_DNS].len, NULL};
   else if (!ip.ptr) {
     if (!fid.ptr && !has_mlfid) {
       F2bRegexSpan span;
@@ -1789,7 +1977,7 @@ failure_ids(FindState *st, F2bRegexMatch *m, F2bPyObj *const *value, F2bPyObj *f
       fid.ptr = span.ptr ? span.ptr : ""; /* M outlives this call */
       fid.len = span.len;
     }
-    ip.ptr = fid.ptr; /* borrowed: FID owns what it may own */
+    ip.ptr = fid.ptr; /* borrowed, as FID's */
     ip.len = fid.len;
     raw = TRUE;
   }
@@ -1844,8 +2032,9 @@ failure_dict(const FindState *st, const F2bRegex *re, F2bRegexMatch *m)
 static gboolean
 lean_pop_truthy(LeanFail *lf, guint k)
 {
-  g_autoptr(F2bPyObj) v = g_steal_pointer(&lf->value[k]);
-  return py_truthy(v);
+  gboolean truthy = lv_truthy(&lf->value[k]);
+  lv_clear(&lf->value[k]);
+  return truthy;
 }
 
 /* The groups of match M of RE (whose keys are RK) into LF (keys it has overwrite
@@ -1856,8 +2045,11 @@ lean_from_match(const F2bRegex *re, const RegexKeys *rk, F2bRegexMatch *m, LeanF
   if (!f2b_failregex_has_merged_groups(re)) {
     for (guint j = 0; j < rk->n_present; j++) {
       F2bRegexSpan v;
-      lean_set(lf, rk->present_key[j], f2b_regex_match_group_nth(m, rk->present_group[j], &v)
-                                           ? f2b_py_str_len(v.ptr, v.len) : NULL);
+      LeanValue *lv = &lf->value[rk->present_key[j]];
+      if (f2b_regex_match_group_nth(m, rk->present_group[j], &v))
+        lv_set_text(lv, v.ptr, v.len);
+      else
+        lv_clear(lv);
     }
     return;
   }
@@ -1865,47 +2057,64 @@ lean_from_match(const F2bRegex *re, const RegexKeys *rk, F2bRegexMatch *m, LeanF
   for (guint i = 0; i < groups->len; i++) {
     const F2bRegexGroup *g = &g_array_index(groups, F2bRegexGroup, i);
     for (guint k = 0; k < N_SLOTS; k++) {
-      if (strcmp(g->name, key_names[k]) == 0) {
-        lean_set(lf, k, group_value(g));
-        break;
-      }
+      if (g->name[0] != key_names[k][0] || strcmp(g->name, key_names[k]) != 0)
+        continue;
+      if (g->tuple)
+        lv_set_obj(&lf->value[k], group_value(g));
+      else if (g->value.ptr)
+        lv_set_text(&lf->value[k], g->value.ptr, g->value.len);
+      else
+        lv_clear(&lf->value[k]);
+      break;
     }
   }
 }
 
-/* _updateUsers on a lean failure (see update_users). */
-static F2bPyObj *
-lean_update_users(LeanFail *fail, const F2bPyObj *user)
+/* _updateUsers on a lean failure (see update_users): USER joins FAIL's users when
+ * truthy.  Returns whether they are more than one now. */
+static gboolean
+lean_update_users(LeanFail *fail, const LeanValue *user)
 {
-  if (!py_truthy(user))
-    return fail->users;
-  if (!py_truthy(fail->users)) {
-    f2b_py_free(fail->users);
-    fail->users = f2b_py_list_new();
+  if (lv_truthy(user)) {
+    if (fail->first_user.kind == LV_NONE)
+      lv_copy(&fail->first_user, user);
+    else if (!fail->several_users && !lv_equal(&fail->first_user, user))
+      fail->several_users = TRUE;
   }
-  gsize n = f2b_py_len(fail->users);
-  for (gsize i = 0; i < n; i++)
-    if (f2b_py_equal(f2b_py_item(fail->users, i), user))
-      return fail->users;
-  f2b_py_append(fail->users, f2b_py_copy(user));
-  return fail->users;
+  return fail->several_users;
 }
 
-/* _mergeFailure on lean failures, step for step as merge_failure.  CUR is emptied
- * (its values move).  Returns the merged failure: the cache's, or OWN (an empty
- * LeanFail of the caller, who clears it: an entry forgotten), or CUR itself. */
-static LeanFail *
-lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail *own)
+/* The mlfid cache's key of a lean value (as mlfid_key of the same value's object). */
+static MlfidKey
+lean_mlfid_key(GString *out, const LeanValue *mlfid)
 {
-  MlfidKey key = mlfid_key(f->mlfid_key, mlfid);
+  if (mlfid->kind != LV_STR) {
+    g_autoptr(F2bPyObj) obj = lv_object(mlfid);
+    return mlfid_key(out, obj);
+  }
+  g_string_set_size(out, mlfid->len + 1);
+  out->str[0] = 's';
+  memcpy(out->str + 1, mlfid->buf, mlfid->len);
+  return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
+}
+
+/* _mergeFailure on lean failures, step for step as merge_failure, on the filter's
+ * scratch failures: lean_cur's values move (into the cache, or its block does),
+ * lean_own receives an entry forgotten.  Returns the merged failure: the cache's,
+ * lean_own, or lean_cur itself; the caller empties both scratch blocks. */
+static LeanFail *
+lean_merge(F2bFilter *f)
+{
+  LeanFail *cur = f->lean_cur;
+  MlfidKey key = lean_mlfid_key(f->mlfid_key, &cur->value[K_MLFID]);
   MlfidEntry *entry = mlfid_get(f, &key);
-  F2bPyObj *users = NULL;
+  gboolean several_users = FALSE;
   guint fl = 0;
-  if (py_truthy(cur->value[K_MLFGAINED])) {
+  if (lv_truthy(&cur->value[K_MLFGAINED])) {
     fl |= NF_GAINED | NF_NOFAIL;
-    if (!py_truthy(cur->value[K_NOFAIL]))
-      lean_set(cur, K_NOFAIL, f2b_py_copy(cur->value[K_MLFGAINED]));
-  } else if (py_truthy(cur->value[K_NOFAIL])) {
+    if (!lv_truthy(&cur->value[K_NOFAIL]))
+      lv_copy(&cur->value[K_NOFAIL], &cur->value[K_MLFGAINED]);
+  } else if (lv_truthy(&cur->value[K_NOFAIL])) {
     fl |= NF_NOFAIL;
   }
   if (lean_pop_truthy(cur, K_MLFFORGET))
@@ -1913,83 +2122,100 @@ lean_merge(F2bFilter *f, const F2bPyObj *mlfid, LeanFail *cur, LeanFail *own)
   LeanFail *fail = cur;
   if (entry) {
     LeanFail *g = entry->lean;
-    users = lean_update_users(g, cur->value[K_USER]);
+    several_users = lean_update_users(g, &cur->value[K_USER]);
     if (lean_pop_truthy(g, K_NOFAIL))
       fl |= NF_CACHED_STATE;
     if (lean_pop_truthy(g, K_MLFGAINED))
       fl |= NF_CACHED_STATE;
     if (fl & NF_GAINED)
-      lean_set(g, K_MLFPENDING, NULL);
+      lv_clear(&g->value[K_MLFPENDING]);
     for (guint k = 0; k < N_SLOTS; k++) /* dict.update of the values not None */
-      if (cur->value[k])
-        lean_set(g, k, g_steal_pointer(&cur->value[k]));
+      if (cur->value[k].kind != LV_NONE)
+        lv_move(&g->value[k], &cur->value[k]);
     fail = g;
     if (fl & NF_FORGET) {
-      mlfid_steal(f, entry, own);
-      fail = own;
+      mlfid_steal(f, entry, &f->lean_own);
+      fail = f->lean_own;
     }
   } else if (!(fl & NF_FORGET)) {
-    users = lean_update_users(cur, cur->value[K_USER]);
-    fail = mlfid_add(f, &key, NULL, cur)->lean; /* the values move to the cache */
+    several_users = lean_update_users(cur, &cur->value[K_USER]);
+    fail = mlfid_add(f, &key, NULL, &f->lean_cur)->lean; /* CUR's block goes to the cache */
   }
   gboolean pending = lean_pop_truthy(fail, K_MLFPENDING);
-  if (pending || (users && f2b_py_len(users) > 1)) {
-    lean_set(fail, K_NOFAIL, NULL);
-    lean_set(fail, K_MLFGAINED, NULL);
+  if (pending || several_users) {
+    lv_clear(&fail->value[K_NOFAIL]);
+    lv_clear(&fail->value[K_MLFGAINED]);
   }
   return fail;
 }
 
+/* The str of text NOFAIL (transfer full): one of the filter's last ones when it has
+ * that text (a handful of texts, about one per regex, make most of them). */
+static F2bPyObj *
+nofail_str(F2bFilter *f, const LeanValue *nofail)
+{
+  for (guint k = 0; k < NOFAIL_STRS && f->nofail_strs[k]; k++) {
+    gsize len;
+    const char *text = f2b_py_get_str(f->nofail_strs[k], &len);
+    if (len == nofail->len && memcmp(text, nofail->buf, len) == 0)
+      return f2b_py_copy(f->nofail_strs[k]);
+  }
+  F2bPyObj **slot = &f->nofail_strs[f->nofail_next];
+  f->nofail_next = (f->nofail_next + 1) % NOFAIL_STRS;
+  f2b_py_free(*slot);
+  *slot = f2b_py_str_len(nofail->buf, nofail->len);
+  return f2b_py_copy(*slot);
+}
+
 /* A lean failure's data: its "nofail" alone (transfer full), NULL without it. */
 static F2bPyObj *
-lean_data(F2bFilter *f, const F2bPyObj *nofail)
+lean_data(F2bFilter *f, const LeanValue *nofail)
 {
-  if (nofail == NULL)
+  if (nofail->kind == LV_NONE)
     return NULL;
+  F2bPyObj *value = nofail->kind == LV_STR ? nofail_str(f, nofail) : lv_object(nofail);
   F2bPyObj *data = f2b_py_dict_new_sized(1);
-  f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), f2b_py_copy(nofail));
+  f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), value);
   return data;
 }
 
 /* found_failure's part after the line buffer, for lean failures: the same steps
- * on a LeanFail instead of a dict, without the matched lines. */
+ * on a LeanFail instead of a dict, without the matched lines.  The filter's two
+ * scratch LeanFails stand for fail2ban's `fail` and a forgotten cache entry. */
 static Step
 found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
 {
   F2bFilter *f = st->f;
-  LeanFail cur = {{NULL}, NULL};
+  LeanFail *fail = f->lean_cur;
   if (st->pre)
-    lean_from_match(f->prefregex, regex_keys(f, f->prefregex), st->pre, &cur);
-  lean_from_match(f->failregex->pdata[i], fail_keys(f, i), m, &cur);
-  LeanFail own = {{NULL}, NULL};
-  LeanFail *fail = &cur;
-  gboolean has_mlfid = cur.value[K_MLFID] != NULL;
-  if (has_mlfid) {
-    g_autoptr(F2bPyObj) mlfid = f2b_py_copy(cur.value[K_MLFID]);
-    fail = lean_merge(f, mlfid, &cur, &own);
-  }
+    lean_from_match(f->prefregex, regex_keys(f, f->prefregex), st->pre, fail);
+  lean_from_match(f->failregex->pdata[i], fail_keys(f, i), m, fail);
+  gboolean has_mlfid = fail->value[K_MLFID].kind != LV_NONE;
+  if (has_mlfid)
+    fail = lean_merge(f);
   Step step = STEP_NEXT;
   GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
-  if (has_mlfid && py_truthy(fail->value[K_NOFAIL]) && !f->check_all_regex) {
+  g_auto(IdTexts) id = {0};
+  if (has_mlfid && lv_truthy(&fail->value[K_NOFAIL]) && !f->check_all_regex) {
     step = STEP_RETURN;
-  } else if (!failure_ids(st, m, fail->value, NULL, has_mlfid, fids, &pending, &skip, error)) {
+  } else if (id_texts_of_lean(fail, &id),
+             !failure_ids(st, m, &id, NULL, has_mlfid, fids, &pending, &skip, error)) {
     step = STEP_ERROR;
   } else if (skip) {
     step = STEP_NEXT;
-  } else if (pending && (lean_set(fail, K_MLFPENDING, f2b_py_int(1)),
+  } else if (pending && (lv_set_obj(&fail->value[K_MLFPENDING], f2b_py_int(1)),
                          !f->check_all_regex && f->ignore_pending)) {
     step = STEP_RETURN;
   } else {
     for (guint k = 0; k < fids->len; k++)
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
-                                             st->date, lean_data(f, fail->value[K_NOFAIL])));
+                                             st->date, lean_data(f, &fail->value[K_NOFAIL])));
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
   g_ptr_array_set_size(fids, 0);
-  if (fail == &own)
-    lean_clear(&own);
-  lean_clear(&cur);
+  lean_clear(f->lean_own);
+  lean_clear(f->lean_cur);
   return step;
 }
 
@@ -2048,10 +2274,12 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   GPtrArray *fids = f->fids; /* emptied below */
   gboolean pending, skip;
   Step step = STEP_NEXT;
-  F2bPyObj *value[N_SLOTS];
-  for (guint k = 0; k < N_SLOTS; k++)
+  F2bPyObj *value[K_CIDR + 1];
+  for (guint k = 0; k <= K_CIDR; k++)
     value[k] = dict_get_value(f, fail, k);
-  if (!failure_ids(st, m, value, fail, mlfid != NULL, fids, &pending, &skip, error)) {
+  g_auto(IdTexts) id = {0};
+  id_texts_of_values(value, &id);
+  if (!failure_ids(st, m, &id, fail, mlfid != NULL, fids, &pending, &skip, error)) {
     step = STEP_ERROR;
   } else if (skip) {
     step = STEP_NEXT;
