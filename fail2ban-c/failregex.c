@@ -218,6 +218,8 @@ struct F2bRegex {
   gsize required_probe; /* the index of its least common byte, searched first */
   char *anchor;         /* a literal every match starts with at offset 0 (NULL: none) */
   gsize anchor_len;
+  GPtrArray *anchor_alts; /* GBytes: literals one of which every match starts with at
+                           * offset 0 (NULL: none known; see find_anchored_literal) */
   guint8 *first_bytes;  /* a 256-bit map of the bytes a match can start with at offset 0,
                          * the only place it can start (NULL: not known) */
   F2bRegexMatch *spare; /* the last match freed, for the next search (see match_alloc) */
@@ -540,6 +542,53 @@ has_flag(const char *regex, const char *flags)
   return FALSE;
 }
 
+/* The literal text at S[*I..END) (Python syntax: escaped punctuation is literal),
+ * up to the first character that is not literal or that a quantifier follows,
+ * appended to LIT; *I moves past it. */
+static void
+literal_prefix(const char *s, gsize *i, gsize end, GString *lit)
+{
+  while (*i < end) {
+    gsize at = *i, lit_start = at, lit_end = 0;
+    if (s[at] == '\\' && at + 1 < end && (g_ascii_ispunct(s[at + 1]) || (guchar)s[at + 1] >= 0x80))
+      lit_start = at + 1, lit_end = at + 1 + (gsize)(g_utf8_next_char(s + at + 1) - (s + at + 1));
+    else if (!strchr("\\.^$*+?{}[]()|", s[at]))
+      lit_end = at + (gsize)(g_utf8_next_char(s + at) - (s + at));
+    if (!lit_end || lit_end > end || (lit_end < end && is_quantifier_at(s, lit_end)))
+      return;
+    g_string_append_len(lit, s + lit_start, (gssize)(lit_end - lit_start));
+    *i = lit_end;
+  }
+}
+
+/* At most this many alternatives are kept (see anchored_alternatives). */
+#define ANCHOR_ALTS_MAX 8
+
+/* The branches of the group body S[FROM..TO), which holds a top-level "|": when
+ * each starts with literal text, those texts are the ones a match of the group
+ * starts with ("(Connection (?:closed|reset)|Disconnected)" gives "Connection "
+ * and "Disconnected").  NULL when a branch has none, or when there are too many. */
+static GPtrArray *
+anchored_alternatives(const char *s, gsize from, gsize to)
+{
+  g_autoptr(GPtrArray) alts = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  gsize b = from;
+  while (b <= to) {
+    gsize e = b; /* the branch's end: the next top-level "|", or TO */
+    while (e < to && s[e] != '|')
+      e = s[e] == '(' ? skip_group(s, e) : s[e] == '[' ? skip_class(s, e) : e + (s[e] == '\\' ? 2 : 1);
+    e = MIN(e, to);
+    g_autoptr(GString) lit = g_string_new(NULL);
+    gsize i = b;
+    literal_prefix(s, &i, e, lit);
+    if (lit->len == 0 || alts->len == ANCHOR_ALTS_MAX)
+      return NULL;
+    g_ptr_array_add(alts, g_bytes_new(lit->str, lit->len));
+    b = e + 1;
+  }
+  return g_steal_pointer(&alts);
+}
+
 static void
 find_anchored_literal(F2bRegex *re)
 {
@@ -549,26 +598,34 @@ find_anchored_literal(F2bRegex *re)
     return;
   while (i < n && s[i] == '(') {
     gsize open = group_opener_len(s, i), end = skip_group(s, i);
-    if (open == 0 || (end < n && is_quantifier_at(s, end)) || has_alternation(s, i + open, end - 1))
+    if (open == 0 || end > n || (end < n && is_quantifier_at(s, end)))
       return;
+    if (has_alternation(s, i + open, end - 1)) {
+      /* a group of alternatives first: one of their leading texts starts a match */
+      re->anchor_alts = anchored_alternatives(s, i + open, end - 1);
+      return;
+    }
     i += open;
   }
   g_autoptr(GString) lit = g_string_new(NULL);
-  while (i < n) {
-    gsize lit_start = i, lit_end = 0;
-    if (s[i] == '\\' && i + 1 < n && (g_ascii_ispunct(s[i + 1]) || (guchar)s[i + 1] >= 0x80))
-      lit_start = i + 1, lit_end = i + 1 + (gsize)(g_utf8_next_char(s + i + 1) - (s + i + 1));
-    else if (!strchr("\\.^$*+?{}[]()|", s[i]))
-      lit_end = i + (gsize)(g_utf8_next_char(s + i) - (s + i));
-    if (!lit_end || (lit_end < n && is_quantifier_at(s, lit_end)))
-      break;
-    g_string_append_len(lit, s + lit_start, (gssize)(lit_end - lit_start));
-    i = lit_end;
-  }
+  literal_prefix(s, &i, n, lit);
   if (lit->len == 0)
     return;
   re->anchor_len = lit->len;
   re->anchor = g_string_free(g_steal_pointer(&lit), FALSE);
+}
+
+/* FALSE when BUF cannot start with any of RE's anchored alternatives. */
+static gboolean
+starts_with_an_alternative(const F2bRegex *re, const char *buf, gsize len)
+{
+  for (guint k = 0; k < re->anchor_alts->len; k++) {
+    gsize alen;
+    const char *a = g_bytes_get_data(re->anchor_alts->pdata[k], &alen);
+    if (len >= alen && memcmp(buf, a, alen) == 0)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 /* ---- first byte (a prefilter for every anchored regex) ---------------------------------
@@ -604,6 +661,15 @@ find_first_bytes(F2bRegex *re)
   const guint8 *map = NULL;
   if (pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map)
     re->first_bytes = g_memdup2(map, 32);
+}
+
+const char *
+f2b_failregex_get_anchor_alternative(const F2bRegex *re, guint index, gsize *len)
+{
+  *len = 0;
+  if (!re->anchor_alts || index >= re->anchor_alts->len)
+    return NULL;
+  return g_bytes_get_data(re->anchor_alts->pdata[index], len);
 }
 
 gboolean
@@ -734,6 +800,8 @@ f2b_failregex_free(F2bRegex *re)
     g_array_unref(re->skip_groups);
   g_free(re->required);
   g_free(re->anchor);
+  if (re->anchor_alts)
+    g_ptr_array_unref(re->anchor_alts);
   g_free(re->first_bytes);
   g_free(re->spare);
   g_free(re);
@@ -1025,6 +1093,8 @@ search(F2bRegex *re, const char *buf, gsize len, gboolean subject_ascii,
   g_return_val_if_fail(re != NULL && (buf != NULL || len == 0), NULL);
   if (re->anchor && (len < re->anchor_len || memcmp(buf, re->anchor, re->anchor_len) != 0))
     return NULL; /* cannot match (see find_anchored_literal) */
+  if (re->anchor_alts && !starts_with_an_alternative(re, buf, len))
+    return NULL; /* the same with alternatives */
   if (len > 0 && !f2b_failregex_first_byte_possible(re, (guchar) buf[0]))
     return NULL; /* cannot match (see find_first_bytes) */
   if (re->required && !contains_required(re, buf, len))

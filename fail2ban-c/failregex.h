@@ -130,6 +130,11 @@ const char *const *f2b_failregex_group_names(const F2bRegex *re);
  * NULL when none is known; *LEN gets its length. Owned by RE. A caller trying many
  * regexes on one buffer may skip those whose first byte differs without a call. */
 const char *f2b_failregex_get_anchor(const F2bRegex *re, gsize *len);
+/* The texts one of which every match starts with, when the regex starts with a
+ * group of alternatives that each start with a literal ("^(?:Connection |
+ * Disconnected)"): alternative INDEX, or NULL past the last (or when none are
+ * known); *LEN gets its length.  Owned by RE. */
+const char *f2b_failregex_get_anchor_alternative(const F2bRegex *re, guint index, gsize *len);
 /* FALSE when RE cannot match a (non-empty) buffer whose first byte is C: by its
  * anchored literal or the bytes PCRE2 knows a match starts with. */
 gboolean f2b_failregex_first_byte_possible(const F2bRegex *re, guchar c);

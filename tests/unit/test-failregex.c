@@ -278,6 +278,71 @@ START_TEST(test_anchored_literal_prefilter)
   check_search("^abc", 0, "x\nabc\n", NULL);
   check_search("^r\xc3\xa9s", 0, "r\xc3\xa9s", "r\xc3\xa9s");
   check_search("^a[]b]c", 0, "a]c", "a]c");
+  /* a group of alternatives first: each branch's leading text */
+  const char *cd = "^(Connection (?:closed|reset)|Disconnected) x";
+  check_search(cd, 0, "Disconnected x", "Disconnected x");
+  check_search(cd, 0, "Connection reset x", "Connection reset x");
+  check_search(cd, 0, "Connection x", NULL);
+  check_search(cd, 0, "CRON x", NULL);
+  check_search(cd, 0, "Disconnecte", NULL);
+  check_search("^(?:ab|a)c", 0, "ac", "ac");
+  check_search("^(?:a|)b", 0, "b", "b");
+  check_search("^(?:a*|b)c", 0, "c", "c");
+  check_search("^(?:ab?|c)d", 0, "ad", "ad");
+  check_search("^(?:(?:x|y)|z)w", 0, "yw", "yw");
+  check_search("^(?:\\.|\\[)a", 0, "[a", "[a");
+  check_search("^(?P<n>foo|bar)?baz", 0, "baz", "baz");
+  check_search("^(?:ab|cd)+e", 0, "cdabe", "cdabe");
+  check_search("^(a|b|c|d|e|f|g|h|i)z", 0, "iz", "iz");
+  check_search("^(?:a|b(?:c|d))e", 0, "bde", "bde");
+  check_search("^(?:a[|]|b)c", 0, "a|c", "a|c");
+  check_search("^(?:a\\||b)c", 0, "a|c", "a|c");
+  check_search("^(?P<x>(?:ab|cd))e", 0, "cde", "cde");
+  check_search("^(?:ab|cd)", 0, "cd", "cd"); /* the whole buffer */
+}
+END_TEST
+
+/* Which alternatives the prefilter takes from a leading group (none when a branch
+ * has no leading text, the group is quantified, or there are more than 8). */
+START_TEST(test_anchor_alternatives)
+{
+  static const struct {
+    const char *regex;
+    const char *alts; /* "|"-separated; NULL: none */
+  } cases[] = {
+    {"^<F-NOFAIL><F-MLFFORGET>(Connection (?:closed|reset)|Disconnected)</F-MLFFORGET>"
+     "</F-NOFAIL> <HOST>", "Connection |Disconnected"},
+    {"^(?:ab|a)c <HOST>", "ab|a"},
+    {"^(?:\\.x|\\[)a <HOST>", ".x|["},
+    {"^(?:ab?|c)d <HOST>", "a|c"},
+    {"^(?:a|b(?:c|d))e <HOST>", "a|b"},
+    {"^(?:a|)b <HOST>", NULL},
+    {"^(?:a*|b)c <HOST>", NULL},
+    {"^(?:(?:x|y)|z)w <HOST>", NULL},
+    {"^(?P<n>foo|bar)?baz <HOST>", NULL},
+    {"^(?:ab|cd)+e <HOST>", NULL},
+    {"^(a|b|c|d|e|f|g|h|i)z <HOST>", NULL},
+    {"^(?:a|b)c|d <HOST>", NULL},
+    {"(?:a|b)c <HOST>", NULL},
+    {"(?i)^(?:a|b)c <HOST>", NULL},
+    {"^Failed <HOST>", NULL}, /* a single anchor instead */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    GError *error = NULL;
+    g_autoptr(F2bRegex) re = f2b_failregex_new_fail(cases[i].regex, NULL, 0, &error);
+    ck_assert_msg(re != NULL, "%s: %s", cases[i].regex, error ? error->message : "");
+    g_autoptr(GString) got = g_string_new(NULL);
+    gsize len;
+    const char *a;
+    for (guint k = 0; (a = f2b_failregex_get_anchor_alternative(re, k, &len)) != NULL; k++)
+      g_string_append_printf(got, "%s%.*s", k ? "|" : "", (int) len, a);
+    ck_assert_msg(g_strcmp0(got->len ? got->str : NULL, cases[i].alts) == 0, "%s: '%s'",
+                  cases[i].regex, got->str);
+  }
+  g_autoptr(F2bRegex) ml = f2b_failregex_new_fail("^(?:a|b)c <HOST>", NULL, F2B_FAILREGEX_MULTILINE,
+                                                  NULL);
+  gsize len;
+  ck_assert_ptr_null(f2b_failregex_get_anchor_alternative(ml, 0, &len));
 }
 END_TEST
 
@@ -746,6 +811,7 @@ main(void)
   tcase_add_test(tc, test_python_semantics);
   tcase_add_test(tc, test_required_literal_prefilter);
   tcase_add_test(tc, test_anchored_literal_prefilter);
+  tcase_add_test(tc, test_anchor_alternatives);
   tcase_add_test(tc, test_ascii_subject_path);
   tcase_add_test(tc, test_anchor_and_merged_accessors);
   tcase_add_test(tc, test_lines_and_skiplines);
