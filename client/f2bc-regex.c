@@ -1372,9 +1372,7 @@ record_hits(Session *s, GPtrArray *found, GPtrArray *ret, gboolean *is_ignored)
         g_array_append_val(rs->ips, h);
       }
     }
-    const F2bPyObj *nofail = data_lookup(f, "nofail");
-    if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE &&
-        !(f2b_py_kind(nofail) == F2B_PY_BOOL && !f2b_py_get_bool(nofail)))
+    if (f2b_failure_is_nofail(f)) /* fail2ban-regex: `if not fail.get('nofail')` */
       *is_ignored = TRUE;
     else
       g_ptr_array_add(ret, f);

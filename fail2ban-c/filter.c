@@ -18,7 +18,7 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* fail2ban's mlfid cache: Utils.Cache(maxCount=100, maxTime=5*60). */
 #define MLFID_CACHE_MAX 100
 #define MLFID_CACHE_TTL (5 * 60.0)
-/* The "nofail" strs lean failures share (see lean_data): about one text per
+/* The "nofail" strs lean failures share (see lean_nofail): about one text per
  * failregex that has the tag. */
 #define NOFAIL_STRS 4
 /* Entry blocks kept for reuse: a full cache drops one entry for each it adds. */
@@ -166,7 +166,7 @@ struct F2bFilter {
   LeanFail *lean_cur;     /* the failure being found */
   LeanFail *lean_own;     /* a cache entry's values, forgotten */
   F2bPyObj *nofail_strs[NOFAIL_STRS]; /* the last lean failures' "nofail" strs, each
-                                       * text once (see lean_data) */
+                                       * text once (see lean_nofail) */
   guint nofail_next;      /* the slot the next new text takes */
   GString *mlfid_key;     /* scratch: the cache key of an mlfid */
   GPtrArray *spare_buffer; /* a line buffer array the filter alone holds, or NULL
@@ -635,11 +635,28 @@ f2b_failure_free(F2bFailure *failure)
     return;
   f2b_ipaddr_free(failure->fid);
   f2b_py_free(failure->data);
+  f2b_py_free(failure->nofail);
   g_free(failure);
 }
 
+const F2bPyObj *
+f2b_failure_get_nofail(const F2bFailure *failure)
+{
+  g_return_val_if_fail(failure != NULL, NULL);
+  if (failure->nofail || failure->data == NULL)
+    return failure->nofail;
+  return f2b_py_dict_get_str(failure->data, key_names[K_NOFAIL], strlen(key_names[K_NOFAIL]));
+}
+
+gboolean
+f2b_failure_is_nofail(const F2bFailure *failure)
+{
+  return py_truthy(f2b_failure_get_nofail(failure));
+}
+
 static F2bFailure *
-failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyObj *data)
+failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyObj *data,
+            F2bPyObj *nofail)
 {
   F2bFailure *f = g_new(F2bFailure, 1);
   f->regex_index = index;
@@ -647,6 +664,7 @@ failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyOb
   f->has_time = has_time;
   f->time = has_time ? time : 0.0;
   f->data = data;
+  f->nofail = nofail;
   return f;
 }
 
@@ -2167,16 +2185,13 @@ nofail_str(F2bFilter *f, const LeanValue *nofail)
   return f2b_py_copy(*slot);
 }
 
-/* A lean failure's data: its "nofail" alone (transfer full), NULL without it. */
+/* A lean failure's "nofail" (transfer full), NULL without one. */
 static F2bPyObj *
-lean_data(F2bFilter *f, const LeanValue *nofail)
+lean_nofail(F2bFilter *f, const LeanValue *nofail)
 {
   if (nofail->kind == LV_NONE)
     return NULL;
-  F2bPyObj *value = nofail->kind == LV_STR ? nofail_str(f, nofail) : lv_object(nofail);
-  F2bPyObj *data = f2b_py_dict_new_sized(1);
-  f2b_py_dict_append_new(data, f2b_py_copy(f->keys[K_NOFAIL]), value);
-  return data;
+  return nofail->kind == LV_STR ? nofail_str(f, nofail) : lv_object(nofail);
 }
 
 /* found_failure's part after the line buffer, for lean failures: the same steps
@@ -2210,7 +2225,8 @@ found_lean(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   } else {
     for (guint k = 0; k < fids->len; k++)
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
-                                             st->date, lean_data(f, &fail->value[K_NOFAIL])));
+                                             st->date, NULL,
+                                             lean_nofail(f, &fail->value[K_NOFAIL])));
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
   g_ptr_array_set_size(fids, 0);
@@ -2291,7 +2307,7 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
       F2bPyObj *data = (cached || k + 1 < fids->len) ? f2b_py_copy(fail)
                                                      : g_steal_pointer(&fail);
       g_ptr_array_add(st->fails, failure_new(i, g_steal_pointer(&fids->pdata[k]), st->has_date,
-                                             st->date, data));
+                                             st->date, data, NULL));
     }
     step = f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }

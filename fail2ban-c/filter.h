@@ -100,11 +100,17 @@ typedef struct {
    * as pyobj has no set kind: print it as {...} where fail2ban's repr shows),
    * "nofail", "nofail-matches", "mlfpending", "ip" (the address as a string
    * when the failure id is not the address). */
-  F2bPyObj *data;    /* NULL for a lean failure without "nofail" (see
-                      * f2b_filter_set_lean_failures) */
+  F2bPyObj *data;    /* NULL for a lean failure (see f2b_filter_set_lean_failures) */
+  F2bPyObj *nofail;  /* a lean failure's "nofail" value (NULL: None or absent); NULL
+                      * for a full failure, whose DATA holds it */
 } F2bFailure;
 
 void f2b_failure_free(F2bFailure *failure);
+/* The failure's "nofail" value, lean or full (NULL: absent), borrowed. */
+const F2bPyObj *f2b_failure_get_nofail(const F2bFailure *failure);
+/* TRUE when the failure's "nofail" is true as Python tests it (fail2ban-regex
+ * counts such a line as ignored, not matched). */
+gboolean f2b_failure_is_nofail(const F2bFailure *failure);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(F2bFailure, f2b_failure_free)
 
 typedef struct F2bFilter F2bFilter;
@@ -175,11 +181,11 @@ void f2b_filter_set_return_raw_host(F2bFilter *filter, gboolean on);
 /* Lean failures (off by default): a caller that reads nothing of a failure's
  * data but "nofail" (fail2ban-regex's summary) spares the dicts: the filter then
  * keeps, in the mlfid cache too, only the values it reads itself (fid, ip4, ip6,
- * dns, cidr, mlfid, nofail, mlfgained, mlfforget, mlfpending, user, users), and a
- * failure's data holds "nofail" alone, or is NULL when it is None (the usual
- * failure needs no dict then).  Which failures are
- * found, with which ids, is the same either way.  Changing the setting empties
- * the mlfid cache. */
+ * dns, cidr, mlfid, nofail, mlfgained, mlfforget, mlfpending, user, and whether
+ * "users" holds more than one), and a failure has no data but its "nofail" value
+ * (F2bFailure.nofail; f2b_failure_get_nofail reads either kind).  Which failures
+ * are found, with which ids, is the same either way.  Changing the setting
+ * empties the mlfid cache. */
 void f2b_filter_set_lean_failures(F2bFilter *filter, gboolean on);
 
 /* The PCRE2 match limit for every regex of the filter (0: the default). */

@@ -56,8 +56,12 @@ show(GPtrArray *ret)
     g_string_append(s, ", ");
     if (f->data)
       f2b_py_repr_append(s, f->data);
+    else if (f->nofail) { /* a lean failure */
+      g_autofree char *nofail = f2b_py_repr(f->nofail);
+      g_string_append_printf(s, "{'nofail': %s}", nofail);
+    }
     else
-      g_string_append(s, "{}"); /* a lean failure without nofail */
+      g_string_append(s, "{}");
     g_string_append(s, "]");
   }
   g_string_append(s, "]");
@@ -174,7 +178,7 @@ show_lean(GPtrArray *ret)
       g_string_append(s, "None");
     }
     g_string_append_printf(s, ", %.1f, ", f->has_time ? f->time : -1.0);
-    F2bPyObj *nofail = f->data ? f2b_py_dict_get_str(f->data, "nofail", 6) : NULL;
+    const F2bPyObj *nofail = f2b_failure_get_nofail(f);
     if (nofail && f2b_py_kind(nofail) != F2B_PY_NONE)
       f2b_py_repr_append(s, nofail);
     else
@@ -243,6 +247,34 @@ START_TEST(test_lean_same_failures)
       if (e1)
         ck_assert_str_eq(e1->message, e2->message);
       ck_assert_uint_eq(f2b_filter_mlfid_cache_size(full), f2b_filter_mlfid_cache_size(lean));
+    }
+  }
+}
+END_TEST
+
+/* "nofail" is tested for truth as Python does: an empty text is not a nofail
+ * failure (fail2ban-regex counts its line as matched), in both kinds of failure. */
+START_TEST(test_failure_is_nofail)
+{
+  const char *fail[] = {"^\\s*<F-NOFAIL>(?:x)?</F-NOFAIL>a <HOST>$", "^\\s*b <HOST>$", NULL};
+  const struct { const char *line; gboolean nofail; const char *value; } cases[] = {
+    {"2005-08-14 12:00:01 a 192.0.2.1", FALSE, "''"},
+    {"2005-08-14 12:00:01 xa 192.0.2.1", TRUE, "'x'"},
+    {"2005-08-14 12:00:01 b 192.0.2.1", FALSE, NULL},
+  };
+  for (int lean = 0; lean < 2; lean++) {
+    g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+    f2b_filter_set_lean_failures(f, lean);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+      g_autoptr(GError) err = NULL;
+      g_autoptr(GPtrArray) r = f2b_filter_process_line(f, cases[i].line, strlen(cases[i].line), &err);
+      ck_assert_msg(r && r->len == 1, "%s", cases[i].line);
+      const F2bFailure *fl = r->pdata[0];
+      ck_assert_msg(f2b_failure_is_nofail(fl) == cases[i].nofail, "lean %d: %s", lean, cases[i].line);
+      const F2bPyObj *v = f2b_failure_get_nofail(fl);
+      g_autofree char *repr = v && f2b_py_kind(v) != F2B_PY_NONE ? f2b_py_repr(v) : NULL;
+      ck_assert_msg(g_strcmp0(repr, cases[i].value) == 0, "lean %d: %s: %s", lean, cases[i].line, repr);
+      ck_assert(lean ? fl->data == NULL : fl->nofail == NULL);
     }
   }
 }
@@ -886,6 +918,7 @@ filter_suite(void)
   tcase_add_test(tc, test_lean_failures);
   tcase_add_test(tc, test_lean_same_failures);
   tcase_add_test(tc, test_lean_switch_empties_cache);
+  tcase_add_test(tc, test_failure_is_nofail);
   tcase_add_test(tc, test_mlfid_gained);
   tcase_add_test(tc, test_mlfid_pending);
   tcase_add_test(tc, test_mlfid_cache_bounded);
