@@ -159,6 +159,9 @@ typedef struct {
   double hour_now, hour_base;
   gsize tail_len[2];   /* the tail key texts: lengths (CONV_UNSET: no text) */
   guint64 tail_word[2];/* and their bytes (at most 8) as text_word() gives them */
+  /* hour_known and hour_ok with no tail key text: HOUR_BASE answers every line
+   * of the head with a plain tail (f2b_datefast_match_plain) for HOUR_NOW */
+  gboolean hour_plain;
 } FastLane;
 
 /* Templates by the key they are built from, and what building needs. */
@@ -1033,7 +1036,7 @@ conv_forget(F2bDateDetector *dd)
   dd->conv_hour.template = dd->conv_minute.template = dd->conv_exact.template = NULL;
   dd->fast.template = NULL;
   dd->fast.head.matcher = NULL;
-  dd->fast.hour_known = FALSE;
+  dd->fast.hour_known = dd->fast.hour_plain = FALSE;
 }
 
 static void
@@ -1994,6 +1997,16 @@ tail_keys_store(FastLane *fl, const Template *t, const char *line, gsize len,
   return TRUE;
 }
 
+/* Whether FL holds no text for any tail key (the year or zone was absent). */
+static gboolean
+tail_keys_unset(const FastLane *fl, const Template *t)
+{
+  for (guint k = 0; k < t->n_tail_keys; k++)
+    if (fl->tail_len[k] != CONV_UNSET)
+      return FALSE;
+  return TRUE;
+}
+
 /* pattern_value() for a match of the fast lane: with plain minutes and seconds
  * the hour's answer is FL's when it was got for this head (hour_known is cleared
  * when the head changes), these tail key texts and this "now"; else it is looked
@@ -2018,11 +2031,34 @@ fast_value(F2bDateDetector *dd, FastLane *fl, const Template *t, const char *lin
     fl->hour_base = h->value;
     fl->hour_now = now;
     fl->hour_known = tail_keys_store(fl, t, line, len, ov);
+    fl->hour_plain = fl->hour_known && fl->hour_ok && tail_keys_unset(fl, t);
   }
   if (!fl->hour_ok)
     return pattern_value(dd, t, line, len, ov, now, result);
   *result = fl->hour_base + 60 * min + sec;
   return TRUE;
+}
+
+/* What record_win and fill_result record of a win of the fast lane (slot I,
+ * template T, the match OV), but the time and status. */
+static inline void
+fast_record(F2bDateDetector *dd, guint i, Slot *s, Template *t, const PCRE2_SIZE *ov,
+            const char *line, gsize len, double now, F2bDateMatch *out)
+{
+  gsize end = ov[1];
+  t->match_count++;
+  s->hits++;
+  s->last_used = now;
+  s->distance = 0;
+  if (dd->first_unused == i)
+    dd->first_unused++;
+  dd->last_start = (LastPos) { 0, CHAR_NONE, (guchar) line[0] };
+  dd->last_end = (LastPos) { (gint64) end, (guchar) line[end - 1],
+                             end < len ? (guchar) line[end] : CHAR_NONE };
+  out->template_index = i;
+  out->template_name = t->name;
+  out->start = ov[2];
+  out->end = ov[3];
 }
 
 /* What try_last_template, record_win and fill_result do when the last winner is
@@ -2045,35 +2081,46 @@ fast_lane(F2bDateDetector *dd, const char *line, gsize len, double now, F2bDateM
   if (fl->template != t) {
     fl->template = t;
     fl->head.matcher = NULL;
-    fl->hour_known = FALSE;
+    fl->hour_known = fl->hour_plain = FALSE;
   }
   gboolean same_head;
   gboolean matched = f2b_datefast_match_cached(t->fast, &fl->head, line, len, &same_head);
   if (!same_head)
-    fl->hour_known = FALSE; /* even without a match: the head may be new */
+    fl->hour_known = fl->hour_plain = FALSE; /* even without a match: the head may be new */
   if (!matched)
     return FALSE;
-  t->match_count++;
-  const PCRE2_SIZE *ov = fl->head.ov;
-  gsize end = ov[1];
-  s->hits++;
-  s->last_used = now;
-  s->distance = 0;
-  if (dd->first_unused == i)
-    dd->first_unused++;
-  dd->last_start = (LastPos) { 0, CHAR_NONE, (guchar) line[0] };
-  dd->last_end = (LastPos) { (gint64) end, (guchar) line[end - 1],
-                             end < len ? (guchar) line[end] : CHAR_NONE };
-  out->template_index = i;
-  out->template_name = t->name;
-  out->start = ov[2];
-  out->end = ov[3];
+  fast_record(dd, i, s, t, fl->head.ov, line, len, now, out);
   if (fast_value(dd, fl, t, line, len, now, &out->time)) {
     out->status = F2B_DATE_FOUND;
   } else {
     out->status = F2B_DATE_UNPARSABLE;
     out->time = 0;
   }
+  return TRUE;
+}
+
+/* The usual line of the fast lane, in few steps: an ASCII line that shares the
+ * head of the last one, has a plain tail (f2b_datefast_match_plain), and whose
+ * hour's answer FastLane holds (hour_plain) for this "now". */
+static inline gboolean
+plain_lane(F2bDateDetector *dd, const char *line, gsize len, int ascii, double now,
+           F2bDateMatch *out)
+{
+  FastLane *fl = &dd->fast;
+  guint i = dd->last_index;
+  if (ascii <= 0 || !fl->hour_plain || fl->hour_now != now || i >= dd->slots->len)
+    return FALSE;
+  Slot *s = slot_at(dd, i);
+  Template *t = s->template;
+  if (fl->template != t)
+    return FALSE;
+  int mmss = f2b_datefast_match_plain(t->fast, &fl->head, line, len);
+  if (mmss < 0)
+    return FALSE;
+  dd->line_ascii = TRUE;
+  fast_record(dd, i, s, t, fl->head.ov, line, len, now, out);
+  out->time = fl->hour_base + mmss;
+  out->status = F2B_DATE_FOUND;
   return TRUE;
 }
 
@@ -2084,11 +2131,11 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
   return f2b_datedetect_match_ascii(dd, line, len, -1, now, out);
 }
 
-gboolean
-f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
-                           double now, F2bDateMatch *out)
+/* f2b_datedetect_match_ascii() but plain_lane */
+static G_NO_INLINE gboolean
+match_ascii_other(F2bDateDetector *dd, const char *line, gsize len, int ascii, double now,
+                  F2bDateMatch *out)
 {
-  g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
   if (!line)
     line = "";
   if (dd->slots->len == 0)
@@ -2114,4 +2161,15 @@ f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int
   if (reserve.saved)
     g_free(reserve.saved);
   return out->status == F2B_DATE_FOUND;
+}
+
+gboolean
+f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
+                           double now, F2bDateMatch *out)
+{
+  g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
+  /* hour_plain is set only by lines of the fast lane: LINE is not NULL then */
+  if (plain_lane(dd, line, len, ascii, now, out))
+    return TRUE;
+  return match_ascii_other(dd, line, len, ascii, now, out);
 }

@@ -33,10 +33,19 @@ static const char *const iso_groups[] = { "Y", "_sep", "m", "d", "H", "M", "S", 
 enum { SG_A = 2, SG_B, SG_D, SG_H, SG_M, SG_S, SG_F, SG_Y };
 enum { IG_Y = 2, IG_SEP, IG_MONTH, IG_D, IG_H, IG_MIN, IG_S, IG_F, IG_Z };
 
+/* What the byte after the seconds says of a plain tail (f2b_datefast_match_plain) */
+enum {
+  AFTER_END,   /* the match ends before it and nothing optional starts there */
+  AFTER_SPACE, /* a space: the byte after it decides (a year or a zone may follow) */
+  AFTER_OTHER, /* a fraction, a zone, a word character...: walk the tail */
+};
+
 struct F2bDateFast {
   F2bDateFastKind kind;
   guint n_groups;
   guint8 centuries[1000];
+  guint8 after_seconds[256]; /* AFTER_* by byte */
+  guint8 after_space[256];   /* TRUE: after the seconds and a space, no year or zone starts */
 };
 
 const char *
@@ -61,6 +70,8 @@ f2b_datefast_kind_of(const char *pattern)
   return 0;
 }
 
+static void plain_tables_init(F2bDateFast *fm);
+
 F2bDateFast *
 f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_groups,
                  const guint8 centuries[1000])
@@ -80,6 +91,7 @@ f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_g
   fm->kind = kind;
   fm->n_groups = n_groups;
   memcpy(fm->centuries, centuries, sizeof fm->centuries);
+  plain_tables_init(fm);
   return fm;
 }
 
@@ -123,6 +135,31 @@ static inline gboolean
 is_space(int c)
 {
   return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* The classes of f2b_datefast_match_plain.  After the seconds, a syslog stamp may
+ * go on with ".fraction" or " year", an ISO one with "[.,]fraction" or spaces and
+ * a zone ("Z", "UTC", "GMT", "+hh..."); a word character there fails (?=\b|\W|$)
+ * (or starts a zone): the tail walk decides all of those.  Bytes above 0x7f
+ * (which a matcher never sees) are left to it too. */
+static void
+plain_tables_init(F2bDateFast *fm)
+{
+  gboolean iso = fm->kind == F2B_DATEFAST_ISO;
+  for (int c = 0; c < 256; c++) {
+    gboolean optional = iso ? (c == '.' || c == ',' || c == '+' || c == '-' || is_space(c))
+                            : c == '.';
+    if (c == ' ')
+      fm->after_seconds[c] = AFTER_SPACE;
+    else if (c > 0x7f || is_word(c) || optional)
+      fm->after_seconds[c] = AFTER_OTHER;
+    else
+      fm->after_seconds[c] = AFTER_END;
+    gboolean starts = iso ? (is_space(c) || c == 'Z' || c == 'U' || c == 'G' || c == '+' ||
+                             c == '-')
+                          : is_digit(c);
+    fm->after_space[c] = c <= 0x7f && !starts;
+  }
 }
 
 /* The three letters at P folded to lower case (ASCII letters only: (?i)
@@ -605,9 +642,49 @@ f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char 
                           gsize len, gboolean *same_head)
 {
   const guchar *s = (const guchar *) subject;
+  h->plain_ov = FALSE; /* the walks below write OV */
   /* the tail writes no pair of the head but group 1's end */
   *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
   if (*same_head)
     return tail(fm, s, len, h->len, h->ov, h->mmss);
   return match_new_head(fm, h, s, len);
+}
+
+/* The offsets of a plain tail after the head's P bytes: "MM:SS" and the end. */
+static void
+set_plain_ov(const F2bDateFast *fm, F2bDateFastHead *h)
+{
+  guint g = f2b_datefast_tail_group(fm); /* the minutes, then seconds, fraction, year or zone */
+  gsize p = h->len;
+  set_group(h->ov, g, p, p + 2);
+  set_group(h->ov, g + 1, p + 3, p + 5);
+  set_group(h->ov, g + 2, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(h->ov, g + 3, PCRE2_UNSET, PCRE2_UNSET);
+  h->ov[0] = 0;
+  h->ov[1] = h->ov[3] = p + 5;
+  h->plain_ov = TRUE;
+}
+
+int
+f2b_datefast_match_plain(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
+                         gsize len)
+{
+  const guchar *s = (const guchar *) subject;
+  gsize p = h->len, q = p + 5;
+  if (h->matcher != fm || len < q || !head_same(h->bytes, p, s, len))
+    return -1;
+  guint m0 = s[p] - (guint) '0', m1 = s[p + 1] - (guint) '0';
+  guint s0 = s[p + 3] - (guint) '0', s1 = s[p + 4] - (guint) '0';
+  if (m0 > 5 || m1 > 9 || s[p + 2] != ':' || s0 > 5 || s1 > 9)
+    return -1;
+  if (q < len) {
+    guint8 after = fm->after_seconds[s[q]];
+    if (after == AFTER_OTHER || (after == AFTER_SPACE && q + 1 < len && !fm->after_space[s[q + 1]]))
+      return -1;
+  }
+  if (!h->plain_ov)
+    set_plain_ov(fm, h);
+  h->mmss[0] = (int) (m0 * 10 + m1);
+  h->mmss[1] = (int) (s0 * 10 + s1);
+  return h->mmss[0] * 60 + h->mmss[1];
 }

@@ -72,6 +72,9 @@ typedef struct {
   /* the values of the minutes and seconds when both are two digits from 00 to
    * 59, as in most stamps (else -1 both) */
   int mmss[2];
+  /* OV holds the offsets of a plain tail after this head (see
+   * f2b_datefast_match_plain), which lines with such a tail leave as they are */
+  gboolean plain_ov;
 } F2bDateFastHead;
 
 /* f2b_datefast_match() through HEAD, into HEAD->ov: when SUBJECT starts with
@@ -81,6 +84,16 @@ typedef struct {
  * and the offsets are f2b_datefast_match()'s either way. */
 gboolean f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *head,
                                    const char *subject, gsize len, gboolean *same_head);
+
+/* The usual case of f2b_datefast_match_cached(), in few steps: SUBJECT starts
+ * with HEAD's bytes and its tail is plain: "MM:SS" (both from 00 to 59) with
+ * nothing after it that the regex could take (no fraction, year or zone) and the
+ * end of the match there.  Returns the minutes times 60 plus the seconds, HEAD->ov
+ * and HEAD->mmss then being what f2b_datefast_match_cached() would leave (a
+ * match, from the kept head); -1 when the case does not apply, HEAD then being
+ * unchanged: f2b_datefast_match_cached() answers such a subject. */
+int f2b_datefast_match_plain(const F2bDateFast *fm, F2bDateFastHead *head, const char *subject,
+                             gsize len);
 
 /* The first group the rest of a match after the head sets (the minutes): the
  * text of every group numbered below it is the same for all subjects that start
