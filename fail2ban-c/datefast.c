@@ -33,18 +33,11 @@ static const char *const iso_groups[] = { "Y", "_sep", "m", "d", "H", "M", "S", 
 enum { SG_A = 2, SG_B, SG_D, SG_H, SG_M, SG_S, SG_F, SG_Y };
 enum { IG_Y = 2, IG_SEP, IG_MONTH, IG_D, IG_H, IG_MIN, IG_S, IG_F, IG_Z };
 
-/* What the byte after the seconds says of a plain tail (f2b_datefast_match_plain) */
-enum {
-  AFTER_END,   /* the match ends before it and nothing optional starts there */
-  AFTER_SPACE, /* a space: the byte after it decides (a year or a zone may follow) */
-  AFTER_OTHER, /* a fraction, a zone, a word character...: walk the tail */
-};
-
 struct F2bDateFast {
   F2bDateFastKind kind;
   guint n_groups;
   guint8 centuries[1000];
-  guint8 after_seconds[256]; /* AFTER_* by byte */
+  guint8 after_seconds[256]; /* F2B_DATEFAST_AFTER_* by byte */
   guint8 after_space[256];   /* TRUE: after the seconds and a space, no year or zone starts */
 };
 
@@ -150,11 +143,11 @@ plain_tables_init(F2bDateFast *fm)
     gboolean optional = iso ? (c == '.' || c == ',' || c == '+' || c == '-' || is_space(c))
                             : c == '.';
     if (c == ' ')
-      fm->after_seconds[c] = AFTER_SPACE;
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_SPACE;
     else if (c > 0x7f || is_word(c) || optional)
-      fm->after_seconds[c] = AFTER_OTHER;
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_OTHER;
     else
-      fm->after_seconds[c] = AFTER_END;
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_END;
     gboolean starts = iso ? (is_space(c) || c == 'Z' || c == 'U' || c == 'G' || c == '+' ||
                              c == '-')
                           : is_digit(c);
@@ -604,7 +597,8 @@ f2b_datefast_n_pairs(const F2bDateFast *fm)
 }
 
 /* Whether S (LEN bytes) starts with the N bytes of HEAD (N >= 8: a head holds a
- * month or a year, a day, an hour and two separators at least). */
+ * month or a year, a day, an hour and two separators at least; a shorter one is
+ * not kept). */
 static inline gboolean
 head_same(const guchar *head, gsize n, const guchar *s, gsize len)
 {
@@ -629,10 +623,12 @@ match_new_head(const F2bDateFast *fm, F2bDateFastHead *h, const guchar *s, gsize
   gsize p = head(fm, s, len, h->ov);
   if (!p)
     return FALSE;
-  if (p <= sizeof h->bytes) {
+  if (p >= 8 && p <= sizeof h->bytes) {
     h->matcher = fm;
     h->len = p;
     memcpy(h->bytes, s, p);
+    h->after_seconds = fm->after_seconds;
+    h->after_space = fm->after_space;
   }
   return tail(fm, s, len, p, h->ov, h->mmss);
 }
@@ -650,11 +646,10 @@ f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char 
   return match_new_head(fm, h, s, len);
 }
 
-/* The offsets of a plain tail after the head's P bytes: "MM:SS" and the end. */
-static void
-set_plain_ov(const F2bDateFast *fm, F2bDateFastHead *h)
+void
+f2b_datefast_set_plain_ov(F2bDateFastHead *h)
 {
-  guint g = f2b_datefast_tail_group(fm); /* the minutes, then seconds, fraction, year or zone */
+  guint g = f2b_datefast_tail_group(h->matcher); /* the minutes, then seconds, fraction, year or zone */
   gsize p = h->len;
   set_group(h->ov, g, p, p + 2);
   set_group(h->ov, g + 1, p + 3, p + 5);
@@ -663,28 +658,4 @@ set_plain_ov(const F2bDateFast *fm, F2bDateFastHead *h)
   h->ov[0] = 0;
   h->ov[1] = h->ov[3] = p + 5;
   h->plain_ov = TRUE;
-}
-
-int
-f2b_datefast_match_plain(const F2bDateFast *fm, F2bDateFastHead *h, const char *subject,
-                         gsize len)
-{
-  const guchar *s = (const guchar *) subject;
-  gsize p = h->len, q = p + 5;
-  if (h->matcher != fm || len < q || !head_same(h->bytes, p, s, len))
-    return -1;
-  guint m0 = s[p] - (guint) '0', m1 = s[p + 1] - (guint) '0';
-  guint s0 = s[p + 3] - (guint) '0', s1 = s[p + 4] - (guint) '0';
-  if (m0 > 5 || m1 > 9 || s[p + 2] != ':' || s0 > 5 || s1 > 9)
-    return -1;
-  if (q < len) {
-    guint8 after = fm->after_seconds[s[q]];
-    if (after == AFTER_OTHER || (after == AFTER_SPACE && q + 1 < len && !fm->after_space[s[q + 1]]))
-      return -1;
-  }
-  if (!h->plain_ov)
-    set_plain_ov(fm, h);
-  h->mmss[0] = (int) (m0 * 10 + m1);
-  h->mmss[1] = (int) (s0 * 10 + s1);
-  return h->mmss[0] * 60 + h->mmss[1];
 }
