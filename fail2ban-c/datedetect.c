@@ -220,7 +220,7 @@ typedef struct {
   pcre2_code *no_word_begin;  /* the pattern already starts at a line start or has "**" */
   pcre2_code *no_word_end;    /* it already ends with $, \b, \s or "**" */
   pcre2_code *has_group;      /* an unescaped capturing "(" */
-  pcre2_code *whole;          /* flags, ^, body, $ */
+  pcre2_code *whole_head;     /* the flags and ^ before a body (see group_body) */
   pcre2_code *star_markers;   /* leading/trailing "**" */
   pcre2_code *line_begin;
   pcre2_code *line_end;
@@ -247,7 +247,7 @@ rewriter_init(Rewriter *rw, F2bDateCache *cache)
   rw->no_word_begin = helper_compile("^\\(*(?:\\(\\?\\w+\\))?(?:\\^|\\(*\\*\\*|\\((?:\\?:)?\\^)", 0);
   rw->no_word_end = helper_compile("(?<!\\\\)(?:\\$\\)?|\\\\b|\\\\s|\\*\\*\\)*)$", 0);
   rw->has_group = helper_compile("(?<!\\(\\?)(?<!\\\\)\\((?!\\?)", 0);
-  rw->whole = helper_compile("^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)(.*?)(\\$?)$", 0);
+  rw->whole_head = helper_compile("^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)", 0);
   rw->star_markers = helper_compile("^\\(*(?:\\(\\?\\w+\\))?\\(*\\*\\*|(?<!\\\\)\\*\\*\\)*$", 0);
   rw->line_begin = helper_compile("^(?:\\(\\?\\w+\\))?(?:\\^|\\((?:\\?:)?\\^(?!\\|))", 0);
   rw->line_end = helper_compile("(?<![\\\\|])(?:\\$\\)?)$", 0);
@@ -258,7 +258,7 @@ rewriter_init(Rewriter *rw, F2bDateCache *cache)
 static void
 rewriter_clear(Rewriter *rw)
 {
-  pcre2_code **all[] = { &rw->no_word_begin, &rw->no_word_end, &rw->has_group, &rw->whole,
+  pcre2_code **all[] = { &rw->no_word_begin, &rw->no_word_end, &rw->has_group, &rw->whole_head,
                          &rw->star_markers, &rw->line_begin, &rw->line_end, &rw->epoch_tag,
                          &rw->date_tag };
   for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
@@ -325,17 +325,31 @@ replace_drop_stars(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer d
   }
 }
 
-static void
-replace_group_body(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data)
+/* fail2ban's re.sub(r"^(flags ^ flags)(.*?)(\$?)$", r"\1(\2)\3", S): the body
+ * between the leading flags and "^" and a final "$" put in a group.  The regex
+ * walks ".*?" a character at a time (slowly); its answer is simple: "." stops
+ * only at a newline and "$" matches at the end or before a final newline, so
+ * with a newline before that the regex does not match at all, and otherwise
+ * the head takes what it takes alone (nothing after it can fail) and the lazy
+ * body leaves a last "$" to group 3. */
+static char *
+group_body(Rewriter *rw, const char *s)
 {
-  for (int g = 1; g <= 3; g++) {
-    if (g == 2)
-      g_string_append_c(out, '(');
-    if (ov[2 * g] != PCRE2_UNSET)
-      g_string_append_len(out, s + ov[2 * g], (gssize) (ov[2 * g + 1] - ov[2 * g]));
-    if (g == 2)
-      g_string_append_c(out, ')');
-  }
+  gsize len = strlen(s), end = len;
+  if (len > 0 && s[len - 1] == '\n')
+    end--;
+  PCRE2_SIZE ov[4];
+  if (memchr(s, '\n', end) || !helper_search(rw->whole_head, s, 0, ov, 2))
+    return g_strdup(s);
+  gsize head = ov[3];
+  gsize body_end = end > head && s[end - 1] == '$' ? end - 1 : end;
+  GString *out = g_string_sized_new(len + 2);
+  g_string_append_len(out, s, (gssize) head);
+  g_string_append_c(out, '(');
+  g_string_append_len(out, s + head, (gssize) (body_end - head));
+  g_string_append_c(out, ')');
+  g_string_append(out, s + body_end);
+  return g_string_free(out, FALSE);
 }
 
 static void
@@ -418,7 +432,7 @@ template_set_regex(Template *t, Rewriter *rw, const char *regex_in, WordBegin be
   gboolean bound_begin = begin != BEGIN_NONE && !helper_found(rw->no_word_begin, regex);
   gboolean bound_end = end && !helper_found(rw->no_word_end, regex);
   if (!helper_found(rw->has_group, regex)) {
-    char *grouped = helper_sub(rw->whole, regex, replace_group_body, NULL);
+    char *grouped = group_body(rw, regex);
     g_free(regex);
     regex = grouped;
   }
@@ -448,7 +462,9 @@ template_set_regex(Template *t, Rewriter *rw, const char *regex_in, WordBegin be
   if (!(t->flags & FLAG_LINE_END) && helper_found(rw->line_end, r->str))
     t->flags |= FLAG_LINE_END;
   g_autofree char *built = g_string_free(r, FALSE);
-  char *cleaned = helper_sub(rw->star_markers, built, replace_drop_stars, NULL);
+  /* both of its branches need a "**": most regexes have none and stay as they are */
+  char *cleaned = strstr(built, "**") ? helper_sub(rw->star_markers, built, replace_drop_stars, NULL)
+                                      : g_strdup(built);
   g_free(t->regex);
   t->regex = flags ? g_strconcat(flags, cleaned, NULL) : g_strdup(cleaned);
   g_free(cleaned);
