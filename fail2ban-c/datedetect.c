@@ -159,6 +159,9 @@ typedef struct {
   double hour_now, hour_base;
   gsize tail_len[2];   /* the tail key texts: lengths (CONV_UNSET: no text) */
   guint64 tail_word[2];/* and their bytes (at most 8) as text_word() gives them */
+  /* hour_known and hour_ok with no tail key text: HOUR_BASE answers every line
+   * of the head with a plain tail (f2b_datefast_match_plain) for HOUR_NOW */
+  gboolean hour_plain;
 } FastLane;
 
 /* Templates by the key they are built from, and what building needs. */
@@ -217,7 +220,7 @@ typedef struct {
   pcre2_code *no_word_begin;  /* the pattern already starts at a line start or has "**" */
   pcre2_code *no_word_end;    /* it already ends with $, \b, \s or "**" */
   pcre2_code *has_group;      /* an unescaped capturing "(" */
-  pcre2_code *whole;          /* flags, ^, body, $ */
+  pcre2_code *whole_head;     /* the flags and ^ before a body (see group_body) */
   pcre2_code *star_markers;   /* leading/trailing "**" */
   pcre2_code *line_begin;
   pcre2_code *line_end;
@@ -244,7 +247,7 @@ rewriter_init(Rewriter *rw, F2bDateCache *cache)
   rw->no_word_begin = helper_compile("^\\(*(?:\\(\\?\\w+\\))?(?:\\^|\\(*\\*\\*|\\((?:\\?:)?\\^)", 0);
   rw->no_word_end = helper_compile("(?<!\\\\)(?:\\$\\)?|\\\\b|\\\\s|\\*\\*\\)*)$", 0);
   rw->has_group = helper_compile("(?<!\\(\\?)(?<!\\\\)\\((?!\\?)", 0);
-  rw->whole = helper_compile("^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)(.*?)(\\$?)$", 0);
+  rw->whole_head = helper_compile("^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)", 0);
   rw->star_markers = helper_compile("^\\(*(?:\\(\\?\\w+\\))?\\(*\\*\\*|(?<!\\\\)\\*\\*\\)*$", 0);
   rw->line_begin = helper_compile("^(?:\\(\\?\\w+\\))?(?:\\^|\\((?:\\?:)?\\^(?!\\|))", 0);
   rw->line_end = helper_compile("(?<![\\\\|])(?:\\$\\)?)$", 0);
@@ -255,7 +258,7 @@ rewriter_init(Rewriter *rw, F2bDateCache *cache)
 static void
 rewriter_clear(Rewriter *rw)
 {
-  pcre2_code **all[] = { &rw->no_word_begin, &rw->no_word_end, &rw->has_group, &rw->whole,
+  pcre2_code **all[] = { &rw->no_word_begin, &rw->no_word_end, &rw->has_group, &rw->whole_head,
                          &rw->star_markers, &rw->line_begin, &rw->line_end, &rw->epoch_tag,
                          &rw->date_tag };
   for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
@@ -322,17 +325,31 @@ replace_drop_stars(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer d
   }
 }
 
-static void
-replace_group_body(GString *out, const char *s, const PCRE2_SIZE *ov, gpointer data)
+/* fail2ban's re.sub(r"^(flags ^ flags)(.*?)(\$?)$", r"\1(\2)\3", S): the body
+ * between the leading flags and "^" and a final "$" put in a group.  The regex
+ * walks ".*?" a character at a time (slowly); its answer is simple: "." stops
+ * only at a newline and "$" matches at the end or before a final newline, so
+ * with a newline before that the regex does not match at all, and otherwise
+ * the head takes what it takes alone (nothing after it can fail) and the lazy
+ * body leaves a last "$" to group 3. */
+static char *
+group_body(Rewriter *rw, const char *s)
 {
-  for (int g = 1; g <= 3; g++) {
-    if (g == 2)
-      g_string_append_c(out, '(');
-    if (ov[2 * g] != PCRE2_UNSET)
-      g_string_append_len(out, s + ov[2 * g], (gssize) (ov[2 * g + 1] - ov[2 * g]));
-    if (g == 2)
-      g_string_append_c(out, ')');
-  }
+  gsize len = strlen(s), end = len;
+  if (len > 0 && s[len - 1] == '\n')
+    end--;
+  PCRE2_SIZE ov[4];
+  if (memchr(s, '\n', end) || !helper_search(rw->whole_head, s, 0, ov, 2))
+    return g_strdup(s);
+  gsize head = ov[3];
+  gsize body_end = end > head && s[end - 1] == '$' ? end - 1 : end;
+  GString *out = g_string_sized_new(len + 2);
+  g_string_append_len(out, s, (gssize) head);
+  g_string_append_c(out, '(');
+  g_string_append_len(out, s + head, (gssize) (body_end - head));
+  g_string_append_c(out, ')');
+  g_string_append(out, s + body_end);
+  return g_string_free(out, FALSE);
 }
 
 static void
@@ -415,7 +432,7 @@ template_set_regex(Template *t, Rewriter *rw, const char *regex_in, WordBegin be
   gboolean bound_begin = begin != BEGIN_NONE && !helper_found(rw->no_word_begin, regex);
   gboolean bound_end = end && !helper_found(rw->no_word_end, regex);
   if (!helper_found(rw->has_group, regex)) {
-    char *grouped = helper_sub(rw->whole, regex, replace_group_body, NULL);
+    char *grouped = group_body(rw, regex);
     g_free(regex);
     regex = grouped;
   }
@@ -445,7 +462,9 @@ template_set_regex(Template *t, Rewriter *rw, const char *regex_in, WordBegin be
   if (!(t->flags & FLAG_LINE_END) && helper_found(rw->line_end, r->str))
     t->flags |= FLAG_LINE_END;
   g_autofree char *built = g_string_free(r, FALSE);
-  char *cleaned = helper_sub(rw->star_markers, built, replace_drop_stars, NULL);
+  /* both of its branches need a "**": most regexes have none and stay as they are */
+  char *cleaned = strstr(built, "**") ? helper_sub(rw->star_markers, built, replace_drop_stars, NULL)
+                                      : g_strdup(built);
   g_free(t->regex);
   t->regex = flags ? g_strconcat(flags, cleaned, NULL) : g_strdup(cleaned);
   g_free(cleaned);
@@ -1033,7 +1052,7 @@ conv_forget(F2bDateDetector *dd)
   dd->conv_hour.template = dd->conv_minute.template = dd->conv_exact.template = NULL;
   dd->fast.template = NULL;
   dd->fast.head.matcher = NULL;
-  dd->fast.hour_known = FALSE;
+  dd->fast.hour_known = dd->fast.hour_plain = FALSE;
 }
 
 static void
@@ -1994,6 +2013,16 @@ tail_keys_store(FastLane *fl, const Template *t, const char *line, gsize len,
   return TRUE;
 }
 
+/* Whether FL holds no text for any tail key (the year or zone was absent). */
+static gboolean
+tail_keys_unset(const FastLane *fl, const Template *t)
+{
+  for (guint k = 0; k < t->n_tail_keys; k++)
+    if (fl->tail_len[k] != CONV_UNSET)
+      return FALSE;
+  return TRUE;
+}
+
 /* pattern_value() for a match of the fast lane: with plain minutes and seconds
  * the hour's answer is FL's when it was got for this head (hour_known is cleared
  * when the head changes), these tail key texts and this "now"; else it is looked
@@ -2018,11 +2047,34 @@ fast_value(F2bDateDetector *dd, FastLane *fl, const Template *t, const char *lin
     fl->hour_base = h->value;
     fl->hour_now = now;
     fl->hour_known = tail_keys_store(fl, t, line, len, ov);
+    fl->hour_plain = fl->hour_known && fl->hour_ok && tail_keys_unset(fl, t);
   }
   if (!fl->hour_ok)
     return pattern_value(dd, t, line, len, ov, now, result);
   *result = fl->hour_base + 60 * min + sec;
   return TRUE;
+}
+
+/* What record_win and fill_result record of a win of the fast lane (slot I,
+ * template T, the match OV), but the time and status. */
+static inline void
+fast_record(F2bDateDetector *dd, guint i, Slot *s, Template *t, const PCRE2_SIZE *ov,
+            const char *line, gsize len, double now, F2bDateMatch *out)
+{
+  gsize end = ov[1];
+  t->match_count++;
+  s->hits++;
+  s->last_used = now;
+  s->distance = 0;
+  if (dd->first_unused == i)
+    dd->first_unused++;
+  dd->last_start = (LastPos) { 0, CHAR_NONE, (guchar) line[0] };
+  dd->last_end = (LastPos) { (gint64) end, (guchar) line[end - 1],
+                             end < len ? (guchar) line[end] : CHAR_NONE };
+  out->template_index = i;
+  out->template_name = t->name;
+  out->start = ov[2];
+  out->end = ov[3];
 }
 
 /* What try_last_template, record_win and fill_result do when the last winner is
@@ -2045,35 +2097,46 @@ fast_lane(F2bDateDetector *dd, const char *line, gsize len, double now, F2bDateM
   if (fl->template != t) {
     fl->template = t;
     fl->head.matcher = NULL;
-    fl->hour_known = FALSE;
+    fl->hour_known = fl->hour_plain = FALSE;
   }
   gboolean same_head;
   gboolean matched = f2b_datefast_match_cached(t->fast, &fl->head, line, len, &same_head);
   if (!same_head)
-    fl->hour_known = FALSE; /* even without a match: the head may be new */
+    fl->hour_known = fl->hour_plain = FALSE; /* even without a match: the head may be new */
   if (!matched)
     return FALSE;
-  t->match_count++;
-  const PCRE2_SIZE *ov = fl->head.ov;
-  gsize end = ov[1];
-  s->hits++;
-  s->last_used = now;
-  s->distance = 0;
-  if (dd->first_unused == i)
-    dd->first_unused++;
-  dd->last_start = (LastPos) { 0, CHAR_NONE, (guchar) line[0] };
-  dd->last_end = (LastPos) { (gint64) end, (guchar) line[end - 1],
-                             end < len ? (guchar) line[end] : CHAR_NONE };
-  out->template_index = i;
-  out->template_name = t->name;
-  out->start = ov[2];
-  out->end = ov[3];
+  fast_record(dd, i, s, t, fl->head.ov, line, len, now, out);
   if (fast_value(dd, fl, t, line, len, now, &out->time)) {
     out->status = F2B_DATE_FOUND;
   } else {
     out->status = F2B_DATE_UNPARSABLE;
     out->time = 0;
   }
+  return TRUE;
+}
+
+/* The usual line of the fast lane, in few steps: an ASCII line that shares the
+ * head of the last one, has a plain tail (f2b_datefast_match_plain), and whose
+ * hour's answer FastLane holds (hour_plain) for this "now". */
+static inline gboolean
+plain_lane(F2bDateDetector *dd, const char *line, gsize len, int ascii, double now,
+           F2bDateMatch *out)
+{
+  FastLane *fl = &dd->fast;
+  guint i = dd->last_index;
+  if (ascii <= 0 || !fl->hour_plain || fl->hour_now != now || i >= dd->slots->len)
+    return FALSE;
+  Slot *s = slot_at(dd, i);
+  Template *t = s->template;
+  if (fl->template != t)
+    return FALSE;
+  int mmss = f2b_datefast_match_plain(t->fast, &fl->head, line, len);
+  if (mmss < 0)
+    return FALSE;
+  dd->line_ascii = TRUE;
+  fast_record(dd, i, s, t, fl->head.ov, line, len, now, out);
+  out->time = fl->hour_base + mmss;
+  out->status = F2B_DATE_FOUND;
   return TRUE;
 }
 
@@ -2084,11 +2147,11 @@ f2b_datedetect_match(F2bDateDetector *dd, const char *line, gsize len, double no
   return f2b_datedetect_match_ascii(dd, line, len, -1, now, out);
 }
 
-gboolean
-f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
-                           double now, F2bDateMatch *out)
+/* f2b_datedetect_match_ascii() but plain_lane */
+static G_NO_INLINE gboolean
+match_ascii_other(F2bDateDetector *dd, const char *line, gsize len, int ascii, double now,
+                  F2bDateMatch *out)
 {
-  g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
   if (!line)
     line = "";
   if (dd->slots->len == 0)
@@ -2114,4 +2177,15 @@ f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int
   if (reserve.saved)
     g_free(reserve.saved);
   return out->status == F2B_DATE_FOUND;
+}
+
+gboolean
+f2b_datedetect_match_ascii(F2bDateDetector *dd, const char *line, gsize len, int ascii,
+                           double now, F2bDateMatch *out)
+{
+  g_return_val_if_fail(dd != NULL && out != NULL && (line != NULL || len == 0), FALSE);
+  /* hour_plain is set only by lines of the fast lane: LINE is not NULL then */
+  if (plain_lane(dd, line, len, ascii, now, out))
+    return TRUE;
+  return match_ascii_other(dd, line, len, ascii, now, out);
 }

@@ -37,6 +37,8 @@ struct F2bDateFast {
   F2bDateFastKind kind;
   guint n_groups;
   guint8 centuries[1000];
+  guint8 after_seconds[256]; /* F2B_DATEFAST_AFTER_* by byte */
+  guint8 after_space[256];   /* TRUE: after the seconds and a space, no year or zone starts */
 };
 
 const char *
@@ -61,6 +63,8 @@ f2b_datefast_kind_of(const char *pattern)
   return 0;
 }
 
+static void plain_tables_init(F2bDateFast *fm);
+
 F2bDateFast *
 f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_groups,
                  const guint8 centuries[1000])
@@ -80,6 +84,7 @@ f2b_datefast_new(F2bDateFastKind kind, const char *const *group_names, guint n_g
   fm->kind = kind;
   fm->n_groups = n_groups;
   memcpy(fm->centuries, centuries, sizeof fm->centuries);
+  plain_tables_init(fm);
   return fm;
 }
 
@@ -123,6 +128,31 @@ static inline gboolean
 is_space(int c)
 {
   return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* The classes of f2b_datefast_match_plain.  After the seconds, a syslog stamp may
+ * go on with ".fraction" or " year", an ISO one with "[.,]fraction" or spaces and
+ * a zone ("Z", "UTC", "GMT", "+hh..."); a word character there fails (?=\b|\W|$)
+ * (or starts a zone): the tail walk decides all of those.  Bytes above 0x7f
+ * (which a matcher never sees) are left to it too. */
+static void
+plain_tables_init(F2bDateFast *fm)
+{
+  gboolean iso = fm->kind == F2B_DATEFAST_ISO;
+  for (int c = 0; c < 256; c++) {
+    gboolean optional = iso ? (c == '.' || c == ',' || c == '+' || c == '-' || is_space(c))
+                            : c == '.';
+    if (c == ' ')
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_SPACE;
+    else if (c > 0x7f || is_word(c) || optional)
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_OTHER;
+    else
+      fm->after_seconds[c] = F2B_DATEFAST_AFTER_END;
+    gboolean starts = iso ? (is_space(c) || c == 'Z' || c == 'U' || c == 'G' || c == '+' ||
+                             c == '-')
+                          : is_digit(c);
+    fm->after_space[c] = c <= 0x7f && !starts;
+  }
 }
 
 /* The three letters at P folded to lower case (ASCII letters only: (?i)
@@ -567,7 +597,8 @@ f2b_datefast_n_pairs(const F2bDateFast *fm)
 }
 
 /* Whether S (LEN bytes) starts with the N bytes of HEAD (N >= 8: a head holds a
- * month or a year, a day, an hour and two separators at least). */
+ * month or a year, a day, an hour and two separators at least; a shorter one is
+ * not kept). */
 static inline gboolean
 head_same(const guchar *head, gsize n, const guchar *s, gsize len)
 {
@@ -592,10 +623,12 @@ match_new_head(const F2bDateFast *fm, F2bDateFastHead *h, const guchar *s, gsize
   gsize p = head(fm, s, len, h->ov);
   if (!p)
     return FALSE;
-  if (p <= sizeof h->bytes) {
+  if (p >= 8 && p <= sizeof h->bytes) {
     h->matcher = fm;
     h->len = p;
     memcpy(h->bytes, s, p);
+    h->after_seconds = fm->after_seconds;
+    h->after_space = fm->after_space;
   }
   return tail(fm, s, len, p, h->ov, h->mmss);
 }
@@ -605,9 +638,24 @@ f2b_datefast_match_cached(const F2bDateFast *fm, F2bDateFastHead *h, const char 
                           gsize len, gboolean *same_head)
 {
   const guchar *s = (const guchar *) subject;
+  h->plain_ov = FALSE; /* the walks below write OV */
   /* the tail writes no pair of the head but group 1's end */
   *same_head = h->matcher == fm && head_same(h->bytes, h->len, s, len);
   if (*same_head)
     return tail(fm, s, len, h->len, h->ov, h->mmss);
   return match_new_head(fm, h, s, len);
+}
+
+void
+f2b_datefast_set_plain_ov(F2bDateFastHead *h)
+{
+  guint g = f2b_datefast_tail_group(h->matcher); /* the minutes, then seconds, fraction, year or zone */
+  gsize p = h->len;
+  set_group(h->ov, g, p, p + 2);
+  set_group(h->ov, g + 1, p + 3, p + 5);
+  set_group(h->ov, g + 2, PCRE2_UNSET, PCRE2_UNSET);
+  set_group(h->ov, g + 3, PCRE2_UNSET, PCRE2_UNSET);
+  h->ov[0] = 0;
+  h->ov[1] = h->ov[3] = p + 5;
+  h->plain_ov = TRUE;
 }

@@ -38,54 +38,143 @@ is_v4_mapped(const guint8 *a)
   return memcmp(a, prefix, sizeof prefix) == 0;
 }
 
-/* The dotted quad in S (NUL-terminated) as inet_pton(AF_INET) reads it, for the
- * common spelling only: four parts of one to three digits, no leading zero, none
- * above 255.  TRUE means inet_pton accepts S and gives these bytes; FALSE means
- * "ask inet_pton" (which may still accept: it decides every other case). */
+/* The dotted quad in S (NUL-terminated, LEN bytes before the NUL) as
+ * inet_pton(AF_INET) reads it, for the common spelling only: four parts of one to
+ * three digits, no leading zero, none above 255.  TRUE means inet_pton accepts S
+ * and gives these bytes; FALSE means "ask inet_pton" (which may still accept: it
+ * decides every other case).  A NUL inside S stops the walk short of LEN. */
 static gboolean
-quad_fast(const char *s, guint8 *out)
+quad_fast(const char *s, gsize len, guint8 *out)
 {
-  for (guint part = 0; part < 4; part++) {
-    if (part && *s++ != '.')
+  const char *end = s + len;
+  for (guint part = 0;; part++) {
+    guint v = (guint) (guchar) *s - '0';
+    if (v > 9)
       return FALSE;
-    guint v = 0, digits = 0;
-    while (*s >= '0' && *s <= '9' && digits < 3) {
-      v = v * 10 + (guint) (*s++ - '0');
-      digits++;
+    s++;
+    guint d = (guint) (guchar) *s - '0';
+    if (d <= 9) {
+      if (v == 0)
+        return FALSE; /* a leading zero */
+      v = v * 10 + d;
+      s++;
+      d = (guint) (guchar) *s - '0';
+      if (d <= 9) {
+        v = v * 10 + d;
+        s++;
+        if (v > 255)
+          return FALSE;
+      }
     }
-    if (digits == 0 || v > 255 || (digits > 1 && s[-(gssize) digits] == '0'))
-      return FALSE;
     out[part] = (guint8) v;
+    if (part == 3)
+      return s == end;
+    if (*s++ != '.')
+      return FALSE;
   }
-  return *s == '\0';
+}
+
+static inline int
+hex_value(guchar c)
+{
+  if ((guint) (c - '0') <= 9)
+    return c - '0';
+  guint l = (guint) ((c | 0x20) - 'a');
+  return l < 6 ? (int) l + 10 : -1;
+}
+
+/* The IPv6 address in S (LEN bytes) as inet_pton(AF_INET6) reads it, for the
+ * usual spellings only: groups of one to four hex digits between single colons,
+ * one "::" at most standing for one zero group or more.  TRUE means inet_pton
+ * accepts S and gives these bytes; FALSE means "ask inet_pton" (a dotted IPv4
+ * tail, for one, is left to it). */
+static gboolean
+hex6_fast(const char *s, gsize len, guint8 *out)
+{
+  guint16 groups[8];
+  guint n = 0;
+  gint gap = -1; /* the group index where "::" stands */
+  gsize i = 0;
+  if (len >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    i = 2;
+  }
+  while (i < len) {
+    guint v = 0, digits = 0;
+    int h;
+    while (i < len && (h = hex_value((guchar) s[i])) >= 0) {
+      if (++digits > 4)
+        return FALSE;
+      v = v << 4 | (guint) h;
+      i++;
+    }
+    if (digits == 0 || n == 8)
+      return FALSE;
+    groups[n++] = (guint16) v;
+    if (i == len)
+      break;
+    if (s[i++] != ':' || i == len)
+      return FALSE; /* not a colon, or one that ends the text */
+    if (s[i] == ':') {
+      if (gap >= 0)
+        return FALSE;
+      gap = (gint) n;
+      i++;
+    }
+  }
+  /* a "::" must stand for one group at least */
+  if (gap < 0 ? n != 8 : n >= 8)
+    return FALSE;
+  guint tail = gap < 0 ? 0 : n - (guint) gap, headn = n - tail;
+  memset(out, 0, 16);
+  for (guint k = 0; k < headn; k++) {
+    out[2 * k] = (guint8) (groups[k] >> 8);
+    out[2 * k + 1] = (guint8) groups[k];
+  }
+  for (guint k = 0; k < tail; k++) {
+    guint at = 8 - tail + k;
+    out[2 * at] = (guint8) (groups[headn + k] >> 8);
+    out[2 * at + 1] = (guint8) groups[headn + k];
+  }
+  return TRUE;
 }
 
 /* fail2ban's IPAddr.__init: RAW keeps the text, otherwise inet_pton decides.
- * IP->raw has room for LEN + 1 bytes. */
+ * IP->raw has room for LEN + 1 bytes; every field of IP is set here. */
 static gboolean
 init_addr(F2bIPAddr *ip, const char *s, gsize len, gint64 cidr, GError **error)
 {
   memcpy(ip->raw, s, len);
   ip->raw[len] = '\0';
   ip->raw_len = len;
+  memset(ip->addr, 0, sizeof ip->addr);
+  ip->plen = 0;
   if (cidr == F2B_IPADDR_CIDR_RAW) {
     ip->family = F2B_IPADDR_FAMILY_RAW;
     return TRUE;
   }
-  if (memchr(s, '\0', len)) {
-    g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID, "embedded null character");
-    return FALSE;
-  }
+  ip->family = F2B_IPADDR_FAMILY_UNSPEC;
   gboolean try4 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET4;
   gboolean try6 = cidr >= F2B_IPADDR_CIDR_UNSPEC || cidr == F2B_IPADDR_FAM_INET6;
-  if (try4 && (quad_fast(ip->raw, ip->addr) || inet_pton(AF_INET, ip->raw, ip->addr) == 1)) {
+  /* the fast readers stop at a NUL, so what they accept has none */
+  gboolean v4 = try4 && quad_fast(ip->raw, len, ip->addr);
+  gboolean v6 = !v4 && try6 && hex6_fast(ip->raw, len, ip->addr);
+  if (!v4 && !v6) {
+    if (memchr(s, '\0', len)) {
+      g_set_error(error, F2B_IPADDR_ERROR, F2B_IPADDR_ERROR_INVALID, "embedded null character");
+      return FALSE;
+    }
+    v4 = try4 && inet_pton(AF_INET, ip->raw, ip->addr) == 1;
+    v6 = !v4 && try6 && inet_pton(AF_INET6, ip->raw, ip->addr) == 1;
+  }
+  if (v4) {
     ip->family = F2B_IPADDR_FAMILY_INET4;
     ip->plen = 32;
     if (cidr >= 0) {
       mask_addr(ip->addr, 4, cidr);
       ip->plen = cidr;
     }
-  } else if (try6 && inet_pton(AF_INET6, ip->raw, ip->addr) == 1) {
+  } else if (v6) {
     ip->family = F2B_IPADDR_FAMILY_INET6;
     ip->plen = 128;
     if (cidr >= 0) {
@@ -149,8 +238,9 @@ f2b_ipaddr_new(const char *text, gssize len, gint64 cidr, GError **error)
   if (cidr == F2B_IPADDR_CIDR_UNSPEC &&
       !split_suffix(text, n, &start, &addr_len, &cidr, error))
     return NULL;
-  /* one block: the text lives right after the struct (see f2b_ipaddr_free) */
-  g_autoptr(F2bIPAddr) ip = g_malloc0(sizeof(F2bIPAddr) + addr_len + 1);
+  /* one block: the text lives right after the struct (see f2b_ipaddr_free);
+   * init_addr sets every field, so the block needs no zeroing */
+  g_autoptr(F2bIPAddr) ip = g_malloc(sizeof(F2bIPAddr) + addr_len + 1);
   ip->raw = (char *)(ip + 1);
   if (!init_addr(ip, text + start, addr_len, cidr, error))
     return NULL;

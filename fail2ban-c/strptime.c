@@ -771,6 +771,21 @@ remember_hour(F2bStrptimeCache *cache, NaiveTime t, gint64 epoch)
   cache->offset = offset;
 }
 
+/* Whether the hour after the remembered one has its offset too: remember_hour's
+ * test, of which the remembered hour's own probes did the first half (its last
+ * second and its first second after are this hour's second before and first). */
+static gboolean
+next_hour_same(const F2bStrptimeCache *cache, gint64 hour)
+{
+  const NaiveTime probes[] = {hour * 3600 + 3599, hour * 3600 + 3600};
+  for (guint i = 0; i < G_N_ELEMENTS(probes); i++) {
+    gint64 e;
+    if (!local_mktime(probes[i], &e) || e - probes[i] != cache->offset)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 naive_to_epoch(NaiveTime t, gboolean utc, F2bStrptimeCache *cache, double *result,
                GError **error)
@@ -779,7 +794,11 @@ naive_to_epoch(NaiveTime t, gboolean utc, F2bStrptimeCache *cache, double *resul
     *result = (double) t;
     return TRUE;
   }
-  if (cache->hour_valid && cache->hour == floor_div(t, 3600)) {
+  gint64 hour = floor_div(t, 3600);
+  /* logs run forward: mostly this hour, else the next one */
+  if (cache->hour_valid && (cache->hour == hour ||
+                            (cache->hour + 1 == hour && next_hour_same(cache, hour)))) {
+    cache->hour = hour;
     *result = (double) (t + cache->offset);
     return TRUE;
   }

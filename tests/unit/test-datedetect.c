@@ -627,6 +627,30 @@ START_TEST(test_boundaries)
 }
 END_TEST
 
+/* The group put around a pattern's body after its flags and "^" and before a
+ * final "$" (the regexes fail2ban 1.0.2 builds for these patterns). */
+START_TEST(test_body_group)
+{
+  static const struct {
+    const char *pattern, *regex;
+  } cases[] = {
+    { "(?i)^%H:%M$", "(?i)^((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d))$" },
+    { "^(?u)%H:%M", "(?u)^((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d))(?=\\b|\\W|$)" },
+    { "%H:%M:%S$", "(?=^|\\b|\\W)((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d):(?P<S>[0-5]?\\d|6[0-1]))$" },
+    { "(?i)%H:%M", "(?i)(?=^|\\b|\\W)((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d))(?=\\b|\\W|$)" },
+    { "^%H:%M", "^((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d))(?=\\b|\\W|$)" },
+    { "(?iu)%H$", "(?iu)(?=^|\\b|\\W)((?P<H>[0-1]?\\d|2[0-3]))$" },
+    { "%H$$", "(?=^|\\b|\\W)((?P<H>[0-1]?\\d|2[0-3])$)$" },
+    { "{^LN-BEG}%H:%M$", "^(?:\\W{0,2})?((?P<H>[0-1]?\\d|2[0-3]):(?P<M>[0-5]?\\d))$" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(F2bDateDetector) dd = detector(cases[i].pattern);
+    ck_assert_uint_eq(f2b_datedetect_n_templates(dd), 1);
+    ck_assert_str_eq(f2b_datedetect_template_regex(dd, 0), cases[i].regex);
+  }
+}
+END_TEST
+
 /* ---- zones ---- */
 
 START_TEST(test_timezones)
@@ -1145,6 +1169,7 @@ main(void)
   tcase_add_test(tc, test_special_date_prematch);
   tcase_add_test(tc, test_multi_line_pattern);
   tcase_add_test(tc, test_boundaries);
+  tcase_add_test(tc, test_body_group);
   tcase_add_test(tc, test_timezones);
   tcase_add_test(tc, test_line_zones);
   tcase_add_test(tc, test_malformed_patterns);

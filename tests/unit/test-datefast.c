@@ -45,6 +45,8 @@ typedef struct {
   F2bDateFastHead head; /* f2b_datefast_match_cached's, kept from line to line */
   guint same_heads;     /* lines it walked from a kept head */
   guint with_mmss;      /* matches whose minutes and seconds it gave as values */
+  F2bDateFastHead plain_head; /* f2b_datefast_match_plain's, else the cached walk's */
+  guint plain_answers;        /* lines f2b_datefast_match_plain answered */
 } Engines;
 
 static void
@@ -156,6 +158,42 @@ compare_cached(Engines *e, const char *line, gsize len, gboolean answered, const
                   (gssize) got[2 * i + 1], (gssize) ov[2 * i], (gssize) ov[2 * i + 1]);
 }
 
+/* f2b_datefast_match_plain on LINE with the head the lines before left (by it or,
+ * when it does not answer, by the cached walk): when it answers, the line is a
+ * match with the offsets OV and the minutes and seconds it returns; when not, it
+ * leaves the head as it was and the cached walk gives the answer ANSWERED. */
+static void
+compare_plain(Engines *e, const char *line, gsize len, gboolean answered, const PCRE2_SIZE *ov)
+{
+  F2bDateFastHead before;
+  memcpy(&before, &e->plain_head, sizeof before);
+  int got = f2b_datefast_match_plain(e->fast, &e->plain_head, line, len);
+  F2bDateFastHead *h = &e->plain_head;
+  if (got < 0) {
+    ck_assert_int_eq(got, -1);
+    ck_assert_msg(memcmp(&before, h, sizeof before) == 0, "'%s': a head changed",
+                  shown(line, len));
+    gboolean same;
+    ck_assert(f2b_datefast_match_cached(e->fast, h, line, len, &same) == answered);
+  } else {
+    e->plain_answers++;
+    ck_assert_msg(answered, "'%s': plain, but no match", shown(line, len));
+    guint g = f2b_datefast_tail_group(e->fast);
+    ck_assert_int_eq(got, two_digits(line, ov, g) * 60 + two_digits(line, ov, g + 1));
+    ck_assert_ptr_eq(h->matcher, e->fast);
+    ck_assert_int_eq(memcmp(line, h->bytes, h->len), 0);
+  }
+  if (!answered)
+    return;
+  ck_assert_int_eq(h->mmss[0], e->head.mmss[0]);
+  ck_assert_int_eq(h->mmss[1], e->head.mmss[1]);
+  for (guint i = 0; i < e->n_pairs; i++)
+    ck_assert_msg(h->ov[2 * i] == ov[2 * i] && h->ov[2 * i + 1] == ov[2 * i + 1],
+                  "'%s' (%s): group %u is [%zd,%zd), the whole walk says [%zd,%zd)",
+                  shown(line, len), got >= 0 ? "plain" : "walked", i, (gssize) h->ov[2 * i],
+                  (gssize) h->ov[2 * i + 1], (gssize) ov[2 * i], (gssize) ov[2 * i + 1]);
+}
+
 /* Runs LINE through both; returns whether the matcher answered. */
 static gboolean
 compare(Engines *e, const char *line, gsize len)
@@ -164,6 +202,7 @@ compare(Engines *e, const char *line, gsize len)
   ck_assert_uint_le(e->n_pairs, G_N_ELEMENTS(ov) / 2);
   gboolean answered = f2b_datefast_match(e->fast, line, len, ov, e->n_pairs);
   compare_cached(e, line, len, answered, ov);
+  compare_plain(e, line, len, answered, ov);
   int rc = pcre2_match(e->code, (PCRE2_SPTR) line, len, 0, 0, e->md, NULL);
   e->compared++;
   if (rc >= 0)
@@ -520,10 +559,13 @@ START_TEST(test_kept_heads)
   ck_assert_uint_gt(e.answered, 6 * 20000 / 8);
   ck_assert_uint_gt(e.with_mmss, e.answered / 4);
   ck_assert_uint_lt(e.with_mmss, e.answered);
+  ck_assert_uint_gt(e.plain_answers, e.with_mmss / 4);
+  ck_assert_uint_lt(e.plain_answers, e.with_mmss);
   engines_clear(&e);
   engines_init(&e, F2B_DATEFAST_ISO, WALL_2026);
   heads_with_tails(&e, iso, G_N_ELEMENTS(iso), iso_tails, G_N_ELEMENTS(iso_tails), 6, 20000);
   ck_assert_uint_gt(e.answered, 5 * 20000 / 8);
+  ck_assert_uint_gt(e.plain_answers, e.answered / 8);
   engines_clear(&e);
 }
 END_TEST
@@ -577,6 +619,73 @@ START_TEST(test_head_changes)
 }
 END_TEST
 
+/* Which tails after a kept head f2b_datefast_match_plain takes: what follows
+ * the seconds must end the match and start nothing optional. */
+typedef struct {
+  const char *tail; /* after the head */
+  gboolean plain;
+} PlainCase;
+
+static void
+check_plain_tails(F2bDateFastKind kind, const char *head, const PlainCase *cases, gsize n)
+{
+  Engines e;
+  engines_init(&e, kind, WALL_2026);
+  for (gsize i = 0; i < n; i++) {
+    /* a line that makes HEAD the kept head, then the case */
+    g_autofree char *first = g_strconcat(head, "00:00 x", NULL);
+    ck_assert(compare_str(&e, first));
+    g_autofree char *line = g_strconcat(head, cases[i].tail, NULL);
+    guint before = e.plain_answers;
+    compare_str(&e, line);
+    ck_assert_msg(e.plain_answers - before == (guint) cases[i].plain, "'%s': plain %d expected",
+                  line, cases[i].plain);
+    /* again, with the head's offsets already those of a plain tail */
+    before = e.plain_answers;
+    compare_str(&e, line);
+    ck_assert_uint_eq(e.plain_answers - before, (guint) cases[i].plain);
+  }
+  engines_clear(&e);
+}
+
+START_TEST(test_plain_tails)
+{
+  static const PlainCase syslog[] = {
+    {"00:08", TRUE}, {"59:59 srv1 sshd[1]: x", TRUE}, {"07:08 ", TRUE}, {"07:08 x", TRUE},
+    {"07:08-x", TRUE}, {"07:08,5", TRUE}, {"07:08]", TRUE}, {"07:08\t2026", TRUE},
+    {"07:08 2026 x", FALSE}, {"07:08 2", FALSE}, {"07:08.5", FALSE}, {"07:08.", FALSE},
+    {"07:08x", FALSE}, {"07:08_", FALSE}, {"07:085", FALSE}, {"60:08 x", FALSE},
+    {"07:60 x", FALSE}, {"7:08 x", FALSE}, {"07:8 x", FALSE}, {"07-08 x", FALSE}, {"07:0", FALSE},
+    {"07:08\x80", FALSE},
+  };
+  static const PlainCase iso[] = {
+    {"00:08", TRUE}, {"59:59 CB8240-837A35-51 => bob", TRUE}, {"07:08 ", TRUE},
+    {"07:08 x", TRUE}, {"07:08 1", TRUE}, {"07:08]", TRUE}, {"07:08;", TRUE},
+    {"07:08 UTC", FALSE}, {"07:08 GMT", FALSE}, {"07:08 Z", FALSE}, {"07:08 U", FALSE},
+    {"07:08 +0100", FALSE}, {"07:08+01:00", FALSE}, {"07:08-0100", FALSE}, {"07:08Z", FALSE},
+    {"07:08  x", FALSE}, {"07:08\tx", FALSE}, {"07:08.123", FALSE}, {"07:08,123", FALSE},
+    {"07:08x", FALSE}, {"60:08 x", FALSE}, {"07:61 x", FALSE},
+  };
+  check_plain_tails(F2B_DATEFAST_SYSLOG, "Nov  1 00:", syslog, G_N_ELEMENTS(syslog));
+  check_plain_tails(F2B_DATEFAST_ISO, "2026-11-01 00:", iso, G_N_ELEMENTS(iso));
+  /* without a kept head, or with another matcher's, nothing is plain */
+  Engines e, other;
+  engines_init(&e, F2B_DATEFAST_SYSLOG, WALL_2026);
+  engines_init(&other, F2B_DATEFAST_SYSLOG, WALL_2026);
+  ck_assert_int_eq(f2b_datefast_match_plain(e.fast, &e.plain_head, "Nov  1 00:00:08 x", 17), -1);
+  ck_assert(compare_str(&e, "Nov  1 00:00:08 x"));
+  ck_assert_int_eq(f2b_datefast_match_plain(e.fast, &e.plain_head, "Nov  1 00:01:09 x", 17), 69);
+  ck_assert_int_eq(f2b_datefast_match_plain(other.fast, &e.plain_head, "Nov  1 00:01:09 x", 17),
+                   -1);
+  ck_assert_int_eq(f2b_datefast_match_plain(e.fast, &e.plain_head, "Nov  1 01:01:09 x", 17), -1);
+  ck_assert_int_eq(f2b_datefast_match_plain(e.fast, &e.plain_head, "Nov  1 00:01:0", 14), -1);
+  ck_assert_int_eq(f2b_datefast_match_plain(e.fast, &e.plain_head, "Nov  1 00:01:59", 15), 119);
+  ck_assert_uint_eq(e.plain_head.ov[3], 15);
+  engines_clear(&e);
+  engines_clear(&other);
+}
+END_TEST
+
 /* Another clock: other centuries accepted by %ExY. */
 START_TEST(test_other_years)
 {
@@ -614,6 +723,7 @@ main(void)
   tcase_add_test(tc, test_other_years);
   tcase_add_test(tc, test_kept_heads);
   tcase_add_test(tc, test_head_changes);
+  tcase_add_test(tc, test_plain_tails);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

@@ -290,6 +290,149 @@ START_TEST(test_ipv4_as_inet_pton)
 }
 END_TEST
 
+/* What inet_pton(AF_INET6) makes of TEXT, as f2b_ipaddr_new with FAM_INET6 must
+ * give it (an IPv4-mapped address becomes IPv4), compared. */
+static void
+check_ipv6_as_inet_pton(const char *text)
+{
+  guint8 want[16] = {0};
+  gboolean v6 = inet_pton(AF_INET6, text, want) == 1;
+  g_autoptr(F2bIPAddr) ip = f2b_ipaddr_new(text, -1, F2B_IPADDR_FAM_INET6, NULL);
+  ck_assert_ptr_nonnull(ip);
+  static const guint8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (v6 && memcmp(want, mapped, 12) == 0) {
+    ck_assert_msg(f2b_ipaddr_is_ipv4(ip), "'%s'", text);
+    ck_assert_msg(memcmp(ip->addr, want + 12, 4) == 0, "'%s'", text);
+    return;
+  }
+  ck_assert_msg(f2b_ipaddr_is_ipv6(ip) == v6, "'%s': inet_pton says %d", text, v6);
+  ck_assert_int_eq(ip->plen, v6 ? 128 : 0);
+  if (v6)
+    ck_assert_msg(memcmp(ip->addr, want, sizeof want) == 0, "'%s'", text);
+  else
+    ck_assert_int_eq(ip->family, F2B_IPADDR_FAMILY_UNSPEC);
+}
+
+/* A text shaped like an IPv6 address: N groups (8 mostly) of 1 to 4 hex digits
+ * (now and then 0 or 5), mixed case, a run of them now and then written "::",
+ * now and then a colon too many or too few, or a dotted tail. */
+static void
+random_ipv6_text(GRand *rand, GString *out)
+{
+  static const char hex[] = "0123456789abcdefABCDEF";
+  g_string_truncate(out, 0);
+  guint n = g_rand_int_range(rand, 0, 4) ? 8 : (guint) g_rand_int_range(rand, 0, 10);
+  gint gap_from = g_rand_int_range(rand, 0, 3) ? -1 : g_rand_int_range(rand, 0, (gint) n + 1);
+  gint gap_to = gap_from < 0 ? -1 : g_rand_int_range(rand, gap_from, (gint) n + 1);
+  for (guint k = 0; k < n; k++) {
+    if ((gint) k == gap_from)
+      g_string_append(out, k == 0 ? "::" : ":");
+    if ((gint) k >= gap_from && (gint) k < gap_to)
+      continue;
+    if (k && (gint) k != gap_from)
+      g_string_append_c(out, ':');
+    gint digits = g_rand_int_range(rand, 0, 16) ? g_rand_int_range(rand, 1, 5)
+                                                 : g_rand_int_range(rand, 0, 6);
+    for (gint d = 0; d < digits; d++)
+      g_string_append_c(out, hex[g_rand_int_range(rand, 0, sizeof hex - 1)]);
+  }
+  if (gap_from == (gint) n)
+    g_string_append(out, n == 0 ? "::" : ":");
+  switch (g_rand_int_range(rand, 0, 24)) {
+  case 0: g_string_append_c(out, ':'); break;
+  case 1: g_string_prepend_c(out, ':'); break;
+  case 2: g_string_append(out, ".1.2.3"); break;
+  case 3: g_string_append(out, ":1.2.3.4"); break;
+  case 4: if (out->len) g_string_erase(out, g_rand_int_range(rand, 0, (gint) out->len), 1); break;
+  case 5: g_string_append_c(out, 'g'); break;
+  default: break;
+  }
+}
+
+/* IPv6 texts are read as inet_pton reads them (the parser has a fast path for
+ * the usual spellings): the edges, texts shaped like addresses, random texts. */
+START_TEST(test_ipv6_as_inet_pton)
+{
+  static const char *edges[] = {
+    "::", ":", ":::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7",
+    "1::2::3", "1:::2", ":1::2", "1::2:", "1:2:", "12345::", "ffff::FFFF", "0000::00000",
+    "2001:db8:2b6e:549a::77ff", "2001:DB8::1", "fe80::1%eth0", "::ffff:1.2.3.4",
+    "::ffff:102:304", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "[::1]", " ::1", "::1 ", "",
+    "g::", "::g", "1:2:3:4:5:6:7:8:", ":1:2:3:4:5:6:7:8", "0:0:0:0:0:0:0:0", "1::2:3:4:5:6:7",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(edges); i++)
+    check_ipv6_as_inet_pton(edges[i]);
+  GRand *rand = g_rand_new_with_seed(11);
+  g_autoptr(GString) text = g_string_new(NULL);
+  guint accepted = 0;
+  for (guint n = 0; n < 200000; n++) {
+    random_ipv6_text(rand, text);
+    guint8 any[16];
+    accepted += inet_pton(AF_INET6, text->str, any) == 1;
+    check_ipv6_as_inet_pton(text->str);
+  }
+  ck_assert_uint_gt(accepted, 50000); /* most shapes are addresses */
+  static const char alphabet[] = "0123456789abcdefABCDEF::::..g";
+  for (guint n = 0; n < 200000; n++) {
+    gsize len = (gsize) g_rand_int_range(rand, 0, 24);
+    g_string_truncate(text, 0);
+    for (gsize k = 0; k < len; k++)
+      g_string_append_c(text, alphabet[g_rand_int_range(rand, 0, sizeof alphabet - 1)]);
+    check_ipv6_as_inet_pton(text->str);
+  }
+  g_rand_free(rand);
+}
+END_TEST
+
+/* Every field is set whatever the text is (the block is not zeroed), and a NUL
+ * anywhere in an address is refused by the fast readers too. */
+START_TEST(test_fields_and_nul)
+{
+  static const struct { const char *text; gsize len; } nul[] = {
+    {"1.2.3.4\0", 8}, {"1.2.3\0.4", 8}, {"1\0.2.3.4", 8}, {"::1\0", 4}, {"::\0", 3},
+    {"1::\0:2", 6}, {"\0::1", 4},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(nul); i++) {
+    GError *error = NULL;
+    ck_assert_ptr_null(f2b_ipaddr_new(nul[i].text, (gssize) nul[i].len,
+                                      F2B_IPADDR_CIDR_UNSPEC, &error));
+    ck_assert_str_eq(error->message, "embedded null character");
+    g_clear_error(&error);
+  }
+  static const guint8 zero[16] = {0};
+  static const struct { const char *text; gint64 cidr; F2bIPFamily family; gint64 plen; } cases[] = {
+    {"host.example", F2B_IPADDR_CIDR_UNSPEC, F2B_IPADDR_FAMILY_UNSPEC, 0},
+    {"1.2.3.4", F2B_IPADDR_CIDR_RAW, F2B_IPADDR_FAMILY_RAW, 0},
+    {"1.2.3.4", F2B_IPADDR_FAM_INET6, F2B_IPADDR_FAMILY_UNSPEC, 0},
+    {"1.2.3", F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAMILY_UNSPEC, 0},
+    {"::1", F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAMILY_UNSPEC, 0},
+    {"1.2.3.4", F2B_IPADDR_FAM_INET4, F2B_IPADDR_FAMILY_INET4, 32},
+    {"1:2::", F2B_IPADDR_FAM_INET6, F2B_IPADDR_FAMILY_INET6, 128},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    /* a block the allocator hands out again holds the last address's bytes */
+    g_autoptr(F2bIPAddr) before = f2b_ipaddr_new("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", -1,
+                                                  F2B_IPADDR_CIDR_UNSPEC, NULL);
+    g_clear_pointer(&before, f2b_ipaddr_free);
+    g_autoptr(F2bIPAddr) ip = f2b_ipaddr_new(cases[i].text, -1, cases[i].cidr, NULL);
+    ck_assert_ptr_nonnull(ip);
+    ck_assert_int_eq(ip->family, cases[i].family);
+    ck_assert_int_eq(ip->plen, cases[i].plen);
+    ck_assert_str_eq(ip->raw, cases[i].text);
+    ck_assert_uint_eq(ip->raw_len, strlen(cases[i].text));
+    guint8 want[16] = {0};
+    if (cases[i].family == F2B_IPADDR_FAMILY_INET4)
+      memcpy(want, (const guint8[]){1, 2, 3, 4}, 4);
+    else if (cases[i].family == F2B_IPADDR_FAMILY_INET6)
+      memcpy(want, (const guint8[]){0, 1, 0, 2}, 4);
+    ck_assert(memcmp(ip->addr, cases[i].family == F2B_IPADDR_FAMILY_INET4 ||
+                                   cases[i].family == F2B_IPADDR_FAMILY_INET6 ? want : zero,
+                     16) == 0);
+  }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -305,6 +448,8 @@ main(void)
   tcase_add_test(tc, test_search_ip);
   tcase_add_test(tc, test_int_error_repr);
   tcase_add_test(tc, test_ipv4_as_inet_pton);
+  tcase_add_test(tc, test_ipv6_as_inet_pton);
+  tcase_add_test(tc, test_fields_and_nul);
   suite_add_tcase(s, tc);
   return f2b_check_run(s);
 }

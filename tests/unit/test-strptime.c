@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "check-main.h"
 #include <pcre2.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -273,6 +274,42 @@ START_TEST(test_groups_to_time_cached)
 }
 END_TEST
 
+/* Logs run forward an hour after the other: the cache takes each next hour from
+ * the one before (fewer mktime() calls), and must still give mktime()'s answers
+ * over a whole year, both zone changes included, and in a zone with other rules. */
+START_TEST(test_cached_hours_forward)
+{
+  static const char *const zones[] = { "CET-01CEST-02,M3.5.0,M10.5.0",
+                                       "EST+05EDT,M3.2.0/2,M11.1.0/2", "UTC0" };
+  static const int repeated_day[][2] = { { 10, 30 }, { 11, 6 }, { 0, 0 } };
+  for (gsize z = 0; z < G_N_ELEMENTS(zones); z++) {
+    g_setenv("TZ", zones[z], TRUE);
+    tzset();
+    F2bStrptimeCache c = F2B_STRPTIME_CACHE_INIT;
+    for (int yday = 0; yday < 365; yday++) {
+      GDate *date = g_date_new_dmy(1, G_DATE_JANUARY, 2005);
+      g_date_add_days(date, (guint) yday);
+      int day[3] = { g_date_get_year(date), g_date_get_month(date), g_date_get_day(date) };
+      g_date_free(date);
+      for (int h = 0; h < 24; h++) {
+        for (int mi = 0; mi < 60; mi += 59) {
+          double plain = local_stamp(day[0], day[1], day[2], h, mi, 59, TEST_NOW, NULL);
+          double cached = local_stamp(day[0], day[1], day[2], h, mi, 59, TEST_NOW, &c);
+          /* in the repeated hour (01:00-02:00 of the autumn change in both zones)
+           * mktime() itself answers either offset, depending on its last calls */
+          gboolean repeated = h == 1 && day[1] == repeated_day[z][0] && day[2] == repeated_day[z][1];
+          ck_assert_msg(cached == plain || (repeated && fabs(cached - plain) == 3600),
+                        "%s %d-%d-%d %d:%d:59: %.0f, mktime() says %.0f", zones[z], day[0],
+                        day[1], day[2], h, mi, cached, plain);
+        }
+      }
+    }
+  }
+  g_setenv("TZ", "CET-01CEST-02,M3.5.0,M10.5.0", TRUE);
+  tzset();
+}
+END_TEST
+
 START_TEST(test_groups_errors)
 {
   double t = 0;
@@ -339,6 +376,7 @@ main(void)
   tcase_add_test(tc, test_month_and_day_names);
   tcase_add_test(tc, test_groups_to_time);
   tcase_add_test(tc, test_groups_to_time_cached);
+  tcase_add_test(tc, test_cached_hours_forward);
   tcase_add_test(tc, test_groups_errors);
   tcase_add_test(tc, test_week_and_yearday);
   suite_add_tcase(s, tc);
