@@ -676,7 +676,8 @@ failure_new(guint index, F2bIPAddr *fid, gboolean has_time, double time, F2bPyOb
 static void
 lv_clear(LeanValue *v)
 {
-  g_clear_pointer(&v->obj, f2b_py_free);
+  if (v->kind == LV_OBJ) /* OBJ is NULL with any other kind */
+    g_clear_pointer(&v->obj, f2b_py_free);
   v->kind = LV_NONE;
 }
 
@@ -777,12 +778,14 @@ lv_object(const LeanValue *v)
   return v->obj ? f2b_py_copy(v->obj) : f2b_py_none();
 }
 
-/* Empties LF; its buffers stay for the next values. */
+/* Empties LF; its buffers stay for the next values.  (Most of its values are
+ * None already: a failure sets a handful.) */
 static void
 lean_clear(LeanFail *lf)
 {
   for (guint k = 0; k < N_SLOTS; k++)
-    lv_clear(&lf->value[k]);
+    if (lf->value[k].kind != LV_NONE)
+      lv_clear(&lf->value[k]);
   lv_clear(&lf->first_user);
   lf->several_users = FALSE;
 }
