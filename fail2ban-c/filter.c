@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pystr.h"
 
@@ -1337,6 +1340,45 @@ utf8_seq(const guchar *p, gsize n, gsize *bad)
   return need + 1;
 }
 
+/* The offset of the first byte of P from FROM on (LEN bytes in all) that is not
+ * ASCII, or LEN.  Every line goes through here before anything else: 16 bytes at
+ * a time where SSE2 is (always on x86-64), else 8. */
+G_ALWAYS_INLINE static inline gsize
+ascii_run(const guchar *p, gsize from, gsize len)
+{
+  gsize i = from;
+#ifdef __SSE2__
+  while (i + 32 <= len) {
+    __m128i a = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
+    __m128i b = _mm_loadu_si128((const __m128i *) (const void *) (p + i + 16));
+    if (_mm_movemask_epi8(_mm_or_si128(a, b)))
+      break;
+    i += 32;
+  }
+  for (; i + 16 <= len; i += 16) {
+    int high = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (const void *) (p + i)));
+    if (high)
+      return i + (gsize) __builtin_ctz((unsigned) high);
+  }
+  if (i < len && len - from >= 16) {
+    /* the last 16 bytes, overlapping those already known to be ASCII */
+    int high = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (const void *) (p + len - 16)));
+    return high ? len - 16 + (gsize) __builtin_ctz((unsigned) high) : len;
+  }
+#else
+  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, p + i, 8);
+    if (w & high)
+      break;
+  }
+#endif
+  while (i < len && p[i] < 0x80)
+    i++;
+  return i;
+}
+
 /* Length of the leading part of LINE that Python's strict decoder accepts as is
  * (the common case is the whole line); *ASCII (may be NULL) tells whether that
  * part is pure ASCII. */
@@ -1344,36 +1386,14 @@ static gsize
 utf8_valid_prefix(const char *line, gsize len, gboolean *ascii)
 {
   const guchar *p = (const guchar *) line;
-  gsize i = 0, bad;
+  gsize i = ascii_run(p, 0, len), bad;
   gboolean only_ascii = TRUE;
-  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
-  while (i < len) {
-    /* ASCII bytes 32, then 8 at a time, then one by one */
-    while (i + 32 <= len) {
-      guint64 w[4];
-      memcpy(w, p + i, sizeof w);
-      if ((w[0] | w[1] | w[2] | w[3]) & high)
-        break;
-      i += 32;
-    }
-    while (i + 8 <= len) {
-      guint64 w;
-      memcpy(&w, p + i, 8);
-      if (w & high)
-        break;
-      i += 8;
-    }
-    if (i >= len)
-      break;
-    if (p[i] < 0x80) {
-      i++;
-      continue;
-    }
+  while (G_UNLIKELY(i < len)) {
     gsize n = utf8_seq(p + i, len - i, &bad);
     if (n == 0)
       break;
-    only_ascii = only_ascii && n == 1;
-    i += n;
+    only_ascii = FALSE; /* P[I] is not ASCII: N >= 2 */
+    i = ascii_run(p, i + n, len);
   }
   if (ascii)
     *ascii = only_ascii;

@@ -1271,6 +1271,58 @@ START_TEST(test_content_line_maxlines_change)
 }
 END_TEST
 
+/* The scan for the first byte that is not ASCII works in blocks (32, 16 bytes and
+ * an overlapping last 16): a valid or invalid sequence at every offset of lines
+ * of every length around those sizes, one or two of them, is found where it is. */
+START_TEST(test_decode_every_offset)
+{
+  const char *seqs[] = {"\xc3\xa9", "\xff", "\xe2\x82", "\xf0\x9f\x98\x80"};
+  const char *decoded[] = {"\xc3\xa9", "\xef\xbf\xbd", "\xef\xbf\xbd", "\xf0\x9f\x98\x80"};
+  for (guint s = 0; s < G_N_ELEMENTS(seqs); s++) {
+    for (gsize before = 0; before < 70; before++) {
+      for (gsize after = 0; after < 40; after += (after < 18 ? 1 : 7)) {
+        for (guint twice = 0; twice < 2; twice++) {
+          g_autofree char *a = g_strnfill(before, 'a');
+          g_autofree char *b = g_strnfill(after, 'b');
+          const char *again = twice ? seqs[s] : "";
+          g_autofree char *line = g_strconcat(a, seqs[s], b, again, NULL);
+          g_autofree char *want = g_strconcat(a, decoded[s], b, twice ? decoded[s] : "", NULL);
+          gsize len;
+          gboolean replaced;
+          g_autofree char *got = f2b_filter_decode_line(line, strlen(line), NULL, &len,
+                                                        &replaced);
+          ck_assert_msg(strcmp(got, want) == 0, "seq %u at %zu of %zu", s, before,
+                        strlen(line));
+          ck_assert_uint_eq(len, strlen(want));
+          ck_assert(replaced == (strcmp(seqs[s], decoded[s]) != 0));
+        }
+      }
+    }
+  }
+}
+END_TEST
+
+/* A line is searched as pure ASCII only when it is: "\w" takes a non-ASCII letter
+ * at any offset (the ASCII-only code would not). */
+START_TEST(test_ascii_line_every_offset)
+{
+  const char *fail[] = {"^\\s*\\w+ <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  for (gsize before = 0; before < 70; before++) {
+    for (gsize after = 0; after < 40; after += (after < 18 ? 1 : 7)) {
+      g_autofree char *a = g_strnfill(before, 'a');
+      g_autofree char *b = g_strnfill(after, 'b');
+      g_autofree char *line = g_strconcat("2005-08-14 12:00:01 ", a, "\xc3\xa9", b, " 192.0.2.1",
+                                          NULL);
+      g_autoptr(GError) err = NULL;
+      g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+      ck_assert_ptr_nonnull(ret);
+      ck_assert_msg(ret->len == 1, "letter at %zu of %zu", before, strlen(line));
+    }
+  }
+}
+END_TEST
+
 Suite *filter_suite(void);
 
 Suite *
@@ -1301,6 +1353,8 @@ filter_suite(void)
   tcase_add_test(tc, test_usedns);
   tcase_add_test(tc, test_settings_errors);
   tcase_add_test(tc, test_decode_line);
+  tcase_add_test(tc, test_decode_every_offset);
+  tcase_add_test(tc, test_ascii_line_every_offset);
   tcase_add_test(tc, test_hostile_lines);
   tcase_add_test(tc, test_process_tuple);
   tcase_add_test(tc, test_process_into);
