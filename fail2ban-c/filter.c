@@ -42,9 +42,10 @@ typedef struct {
   guint n;
 } FLinePool;
 
-/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it: prefix
- * and rest side by side, then "\n" and a NUL, then the date and a NUL.  The first
- * part is the line's regex buffer when it is alone (see fline_buf): no copy. */
+/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it: the
+ * date, then prefix and rest side by side, "\n" and a NUL.  Prefix, rest and "\n"
+ * are the line's regex buffer when it is alone (see fline_buf): no copy; and a
+ * line that starts with its date is copied in one piece. */
 struct FLine {
   F2bRegexLine t;
   guint ref;
@@ -116,7 +117,6 @@ struct F2bFilter {
   F2bRegexLine content_line; /* LB_CONTENT: the line, its text a part of the prefregex's
                               * buffer (kept by pref_line or pref_buf) */
   FLine *last_time_line; /* the line whose date is the last date text (NULL: none) */
-  gsize last_time_len;   /* the text's length: up to its first NUL, a C string's */
   double last_date;
   gboolean has_last_date;
   FLine *processed; /* the last line processed (for processedLine()) */
@@ -178,25 +178,28 @@ static FLine *
 fline_new(FLinePool *pool, const char *prefix, gsize plen, const char *date, gsize dlen,
           const char *rest, gsize rlen)
 {
-  FLine *l = fline_block(pool, plen + rlen + dlen + 3);
+  FLine *l = fline_block(pool, dlen + plen + rlen + 2);
   l->ref = 1;
   char *p = (char *) (l + 1);
-  l->t.prefix = p;
-  l->t.prefix_len = plen;
-  if (plen) /* usually none: the date starts most lines */
-    memcpy(p, prefix, plen);
-  p += plen;
-  l->t.rest = p;
-  l->t.rest_len = rlen;
-  memcpy(p, rest, rlen);
-  p += rlen;
-  p[0] = '\n';
-  p[1] = '\0';
-  p += 2;
+  if (plen == 0 && dlen && date + dlen == rest) {
+    memcpy(p, date, dlen + rlen); /* the usual line: its date, then the rest */
+  } else {
+    if (dlen)
+      memcpy(p, date, dlen);
+    if (plen)
+      memcpy(p + dlen, prefix, plen);
+    if (rlen)
+      memcpy(p + dlen + plen, rest, rlen);
+  }
   l->t.date = p;
   l->t.date_len = dlen;
-  memcpy(p, date, dlen);
-  p[dlen] = '\0';
+  p += dlen;
+  l->t.prefix = p;
+  l->t.prefix_len = plen;
+  l->t.rest = p + plen;
+  l->t.rest_len = rlen;
+  p[plen + rlen] = '\n';
+  p[plen + rlen + 1] = '\0';
   return l;
 }
 
@@ -2357,8 +2360,6 @@ set_last_date(F2bFilter *f, FLine *l, double date)
 {
   fline_unref(f->last_time_line);
   f->last_time_line = fline_ref(l);
-  /* as a C string (what fail2ban kept was a str) */
-  f->last_time_len = strnlen(l->t.date, l->t.date_len);
   f->last_date = date;
   f->has_last_date = TRUE;
 }
@@ -2375,7 +2376,9 @@ static FLine *
 line_with_last_date(F2bFilter *f, const char *line, gsize len)
 {
   const char *text = f->last_time_line ? f->last_time_line->t.date : "";
-  return fline_new(&f->lines, "", 0, text, f->last_time_len, line, len);
+  /* the text up to its first NUL, as a C string (what fail2ban kept was a str) */
+  gsize text_len = f->last_time_line ? strnlen(text, f->last_time_line->t.date_len) : 0;
+  return fline_new(&f->lines, "", 0, text, text_len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE

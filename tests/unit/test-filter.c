@@ -1323,6 +1323,26 @@ START_TEST(test_ascii_line_every_offset)
 }
 END_TEST
 
+/* A line's block holds its date, prefix and rest in one piece or three: a date
+ * inside the line, none (the last one borrowed), a date alone. */
+START_TEST(test_line_parts)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 2, FALSE);
+  expect(f, "srv 2005-08-14 12:00:01 fail 192.0.2.1",
+         "[[0, '192.0.2.1', 1124020801.0, {'ip4': '192.0.2.1', 'ip6': None, 'dns': None, "
+         "'matches': [('srv ', '2005-08-14 12:00:01', ' fail 192.0.2.1')]}]]");
+  expect_buffer(f, "[]");
+  expect(f, "no date fail 192.0.2.2",
+         "[[0, '192.0.2.2', 1124020801.0, {'ip4': '192.0.2.2', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 12:00:01', 'no date fail 192.0.2.2')]}]]");
+  expect(f, "srv 2005-08-14 12:00:03 x", "[]");
+  expect_buffer(f, "[('srv ', '2005-08-14 12:00:03', ' x')]");
+  expect(f, "2005-08-14 12:00:04", "[]");
+  expect_buffer(f, "[('srv ', '2005-08-14 12:00:03', ' x'), ('', '2005-08-14 12:00:04', '')]");
+}
+END_TEST
+
 Suite *filter_suite(void);
 
 Suite *
@@ -1352,6 +1372,7 @@ filter_suite(void)
   tcase_add_test(tc, test_content_line_maxlines_change);
   tcase_add_test(tc, test_usedns);
   tcase_add_test(tc, test_settings_errors);
+  tcase_add_test(tc, test_line_parts);
   tcase_add_test(tc, test_decode_line);
   tcase_add_test(tc, test_decode_every_offset);
   tcase_add_test(tc, test_ascii_line_every_offset);
