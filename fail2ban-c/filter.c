@@ -1484,31 +1484,32 @@ f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize 
 
 /* ---- findFailure ------------------------------------------------------------------ */
 
+/* The F2bRegexLine view of ORG for the regex layer: a single line is its own view;
+ * more are copied once for all regexes of a line. */
+static const F2bRegexLine *
+org_view(F2bFilter *f, GPtrArray *org)
+{
+  if (org->len <= 1)
+    return org->len ? &((FLine *) org->pdata[0])->t : NULL;
+  if (f->view_of != org) {
+    g_array_set_size(f->view, 0);
+    for (guint i = 0; i < org->len; i++)
+      g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
+    f->view_of = org;
+  }
+  return (const F2bRegexLine *) f->view->data;
+}
+
 /* One search of a regex: the match (transfer full) or NULL. A limit error is kept
- * in *LIMIT (the first one) and the regex counts as not matching. */
-static F2bRegexMatch *
+ * in *LIMIT (the first one) and the regex counts as not matching.  Every buffer
+ * searched here outlives the match, unchanged (the prefregex match's too: see
+ * pref_line and pref_buf). */
+static inline F2bRegexMatch *
 search(F2bFilter *f, F2bRegex *re, const Buf *buf, GPtrArray *org, GError **limit)
 {
-  /* the F2bRegexLine view of ORG: a single line is its own view; more are copied
-   * once for all regexes of a line */
-  const F2bRegexLine *view = org->len ? &((FLine *) org->pdata[0])->t : NULL;
-  if (org->len > 1) {
-    if (f->view_of != org) {
-      g_array_set_size(f->view, 0);
-      for (guint i = 0; i < org->len; i++)
-        g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
-      f->view_of = org;
-    }
-    view = (const F2bRegexLine *) f->view->data;
-  }
-  g_autoptr(GError) err = NULL;
-  /* every buffer searched here outlives the match, unchanged (the prefregex
-   * match's too: see pref_line and pref_buf) */
-  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, buf->ascii, view,
-                                                 org->len, &err);
-  if (err && limit && *limit == NULL)
-    *limit = g_steal_pointer(&err);
-  return m;
+  const F2bRegexLine *view = org->len == 1 ? &((FLine *) org->pdata[0])->t : org_view(f, org);
+  return f2b_failregex_search_borrow(re, buf->str, buf->len, buf->ascii, view, org->len,
+                                     limit && *limit == NULL ? limit : NULL);
 }
 
 /* The old line buffer is kept as the spare: an empty new buffer (the usual

@@ -800,6 +800,15 @@ START_TEST(test_hostile_lines)
   ck_assert_uint_eq(r3->len, 0);
   ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
   g_clear_error(&err);
+  /* two regexes hit it: the first one's error is the one reported */
+  const char *bt2[] = {"^\\s*(a|aa)+ <HOST>$", "^\\s*(a|aa)+ <HOST> ?$", NULL};
+  g_autoptr(F2bFilter) b2 = mk(bt2, NULL, NULL, 1, FALSE);
+  f2b_filter_set_match_limit(b2, 10000);
+  g_autoptr(GPtrArray) r5 = f2b_filter_process_line(b2, evil, strlen(evil), &err);
+  ck_assert_ptr_nonnull(r5);
+  ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
+  ck_assert_msg(strstr(err->message, " ?$") == NULL, "not the first: %s", err->message);
+  g_clear_error(&err);
   g_autoptr(GPtrArray) r4 =
       f2b_filter_process_line(b, "2005-08-14 12:00:01 aaaa 192.0.2.5", 34, &err);
   ck_assert_ptr_null(err);
