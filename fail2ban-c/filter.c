@@ -26,8 +26,8 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* The least key room of an entry block, so that a block fits most keys. */
 #define MLFID_MIN_CAP 96
 
-/* FLine blocks the filter keeps for reuse: two lines are made per log line (the
- * tuple line and the prefregex's content line) and as many go. */
+/* FLine blocks the filter keeps for reuse: a line is made per log line (two with
+ * maxlines > 1 and a prefregex's content line) and as many go. */
 #define FLINE_POOL_MAX 8
 /* The least text room of a block, so that a block fits most lines that reuse it. */
 #define FLINE_MIN_CAP 256
@@ -479,6 +479,7 @@ typedef struct RegexKeys {
   guint8 present_key[N_SLOTS];
   guint present_group[N_SLOTS];
   gint content;       /* the same for "content" */
+  gboolean merged;    /* f2b_failregex_has_merged_groups() */
   F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
 
@@ -498,6 +499,7 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
   rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
   rk->names = names;
   rk->n = n;
+  rk->merged = f2b_failregex_has_merged_groups(re);
   for (guint k = 0; k < N_SLOTS; k++)
     rk->slot[k] = -1;
   rk->content = -1;
@@ -612,9 +614,10 @@ match_groups_dict(F2bRegexMatch *m)
 static gboolean
 pref_content(F2bFilter *f, F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
-  if (!f2b_failregex_has_merged_groups(re)) {
+  const RegexKeys *rk = (re == f->prefregex && f->pref_keys) ? f->pref_keys : regex_keys(f, re);
+  if (!rk->merged) {
     /* the raw group is the value: no need to build every group of the line */
-    gint i = regex_keys(f, re)->content;
+    gint i = rk->content;
     if (i < 0 || !f2b_regex_match_group_nth(m, (guint) i, content))
       return FALSE;
     return content->len > 0;
