@@ -871,16 +871,27 @@ data_get(const F2bFailure *f, const char *key, GString *out, gboolean none_ok)
   return FALSE;
 }
 
+/* The value of KEY (KEY_LEN bytes) in the failure's data, or NULL.  Looked up on
+ * every failure ("nofail"): lengths first, no strlen. */
 static const F2bPyObj *
-data_lookup(const F2bFailure *f, const char *key)
+data_lookup_len(const F2bFailure *f, const char *key, gsize key_len)
 {
-  for (gsize i = 0; i < data_len(f); i++) {
+  gsize n = data_len(f);
+  for (gsize i = 0; i < n; i++) {
     F2bPyObj *k, *v;
     f2b_py_dict_pair(f->data, i, &k, &v);
-    if (f2b_py_str_equal(k, key))
+    gsize len;
+    const char *text = f2b_py_kind(k) == F2B_PY_STR ? f2b_py_get_str(k, &len) : NULL;
+    if (text && len == key_len && memcmp(text, key, key_len) == 0)
       return v;
   }
   return NULL;
+}
+
+static const F2bPyObj *
+data_lookup(const F2bFailure *f, const char *key)
+{
+  return data_lookup_len(f, key, strlen(key));
 }
 
 static void
@@ -1429,6 +1440,16 @@ set_now(Session *s)
 static void process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
                          double date);
 
+/* Empties A, an array of a line's failures (or of borrowed pointers), through its
+ * free function.  Most lines have none; the others one or two: taken one by one
+ * from the end, which costs less than g_ptr_array_set_size's general path. */
+static void
+drop_all(GPtrArray *a)
+{
+  while (a->len)
+    g_ptr_array_remove_index_fast(a, a->len - 1);
+}
+
 /* process() for one line; LINE is LEN bytes without its line end. */
 static void
 process_line(Session *s, const char *line, gsize len)
@@ -1457,8 +1478,7 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
   gboolean is_ignored = FALSE;
   g_autoptr(GError) error = NULL;
   GPtrArray *found = s->found; /* reused: the last line's failures go now */
-  if (found->len) /* most lines have none: spare the call */
-    g_ptr_array_set_size(found, 0);
+  drop_all(found);
   gboolean processed = tuple ? f2b_filter_process_tuple_into(s->filter, tuple, date, found, &error)
                              : f2b_filter_process_line_into(s->filter, line, len, found, &error);
   if (error && g_error_matches(error, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT))
@@ -1467,8 +1487,7 @@ process_text(Session *s, const char *line, gsize len, const F2bRegexLine *tuple,
     fprintf(stderr, "WARNING: line %" G_GUINT64_FORMAT ": failed to process line: %s\n", s->line_no,
             error->message);
   GPtrArray *ret = s->ret; /* reused: its entries are borrowed from FOUND */
-  if (ret->len)
-    g_ptr_array_set_size(ret, 0);
+  drop_all(ret);
   if (processed)
     record_hits(s, found, ret, &is_ignored);
   if (o->out) {

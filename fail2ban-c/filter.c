@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pystr.h"
 
@@ -26,8 +29,8 @@ G_DEFINE_QUARK(f2b-filter-error-quark, f2b_filter_error)
 /* The least key room of an entry block, so that a block fits most keys. */
 #define MLFID_MIN_CAP 96
 
-/* FLine blocks the filter keeps for reuse: two lines are made per log line (the
- * tuple line and the prefregex's content line) and as many go. */
+/* FLine blocks the filter keeps for reuse: a line is made per log line (two with
+ * maxlines > 1 and a prefregex's content line) and as many go. */
 #define FLINE_POOL_MAX 8
 /* The least text room of a block, so that a block fits most lines that reuse it. */
 #define FLINE_MIN_CAP 256
@@ -42,7 +45,10 @@ typedef struct {
   guint n;
 } FLinePool;
 
-/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it. */
+/* A line as fail2ban's (prefix, date, rest) tuple, with its text after it: the
+ * date, then prefix and rest side by side, "\n" and a NUL.  Prefix, rest and "\n"
+ * are the line's regex buffer when it is alone (see fline_buf): no copy; and a
+ * line that starts with its date is copied in one piece. */
 struct FLine {
   F2bRegexLine t;
   guint ref;
@@ -52,6 +58,16 @@ struct FLine {
 
 typedef struct LeanFail LeanFail;
 typedef struct MlfidEntry MlfidEntry;
+
+/* What fail2ban's __lineBuffer holds beside line_buffer.  With maxlines 1 it is
+ * the line, the prefregex's content line or nothing (the unmatched lines of a
+ * one-line match): line_buffer then keeps the line, and the two others are this
+ * state, not arrays of lines made and dropped on every line. */
+typedef enum {
+  LB_LINES,   /* line_buffer as it is (always, with maxlines > 1) */
+  LB_CONTENT, /* [('', '', content)]: content_line */
+  LB_EMPTY,   /* [] */
+} LineBufferState;
 
 /* The keys the filter itself reads or writes.  Every key of a failure dict is the
  * filter's one str object for its text (see group_key_of), so these are found by
@@ -129,9 +145,11 @@ struct F2bFilter {
   gpointer on_time_data;
 
   FLinePool lines;        /* the FLines' free blocks */
-  GPtrArray *line_buffer; /* FLine * (references) */
+  GPtrArray *line_buffer; /* FLine * (references); see lb_state */
+  LineBufferState lb_state;
+  F2bRegexLine content_line; /* LB_CONTENT: the line, its text a part of the prefregex's
+                              * buffer (kept by pref_line or pref_buf) */
   FLine *last_time_line; /* the line whose date is the last date text (NULL: none) */
-  gsize last_time_len;   /* the text's length: up to its first NUL, a C string's */
   double last_date;
   gboolean has_last_date;
   FLine *processed; /* the last line processed (for processedLine()) */
@@ -145,13 +163,12 @@ struct F2bFilter {
   int line_ascii;         /* the line being processed: 1 pure ASCII, 0 not, -1 not known */
   GString *decoded;       /* scratch: the line being processed, decoded */
   GString *regex_buf;     /* scratch: the buffer the regexes search once the line
-                           * buffer changed */
-  gboolean regex_buf_ascii; /* regex_buf is pure ASCII (a faster regex path) */
-  GString *org_buf;       /* scratch: the buffer of orgBuffer, searched first */
-  gboolean org_ascii;
-  GString *pref_buf;      /* the buffer pref_match points into: an org_buf that
-                           * changed roles, left alone until the next prefregex match */
-  gboolean pref_ascii;
+                           * buffer changed, when it is not a line's own text */
+  GString *org_buf;       /* scratch: the buffer of orgBuffer when it holds several lines */
+  GString *pref_buf;      /* the buffer pref_match points into when that was org_buf
+                           * (their roles swap), left alone until the next prefregex match */
+  FLine *pref_line;       /* the line whose text pref_match points into otherwise (a
+                           * reference), or NULL */
   GArray *view;           /* scratch: F2bRegexLine view of view_of */
   GHashTable *group_keys; /* group name -> its str key (F2bPyObj *), shared by the
                            * failure dicts (a copy of a str is a reference) */
@@ -177,6 +194,8 @@ struct F2bFilter {
 
 /* ---- lines ---------------------------------------------------------------------- */
 
+static void buffer_materialize(F2bFilter *f);
+
 /* A block with room for NEED bytes of text: the last one unreferenced when it is
  * big enough (no allocation), else a new one. */
 static FLine *
@@ -198,23 +217,28 @@ static FLine *
 fline_new(FLinePool *pool, const char *prefix, gsize plen, const char *date, gsize dlen,
           const char *rest, gsize rlen)
 {
-  FLine *l = fline_block(pool, plen + dlen + rlen + 3);
+  FLine *l = fline_block(pool, dlen + plen + rlen + 2);
   l->ref = 1;
   char *p = (char *) (l + 1);
-  memcpy(p, prefix, plen);
-  p[plen] = '\0';
-  l->t.prefix = p;
-  l->t.prefix_len = plen;
-  p += plen + 1;
-  memcpy(p, date, dlen);
-  p[dlen] = '\0';
+  if (plen == 0 && dlen && date + dlen == rest) {
+    memcpy(p, date, dlen + rlen); /* the usual line: its date, then the rest */
+  } else {
+    if (dlen)
+      memcpy(p, date, dlen);
+    if (plen)
+      memcpy(p + dlen, prefix, plen);
+    if (rlen)
+      memcpy(p + dlen + plen, rest, rlen);
+  }
   l->t.date = p;
   l->t.date_len = dlen;
-  p += dlen + 1;
-  memcpy(p, rest, rlen);
-  p[rlen] = '\0';
-  l->t.rest = p;
+  p += dlen;
+  l->t.prefix = p;
+  l->t.prefix_len = plen;
+  l->t.rest = p + plen;
   l->t.rest_len = rlen;
+  p[plen + rlen] = '\n';
+  p[plen + rlen + 1] = '\0';
   return l;
 }
 
@@ -250,6 +274,23 @@ fline_array_new(void)
   return g_ptr_array_new_with_free_func(fline_unref);
 }
 
+/* A buffer the regexes search: text ending in "\n" (fail2ban's _tupleLinesBuf),
+ * owned elsewhere and unchanged while a match of it lives, and whether it is pure
+ * ASCII (a faster regex path). */
+typedef struct {
+  const char *str;
+  gsize len;
+  gboolean ascii;
+} Buf;
+
+/* The regex buffer of line L alone: prefix, rest and "\n", which its block holds
+ * side by side (NUL-terminated, as a GString's). */
+static Buf
+fline_buf(const FLine *l, gboolean ascii)
+{
+  return (Buf){l->t.prefix, l->t.prefix_len + l->t.rest_len + 1, ascii};
+}
+
 /* The F2bRegexLine view of LINES, for the regex layer (transfer full). */
 static GArray *
 lines_view(GPtrArray *lines)
@@ -264,15 +305,6 @@ lines_view(GPtrArray *lines)
 static GString *
 lines_buffer_into(GString *out, GPtrArray *lines)
 {
-  if (lines->len == 1) {
-    /* the usual buffer: one line */
-    const F2bRegexLine *l = &((FLine *) lines->pdata[0])->t;
-    g_string_set_size(out, l->prefix_len + l->rest_len + 1);
-    memcpy(out->str, l->prefix, l->prefix_len);
-    memcpy(out->str + l->prefix_len, l->rest, l->rest_len);
-    out->str[out->len - 1] = '\n';
-    return out;
-  }
   /* sized once and filled with memcpy: GLib's append calls cost more than the copies */
   gsize total = 1;
   for (guint i = 0; i < lines->len; i++) {
@@ -292,6 +324,17 @@ lines_buffer_into(GString *out, GPtrArray *lines)
   }
   *p = '\n';
   return out;
+}
+
+/* The regex buffer of LINES: a lone line's own text, else the lines joined in
+ * SCRATCH.  Its ascii is left to the caller. */
+static Buf
+lines_buf(GString *scratch, GPtrArray *lines)
+{
+  if (lines->len == 1)
+    return fline_buf(lines->pdata[0], FALSE);
+  lines_buffer_into(scratch, lines);
+  return (Buf){scratch->str, scratch->len, FALSE};
 }
 
 static GString *
@@ -475,6 +518,7 @@ typedef struct RegexKeys {
   guint8 present_key[N_SLOTS];
   guint present_group[N_SLOTS];
   gint content;       /* the same for "content" */
+  gboolean merged;    /* f2b_failregex_has_merged_groups() */
   F2bPyObj *keys[];   /* borrowed from the filter's group_keys */
 } RegexKeys;
 
@@ -494,6 +538,7 @@ regex_keys(F2bFilter *f, const F2bRegex *re)
   rk = g_malloc(sizeof(RegexKeys) + n * sizeof(F2bPyObj *));
   rk->names = names;
   rk->n = n;
+  rk->merged = f2b_failregex_has_merged_groups(re);
   for (guint k = 0; k < N_SLOTS; k++)
     rk->slot[k] = -1;
   rk->content = -1;
@@ -608,9 +653,10 @@ match_groups_dict(F2bRegexMatch *m)
 static gboolean
 pref_content(F2bFilter *f, F2bRegexMatch *m, const F2bRegex *re, F2bRegexSpan *content)
 {
-  if (!f2b_failregex_has_merged_groups(re)) {
+  const RegexKeys *rk = (re == f->prefregex && f->pref_keys) ? f->pref_keys : regex_keys(f, re);
+  if (!rk->merged) {
     /* the raw group is the value: no need to build every group of the line */
-    gint i = regex_keys(f, re)->content;
+    gint i = rk->content;
     if (i < 0 || !f2b_regex_match_group_nth(m, (guint) i, content))
       return FALSE;
     return content->len > 0;
@@ -1058,6 +1104,7 @@ f2b_filter_free(F2bFilter *filter)
   if (filter == NULL)
     return;
   f2b_regex_match_free(filter->pref_match); /* before its regex and pref_buf */
+  fline_unref(filter->pref_line);
   f2b_failregex_free(filter->prefregex);
   g_ptr_array_unref(filter->failregex);
   g_ptr_array_unref(filter->ignoreregex);
@@ -1260,6 +1307,7 @@ f2b_filter_set_maxlines(F2bFilter *filter, gint64 maxlines, GError **error)
                 "maxlines must be integer greater than zero");
     return FALSE;
   }
+  buffer_materialize(filter); /* the next line sees the buffer as it was */
   filter->maxlines = (guint) maxlines;
   return TRUE;
 }
@@ -1474,6 +1522,45 @@ utf8_seq(const guchar *p, gsize n, gsize *bad)
   return need + 1;
 }
 
+/* The offset of the first byte of P from FROM on (LEN bytes in all) that is not
+ * ASCII, or LEN.  Every line goes through here before anything else: 16 bytes at
+ * a time where SSE2 is (always on x86-64), else 8. */
+G_ALWAYS_INLINE static inline gsize
+ascii_run(const guchar *p, gsize from, gsize len)
+{
+  gsize i = from;
+#ifdef __SSE2__
+  while (i + 32 <= len) {
+    __m128i a = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
+    __m128i b = _mm_loadu_si128((const __m128i *) (const void *) (p + i + 16));
+    if (_mm_movemask_epi8(_mm_or_si128(a, b)))
+      break;
+    i += 32;
+  }
+  for (; i + 16 <= len; i += 16) {
+    int high = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (const void *) (p + i)));
+    if (high)
+      return i + (gsize) __builtin_ctz((unsigned) high);
+  }
+  if (i < len && len - from >= 16) {
+    /* the last 16 bytes, overlapping those already known to be ASCII */
+    int high = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *) (const void *) (p + len - 16)));
+    return high ? len - 16 + (gsize) __builtin_ctz((unsigned) high) : len;
+  }
+#else
+  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+  for (; i + 8 <= len; i += 8) {
+    guint64 w;
+    memcpy(&w, p + i, 8);
+    if (w & high)
+      break;
+  }
+#endif
+  while (i < len && p[i] < 0x80)
+    i++;
+  return i;
+}
+
 /* Length of the leading part of LINE that Python's strict decoder accepts as is
  * (the common case is the whole line); *ASCII (may be NULL) tells whether that
  * part is pure ASCII. */
@@ -1481,36 +1568,14 @@ static gsize
 utf8_valid_prefix(const char *line, gsize len, gboolean *ascii)
 {
   const guchar *p = (const guchar *) line;
-  gsize i = 0, bad;
+  gsize i = ascii_run(p, 0, len), bad;
   gboolean only_ascii = TRUE;
-  const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
-  while (i < len) {
-    /* ASCII bytes 32, then 8 at a time, then one by one */
-    while (i + 32 <= len) {
-      guint64 w[4];
-      memcpy(w, p + i, sizeof w);
-      if ((w[0] | w[1] | w[2] | w[3]) & high)
-        break;
-      i += 32;
-    }
-    while (i + 8 <= len) {
-      guint64 w;
-      memcpy(&w, p + i, 8);
-      if (w & high)
-        break;
-      i += 8;
-    }
-    if (i >= len)
-      break;
-    if (p[i] < 0x80) {
-      i++;
-      continue;
-    }
+  while (G_UNLIKELY(i < len)) {
     gsize n = utf8_seq(p + i, len - i, &bad);
     if (n == 0)
       break;
-    only_ascii = only_ascii && n == 1;
-    i += n;
+    only_ascii = FALSE; /* P[I] is not ASCII: N >= 2 */
+    i = ascii_run(p, i + n, len);
   }
   if (ascii)
     *ascii = only_ascii;
@@ -1598,33 +1663,32 @@ f2b_filter_decode_line(const char *line, gsize len, const char *encoding, gsize 
 
 /* ---- findFailure ------------------------------------------------------------------ */
 
-/* One search of a regex: the match (transfer full) or NULL. A limit error is kept
- * in *LIMIT (the first one) and the regex counts as not matching. */
-static F2bRegexMatch *
-search(F2bFilter *f, F2bRegex *re, const GString *buf, GPtrArray *org, GError **limit)
+/* The F2bRegexLine view of ORG for the regex layer: a single line is its own view;
+ * more are copied once for all regexes of a line. */
+static const F2bRegexLine *
+org_view(F2bFilter *f, GPtrArray *org)
 {
-  /* the F2bRegexLine view of ORG: a single line is its own view; more are copied
-   * once for all regexes of a line */
-  const F2bRegexLine *view = org->len ? &((FLine *) org->pdata[0])->t : NULL;
-  if (org->len > 1) {
-    if (f->view_of != org) {
-      g_array_set_size(f->view, 0);
-      for (guint i = 0; i < org->len; i++)
-        g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
-      f->view_of = org;
-    }
-    view = (const F2bRegexLine *) f->view->data;
+  if (org->len <= 1)
+    return org->len ? &((FLine *) org->pdata[0])->t : NULL;
+  if (f->view_of != org) {
+    g_array_set_size(f->view, 0);
+    for (guint i = 0; i < org->len; i++)
+      g_array_append_val(f->view, ((FLine *) org->pdata[i])->t);
+    f->view_of = org;
   }
-  g_autoptr(GError) err = NULL;
-  gboolean ascii = (buf == f->org_buf && f->org_ascii) || (buf == f->pref_buf && f->pref_ascii) ||
-                   (buf == f->regex_buf && f->regex_buf_ascii);
-  /* every buffer searched here outlives the match, unchanged (the prefregex
-   * match's too: see pref_buf) */
-  F2bRegexMatch *m = f2b_failregex_search_borrow(re, buf->str, buf->len, ascii, view, org->len,
-                                                 &err);
-  if (err && limit && *limit == NULL)
-    *limit = g_steal_pointer(&err);
-  return m;
+  return (const F2bRegexLine *) f->view->data;
+}
+
+/* One search of a regex: the match (transfer full) or NULL. A limit error is kept
+ * in *LIMIT (the first one) and the regex counts as not matching.  Every buffer
+ * searched here outlives the match, unchanged (the prefregex match's too: see
+ * pref_line and pref_buf). */
+static inline F2bRegexMatch *
+search(F2bFilter *f, F2bRegex *re, const Buf *buf, GPtrArray *org, GError **limit)
+{
+  const F2bRegexLine *view = org->len == 1 ? &((FLine *) org->pdata[0])->t : org_view(f, org);
+  return f2b_failregex_search_borrow(re, buf->str, buf->len, buf->ascii, view, org->len,
+                                     limit && *limit == NULL ? limit : NULL);
 }
 
 /* The old line buffer is kept as the spare: an empty new buffer (the usual
@@ -1664,6 +1728,72 @@ unmatched_lines(F2bFilter *f, F2bRegexMatch *m, GPtrArray *org)
   return lines_pick(org, idx, n);
 }
 
+/* The line buffer becomes the unmatched lines of failregex match M of ORG.  With
+ * maxlines 1 there are none (ORG is the line alone, which M covers). */
+static void
+buffer_unmatched(F2bFilter *f, F2bRegexMatch *m, GPtrArray *org)
+{
+  if (f->maxlines == 1)
+    f->lb_state = LB_EMPTY;
+  else
+    replace_buffer(f, unmatched_lines(f, m, org));
+}
+
+/* The line buffer becomes the content line ('', '', CONTENT), CONTENT a part of the
+ * prefregex's buffer; with maxlines 1 the line is that part itself, not a copy. */
+static void
+buffer_content(F2bFilter *f, GPtrArray *org, F2bRegexSpan content)
+{
+  if (f->maxlines == 1) {
+    f->lb_state = LB_CONTENT;
+    f->content_line = (F2bRegexLine){"", 0, "", 0, content.ptr, content.len};
+    return;
+  }
+  GPtrArray *lines = empty_buffer(f, org);
+  g_ptr_array_add(lines, fline_new(&f->lines, "", 0, "", 0, content.ptr, content.len));
+  replace_buffer(f, lines);
+}
+
+/* The line buffer as an array of lines whatever maxlines is (it changes). */
+static void
+buffer_materialize(F2bFilter *f)
+{
+  if (f->lb_state == LB_LINES)
+    return;
+  GPtrArray *lines = fline_array_new();
+  if (f->lb_state == LB_CONTENT)
+    g_ptr_array_add(lines, fline_new(&f->lines, "", 0, "", 0, f->content_line.rest,
+                                     f->content_line.rest_len));
+  replace_buffer(f, lines);
+  f->lb_state = LB_LINES;
+}
+
+/* The regex buffer of the line buffer as it is now.  ORG_ASCII: the buffer of
+ * orgBuffer is pure ASCII, and so is then every part of its lines. */
+static Buf
+buffer_buf(F2bFilter *f, gboolean org_ascii)
+{
+  Buf b;
+  if (f->lb_state == LB_EMPTY)
+    return (Buf){"\n", 1, TRUE};
+  if (f->lb_state == LB_CONTENT) {
+    const F2bRegexLine *c = &f->content_line;
+    if (c->rest[c->rest_len] == '\n') {
+      /* the usual content (".+$") ends at the buffer's "\n": "content\n" is there */
+      b = (Buf){c->rest, c->rest_len + 1, FALSE};
+    } else {
+      g_string_set_size(f->regex_buf, c->rest_len + 1);
+      memcpy(f->regex_buf->str, c->rest, c->rest_len);
+      f->regex_buf->str[c->rest_len] = '\n';
+      b = (Buf){f->regex_buf->str, f->regex_buf->len, FALSE};
+    }
+  } else {
+    b = lines_buf(f->regex_buf, f->line_buffer);
+  }
+  b.ascii = org_ascii || f2b_pystr_is_ascii(b.str, b.len);
+  return b;
+}
+
 static GPtrArray *
 matched_lines(F2bRegexMatch *m, GPtrArray *org)
 {
@@ -1674,17 +1804,19 @@ matched_lines(F2bRegexMatch *m, GPtrArray *org)
 
 /* _ignoreLine: index of the (last) ignoreregex that matched, or -1. */
 static gint
-ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fail_match,
+ignore_line(F2bFilter *f, const Buf *buf, GPtrArray *org, F2bRegexMatch *fail_match,
             GError **limit)
 {
   g_autoptr(GPtrArray) own_org = NULL;
   g_autoptr(GString) own_buf = NULL;
+  Buf own;
   GPtrArray *fail_org = org; /* the lines the failregex was searched with */
   if (fail_match && f->maxlines > 1) {
     own_org = matched_lines(fail_match, org);
     own_buf = lines_buffer(own_org);
+    own = (Buf){own_buf->str, own_buf->len, FALSE};
     org = own_org;
-    buf = own_buf;
+    buf = &own;
   }
   gint found = -1;
   for (guint i = 0; i < f->ignoreregex->len; i++) {
@@ -1695,7 +1827,7 @@ ignore_line(F2bFilter *f, const GString *buf, GPtrArray *org, F2bRegexMatch *fai
     if (f->on_ignore)
       f->on_ignore(i, f->on_ignore_data);
     if ((!f->check_all_regex || f->maxlines > 1) && fail_match)
-      replace_buffer(f, unmatched_lines(f, fail_match, fail_org));
+      buffer_unmatched(f, fail_match, fail_org);
     if (!f->check_all_regex)
       break;
   }
@@ -1899,7 +2031,8 @@ typedef struct {
   F2bFilter *f;
   const FLine *line;    /* the tuple line being processed */
   GPtrArray *org;       /* orgBuffer */
-  GString *buf;         /* NULL when the line buffer changed; else the filter's scratch */
+  Buf buf;              /* the buffer searched, unless STALE */
+  gboolean stale;       /* the line buffer changed since BUF was made */
   F2bRegexMatch *pre;   /* the prefregex match (its groups but content go first in a
                          * failure's dict), or NULL */
   gboolean has_date;
@@ -2243,8 +2376,8 @@ static Step
 found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
 {
   F2bFilter *f = st->f;
-  if (f->ignoreregex->len && ignore_line(f, st->buf, st->org, m, st->limit) >= 0) {
-    st->buf = NULL;
+  if (f->ignoreregex->len && ignore_line(f, &st->buf, st->org, m, st->limit) >= 0) {
+    st->stale = TRUE;
     return f->check_all_regex ? STEP_NEXT : STEP_BREAK;
   }
   if (st->no_date && f->on_time) {
@@ -2266,8 +2399,8 @@ found_failure(FindState *st, guint i, F2bRegexMatch *m, GError **error)
   if (st->no_date && !st->has_date && f->check_find_time)
     return STEP_NEXT;
   if (!f->check_all_regex || f->maxlines > 1) {
-    replace_buffer(f, unmatched_lines(f, m, st->org));
-    st->buf = NULL;
+    buffer_unmatched(f, m, st->org);
+    st->stale = TRUE;
   }
   if (f->lean_failures)
     return found_lean(st, i, m, error);
@@ -2342,7 +2475,7 @@ first_byte_table(F2bFilter *f)
 /* The failregexes (of the first 64) that can match BUF, by its first byte; all of
  * them for an empty buffer. */
 static guint64
-candidates(const guint64 *table, const GString *buf)
+candidates(const guint64 *table, const Buf *buf)
 {
   return buf->len > 0 ? table[(guchar) buf->str[0]] : G_MAXUINT64;
 }
@@ -2359,6 +2492,57 @@ next_candidate(guint64 mask, guint from)
   return mask ? (guint) __builtin_ctzll(mask) : 64;
 }
 
+/* fail2ban's line buffer with LINE added: the last maxlines lines, or LINE alone. */
+static void
+buffer_add_line(F2bFilter *f, FLine *line)
+{
+  if (f->maxlines > 1) {
+    g_ptr_array_add(f->line_buffer, fline_ref(line));
+    if (f->line_buffer->len > f->maxlines)
+      g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
+    return;
+  }
+  f->lb_state = LB_LINES;
+  if (f->line_buffer->len == 1) {
+    /* the usual case: the one line is replaced in place */
+    FLine *old = f->line_buffer->pdata[0];
+    f->line_buffer->pdata[0] = fline_ref(line);
+    fline_unref(old);
+  } else {
+    g_ptr_array_set_size(f->line_buffer, 0); /* nobody else holds it between lines */
+    g_ptr_array_add(f->line_buffer, fline_ref(line));
+  }
+}
+
+/* The prefregex on ST's buffer: FALSE when it does not match (findFailure returns
+ * then); its content group becomes the line buffer. */
+static gboolean
+pref_search(F2bFilter *f, FindState *st, GError **limit)
+{
+  g_clear_pointer(&f->pref_match, f2b_regex_match_free);
+  g_clear_pointer(&f->pref_line, fline_unref);
+  f->pref_match = search(f, f->prefregex, &st->buf, st->org, limit);
+  f->pref_matched = f->pref_match != NULL;
+  if (!f->pref_matched)
+    return FALSE;
+  /* the match points into the buffer, which stays as it is while the match lives
+   * (past this line, for f2b_filter_prefregex_groups) */
+  if (st->buf.str == f->org_buf->str) {
+    GString *tmp = f->pref_buf;
+    f->pref_buf = f->org_buf;
+    f->org_buf = tmp;
+  } else {
+    f->pref_line = fline_ref(st->org->pdata[0]); /* the lone line's own text */
+  }
+  st->pre = f->pref_match;
+  F2bRegexSpan repl;
+  if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
+    buffer_content(f, st->org, repl);
+    st->stale = TRUE;
+  }
+  return TRUE;
+}
+
 /* findFailure(tupleLine, date, noDate): the failures are appended to FAILS.
  * FALSE with ERROR when fail2ban raises (nothing is appended then). */
 static gboolean
@@ -2370,68 +2554,38 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
   guint fails_before = fails->len;
   st.defcidr = (f->usedns == F2B_FILTER_USEDNS_RAW || f->return_raw_host)
                    ? F2B_IPADDR_CIDR_RAW : F2B_IPADDR_CIDR_UNSPEC;
-  if (f->maxlines > 1) {
-    g_ptr_array_add(f->line_buffer, fline_ref(line));
-    if (f->line_buffer->len > f->maxlines)
-      g_ptr_array_remove_range(f->line_buffer, 0, f->line_buffer->len - f->maxlines);
-  } else if (f->line_buffer->len == 1) {
-    /* the usual case: the one line is replaced in place */
-    FLine *old = f->line_buffer->pdata[0];
-    f->line_buffer->pdata[0] = fline_ref(line);
-    fline_unref(old);
-  } else {
-    g_ptr_array_set_size(f->line_buffer, 0); /* nobody else holds it between lines */
-    g_ptr_array_add(f->line_buffer, fline_ref(line));
-  }
+  buffer_add_line(f, line);
   f->view_of = NULL;
-  st.org = g_ptr_array_ref(f->line_buffer);
-  st.buf = lines_buffer_into(f->org_buf, st.org);
+  /* with maxlines 1 the array is not replaced while the line is processed (see
+   * LineBufferState): no reference needed */
+  gboolean multi = f->maxlines > 1;
+  st.org = multi ? g_ptr_array_ref(f->line_buffer) : f->line_buffer;
+  st.buf = lines_buf(f->org_buf, st.org);
   /* with maxlines 1 the buffer is made of the line alone */
-  f->org_ascii = (f->maxlines == 1 && f->line_ascii == 1) || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
+  st.buf.ascii = (!multi && f->line_ascii == 1) || f2b_pystr_is_ascii(st.buf.str, st.buf.len);
   /* every buffer searched below is made of ORG's lines or parts of them */
-  gboolean org_ascii = f->org_ascii;
+  gboolean org_ascii = st.buf.ascii;
   gboolean ok = TRUE;
 
   if (f->ignoreregex->len && (gint) f->ignoreregex->len < (gint) f->failregex->len - 2 &&
-      ignore_line(f, st.buf, st.org, NULL, limit) >= 0)
+      ignore_line(f, &st.buf, st.org, NULL, limit) >= 0)
     goto out;
-  if (f->prefregex) {
-    g_clear_pointer(&f->pref_match, f2b_regex_match_free);
-    f->pref_match = search(f, f->prefregex, st.buf, st.org, limit);
-    f->pref_matched = f->pref_match != NULL;
-    if (!f->pref_matched)
-      goto out;
-    /* the match points into org_buf (ST.BUF): it becomes pref_buf, kept as it is
-     * while the match lives (past this line, for f2b_filter_prefregex_groups) */
-    GString *tmp = f->pref_buf;
-    f->pref_buf = f->org_buf;
-    f->org_buf = tmp;
-    gboolean tmp_ascii = f->pref_ascii;
-    f->pref_ascii = f->org_ascii;
-    f->org_ascii = tmp_ascii;
-    st.pre = f->pref_match;
-    F2bRegexSpan repl;
-    if (pref_content(f, f->pref_match, f->prefregex, &repl)) {
-      GPtrArray *content = empty_buffer(f, st.org);
-      g_ptr_array_add(content, fline_new(&f->lines, "", 0, "", 0, repl.ptr, repl.len));
-      replace_buffer(f, content);
-      st.buf = NULL;
-    }
-  }
+  if (f->prefregex && !pref_search(f, &st, limit))
+    goto out;
   const guint64 *cands = first_byte_table(f);
-  guint64 mask = st.buf ? candidates(cands, st.buf) : 0;
+  guint64 mask = candidates(cands, &st.buf);
   for (guint next = 0, n = f->failregex->len; next < n;) {
-    if (st.buf == NULL) {
+    if (st.stale) {
       /* the line buffer changed: so may the first byte */
-      st.buf = lines_buffer_into(f->regex_buf, f->line_buffer);
-      f->regex_buf_ascii = org_ascii || f2b_pystr_is_ascii(st.buf->str, st.buf->len);
-      mask = candidates(cands, st.buf);
+      st.buf = buffer_buf(f, org_ascii);
+      st.stale = FALSE;
+      mask = candidates(cands, &st.buf);
     }
     guint i = next_candidate(mask, next);
     if (i >= n)
       break;
     next = i + 1;
-    F2bRegexMatch *m = search(f, f->failregex->pdata[i], st.buf, st.org, limit);
+    F2bRegexMatch *m = search(f, f->failregex->pdata[i], &st.buf, st.org, limit);
     if (m == NULL)
       continue;
     Step step = found_failure(&st, i, m, error);
@@ -2442,7 +2596,8 @@ find_failure(F2bFilter *f, FLine *line, gboolean has_date, double date, gboolean
       break;
   }
 out:
-  g_ptr_array_unref(st.org);
+  if (multi)
+    g_ptr_array_unref(st.org);
   if (!ok)
     g_ptr_array_set_size(fails, fails_before);
   return ok;
@@ -2456,8 +2611,6 @@ set_last_date(F2bFilter *f, FLine *l, double date)
 {
   fline_unref(f->last_time_line);
   f->last_time_line = fline_ref(l);
-  /* as a C string (what fail2ban kept was a str) */
-  f->last_time_len = strnlen(l->t.date, l->t.date_len);
   f->last_date = date;
   f->has_last_date = TRUE;
 }
@@ -2474,7 +2627,9 @@ static FLine *
 line_with_last_date(F2bFilter *f, const char *line, gsize len)
 {
   const char *text = f->last_time_line ? f->last_time_line->t.date : "";
-  return fline_new(&f->lines, "", 0, text, f->last_time_len, line, len);
+  /* the text up to its first NUL, as a C string (what fail2ban kept was a str) */
+  gsize text_len = f->last_time_line ? strnlen(text, f->last_time_line->t.date_len) : 0;
+  return fline_new(&f->lines, "", 0, text, text_len, line, len);
 }
 
 /* The date part of processLine for a line without a known date: splits LINE
@@ -2697,12 +2852,22 @@ f2b_filter_prefregex_groups(const F2bFilter *filter)
 gsize
 f2b_filter_n_buffered(const F2bFilter *filter)
 {
-  return filter->line_buffer->len;
+  switch (filter->lb_state) {
+  case LB_CONTENT:
+    return 1;
+  case LB_EMPTY:
+    return 0;
+  case LB_LINES:
+  default:
+    return filter->line_buffer->len;
+  }
 }
 
 const F2bRegexLine *
 f2b_filter_buffered_line(const F2bFilter *filter, gsize index)
 {
-  g_return_val_if_fail(index < filter->line_buffer->len, NULL);
+  g_return_val_if_fail(index < f2b_filter_n_buffered(filter), NULL);
+  if (filter->lb_state == LB_CONTENT)
+    return &filter->content_line;
   return &((FLine *) filter->line_buffer->pdata[index])->t;
 }

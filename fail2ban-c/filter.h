@@ -248,7 +248,8 @@ F2bPyObj *f2b_filter_prefregex_groups(const F2bFilter *filter);
 
 /* The line buffer (fail2ban's __lineBuffer) as it is now: lines still waiting
  * for a multi-line match.  Entries are owned by the filter and valid until the
- * next call that processes a line. */
+ * next call that processes a line; their texts are not NUL-terminated (use the
+ * lengths). */
 gsize f2b_filter_n_buffered(const F2bFilter *filter);
 const F2bRegexLine *f2b_filter_buffered_line(const F2bFilter *filter, gsize index);
 

@@ -462,7 +462,7 @@ START_TEST(test_line_blocks_reused)
     ck_assert_uint_eq(n, MIN(i + 1, 3));
     const F2bRegexLine *l = f2b_filter_buffered_line(f, n - 1);
     ck_assert_uint_eq(l->rest_len, strlen(want));
-    ck_assert(memcmp(l->rest, want, l->rest_len) == 0 && l->rest[l->rest_len] == '\0');
+    ck_assert(memcmp(l->rest, want, l->rest_len) == 0);
     ck_assert_uint_le(f2b_filter_n_spare_lines(f), 8);
   }
   ck_assert_uint_ge(f2b_filter_n_spare_lines(f), 1);
@@ -843,6 +843,15 @@ START_TEST(test_hostile_lines)
   ck_assert_uint_eq(r3->len, 0);
   ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
   g_clear_error(&err);
+  /* two regexes hit it: the first one's error is the one reported */
+  const char *bt2[] = {"^\\s*(a|aa)+ <HOST>$", "^\\s*(a|aa)+ <HOST> ?$", NULL};
+  g_autoptr(F2bFilter) b2 = mk(bt2, NULL, NULL, 1, FALSE);
+  f2b_filter_set_match_limit(b2, 10000);
+  g_autoptr(GPtrArray) r5 = f2b_filter_process_line(b2, evil, strlen(evil), &err);
+  ck_assert_ptr_nonnull(r5);
+  ck_assert(g_error_matches(err, F2B_FAILREGEX_ERROR, F2B_FAILREGEX_ERROR_LIMIT));
+  ck_assert_msg(strstr(err->message, " ?$") == NULL, "not the first: %s", err->message);
+  g_clear_error(&err);
   g_autoptr(GPtrArray) r4 =
       f2b_filter_process_line(b, "2005-08-14 12:00:01 aaaa 192.0.2.5", 34, &err);
   ck_assert_ptr_null(err);
@@ -907,6 +916,485 @@ START_TEST(test_process_tuple)
 }
 END_TEST
 
+/* ---- the line buffer's content line ---------------------------------------------- */
+
+/* What a line leaves: its failures, the line buffer and the prefregex's groups, as
+ * fail2ban's processLine, __lineBuffer and prefRegex.getGroups() show them. */
+static void
+transcribe(F2bFilter *f, const char *line, GString *out)
+{
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+  ck_assert_msg(err == NULL, "%s: %s", line, err->message);
+  g_autofree char *fails = show(ret);
+  g_autofree char *buffer = show_buffer(f);
+  g_autoptr(F2bPyObj) groups = f2b_filter_prefregex_groups(f);
+  ck_assert(f2b_filter_prefregex_matched(f) == (groups != NULL));
+  g_autofree char *pref = groups ? f2b_py_repr(groups) : g_strdup("None");
+  g_string_append_printf(out, "ret=%s\nbuf=%s\npref=%s\n", fails, buffer, pref);
+}
+
+static void
+expect_transcript(const char *got, const char *want, const char *what)
+{
+  ck_assert_msg(strcmp(got, want) == 0, "%s\n got:\n%s\nwant:\n%s", what, got, want);
+}
+
+#define TAIL "^\\s*srv\\[(?P<pid>\\d+)\\]: <F-CONTENT>.+</F-CONTENT>$"
+/* the content is not the end of the line: its buffer is a copy */
+#define MID "^\\s*srv\\[(?P<pid>\\d+)\\]: <F-CONTENT>\\S+ \\S+</F-CONTENT>.*$"
+static const char *const content_ign[] = {"ignored", NULL};
+#define IGN content_ign
+
+static const struct {
+  const char *pref;
+  guint maxlines;
+  const char *const *ign;
+  gboolean check_all;
+  const char *want;
+} content_cases[] = {
+  {TAIL, 1, NULL, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[1, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4 ignored'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {TAIL, 1, NULL, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}], [1, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.3')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[1, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.4 ignored')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4 ignored'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[('', '', 'last one')]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {TAIL, 1, IGN, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4 ignored'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {TAIL, 1, IGN, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}], [1, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.3')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'fail 192.0.2.4 ignored')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4 ignored'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[('', '', 'last one')]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {TAIL, 3, NULL, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {TAIL, 3, NULL, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {TAIL, 3, IGN, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {TAIL, 3, IGN, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {MID, 1, NULL, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[0, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {MID, 1, NULL, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}], [1, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.3')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[0, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}], [1, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.4')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[('', '', 'last one')]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {MID, 1, IGN, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[0, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {MID, 1, IGN, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[[0, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}], [1, '192.0.2.3', 1124020802.0, {'pid': '12', 'ip4': '192.0.2.3', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.3')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.3'}\n"
+      "ret=[[0, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}], [1, '192.0.2.4', 1124020803.0, {'pid': '12', 'ip4': '192.0.2.4', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]}]]\n"
+      "buf=[('', '', 'fail 192.0.2.4')]\n"
+      "pref={'pid': '12', 'content': 'fail 192.0.2.4'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[[2, 'last', 1124020805.0, {'pid': '13', 'fid': 'last', 'matches': [('', '2005-08-14 12:00:05', ' srv[13]: last one')]}]]\n"
+      "buf=[('', '', 'last one')]\n"
+      "pref={'pid': '13', 'content': 'last one'}\n"},
+  {MID, 3, NULL, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {MID, 3, NULL, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {MID, 3, IGN, FALSE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+  {MID, 3, IGN, TRUE,
+      "ret=[]\n"
+      "buf=[('', '', 'noise here')]\n"
+      "pref={'pid': '12', 'content': 'noise here'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'noise here'), ('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:02', ' srv[12]: fail 192.0.2.3'), ('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[12]: fail 192.0.2.4 ignored'), ('', '2005-08-14 12:00:04', ' other: fail 192.0.2.5'), ('', '2005-08-14 12:00:05', ' srv[13]: last one')]\n"
+      "pref=None\n"},
+};
+
+/* The prefregex's content line, with maxlines 1 never made unless read, read
+ * through every accessor after every line: content at the end of the line and
+ * inside it, maxlines 1 and 3, with and without ignoreregex, checkAllRegex off and
+ * on. */
+START_TEST(test_content_line)
+{
+  /* the last one sees the buffer's "\n" */
+  const char *fail[] = {"^fail <HOST>$", "^fail (?:<HOST>|again)", "^<F-ID>last</F-ID> one\\n", NULL};
+  const char *lines[] = {"2005-08-14 12:00:01 srv[12]: noise here",
+                         "2005-08-14 12:00:02 srv[12]: fail 192.0.2.3",
+                         "2005-08-14 12:00:03 srv[12]: fail 192.0.2.4 ignored",
+                         "2005-08-14 12:00:04 other: fail 192.0.2.5",
+                         "2005-08-14 12:00:05 srv[13]: last one"};
+  for (guint c = 0; c < G_N_ELEMENTS(content_cases); c++) {
+    g_autoptr(F2bFilter) f = mk(fail, content_cases[c].pref, content_cases[c].ign,
+                                content_cases[c].maxlines, content_cases[c].check_all);
+    g_autoptr(GString) got = g_string_new(NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
+      transcribe(f, lines[i], got);
+    g_autofree char *what = g_strdup_printf("case %u", c);
+    expect_transcript(got->str, content_cases[c].want, what);
+  }
+}
+END_TEST
+
+/* The ignoreregex searched before the prefregex (fewer of them than failregexes - 2)
+ * returns before the prefregex: its last match, into an earlier line, stays. */
+START_TEST(test_content_line_precheck)
+{
+  const char *fail[] = {"^a1 <HOST>$", "^a2 <HOST>$", "^a3 <HOST>$", "^a4 <HOST>$", NULL};
+  const char *ign[] = {"noise", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, TAIL, ign, 1, FALSE);
+  const char *lines[] = {"2005-08-14 12:00:01 srv[12]: a1 192.0.2.1",
+                         "2005-08-14 12:00:02 srv[13]: quiet",
+                         "2005-08-14 12:00:03 srv[14]: noise",
+                         "2005-08-14 12:00:04 srv[15]: noise again",
+                         "2005-08-14 12:00:05 srv[16]: a2 192.0.2.2"};
+  g_autoptr(GString) got = g_string_new(NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
+    transcribe(f, lines[i], got);
+  expect_transcript(got->str,
+      "ret=[[0, '192.0.2.1', 1124020801.0, {'pid': '12', 'ip4': '192.0.2.1', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:01', ' srv[12]: a1 192.0.2.1')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '12', 'content': 'a1 192.0.2.1'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'quiet')]\n"
+      "pref={'pid': '13', 'content': 'quiet'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[14]: noise')]\n"
+      "pref={'pid': '13', 'content': 'quiet'}\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:04', ' srv[15]: noise again')]\n"
+      "pref={'pid': '13', 'content': 'quiet'}\n"
+      "ret=[[1, '192.0.2.2', 1124020805.0, {'pid': '16', 'ip4': '192.0.2.2', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:05', ' srv[16]: a2 192.0.2.2')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '16', 'content': 'a2 192.0.2.2'}\n"
+,
+                    "precheck");
+}
+END_TEST
+
+/* maxlines changes while the line buffer is a content line or empty: the next
+ * line sees the buffer fail2ban has. */
+START_TEST(test_content_line_maxlines_change)
+{
+  const char *fail[] = {"^\\s*user (?P<user>\\S+)\\n.*failed from <HOST>$", "^fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, TAIL, NULL, 1, FALSE);
+  const char *lines[] = {"2005-08-14 12:00:01 srv[1]: user bob",
+                         "2005-08-14 12:00:02 srv[1]: auth failed from 192.0.2.9",
+                         "2005-08-14 12:00:03 srv[1]: user eve",
+                         "2005-08-14 12:00:04 srv[1]: auth failed from 192.0.2.8",
+                         "2005-08-14 12:00:05 srv[1]: more",
+                         "2005-08-14 12:00:06 srv[1]: fail 192.0.2.7"};
+  g_autoptr(GString) got = g_string_new(NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(lines); i++) {
+    g_autoptr(GError) err = NULL;
+    if (i == 2 || i == 5)
+      ck_assert(f2b_filter_set_maxlines(f, i == 2 ? 3 : 1, &err));
+    transcribe(f, lines[i], got);
+  }
+  expect_transcript(got->str,
+      "ret=[]\n"
+      "buf=[('', '', 'user bob')]\n"
+      "pref={'pid': '1', 'content': 'user bob'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'auth failed from 192.0.2.9')]\n"
+      "pref={'pid': '1', 'content': 'auth failed from 192.0.2.9'}\n"
+      "ret=[]\n"
+      "buf=[('', '', 'auth failed from 192.0.2.9'), ('', '2005-08-14 12:00:03', ' srv[1]: user eve')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '', 'auth failed from 192.0.2.9'), ('', '2005-08-14 12:00:03', ' srv[1]: user eve'), ('', '2005-08-14 12:00:04', ' srv[1]: auth failed from 192.0.2.8')]\n"
+      "pref=None\n"
+      "ret=[]\n"
+      "buf=[('', '2005-08-14 12:00:03', ' srv[1]: user eve'), ('', '2005-08-14 12:00:04', ' srv[1]: auth failed from 192.0.2.8'), ('', '2005-08-14 12:00:05', ' srv[1]: more')]\n"
+      "pref=None\n"
+      "ret=[[1, '192.0.2.7', 1124020806.0, {'pid': '1', 'ip4': '192.0.2.7', 'ip6': None, 'dns': None, 'matches': [('', '2005-08-14 12:00:06', ' srv[1]: fail 192.0.2.7')]}]]\n"
+      "buf=[]\n"
+      "pref={'pid': '1', 'content': 'fail 192.0.2.7'}\n"
+,
+                    "maxlines change");
+  /* an empty buffer (after the match) made an array again: still empty */
+  g_autoptr(GError) err = NULL;
+  ck_assert(f2b_filter_set_maxlines(f, 2, &err));
+  expect_buffer(f, "[]");
+  expect(f, "2005-08-14 12:00:07 srv[1]: user joe", "[]");
+  expect_buffer(f, "[('', '', 'user joe')]");
+  expect(f, "2005-08-14 12:00:08 srv[1]: fail 192.0.2.6", "[]");
+  expect_buffer(f, "[('', '', 'user joe'), ('', '2005-08-14 12:00:08', ' srv[1]: fail 192.0.2.6')]");
+}
+END_TEST
+
+/* The scan for the first byte that is not ASCII works in blocks (32, 16 bytes and
+ * an overlapping last 16): a valid or invalid sequence at every offset of lines
+ * of every length around those sizes, one or two of them, is found where it is. */
+START_TEST(test_decode_every_offset)
+{
+  const char *seqs[] = {"\xc3\xa9", "\xff", "\xe2\x82", "\xf0\x9f\x98\x80"};
+  const char *decoded[] = {"\xc3\xa9", "\xef\xbf\xbd", "\xef\xbf\xbd", "\xf0\x9f\x98\x80"};
+  for (guint s = 0; s < G_N_ELEMENTS(seqs); s++) {
+    for (gsize before = 0; before < 70; before++) {
+      for (gsize after = 0; after < 40; after += (after < 18 ? 1 : 7)) {
+        for (guint twice = 0; twice < 2; twice++) {
+          g_autofree char *a = g_strnfill(before, 'a');
+          g_autofree char *b = g_strnfill(after, 'b');
+          const char *again = twice ? seqs[s] : "";
+          g_autofree char *line = g_strconcat(a, seqs[s], b, again, NULL);
+          g_autofree char *want = g_strconcat(a, decoded[s], b, twice ? decoded[s] : "", NULL);
+          gsize len;
+          gboolean replaced;
+          g_autofree char *got = f2b_filter_decode_line(line, strlen(line), NULL, &len,
+                                                        &replaced);
+          ck_assert_msg(strcmp(got, want) == 0, "seq %u at %zu of %zu", s, before,
+                        strlen(line));
+          ck_assert_uint_eq(len, strlen(want));
+          ck_assert(replaced == (strcmp(seqs[s], decoded[s]) != 0));
+        }
+      }
+    }
+  }
+}
+END_TEST
+
+/* A line is searched as pure ASCII only when it is: "\w" takes a non-ASCII letter
+ * at any offset (the ASCII-only code would not). */
+START_TEST(test_ascii_line_every_offset)
+{
+  const char *fail[] = {"^\\s*\\w+ <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 1, FALSE);
+  for (gsize before = 0; before < 70; before++) {
+    for (gsize after = 0; after < 40; after += (after < 18 ? 1 : 7)) {
+      g_autofree char *a = g_strnfill(before, 'a');
+      g_autofree char *b = g_strnfill(after, 'b');
+      g_autofree char *line = g_strconcat("2005-08-14 12:00:01 ", a, "\xc3\xa9", b, " 192.0.2.1",
+                                          NULL);
+      g_autoptr(GError) err = NULL;
+      g_autoptr(GPtrArray) ret = f2b_filter_process_line(f, line, strlen(line), &err);
+      ck_assert_ptr_nonnull(ret);
+      ck_assert_msg(ret->len == 1, "letter at %zu of %zu", before, strlen(line));
+    }
+  }
+}
+END_TEST
+
+/* A line's block holds its date, prefix and rest in one piece or three: a date
+ * inside the line, none (the last one borrowed), a date alone. */
+START_TEST(test_line_parts)
+{
+  const char *fail[] = {"fail <HOST>$", NULL};
+  g_autoptr(F2bFilter) f = mk(fail, NULL, NULL, 2, FALSE);
+  expect(f, "srv 2005-08-14 12:00:01 fail 192.0.2.1",
+         "[[0, '192.0.2.1', 1124020801.0, {'ip4': '192.0.2.1', 'ip6': None, 'dns': None, "
+         "'matches': [('srv ', '2005-08-14 12:00:01', ' fail 192.0.2.1')]}]]");
+  expect_buffer(f, "[]");
+  expect(f, "no date fail 192.0.2.2",
+         "[[0, '192.0.2.2', 1124020801.0, {'ip4': '192.0.2.2', 'ip6': None, 'dns': None, "
+         "'matches': [('', '2005-08-14 12:00:01', 'no date fail 192.0.2.2')]}]]");
+  expect(f, "srv 2005-08-14 12:00:03 x", "[]");
+  expect_buffer(f, "[('srv ', '2005-08-14 12:00:03', ' x')]");
+  expect(f, "2005-08-14 12:00:04", "[]");
+  expect_buffer(f, "[('srv ', '2005-08-14 12:00:03', ' x'), ('', '2005-08-14 12:00:04', '')]");
+}
+END_TEST
+
 Suite *filter_suite(void);
 
 Suite *
@@ -932,9 +1420,15 @@ filter_suite(void)
   tcase_add_test(tc, test_time_callback);
   tcase_add_test(tc, test_ignoreregex);
   tcase_add_test(tc, test_prefregex_content);
+  tcase_add_test(tc, test_content_line);
+  tcase_add_test(tc, test_content_line_precheck);
+  tcase_add_test(tc, test_content_line_maxlines_change);
   tcase_add_test(tc, test_usedns);
   tcase_add_test(tc, test_settings_errors);
+  tcase_add_test(tc, test_line_parts);
   tcase_add_test(tc, test_decode_line);
+  tcase_add_test(tc, test_decode_every_offset);
+  tcase_add_test(tc, test_ascii_line_every_offset);
   tcase_add_test(tc, test_hostile_lines);
   tcase_add_test(tc, test_process_tuple);
   tcase_add_test(tc, test_process_into);
