@@ -492,16 +492,15 @@ find_required_literal(F2bRegex *re)
  * for the required literal and a call into PCRE2.  The text is read from the
  * regex conservatively: after the "^", plain groups at the start are entered when
  * they hold no "|" and carry no quantifier, then literal characters are taken up
- * to the first one that is not (or that a quantifier follows). */
+ * to the first one that is not (or that a quantifier follows).  A first group
+ * that holds a "|" gives each branch's leading text instead (anchor_alts). */
 
-/* TRUE when S[FROM..TO) holds a "|" outside any group or class. */
-static gboolean
-has_alternation(const char *s, gsize from, gsize to)
+/* The index of the first "|" of S[FROM..TO) outside any group or class, or TO. */
+static gsize
+next_alternation(const char *s, gsize from, gsize to)
 {
   gsize i = from;
-  while (i < to) {
-    if (s[i] == '|')
-      return TRUE;
+  while (i < to && s[i] != '|') {
     if (s[i] == '(')
       i = skip_group(s, i);
     else if (s[i] == '[')
@@ -511,7 +510,14 @@ has_alternation(const char *s, gsize from, gsize to)
     else
       i++;
   }
-  return FALSE;
+  return MIN(i, to);
+}
+
+/* TRUE when S[FROM..TO) holds a "|" outside any group or class. */
+static gboolean
+has_alternation(const char *s, gsize from, gsize to)
+{
+  return next_alternation(s, from, to) < to;
 }
 
 /* The length of the opener of a plain group at S[I] == '(' ("(", "(?:",
@@ -574,10 +580,7 @@ anchored_alternatives(const char *s, gsize from, gsize to)
   g_autoptr(GPtrArray) alts = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
   gsize b = from;
   while (b <= to) {
-    gsize e = b; /* the branch's end: the next top-level "|", or TO */
-    while (e < to && s[e] != '|')
-      e = s[e] == '(' ? skip_group(s, e) : s[e] == '[' ? skip_class(s, e) : e + (s[e] == '\\' ? 2 : 1);
-    e = MIN(e, to);
+    gsize e = next_alternation(s, b, to); /* the branch's end */
     g_autoptr(GString) lit = g_string_new(NULL);
     gsize i = b;
     literal_prefix(s, &i, e, lit);
