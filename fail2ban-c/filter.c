@@ -1894,21 +1894,29 @@ enum {
 
 /* The cache key of an mlfid value: one text per value, different values give
  * different texts.  A str (the usual case) is its own text, marked 's'; anything
- * else is its repr(), marked 'r'.  The text is written into OUT. */
+ * else is its repr(), marked 'r'.  The text is written into OUT.  This is the
+ * key of a str of LEN bytes at TEXT. */
+static MlfidKey
+mlfid_str_key(GString *out, const char *text, gsize len)
+{
+  g_string_set_size(out, len + 1);
+  out->str[0] = 's';
+  memcpy(out->str + 1, text, len);
+  return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
+}
+
+/* The same for any value: a str's own text, or repr(). */
 static MlfidKey
 mlfid_key(GString *out, const F2bPyObj *mlfid)
 {
   gsize len;
-  const char *text = f2b_py_kind(mlfid) == F2B_PY_STR ? f2b_py_get_str(mlfid, &len) : NULL;
-  if (text) {
-    g_string_set_size(out, len + 1);
-    out->str[0] = 's';
-    memcpy(out->str + 1, text, len);
-  } else {
-    g_string_truncate(out, 0);
-    g_string_append_c(out, 'r');
-    f2b_py_repr_append(out, mlfid);
+  if (f2b_py_kind(mlfid) == F2B_PY_STR) {
+    const char *text = f2b_py_get_str(mlfid, &len);
+    return mlfid_str_key(out, text, len);
   }
+  g_string_truncate(out, 0);
+  g_string_append_c(out, 'r');
+  f2b_py_repr_append(out, mlfid);
   return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
 }
 
@@ -2242,14 +2250,10 @@ lean_update_users(LeanFail *fail, const LeanValue *user)
 static MlfidKey
 lean_mlfid_key(GString *out, const LeanValue *mlfid)
 {
-  if (mlfid->kind != LV_STR) {
-    g_autoptr(F2bPyObj) obj = lv_object(mlfid);
-    return mlfid_key(out, obj);
-  }
-  g_string_set_size(out, mlfid->len + 1);
-  out->str[0] = 's';
-  memcpy(out->str + 1, mlfid->buf, mlfid->len);
-  return (MlfidKey){out->str, out->len, text_hash(out->str, out->len)};
+  if (mlfid->kind == LV_STR)
+    return mlfid_str_key(out, mlfid->buf, mlfid->len);
+  g_autoptr(F2bPyObj) obj = lv_object(mlfid);
+  return mlfid_key(out, obj);
 }
 
 /* _mergeFailure on lean failures, step for step as merge_failure, on the filter's
